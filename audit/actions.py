@@ -1,0 +1,46 @@
+"""Audit action names, as published in the API contract. Handlers never spell them out."""
+
+import enum
+
+
+class AuditAction(enum.StrEnum):
+    PLAN_VIEW = "plan.view"
+    PLAN_CREATE = "plan.create"
+    SECTION_VIEW = "section.view"
+    SECTION_UPDATE = "section.update"
+    SECTION_HISTORY = "section.history"
+    ENTRY_CREATE = "entry.create"
+    ENTRY_VIEW = "entry.view"
+    PERSON_SEARCH = "person.search"
+    PERSON_LOOKUP = "person.lookup"
+    PERSON_CREATE = "person.create"
+    PERSON_VIEW = "person.view"
+    CARETEAM_VIEW = "careteam.view"
+    CARETEAM_ADD = "careteam.add"
+    CARETEAM_END = "careteam.end"
+    CARETEAM_CLAIM = "careteam.claim"
+    CONSENT_CREATE = "consent.create"
+    CONSENT_WITHDRAW = "consent.withdraw"
+    CONSENT_VIEW = "consent.view"
+    KEYWORKER_CHANGE = "keyworker.change"
+    ACCOUNT_LINK = "account.link"
+    BREAKGLASS_INVOKE = "breakglass.invoke"
+    BREAKGLASS_REVIEW = "breakglass.review"
+    ACCESSLOG_VIEW = "accesslog.view"
+    AUDIT_SEARCH = "audit.search"
+    AUDIT_VERIFY = "audit.verify"
+    EXPORT = "export"
+    AUTH_LOGIN = "auth.login"
+    AUTH_LOGOUT = "auth.logout"
+    AUTH_FAILED = "auth.failed"
+    AUTH_TOKEN = "auth.token"  # noqa: S105 - an action name, not a password
+    # Administration: no personal data of people supported, recorded for accountability.
+    AGENCY_CREATE = "agency.create"
+    AGREEMENT_SET = "agreement.set"
+    STAFF_CREATE = "staff.create"
+    STAFF_DEACTIVATE = "staff.deactivate"
+
+
+class Outcome(enum.StrEnum):
+    PERMIT = "permit"
+    DENY = "deny"

@@ -1,0 +1,92 @@
+"""Recording audit events for the current request.
+
+Handlers call `record(...)`; the events wait on the request and are written by the
+request's single commit (careplan.core.transaction), in the same transaction as the action.
+A denied or failed request rolls its changes back and still writes its events.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from flask import g, has_request_context, request
+
+from audit.actions import AuditAction, Outcome
+from careplan.core import clock
+
+
+def _actor_fields(user: Any) -> dict[str, Any]:
+    if user is None:
+        return {
+            "actor_id": None,
+            "actor_name": None,
+            "actor_role": None,
+            "actor_agency_id": None,
+            "actor_agency_name": None,
+        }
+    agency = user.agency
+    return {
+        "actor_id": user.id,
+        "actor_name": user.name,
+        "actor_role": user.primary_role,
+        "actor_agency_id": agency.id if agency else None,
+        "actor_agency_name": agency.name if agency else None,
+    }
+
+
+def _request_fields() -> dict[str, Any]:
+    if not has_request_context():
+        return {"request_id": None, "client_addr": None, "user_agent": None}
+    return {
+        "request_id": g.get("request_id"),
+        "client_addr": request.remote_addr,
+        "user_agent": (request.user_agent.string or "")[:300] or None,
+    }
+
+
+def build(
+    action: AuditAction,
+    outcome: Outcome,
+    *,
+    user: Any = None,
+    person_id: uuid.UUID | None = None,
+    sections: Iterable[str] = (),
+    withheld: Iterable[str] = (),
+    basis: Mapping[str, str] | None = None,
+    reason: str | None = None,
+    purpose: str | None = None,
+    justification: str | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """An audit record as a dict of columns (without its place in the chain)."""
+    return {
+        "occurred_at": clock.now(),
+        **_actor_fields(user),
+        "action": action.value,
+        "outcome": outcome.value,
+        "person_id": person_id,
+        "sections": list(sections),
+        "withheld": list(withheld),
+        "basis": dict(basis or {}),
+        "reason": reason,
+        "purpose": purpose,
+        "justification": justification,
+        "details": {
+            k: str(v) if isinstance(v, uuid.UUID) else v for k, v in (details or {}).items()
+        },
+        **_request_fields(),
+    }
+
+
+def record(action: AuditAction, outcome: Outcome = Outcome.PERMIT, **fields: Any) -> None:
+    """Queue an event for the current request; the actor defaults to the signed-in user."""
+    fields.setdefault("user", g.get("user"))
+    pending(g).append(build(action, outcome, **fields))
+
+
+def pending(namespace: Any) -> list[dict[str, Any]]:
+    if "audit_pending" not in namespace:
+        namespace.audit_pending = []
+    return namespace.audit_pending

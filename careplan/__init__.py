@@ -1,0 +1,66 @@
+"""The shared coordinated care plan service."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from careplan.config import load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, then the environment, then `config` (tests and tools)."""
+    settings = load_config(config)
+    app = Flask(
+        __name__, instance_path=settings["INSTANCE_PATH"], template_folder=str(ROOT / "templates")
+    )
+    app.config.update(settings)
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep catalogue order
+    os.makedirs(app.instance_path, mode=0o700, exist_ok=True)
+
+    from careplan.extensions import db, migrate
+    from careplan.plans.catalogue import load_catalogue
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    sections_file = app.config["SECTIONS_FILE"] or ROOT / "config" / "sections.toml"
+    app.extensions["careplan.catalogue"] = load_catalogue(Path(sections_file))
+
+    _register_models()
+    _register_request_handling(app)
+    _register_cli(app)
+    return app
+
+
+def _register_models() -> None:
+    # Every model module, so metadata (migrations, tests) sees every table.
+    import audit.models  # noqa: F401
+    import careplan.accounts.models
+    import careplan.agencies.models
+    import careplan.people.models
+    import careplan.plans.models  # noqa: F401
+    import consent.models  # noqa: F401
+
+
+def _register_request_handling(app: Flask) -> None:
+    from careplan.api import routes  # noqa: F401  (adds the routes to the blueprint)
+    from careplan.api.blueprint import bp
+    from careplan.core import database, errors, request_id, transaction
+
+    database.init_app(app)
+    errors.register_error_handlers(app)
+    # after_request runs in reverse order: commit first, then stamp the request id.
+    request_id.init_app(app)
+    transaction.init_app(app)
+    app.register_blueprint(bp)
+
+
+def _register_cli(app: Flask) -> None:
+    from careplan.cli import commands
+
+    commands.register(app)

@@ -1,0 +1,99 @@
+"""Staff administration, the caller's identity, and linking an individual's sign-in."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Response, g
+from sqlalchemy import select
+
+from audit.actions import AuditAction
+from audit.log import record
+from careplan.accounts import operations
+from careplan.accounts.models import AccountKind, Role, User
+from careplan.accounts.schemas import account_link, me_out, staff_list_out, staff_schema
+from careplan.api.blueprint import bp
+from careplan.api.http import documented, json_body, respond
+from careplan.core.clock import iso
+from careplan.core.errors import NotFound
+from careplan.extensions import db
+from consent.decision import Action
+from consent.guard import person_facts, require, require_role
+
+
+@bp.get("/me")
+@documented("Who you are signed in as", response=me_out)
+def me() -> Response:
+    user: User = g.user
+    agency = user.agency
+    return respond(
+        me_out.dump(
+            {
+                "id": user.id,
+                "name": user.name,
+                "email": user.email,
+                "kind": user.kind.value,
+                "roles": user.roles or [],
+                "person_id": user.person_id,
+                "agency": {"id": agency.id, "name": agency.name, "sector": agency.sector.value}
+                if agency
+                else None,
+            }
+        )
+    )
+
+
+@bp.get("/staff")
+@documented("All staff accounts", response=staff_list_out)
+def list_staff() -> Response:
+    require_role(Role.ADMIN)
+    rows = db.session.scalars(
+        select(User).where(User.kind == AccountKind.STAFF).order_by(User.name)
+    )
+    return respond(staff_list_out.dump(rows))
+
+
+@bp.post("/staff")
+@documented("Add a staff account", body=staff_schema, response=staff_schema, status=201)
+def create_staff() -> Response:
+    require_role(Role.ADMIN, AuditAction.STAFF_CREATE)
+    user = operations.create_staff(db.session, json_body(staff_schema))
+    record(AuditAction.STAFF_CREATE, details={"staff_id": user.id, "roles": user.roles})
+    return respond(staff_schema.dump(user), 201)
+
+
+@bp.post("/staff/<uuid:staff_id>/deactivate")
+@documented(
+    "Deactivate: sessions and tokens stop working on the next request", response=staff_schema
+)
+def deactivate_staff(staff_id: uuid.UUID) -> Response:
+    require_role(Role.ADMIN, AuditAction.STAFF_DEACTIVATE)
+    user = db.session.get(User, staff_id)
+    if user is None or not user.is_staff:
+        raise NotFound("No such staff account.")
+    operations.deactivate(db.session, user)
+    record(AuditAction.STAFF_DEACTIVATE, details={"staff_id": user.id})
+    return respond(staff_schema.dump(user))
+
+
+@bp.post("/people/<uuid:person_id>/account")
+@documented(
+    "Invite the person to sign in and see their own plan (key worker)",
+    body=account_link,
+    status=201,
+)
+def link_account(person_id: uuid.UUID) -> Response:
+    facts = person_facts(person_id, AuditAction.ACCOUNT_LINK)
+    require(facts, None, Action.LINK_ACCOUNT, AuditAction.ACCOUNT_LINK)
+    email = json_body(account_link)["email"].strip().lower()
+    user, code = operations.invite_individual(db.session, facts.person, email)
+    record(AuditAction.ACCOUNT_LINK, person_id=person_id, details={"account_id": user.id})
+    return respond(
+        {
+            "account_id": str(user.id),
+            "email": user.email,
+            "invitation_code": code,
+            "expires_at": iso(user.invite_expires_at),
+        },
+        201,
+    )

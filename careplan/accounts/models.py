@@ -1,0 +1,90 @@
+"""Accounts: staff (in one agency, with roles) and individuals (linked to their person)."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from careplan.core.model_types import enum_column, now_column, uuid_pk
+from careplan.extensions import db
+
+if TYPE_CHECKING:
+    from careplan.agencies.models import Agency
+
+
+class AccountKind(enum.StrEnum):
+    STAFF = "staff"
+    INDIVIDUAL = "individual"
+
+
+class Role(enum.StrEnum):
+    """Staff roles. Key worker is not a role: it is an assignment on a plan."""
+
+    PRACTITIONER = "practitioner"
+    IG_OFFICER = "ig_officer"
+    ADMIN = "admin"
+
+
+class User(db.Model):
+    __tablename__ = "user_account"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    kind: Mapped[AccountKind] = mapped_column(enum_column(AccountKind, "account_kind"))
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    agency_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("agency.id"), index=True)
+    person_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("person.id"), unique=True)
+    roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    deactivated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    # An individual's invitation to sign in: only its hash is kept, and it expires.
+    invite_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    invite_expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = now_column()
+
+    agency: Mapped[Agency | None] = relationship(lazy="joined")
+
+    def has_role(self, role: Role) -> bool:
+        return self.kind is AccountKind.STAFF and role.value in (self.roles or [])
+
+    @property
+    def is_staff(self) -> bool:
+        return self.kind is AccountKind.STAFF
+
+    @property
+    def is_individual(self) -> bool:
+        return self.kind is AccountKind.INDIVIDUAL
+
+    @property
+    def primary_role(self) -> str:
+        """The role written into audit records: the most privileged one held."""
+        if self.is_individual:
+            return "individual"
+        for role in (Role.ADMIN, Role.IG_OFFICER, Role.PRACTITIONER):
+            if self.has_role(role):
+                return role.value
+        return "none"
+
+
+class AccessToken(db.Model):
+    """A personal access token. Only its SHA-256 is stored; the token is shown once."""
+
+    __tablename__ = "access_token"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(100), default="")
+    scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = now_column()
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    user: Mapped[User] = relationship(lazy="joined")

@@ -1,0 +1,118 @@
+"""Command-line tools: tokens, the first administrator, demo data, audit verification.
+
+Each command commits once, with an audit record of what it did (the actor is the account
+it acts for, and the request id says it came from the command line).
+"""
+
+from __future__ import annotations
+
+import secrets
+import sys
+
+import click
+from flask import Flask, g
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from audit import writer
+from audit.actions import AuditAction, Outcome
+from audit.log import build
+from careplan.accounts import tokens
+from careplan.accounts.models import AccountKind, Role, User
+from careplan.accounts.passwords import hash_password
+from careplan.extensions import db
+
+token_cli = AppGroup("token", help="Personal access tokens for the JSON API.")
+admin_cli = AppGroup("admin", help="Administrator accounts.")
+demo_cli = AppGroup("demo", help="The demo world.")
+audit_cli = AppGroup("audit", help="The audit log.")
+
+
+def _commit_with(event: dict) -> None:
+    event["request_id"] = "cli"
+    writer.append(db.session, [event])
+    db.session.commit()
+
+
+@token_cli.command("create")
+@click.option("--user", "email", required=True, help="Email of the account.")
+@click.option("--expires", default=None, help="Lifetime such as 30m, 1h or 7d.")
+@click.option("--label", default="cli", help="What the token is for.")
+def token_create(email: str, expires: str | None, label: str) -> None:
+    """Print a new bearer token for USER (shown once; stored only as a hash)."""
+    from flask import current_app
+
+    user = db.session.scalars(select(User).where(User.email == email.strip().lower())).first()
+    if user is None or not user.active:
+        raise click.ClickException("No active account with that email.")
+    try:
+        lifetime = (
+            tokens.parse_lifetime(expires)
+            if expires
+            else tokens.parse_lifetime(f"{current_app.config['TOKEN_DEFAULT_HOURS']}h")
+        )
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--expires") from exc
+    raw = tokens.issue(db.session, user, lifetime, label)
+    _commit_with(build(AuditAction.AUTH_TOKEN, Outcome.PERMIT, user=user, details={"label": label}))
+    click.echo(raw)
+
+
+@admin_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+def admin_create(email: str, name: str) -> None:
+    """Create an administrator with a local account and print a one-time password."""
+    email = email.strip().lower()
+    if db.session.scalar(select(User.id).where(User.email == email)):
+        raise click.ClickException("An account with that email exists.")
+    password = secrets.token_urlsafe(18)
+    user = User(
+        kind=AccountKind.STAFF,
+        email=email,
+        name=name.strip(),
+        roles=[Role.ADMIN.value],
+        password_hash=hash_password(password),
+    )
+    db.session.add(user)
+    db.session.flush()
+    _commit_with(
+        build(AuditAction.STAFF_CREATE, Outcome.PERMIT, user=user, details={"staff_id": user.id})
+    )
+    click.echo(
+        f"Administrator {email} created. One-time password (change it at first sign-in): {password}"
+    )
+
+
+@demo_cli.command("load")
+def demo_load() -> None:
+    """Load the fixed demo world (idempotent) and print the demo sign-ins."""
+    from careplan.demo import load_demo
+
+    logins = load_demo(db.session)
+    db.session.commit()
+    click.echo("Demo world loaded. Demo sign-ins (demo data only):")
+    for line in logins:
+        click.echo("  " + line)
+
+
+@audit_cli.command("verify")
+def audit_verify() -> None:
+    """Re-walk the audit chain; exit 0 only when it is intact."""
+    from audit.verify import verify_chain
+
+    g.user = None
+    result = verify_chain(db.session)
+    if result.ok:
+        click.echo(f"Audit log intact: {result.checked} records checked.")
+        return
+    click.echo(
+        f"Audit log NOT intact: first bad record is {result.first_bad_seq} ({result.problem}).",
+        err=True,
+    )
+    sys.exit(1)
+
+
+def register(app: Flask) -> None:
+    for group in (token_cli, admin_cli, demo_cli, audit_cli):
+        app.cli.add_command(group)

@@ -1,0 +1,136 @@
+"""Explicit, typed configuration: defaults, then the environment, then overrides.
+
+Every setting the service reads is listed here with its type and default, so the README
+can document all of them and a typo in an environment variable cannot pass unnoticed.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(RuntimeError):
+    """The service refuses to start with this configuration."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    env: str
+    key: str
+    kind: type
+    default: Any
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "CAREPLAN_ENV",
+        "CAREPLAN_ENV",
+        str,
+        "development",
+        "development or production; production refuses unsafe defaults",
+    ),
+    Setting(
+        "CAREPLAN_INSTANCE",
+        "INSTANCE_PATH",
+        str,
+        "",
+        "instance folder for the SQLite database and keys (default ./instance)",
+    ),
+    Setting(
+        "DATABASE_URL",
+        "SQLALCHEMY_DATABASE_URI",
+        str,
+        "",
+        "SQLAlchemy database URL (default: SQLite in the instance folder)",
+    ),
+    Setting("SECRET_KEY", "SECRET_KEY", str, "", "session signing key; required in production"),
+    Setting(
+        "CAREPLAN_MAX_BODY_BYTES",
+        "MAX_CONTENT_LENGTH",
+        int,
+        256 * 1024,
+        "largest request body accepted, in bytes",
+    ),
+    Setting(
+        "CAREPLAN_TOKEN_DEFAULT_HOURS",
+        "TOKEN_DEFAULT_HOURS",
+        int,
+        8,
+        "lifetime of a personal access token when --expires is not given",
+    ),
+    Setting(
+        "CAREPLAN_SECTIONS_FILE",
+        "SECTIONS_FILE",
+        str,
+        "",
+        "section catalogue (default config/sections.toml)",
+    ),
+    Setting(
+        "CAREPLAN_SQLITE_BUSY_MS",
+        "SQLITE_BUSY_MS",
+        int,
+        10_000,
+        "how long a SQLite writer waits for the lock before failing",
+    ),
+)
+
+
+def _parse(setting: Setting, raw: str) -> Any:
+    if setting.kind is int:
+        try:
+            return int(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{setting.env} must be a whole number") from exc
+    if setting.kind is bool:
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    return raw
+
+
+def load_config(overrides: dict[str, Any] | None, environ: dict[str, str] | None = None) -> dict:
+    """Defaults, then environment variables, then explicit overrides (tests, tools)."""
+    environ = dict(os.environ) if environ is None else environ
+    config: dict[str, Any] = {s.key: s.default for s in SETTINGS}
+    for setting in SETTINGS:
+        if setting.env in environ and environ[setting.env] != "":
+            config[setting.key] = _parse(setting, environ[setting.env])
+    config.update(overrides or {})
+    return _complete(config)
+
+
+def _complete(config: dict[str, Any]) -> dict[str, Any]:
+    production = config["CAREPLAN_ENV"] == "production"
+    instance = Path(config["INSTANCE_PATH"] or Path.cwd() / "instance").resolve()
+    config["INSTANCE_PATH"] = str(instance)
+    if production:
+        missing = [k for k in ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI") if not config[k]]
+        if missing:
+            raise ConfigError("production needs " + ", ".join(missing))
+    if not config["SECRET_KEY"]:
+        # Development only: a fresh random key per process, never a fixed one in code.
+        config["SECRET_KEY"] = secrets.token_urlsafe(32)
+    if not config["SQLALCHEMY_DATABASE_URI"]:
+        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'careplan.sqlite'}"
+    config["SQLALCHEMY_DATABASE_URI"] = _normalise_url(config["SQLALCHEMY_DATABASE_URI"])
+    config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(config))
+    config["SQLALCHEMY_TRACK_MODIFICATIONS"] = False
+    config["JSON_SORT_KEYS"] = False
+    return config
+
+
+def _normalise_url(url: str) -> str:
+    # Operators write postgresql://...; we use psycopg 3, so name the driver explicitly.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _engine_options(config: dict[str, Any]) -> dict[str, Any]:
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return {"connect_args": {"timeout": config["SQLITE_BUSY_MS"] / 1000}}
+    return {"pool_pre_ping": True}

@@ -1,0 +1,138 @@
+"""API errors in the contract's shape: {"error", "message", "fields"} (403 adds "reason")."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify, request
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    status = 400
+    code = "bad_request"
+    message = "The request could not be processed."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        fields: dict[str, list[str]] | None = None,
+        reason: str | None = None,
+    ) -> None:
+        super().__init__(message or self.message)
+        self.message = message or self.message
+        self.fields = fields or {}
+        self.reason = reason
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"error": self.code, "message": self.message, "fields": self.fields}
+        if self.reason is not None:
+            body["reason"] = self.reason
+        return body
+
+
+class BadRequest(ApiError):
+    status, code, message = 400, "invalid", "Some of the information is not valid."
+
+
+class Unauthorised(ApiError):
+    status, code, message = 401, "unauthorised", "Sign in, or send a valid bearer token."
+
+
+class Forbidden(ApiError):
+    status, code, message = 403, "forbidden", "You do not have permission to do this."
+
+
+class NotFound(ApiError):
+    status, code, message = 404, "not_found", "Not found."
+
+
+class Conflict(ApiError):
+    status, code, message = 409, "conflict", "This conflicts with the current state."
+
+
+class PreconditionFailed(ApiError):
+    status, code = 412, "precondition_failed"
+    message = "Someone else changed this since you loaded it. Reload and try again."
+
+
+class UnsupportedMediaType(ApiError):
+    status, code, message = 415, "unsupported_media_type", "Send JSON (application/json)."
+
+
+class Unprocessable(ApiError):
+    status, code, message = 422, "unprocessable", "The request makes no sense in this state."
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _json(status: int, body: dict[str, Any]) -> Response:
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def _http_body(exc: HTTPException) -> dict[str, Any]:
+    code = (exc.name or "error").lower().replace(" ", "_")
+    return {"error": code, "message": exc.description or exc.name, "fields": {}}
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def api_error(exc: ApiError) -> Response:
+        return _json(exc.status, exc.body())
+
+    @app.errorhandler(ValidationError)
+    def validation_error(exc: ValidationError) -> Response:
+        return _json(400, BadRequest(fields=flatten_messages(exc.messages)).body())
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response | HTTPException:
+        if not is_api_request():
+            return exc
+        if exc.code == 413:
+            body = {"error": "too_large", "message": "The request body is too large.", "fields": {}}
+            return _json(413, body)
+        return _json(exc.code or 500, _http_body(exc))
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> Response:
+        # Type only: messages may carry personal data, and the audit log is the record.
+        log.error(
+            "unhandled %s on %s %s",
+            type(exc).__name__,
+            request.method,
+            request.url_rule.rule if request.url_rule else "?",
+        )
+        log.debug("traceback", exc_info=exc)
+        body = {
+            "error": "internal",
+            "message": "Something went wrong. Nothing was changed.",
+            "fields": {},
+        }
+        return _json(500, body)
+
+
+def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """marshmallow's nested messages as {"a.b.0.c": [..]} so clients can show them per field."""
+    if isinstance(messages, list):
+        if all(isinstance(m, str) for m in messages):
+            return {prefix or "_schema": list(messages)}
+        out: dict[str, list[str]] = {}
+        for item in messages:
+            out.update(flatten_messages(item, prefix))
+        return out
+    if isinstance(messages, dict):
+        out = {}
+        for key, value in messages.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            out.update(flatten_messages(value, name))
+        return out
+    return {prefix or "_schema": [str(messages)]}

@@ -1,0 +1,26 @@
+"""Every response carries X-Request-Id; the same id goes into its audit records."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from flask import Flask, Response, g, request
+
+_SAFE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def _assign() -> None:
+    incoming = request.headers.get("X-Request-Id", "")
+    # Accept a caller's id (load balancers set one) only if it is safe to echo and store.
+    g.request_id = incoming if _SAFE.match(incoming) else uuid.uuid4().hex
+
+
+def _echo(response: Response) -> Response:
+    response.headers["X-Request-Id"] = g.get("request_id") or uuid.uuid4().hex
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_assign)
+    app.after_request(_echo)

@@ -1,0 +1,49 @@
+"""One commit or rollback per request, in one place, with the audit events in it.
+
+A successful request commits its changes and its audit events together. A request that
+ends in an error rolls its changes back, then commits only its audit events (denials are
+access too). If the audit events cannot be written the request fails: nothing is returned
+and nothing is changed (fail closed).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, g, jsonify
+
+from audit import log as audit_log
+from audit import writer
+from careplan.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+def commit_request(response: Response) -> Response:
+    events = audit_log.pending(g)
+    session = db.session
+    try:
+        if response.status_code >= 400:
+            session.rollback()
+        writer.append(session, events)
+        session.commit()
+    except Exception as exc:
+        session.rollback()
+        log.error("request not committed: %s", type(exc).__name__)
+        failed = jsonify(
+            {
+                "error": "not_recorded",
+                "message": "The request could not be recorded, so nothing was done.",
+                "fields": {},
+            }
+        )
+        failed.status_code = 503
+        failed.headers["X-Request-Id"] = g.get("request_id", "")
+        return failed
+    finally:
+        events.clear()
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(commit_request)

@@ -1,0 +1,223 @@
+"""The fixed demo world: four agencies, their staff, three people with plans.
+
+Loading twice changes nothing: every record is found by its natural key first. The demo
+passwords below exist only here, for the embedded default; they are printed by
+`flask --app careplan demo load` and never used outside demo data.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from careplan.accounts.models import AccountKind, User
+from careplan.accounts.passwords import hash_password
+from careplan.agencies.models import Agency, AgencyKind, Sector
+from careplan.core import clock
+from careplan.people.models import Person
+from careplan.plans import operations
+from careplan.plans.models import AgreedHow, CareTeamMember, MembershipHow, Plan
+from consent.models import (
+    Consent,
+    ConsentEffect,
+    ConsentMethod,
+    LawfulBasis,
+    SharingAgreement,
+)
+
+NHS = "NHS Lothian Addiction Recovery Team"
+HOUSING = "City of Edinburgh Council Housing Support"
+JUSTICE = "City of Edinburgh Council Justice Social Work"
+CAFE = "Broomhill Recovery Cafe"
+
+AGENCIES = (
+    (NHS, Sector.STATUTORY, AgencyKind.NHS, "restricted", None),
+    (HOUSING, Sector.STATUTORY, AgencyKind.HOUSING, "sensitive", None),
+    (JUSTICE, Sector.STATUTORY, AgencyKind.JUSTICE_SOCIAL_WORK, "restricted", None),
+    (
+        CAFE,
+        Sector.THIRD_SECTOR,
+        AgencyKind.CHARITY,
+        "standard",
+        ["about_me", "goals", "housing", "money", "contacts"],
+    ),
+)
+
+# email, name, agency, roles, demo password
+STAFF = (
+    ("morag.campbell@nhs.demo", "Morag Campbell", NHS, ["practitioner"], "demo-keyworker-2026"),
+    ("ali.hassan@nhs.demo", "Ali Hassan", NHS, ["practitioner"], "demo-nurse-2026"),
+    ("priya.shah@nhs.demo", "Priya Shah", NHS, ["ig_officer"], "demo-ig-officer-2026"),
+    ("fiona.reid@housing.demo", "Fiona Reid", HOUSING, ["practitioner"], "demo-housing-2026"),
+    ("gordon.bell@justice.demo", "Gordon Bell", JUSTICE, ["practitioner"], "demo-justice-2026"),
+    ("jamie.robertson@cafe.demo", "Jamie Robertson", CAFE, ["practitioner"], "demo-cafe-2026"),
+    ("alex.murray@careplan.demo", "Alex Murray", None, ["admin"], "demo-admin-2026"),
+)
+
+# given, family, preferred, born, CHI (valid: modulus 11), key worker
+PEOPLE = (
+    ("Sarah", "Mackenzie", None, date(1988, 4, 12), "1204881235", "morag.campbell@nhs.demo"),
+    ("John", "Paterson", "Johnny", date(1975, 9, 30), "3009754566", "fiona.reid@housing.demo"),
+    ("Kerry", "Duncan", None, date(1995, 1, 22), "2201957819", "ali.hassan@nhs.demo"),
+)
+INDIVIDUAL = ("sarah.mackenzie@example.demo", "1204881235", "demo-sarah-2026")
+
+
+def _get_or_add(session: Session, model: Any, lookup: dict[str, Any], **fields: Any) -> Any:
+    found = session.scalars(select(model).filter_by(**lookup)).first()
+    if found is None:
+        found = model(**lookup, **fields)
+        session.add(found)
+        session.flush()
+    return found
+
+
+def load_demo(session: Session) -> list[str]:
+    """Create whatever of the demo world is missing; return the sign-in lines to print."""
+    agencies = {
+        name: _get_or_add(session, Agency, {"name": name}, sector=sector, kind=kind)
+        for name, sector, kind, _, _ in AGENCIES
+    }
+    admin_email = STAFF[-1][0]
+    staff = {
+        email: _get_or_add(
+            session,
+            User,
+            {"email": email},
+            kind=AccountKind.STAFF,
+            name=name,
+            roles=roles,
+            agency_id=agencies[agency].id if agency else None,
+            password_hash=hash_password(password),
+        )
+        for email, name, agency, roles, password in STAFF
+    }
+    for name, _, _, ceiling, sections in AGENCIES:
+        _get_or_add(
+            session,
+            SharingAgreement,
+            {"agency_id": agencies[name].id},
+            max_sensitivity=ceiling,
+            sections=sections,
+            lawful_basis=LawfulBasis.PUBLIC_TASK_HEALTH_CARE,
+            valid_until=clock.today() + timedelta(days=365 * 3),
+            created_by_id=staff[admin_email].id,
+        )
+    people = {}
+    for given, family, preferred, born, chi, key_worker in PEOPLE:
+        worker = staff[key_worker]
+        person = _get_or_add(
+            session,
+            Person,
+            {"chi": chi},
+            given_name=given,
+            family_name=family,
+            preferred_name=preferred,
+            date_of_birth=born,
+            created_by_id=worker.id,
+        )
+        people[chi] = person
+        if session.scalar(select(Plan.id).where(Plan.person_id == person.id)) is None:
+            plan = _plan(session, person, worker)
+            _fill(session, plan, worker, chi)
+    _care_teams_and_consents(session, staff, agencies, people)
+    email, chi, password = INDIVIDUAL
+    _get_or_add(
+        session,
+        User,
+        {"email": email},
+        kind=AccountKind.INDIVIDUAL,
+        name="Sarah Mackenzie",
+        roles=[],
+        person_id=people[chi].id,
+        password_hash=hash_password(password),
+    )
+    lines = [f"{e:32} {p:22} {n} ({a or 'no agency'}; {', '.join(r)})" for e, n, a, r, p in STAFF]
+    lines.append(f"{email:32} {password:22} Sarah Mackenzie (individual: her own plan)")
+    return lines
+
+
+def _plan(session: Session, person: Person, worker: User) -> Plan:
+    keys = current_app.extensions["careplan.catalogue"].keys()
+    return operations.create_plan(
+        session,
+        person,
+        {
+            "lead_agency_id": worker.agency_id,
+            "key_worker_id": worker.id,
+            "agreed_on": date(2026, 9, 1),
+            "agreed_how": AgreedHow.IN_PERSON,
+        },
+        worker,
+        keys,
+    )
+
+
+def _fill(session: Session, plan: Plan, worker: User, chi: str) -> None:
+    from careplan.demo_content import CONTENT
+
+    catalogue = current_app.extensions["careplan.catalogue"]
+    for key, content in CONTENT.get(chi, {}).items():
+        kind = catalogue.get(key)
+        valid = kind.schema.dump(kind.schema.load(content))
+        operations.update_section(
+            session, operations.get_section(session, plan, key), valid, worker
+        )
+
+
+def _care_teams_and_consents(
+    session: Session, staff: dict[str, User], agencies: dict[str, Agency], people: dict[str, Person]
+) -> None:
+    sarah, john = people["1204881235"], people["3009754566"]
+    sarah_plan = session.scalars(select(Plan).where(Plan.person_id == sarah.id)).one()
+    john_plan = session.scalars(select(Plan).where(Plan.person_id == john.id)).one()
+    start = date(2026, 9, 1)
+    for plan, email, role in (
+        (sarah_plan, "fiona.reid@housing.demo", "Housing support worker"),
+        (sarah_plan, "jamie.robertson@cafe.demo", "Peer support worker"),
+        (john_plan, "gordon.bell@justice.demo", "Justice social worker"),
+    ):
+        _get_or_add(
+            session,
+            CareTeamMember,
+            {"plan_id": plan.id, "staff_id": staff[email].id},
+            role=role,
+            valid_from=start,
+            how=MembershipHow.ADDED,
+            added_by_id=plan.key_worker_id,
+        )
+    morag = staff["morag.campbell@nhs.demo"]
+    consents = (
+        (
+            sarah,
+            agencies[HOUSING].id,
+            None,
+            ["housing", "money", "goals", "contacts"],
+            ConsentEffect.PERMIT,
+        ),
+        (sarah, None, Sector.THIRD_SECTOR, ["about_me", "goals", "housing"], ConsentEffect.PERMIT),
+        (sarah, agencies[JUSTICE].id, None, ["substance_use", "mental_health"], ConsentEffect.DENY),
+        (john, agencies[JUSTICE].id, None, None, ConsentEffect.PERMIT),
+    )
+    for person, agency_id, sector, sections, effect in consents:
+        _get_or_add(
+            session,
+            Consent,
+            {
+                "person_id": person.id,
+                "grantee_agency_id": agency_id,
+                "grantee_sector": sector,
+                "effect": effect,
+            },
+            sections=sections,
+            purpose="direct_care",
+            starts_on=start,
+            expires_on=date(2027, 9, 1),
+            method=ConsentMethod.WRITTEN,
+            recorded_by_id=morag.id if person is sarah else john_plan.key_worker_id,
+            evidence_note="Signed consent form scanned to agency record.",
+        )

@@ -1,0 +1,27 @@
+"""People supported by the services. Identity only: everything else is in the plan."""
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from careplan.core.model_types import now_column, uuid_pk
+from careplan.extensions import db
+
+
+class Person(db.Model):
+    __tablename__ = "person"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    given_name: Mapped[str] = mapped_column(String(100))
+    family_name: Mapped[str] = mapped_column(String(100), index=True)
+    preferred_name: Mapped[str | None] = mapped_column(String(100))
+    date_of_birth: Mapped[date] = mapped_column(Date, index=True)
+    chi: Mapped[str | None] = mapped_column(String(10), unique=True)
+    created_at: Mapped[datetime] = now_column()
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.preferred_name or self.given_name} {self.family_name}"

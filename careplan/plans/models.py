@@ -1,0 +1,160 @@
+"""The coordinated care plan: one per person, with its key worker, care team and sections."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from careplan.accounts.models import User
+from careplan.agencies.models import Agency
+from careplan.core.model_types import enum_column, now_column, uuid_pk
+from careplan.extensions import db
+from careplan.people.models import Person
+
+
+class AgreedHow(enum.StrEnum):
+    """How the person agreed to their lead agency and key worker."""
+
+    IN_PERSON = "in_person"
+    PHONE = "phone"
+    WRITTEN = "written"
+    VIDEO = "video"
+
+
+class MembershipHow(enum.StrEnum):
+    ADDED = "added"
+    CLAIMED = "claimed"
+
+
+class Plan(db.Model):
+    __tablename__ = "plan"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"), unique=True)
+    lead_agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agency.id"), index=True)
+    key_worker_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"), index=True)
+    agreed_on: Mapped[date] = mapped_column(Date)
+    agreed_how: Mapped[AgreedHow] = mapped_column(enum_column(AgreedHow, "agreed_how"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = now_column()
+    updated_at: Mapped[datetime] = now_column()
+
+    person: Mapped[Person] = relationship()
+    lead_agency: Mapped[Agency] = relationship(lazy="joined")
+    key_worker: Mapped[User] = relationship(lazy="joined")
+
+
+class KeyWorkerAssignment(db.Model):
+    """Key worker history: one row per key worker, closed by the hand-over to the next."""
+
+    __tablename__ = "key_worker_assignment"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    plan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("plan.id"), index=True)
+    agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agency.id"))
+    staff_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"))
+    agreed_on: Mapped[date] = mapped_column(Date)
+    agreed_how: Mapped[AgreedHow] = mapped_column(enum_column(AgreedHow, "agreed_how"))
+    started_at: Mapped[datetime] = now_column()
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    recorded_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"))
+
+    agency: Mapped[Agency] = relationship(lazy="joined")
+    staff: Mapped[User] = relationship(foreign_keys=[staff_id], lazy="joined")
+
+
+class CareTeamMember(db.Model):
+    """A staff member's place in a person's care team, for a period.
+
+    `valid_to` is the planned end; `ended_at` records an early end. Either closes it.
+    """
+
+    __tablename__ = "care_team_member"
+    __table_args__ = (Index("ix_care_team_plan_staff", "plan_id", "staff_id"),)
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    plan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("plan.id"))
+    staff_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"), index=True)
+    role: Mapped[str] = mapped_column(String(100))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    how: Mapped[MembershipHow] = mapped_column(enum_column(MembershipHow, "membership_how"))
+    reason: Mapped[str | None] = mapped_column(Text)
+    added_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"))
+    added_at: Mapped[datetime] = now_column()
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    ended_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+
+    staff: Mapped[User] = relationship(foreign_keys=[staff_id], lazy="joined")
+
+    def is_current(self, today: date, now: datetime) -> bool:
+        if self.ended_at is not None and self.ended_at <= now:
+            return False
+        if self.valid_from > today:
+            return False
+        return self.valid_to is None or self.valid_to >= today
+
+
+class Section(db.Model):
+    """The current content of one section of one plan; earlier versions are kept."""
+
+    __tablename__ = "plan_section"
+    __table_args__ = (UniqueConstraint("plan_id", "key"),)
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    plan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("plan.id"))
+    key: Mapped[str] = mapped_column(String(50))
+    content: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = now_column()
+    updated_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+
+    updated_by: Mapped[User | None] = relationship(lazy="joined")
+
+
+class SectionVersion(db.Model):
+    """Every version of a section, the current one included: who, when, what changed."""
+
+    __tablename__ = "plan_section_version"
+    __table_args__ = (UniqueConstraint("section_id", "version"),)
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    section_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("plan_section.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    changed_fields: Mapped[list[str]] = mapped_column(JSON, default=list)
+    changed_at: Mapped[datetime] = now_column()
+    changed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+
+
+class Entry(db.Model):
+    """A dated update appended to a section by someone in the care team. Never edited."""
+
+    __tablename__ = "plan_entry"
+    __table_args__ = (Index("ix_plan_entry_section", "plan_id", "section_key", "created_at"),)
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    plan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("plan.id"))
+    section_key: Mapped[str] = mapped_column(String(50))
+    occurred_on: Mapped[date] = mapped_column(Date)
+    text: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"))
+    author_agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agency.id"))
+    created_at: Mapped[datetime] = now_column()
+
+    author: Mapped[User] = relationship(lazy="joined")

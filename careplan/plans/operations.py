@@ -1,0 +1,249 @@
+"""Mutations on plans. Each one flushes; the request commits once, with its audit events."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from careplan.accounts.models import Role, User
+from careplan.agencies.models import Agency
+from careplan.core import clock
+from careplan.core.errors import Conflict, NotFound, Unprocessable
+from careplan.people.models import Person
+from careplan.plans.models import (
+    CareTeamMember,
+    Entry,
+    KeyWorkerAssignment,
+    MembershipHow,
+    Plan,
+    Section,
+    SectionVersion,
+)
+
+
+def _practitioner_in(
+    session: Session, staff_id: uuid.UUID, agency_id: uuid.UUID, field: str
+) -> User:
+    staff = session.get(User, staff_id)
+    if (
+        staff is None
+        or not staff.active
+        or not staff.has_role(Role.PRACTITIONER)
+        or staff.agency_id != agency_id
+    ):
+        raise Unprocessable(fields={field: ["Choose an active practitioner in the lead agency."]})
+    return staff
+
+
+def _agency(session: Session, agency_id: uuid.UUID, field: str) -> Agency:
+    agency = session.get(Agency, agency_id)
+    if agency is None:
+        raise Unprocessable(fields={field: ["No such agency."]})
+    return agency
+
+
+def create_plan(
+    session: Session, person: Person, data: dict[str, Any], by: User, section_keys: Iterable[str]
+) -> Plan:
+    _agency(session, data["lead_agency_id"], "lead_agency_id")
+    if by.agency_id != data["lead_agency_id"]:
+        raise Unprocessable(
+            "The lead agency must be your own agency.",
+            fields={"lead_agency_id": ["Must be your own agency."]},
+        )
+    _practitioner_in(session, data["key_worker_id"], data["lead_agency_id"], "key_worker_id")
+    if session.scalar(select(Plan.id).where(Plan.person_id == person.id)):
+        raise Conflict("This person already has a plan.")
+    plan = Plan(person_id=person.id, **data)
+    session.add(plan)
+    session.flush()
+    session.add(
+        KeyWorkerAssignment(
+            plan_id=plan.id,
+            agency_id=plan.lead_agency_id,
+            staff_id=plan.key_worker_id,
+            agreed_on=plan.agreed_on,
+            agreed_how=plan.agreed_how,
+            recorded_by_id=by.id,
+        )
+    )
+    for key in section_keys:
+        section = Section(plan_id=plan.id, key=key, content={}, version=1, updated_by_id=by.id)
+        session.add(section)
+        session.flush()
+        session.add(
+            SectionVersion(
+                section_id=section.id, version=1, content={}, changed_fields=[], changed_by_id=by.id
+            )
+        )
+    session.flush()
+    return plan
+
+
+def sections_of(session: Session, plan: Plan) -> dict[str, Section]:
+    return {s.key: s for s in session.scalars(select(Section).where(Section.plan_id == plan.id))}
+
+
+def get_section(session: Session, plan: Plan, key: str) -> Section:
+    section = session.scalars(
+        select(Section).where(Section.plan_id == plan.id, Section.key == key)
+    ).one_or_none()
+    if section is None:
+        # A section added to the catalogue after this plan was made starts empty.
+        section = Section(plan_id=plan.id, key=key, content={}, version=0)
+        session.add(section)
+        session.flush()
+    return section
+
+
+def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+
+
+def update_section(
+    session: Session, section: Section, content: dict[str, Any], by: User
+) -> Section:
+    """Replace the content as a new version; the caller has already checked If-Match."""
+    changed = changed_fields(section.content or {}, content)
+    section.content = content
+    section.version += 1
+    section.updated_at = clock.now()
+    section.updated_by_id = by.id
+    session.add(
+        SectionVersion(
+            section_id=section.id,
+            version=section.version,
+            content=content,
+            changed_fields=changed,
+            changed_by_id=by.id,
+        )
+    )
+    session.flush()
+    return section
+
+
+def versions(session: Session, section: Section) -> list[SectionVersion]:
+    return list(
+        session.scalars(
+            select(SectionVersion)
+            .where(SectionVersion.section_id == section.id)
+            .order_by(SectionVersion.version.desc())
+        )
+    )
+
+
+def add_entry(session: Session, plan: Plan, key: str, data: dict[str, Any], by: User) -> Entry:
+    entry = Entry(
+        plan_id=plan.id,
+        section_key=key,
+        text=data["text"].strip(),
+        occurred_on=data.get("occurred_on") or clock.today(),
+        author_id=by.id,
+        author_agency_id=by.agency_id,
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def entries(session: Session, plan: Plan, key: str) -> list[Entry]:
+    return list(
+        session.scalars(
+            select(Entry)
+            .where(Entry.plan_id == plan.id, Entry.section_key == key)
+            .order_by(Entry.created_at.desc())
+        )
+    )
+
+
+def hand_over(session: Session, plan: Plan, data: dict[str, Any], by: User) -> Plan:
+    _agency(session, data["agency_id"], "agency_id")
+    _practitioner_in(session, data["staff_id"], data["agency_id"], "staff_id")
+    if data["staff_id"] == plan.key_worker_id:
+        raise Conflict(
+            "This person is already the key worker.",
+            fields={"staff_id": ["Already the key worker."]},
+        )
+    now = clock.now()
+    current = session.scalars(
+        select(KeyWorkerAssignment).where(
+            KeyWorkerAssignment.plan_id == plan.id, KeyWorkerAssignment.ended_at.is_(None)
+        )
+    ).all()
+    for assignment in current:
+        assignment.ended_at = now
+    session.add(
+        KeyWorkerAssignment(
+            plan_id=plan.id,
+            agency_id=data["agency_id"],
+            staff_id=data["staff_id"],
+            agreed_on=data["agreed_on"],
+            agreed_how=data["agreed_how"],
+            started_at=now,
+            recorded_by_id=by.id,
+        )
+    )
+    plan.lead_agency_id = data["agency_id"]
+    plan.key_worker_id = data["staff_id"]
+    plan.agreed_on = data["agreed_on"]
+    plan.agreed_how = data["agreed_how"]
+    plan.version += 1
+    plan.updated_at = now
+    session.flush()
+    session.expire(plan, ["lead_agency", "key_worker"])
+    return plan
+
+
+def key_worker_history(session: Session, plan: Plan) -> list[KeyWorkerAssignment]:
+    return list(
+        session.scalars(
+            select(KeyWorkerAssignment)
+            .where(KeyWorkerAssignment.plan_id == plan.id)
+            .order_by(KeyWorkerAssignment.started_at.desc())
+        )
+    )
+
+
+def care_team(session: Session, plan: Plan) -> list[CareTeamMember]:
+    return list(
+        session.scalars(
+            select(CareTeamMember)
+            .where(CareTeamMember.plan_id == plan.id)
+            .order_by(CareTeamMember.added_at.desc())
+        )
+    )
+
+
+def add_member(session: Session, plan: Plan, data: dict[str, Any], by: User) -> CareTeamMember:
+    staff = session.get(User, data["staff_id"])
+    if staff is None or not staff.active or not staff.has_role(Role.PRACTITIONER):
+        raise Unprocessable(fields={"staff_id": ["Choose an active practitioner."]})
+    member = CareTeamMember(
+        plan_id=plan.id,
+        staff_id=staff.id,
+        role=data["role"].strip(),
+        valid_from=data.get("valid_from") or clock.today(),
+        valid_to=data.get("valid_to"),
+        how=MembershipHow.ADDED,
+        added_by_id=by.id,
+    )
+    session.add(member)
+    session.flush()
+    return member
+
+
+def end_member(session: Session, plan: Plan, member_id: uuid.UUID, by: User) -> CareTeamMember:
+    member = session.get(CareTeamMember, member_id)
+    if member is None or member.plan_id != plan.id:
+        raise NotFound("No such membership in this care team.")
+    now = clock.now()
+    if not member.is_current(now.date(), now):
+        raise Conflict("This membership has already ended.")
+    member.ended_at = now
+    member.ended_by_id = by.id
+    session.flush()
+    return member

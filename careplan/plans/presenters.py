@@ -1,0 +1,98 @@
+"""Plain dicts for the output schemas: what a response shows, built from the models."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from careplan.core.clock import iso
+from careplan.plans.catalogue import SectionType
+from careplan.plans.models import (
+    CareTeamMember,
+    Entry,
+    KeyWorkerAssignment,
+    Plan,
+    Section,
+    SectionVersion,
+)
+
+
+def ref(obj: Any) -> dict[str, Any] | None:
+    return None if obj is None else {"id": obj.id, "name": obj.name}
+
+
+def section(kind: SectionType, row: Section) -> dict[str, Any]:
+    return {
+        "key": kind.key,
+        "title": kind.title,
+        "sensitivity": kind.sensitivity.label,
+        "content": row.content or {},
+        "version": row.version,
+        "updated_at": iso(row.updated_at),
+        "updated_by": ref(row.updated_by),
+    }
+
+
+def plan(
+    plan: Plan, sections: dict[str, dict[str, Any]], withheld: list[str], basis: dict[str, str]
+) -> dict[str, Any]:
+    return {
+        "id": plan.id,
+        "person_id": plan.person_id,
+        "lead_agency": ref(plan.lead_agency),
+        "key_worker": ref(plan.key_worker),
+        "key_worker_agreed": {"on": plan.agreed_on, "how": plan.agreed_how.value},
+        "version": plan.version,
+        "sections": sections,
+        "withheld": withheld,
+        "basis": basis,
+    }
+
+
+def version(row: SectionVersion, names: dict[Any, Any]) -> dict[str, Any]:
+    return {
+        "version": row.version,
+        "content": row.content,
+        "changed_fields": row.changed_fields,
+        "changed_at": iso(row.changed_at),
+        "changed_by": ref(names.get(row.changed_by_id)),
+    }
+
+
+def entry(row: Entry) -> dict[str, Any]:
+    author = row.author
+    return {
+        "id": row.id,
+        "section": row.section_key,
+        "occurred_on": row.occurred_on,
+        "text": row.text,
+        "author": ref(author),
+        "agency": ref(author.agency),
+        "created_at": iso(row.created_at),
+    }
+
+
+def key_worker(row: KeyWorkerAssignment) -> dict[str, Any]:
+    return {
+        "staff": ref(row.staff),
+        "agency": ref(row.agency),
+        "agreed_on": row.agreed_on,
+        "agreed_how": row.agreed_how.value,
+        "from_": iso(row.started_at),
+        "to": iso(row.ended_at),
+    }
+
+
+def member(row: CareTeamMember, current: bool) -> dict[str, Any]:
+    staff = row.staff
+    return {
+        "id": row.id,
+        "staff_id": staff.id,
+        "name": staff.name,
+        "agency": ref(staff.agency),
+        "role": row.role,
+        "from_": row.valid_from,
+        "to": row.valid_to,
+        "ended_at": iso(row.ended_at),
+        "how": row.how.value,
+        "current": current,
+    }

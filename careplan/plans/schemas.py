@@ -1,0 +1,143 @@
+"""Input and output shapes for plans, sections, entries, key workers and the care team."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from careplan.core import clock
+from careplan.core.schemas import BaseSchema
+from careplan.plans.models import AgreedHow
+
+AGREED_HOW = fields.Enum(AgreedHow, by_value=True, required=True)
+
+
+def _not_future(value: Any) -> None:
+    if value > clock.today():
+        raise ValidationError("This date cannot be in the future.")
+
+
+class PlanCreateSchema(BaseSchema):
+    lead_agency_id = fields.UUID(required=True)
+    key_worker_id = fields.UUID(required=True)
+    agreed_on = fields.Date(required=True, validate=_not_future)
+    agreed_how = AGREED_HOW
+
+
+class HandOverSchema(BaseSchema):
+    agency_id = fields.UUID(required=True)
+    staff_id = fields.UUID(required=True)
+    agreed_on = fields.Date(required=True, validate=_not_future)
+    agreed_how = AGREED_HOW
+
+
+class SectionWriteSchema(BaseSchema):
+    # The content itself is validated by the section's own schema from the catalogue.
+    content = fields.Dict(required=True)
+
+
+class EntryCreateSchema(BaseSchema):
+    occurred_on = fields.Date(load_default=None, validate=_not_future)
+    text = fields.Str(required=True, validate=validate.Length(min=1, max=5000))
+
+
+class CareTeamAddSchema(BaseSchema):
+    staff_id = fields.UUID(required=True)
+    role = fields.Str(required=True, validate=validate.Length(min=1, max=100))
+    # "from" and "to" are Python keywords: data_key keeps the contract's names.
+    valid_from = fields.Date(data_key="from", load_default=None)
+    valid_to = fields.Date(data_key="to", load_default=None)
+
+    @validates_schema
+    def _period(self, data: dict[str, Any], **_: Any) -> None:
+        start, end = data.get("valid_from") or clock.today(), data.get("valid_to")
+        if end is not None and end < start:
+            raise ValidationError({"to": ["The end date must be on or after the start date."]})
+
+
+class RefSchema(BaseSchema):
+    id = fields.UUID()
+    name = fields.Str()
+
+
+class AgreedSchema(BaseSchema):
+    on = fields.Date()
+    how = fields.Str()
+
+
+class SectionSchema(BaseSchema):
+    key = fields.Str()
+    title = fields.Str()
+    sensitivity = fields.Str()
+    content = fields.Dict()
+    version = fields.Int()
+    updated_at = fields.Str(allow_none=True)
+    updated_by = fields.Nested(RefSchema, allow_none=True)
+
+
+class PlanSchema(BaseSchema):
+    id = fields.UUID()
+    person_id = fields.UUID()
+    lead_agency = fields.Nested(RefSchema)
+    key_worker = fields.Nested(RefSchema)
+    key_worker_agreed = fields.Nested(AgreedSchema)
+    version = fields.Int()
+    sections = fields.Dict(keys=fields.Str(), values=fields.Nested(SectionSchema))
+    withheld = fields.List(fields.Str())
+    basis = fields.Dict(keys=fields.Str(), values=fields.Str())
+
+
+class SectionVersionSchema(BaseSchema):
+    version = fields.Int()
+    content = fields.Dict()
+    changed_fields = fields.List(fields.Str())
+    changed_at = fields.Str()
+    changed_by = fields.Nested(RefSchema, allow_none=True)
+
+
+class EntrySchema(BaseSchema):
+    id = fields.UUID()
+    section = fields.Str()
+    occurred_on = fields.Date()
+    text = fields.Str()
+    author = fields.Nested(RefSchema)
+    agency = fields.Nested(RefSchema)
+    created_at = fields.Str()
+
+
+class KeyWorkerHistorySchema(BaseSchema):
+    staff = fields.Nested(RefSchema)
+    agency = fields.Nested(RefSchema)
+    agreed_on = fields.Date()
+    agreed_how = fields.Str()
+    from_ = fields.Str(data_key="from")
+    to = fields.Str(allow_none=True)
+
+
+class CareTeamMemberSchema(BaseSchema):
+    id = fields.UUID()
+    staff_id = fields.UUID()
+    name = fields.Str()
+    agency = fields.Nested(RefSchema)
+    role = fields.Str()
+    from_ = fields.Date(data_key="from")
+    to = fields.Date(allow_none=True)
+    ended_at = fields.Str(allow_none=True)
+    how = fields.Str()
+    current = fields.Bool()
+
+
+plan_create = PlanCreateSchema()
+hand_over = HandOverSchema()
+section_write = SectionWriteSchema()
+entry_create = EntryCreateSchema()
+care_team_add = CareTeamAddSchema()
+plan_out = PlanSchema()
+section_out = SectionSchema()
+versions_out = SectionVersionSchema(many=True)
+entry_out = EntrySchema()
+entries_out = EntrySchema(many=True)
+key_workers_out = KeyWorkerHistorySchema(many=True)
+care_team_member_out = CareTeamMemberSchema()
+care_team_out = CareTeamMemberSchema(many=True)

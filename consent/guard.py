@@ -1,0 +1,94 @@
+"""The refusal side of the access decision: load, ask `decide`, audit a denial, raise.
+
+Handlers call these instead of deciding anything themselves. A person the caller has no
+basis for is answered 404 exactly like one that does not exist.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import current_app, g
+
+from audit.actions import AuditAction, Outcome
+from audit.log import record
+from careplan.accounts.models import Role
+from careplan.core.errors import Forbidden, NotFound
+from careplan.extensions import db
+from careplan.people.models import Person
+from consent.decision import Action, Decision, can_see_person, decide, decide_role
+from consent.facts import AccessFacts, load_facts
+
+PERSON_NOT_FOUND = "No person with that id that you can see."
+
+
+def catalogue_keys() -> list[str]:
+    return list(current_app.extensions["careplan.catalogue"].keys())
+
+
+def person_facts(person_id: uuid.UUID, audit_action: AuditAction) -> AccessFacts:
+    """Load the person and what the caller may do; 404 if they may do nothing at all."""
+    person = db.session.get(Person, person_id)
+    if person is None:
+        record(
+            audit_action,
+            Outcome.DENY,
+            person_id=None,
+            reason="not_found",
+            details={"requested_id": person_id},
+        )
+        raise NotFound(PERSON_NOT_FOUND)
+    facts = load_facts(db.session, g.user, person)
+    if not can_see_person(facts, catalogue_keys()):
+        record(
+            audit_action,
+            Outcome.DENY,
+            person_id=person.id,
+            reason=decide(facts, None, Action.VIEW).reason,
+        )
+        raise NotFound(PERSON_NOT_FOUND)
+    return facts
+
+
+def require(
+    facts: AccessFacts,
+    section: str | None,
+    action: Action,
+    audit_action: AuditAction,
+) -> Decision:
+    """Permit, or audit the denial and answer 403 (the person is visible to this caller)."""
+    decision = decide(facts, section, action)
+    if not decision.permit:
+        record(
+            audit_action,
+            Outcome.DENY,
+            person_id=facts.person.id,
+            sections=[section] if section else [],
+            reason=decision.reason,
+        )
+        raise Forbidden(reason=decision.reason)
+    return decision
+
+
+def section_decisions(facts: AccessFacts, action: Action) -> dict[str, Decision]:
+    return {key: decide(facts, key, action) for key in catalogue_keys()}
+
+
+def require_role(role: Role, audit_action: AuditAction | None = None) -> None:
+    """403 unless the caller holds `role` (staff only; individuals hold no staff role)."""
+    decision = decide_role(g.user.has_role(role))
+    if not decision.permit:
+        if audit_action is not None:
+            record(audit_action, Outcome.DENY, reason=decision.reason)
+        raise Forbidden(reason=decision.reason)
+
+
+def require_practitioner(audit_action: AuditAction | None = None) -> None:
+    """Practitioner, and not also holding a role that must never see plan content."""
+    user = g.user
+    privileged = user.has_role(Role.IG_OFFICER) or user.has_role(Role.ADMIN)
+    decision = decide_role(user.has_role(Role.PRACTITIONER) and not privileged)
+    if not decision.permit:
+        if audit_action is not None:
+            record(audit_action, Outcome.DENY, reason=decision.reason)
+        raise Forbidden(reason=decision.reason)

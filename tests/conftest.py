@@ -1,0 +1,91 @@
+"""One schema per test session, a clean database per test, factories and an API client.
+
+SQLite (the default): the schema is built once into a template file that each test copies.
+PostgreSQL (TEST_DATABASE_URL set): the schema is built once and every table is emptied
+between tests (with triggers off, as the append-only audit table refuses TRUNCATE).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import text
+
+from careplan import create_app
+from careplan.extensions import db
+from tests.support import Api, World
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+
+def _app(url: str, instance: Path, **extra: Any) -> Flask:
+    return create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(instance), "TESTING": True, **extra}
+    )
+
+
+@pytest.fixture(scope="session")
+def schema_source(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A URL holding a freshly created schema (SQLite: a template file to copy)."""
+    folder = tmp_path_factory.mktemp("schema")
+    url = PG_URL or f"sqlite:///{folder / 'template.sqlite'}"
+    app = _app(url, folder)
+    with app.app_context():
+        db.drop_all()
+        if PG_URL:
+            db.session.execute(text("DROP FUNCTION IF EXISTS audit_event_append_only CASCADE"))
+            db.session.commit()
+        db.create_all()
+        db.engine.dispose()
+    return url
+
+
+def _empty_postgres(app: Flask) -> None:
+    with app.app_context():
+        tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+        db.session.execute(text("SET session_replication_role = replica"))
+        db.session.execute(text(f"TRUNCATE {tables}"))
+        db.session.execute(
+            text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, :h)"), {"h": "0" * 64}
+        )
+        db.session.execute(text("SET session_replication_role = DEFAULT"))
+        db.session.commit()
+
+
+@pytest.fixture
+def app(schema_source: str, tmp_path: Path) -> Iterator[Flask]:
+    if PG_URL:
+        application = _app(PG_URL, tmp_path)
+        _empty_postgres(application)
+    else:
+        template = Path(schema_source.removeprefix("sqlite:///"))
+        copy = tmp_path / "test.sqlite"
+        shutil.copyfile(template, copy)
+        application = _app(f"sqlite:///{copy}", tmp_path)
+    ctx = application.app_context()
+    ctx.push()
+    yield application
+    db.session.remove()
+    db.engine.dispose()
+    ctx.pop()
+
+
+@pytest.fixture
+def client(app: Flask) -> Any:
+    return app.test_client()
+
+
+@pytest.fixture
+def world(app: Flask) -> World:
+    return World(db.session)
+
+
+@pytest.fixture
+def api(client: Any, world: World) -> Api:
+    return Api(client, world)
