@@ -84,6 +84,24 @@ def record(action: AuditAction, outcome: Outcome = Outcome.PERMIT, **fields: Any
     """Queue an event for the current request; the actor defaults to the signed-in user."""
     fields.setdefault("user", g.get("user"))
     pending(g).append(build(action, outcome, **fields))
+    g.pop("audit_attempt", None)
+
+
+def attempt(action: AuditAction, **fields: Any) -> None:
+    """Note an access that was permitted but not yet carried out.
+
+    If the request then fails (bad input, a conflict, a stale version) before the handler
+    records its outcome, the commit records the attempt as refused, with the error code:
+    an attempt on a person's plan is access too, even when it changes nothing.
+    """
+    g.audit_attempt = {"action": action, **fields}
+
+
+def record_failed_attempt(error_code: str) -> None:
+    attempted = g.pop("audit_attempt", None)
+    if attempted is not None:
+        action = attempted.pop("action")
+        record(action, Outcome.DENY, reason=error_code, **attempted)
 
 
 def pending(namespace: Any) -> list[dict[str, Any]]:

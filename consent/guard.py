@@ -11,7 +11,7 @@ import uuid
 from flask import current_app, g
 
 from audit.actions import AuditAction, Outcome
-from audit.log import record
+from audit.log import attempt, record
 from careplan.accounts.models import Role
 from careplan.core.errors import Forbidden, NotFound
 from careplan.extensions import db
@@ -47,6 +47,7 @@ def person_facts(person_id: uuid.UUID, audit_action: AuditAction) -> AccessFacts
             reason=decide(facts, None, Action.VIEW).reason,
         )
         raise NotFound(PERSON_NOT_FOUND)
+    attempt(audit_action, person_id=person.id)
     return facts
 
 
@@ -67,6 +68,12 @@ def require(
             reason=decision.reason,
         )
         raise Forbidden(reason=decision.reason)
+    attempt(
+        audit_action,
+        person_id=facts.person.id,
+        sections=[section] if section else [],
+        basis={section or "plan": decision.basis},
+    )
     return decision
 
 

@@ -25,6 +25,7 @@ def commit_request(response: Response) -> Response:
     try:
         if response.status_code >= 400:
             session.rollback()
+            audit_log.record_failed_attempt(_error_code(response))
         writer.append(session, events)
         session.commit()
     except Exception as exc:
@@ -43,6 +44,13 @@ def commit_request(response: Response) -> Response:
     finally:
         events.clear()
     return response
+
+
+def _error_code(response: Response) -> str:
+    body = response.get_json(silent=True) if response.is_json else None
+    if isinstance(body, dict) and isinstance(body.get("error"), str):
+        return body["error"][:100]
+    return f"http_{response.status_code}"
 
 
 def init_app(app: Flask) -> None:

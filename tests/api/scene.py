@@ -1,0 +1,96 @@
+"""A small world for access tests: two agencies, everyone who might ask, two people."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from careplan.accounts.models import User
+from careplan.agencies.models import Agency
+from careplan.people.models import Person
+from careplan.plans.models import CareTeamMember, MembershipHow, Plan
+from tests.support import World
+
+CHI_P = "1204881235"
+
+
+@dataclass
+class Scene:
+    lead: Agency
+    other_agency: Agency
+    key_worker: User
+    colleague: User
+    outsider: User
+    ig: User
+    admin: User
+    spare: User
+    person: Person
+    plan: Plan
+    individual: User
+    other_person: Person
+    other_individual: User
+    member: CareTeamMember
+
+    def role(self, name: str) -> User | None:
+        return {
+            "key_worker": self.key_worker,
+            "lead_agency": self.colleague,
+            "other_agency": self.outsider,
+            "self": self.individual,
+            "other_individual": self.other_individual,
+            "ig_officer": self.ig,
+            "admin": self.admin,
+            "anonymous": None,
+        }[name]
+
+
+def build_scene(world: World) -> Scene:
+    lead = world.agency("Lead NHS team")
+    other = world.agency("Other council team")
+    key_worker = world.staff(lead, name="Kay Worker")
+    colleague = world.staff(lead, name="Colleague")
+    outsider = world.staff(other, name="Outsider")
+    ig = world.staff(lead, roles=("ig_officer",), name="IG Officer")
+    admin = world.staff(None, roles=("admin",), name="Admin")
+    spare = world.staff(lead, name="Spare Practitioner")
+    person = world.person(key_worker, chi=CHI_P, given_name="Sarah", family_name="Mackenzie")
+    plan = world.plan(person, key_worker)
+    other_person = world.person(outsider)
+    world.plan(other_person, outsider)
+    member = CareTeamMember(
+        plan_id=plan.id,
+        staff_id=spare.id,
+        role="Nurse",
+        valid_from=plan.agreed_on,
+        how=MembershipHow.ADDED,
+        added_by_id=key_worker.id,
+    )
+    world.session.add(member)
+    world.session.commit()
+    return Scene(
+        lead,
+        other,
+        key_worker,
+        colleague,
+        outsider,
+        ig,
+        admin,
+        spare,
+        person,
+        plan,
+        world.individual(person),
+        other_person,
+        world.individual(other_person),
+        member,
+    )
+
+
+def paths(s: Scene) -> dict[str, Any]:
+    return {
+        "p": s.person.id,
+        "m": s.member.id,
+        "lead": s.lead.id,
+        "spare": s.spare.id,
+        "colleague": s.colleague.id,
+        "outsider": s.outsider.id,
+    }

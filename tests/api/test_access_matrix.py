@@ -1,0 +1,231 @@
+"""Every route against every kind of caller: who gets in, who is refused, and the record.
+
+Roles: the key worker, lead agency staff, another agency's practitioner, the person
+themselves, another individual, an IG officer, an administrator, and nobody signed in.
+A person someone has no basis for answers 404, exactly as a person that does not exist.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.api.scene import build_scene, paths
+
+ROLES = (
+    "key_worker",
+    "lead_agency",
+    "other_agency",
+    "self",
+    "other_individual",
+    "ig_officer",
+    "admin",
+)
+
+HOUSING = {"content": {"preferred_areas": ["Gorgie"]}}
+ENTRY = {"text": "Met at the cafe; bidding on two flats."}
+HAND_OVER = {
+    "agency_id": "{lead}",
+    "staff_id": "{spare}",
+    "agreed_on": "2026-10-01",
+    "agreed_how": "phone",
+}
+TEAM = {"staff_id": "{outsider}", "role": "Housing officer"}
+PERSON = {"given_name": "New", "family_name": "Person", "date_of_birth": "1990-05-05"}
+AGENCY = {"name": "New charity", "sector": "third_sector", "kind": "charity"}
+AGREEMENT = {"max_sensitivity": "standard", "sections": None, "valid_until": "2030-01-01"}
+STAFF = {
+    "email": "new@example.test",
+    "name": "New",
+    "agency_id": "{lead}",
+    "roles": ["practitioner"],
+}
+P = "/people/{p}"
+
+# name: (method, path, body, needs If-Match, expected statuses in ROLES order)
+ROUTES = {
+    "search": ("GET", "/people?q=sarah", None, False, (200, 200, 200, 403, 403, 403, 403)),
+    "register": ("POST", "/people", PERSON, False, (201, 201, 201, 403, 403, 403, 403)),
+    "lookup": (
+        "POST",
+        "/people/lookup",
+        {"chi": "1204881235"},
+        False,
+        (200, 200, 200, 403, 403, 403, 403),
+    ),
+    "person": ("GET", P, None, False, (200, 200, 404, 200, 404, 404, 404)),
+    "plan": ("GET", P + "/plan", None, False, (200, 200, 404, 200, 404, 404, 404)),
+    "create_plan": (
+        "POST",
+        P + "/plan",
+        {
+            "lead_agency_id": "{lead}",
+            "key_worker_id": "{spare}",
+            "agreed_on": "2026-10-01",
+            "agreed_how": "phone",
+        },
+        False,
+        (403, 403, 404, 403, 404, 404, 404),
+    ),
+    "section": (
+        "GET",
+        P + "/plan/sections/housing",
+        None,
+        False,
+        (200, 200, 404, 200, 404, 404, 404),
+    ),
+    "section_update": (
+        "PUT",
+        P + "/plan/sections/housing",
+        HOUSING,
+        True,
+        (200, 403, 404, 403, 404, 404, 404),
+    ),
+    "versions": (
+        "GET",
+        P + "/plan/sections/housing/versions",
+        None,
+        False,
+        (200, 200, 404, 200, 404, 404, 404),
+    ),
+    "entries": (
+        "GET",
+        P + "/plan/sections/housing/entries",
+        None,
+        False,
+        (200, 200, 404, 200, 404, 404, 404),
+    ),
+    "entry_create": (
+        "POST",
+        P + "/plan/sections/housing/entries",
+        ENTRY,
+        False,
+        (201, 201, 404, 403, 404, 404, 404),
+    ),
+    "key_worker": (
+        "PUT",
+        P + "/plan/key-worker",
+        HAND_OVER,
+        True,
+        (200, 200, 404, 403, 404, 404, 404),
+    ),
+    "key_workers": (
+        "GET",
+        P + "/plan/key-workers",
+        None,
+        False,
+        (200, 200, 404, 200, 404, 404, 404),
+    ),
+    "care_team": ("GET", P + "/care-team", None, False, (200, 200, 404, 200, 404, 404, 404)),
+    "care_team_add": ("POST", P + "/care-team", TEAM, False, (201, 201, 404, 403, 404, 404, 404)),
+    "care_team_end": (
+        "POST",
+        P + "/care-team/{m}/end",
+        None,
+        False,
+        (200, 200, 404, 403, 404, 404, 404),
+    ),
+    # The person already has an account: the key worker passes the check, then conflicts.
+    "account": (
+        "POST",
+        P + "/account",
+        {"email": "someone@example.test"},
+        False,
+        (409, 403, 404, 403, 404, 404, 404),
+    ),
+    "me": ("GET", "/me", None, False, (200, 200, 200, 200, 200, 200, 200)),
+    "my_plan": ("GET", "/me/plan", None, False, (404, 404, 404, 200, 200, 404, 404)),
+    "agencies": ("GET", "/agencies", None, False, (403, 403, 403, 403, 403, 403, 200)),
+    "agency_create": ("POST", "/agencies", AGENCY, False, (403, 403, 403, 403, 403, 403, 201)),
+    "agreement": (
+        "PUT",
+        "/agencies/{lead}/sharing-agreement",
+        AGREEMENT,
+        False,
+        (403, 403, 403, 403, 403, 403, 200),
+    ),
+    "staff": ("GET", "/staff", None, False, (403, 403, 403, 403, 403, 403, 200)),
+    "staff_create": ("POST", "/staff", STAFF, False, (403, 403, 403, 403, 403, 403, 201)),
+    "deactivate": (
+        "POST",
+        "/staff/{colleague}/deactivate",
+        None,
+        False,
+        (403, 403, 403, 403, 403, 403, 200),
+    ),
+}
+# Routes about a person: every answer, permit or deny, leaves an audit record.
+PERSON_ROUTES = {name for name, route in ROUTES.items() if route[1].startswith(P)} | {
+    "search",
+    "register",
+    "lookup",
+}
+
+CASES = [(name, role, ROUTES[name][4][i]) for name in ROUTES for i, role in enumerate(ROLES)]
+
+
+def _fill(value, ids):
+    if isinstance(value, str):
+        return value.format(**ids)
+    if isinstance(value, dict):
+        return {k: _fill(v, ids) for k, v in value.items()}
+    return value
+
+
+@pytest.mark.parametrize(("name", "role", "expected"), CASES, ids=[f"{n}-{r}" for n, r, _ in CASES])
+def test_route_by_role(api, world, name, role, expected):
+    scene = build_scene(world)
+    method, path, body, versioned, _ = ROUTES[name]
+    ids = paths(scene)
+    headers = {"If-Match": '"1"'} if versioned else {}
+    before = len(world.audit())
+    response = api.call(
+        method, scene.role(role), _fill(path, ids), json=_fill(body, ids), headers=headers
+    )
+    assert response.status_code == expected, response.get_json()
+    if name in PERSON_ROUTES:
+        records = world.audit()[before:]
+        mine = [r for r in records if r.request_id == response.headers["X-Request-Id"]]
+        assert mine, "no audit record for this request"
+        assert mine[-1].outcome == ("permit" if expected < 400 else "deny")
+        assert mine[-1].actor_id == scene.role(role).id
+
+
+def test_search_finds_only_people_the_caller_can_see(api, world):
+    scene = build_scene(world)
+    for role, sees in (("key_worker", True), ("lead_agency", True), ("other_agency", False)):
+        found = api.get(scene.role(role), "/people?q=mackenzie").get_json()
+        assert (str(scene.person.id) in {p["id"] for p in found}) is sees
+
+
+def test_no_basis_looks_exactly_like_no_person(api, world):
+    import uuid
+
+    scene = build_scene(world)
+    hidden = api.get(scene.outsider, f"/people/{scene.person.id}/plan")
+    missing = api.get(scene.outsider, f"/people/{uuid.uuid4()}/plan")
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.get_json() == missing.get_json()
+
+
+@pytest.mark.parametrize("name", sorted(ROUTES))
+def test_anonymous_and_bad_tokens_get_401(api, world, client, name):
+    scene = build_scene(world)
+    method, path, body, _, _ = ROUTES[name]
+    url = "/api/v1" + _fill(path, paths(scene))
+    assert client.open(url, method=method, json=_fill(body, paths(scene))).status_code == 401
+    bad = {"Authorization": "Bearer cpat_not-a-real-token"}
+    assert client.open(url, method=method, headers=bad).status_code == 401
+
+
+def test_plan_view_says_the_basis_for_every_section(api, world):
+    scene = build_scene(world)
+    keys = world.catalogue_keys()
+    for role, basis in (
+        ("key_worker", "key_worker"),
+        ("lead_agency", "lead_agency"),
+        ("self", "self"),
+    ):
+        plan = api.get(scene.role(role), f"/people/{scene.person.id}/plan").get_json()
+        assert list(plan["sections"]) == keys
+        assert plan["withheld"] == []
+        assert set(plan["basis"].values()) == {basis}
