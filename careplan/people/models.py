@@ -20,7 +20,10 @@ class Person(db.Model):
     date_of_birth: Mapped[date] = mapped_column(Date, index=True)
     chi: Mapped[str | None] = mapped_column(String(10), unique=True)
     created_at: Mapped[datetime] = now_column()
-    created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    # use_alter: people and accounts refer to each other (an individual links to a person).
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("user_account.id", use_alter=True)
+    )
 
     @property
     def display_name(self) -> str:

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 9a3114fde6a7
+Revision ID: 7dc86a686328
 Revises: 
-Create Date: 2026-11-23 05:21:30.415337
+Create Date: 2026-11-23 05:25:57.622131
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ from audit.models import SEED_HEAD, append_only_statements
 
 
 # revision identifiers, used by Alembic.
-revision = '9a3114fde6a7'
+revision = '7dc86a686328'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -74,7 +74,6 @@ def upgrade():
     sa.Column('chi', sa.String(length=10), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('created_by_id', sa.Uuid(), nullable=True),
-    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_person_created_by_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_person')),
     sa.UniqueConstraint('chi', name=op.f('uq_person_chi'))
     )
@@ -296,6 +295,11 @@ def upgrade():
     sa.UniqueConstraint('section_id', 'version', name=op.f('uq_plan_section_version_section_id'))
     )
     # ### end Alembic commands ###
+
+    # people and accounts refer to each other: this key is added once both tables exist.
+    with op.batch_alter_table('person', schema=None) as batch_op:
+        batch_op.create_foreign_key(op.f('fk_person_created_by_id_user_account'),
+                                    'user_account', ['created_by_id'], ['id'])
 
     # The audit log refuses UPDATE and DELETE in the database itself, and starts its chain.
     for statement in append_only_statements(op.get_bind().dialect.name):
