@@ -1,0 +1,90 @@
+"""The command-line tools of the API contract."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from careplan.accounts.models import User
+from careplan.extensions import db
+from careplan.people.models import Person
+
+
+def test_token_create_prints_a_working_token(app, world, client):
+    agency = world.agency()
+    user = world.staff(agency)
+    out = app.test_cli_runner().invoke(
+        args=["token", "create", "--user", user.email, "--expires", "1h"]
+    )
+    assert out.exit_code == 0, out.output
+    token = out.output.strip()
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.get_json()["email"] == user.email
+
+
+def test_token_create_refuses_bad_input(app, world):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["token", "create", "--user", "nobody@x.test"]).exit_code != 0
+    user = world.staff(world.agency())
+    bad = runner.invoke(args=["token", "create", "--user", user.email, "--expires", "forever"])
+    assert bad.exit_code != 0
+    assert "30m, 1h or 7d" in bad.output
+
+
+def test_expired_token_is_refused(app, world, client, monkeypatch):
+    from datetime import timedelta
+
+    from careplan.core import clock
+
+    user = world.staff(world.agency())
+    token = world.token(user)
+    later = clock.now() + timedelta(hours=2)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_admin_create_prints_one_time_password(app):
+    out = app.test_cli_runner().invoke(
+        args=["admin", "create", "--email", "Boss@Example.test", "--name", "Boss"]
+    )
+    assert out.exit_code == 0
+    assert "One-time password" in out.output
+    admin = db.session.scalars(select(User).where(User.email == "boss@example.test")).one()
+    assert admin.roles == ["admin"]
+    assert admin.password_hash.startswith("$argon2id$")
+    again = app.test_cli_runner().invoke(
+        args=["admin", "create", "--email", "boss@example.test", "--name", "Boss"]
+    )
+    assert again.exit_code != 0
+
+
+def test_demo_load_is_idempotent_and_prints_logins(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo", "load"])
+    assert first.exit_code == 0, first.output
+    assert "morag.campbell@nhs.demo" in first.output
+    people = db.session.scalar(select(func.count()).select_from(Person))
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    assert db.session.scalar(select(func.count()).select_from(Person)) == people == 3
+
+
+def test_demo_world_shows_differences_between_agencies(app, client):
+    runner = app.test_cli_runner()
+    runner.invoke(args=["demo", "load"])
+
+    def plan_for(email):
+        token = runner.invoke(args=["token", "create", "--user", email]).output.strip()
+        headers = {"Authorization": f"Bearer {token}"}
+        people = client.get("/api/v1/people?q=mackenzie", headers=headers).get_json()
+        if not people:
+            return None
+        return client.get(f"/api/v1/people/{people[0]['id']}/plan", headers=headers).get_json()
+
+    assert plan_for("morag.campbell@nhs.demo")["withheld"] == []
+    assert plan_for("gordon.bell@justice.demo") is None
+
+
+def test_audit_verify_exit_code(app, world):
+    runner = app.test_cli_runner()
+    out = runner.invoke(args=["audit", "verify"])
+    assert out.exit_code == 0
+    assert "intact" in out.output
