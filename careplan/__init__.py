@@ -58,6 +58,9 @@ def _register_request_handling(app: Flask) -> None:
     request_id.init_app(app)
     transaction.init_app(app)
     app.register_blueprint(bp)
+    from careplan.web.views import bp as web
+
+    app.register_blueprint(web)
 
 
 def _register_cli(app: Flask) -> None:
