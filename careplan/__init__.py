@@ -25,11 +25,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from careplan.extensions import db, migrate
     from careplan.plans.catalogue import load_catalogue
+    from consent.facts import sensitivities
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     sections_file = app.config["SECTIONS_FILE"] or ROOT / "config" / "sections.toml"
-    app.extensions["careplan.catalogue"] = load_catalogue(Path(sections_file))
+    catalogue = load_catalogue(Path(sections_file))
+    app.extensions["careplan.catalogue"] = catalogue
+    app.extensions["careplan.sensitivity"] = sensitivities(catalogue)
 
     _register_models()
     _register_request_handling(app)

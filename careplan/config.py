@@ -71,6 +71,27 @@ SETTINGS: tuple[Setting, ...] = (
         "section catalogue (default config/sections.toml)",
     ),
     Setting(
+        "CAREPLAN_BREAK_GLASS_HOURS",
+        "BREAK_GLASS_HOURS",
+        int,
+        4,
+        "how long emergency (break-glass) access lasts",
+    ),
+    Setting(
+        "CAREPLAN_JUSTIFICATION_MIN_CHARS",
+        "JUSTIFICATION_MIN_CHARS",
+        int,
+        40,
+        "shortest written justification accepted for break-glass or a claim",
+    ),
+    Setting(
+        "CAREPLAN_CLAIM_DAYS",
+        "CLAIM_DAYS",
+        int,
+        90,
+        "how long a claimed relationship lasts before it must be renewed",
+    ),
+    Setting(
         "CAREPLAN_SQLITE_BUSY_MS",
         "SQLITE_BUSY_MS",
         int,

@@ -17,13 +17,23 @@ from careplan.core.errors import Forbidden, NotFound
 from careplan.extensions import db
 from careplan.people.models import Person
 from consent.decision import Action, Decision, can_see_person, decide, decide_role
-from consent.facts import AccessFacts, load_facts
+from consent.facts import AccessFacts, load_facts, load_facts_many
 
 PERSON_NOT_FOUND = "No person with that id that you can see."
 
 
 def catalogue_keys() -> list[str]:
     return list(current_app.extensions["careplan.catalogue"].keys())
+
+
+def facts_for(person: Person) -> AccessFacts:
+    return load_facts(db.session, g.user, person, current_app.extensions["careplan.sensitivity"])
+
+
+def facts_for_many(people: list[Person]) -> list[AccessFacts]:
+    return load_facts_many(
+        db.session, g.user, people, current_app.extensions["careplan.sensitivity"]
+    )
 
 
 def person_facts(person_id: uuid.UUID, audit_action: AuditAction) -> AccessFacts:
@@ -38,7 +48,7 @@ def person_facts(person_id: uuid.UUID, audit_action: AuditAction) -> AccessFacts
             details={"requested_id": person_id},
         )
         raise NotFound(PERSON_NOT_FOUND)
-    facts = load_facts(db.session, g.user, person)
+    facts = facts_for(person)
     if not can_see_person(facts, catalogue_keys()):
         record(
             audit_action,
@@ -99,3 +109,15 @@ def require_practitioner(audit_action: AuditAction | None = None) -> None:
         if audit_action is not None:
             record(audit_action, Outcome.DENY, reason=decision.reason)
         raise Forbidden(reason=decision.reason)
+
+
+def person_by_exact_id(person_id: uuid.UUID, audit_action: AuditAction) -> Person:
+    """For claims and break-glass: a practitioner with no basis yet, holding an id from an
+    exact lookup. The id is unguessable, so this reveals no more than the lookup did."""
+    require_practitioner(audit_action)
+    person = db.session.get(Person, person_id)
+    if person is None:
+        record(audit_action, Outcome.DENY, reason="not_found", details={"requested_id": person_id})
+        raise NotFound(PERSON_NOT_FOUND)
+    attempt(audit_action, person_id=person.id)
+    return person

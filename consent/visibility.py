@@ -2,7 +2,7 @@
 
 This only narrows the database query; every candidate is still confirmed by `decide`.
 There is no browsing the whole population: a person outside this set is found only by
-exact identifier (lookup).
+exact identifier (lookup), which is how a relationship is claimed or glass is broken.
 """
 
 from __future__ import annotations
@@ -10,17 +10,33 @@ from __future__ import annotations
 from sqlalchemy import Select, or_, select
 
 from careplan.accounts.models import User
+from careplan.core import clock
 from careplan.people.models import Person
-from careplan.plans.models import Plan
+from careplan.plans.models import CareTeamMember, Plan
+from consent.models import BreakGlass
 
 
 def candidate_people(user: User) -> Select[tuple[Person]]:
+    now = clock.now()
     standing = select(Plan.person_id).where(
         or_(Plan.key_worker_id == user.id, Plan.lead_agency_id == user.agency_id)
+    )
+    in_team = (
+        select(Plan.person_id)
+        .join(CareTeamMember, CareTeamMember.plan_id == Plan.id)
+        .where(
+            CareTeamMember.staff_id == user.id,
+            or_(CareTeamMember.ended_at.is_(None), CareTeamMember.ended_at > now),
+        )
+    )
+    emergency = select(BreakGlass.person_id).where(
+        BreakGlass.user_id == user.id, BreakGlass.expires_at > now
     )
     unplanned = (
         select(Person.id)
         .outerjoin(Plan, Plan.person_id == Person.id)
         .where(Plan.id.is_(None), Person.created_by_id == user.id)
     )
-    return select(Person).where(or_(Person.id.in_(standing), Person.id.in_(unplanned)))
+    return select(Person).where(
+        or_(*(Person.id.in_(q) for q in (standing, in_team, emergency, unplanned)))
+    )

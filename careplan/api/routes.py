@@ -6,6 +6,7 @@ from careplan.api import auth, openapi
 from careplan.people import api as people_api
 from careplan.plans import api as plans_api
 from careplan.plans import care_team_api, sections_api
+from consent import api as consent_api
 
 MODULES = (
     auth,
@@ -16,4 +17,5 @@ MODULES = (
     care_team_api,
     agencies_api,
     accounts_api,
+    consent_api,
 )

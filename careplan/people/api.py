@@ -22,8 +22,7 @@ from careplan.people.schemas import (
     search_query,
 )
 from consent.decision import can_see_person, decide_identity
-from consent.facts import load_facts_many
-from consent.guard import catalogue_keys, person_facts, require_practitioner
+from consent.guard import catalogue_keys, facts_for_many, person_facts, require_practitioner
 
 
 @bp.get("/people")
@@ -35,9 +34,7 @@ def search_people() -> Response:
     args = search_query.load(request.args.to_dict())
     candidates = operations.search(db.session, g.user, args["q"])
     keys = catalogue_keys()
-    found = [
-        f.person for f in load_facts_many(db.session, g.user, candidates) if can_see_person(f, keys)
-    ]
+    found = [f.person for f in facts_for_many(candidates) if can_see_person(f, keys)]
     record(AuditAction.PERSON_SEARCH, details={"returned": [str(p.id) for p in found]})
     return respond(people_out.dump(found))
 

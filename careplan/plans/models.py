@@ -99,6 +99,12 @@ class CareTeamMember(db.Model):
     added_at: Mapped[datetime] = now_column()
     ended_at: Mapped[datetime | None] = mapped_column(DateTime)
     ended_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    # A claimed relationship alerts IG: "pending" until an IG officer reviews it.
+    review_status: Mapped[str | None] = mapped_column(String(20), index=True)
+    reviewed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    review_outcome: Mapped[str | None] = mapped_column(String(30))
+    review_note: Mapped[str | None] = mapped_column(Text)
 
     staff: Mapped[User] = relationship(foreign_keys=[staff_id], lazy="joined")
 

@@ -7,7 +7,7 @@ from typing import Any
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from careplan.core import clock
-from careplan.core.schemas import BaseSchema
+from careplan.core.schemas import BaseSchema, RefSchema
 from careplan.plans.models import AgreedHow
 
 AGREED_HOW = fields.Enum(AgreedHow, by_value=True, required=True)
@@ -54,11 +54,6 @@ class CareTeamAddSchema(BaseSchema):
         start, end = data.get("valid_from") or clock.today(), data.get("valid_to")
         if end is not None and end < start:
             raise ValidationError({"to": ["The end date must be on or after the start date."]})
-
-
-class RefSchema(BaseSchema):
-    id = fields.UUID()
-    name = fields.Str()
 
 
 class AgreedSchema(BaseSchema):

@@ -1,0 +1,122 @@
+"""Consent, refusal, withdrawal, claims and break-glass: what comes in and goes out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from careplan.agencies.models import Sector
+from careplan.core import clock
+from careplan.core.schemas import BaseSchema, RefSchema
+from consent.models import BreakGlassReason, ConsentEffect, ConsentMethod
+
+ALL = "all"
+
+
+class SectionsField(fields.Field):
+    """A list of section keys, or the word "all" (every section, including future ones)."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> list[str] | None:
+        if value == ALL:
+            return None
+        if (
+            not isinstance(value, list)
+            or not value
+            or len(value) > 100
+            or not all(isinstance(v, str) for v in value)
+        ):
+            raise ValidationError('Give a list of section keys, or "all".')
+        return sorted(set(value))
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
+        return ALL if value is None else list(value)
+
+
+class GranteeSchema(BaseSchema):
+    agency_id = fields.UUID()
+    sector = fields.Enum(Sector, by_value=True)
+
+    @validates_schema
+    def _one(self, data: dict[str, Any], **_: Any) -> None:
+        if len(data) != 1:
+            raise ValidationError("Name one agency (agency_id) or one sector.")
+
+
+class ConsentCreateSchema(BaseSchema):
+    grantee = fields.Nested(GranteeSchema, required=True)
+    sections = SectionsField(required=True)
+    purpose = fields.Str(load_default="direct_care", validate=validate.OneOf(["direct_care"]))
+    effect = fields.Enum(ConsentEffect, by_value=True, required=True)
+    starts_on = fields.Date(load_default=None)
+    expires_on = fields.Date(load_default=None, allow_none=True)
+    method = fields.Enum(ConsentMethod, by_value=True, required=True)
+    evidence_note = fields.Str(
+        load_default=None, allow_none=True, validate=validate.Length(max=2000)
+    )
+
+    @validates_schema
+    def _dates(self, data: dict[str, Any], **_: Any) -> None:
+        start = data.get("starts_on") or clock.today()
+        end = data.get("expires_on")
+        if end is not None and (end < start or end < clock.today()):
+            raise ValidationError(
+                {"expires_on": ["The end date must be after the start date and not in the past."]}
+            )
+        if data["effect"] is ConsentEffect.PERMIT and end is None:
+            # Permission is reviewed: it always has an end. A refusal may last until withdrawn.
+            raise ValidationError({"expires_on": ["Give a date when this permission ends."]})
+
+
+class WithdrawSchema(BaseSchema):
+    reason = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+class ClaimSchema(BaseSchema):
+    reason = fields.Str(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class BreakGlassSchema(BaseSchema):
+    reason = fields.Enum(BreakGlassReason, by_value=True, required=True)
+    justification = fields.Str(required=True, validate=validate.Length(max=4000))
+
+
+class GranteeOutSchema(BaseSchema):
+    agency_id = fields.UUID(allow_none=True)
+    agency_name = fields.Str(allow_none=True)
+    sector = fields.Str(allow_none=True)
+
+
+class ConsentSchema(BaseSchema):
+    id = fields.UUID()
+    grantee = fields.Nested(GranteeOutSchema)
+    sections = SectionsField()
+    purpose = fields.Str()
+    effect = fields.Str()
+    starts_on = fields.Date()
+    expires_on = fields.Date(allow_none=True)
+    method = fields.Str()
+    evidence_note = fields.Str(allow_none=True)
+    recorded_by = fields.Nested(RefSchema)
+    recorded_at = fields.Str()
+    withdrawn_at = fields.Str(allow_none=True)
+    withdrawn_by = fields.Nested(RefSchema, allow_none=True)
+    withdrawn_reason = fields.Str(allow_none=True)
+    status = fields.Str()
+    version = fields.Int()
+
+
+class BreakGlassOutSchema(BaseSchema):
+    id = fields.UUID()
+    reason = fields.Str()
+    expires_at = fields.Str()
+    sections = fields.List(fields.Str())
+
+
+consent_create = ConsentCreateSchema()
+consent_out = ConsentSchema()
+consents_out = ConsentSchema(many=True)
+withdraw_schema = WithdrawSchema()
+claim_schema = ClaimSchema()
+break_glass_schema = BreakGlassSchema()
+break_glass_out = BreakGlassOutSchema()
