@@ -9,12 +9,24 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping
+from datetime import date, datetime
 from typing import Any
 
 from flask import g, has_request_context, request
 
 from audit.actions import AuditAction, Outcome
 from careplan.core import clock
+
+
+def _plain(value: Any) -> Any:
+    """Details are stored as JSON and hashed: ids and dates as strings."""
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
 
 
 def _actor_fields(user: Any) -> dict[str, Any]:
@@ -73,9 +85,7 @@ def build(
         "reason": reason,
         "purpose": purpose,
         "justification": justification,
-        "details": {
-            k: str(v) if isinstance(v, uuid.UUID) else v for k, v in (details or {}).items()
-        },
+        "details": {k: _plain(v) for k, v in (details or {}).items()},
         **_request_fields(),
     }
 

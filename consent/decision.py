@@ -178,8 +178,10 @@ def _decide_section(facts: AccessFacts, section: str, action: Action) -> Decisio
         return Decision.deny(Denial.READ_ONLY)
     agreement_problem = _agreement_problem(facts, section)
     emergency = facts.active_break_glass()
-    if emergency is not None and agreement_problem is None:
+    if emergency is not None:
         # An emergency overrides consent and refusal, within the agreement, visibly.
+        if agreement_problem is not None:
+            return Decision.deny(agreement_problem)
         if action in BREAK_GLASS_ACTIONS:
             return Decision.allow(f"{Basis.BREAK_GLASS}:{emergency.id}")
         return Decision.deny(Denial.READ_ONLY)

@@ -95,7 +95,7 @@ class World:
         )
 
     def token(self, user: User) -> str:
-        raw = tokens.issue(self.session, user, timedelta(hours=1))
+        raw = tokens.issue(self.session, user, timedelta(days=30))
         self.session.commit()
         return raw
 

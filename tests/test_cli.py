@@ -36,10 +36,14 @@ def test_expired_token_is_refused(app, world, client, monkeypatch):
     from careplan.core import clock
 
     user = world.staff(world.agency())
-    token = world.token(user)
+    runner = app.test_cli_runner()
+    token = runner.invoke(args=["token", "create", "--user", user.email, "--expires", "1h"])
+    token = token.output.strip()
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
     later = clock.now() + timedelta(hours=2)
     monkeypatch.setattr(clock, "now", lambda: later)
-    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
 
 
 def test_admin_create_prints_one_time_password(app):

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from careplan.accounts.models import User
 from careplan.agencies.models import Agency
 from careplan.people.models import Person
 from careplan.plans.models import CareTeamMember, MembershipHow, Plan
+from consent.models import Consent, SharingAgreement
 from tests.support import World
 
 CHI_P = "1204881235"
@@ -30,6 +32,7 @@ class Scene:
     other_person: Person
     other_individual: User
     member: CareTeamMember
+    consent: Consent
 
     def role(self, name: str) -> User | None:
         return {
@@ -66,6 +69,28 @@ def build_scene(world: World) -> Scene:
         added_by_id=key_worker.id,
     )
     world.session.add(member)
+    for agency in (lead, other):
+        world.session.add(
+            SharingAgreement(
+                agency_id=agency.id,
+                max_sensitivity="sensitive",
+                sections=None,
+                lawful_basis="art6_1_e_art9_2_h",
+                valid_until=date(2030, 1, 1),
+                created_by_id=admin.id,
+            )
+        )
+    consent = Consent(
+        person_id=person.id,
+        grantee_sector="third_sector",
+        sections=["housing"],
+        effect="permit",
+        starts_on=date(2026, 1, 1),
+        expires_on=date(2030, 1, 1),
+        method="written",
+        recorded_by_id=key_worker.id,
+    )
+    world.session.add(consent)
     world.session.commit()
     return Scene(
         lead,
@@ -82,6 +107,7 @@ def build_scene(world: World) -> Scene:
         other_person,
         world.individual(other_person),
         member,
+        consent,
     )
 
 
@@ -93,4 +119,5 @@ def paths(s: Scene) -> dict[str, Any]:
         "spare": s.spare.id,
         "colleague": s.colleague.id,
         "outsider": s.outsider.id,
+        "c": s.consent.id,
     }

@@ -39,6 +39,17 @@ STAFF = {
     "agency_id": "{lead}",
     "roles": ["practitioner"],
 }
+CONSENT = {
+    "grantee": {"sector": "third_sector"},
+    "sections": ["goals"],
+    "effect": "permit",
+    "expires_on": "2028-01-01",
+    "method": "self_service",
+}
+GLASS = {
+    "reason": "risk_to_life",
+    "justification": "Found unresponsive at the hostel; need the crisis plan now.",
+}
 P = "/people/{p}"
 
 # name: (method, path, body, needs If-Match, expected statuses in ROLES order)
@@ -132,6 +143,30 @@ ROUTES = {
         False,
         (409, 403, 404, 403, 404, 404, 404),
     ),
+    "consents": ("GET", P + "/consents", None, False, (200, 200, 404, 200, 404, 404, 404)),
+    "consent_create": (
+        "POST",
+        P + "/consents",
+        CONSENT,
+        False,
+        (201, 403, 404, 201, 404, 404, 404),
+    ),
+    "consent_withdraw": (
+        "POST",
+        P + "/consents/{c}/withdraw",
+        {"reason": "changed my mind"},
+        False,
+        (200, 403, 404, 200, 404, 404, 404),
+    ),
+    # Found by exact identifier: no basis needed, but a practitioner with an agreement.
+    "claim": (
+        "POST",
+        P + "/care-team/claim",
+        {"reason": "Allocated as her housing officer by the homelessness team today."},
+        False,
+        (201, 201, 201, 403, 403, 403, 403),
+    ),
+    "break_glass": ("POST", P + "/break-glass", GLASS, False, (201, 201, 201, 403, 403, 403, 403)),
     "me": ("GET", "/me", None, False, (200, 200, 200, 200, 200, 200, 200)),
     "my_plan": ("GET", "/me/plan", None, False, (404, 404, 404, 200, 200, 404, 404)),
     "agencies": ("GET", "/agencies", None, False, (403, 403, 403, 403, 403, 403, 200)),

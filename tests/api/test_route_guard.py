@@ -1,0 +1,75 @@
+"""Walk the app's URL map: every route that touches a person asks the access decision."""
+
+from __future__ import annotations
+
+import pytest
+
+from consent.decision import Decision
+from tests.api.scene import build_scene
+
+EXACT_ID_ROUTES = {"api.claim_relationship", "api.invoke_break_glass"}
+
+
+def person_routes(app):
+    return sorted(
+        (rule.endpoint, rule.rule, method)
+        for rule in app.url_map.iter_rules()
+        if "person_id" in rule.arguments
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    )
+
+
+@pytest.fixture
+def decisions(monkeypatch):
+    made = []
+    allow, deny = Decision.allow.__func__, Decision.deny.__func__
+
+    def counted(original):
+        def wrapper(cls, value):
+            made.append(value)
+            return original(cls, value)
+
+        return classmethod(wrapper)
+
+    monkeypatch.setattr(Decision, "allow", counted(allow))
+    monkeypatch.setattr(Decision, "deny", counted(deny))
+    return made
+
+
+def test_there_are_person_routes_to_check(app):
+    assert len(person_routes(app)) >= 18
+
+
+def test_every_person_route_asks_the_decision(app, api, world, decisions):
+    scene = build_scene(world)
+    consent = api.post(
+        scene.key_worker,
+        f"/people/{scene.person.id}/consents",
+        {
+            "grantee": {"sector": "statutory"},
+            "sections": ["housing"],
+            "effect": "permit",
+            "expires_on": "2027-01-01",
+            "method": "verbal",
+        },
+    ).get_json()
+    values = {
+        "person_id": scene.person.id,
+        "key": "housing",
+        "member_id": scene.member.id,
+        "consent_id": consent["id"],
+    }
+    for endpoint, rule, method in person_routes(app):
+        url = rule
+        for name, value in values.items():
+            url = url.replace(f"<uuid:{name}>", str(value)).replace(f"<{name}>", str(value))
+        for user in (scene.key_worker, scene.outsider, scene.ig):
+            decisions.clear()
+            response = api.client.open(
+                url, method=method, json={}, headers=api.headers(user, {"If-Match": '"1"'})
+            )
+            assert decisions, f"{method} {rule} answered without asking the decision"
+            assert response.status_code != 500
+            if user is not scene.key_worker and endpoint not in EXACT_ID_ROUTES:
+                # No basis: the person does not exist for them.
+                assert response.status_code == 404, (method, rule, response.get_json())

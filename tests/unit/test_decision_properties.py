@@ -1,0 +1,135 @@
+"""Properties of the decision over random consents, refusals, agreements and clocks."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from consent.decision import Action, decide
+from consent.facts import AccessFacts, AgreementFact, ConsentFact, MembershipFact
+from tests.unit.test_decision import (
+    MY_AGENCY,
+    NOW,
+    SENSITIVITY,
+    TODAY,
+    facts,
+)
+
+OTHER_AGENCY = uuid.UUID(int=77)
+SECTIONS = sorted(SENSITIVITY)
+days = st.integers(min_value=-60, max_value=60)
+
+
+@st.composite
+def consents(draw):
+    cid = uuid.UUID(int=draw(st.integers(min_value=1000, max_value=10**9)))
+    by_sector = draw(st.booleans())
+    sections = draw(st.none() | st.sets(st.sampled_from(SECTIONS), min_size=1))
+    start = TODAY + timedelta(days=draw(days))
+    expires = draw(st.none() | days.map(lambda d: TODAY + timedelta(days=d)))
+    return ConsentFact(
+        id=cid,
+        agency_id=None if by_sector else draw(st.sampled_from([MY_AGENCY, OTHER_AGENCY])),
+        sector=draw(st.sampled_from(["statutory", "third_sector"])) if by_sector else None,
+        sections=frozenset(sections) if sections else None,
+        permit=draw(st.booleans()),
+        starts_on=start,
+        expires_on=expires,
+        withdrawn=draw(st.booleans()),
+    )
+
+
+agreements = st.none() | st.builds(
+    AgreementFact,
+    id=st.just(uuid.UUID(int=5)),
+    max_sensitivity=st.integers(1, 3),
+    sections=st.none() | st.sets(st.sampled_from(SECTIONS), min_size=1).map(frozenset),
+    valid_until=days.map(lambda d: TODAY + timedelta(days=d)),
+)
+
+
+@st.composite
+def worlds(draw):
+    member = MembershipFact(uuid.UUID(int=6), TODAY - timedelta(days=5), None, None)
+    return facts(
+        consents=draw(st.lists(consents(), max_size=6)),
+        agreement=draw(agreements),
+        memberships=(member,) if draw(st.booleans()) else (),
+    )
+
+
+def _mine(f: AccessFacts) -> list[ConsentFact]:
+    return f.consents_for_me()
+
+
+def _active(c: ConsentFact) -> bool:
+    return c.status(TODAY) == "active"
+
+
+@settings(max_examples=300, deadline=None)
+@given(worlds(), st.sampled_from(SECTIONS), st.sampled_from([Action.VIEW, Action.ADD_ENTRY]))
+def test_never_wider_than_the_agreement(f, section, action):
+    if decide(f, section, action).permit:
+        a = f.agreement
+        assert a is not None
+        assert a.valid_until >= TODAY
+        assert SENSITIVITY[section] <= a.max_sensitivity
+        assert a.sections is None or section in a.sections
+
+
+@settings(max_examples=300, deadline=None)
+@given(worlds(), st.sampled_from(SECTIONS))
+def test_a_refusal_always_wins_over_consent(f, section):
+    refused = any(not c.permit and c.covers(section) and _active(c) for c in _mine(f))
+    decision = decide(f, section, Action.VIEW)
+    if refused:
+        assert not decision.permit
+        assert decision.reason.startswith("refused:") or decision.reason in {
+            "no_relationship",
+            "no_agreement",
+            "agreement_expired",
+            "agreement_ceiling",
+        }
+
+
+@settings(max_examples=300, deadline=None)
+@given(worlds(), st.sampled_from(SECTIONS))
+def test_only_an_active_covering_consent_grants(f, section):
+    decision = decide(f, section, Action.VIEW)
+    if decision.permit:
+        granted = decision.basis.removeprefix("consent:")
+        consent = next(c for c in f.consents if str(c.id) == granted)
+        assert consent.permit
+        assert _active(consent)
+        assert consent.covers(section)
+        assert consent in _mine(f)
+        assert not consent.withdrawn
+
+
+@settings(max_examples=300, deadline=None)
+@given(worlds(), st.sampled_from(SECTIONS), st.randoms())
+def test_the_order_records_were_created_does_not_matter(f, section, rnd):
+    shuffled = list(f.consents)
+    rnd.shuffle(shuffled)
+    other = AccessFacts(**{**f.__dict__, "consents": tuple(shuffled)})
+    for action in (Action.VIEW, Action.ADD_ENTRY, Action.UPDATE):
+        assert decide(f, section, action) == decide(other, section, action)
+
+
+@settings(max_examples=200, deadline=None)
+@given(worlds(), st.sampled_from(SECTIONS), st.integers(min_value=1, max_value=400))
+def test_time_passing_never_revives_an_expired_consent(f, section, later_days):
+    later = AccessFacts(
+        **{
+            **f.__dict__,
+            "now": NOW + timedelta(days=later_days),
+            "today": TODAY + timedelta(days=later_days),
+        }
+    )
+    decision = decide(later, section, Action.VIEW)
+    if decision.permit:
+        consent = next(c for c in f.consents if str(c.id) == decision.basis[8:])
+        assert consent.expires_on is None or consent.expires_on >= later.today
