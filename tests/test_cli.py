@@ -84,6 +84,11 @@ def test_demo_world_shows_differences_between_agencies(app, client):
         return client.get(f"/api/v1/people/{people[0]['id']}/plan", headers=headers).get_json()
 
     assert plan_for("morag.campbell@nhs.demo")["withheld"] == []
+    housing = plan_for("fiona.reid@housing.demo")
+    assert sorted(housing["sections"]) == ["contacts", "goals", "housing", "money"]
+    assert housing["basis"]["housing"].startswith("consent:")
+    cafe = plan_for("jamie.robertson@cafe.demo")
+    assert sorted(cafe["sections"]) == ["about_me", "goals", "housing"]
     assert plan_for("gordon.bell@justice.demo") is None
 
 
