@@ -58,34 +58,64 @@ class AuditHead(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(BigInteger)
     hash: Mapped[str] = mapped_column(String(64))
+    checkpoint_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    checkpoint_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
-# DDL shared by the metadata (tests) and the migration (real databases).
-SQLITE_TRIGGERS = (
-    "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event "
-    "BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END",
-    "CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event "
-    "BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END",
-)
-POSTGRES_TRIGGERS = (
-    "CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger AS $$ "
-    "BEGIN RAISE EXCEPTION 'audit log is append-only'; END; $$ LANGUAGE plpgsql",
-    "CREATE TRIGGER audit_event_no_change BEFORE UPDATE OR DELETE ON audit_event "
-    "FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()",
-    "CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON audit_event "
-    "FOR EACH STATEMENT EXECUTE FUNCTION audit_event_append_only()",
-)
+class AuditCheckpoint(db.Model):
+    """A signed statement: "the chain reached `seq` with `hash` at `signed_at`".
+
+    Signed with the Ed25519 key held outside the database, so anyone with the public key
+    can tell that nothing up to `seq` was edited, removed, inserted, reordered or cut off.
+    """
+
+    __tablename__ = "audit_checkpoint"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[datetime] = mapped_column(DateTime)
+    key_id: Mapped[str] = mapped_column(String(16))
+    signature: Mapped[str] = mapped_column(String(128))
+
+
+# DDL shared by the metadata (tests) and the migrations (real databases).
+def _sqlite_triggers(table: str) -> tuple[str, ...]:
+    return (
+        f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
+        "BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END",
+        f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
+        "BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END",
+    )
+
+
+def _postgres_triggers(table: str) -> tuple[str, ...]:
+    return (
+        "CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger AS $$ "
+        "BEGIN RAISE EXCEPTION 'audit log is append-only'; END; $$ LANGUAGE plpgsql",
+        f"CREATE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table} "
+        "FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()",
+        f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+        "FOR EACH STATEMENT EXECUTE FUNCTION audit_event_append_only()",
+    )
+
+
 # A constant, not input: the genesis hash is 64 zeros.
 SEED_HEAD = f"INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '{GENESIS_HASH}')"  # noqa: S608
 
 
-def append_only_statements(dialect: str) -> tuple[str, ...]:
-    return POSTGRES_TRIGGERS if dialect == "postgresql" else SQLITE_TRIGGERS
+def append_only_statements(dialect: str, table: str = "audit_event") -> tuple[str, ...]:
+    return _postgres_triggers(table) if dialect == "postgresql" else _sqlite_triggers(table)
 
 
 @event.listens_for(AuditEvent.__table__, "after_create")
 def _protect(target: Any, connection: Any, **_: Any) -> None:
     for statement in append_only_statements(connection.dialect.name):
+        connection.exec_driver_sql(statement)
+
+
+@event.listens_for(AuditCheckpoint.__table__, "after_create")
+def _protect_checkpoints(target: Any, connection: Any, **_: Any) -> None:
+    for statement in append_only_statements(connection.dialect.name, "audit_checkpoint"):
         connection.exec_driver_sql(statement)
 
 

@@ -2,30 +2,47 @@
 
 The head row is locked (FOR UPDATE on PostgreSQL; SQLite transactions already hold the
 database write lock), so concurrent processes append one after another: no forks, no gaps.
-Core statements, not ORM objects: this runs on every request and must stay lean.
+Every `every` records, or when the last checkpoint is older than `seconds`, the same
+transaction signs a checkpoint. Core statements, not ORM objects: this runs on every
+request and must stay lean.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from audit.chain import link_hash
-from audit.models import AuditEvent, AuditHead
+from audit.models import AuditCheckpoint, AuditEvent, AuditHead
+from audit.signing import Signer, checkpoint_message
+from careplan.core import clock
 
 _event_table = AuditEvent.__table__
 _head_table = AuditHead.__table__
+_checkpoint_table = AuditCheckpoint.__table__
 
 
-def append(session: Session, records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class CheckpointPolicy:
+    signer: Signer
+    every: int
+    seconds: int
+
+
+def append(
+    session: Session, records: Sequence[dict[str, Any]], checkpoints: CheckpointPolicy | None = None
+) -> list[dict[str, Any]]:
     """Chain and insert `records` (dicts of AuditEvent fields without seq and hashes)."""
     if not records:
         return []
+    h = _head_table.c
     head = session.execute(
-        select(_head_table.c.seq, _head_table.c.hash).where(_head_table.c.id == 1).with_for_update()
+        select(h.seq, h.hash, h.checkpoint_seq, h.checkpoint_at).where(h.id == 1).with_for_update()
     ).one()
     seq, prev = head.seq, head.hash
     rows = []
@@ -35,5 +52,29 @@ def append(session: Session, records: Sequence[dict[str, Any]]) -> list[dict[str
         row["hash"] = prev = link_hash(prev, row)
         rows.append(row)
     session.execute(insert(_event_table), rows)
-    session.execute(update(_head_table).where(_head_table.c.id == 1).values(seq=seq, hash=prev))
+    values: dict[str, Any] = {"seq": seq, "hash": prev}
+    if checkpoints is not None and _due(head, seq, checkpoints):
+        values.update(_checkpoint(session, seq, prev, checkpoints.signer))
+    session.execute(update(_head_table).where(h.id == 1).values(**values))
     return rows
+
+
+def _due(head: Any, seq: int, policy: CheckpointPolicy) -> bool:
+    if seq - head.checkpoint_seq >= policy.every:
+        return True
+    last = head.checkpoint_at
+    return last is None or clock.now() - last >= timedelta(seconds=policy.seconds)
+
+
+def _checkpoint(session: Session, seq: int, chain_hash: str, signer: Signer) -> dict[str, Any]:
+    signed_at = clock.now()
+    session.execute(
+        insert(_checkpoint_table).values(
+            seq=seq,
+            hash=chain_hash,
+            signed_at=signed_at,
+            key_id=signer.key_id,
+            signature=signer.sign(checkpoint_message(seq, chain_hash, signed_at)),
+        )
+    )
+    return {"checkpoint_seq": seq, "checkpoint_at": signed_at}

@@ -34,10 +34,25 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["careplan.catalogue"] = catalogue
     app.extensions["careplan.sensitivity"] = sensitivities(catalogue)
 
+    _register_audit_signing(app)
     _register_models()
     _register_request_handling(app)
     _register_cli(app)
     return app
+
+
+def _register_audit_signing(app: Flask) -> None:
+    from audit.signing import load_signer
+    from audit.writer import CheckpointPolicy
+
+    signer = load_signer(
+        app.config["AUDIT_PRIVATE_KEY"],
+        app.config["AUDIT_KEY_FILE"],
+        app.config["CAREPLAN_ENV"] == "production",
+    )
+    app.extensions["careplan.checkpoints"] = CheckpointPolicy(
+        signer, app.config["AUDIT_CHECKPOINT_EVERY"], app.config["AUDIT_CHECKPOINT_SECONDS"]
+    )
 
 
 def _register_models() -> None:

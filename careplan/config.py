@@ -6,6 +6,7 @@ can document all of them and a typo in an environment variable cannot pass unnot
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 from dataclasses import dataclass
@@ -27,6 +28,35 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "CAREPLAN_AUDIT_KEY_FILE",
+        "AUDIT_KEY_FILE",
+        str,
+        "",
+        "Ed25519 key signing audit checkpoints (default: created on first run under "
+        "~/.local/share/careplan, outside the repository)",
+    ),
+    Setting(
+        "CAREPLAN_AUDIT_PRIVATE_KEY",
+        "AUDIT_PRIVATE_KEY",
+        str,
+        "",
+        "the signing key itself, as PEM (instead of a file)",
+    ),
+    Setting(
+        "CAREPLAN_AUDIT_CHECKPOINT_EVERY",
+        "AUDIT_CHECKPOINT_EVERY",
+        int,
+        1000,
+        "sign a checkpoint at least every this many audit records",
+    ),
+    Setting(
+        "CAREPLAN_AUDIT_CHECKPOINT_SECONDS",
+        "AUDIT_CHECKPOINT_SECONDS",
+        int,
+        300,
+        "and at least this often, in seconds, while records are written",
+    ),
     Setting(
         "CAREPLAN_ENV",
         "CAREPLAN_ENV",
@@ -134,6 +164,12 @@ def _complete(config: dict[str, Any]) -> dict[str, Any]:
     if not config["SECRET_KEY"]:
         # Development only: a fresh random key per process, never a fixed one in code.
         config["SECRET_KEY"] = secrets.token_urlsafe(32)
+    if not config["AUDIT_KEY_FILE"]:
+        # Per instance, outside the repository and the database.
+        tag = hashlib.sha256(str(instance).encode()).hexdigest()[:12]
+        config["AUDIT_KEY_FILE"] = str(
+            Path.home() / ".local" / "share" / "careplan" / tag / "audit-signing-key.pem"
+        )
     if not config["SQLALCHEMY_DATABASE_URI"]:
         config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'careplan.sqlite'}"
     config["SQLALCHEMY_DATABASE_URI"] = _normalise_url(config["SQLALCHEMY_DATABASE_URI"])

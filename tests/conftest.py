@@ -26,7 +26,13 @@ PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 
 def _app(url: str, instance: Path, **extra: Any) -> Flask:
     return create_app(
-        {"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(instance), "TESTING": True, **extra}
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "INSTANCE_PATH": str(instance),
+            "TESTING": True,
+            "AUDIT_KEY_FILE": str(instance / "audit-key.pem"),
+            **extra,
+        }
     )
 
 

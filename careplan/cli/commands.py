@@ -10,7 +10,7 @@ import secrets
 import sys
 
 import click
-from flask import Flask, g
+from flask import Flask, current_app, g
 from flask.cli import AppGroup
 from sqlalchemy import select
 
@@ -30,7 +30,7 @@ audit_cli = AppGroup("audit", help="The audit log.")
 
 def _commit_with(event: dict) -> None:
     event["request_id"] = "cli"
-    writer.append(db.session, [event])
+    writer.append(db.session, [event], current_app.extensions["careplan.checkpoints"])
     db.session.commit()
 
 
@@ -40,7 +40,6 @@ def _commit_with(event: dict) -> None:
 @click.option("--label", default="cli", help="What the token is for.")
 def token_create(email: str, expires: str | None, label: str) -> None:
     """Print a new bearer token for USER (shown once; stored only as a hash)."""
-    from flask import current_app
 
     user = db.session.scalars(select(User).where(User.email == email.strip().lower())).first()
     if user is None or not user.active:
@@ -97,20 +96,48 @@ def demo_load() -> None:
 
 
 @audit_cli.command("verify")
-def audit_verify() -> None:
-    """Re-walk the audit chain; exit 0 only when it is intact."""
+@click.option(
+    "--public-key",
+    "public_key_path",
+    default=None,
+    help="PEM public key to check checkpoint signatures with (default: this installation's key).",
+)
+def audit_verify(public_key_path: str | None) -> None:
+    """Re-walk the audit chain and checkpoints; exit 0 only when it is intact."""
+    from pathlib import Path
+
+    from audit.signing import load_public_key
     from audit.verify import verify_chain
 
     g.user = None
-    result = verify_chain(db.session)
+    public = (
+        load_public_key(Path(public_key_path))
+        if public_key_path
+        else current_app.extensions["careplan.checkpoints"].signer.public
+    )
+    result = verify_chain(db.session, public)
     if result.ok:
-        click.echo(f"Audit log intact: {result.checked} records checked.")
+        last = result.checkpoint
+        click.echo(
+            f"Audit log intact: {result.checked} records checked"
+            + (
+                f", last signed checkpoint at record {last['seq']}."
+                if last
+                else ", no checkpoint signed yet."
+            )
+        )
         return
     click.echo(
         f"Audit log NOT intact: first bad record is {result.first_bad_seq} ({result.problem}).",
         err=True,
     )
     sys.exit(1)
+
+
+@audit_cli.command("public-key")
+def audit_public_key() -> None:
+    """Print the public key that verifies this installation's audit checkpoints."""
+    click.echo(current_app.extensions["careplan.checkpoints"].signer.public_pem(), nl=False)
 
 
 def register(app: Flask) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, g, jsonify
+from flask import Flask, Response, current_app, g, jsonify
 
 from audit import log as audit_log
 from audit import writer
@@ -26,7 +26,7 @@ def commit_request(response: Response) -> Response:
         if response.status_code >= 400:
             session.rollback()
             audit_log.record_failed_attempt(_error_code(response))
-        writer.append(session, events)
+        writer.append(session, events, current_app.extensions["careplan.checkpoints"])
         session.commit()
     except Exception as exc:
         session.rollback()

@@ -1,25 +1,56 @@
-"""The audit record is written with the action, or the action does not happen."""
+"""The audit record is written with the action, or the action does not happen; and any
+change to the log made behind the service's back is found by verification."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
 from audit import writer
+from audit.models import AuditCheckpoint
 from audit.verify import verify_chain
 from careplan.extensions import db
 from tests.api.scene import build_scene
 
 
-def test_chain_verifies_after_requests(api, world):
+def verify(app, key=None):
+    return verify_chain(db.session, key or app.extensions["careplan.checkpoints"].signer.public)
+
+
+@pytest.fixture
+def every_three(app):
+    """Sign a checkpoint every 3 records (the default is 1000)."""
+    policy = app.extensions["careplan.checkpoints"]
+    app.extensions["careplan.checkpoints"] = dataclasses.replace(policy, every=3, seconds=3600)
+    return app
+
+
+def _views(api, scene, n):
+    for _ in range(n):
+        assert api.get(scene.key_worker, f"/people/{scene.person.id}/plan").status_code == 200
+
+
+def test_chain_verifies_after_requests(app, api, world):
     scene = build_scene(world)
-    for _ in range(3):
-        api.get(scene.key_worker, f"/people/{scene.person.id}/plan")
+    _views(api, scene, 3)
     api.get(scene.outsider, f"/people/{scene.person.id}/plan")
-    result = verify_chain(db.session)
+    result = verify(app)
     assert result.ok
     assert result.checked == len(world.audit()) >= 4
+
+
+def test_checkpoints_are_signed_every_n_records(every_three, api, world):
+    scene = build_scene(world)
+    _views(api, scene, 7)
+    checkpoints = list(db.session.query(AuditCheckpoint).order_by(AuditCheckpoint.seq))
+    assert [c.seq for c in checkpoints][:3] == [1, 4, 7]  # the first is due at once (time)
+    result = verify(every_three)
+    assert result.ok
+    assert result.checkpoint["seq"] == 7
 
 
 def test_plan_view_record_names_sections_and_basis(api, world):
@@ -34,54 +65,103 @@ def test_plan_view_record_names_sections_and_basis(api, world):
     assert event.actor_name == "Colleague"
     assert event.actor_agency_name == "Lead NHS team"
     assert event.actor_role == "practitioner"
+    assert event.client_addr == "127.0.0.1"
 
 
-def test_database_refuses_update_and_delete(api, world):
+def test_database_refuses_update_and_delete(app, api, world, every_three):
     scene = build_scene(world)
-    api.get(scene.key_worker, f"/people/{scene.person.id}/plan")
-    for statement in ("UPDATE audit_event SET outcome = 'deny'", "DELETE FROM audit_event"):
+    _views(api, scene, 4)
+    for statement in (
+        "UPDATE audit_event SET outcome = 'deny'",
+        "DELETE FROM audit_event",
+        "UPDATE audit_checkpoint SET seq = 99",
+        "DELETE FROM audit_checkpoint",
+    ):
         with pytest.raises(DatabaseError):
             db.session.execute(text(statement))
         db.session.rollback()
-    assert verify_chain(db.session).ok
+    assert verify(app).ok
 
 
-def _without_triggers(statement: str) -> None:
-    """An attacker with database access: triggers off, then the edit."""
+def _as_attacker(*statements: str) -> None:
+    """Someone with database access: triggers off, then the edit."""
     if db.engine.dialect.name == "postgresql":
         db.session.execute(text("SET session_replication_role = replica"))
-        db.session.execute(text(statement))
+        for statement in statements:
+            db.session.execute(text(statement))
         db.session.execute(text("SET session_replication_role = DEFAULT"))
     else:
-        db.session.execute(text("DROP TRIGGER audit_event_no_update"))
-        db.session.execute(text("DROP TRIGGER audit_event_no_delete"))
-        db.session.execute(text(statement))
+        for table in ("audit_event", "audit_checkpoint"):
+            db.session.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_update"))
+            db.session.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_delete"))
+        for statement in statements:
+            db.session.execute(text(statement))
     db.session.commit()
 
 
-@pytest.mark.parametrize(
-    ("statement", "first_bad"),
-    [
-        ("UPDATE audit_event SET outcome = 'deny' WHERE seq = 2", 2),
-        ("DELETE FROM audit_event WHERE seq = 2", 2),
-        ("DELETE FROM audit_event WHERE seq = 4", 4),
-    ],
+COPY = (
+    "INSERT INTO audit_event SELECT 99, occurred_at, actor_id, actor_name, actor_role, "
+    "actor_agency_id, actor_agency_name, action, outcome, person_id, sections, withheld, "
+    "basis, reason, purpose, justification, request_id, client_addr, user_agent, details, "
+    "prev_hash, hash FROM audit_event WHERE seq = 3"
 )
-def test_tampering_is_detected_with_first_bad_sequence(api, world, statement, first_bad):
+TAMPERING = {
+    "edit": (["UPDATE audit_event SET outcome = 'deny' WHERE seq = 2"], 2),
+    "edit_and_rehash_tail": (
+        ["UPDATE audit_event SET reason = 'x', hash = 'f' || substr(hash, 2) WHERE seq = 5"],
+        5,
+    ),
+    "delete": (["DELETE FROM audit_event WHERE seq = 2"], 2),
+    # A copy of record 3 slipped in as record 5, the rest renumbered after it.
+    "insert": (
+        [
+            "UPDATE audit_event SET seq = seq + 100 WHERE seq >= 5",
+            COPY.replace("SELECT 99", "SELECT 5"),
+            "UPDATE audit_event SET seq = seq - 99 WHERE seq >= 105",
+        ],
+        5,
+    ),
+    "reorder": (
+        [
+            "UPDATE audit_event SET seq = 100 WHERE seq = 2",
+            "UPDATE audit_event SET seq = 2 WHERE seq = 3",
+            "UPDATE audit_event SET seq = 3 WHERE seq = 100",
+        ],
+        2,
+    ),
+    "truncate_tail": (
+        ["DELETE FROM audit_event WHERE seq >= 6", "UPDATE audit_head SET seq = 5"],
+        6,
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(TAMPERING))
+def test_tampering_is_detected_with_first_bad_sequence(every_three, api, world, kind):
     scene = build_scene(world)
-    for _ in range(4):
-        api.get(scene.key_worker, f"/people/{scene.person.id}/plan")
-    _without_triggers(statement)
-    result = verify_chain(db.session)
+    _views(api, scene, 7)
+    assert verify(every_three).ok
+    statements, first_bad = TAMPERING[kind]
+    _as_attacker(*statements)
+    result = verify(every_three)
     assert not result.ok
-    assert result.first_bad_seq == first_bad
+    assert result.first_bad_seq == first_bad, result
+
+
+def test_checkpoint_signed_by_another_key_is_refused(every_three, api, world):
+    scene = build_scene(world)
+    _views(api, scene, 4)
+    stranger = Ed25519PrivateKey.generate().public_key()
+    result = verify(every_three, stranger)
+    assert not result.ok
+    assert "signature" in result.problem
 
 
 def test_failed_audit_write_aborts_the_action(api, world, monkeypatch):
     scene = build_scene(world)
     url = f"/people/{scene.person.id}/plan/sections/housing"
 
-    def broken(session, records):
+    def broken(session, records, checkpoints=None):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(writer, "append", broken)
