@@ -35,7 +35,10 @@ class AuditAction(enum.StrEnum):
     AUTH_FAILED = "auth.failed"
     AUTH_TOKEN = "auth.token"  # noqa: S105 - an action name, not a password
     # Administration: no personal data of people supported, recorded for accountability.
+    AGENCY_LIST = "agency.list"
     AGENCY_CREATE = "agency.create"
+    STAFF_LIST = "staff.list"
+    ME_VIEW = "me.view"
     AGREEMENT_SET = "agreement.set"
     STAFF_CREATE = "staff.create"
     STAFF_DEACTIVATE = "staff.deactivate"

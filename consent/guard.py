@@ -91,24 +91,24 @@ def section_decisions(facts: AccessFacts, action: Action) -> dict[str, Decision]
     return {key: decide(facts, key, action) for key in catalogue_keys()}
 
 
-def require_role(role: Role, audit_action: AuditAction | None = None) -> None:
+def require_role(role: Role, audit_action: AuditAction) -> None:
     """403 unless the caller holds `role` (staff only; individuals hold no staff role)."""
     decision = decide_role(g.user.has_role(role))
     if not decision.permit:
-        if audit_action is not None:
-            record(audit_action, Outcome.DENY, reason=decision.reason)
+        record(audit_action, Outcome.DENY, reason=decision.reason)
         raise Forbidden(reason=decision.reason)
+    attempt(audit_action, basis={"role": role.value})
 
 
-def require_practitioner(audit_action: AuditAction | None = None) -> None:
+def require_practitioner(audit_action: AuditAction) -> None:
     """Practitioner, and not also holding a role that must never see plan content."""
     user = g.user
     privileged = user.has_role(Role.IG_OFFICER) or user.has_role(Role.ADMIN)
     decision = decide_role(user.has_role(Role.PRACTITIONER) and not privileged)
     if not decision.permit:
-        if audit_action is not None:
-            record(audit_action, Outcome.DENY, reason=decision.reason)
+        record(audit_action, Outcome.DENY, reason=decision.reason)
         raise Forbidden(reason=decision.reason)
+    attempt(audit_action, basis={"role": Role.PRACTITIONER.value})
 
 
 def person_by_exact_id(person_id: uuid.UUID, audit_action: AuditAction) -> Person:

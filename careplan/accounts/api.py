@@ -26,6 +26,7 @@ from consent.guard import person_facts, require, require_role
 def me() -> Response:
     user: User = g.user
     agency = user.agency
+    record(AuditAction.ME_VIEW)
     return respond(
         me_out.dump(
             {
@@ -46,7 +47,8 @@ def me() -> Response:
 @bp.get("/staff")
 @documented("All staff accounts", response=staff_list_out)
 def list_staff() -> Response:
-    require_role(Role.ADMIN)
+    require_role(Role.ADMIN, AuditAction.STAFF_LIST)
+    record(AuditAction.STAFF_LIST)
     rows = db.session.scalars(
         select(User).where(User.kind == AccountKind.STAFF).order_by(User.name)
     )

@@ -25,7 +25,8 @@ from consent.models import SharingAgreement
 @bp.get("/agencies")
 @documented("All agencies", response=agencies_out)
 def list_agencies() -> Response:
-    require_role(Role.ADMIN)
+    require_role(Role.ADMIN, AuditAction.AGENCY_LIST)
+    record(AuditAction.AGENCY_LIST)
     rows = db.session.scalars(select(Agency).order_by(Agency.name))
     return respond(agencies_out.dump(rows))
 

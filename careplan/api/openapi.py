@@ -11,7 +11,7 @@ from flask import Flask, Response, current_app, jsonify
 
 from careplan.api.blueprint import bp
 
-_CONVERTER = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
+_CONVERTER = re.compile(r"<(?:[^:>]+:)?([a-z_]+)>")
 ERROR = {
     "description": "Error",
     "content": {

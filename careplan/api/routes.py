@@ -1,5 +1,6 @@
 """Import every module that adds routes to the API blueprint, in one place."""
 
+from audit import api as audit_api
 from careplan.accounts import api as accounts_api
 from careplan.agencies import api as agencies_api
 from careplan.api import auth, openapi
@@ -18,4 +19,5 @@ MODULES = (
     agencies_api,
     accounts_api,
     consent_api,
+    audit_api,
 )

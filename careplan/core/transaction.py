@@ -55,3 +55,15 @@ def _error_code(response: Response) -> str:
 
 def init_app(app: Flask) -> None:
     app.after_request(commit_request)
+
+
+def commit_now() -> None:
+    """Commit the request's changes and audit events before a streamed response starts.
+
+    A streamed body is produced after the request handler returns; its access must be on
+    record before the first byte leaves, and a failure to record must stop it.
+    """
+    events = audit_log.pending(g)
+    writer.append(db.session, events, current_app.extensions["careplan.checkpoints"])
+    db.session.commit()
+    events.clear()

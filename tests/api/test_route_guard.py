@@ -73,3 +73,63 @@ def test_every_person_route_asks_the_decision(app, api, world, decisions):
             if user is not scene.key_worker and endpoint not in EXACT_ID_ROUTES:
                 # No basis: the person does not exist for them.
                 assert response.status_code == 404, (method, rule, response.get_json())
+
+
+def _who(scene, endpoint, rule):
+    """Someone allowed to use the route, and someone who is not."""
+    if rule.startswith("/api/v1/audit"):
+        return scene.ig, scene.key_worker
+    if endpoint in {
+        "api.list_agencies",
+        "api.create_agency",
+        "api.set_sharing_agreement",
+        "api.list_staff",
+        "api.create_staff",
+        "api.deactivate_staff",
+    }:
+        return scene.admin, scene.key_worker
+    if endpoint in {"api.get_my_plan", "api.my_access_log"}:
+        return scene.individual, scene.key_worker
+    return scene.key_worker, scene.outsider
+
+
+def test_every_route_leaves_one_record_per_request(app, api, world):
+    scene = build_scene(world)
+    glass = api.post(
+        scene.outsider,
+        f"/people/{scene.person.id}/break-glass",
+        {
+            "reason": "risk_to_life",
+            "justification": "Found unresponsive at the hostel; need the crisis plan now.",
+        },
+    )
+    values = {
+        "person_id": scene.person.id,
+        "key": "housing",
+        "member_id": scene.member.id,
+        "consent_id": scene.consent.id,
+        "agency_id": scene.other_agency.id,
+        "staff_id": scene.spare.id,
+        "item_id": glass.get_json()["id"],
+        "kind": "break-glass",
+    }
+    routes = sorted(
+        (r.endpoint, r.rule, m)
+        for r in app.url_map.iter_rules()
+        if r.endpoint.startswith("api.") and r.endpoint != "api.openapi"
+        for m in r.methods - {"HEAD", "OPTIONS"}
+    )
+    for endpoint, rule, method in routes:
+        url = rule
+        for name, value in values.items():
+            for form in (f"<uuid:{name}>", f"<{name}>", f"<any('break-glass','claims'):{name}>"):
+                url = url.replace(form, str(value))
+        for user in _who(scene, endpoint, rule):
+            response = api.client.open(
+                url, method=method, json={}, headers=api.headers(user, {"If-Match": '"1"'})
+            )
+            assert response.status_code != 500, (method, rule)
+            mine = [e for e in world.audit() if e.request_id == response.headers["X-Request-Id"]]
+            assert mine, f"{method} {rule} as {user.name}: no audit record"
+            expected = "permit" if response.status_code < 400 else "deny"
+            assert mine[-1].outcome == expected, (method, rule, user.name)

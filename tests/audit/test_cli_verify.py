@@ -15,8 +15,11 @@ def test_verify_with_exported_public_key(app, api, world, tmp_path):
     ok = runner.invoke(args=["audit", "verify", "--public-key", str(tmp_path / "ours.pem")])
     assert ok.exit_code == 0, ok.output
     assert "intact" in ok.output
-    other = Ed25519PrivateKey.generate().public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    other = (
+        Ed25519PrivateKey.generate()
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
     (tmp_path / "theirs.pem").write_bytes(other)
     bad = runner.invoke(args=["audit", "verify", "--public-key", str(tmp_path / "theirs.pem")])
     assert bad.exit_code == 1

@@ -1,0 +1,151 @@
+"""Reading the audit log: IG searches, unusual-access reports, a person's access log.
+
+Every query is bounded (a page, or a report's grouped rows) and uses the indexes on
+(person_id, seq), (actor_id, seq) and occurred_at.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Select, distinct, func, select
+from sqlalchemy.orm import Session
+
+from audit.actions import AuditAction
+from audit.models import AuditEvent
+
+EVENTS = AuditEvent.__table__
+# Actions that read or change a person's plan: what "access" means in reports.
+ACCESS_ACTIONS = tuple(
+    a.value
+    for a in (
+        AuditAction.PLAN_VIEW,
+        AuditAction.SECTION_VIEW,
+        AuditAction.SECTION_UPDATE,
+        AuditAction.SECTION_HISTORY,
+        AuditAction.ENTRY_CREATE,
+        AuditAction.ENTRY_VIEW,
+        AuditAction.PERSON_VIEW,
+        AuditAction.CARETEAM_VIEW,
+        AuditAction.CONSENT_VIEW,
+        AuditAction.BREAKGLASS_INVOKE,
+        AuditAction.EXPORT,
+    )
+)
+WORKING_HOURS = (8, 18)  # 08:00 to 17:59, UTC
+
+
+def _filtered(filters: dict[str, Any]) -> Select[Any]:
+    c = EVENTS.c
+    query = select(EVENTS)
+    for key, column in (
+        ("person", c.person_id),
+        ("actor", c.actor_id),
+        ("agency", c.actor_agency_id),
+        ("action", c.action),
+        ("outcome", c.outcome),
+    ):
+        if filters.get(key) is not None:
+            query = query.where(column == filters[key])
+    if filters.get("from_"):
+        query = query.where(c.occurred_at >= _naive(filters["from_"]))
+    if filters.get("to"):
+        query = query.where(c.occurred_at <= _naive(filters["to"]))
+    return query
+
+
+def _naive(moment: datetime) -> datetime:
+    """Stored times are naive UTC; a query may give an offset."""
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def search(
+    session: Session, filters: dict[str, Any], limit: int, cursor: int | None
+) -> tuple[list[Any], int | None]:
+    """A page of events, newest first; the cursor is the last sequence number seen."""
+    query = _filtered(filters)
+    if cursor is not None:
+        query = query.where(EVENTS.c.seq < cursor)
+    rows = session.execute(query.order_by(EVENTS.c.seq.desc()).limit(limit + 1)).mappings().all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return list(rows), (rows[-1]["seq"] if more and rows else None)
+
+
+def stream(session: Session, filters: dict[str, Any], batch: int = 2000) -> Iterator[Any]:
+    """Every matching event, newest first, in batches (CSV export) in constant memory."""
+    cursor = None
+    while True:
+        rows, cursor = search(session, filters, batch, cursor)
+        yield from rows
+        if cursor is None:
+            return
+
+
+def person_log(
+    session: Session, person_id: uuid.UUID, limit: int, cursor: int | None
+) -> tuple[list[Any], int | None]:
+    return search(session, {"person": person_id}, limit, cursor)
+
+
+def _hour(session: Session) -> Any:
+    if session.get_bind().dialect.name == "sqlite":
+        return func.cast(func.strftime("%H", EVENTS.c.occurred_at), EVENTS.c.seq.type)
+    return func.extract("hour", EVENTS.c.occurred_at)
+
+
+def report(
+    session: Session, kind: str, filters: dict[str, Any], threshold: int | None
+) -> list[dict[str, Any]]:
+    c = EVENTS.c
+    base = _filtered(filters).subquery()
+    actor = (base.c.actor_id, base.c.actor_name, base.c.actor_agency_name)
+    if kind == "denied":
+        query = (
+            select(*actor, func.count().label("count"))
+            .where(base.c.outcome == "deny")
+            .where(base.c.actor_id.is_not(None))
+            .group_by(*actor)
+            .having(func.count() >= (threshold or 5))
+        )
+    elif kind == "many_people":
+        query = (
+            select(*actor, func.count(distinct(base.c.person_id)).label("count"))
+            .where(base.c.action.in_(ACCESS_ACTIONS))
+            .group_by(*actor)
+            .having(func.count(distinct(base.c.person_id)) >= (threshold or 20))
+        )
+    elif kind == "out_of_hours":
+        hour = _hour(session)
+        inner = (
+            _filtered(filters)
+            .where(c.action.in_(ACCESS_ACTIONS))
+            .where((hour < WORKING_HOURS[0]) | (hour >= WORKING_HOURS[1]))
+            .subquery()
+        )
+        inner_actor = (inner.c.actor_id, inner.c.actor_name, inner.c.actor_agency_name)
+        query = (
+            select(*inner_actor, func.count().label("count"))
+            .group_by(*inner_actor)
+            .having(func.count() >= (threshold or 1))
+        )
+    elif kind == "break_glass":
+        query = (
+            select(*actor, func.count().label("count"))
+            .where(base.c.action == AuditAction.BREAKGLASS_INVOKE.value)
+            .where(base.c.outcome == "permit")
+            .group_by(*actor)
+            .having(func.count() >= (threshold or 1))
+        )
+    else:
+        raise KeyError(kind)
+    rows = session.execute(query.order_by(func.count().desc()).limit(500)).all()
+    return [{"actor_id": r[0], "actor_name": r[1], "agency": r[2], "count": r[3]} for r in rows]
+
+
+REPORTS = ("denied", "many_people", "out_of_hours", "break_glass")

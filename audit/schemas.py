@@ -1,0 +1,132 @@
+"""Query and output shapes for the IG tools and the person's access log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from audit.actions import AuditAction, Outcome
+from careplan.core.schemas import BaseSchema
+
+
+class EventQuerySchema(BaseSchema):
+    person = fields.UUID()
+    actor = fields.UUID()
+    agency = fields.UUID()
+    action = fields.Str(validate=validate.OneOf([a.value for a in AuditAction]))
+    outcome = fields.Str(validate=validate.OneOf([o.value for o in Outcome]))
+    from_ = fields.DateTime(data_key="from")
+    to = fields.DateTime()
+    cursor = fields.Int(validate=validate.Range(min=1))
+    limit = fields.Int(load_default=50, validate=validate.Range(min=1, max=200))
+
+    @validates_schema
+    def _range(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("from_") and data.get("to") and data["to"] < data["from_"]:
+            raise ValidationError({"to": ["The end must be after the start."]})
+
+
+class ReportQuerySchema(BaseSchema):
+    from_ = fields.DateTime(data_key="from")
+    to = fields.DateTime()
+    threshold = fields.Int(load_default=None, validate=validate.Range(min=1, max=100000))
+
+
+class ReviewSchema(BaseSchema):
+    outcome = fields.Str(
+        required=True, validate=validate.OneOf(["appropriate", "inappropriate", "needs_follow_up"])
+    )
+    note = fields.Str(required=True, validate=validate.Length(min=1, max=4000))
+
+
+class ReviewQuerySchema(BaseSchema):
+    status = fields.Str(
+        load_default="pending", validate=validate.OneOf(["pending", "reviewed", "all"])
+    )
+
+
+class PageQuerySchema(BaseSchema):
+    cursor = fields.Int(validate=validate.Range(min=1))
+    limit = fields.Int(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class EventSchema(BaseSchema):
+    seq = fields.Int()
+    occurred_at = fields.Str()
+    actor_id = fields.UUID(allow_none=True)
+    actor_name = fields.Str(allow_none=True)
+    actor_role = fields.Str(allow_none=True)
+    actor_agency_id = fields.UUID(allow_none=True)
+    actor_agency_name = fields.Str(allow_none=True)
+    action = fields.Str()
+    outcome = fields.Str()
+    person_id = fields.UUID(allow_none=True)
+    sections = fields.List(fields.Str())
+    withheld = fields.List(fields.Str())
+    basis = fields.Dict()
+    reason = fields.Str(allow_none=True)
+    purpose = fields.Str(allow_none=True)
+    justification = fields.Str(allow_none=True)
+    request_id = fields.Str(allow_none=True)
+    client_addr = fields.Str(allow_none=True)
+    user_agent = fields.Str(allow_none=True)
+    details = fields.Dict()
+
+
+class EventPageSchema(BaseSchema):
+    events = fields.List(fields.Nested(EventSchema))
+    next_cursor = fields.Int(allow_none=True)
+
+
+class AccessEntrySchema(BaseSchema):
+    when = fields.Str()
+    who = fields.Str(allow_none=True)
+    agency = fields.Str(allow_none=True)
+    what = fields.Str()
+    sections = fields.List(fields.Str())
+    why = fields.Str(allow_none=True)
+    allowed = fields.Bool()
+    emergency = fields.Bool()
+    justification = fields.Str(allow_none=True)
+
+
+class AccessLogSchema(BaseSchema):
+    entries = fields.List(fields.Nested(AccessEntrySchema))
+    next_cursor = fields.Int(allow_none=True)
+
+
+class VerifySchema(BaseSchema):
+    ok = fields.Bool()
+    checked = fields.Int()
+    first_bad_seq = fields.Int(allow_none=True)
+    problem = fields.Str(allow_none=True)
+    checkpoint = fields.Dict(allow_none=True)
+
+
+class ReviewItemSchema(BaseSchema):
+    id = fields.UUID()
+    kind = fields.Str()
+    person_id = fields.UUID()
+    actor = fields.Str()
+    agency = fields.Str(allow_none=True)
+    reason = fields.Str(allow_none=True)
+    justification = fields.Str(allow_none=True)
+    at = fields.Str()
+    expires_at = fields.Str(allow_none=True)
+    review_status = fields.Str()
+    review_outcome = fields.Str(allow_none=True)
+    review_note = fields.Str(allow_none=True)
+    reviewed_at = fields.Str(allow_none=True)
+
+
+event_query = EventQuerySchema()
+report_query = ReportQuerySchema()
+review_schema = ReviewSchema()
+review_query = ReviewQuerySchema()
+page_query = PageQuerySchema()
+event_page_out = EventPageSchema()
+access_log_out = AccessLogSchema()
+verify_out = VerifySchema()
+review_item_out = ReviewItemSchema()
+review_items_out = ReviewItemSchema(many=True)
