@@ -55,7 +55,7 @@ agreements = st.none() | st.builds(
 def worlds(draw):
     member = MembershipFact(uuid.UUID(int=6), TODAY - timedelta(days=5), None, None)
     return facts(
-        consents=draw(st.lists(consents(), max_size=6)),
+        consents=draw(st.lists(consents(), max_size=6, unique_by=lambda c: c.id)),
         agreement=draw(agreements),
         memberships=(member,) if draw(st.booleans()) else (),
     )
