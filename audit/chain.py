@@ -1,16 +1,17 @@
-"""The hash chain: a canonical encoding of each record and its SHA-256 link to the last."""
+"""The hash chain: a canonical encoding of each record and its SHA-256 link to the last.
+
+The encoding is a compact JSON array of the stored text of a fixed list of fields, in a
+fixed order (see audit.stored): adding a column does not silently change what earlier
+hashes meant, and verification hashes rows exactly as the database returns them.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import uuid
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-# The fields covered by the hash, in a fixed list: adding a column does not silently
-# change what earlier hashes meant.
 CHAINED_FIELDS = (
     "seq",
     "occurred_at",
@@ -33,20 +34,21 @@ CHAINED_FIELDS = (
     "user_agent",
     "details",
 )
+_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=None).isoformat(timespec="microseconds")
-    return value
+def canonical_values(values: Sequence[Any]) -> bytes:
+    """`values`: the stored text of CHAINED_FIELDS in order (seq as an int)."""
+    return _encode(list(values)).encode()
 
 
 def canonical(record: Mapping[str, Any]) -> bytes:
-    body = {name: _plain(record.get(name)) for name in CHAINED_FIELDS}
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return canonical_values([record.get(name) for name in CHAINED_FIELDS])
 
 
 def link_hash(prev_hash: str, record: Mapping[str, Any]) -> str:
     return hashlib.sha256(prev_hash.encode("ascii") + canonical(record)).hexdigest()
+
+
+def link_hash_values(prev_hash: str, values: Sequence[Any]) -> str:
+    return hashlib.sha256(prev_hash.encode("ascii") + canonical_values(values)).hexdigest()

@@ -15,6 +15,7 @@ from typing import Any
 from flask import g, has_request_context, request
 
 from audit.actions import AuditAction, Outcome
+from audit.stored import json_text, time_text
 from careplan.core import clock
 
 
@@ -42,10 +43,10 @@ def _actor_fields(user: Any) -> dict[str, Any]:
         }
     agency = user.agency
     return {
-        "actor_id": user.id,
+        "actor_id": str(user.id),
         "actor_name": user.name,
         "actor_role": user.primary_role,
-        "actor_agency_id": agency.id if agency else None,
+        "actor_agency_id": str(agency.id) if agency else None,
         "actor_agency_name": agency.name if agency else None,
     }
 
@@ -74,22 +75,27 @@ def build(
     justification: str | None = None,
     details: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """An audit record as a dict of columns (without its place in the chain)."""
+    """An audit record as stored text columns (without its place in the chain)."""
+    actor = _actor_fields(user)
     return {
-        "occurred_at": clock.now(),
-        **_actor_fields(user),
+        "occurred_at": time_text(clock.now()),
+        **actor,
         "action": action.value,
         "outcome": outcome.value,
-        "person_id": person_id,
-        "sections": list(sections),
-        "withheld": list(withheld),
-        "basis": dict(basis or {}),
+        "person_id": _id(person_id),
+        "sections": json_text(list(sections)),
+        "withheld": json_text(list(withheld)),
+        "basis": json_text(dict(basis or {})),
         "reason": reason,
         "purpose": purpose,
         "justification": justification,
-        "details": {k: _plain(v) for k, v in (details or {}).items()},
+        "details": json_text({k: _plain(v) for k, v in (details or {}).items()}),
         **_request_fields(),
     }
+
+
+def _id(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def record(action: AuditAction, outcome: Outcome = Outcome.PERMIT, **fields: Any) -> None:

@@ -10,9 +10,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Index, String, Text, Uuid, event
+from sqlalchemy import BigInteger, DateTime, Index, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column
 
+from audit.stored import JSONText, TimeText, UUIDText
 from careplan.extensions import db
 
 GENESIS_HASH = "0" * 64
@@ -27,25 +28,25 @@ class AuditEvent(db.Model):
     )
 
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    occurred_at: Mapped[datetime] = mapped_column(DateTime)
-    actor_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    occurred_at: Mapped[datetime] = mapped_column(TimeText)
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(UUIDText)
     actor_name: Mapped[str | None] = mapped_column(String(200))
     actor_role: Mapped[str | None] = mapped_column(String(30))
-    actor_agency_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    actor_agency_id: Mapped[uuid.UUID | None] = mapped_column(UUIDText)
     actor_agency_name: Mapped[str | None] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(40))
     outcome: Mapped[str] = mapped_column(String(10))
-    person_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
-    sections: Mapped[list[str]] = mapped_column(JSON)
-    withheld: Mapped[list[str]] = mapped_column(JSON)
-    basis: Mapped[dict[str, str]] = mapped_column(JSON)
+    person_id: Mapped[uuid.UUID | None] = mapped_column(UUIDText)
+    sections: Mapped[list[str]] = mapped_column(JSONText)
+    withheld: Mapped[list[str]] = mapped_column(JSONText)
+    basis: Mapped[dict[str, str]] = mapped_column(JSONText)
     reason: Mapped[str | None] = mapped_column(String(100))
     purpose: Mapped[str | None] = mapped_column(String(50))
     justification: Mapped[str | None] = mapped_column(Text)
     request_id: Mapped[str | None] = mapped_column(String(64))
     client_addr: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(300))
-    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    details: Mapped[dict[str, Any]] = mapped_column(JSONText)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 

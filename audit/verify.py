@@ -9,6 +9,7 @@ does not hold the private key cannot rewrite history and re-sign it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,8 +17,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from audit.chain import link_hash
-from audit.models import GENESIS_HASH, AuditCheckpoint, AuditEvent
+from audit.chain import CHAINED_FIELDS, link_hash_values
+from audit.models import GENESIS_HASH, AuditCheckpoint
 from audit.signing import checkpoint_message, verify_signature
 
 BATCH = 5000
@@ -49,26 +50,21 @@ def verify_chain(session: Session, public_key: Ed25519PublicKey) -> VerifyResult
         if last_cp
         else None
     )
-    table = AuditEvent.__table__
-    prev_hash, expected, last_seq = GENESIS_HASH, 1, 0
-    while True:
-        rows = (
-            session.execute(
-                select(table).where(table.c.seq > last_seq).order_by(table.c.seq).limit(BATCH)
-            )
-            .mappings()
-            .all()
-        )
-        if not rows:
-            break
-        for row in rows:
-            problem = _check(row, expected, prev_hash)
-            if problem is None and wanted.get(row["seq"], row["hash"]) != row["hash"]:
-                problem = (row["seq"], "record differs from the signed checkpoint")
-            if problem is not None:
-                return VerifyResult(False, expected - 1, problem[0], problem[1], summary)
-            prev_hash, expected = row["hash"], expected + 1
-        last_seq = rows[-1]["seq"]
+    prev_hash, expected = GENESIS_HASH, 1
+    for row in _rows(session):
+        seq, values, row_prev, row_hash = row[0], row[:-2], row[-2], row[-1]
+        problem = None
+        if seq != expected:
+            problem = (expected, "missing record")
+        elif row_prev != prev_hash:
+            problem = (seq, "broken link")
+        elif link_hash_values(prev_hash, values) != row_hash:
+            problem = (seq, "record altered")
+        elif wanted.get(seq, row_hash) != row_hash:
+            problem = (seq, "record differs from the signed checkpoint")
+        if problem is not None:
+            return VerifyResult(False, expected - 1, problem[0], problem[1], summary)
+        prev_hash, expected = row_hash, expected + 1
     checked = expected - 1
     if last_cp is not None and last_cp.seq > checked:
         return VerifyResult(
@@ -81,11 +77,25 @@ def verify_chain(session: Session, public_key: Ed25519PublicKey) -> VerifyResult
     return VerifyResult(True, checked, None, None, summary)
 
 
-def _check(row: Any, expected: int, prev_hash: str) -> tuple[int, str] | None:
-    if row["seq"] != expected:
-        return expected, "missing record"
-    if row["prev_hash"] != prev_hash:
-        return row["seq"], "broken link"
-    if link_hash(prev_hash, row) != row["hash"]:
-        return row["seq"], "record altered"
-    return None
+def _rows(session: Session) -> Iterator[tuple[Any, ...]]:
+    """Every record as stored, in order, in batches, through the plain driver cursor:
+    no type conversion, no objects, constant memory."""
+    connection = session.connection()
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    columns = ", ".join((*CHAINED_FIELDS, "prev_hash", "hash"))
+    sql = (
+        f"SELECT {columns} FROM audit_event WHERE seq > {mark} "  # noqa: S608 - fixed names
+        f"ORDER BY seq LIMIT {BATCH}"
+    )
+    cursor = connection.connection.cursor()
+    try:
+        last = 0
+        while True:
+            cursor.execute(sql, (last,))
+            batch = cursor.fetchall()
+            if not batch:
+                return
+            yield from batch
+            last = batch[-1][0]
+    finally:
+        cursor.close()
