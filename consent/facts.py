@@ -163,7 +163,7 @@ def load_facts_many(
                 MembershipFact(m.id, m.valid_from, m.valid_to, m.ended_at)
             )
         for c in session.scalars(select(Consent).where(Consent.person_id.in_(ids))):
-            consents.setdefault(c.person_id, []).append(_consent_fact(c))
+            consents.setdefault(c.person_id, []).append(consent_fact(c))
         for b in session.scalars(
             select(BreakGlass).where(
                 BreakGlass.user_id == user.id,
@@ -201,7 +201,7 @@ def load_facts_many(
     ]
 
 
-def _consent_fact(c: Any) -> ConsentFact:
+def consent_fact(c: Any) -> ConsentFact:
     return ConsentFact(
         id=c.id,
         agency_id=c.grantee_agency_id,

@@ -6,6 +6,7 @@ from typing import Any
 
 from careplan.core import clock
 from careplan.core.clock import iso
+from consent.facts import consent_fact
 from consent.models import Consent
 
 
@@ -38,11 +39,5 @@ def consent(row: Consent, names: dict[Any, Any]) -> dict[str, Any]:
 
 
 def status(row: Consent) -> str:
-    today = clock.today()
-    if row.withdrawn_at is not None:
-        return "withdrawn"
-    if row.expires_on is not None and row.expires_on < today:
-        return "expired"
-    if row.starts_on > today:
-        return "not_started"
-    return "active"
+    """active, not_started, expired or withdrawn: the same rule the decision applies."""
+    return consent_fact(row).status(clock.today())

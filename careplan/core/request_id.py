@@ -1,4 +1,5 @@
-"""Every response carries X-Request-Id; the same id goes into its audit records."""
+"""Every response carries X-Request-Id (the same id is in its audit records) and is
+never cached."""
 
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ def _assign() -> None:
 
 def _echo(response: Response) -> Response:
     response.headers["X-Request-Id"] = g.get("request_id") or uuid.uuid4().hex
+    # Personal data must not linger in shared or browser caches, nor be sniffed as HTML.
+    response.headers.setdefault("Cache-Control", "no-store")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
     return response
 
 

@@ -141,6 +141,9 @@ def test_every_response_has_a_request_id(api, world, client):
         api.get(scene.key_worker, "/people/123"),
     ):
         assert len(response.headers["X-Request-Id"]) >= 8
+    plan = api.get(scene.key_worker, f"/people/{scene.person.id}/plan")
+    assert plan.headers["Cache-Control"] == "no-store"
+    assert plan.headers["X-Content-Type-Options"] == "nosniff"
     given = api.get(scene.key_worker, "/me", headers={"X-Request-Id": "lb-abc12345"})
     assert given.headers["X-Request-Id"] == "lb-abc12345"
     unsafe = api.get(scene.key_worker, "/me", headers={"X-Request-Id": "<script>"})
