@@ -26,6 +26,7 @@ class AuditAction(enum.StrEnum):
     ACCOUNT_LINK = "account.link"
     BREAKGLASS_INVOKE = "breakglass.invoke"
     BREAKGLASS_REVIEW = "breakglass.review"
+    CLAIM_REVIEW = "careteam.review"
     ACCESSLOG_VIEW = "accesslog.view"
     AUDIT_SEARCH = "audit.search"
     AUDIT_VERIFY = "audit.verify"

@@ -39,6 +39,8 @@ from careplan.extensions import db
 from consent.decision import Action
 from consent.guard import person_facts, require, require_role
 
+REVIEW_ACTIONS = {"break-glass": AuditAction.BREAKGLASS_REVIEW, "claims": AuditAction.CLAIM_REVIEW}
+
 
 def _filters_for_audit(args: dict) -> dict:
     return {
@@ -142,12 +144,13 @@ def list_reviews(kind: str) -> Response:
 @bp.post("/audit/<any('break-glass','claims'):kind>/<uuid:item_id>/review")
 @documented("Record the outcome of a review", body=review_schema, response=review_item_out)
 def review_item(kind: str, item_id: uuid.UUID) -> Response:
-    require_role(Role.IG_OFFICER, AuditAction.BREAKGLASS_REVIEW)
+    action = REVIEW_ACTIONS[kind]
+    require_role(Role.IG_OFFICER, action)
     data = json_body(review_schema)
     row = reviews.review(db.session, kind, item_id, data, g.user)
     item = reviews.present(db.session, kind, row)
     record(
-        AuditAction.BREAKGLASS_REVIEW,
+        action,
         person_id=item["person_id"],
         details={"kind": item["kind"], "id": item_id, "outcome": data["outcome"]},
     )

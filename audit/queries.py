@@ -35,7 +35,7 @@ ACCESS_ACTIONS = tuple(
         AuditAction.EXPORT,
     )
 )
-WORKING_HOURS = (8, 18)  # 08:00 to 17:59, UTC
+WORKING_HOURS = ("08", "18")  # 08:00 to 17:59, UTC; compared as stored text
 
 
 def _filtered(filters: dict[str, Any]) -> Select[Any]:
@@ -93,10 +93,9 @@ def person_log(
     return search(session, {"person": person_id}, limit, cursor)
 
 
-def _hour(session: Session) -> Any:
-    if session.get_bind().dialect.name == "sqlite":
-        return func.cast(func.strftime("%H", EVENTS.c.occurred_at), EVENTS.c.seq.type)
-    return func.extract("hour", EVENTS.c.occurred_at)
+def _hour() -> Any:
+    """The hour as two digits: occurred_at is stored as ISO text on every database."""
+    return func.substr(EVENTS.c.occurred_at, 12, 2)
 
 
 def report(
@@ -121,7 +120,7 @@ def report(
             .having(func.count(distinct(base.c.person_id)) >= (threshold or 20))
         )
     elif kind == "out_of_hours":
-        hour = _hour(session)
+        hour = _hour()
         inner = (
             _filtered(filters)
             .where(c.action.in_(ACCESS_ACTIONS))
