@@ -152,25 +152,51 @@ def load_facts_many(
     consents: dict[Any, list[ConsentFact]] = {}
     glass: dict[Any, list[BreakGlassFact]] = {}
     agreement = None
-    if practitioner and plans:
-        for m in session.scalars(
-            select(CareTeamMember).where(
+    # A key worker may do everything on their own people's plans: nothing more to load.
+    others = [p for p in plans.values() if p.key_worker_id != user.id]
+    if practitioner and others:
+        # Column selects, not objects: this runs on every plan request.
+        member_rows = session.execute(
+            select(
+                CareTeamMember.plan_id,
+                CareTeamMember.id,
+                CareTeamMember.valid_from,
+                CareTeamMember.valid_to,
+                CareTeamMember.ended_at,
+            ).where(
                 CareTeamMember.staff_id == user.id,
-                CareTeamMember.plan_id.in_([p.id for p in plans.values()]),
+                CareTeamMember.plan_id.in_([p.id for p in others]),
             )
-        ):
+        )
+        for m in member_rows:
             memberships.setdefault(m.plan_id, []).append(
                 MembershipFact(m.id, m.valid_from, m.valid_to, m.ended_at)
             )
-        for c in session.scalars(select(Consent).where(Consent.person_id.in_(ids))):
+        consent_rows = session.execute(
+            select(
+                Consent.person_id,
+                Consent.id,
+                Consent.grantee_agency_id,
+                Consent.grantee_sector,
+                Consent.sections,
+                Consent.effect,
+                Consent.starts_on,
+                Consent.expires_on,
+                Consent.withdrawn_at,
+            ).where(Consent.person_id.in_(ids))
+        )
+        for c in consent_rows:
             consents.setdefault(c.person_id, []).append(consent_fact(c))
-        for b in session.scalars(
-            select(BreakGlass).where(
+        glass_rows = session.execute(
+            select(
+                BreakGlass.person_id, BreakGlass.id, BreakGlass.invoked_at, BreakGlass.expires_at
+            ).where(
                 BreakGlass.user_id == user.id,
                 BreakGlass.person_id.in_(ids),
                 BreakGlass.expires_at > now,
             )
-        ):
+        )
+        for b in glass_rows:
             glass.setdefault(b.person_id, []).append(
                 BreakGlassFact(b.id, b.invoked_at, b.expires_at)
             )
@@ -221,8 +247,13 @@ def current_agreement(session: Session, agency_id: uuid.UUID | None) -> Agreemen
 
     if agency_id is None:
         return None
-    row = session.scalars(
-        select(SharingAgreement)
+    row = session.execute(
+        select(
+            SharingAgreement.id,
+            SharingAgreement.max_sensitivity,
+            SharingAgreement.sections,
+            SharingAgreement.valid_until,
+        )
         .where(SharingAgreement.agency_id == agency_id)
         .order_by(SharingAgreement.created_at.desc(), SharingAgreement.id)
         .limit(1)
