@@ -16,7 +16,7 @@ from flask import Response, current_app, g, request, stream_with_context
 from audit import plain, queries, reviews
 from audit.actions import AuditAction, Outcome
 from audit.chain import CHAINED_FIELDS
-from audit.log import record
+from audit.log import open_justification, record
 from audit.schemas import (
     access_log_out,
     event_page_out,
@@ -51,7 +51,11 @@ def _filters_for_audit(args: dict) -> dict:
 
 
 def _event(row: dict) -> dict:
-    return {**{k: row[k] for k in CHAINED_FIELDS}, "occurred_at": iso(row["occurred_at"])}
+    return {
+        **{k: row[k] for k in CHAINED_FIELDS},
+        "occurred_at": iso(row["occurred_at"]),
+        "justification": open_justification(row),
+    }
 
 
 @bp.get("/audit/events")

@@ -77,6 +77,7 @@ def build(
 ) -> dict[str, Any]:
     """An audit record as stored text columns (without its place in the chain)."""
     actor = _actor_fields(user)
+    context = _request_fields()
     return {
         "occurred_at": time_text(clock.now()),
         **actor,
@@ -88,9 +89,9 @@ def build(
         "basis": json_text(dict(basis or {})),
         "reason": reason,
         "purpose": purpose,
-        "justification": justification,
+        "justification": seal_justification(justification, context["request_id"], action),
         "details": json_text({k: _plain(v) for k, v in (details or {}).items()}),
-        **_request_fields(),
+        **context,
     }
 
 
@@ -126,3 +127,35 @@ def pending(namespace: Any) -> list[dict[str, Any]]:
     if "audit_pending" not in namespace:
         namespace.audit_pending = []
     return namespace.audit_pending
+
+
+def _justification_aad(request_id: str | None, action: str) -> str:
+    return f"audit_event.justification:{request_id}:{action}"
+
+
+def seal_justification(text: str | None, request_id: str | None, action: AuditAction) -> str | None:
+    """A break-glass or claim justification is sealed like the row it explains; the
+    chain hashes the sealed text, so verification never needs the keys."""
+    if text is None:
+        return None
+    from careplan.extensions import db
+    from careplan.protection.sealed import vault
+
+    return vault().seal(
+        db.session, "audit", _justification_aad(request_id, action.value), text.encode("utf-8")
+    )
+
+
+def open_justification(row: Mapping[str, Any]) -> str | None:
+    from careplan.extensions import db
+    from careplan.protection.sealed import vault
+    from careplan.protection.vault import PREFIX
+
+    value = row["justification"]
+    if value is None or not value.startswith(PREFIX):
+        return value  # written before sealing existed: the chain hash still protects it
+    return (
+        vault()
+        .open(db.session, _justification_aad(row["request_id"], row["action"]), value)
+        .decode("utf-8")
+    )

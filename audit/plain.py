@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from audit.log import open_justification
 from careplan.core.clock import iso
 
 WHAT = {
@@ -68,5 +69,5 @@ def entry(row: Mapping[str, Any], titles: Mapping[str, str]) -> dict[str, Any]:
         "allowed": allowed,
         "emergency": action == "breakglass.invoke"
         or any(b.startswith("breakglass:") for b in bases),
-        "justification": row["justification"],
+        "justification": open_justification(row),
     }

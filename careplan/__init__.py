@@ -35,6 +35,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["careplan.sensitivity"] = sensitivities(catalogue)
 
     _register_audit_signing(app)
+    _register_vault(app)
     _register_models()
     _register_request_handling(app)
     _register_cli(app)
@@ -55,13 +56,26 @@ def _register_audit_signing(app: Flask) -> None:
     )
 
 
+def _register_vault(app: Flask) -> None:
+    from careplan.protection import keys
+    from careplan.protection.vault import Vault
+
+    ring = keys.load(
+        app.config["DATA_KEYS"],
+        app.config["DATA_KEYS_FILE"],
+        app.config["CAREPLAN_ENV"] == "production",
+    )
+    app.extensions["careplan.vault"] = Vault(ring)
+
+
 def _register_models() -> None:
     # Every model module, so metadata (migrations, tests) sees every table.
     import audit.models  # noqa: F401
     import careplan.accounts.models
     import careplan.agencies.models
     import careplan.people.models
-    import careplan.plans.models  # noqa: F401
+    import careplan.plans.models
+    import careplan.protection.models  # noqa: F401
     import consent.models  # noqa: F401
 
 

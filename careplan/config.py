@@ -29,6 +29,21 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting(
+        "CAREPLAN_DATA_KEYS_FILE",
+        "DATA_KEYS_FILE",
+        str,
+        "",
+        "key-encryption keys for data at rest, as JSON (default: created on first run "
+        "beside the audit key, outside the repository)",
+    ),
+    Setting(
+        "CAREPLAN_DATA_KEYS",
+        "DATA_KEYS",
+        str,
+        "",
+        "the same key ring as JSON text, instead of a file",
+    ),
+    Setting(
         "CAREPLAN_AUDIT_KEY_FILE",
         "AUDIT_KEY_FILE",
         str,
@@ -170,6 +185,8 @@ def _complete(config: dict[str, Any]) -> dict[str, Any]:
         config["AUDIT_KEY_FILE"] = str(
             Path.home() / ".local" / "share" / "careplan" / tag / "audit-signing-key.pem"
         )
+    if not config["DATA_KEYS_FILE"]:
+        config["DATA_KEYS_FILE"] = str(Path(config["AUDIT_KEY_FILE"]).parent / "data-keys.json")
     if not config["SQLALCHEMY_DATABASE_URI"]:
         config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'careplan.sqlite'}"
     config["SQLALCHEMY_DATABASE_URI"] = _normalise_url(config["SQLALCHEMY_DATABASE_URI"])

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from careplan.agencies.models import Sector
 from careplan.core.model_types import enum_column, now_column, uuid_pk
 from careplan.extensions import db
+from careplan.protection.sealed import sealed
 
 
 class LawfulBasis(enum.StrEnum):
@@ -70,7 +71,8 @@ class Consent(db.Model):
     starts_on: Mapped[date] = mapped_column(Date)
     expires_on: Mapped[date | None] = mapped_column(Date)
     method: Mapped[ConsentMethod] = mapped_column(enum_column(ConsentMethod, "consent_method"))
-    evidence_note: Mapped[str | None] = mapped_column(Text)
+    _evidence_note: Mapped[str | None] = mapped_column("evidence_note", Text)
+    evidence_note = sealed("evidence_note", "consent")
     recorded_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"))
     recorded_at: Mapped[datetime] = now_column()
     withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -97,7 +99,8 @@ class BreakGlass(db.Model):
     reason: Mapped[BreakGlassReason] = mapped_column(
         enum_column(BreakGlassReason, "break_glass_reason")
     )
-    justification: Mapped[str] = mapped_column(Text)
+    _justification: Mapped[str] = mapped_column("justification", Text)
+    justification = sealed("justification", "break_glass")
     invoked_at: Mapped[datetime] = now_column()
     expires_at: Mapped[datetime] = mapped_column(DateTime)
     review_status: Mapped[str] = mapped_column(String(20), default="pending", index=True)

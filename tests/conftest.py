@@ -31,6 +31,7 @@ def _app(url: str, instance: Path, **extra: Any) -> Flask:
             "INSTANCE_PATH": str(instance),
             "TESTING": True,
             "AUDIT_KEY_FILE": str(instance / "audit-key.pem"),
+            "DATA_KEYS_FILE": str(instance / "data-keys.json"),
             **extra,
         }
     )

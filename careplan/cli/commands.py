@@ -140,6 +140,38 @@ def audit_public_key() -> None:
     click.echo(current_app.extensions["careplan.checkpoints"].signer.public_pem(), nl=False)
 
 
+keys_cli = AppGroup("keys", help="Keys for data at rest.")
+
+
+@keys_cli.command("rotate")
+@click.option(
+    "--reencrypt",
+    is_flag=True,
+    help="Also give every family a fresh data key and seal every value again.",
+)
+@click.option("--batch", default=500, show_default=True, type=click.IntRange(1, 10000))
+def keys_rotate(reencrypt: bool, batch: int) -> None:
+    """Re-wrap data keys under the current key (and optionally re-encrypt), in batches."""
+    from careplan.protection import rotation
+
+    vault = current_app.extensions["careplan.vault"]
+    count = rotation.rewrap(db.session, vault)
+    click.echo(f"Re-wrapped {count} data keys under {vault.ring.current!r}.")
+    if reencrypt:
+
+        def progress(table: str, seen: int, total: int) -> None:
+            click.echo(f"  {table}: {seen}/{total}")
+
+        moved = rotation.reencrypt(db.session, vault, batch, progress)
+        click.echo(f"Sealed {moved} values again under fresh data keys.")
+    others = sorted(set(vault.ring.keys) - {vault.ring.current})
+    if others:
+        click.echo(
+            "Nothing is wrapped by " + ", ".join(others) + " any more: those keys can "
+            "now be removed from the key ring."
+        )
+
+
 def register(app: Flask) -> None:
-    for group in (token_cli, admin_cli, demo_cli, audit_cli):
+    for group in (token_cli, admin_cli, demo_cli, audit_cli, keys_cli):
         app.cli.add_command(group)

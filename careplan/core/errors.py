@@ -9,6 +9,8 @@ from flask import Flask, Response, jsonify, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from careplan.protection.vault import KeyUnavailable, Tampered
+
 log = logging.getLogger(__name__)
 
 
@@ -101,6 +103,33 @@ def register_error_handlers(app: Flask) -> None:
             body = {"error": "too_large", "message": "The request body is too large.", "fields": {}}
             return _json(413, body)
         return _json(exc.code or 500, _http_body(exc))
+
+    @app.errorhandler(Tampered)
+    def tampered(exc: Tampered) -> Response:
+        # Reported as what it is, never shown as garbage: the message names no content.
+        log.error(
+            "integrity check failed on %s %s: %s",
+            request.method,
+            request.url_rule.rule if request.url_rule else "?",
+            exc,
+        )
+        body = {
+            "error": "data_integrity",
+            "fields": {},
+            "message": "Stored information failed its integrity check, so it was not "
+            "shown. The incident has been logged; tell your IG officer.",
+        }
+        return _json(500, body)
+
+    @app.errorhandler(KeyUnavailable)
+    def key_unavailable(exc: KeyUnavailable) -> Response:
+        log.error("data key unavailable: %s", exc)
+        body = {
+            "error": "keys_unavailable",
+            "fields": {},
+            "message": "The service cannot read this information with the keys it has.",
+        }
+        return _json(503, body)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -25,6 +24,7 @@ from careplan.agencies.models import Agency
 from careplan.core.model_types import enum_column, now_column, uuid_pk
 from careplan.extensions import db
 from careplan.people.models import Person
+from careplan.protection.sealed import sealed
 
 
 class AgreedHow(enum.StrEnum):
@@ -94,7 +94,8 @@ class CareTeamMember(db.Model):
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)
     how: Mapped[MembershipHow] = mapped_column(enum_column(MembershipHow, "membership_how"))
-    reason: Mapped[str | None] = mapped_column(Text)
+    _reason: Mapped[str | None] = mapped_column("reason", Text)
+    reason = sealed("reason", "care_team")  # why a relationship was claimed
     added_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"))
     added_at: Mapped[datetime] = now_column()
     ended_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -125,7 +126,8 @@ class Section(db.Model):
     id: Mapped[uuid.UUID] = uuid_pk()
     plan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("plan.id"))
     key: Mapped[str] = mapped_column(String(50))
-    content: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    _content: Mapped[str] = mapped_column("content", Text)
+    content = sealed("content", "section", as_json=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = now_column()
     updated_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
@@ -142,7 +144,8 @@ class SectionVersion(db.Model):
     id: Mapped[uuid.UUID] = uuid_pk()
     section_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("plan_section.id"))
     version: Mapped[int] = mapped_column(Integer)
-    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    _content: Mapped[str] = mapped_column("content", Text)
+    content = sealed("content", "section", as_json=True)
     changed_fields: Mapped[list[str]] = mapped_column(JSON, default=list)
     changed_at: Mapped[datetime] = now_column()
     changed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
@@ -158,7 +161,8 @@ class Entry(db.Model):
     plan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("plan.id"))
     section_key: Mapped[str] = mapped_column(String(50))
     occurred_on: Mapped[date] = mapped_column(Date)
-    text: Mapped[str] = mapped_column(Text)
+    _text: Mapped[str] = mapped_column("text", Text)
+    text = sealed("text", "entry")
     author_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"))
     author_agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agency.id"))
     created_at: Mapped[datetime] = now_column()

@@ -42,7 +42,7 @@ def test_four_processes_one_unbroken_chain(app, api, world):
     before = db.session.scalar(select(func.count()).select_from(AuditEvent))
     config = {
         key: app.config[key]
-        for key in ("SQLALCHEMY_DATABASE_URI", "INSTANCE_PATH", "AUDIT_KEY_FILE")
+        for key in ("SQLALCHEMY_DATABASE_URI", "INSTANCE_PATH", "AUDIT_KEY_FILE", "DATA_KEYS_FILE")
     }
     config.update(TESTING=True, AUDIT_CHECKPOINT_EVERY=50)
     path = f"/api/v1/people/{scene.person.id}/plan"

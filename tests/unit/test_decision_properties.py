@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from consent.decision import Action, decide
@@ -69,7 +69,7 @@ def _active(c: ConsentFact) -> bool:
     return c.status(TODAY) == "active"
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(worlds(), st.sampled_from(SECTIONS), st.sampled_from([Action.VIEW, Action.ADD_ENTRY]))
 def test_never_wider_than_the_agreement(f, section, action):
     if decide(f, section, action).permit:
@@ -80,7 +80,7 @@ def test_never_wider_than_the_agreement(f, section, action):
         assert a.sections is None or section in a.sections
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(worlds(), st.sampled_from(SECTIONS))
 def test_a_refusal_always_wins_over_consent(f, section):
     refused = any(not c.permit and c.covers(section) and _active(c) for c in _mine(f))
@@ -95,7 +95,7 @@ def test_a_refusal_always_wins_over_consent(f, section):
         }
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(worlds(), st.sampled_from(SECTIONS))
 def test_only_an_active_covering_consent_grants(f, section):
     decision = decide(f, section, Action.VIEW)
@@ -109,7 +109,7 @@ def test_only_an_active_covering_consent_grants(f, section):
         assert not consent.withdrawn
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(worlds(), st.sampled_from(SECTIONS), st.randoms())
 def test_the_order_records_were_created_does_not_matter(f, section, rnd):
     shuffled = list(f.consents)
@@ -119,7 +119,7 @@ def test_the_order_records_were_created_does_not_matter(f, section, rnd):
         assert decide(f, section, action) == decide(other, section, action)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(worlds(), st.sampled_from(SECTIONS), st.integers(min_value=1, max_value=400))
 def test_time_passing_never_revives_an_expired_consent(f, section, later_days):
     later = AccessFacts(

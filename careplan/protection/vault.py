@@ -1,0 +1,130 @@
+"""Envelope encryption with AES-256-GCM.
+
+Each record family (section content, entries, consent notes, break-glass justifications)
+has a data key; the data key is stored wrapped by the current key-encryption key, which
+never enters the database. A sealed value is "v1:" + base64(data key id, nonce, ciphertext
+with tag), encrypted with associated data naming the table, column and row id: moved to
+another row or column it fails to open, and any change to it is caught as tampering.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import uuid
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy import insert, select
+
+from careplan.core import clock
+from careplan.protection.keys import KEY_BYTES, KeyRing
+from careplan.protection.models import DataKey
+
+PREFIX = "v1:"
+_keys = DataKey.__table__
+
+
+class Tampered(Exception):
+    """A sealed value failed its integrity check: it was altered or moved."""
+
+
+class KeyUnavailable(Exception):
+    """A value was sealed under a key this installation does not hold."""
+
+
+def _wrap_aad(key_id: uuid.UUID, family: str) -> bytes:
+    return f"data_key:{key_id}:{family}".encode()
+
+
+class Vault:
+    def __init__(self, ring: KeyRing) -> None:
+        self.ring = ring
+        self._open: dict[uuid.UUID, AESGCM] = {}  # unwrapped data keys, this process only
+
+    # --- data keys -----------------------------------------------------------------
+    def _unwrap_raw(self, key_id: uuid.UUID, family: str, kek_name: str, wrapped: bytes) -> bytes:
+        if kek_name not in self.ring.keys:
+            raise KeyUnavailable(f"data key {key_id} is wrapped by {kek_name!r}, not configured")
+        try:
+            return AESGCM(self.ring.keys[kek_name]).decrypt(
+                wrapped[:12], wrapped[12:], _wrap_aad(key_id, family)
+            )
+        except InvalidTag as exc:
+            raise Tampered(f"data key {key_id} failed its integrity check") from exc
+
+    def _unwrap(self, key_id: uuid.UUID, family: str, kek_name: str, wrapped: bytes) -> AESGCM:
+        return AESGCM(self._unwrap_raw(key_id, family, kek_name, wrapped))
+
+    def rewrapped(self, key_id: uuid.UUID, family: str, kek_name: str, wrapped: bytes) -> bytes:
+        """The same data key, wrapped under the current KEK instead of `kek_name`."""
+        return self.wrap(key_id, family, self._unwrap_raw(key_id, family, kek_name, wrapped))
+
+    def wrap(self, key_id: uuid.UUID, family: str, raw: bytes) -> bytes:
+        nonce = os.urandom(12)
+        kek = AESGCM(self.ring.key(self.ring.current))
+        return nonce + kek.encrypt(nonce, raw, _wrap_aad(key_id, family))
+
+    def _data_key(self, connection: Any, key_id: uuid.UUID) -> AESGCM:
+        if key_id not in self._open:
+            row = connection.execute(select(_keys).where(_keys.c.id == key_id)).first()
+            if row is None:
+                raise KeyUnavailable(f"data key {key_id} does not exist")
+            self._open[key_id] = self._unwrap(row.id, row.family, row.kek_name, row.wrapped)
+        return self._open[key_id]
+
+    def active_key(self, connection: Any, family: str) -> tuple[uuid.UUID, AESGCM]:
+        row = connection.execute(
+            select(_keys.c.id)
+            .where(_keys.c.family == family, _keys.c.active.is_(True))
+            .order_by(_keys.c.created_at.desc())
+            .limit(1)
+        ).first()
+        if row is not None:
+            return row.id, self._data_key(connection, row.id)
+        return self.new_key(connection, family)
+
+    def new_key(self, connection: Any, family: str) -> tuple[uuid.UUID, AESGCM]:
+        key_id, raw = uuid.uuid4(), AESGCM.generate_key(bit_length=KEY_BYTES * 8)
+        connection.execute(
+            insert(_keys).values(
+                id=key_id,
+                family=family,
+                kek_name=self.ring.current,
+                wrapped=self.wrap(key_id, family, raw),
+                active=True,
+                created_at=clock.now(),
+            )
+        )
+        self._open[key_id] = AESGCM(raw)
+        return key_id, self._open[key_id]
+
+    # --- values --------------------------------------------------------------------
+    def seal(self, connection: Any, family: str, aad: str, plaintext: bytes) -> str:
+        key_id, key = self.active_key(connection, family)
+        nonce = os.urandom(12)
+        body = key_id.bytes + nonce + key.encrypt(nonce, plaintext, aad.encode())
+        return PREFIX + base64.b64encode(body).decode("ascii")
+
+    def open(self, connection: Any, aad: str, sealed: str) -> bytes:
+        if not sealed.startswith(PREFIX):
+            raise Tampered("not a sealed value")
+        try:
+            body = base64.b64decode(sealed[len(PREFIX) :], validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise Tampered("sealed value is not readable") from exc
+        if len(body) < 16 + 12 + 16:
+            raise Tampered("sealed value is too short")
+        key = self._data_key(connection, uuid.UUID(bytes=body[:16]))
+        try:
+            return key.decrypt(body[16:28], body[28:], aad.encode())
+        except InvalidTag as exc:
+            raise Tampered(
+                f"sealed value failed its integrity check ({aad.split(':')[0]})"
+            ) from exc
+
+    @staticmethod
+    def key_id_of(sealed: str) -> uuid.UUID:
+        return uuid.UUID(bytes=base64.b64decode(sealed[len(PREFIX) :])[:16])
