@@ -35,6 +35,7 @@ class Action(enum.StrEnum):
     VIEW_ACCESS_LOG = "view_access_log"
     LINK_ACCOUNT = "link_account"  # invite the individual to sign in
     CREATE_PLAN = "create_plan"
+    EXPORT = "export"  # subject access: everything held about the person
 
 
 class Basis(enum.StrEnum):
@@ -90,6 +91,7 @@ LEAD_AGENCY_ACTIONS = frozenset(
 )
 SELF_ACTIONS = frozenset(
     {
+        Action.EXPORT,
         Action.VIEW,
         Action.VIEW_CARE_TEAM,
         Action.VIEW_CONSENTS,

@@ -7,6 +7,7 @@ from careplan.api import auth, openapi
 from careplan.people import api as people_api
 from careplan.plans import api as plans_api
 from careplan.plans import care_team_api, sections_api
+from careplan.protection import api as protection_api
 from consent import api as consent_api
 
 MODULES = (
@@ -20,4 +21,5 @@ MODULES = (
     accounts_api,
     consent_api,
     audit_api,
+    protection_api,
 )

@@ -1,0 +1,146 @@
+"""Subject access (UK GDPR Article 15): everything held about one person, and only them.
+
+Identity, the plan, every version of every section, entries, key worker history, the
+care team, consents and refusals, any linked account, and the full access log. Built from
+queries that all filter on this person's id or plan id, so nobody else's data can enter.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from audit import plain, queries
+from careplan.accounts.models import User
+from careplan.core import clock
+from careplan.core.clock import iso
+from careplan.people.models import Person
+from careplan.plans import operations
+from careplan.plans.catalogue import Catalogue
+from careplan.plans.models import Plan
+from consent import operations as consent_operations
+from consent import presenters as consent_presenters
+
+
+def _name(session: Session, user_id: Any) -> str | None:
+    user = session.get(User, user_id) if user_id else None
+    return user.name if user else None
+
+
+def gather(session: Session, person: Person, catalogue: Catalogue) -> dict[str, Any]:
+    plan = session.scalars(select(Plan).where(Plan.person_id == person.id)).one_or_none()
+    account = session.scalars(select(User).where(User.person_id == person.id)).one_or_none()
+    titles = {kind.key: kind.title for kind in catalogue}
+    return {
+        "generated_at": iso(clock.now()),
+        "person": {
+            "id": str(person.id),
+            "given_name": person.given_name,
+            "family_name": person.family_name,
+            "preferred_name": person.preferred_name,
+            "date_of_birth": person.date_of_birth.isoformat(),
+            "chi": person.chi,
+            "registered_at": iso(person.created_at),
+        },
+        "account": {"email": account.email, "active": account.active} if account else None,
+        "plan": _plan(session, plan, catalogue) if plan else None,
+        "consents": [
+            _jsonable(consent_presenters.consent(row, _consent_names(session, row)))
+            for row in consent_operations.consents(session, person.id)
+        ],
+        "access_log": [
+            _jsonable(plain.entry(row, titles))
+            for row in queries.stream(session, {"person": person.id})
+        ],
+    }
+
+
+def _plan(session: Session, plan: Plan, catalogue: Catalogue) -> dict[str, Any]:
+    sections = []
+    for kind in catalogue:
+        row = operations.get_section(session, plan, kind.key)
+        sections.append(
+            {
+                "key": kind.key,
+                "title": kind.title,
+                "current": row.content or {},
+                "versions": [
+                    {
+                        "version": v.version,
+                        "content": v.content,
+                        "changed_fields": v.changed_fields,
+                        "changed_at": iso(v.changed_at),
+                        "changed_by": _name(session, v.changed_by_id),
+                    }
+                    for v in operations.versions(session, row)
+                ],
+                "entries": [
+                    {
+                        "occurred_on": e.occurred_on.isoformat(),
+                        "text": e.text,
+                        "author": e.author.name,
+                        "agency": e.author.agency.name if e.author.agency else None,
+                        "written_at": iso(e.created_at),
+                    }
+                    for e in operations.entries(session, plan, kind.key)
+                ],
+            }
+        )
+    return {
+        "lead_agency": plan.lead_agency.name,
+        "key_worker": plan.key_worker.name,
+        "agreed": {"on": plan.agreed_on.isoformat(), "how": plan.agreed_how.value},
+        "created_at": iso(plan.created_at),
+        "version": plan.version,
+        "sections": sections,
+        "key_workers": [
+            {
+                "name": a.staff.name,
+                "agency": a.agency.name,
+                "agreed_on": a.agreed_on.isoformat(),
+                "how": a.agreed_how.value,
+                "from": iso(a.started_at),
+                "to": iso(a.ended_at),
+            }
+            for a in operations.key_worker_history(session, plan)
+        ],
+        "care_team": [
+            {
+                "name": m.staff.name,
+                "agency": m.staff.agency.name if m.staff.agency else None,
+                "role": m.role,
+                "from": m.valid_from.isoformat(),
+                "to": m.valid_to.isoformat() if m.valid_to else None,
+                "ended_at": iso(m.ended_at),
+                "how": m.how.value,
+                "reason": m.reason,
+            }
+            for m in operations.care_team(session, plan)
+        ],
+    }
+
+
+def _consent_names(session: Session, row: Any) -> dict[Any, Any]:
+    from careplan.agencies.models import Agency
+
+    names: dict[Any, Any] = {}
+    for user_id in (row.recorded_by_id, row.withdrawn_by_id):
+        if user_id:
+            names[user_id] = session.get(User, user_id)
+    if row.grantee_agency_id:
+        names[row.grantee_agency_id] = session.get(Agency, row.grantee_agency_id)
+    return names
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k.rstrip("_"): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if value is not None and not isinstance(value, (str, int, float, bool)):
+        return str(value)
+    return value
