@@ -209,6 +209,7 @@ def test_rotation_under_concurrent_reads_loses_nothing(app, api, world):
                 response = client.get(url, headers=headers)
                 seen.append((response.status_code, response.get_json().get("content")))
             db.session.remove()
+            db.engine.dispose()
 
     thread = threading.Thread(target=read_while_rotating)
     db.session.remove()
@@ -219,6 +220,7 @@ def test_rotation_under_concurrent_reads_loses_nothing(app, api, world):
                 args=["keys", "rotate", "--reencrypt", "--batch", "2"]
             )
             db.session.remove()
+            db.engine.dispose()
     finally:
         stop.set()
         thread.join(timeout=60)
