@@ -1,54 +1,119 @@
 #!/usr/bin/env bash
-# Installs everything the project needs, idempotently: system packages (Debian), the
-# Python virtualenv with pinned dependencies, and the front-end assets from npm.
-#   scripts/setup.sh              everything (tests need PostgreSQL and Chromium)
-#   scripts/setup.sh --no-browser skip Chromium (running the service does not need it)
-# CAREPLAN_SKIP_SYSTEM=1 skips the system packages.
+# Installs everything the project needs, idempotently, and does nothing slow when it is
+# already done:
+#   1. system packages (Debian/Ubuntu): PostgreSQL server for the tests, Chromium for the
+#      browser tests;
+#   2. the Python virtualenv .venv with the pinned dependencies and the dev tools;
+#   3. the npm packages from package-lock.json, copied into careplan/static/vendor/.
+#
+#   scripts/setup.sh               everything
+#   scripts/setup.sh --no-browser  without Chromium (running the service does not need it)
+#   CAREPLAN_SKIP_SYSTEM=1         skip the system packages (install them yourself)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_browser=1
-[ "${1:-}" = "--no-browser" ] && want_browser=0
+for arg in "$@"; do
+  case "$arg" in
+    --no-browser) want_browser=0 ;;
+    *) echo "usage: $0 [--no-browser]" >&2; exit 2 ;;
+  esac
+done
+
+say() { echo "setup: $*"; }
+
+# Runs a noisy installer and shows its output only if it fails.
+quietly() {
+  local log
+  log=$(mktemp)
+  if ! "$@" >"$log" 2>&1; then
+    cat "$log" >&2
+    rm -f "$log"
+    say "failed: $*" >&2
+    exit 1
+  fi
+  rm -f "$log"
+}
+
+# --- 1. system packages -------------------------------------------------------------
 
 have_postgres() {
-  # The server binaries and the postgres system user the test server runs as.
-  { command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; } \
-    && id postgres >/dev/null 2>&1
+  # initdb and pg_ctl, in PATH (e.g. /usr/local/bin) or where Debian puts the server.
+  { command -v initdb >/dev/null 2>&1 && command -v pg_ctl >/dev/null 2>&1; } \
+    || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1
+}
+
+have_chromium() {
+  command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1
 }
 
 system_packages() {
-  [ "${CAREPLAN_SKIP_SYSTEM:-0}" = "1" ] && return
-  command -v apt-get >/dev/null 2>&1 || { echo "setup: not Debian; install PostgreSQL and Chromium yourself"; return; }
+  if [ "${CAREPLAN_SKIP_SYSTEM:-0}" = "1" ]; then return 0; fi
   local missing=()
   have_postgres || missing+=(postgresql)
-  if [ "$want_browser" = 1 ] && ! command -v chromium >/dev/null 2>&1; then missing+=(chromium); fi
-  [ ${#missing[@]} -eq 0 ] && return
-  local sudo=""
-  [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  echo "setup: installing ${missing[*]}"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-}
-
-python_packages() {
-  [ -x .venv/bin/python ] || python3 -m venv .venv
-  if [ ! -f .venv/.installed ] || [ pyproject.toml -nt .venv/.installed ]; then
-    echo "setup: installing Python packages"
-    .venv/bin/python -m pip install -q --upgrade pip
-    .venv/bin/python -m pip install -q -e '.[dev]'
-    touch .venv/.installed
+  if [ "$want_browser" = 1 ] && ! have_chromium; then missing+=(chromium); fi
+  # Debian splits venv support out of python3.
+  python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
+  if [ ${#missing[@]} -gt 0 ]; then
+    if ! command -v apt-get >/dev/null 2>&1; then
+      say "not Debian/Ubuntu: please install ${missing[*]} yourself" >&2
+      return 0
+    fi
+    local sudo=()
+    if [ "$(id -u)" -ne 0 ]; then
+      command -v sudo >/dev/null 2>&1 || { say "need root or sudo to install ${missing[*]}" >&2; exit 1; }
+      sudo=(sudo)
+    fi
+    say "installing ${missing[*]} (apt-get)"
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+      --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+  # The test server runs as the postgres system user when we are root (scripts/pg.sh).
+  # The Debian package creates it; PostgreSQL binaries from elsewhere may not have.
+  if [ "$(id -u)" -eq 0 ] && ! id postgres >/dev/null 2>&1; then
+    say "creating the postgres system user"
+    useradd --system --user-group --home-dir /nonexistent --shell /usr/sbin/nologin postgres
   fi
 }
+
+# --- 2. Python ----------------------------------------------------------------------
+
+python_packages() {
+  local stamp=.venv/.careplan-installed
+  # A venv whose interpreter has gone (python3 moved or was upgraded) is rebuilt.
+  if [ -d .venv ] && ! .venv/bin/python -c '' >/dev/null 2>&1; then
+    say "rebuilding a broken .venv"
+    rm -rf .venv
+  fi
+  if [ ! -x .venv/bin/python ]; then
+    say "creating .venv"
+    quietly python3 -m venv --upgrade-deps .venv
+  fi
+  if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+    say "installing Python packages (pip install -e '.[dev]')"
+    quietly .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+    touch "$stamp"
+  fi
+}
+
+# --- 3. npm assets ------------------------------------------------------------------
 
 npm_assets() {
   [ -f package.json ] || return 0
-  if [ ! -d node_modules ] || [ package.json -nt node_modules ] || [ package-lock.json -nt node_modules ]; then
-    echo "setup: installing npm packages"
-    if [ -f package-lock.json ]; then npm ci --silent --no-audit --no-fund; else npm install --silent --no-audit --no-fund; fi
-    touch node_modules
+  command -v npm >/dev/null 2>&1 || { say "npm (Node.js 20) is needed for the front-end assets" >&2; exit 1; }
+  local stamp=node_modules/.careplan-installed
+  if [ ! -f "$stamp" ] || [ package.json -nt "$stamp" ] \
+    || { [ -f package-lock.json ] && [ package-lock.json -nt "$stamp" ]; }; then
+    say "installing npm packages"
+    if [ -f package-lock.json ]; then
+      quietly npm ci --no-audit --no-fund
+    else
+      quietly npm install --no-audit --no-fund
+    fi
+    touch "$stamp"
   fi
-  [ -x scripts/vendor_assets.sh ] && bash scripts/vendor_assets.sh
-  return 0
+  bash scripts/vendor_assets.sh
 }
 
 system_packages

@@ -1,51 +1,109 @@
 #!/usr/bin/env bash
-# The whole test suite: lint, dependency audit, migrations against the models, then the
-# tests on SQLite and again on a throwaway PostgreSQL server. Extra arguments go to pytest.
+# THE test command (README, CI): setup, lint, dependency audit, migrations against the
+# models, then the test suite on SQLite and again on a throwaway PostgreSQL server.
+# Stops at the first failing step. Extra arguments go to both pytest runs, e.g.
+#   scripts/test.sh -x -k consent
+# Environment:
+#   CAREPLAN_TEST_PG_PORT   first port to try for the test PostgreSQL (default 55432)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
 started=$(date +%s)
-step() { printf '\n==> %s\n' "$*"; }
+current="start"
+scratch=""
+pgdir=""
+
+elapsed() { echo $(( $(date +%s) - started )); }
+step() {
+  current=$1
+  printf '\n==> %s  [%ss]\n' "$1" "$(elapsed)"
+}
+
+# Always: stop the test database and remove scratch files, then say how it ended.
+finish() {
+  local rc=$?
+  if [ -n "$pgdir" ]; then bash scripts/pg.sh stop "$pgdir" >/dev/null 2>&1 || true; fi
+  if [ -n "$scratch" ]; then rm -rf "$scratch"; fi
+  if [ "$rc" -eq 0 ]; then
+    printf '\n==> test.sh: all steps passed in %ss\n' "$(elapsed)"
+  else
+    printf '\n==> test.sh: FAILED at step "%s" (exit %s) after %ss\n' "$current" "$rc" "$(elapsed)" >&2
+  fi
+  exit "$rc"
+}
+trap finish EXIT
+trap 'exit 130' INT TERM
 
 step "setup"
 bash scripts/setup.sh
-PY=.venv/bin/python
 export PATH="$PWD/.venv/bin:$PATH"
+PY=.venv/bin/python
+scratch=$(mktemp -d /tmp/careplan-test.XXXXXX)
 
-step "ruff"
+step "ruff check"
 ruff check .
+
+step "ruff format --check"
 ruff format --check .
 
 step "pip-audit (pinned dependencies)"
-# The project itself is not on PyPI: audit everything installed except it. Where the
-# vulnerability service cannot be reached pip-audit audits nothing; say so loudly rather
-# than pass in silence (this workplace reaches package registries only).
-audit_out=$(pip-audit --progress-spinner off --skip-editable 2>&1) || { echo "$audit_out"; exit 1; }
-echo "$audit_out" | head -n 1
-if echo "$audit_out" | grep -q "could not be audited"; then
-  echo "WARNING: pip-audit could not reach its vulnerability service; dependencies NOT audited"
+# Audit exactly what is installed from the package index: every distribution in .venv
+# except the project itself. Known vulnerabilities fail the run. Where pip-audit cannot reach
+# its vulnerability service it audits nothing: say so loudly rather than pass in silence
+# (this project's build machines reach package registries only).
+"$PY" -m pip freeze --exclude-editable --local --disable-pip-version-check >"$scratch/requirements.txt"
+audit_rc=0
+pip-audit --progress-spinner off --no-deps --disable-pip -r "$scratch/requirements.txt" \
+  >"$scratch/audit.log" 2>&1 || audit_rc=$?
+grep -v -e "encouraged to fully hash" -e "pip-compile" "$scratch/audit.log" | head -n 1
+if [ "$audit_rc" -ne 0 ]; then
+  cat "$scratch/audit.log" >&2
+  exit 1
+fi
+if grep -q "could not be audited" "$scratch/audit.log"; then
+  echo "WARNING: pip-audit could not reach its vulnerability service: dependencies NOT audited"
 fi
 
-step "migrations match the models (alembic check)"
-scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
-CAREPLAN_INSTANCE="$scratch" DATABASE_URL="" flask --app careplan db upgrade
-CAREPLAN_INSTANCE="$scratch" DATABASE_URL="" flask --app careplan db check
+step "migrations match the models (flask db upgrade + db check)"
+if [ -d migrations ]; then
+  # A fresh SQLite database in a scratch instance folder, with scratch keys, so nothing
+  # outside the run is read or written.
+  db_env=(env -u DATABASE_URL -u TEST_DATABASE_URL
+    CAREPLAN_INSTANCE="$scratch/instance"
+    CAREPLAN_AUDIT_KEY_FILE="$scratch/keys/audit.pem"
+    CAREPLAN_DATA_KEYS_FILE="$scratch/keys/data-keys.json")
+  "${db_env[@]}" flask --app careplan db upgrade
+  "${db_env[@]}" flask --app careplan db check
+else
+  echo "!!!!!!!! WARNING: no migrations/ folder yet: migration check SKIPPED !!!!!!!!" >&2
+fi
 
+# pytest's exit 5 means it collected no tests: a test run that tested nothing fails.
 run_pytest() {
   local rc=0
   "$PY" -m pytest "$@" || rc=$?
-  if [ "$rc" -eq 5 ]; then echo "pytest collected no tests: that is a failure" >&2; exit 1; fi
-  [ "$rc" -eq 0 ] || exit "$rc"
+  if [ "$rc" -eq 5 ]; then
+    echo "pytest collected no tests: counted as a failure" >&2
+    exit 1
+  fi
+  return "$rc"
 }
 
 step "tests on SQLite"
+# The suite reads TEST_DATABASE_URL: absent means SQLite.
+unset TEST_DATABASE_URL
 run_pytest "$@"
 
 step "tests on PostgreSQL"
-pgdir=$(mktemp -d /tmp/careplan-pg.XXXXXX)
+# The first free port from CAREPLAN_TEST_PG_PORT (default 55432), so two runs can coexist.
 port=${CAREPLAN_TEST_PG_PORT:-55432}
-trap 'bash scripts/pg.sh stop "$pgdir" >/dev/null 2>&1 || true; rm -rf "$scratch"' EXIT
+for _ in $(seq 50); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
+  port=$((port + 1))
+done
+# Its own folder: pg.sh hands it to the postgres user, who cannot enter $scratch.
+pgdir=$(mktemp -d /tmp/careplan-pg.XXXXXX)
 url=$(bash scripts/pg.sh start "$pgdir" "$port")
-TEST_DATABASE_URL="$url" run_pytest "$@"
-
-step "all passed in $(( $(date +%s) - started ))s"
+echo "test database: $url"
+export TEST_DATABASE_URL="$url"
+run_pytest "$@"
