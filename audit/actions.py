@@ -31,6 +31,7 @@ class AuditAction(enum.StrEnum):
     AUDIT_SEARCH = "audit.search"
     AUDIT_VERIFY = "audit.verify"
     EXPORT = "export"
+    RESTORE = "restore"
     AUTH_LOGIN = "auth.login"
     AUTH_LOGOUT = "auth.logout"
     AUTH_FAILED = "auth.failed"

@@ -172,6 +172,60 @@ def keys_rotate(reencrypt: bool, batch: int) -> None:
         )
 
 
+@click.command("backup")
+@click.option("--to", "target", default=None, help="Backup file (default: instance/backups/).")
+def backup_command(target: str | None) -> None:
+    """Consistent online backup of the SQLite database (keys are never in it)."""
+    from pathlib import Path
+
+    from careplan.core import clock
+    from careplan.protection import backup
+
+    stamp = clock.now().strftime("%Y%m%dT%H%M%SZ")
+    path = (
+        Path(target)
+        if target
+        else (Path(current_app.instance_path) / "backups" / f"careplan-{stamp}.sqlite")
+    )
+    g.user = None
+    # Recorded first, so the backup holds the record of its own making.
+    _commit_with(build(AuditAction.EXPORT, Outcome.PERMIT, details={"kind": "backup"}))
+    try:
+        made = backup.backup(current_app.config["SQLALCHEMY_DATABASE_URI"], path)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"Backup written to {made}. Keep the key files safe separately: the backup "
+        "cannot be read without them."
+    )
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(dir_okay=False))
+@click.option("--yes", is_flag=True, help="Replace the live database without asking.")
+def restore_command(source: str, yes: bool) -> None:
+    """Replace the SQLite database with a checked backup. Stop the service first."""
+    from pathlib import Path
+
+    from careplan.protection import backup
+
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    public = current_app.extensions["careplan.checkpoints"].signer.public
+    if not yes:
+        click.confirm("This replaces the live database. Is the service stopped?", abort=True)
+    db.session.remove()
+    db.engine.dispose()
+    try:
+        result = backup.restore(url, Path(source), public)
+    except backup.BackupError as exc:
+        raise click.ClickException(f"Not restored: {exc}.") from exc
+    g.user = None
+    _commit_with(build(AuditAction.RESTORE, Outcome.PERMIT, details={"from": Path(source).name}))
+    click.echo(f"Restored from {source}: {result.checked} audit records verified.")
+
+
 def register(app: Flask) -> None:
     for group in (token_cli, admin_cli, demo_cli, audit_cli, keys_cli):
         app.cli.add_command(group)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
