@@ -37,12 +37,30 @@ from audit.log import build
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def _world(folder: Path) -> Flask:
+class _UnsealedVault:
+    """Benchmark only: stores values as they are, to price the encryption. Never in the app."""
+
+    def seal(self, connection: object, family: str, aad: str, plaintext: bytes) -> str:
+        return plaintext.decode("utf-8")
+
+    def open(self, connection: object, aad: str, sealed: str) -> bytes:
+        return sealed.encode("utf-8")
+
+
+def _world(folder: Path, sealed: bool = True) -> Flask:
     from careplan import create_app
     from careplan.demo import load_demo
     from careplan.extensions import db
 
-    app = create_app({"INSTANCE_PATH": str(folder), "AUDIT_KEY_FILE": str(folder / "k.pem")})
+    app = create_app(
+        {
+            "INSTANCE_PATH": str(folder),
+            "AUDIT_KEY_FILE": str(folder / "k.pem"),
+            "DATA_KEYS_FILE": str(folder / "data-keys.json"),
+        }
+    )
+    if not sealed:
+        app.extensions["careplan.vault"] = _UnsealedVault()
     with app.app_context():
         db.create_all()
         load_demo(db.session)
@@ -183,6 +201,11 @@ def main() -> None:
         with app.app_context():
             stack = full_stack(app, token, person_id, args.requests)
         base = baseline(Path(folder) / "careplan.sqlite", token, person_id, args.requests)
+    with tempfile.TemporaryDirectory() as folder:
+        plain_app = _world(Path(folder), sealed=False)
+        token, person_id = _token_and_person(plain_app)
+        with plain_app.app_context():
+            unsealed = full_stack(plain_app, token, person_id, args.requests)
     results = {
         "machine": f"{platform.machine()} {platform.processor() or ''} "
         f"{platform.python_implementation()} {platform.python_version()}".strip(),
@@ -192,6 +215,8 @@ def main() -> None:
             "baseline_rps": round(base),
             "ratio": round(stack / base, 2),
             "target_ratio": 0.5,
+            "without_encryption_rps": round(unsealed),
+            "encryption_cost_percent": round(100 * (1 - stack / unsealed), 1),
         },
         "verification": verification(args.records),
     }
@@ -205,6 +230,9 @@ def main() -> None:
         f"| audited plan view, full stack | {pv['full_stack_rps']} req/s | |\n"
         f"| same reads + raw chained insert (sqlite3) | {pv['baseline_rps']} req/s | |\n"
         f"| ratio | {pv['ratio']} | >= 0.5 |\n"
+        f"| same plan view with sections stored unsealed | {pv['without_encryption_rps']} "
+        f"req/s | |\n"
+        f"| cost of encryption at rest | {pv['encryption_cost_percent']} % | |\n"
         f"| verification | {ver['records_per_second']} records/s over {ver['records']} "
         f"| >= 100000/s |\n"
         f"| verification peak traced memory | {ver['peak_traced_mib']} MiB | constant |\n"
