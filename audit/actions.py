@@ -32,6 +32,8 @@ class AuditAction(enum.StrEnum):
     AUDIT_VERIFY = "audit.verify"
     EXPORT = "export"
     RESTORE = "restore"
+    PLAN_CLOSE = "plan.close"
+    ERASE = "erase"
     AUTH_LOGIN = "auth.login"
     AUTH_LOGOUT = "auth.logout"
     AUTH_FAILED = "auth.failed"

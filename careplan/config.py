@@ -29,6 +29,13 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting(
+        "CAREPLAN_RETENTION_DAYS",
+        "RETENTION_DAYS",
+        int,
+        2190,
+        "days a closed plan is kept before 'retention run' erases it (default 6 years)",
+    ),
+    Setting(
         "CAREPLAN_DATA_KEYS_FILE",
         "DATA_KEYS_FILE",
         str,

@@ -36,6 +36,7 @@ class Action(enum.StrEnum):
     LINK_ACCOUNT = "link_account"  # invite the individual to sign in
     CREATE_PLAN = "create_plan"
     EXPORT = "export"  # subject access: everything held about the person
+    CLOSE_PLAN = "close_plan"
 
 
 class Basis(enum.StrEnum):
@@ -60,6 +61,7 @@ class Denial(enum.StrEnum):
     READ_ONLY = "read_only"
     NO_PLAN = "no_plan"
     HAS_PLAN = "has_plan"
+    CLOSED = "closed"
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,17 @@ SELF_ACTIONS = frozenset(
 )
 CONSENT_ACTIONS = frozenset({Action.VIEW, Action.ADD_ENTRY})
 BREAK_GLASS_ACTIONS = frozenset({Action.VIEW})
+# What a closed plan no longer allows: it is kept, read-only, until retention erases it.
+CHANGES = frozenset(
+    {
+        Action.UPDATE,
+        Action.ADD_ENTRY,
+        Action.MANAGE_CARE_TEAM,
+        Action.HAND_OVER,
+        Action.LINK_ACCOUNT,
+        Action.CLOSE_PLAN,
+    }
+)
 # Plan-level actions open to anyone who may see at least one section.
 ANY_SECTION_ACTIONS = frozenset({Action.VIEW, Action.VIEW_CARE_TEAM})
 REGISTERED_ACTIONS = frozenset({Action.VIEW, Action.CREATE_PLAN})
@@ -117,6 +130,8 @@ def decide(facts: AccessFacts, section: str | None, action: Action) -> Decision:
         return _decide_without_plan(facts, section, action)
     if action is Action.CREATE_PLAN:
         return Decision.deny(Denial.HAS_PLAN)
+    if action in CHANGES and facts.plan.closed_on is not None:
+        return Decision.deny(Denial.CLOSED)
     if facts.is_key_worker:
         return Decision.allow(Basis.KEY_WORKER)
     if section is None:

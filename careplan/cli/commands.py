@@ -224,8 +224,37 @@ def restore_command(source: str, yes: bool) -> None:
     click.echo(f"Restored from {source}: {result.checked} audit records verified.")
 
 
+@click.command("retention")
+@click.argument("what", type=click.Choice(["run"]))
+@click.option("--dry-run", is_flag=True, help="Only say what is due.")
+def retention_command(what: str, dry_run: bool) -> None:
+    """Erase closed plans whose retention period has passed; each erasure is recorded."""
+    from careplan.core import clock
+    from careplan.protection import retention
+
+    days = current_app.config["RETENTION_DAYS"]
+    plans = retention.due(db.session, clock.today(), days)
+    click.echo(f"{len(plans)} closed plans are past the {days}-day retention period.")
+    if dry_run:
+        return
+    g.user = None
+    for plan in plans:
+        closed_on = plan.closed_on
+        person_id = retention.erase(db.session, plan)
+        _commit_with(
+            build(
+                AuditAction.ERASE,
+                Outcome.PERMIT,
+                person_id=person_id,
+                details={"reason": "retention", "closed_on": closed_on, "retention_days": days},
+            )
+        )
+    click.echo(f"Erased {len(plans)}.")
+
+
 def register(app: Flask) -> None:
     for group in (token_cli, admin_cli, demo_cli, audit_cli, keys_cli):
         app.cli.add_command(group)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(retention_command)

@@ -15,7 +15,7 @@ from careplan.extensions import db
 from careplan.plans import operations, presenters
 from careplan.plans.access import catalogue, plan_access
 from careplan.plans.models import Plan
-from careplan.plans.schemas import hand_over, key_workers_out, plan_create, plan_out
+from careplan.plans.schemas import close_plan, hand_over, key_workers_out, plan_create, plan_out
 from consent.decision import Action
 from consent.facts import AccessFacts
 from consent.guard import person_facts, require, section_decisions
@@ -125,3 +125,30 @@ def key_worker_history(person_id: uuid.UUID) -> Response:
         details={"view": "key_worker_history"},
     )
     return respond(key_workers_out.dump([presenters.key_worker(r) for r in rows]))
+
+
+@bp.post("/people/<uuid:person_id>/plan/close")
+@documented(
+    "Close the plan (If-Match: the plan's version): read-only from now, erased "
+    "after the retention period",
+    body=close_plan,
+)
+def close_plan_route(person_id: uuid.UUID) -> Response:
+    access = plan_access(person_id, Action.CLOSE_PLAN, AuditAction.PLAN_CLOSE)
+    data = json_body(close_plan)
+    require_version(access.plan.version)
+    plan = operations.close(db.session, access.plan, data, g.user)
+    record(
+        AuditAction.PLAN_CLOSE,
+        person_id=person_id,
+        basis={"plan": access.decision.basis},
+        details={"reason": plan.closed_reason, "closed_on": plan.closed_on},
+    )
+    return respond(
+        {
+            "closed_on": plan.closed_on.isoformat(),
+            "reason": plan.closed_reason,
+            "version": plan.version,
+        },
+        version=plan.version,
+    )

@@ -53,10 +53,14 @@ class Plan(db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = now_column()
     updated_at: Mapped[datetime] = now_column()
+    # A closed plan is read-only; its content is erased once the retention period passes.
+    closed_on: Mapped[date | None] = mapped_column(Date, index=True)
+    closed_reason: Mapped[str | None] = mapped_column(String(50))
+    closed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
 
     person: Mapped[Person] = relationship()
     lead_agency: Mapped[Agency] = relationship(lazy="joined")
-    key_worker: Mapped[User] = relationship(lazy="joined")
+    key_worker: Mapped[User] = relationship(foreign_keys=[key_worker_id], lazy="joined")
 
 
 class KeyWorkerAssignment(db.Model):

@@ -247,3 +247,13 @@ def end_member(session: Session, plan: Plan, member_id: uuid.UUID, by: User) -> 
     member.ended_by_id = by.id
     session.flush()
     return member
+
+
+def close(session: Session, plan: Plan, data: dict[str, Any], by: User) -> Plan:
+    plan.closed_on = data.get("closed_on") or clock.today()
+    plan.closed_reason = data["reason"]
+    plan.closed_by_id = by.id
+    plan.version += 1
+    plan.updated_at = clock.now()
+    session.flush()
+    return plan

@@ -42,6 +42,7 @@ def plan(
         "key_worker": ref(plan.key_worker),
         "key_worker_agreed": {"on": plan.agreed_on, "how": plan.agreed_how.value},
         "version": plan.version,
+        "closed": {"on": plan.closed_on, "reason": plan.closed_reason} if plan.closed_on else None,
         "sections": sections,
         "withheld": withheld,
         "basis": basis,

@@ -32,6 +32,16 @@ class HandOverSchema(BaseSchema):
     agreed_how = AGREED_HOW
 
 
+class ClosePlanSchema(BaseSchema):
+    reason = fields.Str(
+        required=True,
+        validate=validate.OneOf(
+            ["support_complete", "moved_away", "transferred", "declined_support", "died", "other"]
+        ),
+    )
+    closed_on = fields.Date(load_default=None, validate=_not_future)
+
+
 class SectionWriteSchema(BaseSchema):
     # The content itself is validated by the section's own schema from the catalogue.
     content = fields.Dict(required=True)
@@ -61,6 +71,11 @@ class AgreedSchema(BaseSchema):
     how = fields.Str()
 
 
+class ClosedSchema(BaseSchema):
+    on = fields.Date()
+    reason = fields.Str()
+
+
 class SectionSchema(BaseSchema):
     key = fields.Str()
     title = fields.Str()
@@ -78,6 +93,7 @@ class PlanSchema(BaseSchema):
     key_worker = fields.Nested(RefSchema)
     key_worker_agreed = fields.Nested(AgreedSchema)
     version = fields.Int()
+    closed = fields.Nested(ClosedSchema, allow_none=True)
     sections = fields.Dict(keys=fields.Str(), values=fields.Nested(SectionSchema))
     withheld = fields.List(fields.Str())
     basis = fields.Dict(keys=fields.Str(), values=fields.Str())
@@ -124,6 +140,7 @@ class CareTeamMemberSchema(BaseSchema):
 
 
 plan_create = PlanCreateSchema()
+close_plan = ClosePlanSchema()
 hand_over = HandOverSchema()
 section_write = SectionWriteSchema()
 entry_create = EntryCreateSchema()

@@ -26,7 +26,7 @@ TODAY = NOW.date()
 SENSITIVITY = {"housing": 1, "substance_use": 2, "safety": 3}
 ME, MY_AGENCY, LEAD, KW = (uuid.UUID(int=n) for n in (1, 2, 3, 4))
 PERSON = SimpleNamespace(id=uuid.UUID(int=9))
-PLAN = SimpleNamespace(key_worker_id=KW, lead_agency_id=LEAD)
+PLAN = SimpleNamespace(key_worker_id=KW, lead_agency_id=LEAD, closed_on=None)
 C1, C2, BG = uuid.UUID(int=101), uuid.UUID(int=102), uuid.UUID(int=201)
 
 

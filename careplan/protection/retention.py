@@ -1,0 +1,58 @@
+"""Retention: a closed plan is kept, read-only, for the retention period, then erased.
+
+Erasure removes the plan's content and the person's details (sections and every version,
+entries, care team, key worker history, consents, break-glass records, the person's
+account and identity). The audit log stays whole and verifiable: it never held names, CHI
+or plan content, only opaque ids, who acted, what kind of access and why, which is the
+record of access the law expects to be kept. Each erasure is itself recorded.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from careplan.accounts.models import AccessToken, User
+from careplan.people.models import Person
+from careplan.plans.models import (
+    CareTeamMember,
+    Entry,
+    KeyWorkerAssignment,
+    Plan,
+    Section,
+    SectionVersion,
+)
+from consent.models import BreakGlass, Consent
+
+
+def due(session: Session, today: date, days: int) -> list[Plan]:
+    cutoff = today - timedelta(days=days)
+    return list(
+        session.scalars(select(Plan).where(Plan.closed_on.is_not(None), Plan.closed_on <= cutoff))
+    )
+
+
+def erase(session: Session, plan: Plan) -> uuid.UUID:
+    """Erase one closed plan and its person; returns the person's (opaque) id."""
+    person_id, plan_id = plan.person_id, plan.id
+    sections = select(Section.id).where(Section.plan_id == plan_id)
+    accounts = select(User.id).where(User.person_id == person_id)
+    for statement in (
+        delete(SectionVersion).where(SectionVersion.section_id.in_(sections)),
+        delete(Section).where(Section.plan_id == plan_id),
+        delete(Entry).where(Entry.plan_id == plan_id),
+        delete(CareTeamMember).where(CareTeamMember.plan_id == plan_id),
+        delete(KeyWorkerAssignment).where(KeyWorkerAssignment.plan_id == plan_id),
+        delete(Consent).where(Consent.person_id == person_id),
+        delete(BreakGlass).where(BreakGlass.person_id == person_id),
+        delete(AccessToken).where(AccessToken.user_id.in_(accounts)),
+        delete(User).where(User.person_id == person_id),
+        delete(Plan).where(Plan.id == plan_id),
+        delete(Person).where(Person.id == person_id),
+    ):
+        session.execute(statement.execution_options(synchronize_session=False))
+    session.expunge_all()
+    return person_id

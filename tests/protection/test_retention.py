@@ -1,0 +1,104 @@
+"""Closing a plan makes it read-only; retention erases exactly what is due."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from audit.verify import verify_chain
+from careplan.core import clock
+from careplan.extensions import db
+from careplan.people.models import Person
+from careplan.plans.models import Plan, SectionVersion
+from consent.models import Consent
+from tests.api.scene import build_scene
+
+
+def _close(api, scene, person, by=None, closed_on=None):
+    body = {"reason": "support_complete"}
+    if closed_on:
+        body["closed_on"] = closed_on
+    return api.post(
+        by or scene.key_worker, f"/people/{person.id}/plan/close", body, headers={"If-Match": '"1"'}
+    )
+
+
+def test_closed_plan_is_read_only(api, world):
+    scene = build_scene(world)
+    assert _close(api, scene, scene.person, by=scene.colleague).status_code == 403
+    closed = _close(api, scene, scene.person)
+    assert closed.status_code == 200, closed.get_json()
+    assert closed.get_json()["reason"] == "support_complete"
+    plan = api.get(scene.key_worker, f"/people/{scene.person.id}/plan").get_json()
+    assert plan["closed"]["reason"] == "support_complete"
+    put = api.put(
+        scene.key_worker,
+        f"/people/{scene.person.id}/plan/sections/housing",
+        {"content": {}},
+        headers={"If-Match": '"1"'},
+    )
+    assert put.status_code == 403
+    assert put.get_json()["reason"] == "closed"
+    entry = api.post(
+        scene.key_worker, f"/people/{scene.person.id}/plan/sections/housing/entries", {"text": "x"}
+    )
+    assert entry.status_code == 403
+    assert api.get(scene.individual, "/me/plan").status_code == 200
+    again = api.post(
+        scene.key_worker,
+        f"/people/{scene.person.id}/plan/close",
+        {"reason": "other"},
+        headers={"If-Match": '"2"'},
+    )
+    assert again.get_json()["reason"] == "closed"
+
+
+def test_retention_erases_exactly_what_is_due(app, api, world):
+    scene = build_scene(world)
+    days = app.config["RETENTION_DAYS"]
+    old = (clock.today() - timedelta(days=days + 1)).isoformat()
+    recent = (clock.today() - timedelta(days=days - 1)).isoformat()
+    api.put(
+        scene.key_worker,
+        f"/people/{scene.person.id}/plan/sections/housing",
+        {"content": {"preferred_areas": ["Gorgie"]}},
+        headers={"If-Match": '"1"'},
+    )
+    assert _close(api, scene, scene.person, closed_on=old).status_code == 200
+    recent_person = world.person(scene.key_worker)
+    world.plan(recent_person, scene.key_worker)
+    assert _close(api, scene, recent_person, closed_on=recent).status_code == 200
+    erased_id, kept = scene.person.id, {recent_person.id, scene.other_person.id}
+    runner = app.test_cli_runner()
+    dry = runner.invoke(args=["retention", "run", "--dry-run"])
+    assert "1 closed plans" in dry.output
+    out = runner.invoke(args=["retention", "run"])
+    assert out.exit_code == 0, out.output
+    assert "Erased 1" in out.output
+    db.session.expire_all()
+    people = set(db.session.scalars(select(Person.id)))
+    assert erased_id not in people
+    assert kept <= people
+    assert db.session.scalar(select(func.count()).select_from(Plan)) == 2
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(Consent).where(Consent.person_id == erased_id)
+        )
+        == 0
+    )
+    assert db.session.scalar(select(func.count()).select_from(SectionVersion)) > 0
+    events = world.audit()
+    erasures = [e for e in events if e.action == "erase"]
+    assert [e.person_id for e in erasures] == [erased_id]
+    result = verify_chain(db.session, app.extensions["careplan.checkpoints"].signer.public)
+    assert result.ok
+    assert api.get(scene.key_worker, f"/people/{erased_id}").status_code == 404
+
+
+def test_close_date_cannot_be_in_the_future(api, world):
+    scene = build_scene(world)
+    future = (date.today() + timedelta(days=3)).isoformat()
+    bad = _close(api, scene, scene.person, closed_on=future)
+    assert bad.status_code == 400
+    assert "closed_on" in bad.get_json()["fields"]
