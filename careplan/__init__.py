@@ -36,6 +36,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     _register_audit_signing(app)
     _register_vault(app)
+    from careplan.identity import providers
+
+    app.extensions["careplan.providers"] = providers.load(app.config["IDENTITY_PROVIDERS_FILE"])
     _register_models()
     _register_request_handling(app)
     _register_cli(app)
@@ -73,6 +76,7 @@ def _register_models() -> None:
     import audit.models  # noqa: F401
     import careplan.accounts.models
     import careplan.agencies.models
+    import careplan.identity.models
     import careplan.people.models
     import careplan.plans.models
     import careplan.protection.models  # noqa: F401
@@ -83,16 +87,34 @@ def _register_request_handling(app: Flask) -> None:
     from careplan.api import routes  # noqa: F401  (adds the routes to the blueprint)
     from careplan.api.blueprint import bp
     from careplan.core import database, errors, request_id, transaction
+    from careplan.identity import headers
+    from careplan.identity import web as identity_web
 
+    if app.config["PROXY_HOPS"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     database.init_app(app)
     errors.register_error_handlers(app)
+    headers.init_app(app)
     # after_request runs in reverse order: commit first, then stamp the request id.
     request_id.init_app(app)
     transaction.init_app(app)
+    # Registered after the commit: its before_request loads the session, and its
+    # after_request (run before the commit's) sets the cookies.
+    identity_web.init_app(app)
     app.register_blueprint(bp)
     from careplan.web.views import bp as web
 
     app.register_blueprint(web)
+    from careplan.identity.account_views import bp as account
+    from careplan.identity.oidc_views import bp as oidc
+    from careplan.identity.views import bp as identity
+
+    app.register_blueprint(identity)
+    app.register_blueprint(account)
+    app.register_blueprint(oidc)
 
 
 def _register_cli(app: Flask) -> None:

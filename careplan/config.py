@@ -150,6 +150,76 @@ SETTINGS: tuple[Setting, ...] = (
         10_000,
         "how long a SQLite writer waits for the lock before failing",
     ),
+    Setting(
+        "CAREPLAN_SESSION_IDLE_MINUTES",
+        "SESSION_IDLE_MINUTES",
+        int,
+        15,
+        "a web session ends after this many minutes without a request",
+    ),
+    Setting(
+        "CAREPLAN_SESSION_ABSOLUTE_HOURS",
+        "SESSION_ABSOLUTE_HOURS",
+        int,
+        10,
+        "and in any case this many hours after signing in",
+    ),
+    Setting(
+        "CAREPLAN_REAUTH_MINUTES",
+        "REAUTH_MINUTES",
+        int,
+        5,
+        "break-glass and IG exports need the person to have confirmed who they are this recently",
+    ),
+    Setting(
+        "CAREPLAN_PASSWORD_MIN_LENGTH",
+        "PASSWORD_MIN_LENGTH",
+        int,
+        12,
+        "shortest new password accepted (at least 8); no rules on character types",
+    ),
+    Setting(
+        "CAREPLAN_SIGNIN_SLOW_AFTER",
+        "SIGNIN_SLOW_AFTER",
+        int,
+        3,
+        "failed sign-ins for one account before each further try must wait (1, 2, 4... s)",
+    ),
+    Setting(
+        "CAREPLAN_SIGNIN_LOCK_AFTER",
+        "SIGNIN_LOCK_AFTER",
+        int,
+        10,
+        "failed sign-ins for one account before it is locked",
+    ),
+    Setting(
+        "CAREPLAN_SIGNIN_ADDRESS_LOCK_AFTER",
+        "SIGNIN_ADDRESS_LOCK_AFTER",
+        int,
+        100,
+        "failed sign-ins from one client address within an hour before it is locked",
+    ),
+    Setting(
+        "CAREPLAN_SIGNIN_LOCK_MINUTES",
+        "SIGNIN_LOCK_MINUTES",
+        int,
+        30,
+        "how long a lock lasts",
+    ),
+    Setting(
+        "CAREPLAN_IDENTITY_PROVIDERS_FILE",
+        "IDENTITY_PROVIDERS_FILE",
+        str,
+        "",
+        "OpenID Connect providers, as TOML (see 'Identity providers'); none when unset",
+    ),
+    Setting(
+        "CAREPLAN_PROXY_HOPS",
+        "PROXY_HOPS",
+        int,
+        0,
+        "trusted reverse proxies in front of the service (X-Forwarded-For/-Proto), e.g. 1",
+    ),
 )
 
 
@@ -183,6 +253,8 @@ def _complete(config: dict[str, Any]) -> dict[str, Any]:
         missing = [k for k in ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI") if not config[k]]
         if missing:
             raise ConfigError("production needs " + ", ".join(missing))
+    if config["PASSWORD_MIN_LENGTH"] < 8:
+        raise ConfigError("CAREPLAN_PASSWORD_MIN_LENGTH must be at least 8")
     if not config["SECRET_KEY"]:
         # Development only: a fresh random key per process, never a fixed one in code.
         config["SECRET_KEY"] = secrets.token_urlsafe(32)

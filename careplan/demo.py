@@ -66,6 +66,17 @@ PEOPLE = (
 )
 INDIVIDUAL = ("sarah.mackenzie@example.demo", "1204881235", "demo-sarah-2026")
 
+# Authenticator-app keys for the demo accounts that must use a second factor (key workers,
+# the IG officer, the administrator). Demo data only, like the passwords: add the key to an
+# authenticator app, or compute codes with `python -m pyotp`-style tools in tests.
+DEMO_TOTP = {
+    "morag.campbell@nhs.demo": "KJFVS4PUVBCTABXYSFLRASB3XVKZO6ZW",
+    "ali.hassan@nhs.demo": "RXMHAZQYDS23NIBTVJJD4WIMTE4MINDT",
+    "priya.shah@nhs.demo": "OCYDPPFCPEZRPVB4IHBBLUZPYRL7FJHI",
+    "fiona.reid@housing.demo": "76S5KJV632E5UQD2CR4LGP2DOCDUZCKX",
+    "alex.murray@careplan.demo": "NFWZPWLFZKDFXHGGPUKS74G563ER3AVQ",
+}
+
 
 def _get_or_add(session: Session, model: Any, lookup: dict[str, Any], **fields: Any) -> Any:
     found = session.scalars(select(model).filter_by(**lookup)).first()
@@ -136,7 +147,16 @@ def load_demo(session: Session) -> list[str]:
         person_id=people[chi].id,
         password_hash=hash_password(password),
     )
-    lines = [f"{e:32} {p:22} {n} ({a or 'no agency'}; {', '.join(r)})" for e, n, a, r, p in STAFF]
+    for demo_email, secret in DEMO_TOTP.items():
+        user = staff[demo_email]
+        if user.totp_confirmed_at is None:
+            user.totp_secret = secret
+            user.totp_confirmed_at = clock.now()
+    lines = [
+        f"{e:32} {p:22} {n} ({a or 'no agency'}; {', '.join(r)})"
+        + (f"\n{'':32} authenticator key {DEMO_TOTP[e]}" if e in DEMO_TOTP else "")
+        for e, n, a, r, p in STAFF
+    ]
     lines.append(f"{email:32} {password:22} Sarah Mackenzie (individual: her own plan)")
     return lines
 

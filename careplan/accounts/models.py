@@ -7,11 +7,12 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, String
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from careplan.core.model_types import enum_column, now_column, uuid_pk
 from careplan.extensions import db
+from careplan.protection.sealed import sealed
 
 if TYPE_CHECKING:
     from careplan.agencies.models import Agency
@@ -43,6 +44,13 @@ class User(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     deactivated_at: Mapped[datetime | None] = mapped_column(DateTime)
     password_hash: Mapped[str | None] = mapped_column(String(255))
+    password_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The second factor: a TOTP secret (RFC 6238), sealed at rest like plan content.
+    _totp_secret: Mapped[str | None] = mapped_column("totp_secret", Text)
+    totp_secret = sealed("totp_secret", "credential")
+    totp_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The last time step accepted: a code is never accepted twice (RFC 6238 section 5.2).
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
     # An individual's invitation to sign in: only its hash is kept, and it expires.
     invite_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     invite_expires_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -52,6 +60,10 @@ class User(db.Model):
 
     def has_role(self, role: Role) -> bool:
         return self.kind is AccountKind.STAFF and role.value in (self.roles or [])
+
+    @property
+    def has_second_factor(self) -> bool:
+        return self.totp_confirmed_at is not None and self._totp_secret is not None
 
     @property
     def is_staff(self) -> bool:

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from careplan.accounts import tokens
+from careplan.accounts import invitations, tokens
 from careplan.accounts.models import AccountKind, Role, User
 from careplan.agencies.models import Agency
 from careplan.core import clock
 from careplan.core.errors import BadRequest, Conflict
 from careplan.people.models import Person
-
-INVITATION_LIFETIME = timedelta(days=14)
 
 
 def _email_free(session: Session, email: str) -> None:
@@ -45,6 +40,9 @@ def deactivate(session: Session, user: User) -> None:
     user.active = False
     user.deactivated_at = clock.now()
     tokens.revoke_all(session, user)
+    from careplan.identity import sessions
+
+    sessions.end_all(user.id, "deactivated")
     session.flush()
 
 
@@ -53,16 +51,14 @@ def invite_individual(session: Session, person: Person, email: str) -> tuple[Use
     if session.scalar(select(User.id).where(User.person_id == person.id)):
         raise Conflict("This person already has an account.")
     _email_free(session, email)
-    code = secrets.token_urlsafe(24)
     user = User(
         kind=AccountKind.INDIVIDUAL,
         email=email,
         name=person.display_name,
         person_id=person.id,
         roles=[],
-        invite_hash=hashlib.sha256(code.encode()).hexdigest(),
-        invite_expires_at=clock.now() + INVITATION_LIFETIME,
     )
+    code = invitations.issue(user)
     session.add(user)
     session.flush()
     return user, code

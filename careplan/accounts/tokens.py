@@ -1,9 +1,12 @@
-"""Personal access tokens: random, shown once, stored only as a SHA-256, expiring, revocable."""
+"""Personal access tokens: random, shown once, stored only as a SHA-256, scoped, expiring,
+revocable. Scope "read" allows GET only; "write" allows everything the account may do."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
+from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -13,25 +16,39 @@ from careplan.accounts.models import AccessToken, User
 from careplan.core import clock
 
 PREFIX = "cpat_"
+SCOPES = ("read", "write")
 
 
 def _digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def issue(session: Session, user: User, lifetime: timedelta, label: str = "") -> str:
+def issue(
+    session: Session,
+    user: User,
+    lifetime: timedelta,
+    label: str = "",
+    scopes: Sequence[str] = SCOPES,
+) -> str:
+    unknown = set(scopes) - set(SCOPES)
+    if unknown or not scopes:
+        raise ValueError("scopes are read and write")
     raw = PREFIX + secrets.token_urlsafe(32)
     session.add(
         AccessToken(
-            user_id=user.id, token_hash=_digest(raw), label=label, expires_at=clock.now() + lifetime
+            user_id=user.id,
+            token_hash=_digest(raw),
+            label=label,
+            scopes=sorted(set(scopes)),
+            expires_at=clock.now() + lifetime,
         )
     )
     session.flush()
     return raw
 
 
-def resolve(session: Session, raw: str) -> User | None:
-    """The active user a token belongs to, or None (unknown, expired, revoked, deactivated)."""
+def lookup(session: Session, raw: str) -> AccessToken | None:
+    """The usable token (known, unexpired, unrevoked, its account active), or None."""
     if not raw.startswith(PREFIX) or len(raw) > 200:
         return None
     token = session.scalars(
@@ -39,8 +56,40 @@ def resolve(session: Session, raw: str) -> User | None:
     ).one_or_none()
     if token is None or token.revoked_at is not None or token.expires_at <= clock.now():
         return None
-    user = token.user
-    return user if user.active else None
+    return token if token.user.active else None
+
+
+def resolve(session: Session, raw: str) -> User | None:
+    """The active user a token belongs to, or None (unknown, expired, revoked, deactivated)."""
+    token = lookup(session, raw)
+    return token.user if token is not None else None
+
+
+def allows(token: AccessToken, method: str) -> bool:
+    return method in ("GET", "HEAD") or "write" in (token.scopes or [])
+
+
+def active_for(session: Session, user: User) -> list[AccessToken]:
+    return list(
+        session.scalars(
+            select(AccessToken)
+            .where(
+                AccessToken.user_id == user.id,
+                AccessToken.revoked_at.is_(None),
+                AccessToken.expires_at > clock.now(),
+            )
+            .order_by(AccessToken.created_at.desc())
+        )
+    )
+
+
+def revoke(session: Session, user: User, token_id: uuid.UUID) -> AccessToken | None:
+    """Revoke one of the user's own tokens; None when it is not theirs or already gone."""
+    token = session.get(AccessToken, token_id)
+    if token is None or token.user_id != user.id or token.revoked_at is not None:
+        return None
+    token.revoked_at = clock.now()
+    return token
 
 
 def revoke_all(session: Session, user: User) -> None:

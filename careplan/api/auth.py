@@ -1,4 +1,5 @@
-"""Bearer authentication for every API request (the OpenAPI document excepted)."""
+"""Bearer authentication for every API request (the OpenAPI document excepted): a
+personal access token, or a JWT from a configured identity provider."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from audit.actions import AuditAction, Outcome
 from audit.log import record
 from careplan.accounts import tokens
 from careplan.api.blueprint import bp
-from careplan.core.errors import Unauthorised
+from careplan.core.errors import Forbidden, Unauthorised
 from careplan.extensions import db
 
 PUBLIC_ENDPOINTS = frozenset({"api.openapi"})
@@ -21,11 +22,31 @@ def authenticate() -> None:
         return
     header = request.headers.get("Authorization", "")
     scheme, _, raw = header.partition(" ")
-    if scheme.lower() != "bearer" or not raw.strip():
+    raw = raw.strip()
+    if scheme.lower() != "bearer" or not raw:
         raise Unauthorised()
-    user = tokens.resolve(db.session, raw.strip())
+    if raw.startswith(tokens.PREFIX):
+        token = tokens.lookup(db.session, raw)
+        if token is None:
+            # A presented but unusable credential concerns an identity: record it.
+            record(AuditAction.AUTH_FAILED, Outcome.DENY, user=None, reason="bad_token")
+            raise Unauthorised("The token is not valid, has expired or has been revoked.")
+        g.user = token.user
+        if not tokens.allows(token, request.method):
+            record(
+                AuditAction.AUTH_FAILED,
+                Outcome.DENY,
+                reason="insufficient_scope",
+                details={"token_id": token.id},
+            )
+            raise Forbidden(
+                "This token may only read. Create one that may also change things.",
+                reason="insufficient_scope",
+            )
+        return
+    from careplan.identity import bearer_jwt
+
+    user = bearer_jwt.authenticate(raw)
     if user is None:
-        # A presented but unusable credential concerns an identity: record it.
-        record(AuditAction.AUTH_FAILED, Outcome.DENY, user=None, reason="bad_token")
         raise Unauthorised("The token is not valid, has expired or has been revoked.")
     g.user = user

@@ -9,6 +9,7 @@ from flask import Flask, Response, jsonify, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from careplan.identity.csrf import CsrfFailed
 from careplan.protection.vault import KeyUnavailable, Tampered
 
 log = logging.getLogger(__name__)
@@ -71,8 +72,49 @@ class Unprocessable(ApiError):
     status, code, message = 422, "unprocessable", "The request makes no sense in this state."
 
 
+_PAGE_MESSAGES = {
+    404: "We could not find that page.",
+    405: "We could not find that page.",
+    413: "What you sent was too large. Make it shorter and try again.",
+    429: "There have been too many attempts.",
+}
+
+
 def is_api_request() -> bool:
     return request.path.startswith("/api/")
+
+
+PAGE_TITLES = {
+    400: "There is a problem with the form",
+    401: "Sign in to continue",
+    403: "You cannot see this",
+    404: "Page not found",
+    405: "Page not found",
+    409: "This has changed",
+    412: "Someone else saved first",
+    413: "That was too large",
+    415: "There is a problem with the form",
+    422: "This cannot be done now",
+    429: "Too many attempts",
+    500: "Sorry, there is a problem with the service",
+    503: "Sorry, the service is unavailable",
+}
+
+
+def _page(status: int, message: str) -> Response:
+    """A designed error page: no stack trace, no personal data, the request's reference."""
+    from flask import render_template
+
+    title = PAGE_TITLES.get(status, PAGE_TITLES[500 if status >= 500 else 400])
+    html = render_template("errors/error.html", page_title=title, message=message, status=status)
+    return Response(html, status=status, mimetype="text/html")
+
+
+def _answer(status: int, body: dict[str, Any]) -> Response:
+    """JSON for the API, a page for a browser."""
+    if is_api_request():
+        return _json(status, body)
+    return _page(status, body.get("message") or PAGE_TITLES.get(status, ""))
 
 
 def _json(status: int, body: dict[str, Any]) -> Response:
@@ -89,16 +131,20 @@ def _http_body(exc: HTTPException) -> dict[str, Any]:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def api_error(exc: ApiError) -> Response:
-        return _json(exc.status, exc.body())
+        return _answer(exc.status, exc.body())
 
     @app.errorhandler(ValidationError)
     def validation_error(exc: ValidationError) -> Response:
-        return _json(400, BadRequest(fields=flatten_messages(exc.messages)).body())
+        return _answer(400, BadRequest(fields=flatten_messages(exc.messages)).body())
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response | HTTPException:
         if not is_api_request():
-            return exc
+            if (exc.code or 500) < 400:
+                return exc  # redirects
+            return _page(
+                exc.code or 500, _PAGE_MESSAGES.get(exc.code or 500, exc.description or "")
+            )
         if exc.code == 413:
             body = {"error": "too_large", "message": "The request body is too large.", "fields": {}}
             return _json(413, body)
@@ -119,7 +165,15 @@ def register_error_handlers(app: Flask) -> None:
             "message": "Stored information failed its integrity check, so it was not "
             "shown. The incident has been logged; tell your IG officer.",
         }
-        return _json(500, body)
+        return _answer(500, body)
+
+    @app.errorhandler(CsrfFailed)
+    def csrf_failed(exc: CsrfFailed) -> Response:
+        message = (
+            "This form had expired or did not come from this service, so nothing was done. "
+            "Go back, reload the page and try again."
+        )
+        return _page(400, message)
 
     @app.errorhandler(KeyUnavailable)
     def key_unavailable(exc: KeyUnavailable) -> Response:
@@ -129,7 +183,7 @@ def register_error_handlers(app: Flask) -> None:
             "fields": {},
             "message": "The service cannot read this information with the keys it has.",
         }
-        return _json(503, body)
+        return _answer(503, body)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response:
@@ -146,7 +200,7 @@ def register_error_handlers(app: Flask) -> None:
             "message": "Something went wrong. Nothing was changed.",
             "fields": {},
         }
-        return _json(500, body)
+        return _answer(500, body)
 
 
 def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from careplan.accounts.models import User
 from careplan.plans.models import CareTeamMember, Entry, Section, SectionVersion
 from careplan.protection.models import DataKey
 from careplan.protection.vault import PREFIX, Vault
@@ -28,6 +29,7 @@ SEALED: tuple[tuple[Any, str, str], ...] = (
     (Consent, "evidence_note", "consent"),
     (BreakGlass, "justification", "break_glass"),
     (CareTeamMember, "reason", "care_team"),
+    (User, "totp_secret", "credential"),
 )
 
 

@@ -1,0 +1,158 @@
+"""Browser sessions: a random key in a cookie, its SHA-256 in `web_session`.
+
+A new key at every sign-in (no fixation), an idle limit and an absolute limit checked on
+every request, sign-out here or everywhere, and an account that is deactivated loses its
+sessions on its next request. The cookie is `__Host-` prefixed, Secure, HttpOnly and
+SameSite=Lax; only plain http on loopback in development drops the prefix and Secure.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import Response, current_app, g, request
+from sqlalchemy import select, update
+
+from careplan.accounts.models import User
+from careplan.core import clock
+from careplan.extensions import db
+from careplan.identity.models import Stage, WebSession
+
+SECURE_COOKIE = "__Host-careplan-session"
+LOOPBACK_COOKIE = "careplan-session"
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]", "::1"})
+TOUCH_EVERY = timedelta(seconds=30)  # write last_seen at most this often
+
+
+def digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def relaxed_cookies() -> bool:
+    """Plain http on loopback in development: browsers drop Secure cookies there."""
+    host = request.host.rsplit(":", 1)[0] if not request.host.endswith("]") else request.host
+    return (
+        current_app.config["CAREPLAN_ENV"] == "development"
+        and not request.is_secure
+        and host in LOOPBACK_HOSTS
+    )
+
+
+def cookie_name() -> str:
+    return LOOPBACK_COOKIE if relaxed_cookies() else SECURE_COOKIE
+
+
+def idle_limit() -> timedelta:
+    return timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
+
+
+def absolute_limit() -> timedelta:
+    return timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"])
+
+
+def start(user: User | None, stage: Stage, method: str) -> WebSession:
+    """A fresh session (ending the browser's current one); the cookie is set on the way out."""
+    current = g.get("web_session")
+    if current is not None:
+        end(current, "replaced")
+    raw = secrets.token_urlsafe(32)
+    now = clock.now()
+    session = WebSession(
+        key_hash=digest(raw),
+        user_id=user.id if user else None,
+        user=user,
+        stage=stage,
+        method=method,
+        csrf_secret=secrets.token_hex(32),
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + absolute_limit(),
+    )
+    db.session.add(session)
+    db.session.flush()
+    g.web_session = session
+    g.session_cookie = raw
+    return session
+
+
+def promote(session: WebSession, user: User) -> WebSession:
+    """A further step of sign-in passed: a new key again, so no earlier key reaches data."""
+    fresh = start(user, Stage.SIGNED_IN, session.method)
+    fresh.created_at = session.created_at  # the absolute limit runs from the first step
+    fresh.expires_at = session.expires_at
+    fresh.reauth_at = clock.now()
+    return fresh
+
+
+def load() -> WebSession | None:
+    """The browser's session if it is still usable; ends it when a limit has passed."""
+    raw = request.cookies.get(cookie_name())
+    if not raw or len(raw) > 100:
+        return None
+    session = db.session.scalars(
+        select(WebSession).where(WebSession.key_hash == digest(raw))
+    ).one_or_none()
+    if session is None or session.ended_at is not None:
+        return None
+    now = clock.now()
+    reason = None
+    if now >= session.expires_at:
+        reason = "expired"
+    elif now - session.last_seen_at >= idle_limit():
+        reason = "idle"
+    elif session.user is not None and not session.user.active:
+        reason = "deactivated"
+    if reason is not None:
+        end(session, reason)
+        g.session_ended = reason
+        return None
+    if now - session.last_seen_at >= TOUCH_EVERY:
+        session.last_seen_at = now
+    return session
+
+
+def end(session: WebSession, reason: str) -> None:
+    if session.ended_at is None:
+        session.ended_at = clock.now()
+        session.ended_reason = reason
+    if g.get("web_session") is session:
+        g.web_session = None
+        g.session_cookie = ""  # clear the cookie on the way out
+
+
+def end_all(user_id: object, reason: str) -> int:
+    """Every open session of the account (sign-out everywhere, deactivation)."""
+    result = db.session.execute(
+        update(WebSession)
+        .where(WebSession.user_id == user_id, WebSession.ended_at.is_(None))
+        .values(ended_at=clock.now(), ended_reason=reason)
+        .execution_options(synchronize_session="fetch")
+    )
+    current = g.get("web_session")
+    if current is not None and current.user_id == user_id:
+        g.web_session = None
+        g.session_cookie = ""
+    return result.rowcount or 0
+
+
+def write_cookie(response: Response) -> Response:
+    """Set or clear the session cookie when this request started or ended a session."""
+    raw = g.pop("session_cookie", None)
+    if raw is None:
+        return response
+    name = cookie_name()
+    if raw == "":
+        response.delete_cookie(name, path="/", secure=not relaxed_cookies(), httponly=True)
+        return response
+    response.set_cookie(
+        name,
+        raw,
+        max_age=int(absolute_limit().total_seconds()),
+        path="/",
+        secure=not relaxed_cookies(),
+        httponly=True,
+        samesite="Lax",  # Lax, not Strict: the provider's redirect back must carry it
+    )
+    return response

@@ -1,0 +1,109 @@
+"""Who the browser is, on every page request; the decorators pages use to require it.
+
+The JSON API never looks at cookies (it takes bearer tokens), so none of this applies
+under /api/.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, current_app, g, redirect, request, url_for
+
+from careplan.core import clock
+from careplan.identity import csrf, sessions
+from careplan.identity.models import Stage
+
+
+def _is_page_request() -> bool:
+    return not request.path.startswith(("/api/", "/static/"))
+
+
+def load_browser() -> None:
+    g.web_session = None
+    if not _is_page_request():
+        return
+    session = sessions.load()
+    g.web_session = session
+    if session is not None and session.stage is Stage.SIGNED_IN:
+        g.user = session.user
+    else:
+        g.setdefault("user", None)
+    csrf.check()
+
+
+def finish_browser(response: Response) -> Response:
+    if _is_page_request():
+        sessions.write_cookie(response)
+        csrf.write_cookie(response)
+        if g.get("user") is not None:
+            response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site: never another host (open redirect) or a scheme."""
+    if not target or len(target) > 500:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    if "\\" in target or any(ord(c) < 32 for c in target):
+        return "/"
+    return target
+
+
+def _sign_in_redirect() -> Response:
+    return redirect(url_for("identity.sign_in", next=request.full_path.rstrip("?")))
+
+
+def signed_in_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if g.get("user") is None:
+            return _sign_in_redirect()
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def recently_confirmed() -> bool:
+    session = g.get("web_session")
+    if session is None or session.reauth_at is None:
+        return False
+    window = timedelta(minutes=current_app.config["REAUTH_MINUTES"])
+    return clock.now() - session.reauth_at < window
+
+
+def recent_auth_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """For break-glass and IG exports: the person confirms who they are again first."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if g.get("user") is None:
+            return _sign_in_redirect()
+        if not recently_confirmed():
+            back = request.full_path.rstrip("?") if request.method == "GET" else request.referrer
+            return redirect(url_for("identity.confirm", next=safe_next(_local(back))))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def _local(url: str | None) -> str | None:
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.netloc and parts.netloc != request.host:
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(load_browser)
+    app.after_request(finish_browser)
+    app.jinja_env.globals["csrf_token"] = csrf.token

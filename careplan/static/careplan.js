@@ -1,0 +1,9 @@
+// Start the design system's components (it sets window.DS when its module loads).
+if (window.DS && window.DS.initAll) {
+  window.DS.initAll();
+}
+// Move focus to an error summary so screen readers announce it.
+const summary = document.getElementById("error-summary");
+if (summary) {
+  summary.focus();
+}
