@@ -6,15 +6,11 @@ tools is itself recorded.
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
-from collections.abc import Iterator
 
 from flask import Response, request, stream_with_context
 
-from audit import queries, services
-from audit.chain import CHAINED_FIELDS
+from audit import services
 from audit.schemas import (
     access_log_out,
     event_page_out,
@@ -51,26 +47,10 @@ def export_events() -> Response:
     commit_now()
     session = db.session
 
-    def rows() -> Iterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(CHAINED_FIELDS)
-        for row in queries.stream(session, args):
-            writer.writerow([_csv_value(services.event(row)[k]) for k in CHAINED_FIELDS])
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-        yield buffer.getvalue()
-
-    response = Response(stream_with_context(rows()), mimetype="text/csv")
+    rows = services.csv_rows(session, args)
+    response = Response(stream_with_context(rows), mimetype="text/csv")
     response.headers["Content-Disposition"] = "attachment; filename=audit-events.csv"
     return response
-
-
-def _csv_value(value: object) -> str:
-    text = "" if value is None else str(value)
-    # Spreadsheets run cells that start with these as formulas: neutralise them.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 @bp.get("/audit/verify")

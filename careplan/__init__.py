@@ -105,9 +105,9 @@ def _register_request_handling(app: Flask) -> None:
     # after_request (run before the commit's) sets the cookies.
     identity_web.init_app(app)
     app.register_blueprint(bp)
-    from careplan.web.views import bp as web
+    from careplan.web import register as register_pages
 
-    app.register_blueprint(web)
+    register_pages(app)
     from careplan.identity.account_views import bp as account
     from careplan.identity.oidc_views import bp as oidc
     from careplan.identity.views import bp as identity

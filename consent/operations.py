@@ -93,7 +93,8 @@ def _require_agreement(session: Session, user: User) -> None:
         )
 
 
-def _justified(text: str, minimum: int, field: str) -> str:
+def justified(text: str, minimum: int, field: str) -> str:
+    """The trimmed text, or a field error when it is too short to explain anything."""
     text = text.strip()
     if len(text) < minimum:
         raise BadRequest(
@@ -112,7 +113,7 @@ def claim(
 ) -> CareTeamMember:
     """Join the care team on the practitioner's own word; IG reviews every claim."""
     _require_agreement(session, user)
-    reason = _justified(reason, minimum, "reason")
+    reason = justified(reason, minimum, "reason")
     today, now = clock.today(), clock.now()
     for existing in session.scalars(
         select(CareTeamMember).where(
@@ -147,7 +148,7 @@ def break_glass(
 ) -> BreakGlass:
     """Emergency access: its own record every time, never a silent renewal."""
     _require_agreement(session, user)
-    justification = _justified(data["justification"], minimum, "justification")
+    justification = justified(data["justification"], minimum, "justification")
     now = clock.now()
     row = BreakGlass(
         person_id=person_id,

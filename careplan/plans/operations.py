@@ -160,6 +160,19 @@ def entries(session: Session, plan: Plan, key: str) -> list[Entry]:
     )
 
 
+def recent_entries(session: Session, plan: Plan, keys: list[str], since: Any) -> list[Entry]:
+    if not keys:
+        return []
+    return list(
+        session.scalars(
+            select(Entry)
+            .where(Entry.plan_id == plan.id, Entry.section_key.in_(keys), Entry.created_at >= since)
+            .order_by(Entry.created_at.desc())
+            .limit(50)
+        )
+    )
+
+
 def hand_over(session: Session, plan: Plan, data: dict[str, Any], by: User) -> Plan:
     _agency(session, data["agency_id"], "agency_id")
     _practitioner_in(session, data["staff_id"], data["agency_id"], "staff_id")

@@ -195,3 +195,36 @@ def end_member(person_id: uuid.UUID, member_id: uuid.UUID) -> CareTeamMember:
         details={"member_id": member.id, "staff_id": member.staff_id},
     )
     return member
+
+
+def open_for_edit(person_id: uuid.UUID, key: str) -> tuple[SectionAccess, Section]:
+    """A section's content for its edit form: only for someone who may change it."""
+    access = section_access(person_id, key, Action.UPDATE, AuditAction.SECTION_VIEW)
+    row = operations.get_section(db.session, access.plan, key)
+    record(
+        AuditAction.SECTION_VIEW,
+        person_id=person_id,
+        sections=[key],
+        basis={key: access.decision.basis},
+    )
+    return access, row
+
+
+def recent_updates(person_id: uuid.UUID, since: Any) -> list[Entry]:
+    """Updates others added since `since`, in the sections the caller may see (caseload)."""
+    access = plan_access(person_id, None, AuditAction.ENTRY_VIEW)
+    permitted = {k: d for k, d in section_decisions(access.facts, Action.VIEW).items() if d.permit}
+    rows = [
+        e
+        for e in operations.recent_entries(db.session, access.plan, list(permitted), since)
+        if e.author_id != g.user.id
+    ]
+    keys = sorted({e.section_key for e in rows})
+    record(
+        AuditAction.ENTRY_VIEW,
+        person_id=person_id,
+        sections=keys,
+        basis={k: permitted[k].basis for k in keys},
+        details={"view": "recent_updates"},
+    )
+    return rows

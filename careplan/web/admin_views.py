@@ -1,0 +1,138 @@
+"""Administration: agencies, their information-sharing agreements, staff accounts.
+
+Administrators never see plan content: nothing here reads a plan or a person.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Blueprint, redirect, request, url_for
+from marshmallow import ValidationError
+
+from careplan.accounts import services
+from careplan.accounts.models import Role
+from careplan.accounts.schemas import staff_schema
+from careplan.agencies.models import AgencyKind, Sector
+from careplan.agencies.schemas import SENSITIVITIES, agency_schema, agreement_schema
+from careplan.core.errors import ApiError
+from careplan.identity.web import signed_in_required
+from careplan.plans.access import catalogue
+from careplan.web.pages import form_values, loader, refused, render
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.route("/agencies", methods=["GET", "POST"])
+@signed_in_required
+def agencies() -> Any:
+    form, errors, status = {}, {}, 200
+    if request.method == "POST":
+        form = form_values(("name", "sector", "kind"))
+        try:
+            services.create_agency(loader(agency_schema, form))
+            return redirect(url_for("admin.agencies", done="agency_added"))
+        except (ApiError, ValidationError) as exc:
+            errors, status = refused(exc)
+    rows = services.list_agencies()
+    return render(
+        "admin/agencies.html",
+        status,
+        page_title="Agencies",
+        agencies=rows,
+        agreements=services.agreements_in_force(),
+        sectors=list(Sector),
+        kinds=list(AgencyKind),
+        form=form,
+        errors=errors,
+    )
+
+
+@bp.route("/agencies/<uuid:agency_id>/agreement", methods=["GET", "POST"])
+@signed_in_required
+def agreement(agency_id: uuid.UUID) -> Any:
+    rows = {a.id: a for a in services.list_agencies()}
+    agency = rows.get(agency_id)
+    current = services.agreements_in_force().get(agency_id)
+    form: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    status = 200
+    if agency is None:
+        from careplan.core.errors import NotFound
+
+        raise NotFound("No such agency.")
+    if request.method == "POST":
+        form = form_values(("max_sensitivity", "valid_until", "lawful_basis"))
+        sections = request.form.getlist("sections")
+        data = {**form, "sections": None if "all" in sections or not sections else sections}
+        try:
+            services.set_agreement(agency_id, loader(agreement_schema, data))
+            return redirect(url_for("admin.agencies", done="agreement_set"))
+        except (ApiError, ValidationError) as exc:
+            errors, status = refused(exc)
+        form["sections"] = sections
+    elif current is not None:
+        form = {
+            "max_sensitivity": current.max_sensitivity,
+            "valid_until": current.valid_until.isoformat(),
+            "lawful_basis": current.lawful_basis.value,
+            "sections": current.sections or ["all"],
+        }
+    from consent.models import LawfulBasis
+
+    return render(
+        "admin/agreement.html",
+        status,
+        page_title=f"Information-sharing agreement: {agency.name}",
+        agency=agency,
+        sensitivities=SENSITIVITIES,
+        bases=list(LawfulBasis),
+        sections=[(k.key, f"{k.title} ({k.sensitivity.label})") for k in catalogue()],
+        form=form,
+        errors=errors,
+    )
+
+
+@bp.route("/staff", methods=["GET", "POST"])
+@signed_in_required
+def staff() -> Any:
+    form: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    status, invited = 200, None
+    if request.method == "POST":
+        form = form_values(("email", "name", "agency_id"))
+        roles = request.form.getlist("roles")
+        data = {**form, "agency_id": form.get("agency_id") or None, "roles": roles}
+        try:
+            invited = services.invite_staff(loader(staff_schema, data))
+            form = {}
+        except (ApiError, ValidationError) as exc:
+            errors, status = refused(exc)
+            form["roles"] = roles
+    rows = services.list_staff()
+    return render(
+        "admin/staff.html",
+        status,
+        page_title="Staff accounts",
+        staff=rows,
+        agencies=services.list_agencies(),
+        roles=[r.value for r in Role],
+        form=form,
+        errors=errors,
+        invited=invited,
+    )
+
+
+@bp.post("/staff/<uuid:staff_id>/deactivate")
+@signed_in_required
+def deactivate(staff_id: uuid.UUID) -> Any:
+    services.deactivate_staff(staff_id)
+    return redirect(url_for("admin.staff", done="deactivated"))
+
+
+@bp.post("/staff/<uuid:staff_id>/reset-second-factor")
+@signed_in_required
+def reset_second_factor(staff_id: uuid.UUID) -> Any:
+    services.reset_second_factor(staff_id)
+    return redirect(url_for("admin.staff", done="second_factor_reset"))

@@ -1,0 +1,71 @@
+"""Section content as readable lines, for plan pages and for differences between versions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from marshmallow import Schema
+
+from careplan.web.section_forms import Node, build
+from careplan.web.words import value_label
+
+
+@dataclass(frozen=True)
+class Line:
+    label: str  # "Goal 1 > Actions > Action 2 > Status"
+    value: str
+
+
+def shown(node: Node) -> str:
+    """What a filled-in input says, in words."""
+    if node.kind in ("select", "yesno"):
+        if node.kind == "yesno":
+            return {"true": "Yes", "false": "No"}.get(str(node.value).lower(), "")
+        return value_label(node.value) if node.value not in (None, "") else ""
+    return "" if node.value is None else str(node.value)
+
+
+def has_content(node: Node) -> bool:
+    if node.kind in ("group", "rows", "texts"):
+        return any(has_content(c) for c in node.children)
+    return shown(node) != ""
+
+
+def lines(schema: Schema, content: dict[str, Any] | None) -> list[Line]:
+    out: list[Line] = []
+    for node in build(schema, content):
+        _walk(node, [], out)
+    return out
+
+
+def _walk(node: Node, trail: list[str], out: list[Line]) -> None:
+    if node.kind in ("group", "rows", "texts"):
+        label = [node.label] if node.kind == "group" else []
+        for child in node.children:
+            _walk(child, trail + label if node.kind == "group" else trail, out)
+        return
+    text = shown(node)
+    if text:
+        out.append(Line(" > ".join([*trail, node.label]), text))
+
+
+@dataclass(frozen=True)
+class Change:
+    label: str
+    before: str | None
+    after: str | None
+
+
+def differences(
+    schema: Schema, older: dict[str, Any] | None, newer: dict[str, Any]
+) -> list[Change]:
+    """What changed between two versions, line by line: added, removed or changed."""
+    before = {line.label: line.value for line in lines(schema, older)}
+    after = {line.label: line.value for line in lines(schema, newer)}
+    changes = []
+    for label in list(after) + [k for k in before if k not in after]:
+        old, new = before.get(label), after.get(label)
+        if old != new:
+            changes.append(Change(label, old, new))
+    return changes

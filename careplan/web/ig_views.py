@@ -1,0 +1,166 @@
+"""Information governance: the audit log, reviews, unusual access, checking the log.
+
+Nothing here reads a plan: the audit log holds who did what to whom and why, never content.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Blueprint, Response, redirect, request, stream_with_context, url_for
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from audit import queries
+from audit import services as audit_services
+from audit.actions import AuditAction, Outcome
+from audit.schemas import event_query, report_query, review_query, review_schema
+from careplan.accounts.models import AccountKind, Role, User
+from careplan.agencies.models import Agency
+from careplan.core.errors import ApiError
+from careplan.extensions import db
+from careplan.identity.web import recent_auth_required, signed_in_required
+from careplan.web.pages import form_values, load, loader, refused, render
+from consent.guard import require_role
+
+bp = Blueprint("ig", __name__, url_prefix="/ig")
+
+FILTERS = ("person", "actor", "agency", "action", "outcome", "from", "to")
+REVIEW_OUTCOMES = [
+    ("appropriate", "Appropriate"),
+    ("inappropriate", "Not appropriate"),
+    ("needs_follow_up", "Needs follow-up"),
+]
+
+
+def _filters() -> dict[str, str]:
+    return {k: v.strip() for k, v in request.args.items() if k in FILTERS and v.strip()}
+
+
+@bp.get("/audit")
+@signed_in_required
+def events() -> Any:
+    filters = _filters()
+    query = {
+        **filters,
+        **({"cursor": request.args["cursor"]} if request.args.get("cursor") else {}),
+    }
+    data, errors = load(event_query, query)
+    if errors:
+        require_role(Role.IG_OFFICER, AuditAction.AUDIT_SEARCH)
+        return _events_page(filters, [], None, errors, 400)
+    rows, cursor = audit_services.search(lambda: data)
+    return _events_page(filters, rows, cursor, {})
+
+
+def _events_page(filters: dict, rows: list, cursor: Any, errors: dict, status: int = 200) -> Any:
+    staff = db.session.scalars(
+        select(User).where(User.kind == AccountKind.STAFF).order_by(User.name)
+    )
+    return render(
+        "ig/events.html",
+        status,
+        page_title="Audit log",
+        filters=filters,
+        rows=rows,
+        cursor=cursor,
+        errors=errors,
+        staff=list(staff),
+        agencies=list(db.session.scalars(select(Agency).order_by(Agency.name))),
+        actions=[a.value for a in AuditAction],
+        outcomes=[o.value for o in Outcome],
+    )
+
+
+@bp.get("/audit.csv")
+@recent_auth_required
+def export() -> Any:
+    filters = _filters()
+    try:
+        args = audit_services.start_export(loader(event_query, filters))
+    except ValidationError:
+        return redirect(url_for("ig.events", **filters))
+    # The export's own record is committed before the first row is sent.
+    from careplan.core.transaction import commit_now
+
+    commit_now()
+    session = db.session
+
+    rows = audit_services.csv_rows(session, args)
+    response = Response(stream_with_context(rows), mimetype="text/csv")
+    response.headers["Content-Disposition"] = "attachment; filename=audit-events.csv"
+    return response
+
+
+@bp.get("/reviews")
+@signed_in_required
+def reviews() -> Any:
+    return _reviews_page({}, {}, None)
+
+
+def _reviews_page(form: dict, errors: dict, failed: str | None, status: int = 200) -> Any:
+    status_filter = request.args.get("status", "pending")
+    args = {"status": status_filter}
+    data, problems = load(review_query, args)
+    if problems:
+        data = {"status": "pending"}
+    return render(
+        "ig/reviews.html",
+        status,
+        page_title="Reviews of emergency access and claimed relationships",
+        status_filter=data["status"],
+        break_glass=audit_services.list_reviews("break-glass", lambda: data),
+        claims=audit_services.list_reviews("claims", lambda: data),
+        outcomes=REVIEW_OUTCOMES,
+        form=form,
+        errors=errors,
+        failed=failed,
+    )
+
+
+@bp.post("/reviews/<any('break-glass','claims'):kind>/<uuid:item_id>")
+@signed_in_required
+def review(kind: str, item_id: uuid.UUID) -> Any:
+    form = form_values(("outcome", "note"))
+    try:
+        audit_services.review(kind, item_id, loader(review_schema, form))
+    except (ApiError, ValidationError) as exc:
+        errors, status = refused(exc)
+        return _reviews_page(form, errors, str(item_id), status)
+    return redirect(url_for("ig.reviews", done="reviewed"))
+
+
+@bp.get("/reports")
+@signed_in_required
+def reports() -> Any:
+    kind = request.args.get("kind", "denied")
+    if kind not in queries.REPORTS:
+        kind = "denied"
+    args = {k: v for k, v in request.args.items() if k in ("from", "to", "threshold") and v}
+    data, errors = load(report_query, args)
+    if errors:
+        require_role(Role.IG_OFFICER, AuditAction.AUDIT_SEARCH)
+        rows: list = []
+    else:
+        rows = audit_services.report(kind, lambda: data)
+    return render(
+        "ig/reports.html",
+        400 if errors else 200,
+        page_title="Unusual access",
+        kind=kind,
+        kinds=queries.REPORTS,
+        args=args,
+        rows=rows,
+        errors=errors,
+    )
+
+
+@bp.get("/verify")
+@signed_in_required
+def verify() -> Any:
+    if request.args.get("run") != "1":
+        require_role(Role.IG_OFFICER, AuditAction.AUDIT_VERIFY)
+        return render("ig/verify.html", page_title="Check the log is intact", result=None)
+    result = audit_services.verify()
+    return render("ig/verify.html", page_title="Check the log is intact", result=result)

@@ -1,0 +1,65 @@
+"""The individual's own pages: my plan, who can see it, who has looked at it."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Blueprint, url_for
+
+from audit import services as audit_services
+from careplan.identity.web import signed_in_required
+from careplan.plans import services as plans
+from careplan.plans.access import catalogue
+from careplan.web import sharing_views
+from careplan.web.display import lines
+from careplan.web.pages import render
+
+bp = Blueprint("me", __name__)
+
+
+@bp.get("/my-plan")
+@signed_in_required
+def plan() -> Any:
+    access, body = plans.view_plan(plans.my_person_id())
+    sections = [
+        {
+            **section,
+            "description": catalogue().get(key).description,
+            "lines": lines(catalogue().get(key).schema, section["content"]),
+        }
+        for key, section in body["sections"].items()
+    ]
+    return render(
+        "me/plan.html",
+        page_title="My plan",
+        person=access.facts.person,
+        plan=body,
+        sections=sections,
+    )
+
+
+@bp.get("/my-plan/sharing")
+@signed_in_required
+def sharing() -> Any:
+    return sharing_views.consent_page(plans.my_person_id(), True, {}, {}, 200)
+
+
+@bp.post("/my-plan/sharing")
+@signed_in_required
+def new_consent() -> Any:
+    back = url_for("me.sharing", done="consent_recorded")
+    return sharing_views.record_consent(plans.my_person_id(), True, back)
+
+
+@bp.post("/my-plan/sharing/<uuid:consent_id>/withdraw")
+@signed_in_required
+def withdraw_consent(consent_id: uuid.UUID) -> Any:
+    back = url_for("me.sharing", done="withdrawn")
+    return sharing_views.withdraw(plans.my_person_id(), consent_id, back)
+
+
+@bp.get("/my-plan/access-log")
+@signed_in_required
+def access_log() -> Any:
+    return sharing_views.access_log_page(audit_services.my_person_for_log(), True)

@@ -1,0 +1,175 @@
+"""Helpers every page uses: read a form through a marshmallow schema, render, say what
+happened, and show each person the navigation for what they do."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from typing import Any
+
+from flask import Flask, g, render_template, request
+from marshmallow import Schema, ValidationError
+
+from audit import log as audit_log
+from careplan.accounts.models import Role, User
+from careplan.core.errors import ApiError, flatten_messages
+from careplan.web import words
+
+# Messages shown after a change, named in the address (?done=...) so no text or personal
+# data travels in it.
+DONE = {
+    "registered": "The person is registered. Now start their care plan with them.",
+    "plan_created": "The care plan is started.",
+    "saved": "Your changes are saved.",
+    "update_added": "Your update is added.",
+    "handed_over": "The new key worker is recorded.",
+    "consent_recorded": "This is recorded. It applies from now.",
+    "withdrawn": "Withdrawn. It stops applying straight away.",
+    "emergency": "Emergency access is open. It is recorded, reviewed and shown to the person.",
+    "claimed": "You are now in this person's care team. Your reason is recorded and reviewed.",
+    "reviewed": "Your review is recorded.",
+    "agency_added": "The agency is added.",
+    "agreement_set": "The information-sharing agreement is recorded.",
+    "deactivated": "The account is deactivated. It stopped working straight away.",
+    "second_factor_reset": "Done. They will set up a new authenticator app when they next sign in.",
+    "member_added": "They are added to the care team.",
+    "member_ended": "Their place in the care team has ended.",
+}
+
+
+def form_values(names: Iterable[str]) -> dict[str, str]:
+    """The named fields as typed (trimmed); blank ones left out so defaults apply."""
+    values = {}
+    for name in names:
+        value = request.form.get(name, "").strip()
+        if value:
+            values[name] = value
+    return values
+
+
+def load(schema: Schema, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """(data, {}) or ({}, errors): the same schema instance the API validates with."""
+    try:
+        return schema.load(data), {}
+    except ValidationError as exc:
+        return {}, flatten_messages(exc.messages)
+
+
+def loader(schema: Schema, data: dict[str, Any]) -> Callable[[], dict[str, Any]]:
+    """For services that validate once the caller is known to be allowed."""
+    return lambda: schema.load(data)
+
+
+def problems(exc: ApiError | ValidationError) -> dict[str, list[str]]:
+    if isinstance(exc, ValidationError):
+        return flatten_messages(exc.messages)
+    return exc.fields or {"_schema": [exc.message]}
+
+
+def refused(exc: ApiError | ValidationError) -> tuple[dict[str, list[str]], int]:
+    """A permitted attempt that failed on its input: record it as refused now (as the API's
+    commit does), so loading the page again cannot replace it; then the form's errors."""
+    code = exc.code if isinstance(exc, ApiError) else "invalid"
+    audit_log.record_failed_attempt(code)
+    return problems(exc), exc.status if isinstance(exc, ApiError) else 400
+
+
+def render(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
+    return render_template(template, **context), status
+
+
+def is_practitioner(user: User | None) -> bool:
+    return (
+        user is not None
+        and user.has_role(Role.PRACTITIONER)
+        and not user.has_role(Role.IG_OFFICER)
+        and not user.has_role(Role.ADMIN)
+    )
+
+
+def navigation(user: User | None) -> list[tuple[str, str]]:
+    """(endpoint, label) for the signed-in person's work."""
+    if user is None:
+        return []
+    if user.is_individual:
+        return [
+            ("me.plan", "My plan"),
+            ("me.sharing", "Who can see my plan"),
+            ("me.access_log", "Who has looked at my plan"),
+        ]
+    items: list[tuple[str, str]] = []
+    if is_practitioner(user):
+        items += [
+            ("web.start", "My caseload"),
+            ("people.find", "Find a person"),
+            ("people.register", "Register a person"),
+        ]
+    if user.has_role(Role.IG_OFFICER):
+        items += [
+            ("ig.events", "Audit log"),
+            ("ig.reviews", "Reviews"),
+            ("ig.reports", "Unusual access"),
+            ("ig.verify", "Check the log"),
+        ]
+    if user.has_role(Role.ADMIN):
+        items += [("admin.agencies", "Agencies"), ("admin.staff", "Staff accounts")]
+    return items
+
+
+def _pairs(items: Iterable[Any], value: str = "id", label: str = "name") -> list[tuple[str, str]]:
+    """Options for a select or radios: (value, label) from objects."""
+    return [(str(getattr(i, value)), str(getattr(i, label))) for i in items]
+
+
+def _choices(items: Iterable[Any]) -> list[tuple[str, str]]:
+    """Options from enum members or plain values, labelled in words."""
+    return [(str(getattr(i, "value", i)), words.value_label(getattr(i, "value", i))) for i in items]
+
+
+def _staff_choices(users: Iterable[User]) -> list[tuple[str, str]]:
+    return [(str(u.id), f"{u.name} ({u.agency.name})" if u.agency else u.name) for u in users]
+
+
+def _day(value: Any) -> str:
+    """12 April 2026: dates as people write them."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    return f"{value.day} {value:%B %Y}"
+
+
+def _moment(value: Any) -> str:
+    """12 April 2026 at 14:05 (UTC)."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    return f"{_day(value)} at {value:%H:%M}"
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["words"] = words.value_label
+    app.jinja_env.filters["label"] = words.field_label
+    app.jinja_env.filters["basis"] = words.basis_words
+    app.jinja_env.filters["pairs"] = _pairs
+    app.jinja_env.filters["choices"] = _choices
+    app.jinja_env.filters["staff_choices"] = _staff_choices
+    app.jinja_env.filters["zip_self"] = lambda items: [(str(i), str(i)) for i in items]
+    app.jinja_env.filters["zip_names"] = lambda items, names: [(i, names.get(i, i)) for i in items]
+    app.jinja_env.filters["day"] = _day
+    app.jinja_env.filters["moment"] = _moment
+
+    @app.context_processor
+    def _page_context() -> dict[str, Any]:
+        done = request.args.get("done", "")
+        return {
+            "nav": navigation(g.get("user")),
+            "done_message": DONE.get(done),
+        }

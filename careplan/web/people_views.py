@@ -1,0 +1,232 @@
+"""Finding and registering people, starting a plan, the plan page, hand-over, care team."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Blueprint, current_app, g, redirect, request, url_for
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from audit.actions import AuditAction
+from careplan.accounts.models import AccountKind, Role, User
+from careplan.agencies.models import Agency
+from careplan.core.errors import ApiError
+from careplan.extensions import db
+from careplan.identity.web import signed_in_required
+from careplan.people import services as people
+from careplan.people.schemas import person_create, search_query
+from careplan.plans import services as plans
+from careplan.plans.access import catalogue, plan_access
+from careplan.plans.models import AgreedHow, Plan
+from careplan.plans.schemas import care_team_add, hand_over, plan_create
+from careplan.web.pages import form_values, load, loader, refused, render
+from consent.decision import Action, decide
+from consent.guard import person_facts, require, require_practitioner
+
+bp = Blueprint("people", __name__)
+
+PERSON_FIELDS = ("given_name", "family_name", "preferred_name", "date_of_birth", "chi")
+AGREEMENT_FIELDS = ("agreed_on", "agreed_how")
+
+
+@bp.get("/people")
+@signed_in_required
+def find() -> Any:
+    query = request.args.get("q")
+    if query is None:
+        require_practitioner(AuditAction.PERSON_SEARCH)
+        return render("people/find.html", page_title="Find a person", found=None, errors={}, q="")
+    data, errors = load(search_query, {"q": query})
+    if errors:
+        require_practitioner(AuditAction.PERSON_SEARCH)
+        return render(
+            "people/find.html", 400, page_title="Find a person", found=None, errors=errors, q=query
+        )
+    found = people.search(lambda: data)
+    return render("people/find.html", page_title="Find a person", found=found, errors={}, q=query)
+
+
+@bp.route("/people/new", methods=["GET", "POST"])
+@signed_in_required
+def register() -> Any:
+    require_practitioner(AuditAction.PERSON_CREATE)
+    form = form_values(PERSON_FIELDS)
+    if request.method == "GET":
+        return _register_page({}, {})
+    data, errors = load(person_create, form)
+    if errors:
+        return _register_page(form, errors, 400)
+    try:
+        person = people.register(lambda: data)
+    except ApiError as exc:
+        return _register_page(form, *refused(exc))
+    return redirect(url_for("people.start_plan", person_id=person.id, done="registered"))
+
+
+def _register_page(form: dict, errors: dict, status: int = 200) -> Any:
+    return render(
+        "people/register.html", status, page_title="Register a person", form=form, errors=errors
+    )
+
+
+@bp.route("/people/<uuid:person_id>/plan/new", methods=["GET", "POST"])
+@signed_in_required
+def start_plan(person_id: uuid.UUID) -> Any:
+    facts = person_facts(person_id, AuditAction.PLAN_CREATE)
+    require(facts, None, Action.CREATE_PLAN, AuditAction.PLAN_CREATE)
+    form = form_values(("key_worker_id", *AGREEMENT_FIELDS))
+    if request.method == "GET":
+        return _start_page(facts.person, {"key_worker_id": str(g.user.id)}, {})
+    data = {**form, "lead_agency_id": str(g.user.agency_id)}
+    try:
+        plans.create_plan(person_id, loader(plan_create, data))
+    except (ApiError, ValidationError) as exc:
+        return _start_page(facts.person, form, *refused(exc))
+    return redirect(url_for("people.plan", person_id=person_id, done="plan_created"))
+
+
+def _start_page(person: Any, form: dict, errors: dict, status: int = 200) -> Any:
+    return render(
+        "people/start_plan.html",
+        status,
+        page_title="Start a care plan",
+        person=person,
+        agency=g.user.agency,
+        workers=_practitioners(g.user.agency_id),
+        ways=list(AgreedHow),
+        form=form,
+        errors=errors,
+    )
+
+
+def _practitioners(agency_id: uuid.UUID | None = None) -> list[User]:
+    query = select(User).where(User.kind == AccountKind.STAFF, User.active.is_(True))
+    if agency_id is not None:
+        query = query.where(User.agency_id == agency_id)
+    rows = db.session.scalars(query.order_by(User.name))
+    return [u for u in rows if u.has_role(Role.PRACTITIONER) and u.agency_id is not None]
+
+
+@bp.get("/people/<uuid:person_id>")
+@signed_in_required
+def plan(person_id: uuid.UUID) -> Any:
+    if g.user.is_individual:
+        return redirect(url_for("me.plan"))  # their own plan has its own plain pages
+    person = people.view_person(person_id)
+    if db.session.scalar(select(Plan.id).where(Plan.person_id == person_id)) is None:
+        return render("people/no_plan.html", page_title=person.display_name, person=person)
+    access, body = plans.view_plan(person_id)
+    return render(
+        "people/plan.html",
+        page_title=person.display_name,
+        page_label="Care plan",
+        person=person,
+        plan=body,
+        sections=_sections(access.facts, body),
+        can=_plan_actions(access.facts),
+    )
+
+
+def _sections(facts: Any, body: dict[str, Any]) -> list[dict[str, Any]]:
+    from careplan.web.display import lines
+
+    shown = []
+    for key, section in body["sections"].items():
+        kind = catalogue().get(key)
+        shown.append(
+            {
+                **section,
+                "description": kind.description,
+                "lines": lines(kind.schema, section["content"]),
+                "basis": body["basis"][key],
+                "can_change": decide(facts, key, Action.UPDATE).permit,
+                "can_add": decide(facts, key, Action.ADD_ENTRY).permit,
+            }
+        )
+    return shown
+
+
+def _plan_actions(facts: Any) -> dict[str, bool]:
+    return {
+        action.value: decide(facts, None, action).permit
+        for action in (
+            Action.HAND_OVER,
+            Action.VIEW_CONSENTS,
+            Action.RECORD_CONSENT,
+            Action.VIEW_ACCESS_LOG,
+            Action.MANAGE_CARE_TEAM,
+            Action.VIEW_CARE_TEAM,
+        )
+    }
+
+
+@bp.route("/people/<uuid:person_id>/key-worker", methods=["GET", "POST"])
+@signed_in_required
+def hand_over_page(person_id: uuid.UUID) -> Any:
+    access = plan_access(person_id, Action.HAND_OVER, AuditAction.KEYWORKER_CHANGE)
+    if request.method == "GET":
+        return _hand_over_page(access, {}, {})
+    form = form_values(("agency_id", "staff_id", *AGREEMENT_FIELDS))
+    data, errors = load(hand_over, form)
+    if errors:
+        return _hand_over_page(access, form, errors, 400)
+    if request.form.get("version") != str(access.plan.version):
+        errors = {"_schema": ["Someone else changed the key worker while you were on this page."]}
+        return _hand_over_page(access, form, errors, 412)
+    try:
+        plans.hand_over(access, data)
+    except ApiError as exc:
+        return _hand_over_page(access, form, *refused(exc))
+    return redirect(url_for("people.plan", person_id=person_id, done="handed_over"))
+
+
+def _hand_over_page(access: Any, form: dict, errors: dict, status: int = 200) -> Any:
+    return render(
+        "people/hand_over.html",
+        status,
+        page_title="Hand over to a new key worker",
+        person=access.facts.person,
+        plan=access.plan,
+        agencies=list(db.session.scalars(select(Agency).order_by(Agency.name))),
+        workers=[u for u in _practitioners() if u.id != access.plan.key_worker_id],
+        ways=list(AgreedHow),
+        form=form,
+        errors=errors,
+    )
+
+
+@bp.route("/people/<uuid:person_id>/care-team", methods=["GET", "POST"])
+@signed_in_required
+def care_team(person_id: uuid.UUID) -> Any:
+    form, errors, status = {}, {}, 200
+    if request.method == "POST":
+        form = form_values(("staff_id", "role", "from", "to"))
+        try:
+            plans.add_member(person_id, loader(care_team_add, form))
+        except (ApiError, ValidationError) as exc:
+            errors, status = refused(exc)
+        if not errors:
+            return redirect(url_for("people.care_team", person_id=person_id, done="member_added"))
+    members = plans.care_team(person_id)
+    facts = person_facts(person_id, AuditAction.CARETEAM_VIEW)
+    return render(
+        "people/care_team.html",
+        status,
+        page_title="Care team",
+        person=facts.person,
+        members=members,
+        can_manage=decide(facts, None, Action.MANAGE_CARE_TEAM).permit,
+        workers=_practitioners(),
+        form=form,
+        errors=errors,
+        min_chars=current_app.config["JUSTIFICATION_MIN_CHARS"],
+    )
+
+
+@bp.post("/people/<uuid:person_id>/care-team/<uuid:member_id>/end")
+@signed_in_required
+def end_member(person_id: uuid.UUID, member_id: uuid.UUID) -> Any:
+    plans.end_member(person_id, member_id)
+    return redirect(url_for("people.care_team", person_id=person_id, done="member_ended"))

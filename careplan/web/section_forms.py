@@ -1,0 +1,219 @@
+"""Section forms built from the section's own marshmallow schema.
+
+The schema the API validates with also lays out the form, so every section is editable and
+validated the same way. Repeating rows (goals, actions, offers...) are added and removed by
+submit buttons handled on the server: it works without JavaScript and keeps what was typed.
+Form fields are named `c.<path>` (`c.goals.0.actions.1.status`), matching the paths of
+marshmallow's error messages.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from marshmallow import Schema, fields, validate
+
+from careplan.web.words import field_label, value_label
+
+PREFIX = "c."
+LONG_TEXT = 1000  # a Length(max=...) above this is a paragraph, not a line
+
+
+@dataclass
+class Node:
+    """One thing on the form: an input, a group of inputs, or a list of rows."""
+
+    kind: str  # text, textarea, select, yesno, date, datetime, number, email, group, rows, texts
+    path: str
+    label: str
+    value: Any = None
+    options: list[tuple[str, str]] = field(default_factory=list)
+    children: list[Node] = field(default_factory=list)
+    required: bool = False
+    row_label: str = ""
+
+    @property
+    def name(self) -> str:
+        return PREFIX + self.path
+
+    @property
+    def id(self) -> str:
+        return "f-" + re.sub(r"[^a-zA-Z0-9_-]", "-", self.path)
+
+
+def _key(name: str, f: fields.Field) -> str:
+    return f.data_key or name
+
+
+def _one_of(f: fields.Field) -> list[str] | None:
+    for v in f.validators:
+        if isinstance(v, validate.OneOf):
+            return [str(c) for c in v.choices]
+    return None
+
+
+def _max_length(f: fields.Field) -> int | None:
+    for v in f.validators:
+        if isinstance(v, validate.Length) and v.max is not None:
+            return v.max
+    return None
+
+
+def build(schema: Schema, content: dict[str, Any] | None, path: str = "") -> list[Node]:
+    """The form for `content` (as stored or as typed), field by field in schema order."""
+    content = content or {}
+    return [
+        _node(f, _join(path, _key(name, f)), content.get(_key(name, f)), _key(name, f))
+        for name, f in schema.fields.items()
+        if not f.dump_only
+    ]
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _node(f: fields.Field, path: str, value: Any, key: str) -> Node:
+    label = field_label(key)
+    if isinstance(f, fields.Nested):
+        return Node("group", path, label, children=build(f.schema, value, path))
+    if isinstance(f, fields.List):
+        items = value if isinstance(value, list) else []
+        inner = f.inner
+        if isinstance(inner, fields.Nested):
+            rows = [
+                Node(
+                    "group",
+                    f"{path}.{i}",
+                    f"{_singular(label)} {i + 1}",
+                    children=build(
+                        inner.schema, item if isinstance(item, dict) else {}, f"{path}.{i}"
+                    ),
+                )
+                for i, item in enumerate(items)
+            ]
+            return Node("rows", path, label, children=rows, row_label=_singular(label))
+        rows = [
+            Node("text", f"{path}.{i}", f"{_singular(label)} {i + 1}", item)
+            for i, item in enumerate(items)
+        ]
+        return Node("texts", path, label, children=rows, row_label=_singular(label))
+    node = Node("text", path, label, value, required=f.required)
+    choices = _one_of(f)
+    if choices is not None:
+        node.kind = "select"
+        node.options = [("", "Not recorded")] + [(c, value_label(c)) for c in choices]
+    elif isinstance(f, fields.Boolean):
+        node.kind = "yesno"
+        node.value = "" if value is None else str(value).lower()
+        node.options = [("", "Not recorded"), ("true", "Yes"), ("false", "No")]
+    elif isinstance(f, fields.DateTime):
+        node.kind = "datetime"
+        node.value = (value or "")[:16]
+    elif isinstance(f, fields.Date):
+        node.kind = "date"
+    elif isinstance(f, (fields.Integer, fields.Decimal, fields.Float)):
+        node.kind = "number"
+    elif isinstance(f, fields.Email):
+        node.kind = "email"
+    elif (_max_length(f) or 0) > LONG_TEXT:
+        node.kind = "textarea"
+    return node
+
+
+def _singular(label: str) -> str:
+    for plural, one in (("ies", "y"), ("s", "")):
+        if label.endswith(plural) and not label.endswith("ss"):
+            return label[: -len(plural)] + one
+    return label
+
+
+# --- reading the form back -------------------------------------------------------------
+
+
+def from_form(form: Any) -> dict[str, Any]:
+    """The `c.` fields as nested dicts and lists (list order from the row numbers)."""
+    tree: dict[str, Any] = {}
+    for name in form:
+        if not name.startswith(PREFIX):
+            continue
+        parts = name[len(PREFIX) :].split(".")
+        if len(parts) > 8 or not all(parts):
+            continue
+        node = tree
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                break
+        else:
+            node[parts[-1]] = form.get(name, "")
+    return _lists(tree)
+
+
+def _lists(node: Any) -> Any:
+    if not isinstance(node, dict):
+        return node
+    if node and all(k.isdigit() for k in node):
+        return [_lists(node[k]) for k in sorted(node, key=int) if int(k) < 200]
+    return {k: _lists(v) for k, v in node.items()}
+
+
+def tidy(value: Any) -> Any:
+    """Drop what was left empty: blank inputs, rows with nothing in them, empty groups."""
+    if isinstance(value, dict):
+        kept = {k: tidy(v) for k, v in value.items()}
+        return {k: v for k, v in kept.items() if v not in (None, "", {}, [])}
+    if isinstance(value, list):
+        kept = [tidy(v) for v in value]
+        return [v for v in kept if v not in (None, "", {}, [])]
+    if isinstance(value, str):
+        return value.strip()
+    return value
+
+
+def change_rows(content: dict[str, Any], add: str | None, remove: str | None) -> dict[str, Any]:
+    """Add an empty row to the list at `add`, or remove the row at `remove` (a path)."""
+    if add:
+        target = _walk(content, add.split("."), create=True)
+        if isinstance(target, list) and len(target) < 100:
+            target.append({})
+    if remove:
+        parts = remove.split(".")
+        parent = _walk(content, parts[:-1], create=False)
+        if isinstance(parent, list) and parts[-1].isdigit() and int(parts[-1]) < len(parent):
+            del parent[int(parts[-1])]
+    return content
+
+
+def _walk(node: Any, parts: list[str], create: bool) -> Any:
+    for i, part in enumerate(parts):
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, dict):
+            if part not in node or not isinstance(node[part], (dict, list)):
+                if not create:
+                    return None
+                node[part] = [] if i == len(parts) - 1 else {}
+            node = node[part]
+        else:
+            return None
+    return node
+
+
+def text_rows_as_strings(schema: Schema, content: dict[str, Any]) -> dict[str, Any]:
+    """An added row in a list of plain texts starts as "" rather than {}."""
+    for name, f in schema.fields.items():
+        key = _key(name, f)
+        value = content.get(key)
+        if isinstance(f, fields.List) and isinstance(value, list):
+            if isinstance(f.inner, fields.Nested):
+                for item in value:
+                    if isinstance(item, dict):
+                        text_rows_as_strings(f.inner.schema, item)
+            else:
+                content[key] = ["" if v == {} else v for v in value]
+        elif isinstance(f, fields.Nested) and isinstance(value, dict):
+            text_rows_as_strings(f.schema, value)
+    return content
