@@ -1,0 +1,134 @@
+"""Who can open which page: every role against every page, through the test client.
+
+The pages ask the same access decision as the API, so the answers here follow it: a person
+the caller has no basis for is "not found", a page for another job is "forbidden", and
+IG officers and administrators never see plan content on any page.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from audit.models import AuditEvent
+from careplan.extensions import db
+from careplan.people.models import Person
+from tests.web.support import Browser, staff, text
+
+ROLES = {
+    "key_worker": "morag.campbell@nhs.demo",
+    "housing": "fiona.reid@housing.demo",
+    "cafe": "jamie.robertson@cafe.demo",
+    "justice": "gordon.bell@justice.demo",
+    "ig": "priya.shah@nhs.demo",
+    "admin": "alex.murray@careplan.demo",
+    "person": "sarah.mackenzie@example.demo",
+}
+# Words from Sarah's plan (careplan/demo_content.py) that must never reach IG or admin.
+CONTENT = ("heroin", "Seeing my son", "methadone", "Leith Walk", "Ex-partner")
+
+S = "/people/{sarah}"
+# page -> expected status for each role, in the order of ROLES.
+MATRIX = {
+    "/": (200, 200, 200, 200, 302, 302, 302),
+    "/people?q=mackenzie": (200, 200, 200, 200, 403, 403, 403),
+    "/people/new": (200, 200, 200, 200, 403, 403, 403),
+    "/people/lookup": (200, 200, 200, 200, 403, 403, 403),
+    S: (200, 200, 200, 404, 404, 404, 302),
+    S + "/sections/housing": (200, 200, 200, 404, 404, 404, 200),
+    S + "/sections/substance_use": (200, 403, 403, 404, 404, 404, 200),
+    S + "/sections/housing/edit": (200, 403, 403, 404, 404, 404, 403),
+    S + "/sections/housing/history": (200, 200, 200, 404, 404, 404, 200),
+    S + "/sections/housing/updates/new": (200, 200, 200, 404, 404, 404, 403),
+    S + "/sharing": (200, 403, 403, 404, 404, 404, 200),
+    S + "/access-log": (200, 403, 403, 404, 404, 404, 200),
+    S + "/key-worker": (200, 403, 403, 404, 404, 404, 403),
+    S + "/care-team": (200, 200, 200, 404, 404, 404, 200),
+    S + "/plan/new": (403, 403, 403, 404, 404, 404, 403),
+    S + "/found": (200, 200, 200, 200, 403, 403, 403),
+    "/my-plan": (404, 404, 404, 404, 404, 404, 200),
+    "/my-plan/sharing": (404, 404, 404, 404, 404, 404, 200),
+    "/my-plan/access-log": (404, 404, 404, 404, 404, 404, 200),
+    "/ig/audit": (403, 403, 403, 403, 200, 403, 403),
+    "/ig/reviews": (403, 403, 403, 403, 200, 403, 403),
+    "/ig/reports": (403, 403, 403, 403, 200, 403, 403),
+    "/ig/verify?run=1": (403, 403, 403, 403, 200, 403, 403),
+    "/admin/agencies": (403, 403, 403, 403, 403, 200, 403),
+    "/admin/staff": (403, 403, 403, 403, 403, 200, 403),
+}
+CASES = [
+    (page, role, statuses[i]) for page, statuses in MATRIX.items() for i, role in enumerate(ROLES)
+]
+
+
+@pytest.fixture(scope="module")
+def browsers(demo_app):
+    return {role: Browser(demo_app, staff(demo_app, email)) for role, email in ROLES.items()}
+
+
+@pytest.fixture(scope="module")
+def sarah(demo_app):
+    with demo_app.app_context():
+        return db.session.scalars(select(Person.id).where(Person.given_name == "Sarah")).one()
+
+
+@pytest.mark.parametrize(("page", "role", "status"), CASES)
+def test_page_access(browsers, sarah, page, role, status):
+    response = browsers[role].get(page.format(sarah=sarah))
+    assert response.status_code == status, text(response)[:300]
+    body = text(response)
+    if role in ("ig", "admin"):
+        assert not any(word in body for word in CONTENT)
+    if status >= 400:
+        assert "Traceback" not in body
+        assert 'class="ds_page-header__title"' in body  # the designed error page
+
+
+def test_signed_out_pages_send_you_to_sign_in(demo_app, sarah):
+    anonymous = Browser(demo_app, None)
+    for page in [p.format(sarah=sarah) for p in MATRIX if p != "/"]:
+        response = anonymous.get(page)
+        assert response.status_code == 302, page
+        assert "/sign-in?next=" in response.headers["Location"]
+
+
+def test_a_refused_page_is_audited(demo_app, browsers, sarah):
+    browsers["cafe"].get(f"/people/{sarah}/sections/mental_health")
+    with demo_app.app_context():
+        last = db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.action == "section.view", AuditEvent.outcome == "deny")
+            .order_by(AuditEvent.seq.desc())
+        ).first()
+    assert last is not None
+    assert last.actor_name == "Jamie Robertson"
+    assert last.sections == ["mental_health"]
+
+
+def test_ig_audit_search_and_admin_pages_hold_no_plan_content(browsers, sarah):
+    pages = {
+        "ig": [
+            f"/ig/audit?person={sarah}",
+            "/ig/reviews?status=all",
+            "/ig/reports?kind=many_people",
+        ],
+        "admin": ["/admin/agencies", "/admin/staff"],
+    }
+    for role, paths in pages.items():
+        for path in paths:
+            body = text(browsers[role].get(path))
+            assert not any(word in body for word in CONTENT), path
+
+
+def test_a_practitioner_sees_why_and_a_calm_notice_without_names_of_hidden_parts(browsers, sarah):
+    body = text(browsers["cafe"].get(f"/people/{sarah}"))
+    assert "Some parts of this plan are not shared with you" in body
+    assert "Why you can see this: They agreed to share this" in body
+    for hidden_title in ("Alcohol and drugs", "Mental health", "Safety and risk", "Justice"):
+        assert hidden_title not in body
+
+
+def test_unknown_pages_have_a_designed_page(browsers):
+    response = browsers["key_worker"].get("/no-such-page")
+    assert response.status_code == 404
+    assert "Page not found" in text(response)
