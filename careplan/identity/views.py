@@ -97,7 +97,7 @@ def sign_in() -> Any:
     if request.method == "GET":
         if g.get("user") is not None:
             return redirect(next_path)
-        ended = g.get("session_ended")
+        ended = g.get("session_ended") or request.args.get("ended")
         return page(
             "identity/sign_in.html",
             next=next_path,
