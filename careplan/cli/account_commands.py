@@ -100,3 +100,38 @@ def reset_second_factor(email: str) -> None:
         )
     )
     click.echo("Second factor reset; the account's sessions have ended.")
+
+
+@account_cli.command("link-identity")
+@click.option("--email", required=True, help="The staff account.")
+@click.option("--provider", "provider_name", required=True, help="Provider name in the TOML.")
+@click.option("--subject", required=True, help="The account's `sub` at that provider.")
+def link_identity(email: str, provider_name: str, subject: str) -> None:
+    """Pre-link a staff account to its subject at a provider configured with match = "subject"."""
+    from flask import current_app
+
+    from careplan.cli.commands import _commit_with
+    from careplan.identity.models import IdentityLink
+
+    if provider_name not in current_app.extensions["careplan.providers"]:
+        raise click.ClickException("No provider with that name is configured.")
+    user = _account(email)
+    if not user.is_staff:
+        raise click.ClickException("Individuals are linked by their key worker's invitation.")
+    subject = subject.strip()
+    if not subject or len(subject) > 255:
+        raise click.ClickException("The subject must be 1 to 255 characters.")
+    taken = db.session.scalar(
+        select(IdentityLink.id).where(
+            IdentityLink.provider == provider_name, IdentityLink.subject == subject
+        )
+    )
+    if taken is not None:
+        raise click.ClickException("That identity is already linked to an account.")
+    db.session.add(IdentityLink(provider=provider_name, subject=subject, user_id=user.id))
+    _commit_with(
+        build(
+            AuditAction.ACCOUNT_LINK, Outcome.PERMIT, user=user, details={"provider": provider_name}
+        )
+    )
+    click.echo("Linked.")

@@ -454,3 +454,30 @@ def test_the_provider_rotating_its_keys_is_followed(world, tmp_path, schema_sour
     with other.app_context():
         db.engine.dispose()
     assert os.environ.get(SECRET_ENV) == SECRET
+
+
+def test_a_subject_matched_provider_needs_a_prelinked_account(app, world, tmp_path):
+    """match = "subject": email claims are ignored; the administrator links the subject."""
+    path = Path(app.config["IDENTITY_PROVIDERS_FILE"])
+    provider = providers.configured()["test-staff"]
+    provider.match = "subject"
+    staff_morag(world)
+    claims = {"sub": "staff-morag", "email": "morag.campbell@nhs.test", "email_verified": True}
+    from careplan.identity import accounts_match
+
+    assert accounts_match.match(provider, claims) is None
+    runner = app.test_cli_runner()
+    args = [
+        "account",
+        "link-identity",
+        "--email",
+        "morag.campbell@nhs.test",
+        "--provider",
+        "test-staff",
+        "--subject",
+        "staff-morag",
+    ]
+    assert runner.invoke(args=args).exit_code == 0
+    assert runner.invoke(args=args).exit_code != 0  # already linked
+    assert accounts_match.match(provider, claims).email == "morag.campbell@nhs.test"
+    assert path.exists()
