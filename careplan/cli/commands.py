@@ -243,8 +243,10 @@ def restore_command(source: str, yes: bool) -> None:
 @click.argument("what", type=click.Choice(["run"]))
 @click.option("--dry-run", is_flag=True, help="Only say what is due.")
 def retention_command(what: str, dry_run: bool) -> None:
-    """Erase closed plans whose retention period has passed; each erasure is recorded."""
+    """Erase closed plans whose retention period has passed; each erasure is recorded.
+    Also removes sign-in records that have done their job (ended sessions, old flows)."""
     from careplan.core import clock
+    from careplan.identity import housekeeping
     from careplan.protection import retention
 
     days = current_app.config["RETENTION_DAYS"]
@@ -265,6 +267,12 @@ def retention_command(what: str, dry_run: bool) -> None:
             )
         )
     click.echo(f"Erased {len(plans)}.")
+    pruned = housekeeping.prune(db.session)
+    db.session.commit()
+    click.echo(
+        "Removed {sessions} old sessions, {flows} old sign-in flows, {counters} old failure "
+        "counters.".format(**pruned)
+    )
 
 
 def register(app: Flask) -> None:

@@ -246,3 +246,16 @@ def test_demo_accounts_that_need_a_second_factor_have_one(app):
     assert step.location.startswith("/sign-in/code")
     code = code_for(DEMO_TOTP["priya.shah@nhs.demo"])
     assert post_form(client, step.location, {"code": code}).location == "/"
+
+
+def test_retention_run_removes_spent_sign_in_records(app, client, practitioner, monkeypatch):
+    sign_in(client, practitioner.email)
+    post_form(app.test_client(), "/sign-in", {"email": "x@example.test", "password": "x"})
+    clock = Clock(monkeypatch)
+    clock.advance(days=31)
+    assert client.get("/account").status_code == 302  # ended by now
+    clock.advance(days=31)
+    out = app.test_cli_runner().invoke(args=["retention", "run"])
+    assert "Removed 1 old sessions" in out.output
+    assert "2 old failure counters" in out.output
+    assert db.session.scalars(select(WebSession)).all() == []
