@@ -46,6 +46,7 @@ class AuditAction(enum.StrEnum):
     AGREEMENT_SET = "agreement.set"
     STAFF_CREATE = "staff.create"
     STAFF_DEACTIVATE = "staff.deactivate"
+    STAFF_RESET_SECOND_FACTOR = "staff.reset_second_factor"
 
 
 class Outcome(enum.StrEnum):

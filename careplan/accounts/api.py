@@ -5,20 +5,18 @@ from __future__ import annotations
 import uuid
 
 from flask import Response, g
-from sqlalchemy import select
 
 from audit.actions import AuditAction
 from audit.log import record
-from careplan.accounts import operations
-from careplan.accounts.models import AccountKind, Role, User
+from careplan.accounts import operations, services
+from careplan.accounts.models import User
 from careplan.accounts.schemas import account_link, me_out, staff_list_out, staff_schema
 from careplan.api.blueprint import bp
 from careplan.api.http import documented, json_body, respond
 from careplan.core.clock import iso
-from careplan.core.errors import NotFound
 from careplan.extensions import db
 from consent.decision import Action
-from consent.guard import person_facts, require, require_role
+from consent.guard import person_facts, require
 
 
 @bp.get("/me")
@@ -47,20 +45,13 @@ def me() -> Response:
 @bp.get("/staff")
 @documented("All staff accounts", response=staff_list_out)
 def list_staff() -> Response:
-    require_role(Role.ADMIN, AuditAction.STAFF_LIST)
-    record(AuditAction.STAFF_LIST)
-    rows = db.session.scalars(
-        select(User).where(User.kind == AccountKind.STAFF).order_by(User.name)
-    )
-    return respond(staff_list_out.dump(rows))
+    return respond(staff_list_out.dump(services.list_staff()))
 
 
 @bp.post("/staff")
 @documented("Add a staff account", body=staff_schema, response=staff_schema, status=201)
 def create_staff() -> Response:
-    require_role(Role.ADMIN, AuditAction.STAFF_CREATE)
-    user = operations.create_staff(db.session, json_body(staff_schema))
-    record(AuditAction.STAFF_CREATE, details={"staff_id": user.id, "roles": user.roles})
+    user = services.create_staff(lambda: json_body(staff_schema))
     return respond(staff_schema.dump(user), 201)
 
 
@@ -69,13 +60,7 @@ def create_staff() -> Response:
     "Deactivate: sessions and tokens stop working on the next request", response=staff_schema
 )
 def deactivate_staff(staff_id: uuid.UUID) -> Response:
-    require_role(Role.ADMIN, AuditAction.STAFF_DEACTIVATE)
-    user = db.session.get(User, staff_id)
-    if user is None or not user.is_staff:
-        raise NotFound("No such staff account.")
-    operations.deactivate(db.session, user)
-    record(AuditAction.STAFF_DEACTIVATE, details={"staff_id": user.id})
-    return respond(staff_schema.dump(user))
+    return respond(staff_schema.dump(services.deactivate_staff(staff_id)))
 
 
 @bp.post("/people/<uuid:person_id>/account")

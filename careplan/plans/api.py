@@ -6,41 +6,23 @@ import uuid
 
 from flask import Response, g
 
-from audit.actions import AuditAction, Outcome
+from audit.actions import AuditAction
 from audit.log import record
 from careplan.api.blueprint import bp
 from careplan.api.http import documented, json_body, require_version, respond
-from careplan.core.errors import NotFound
 from careplan.extensions import db
-from careplan.plans import operations, presenters
-from careplan.plans.access import catalogue, plan_access
+from careplan.plans import operations, presenters, services
+from careplan.plans.access import plan_access
 from careplan.plans.models import Plan
 from careplan.plans.schemas import close_plan, hand_over, key_workers_out, plan_create, plan_out
 from consent.decision import Action
 from consent.facts import AccessFacts
-from consent.guard import person_facts, require, section_decisions
+from consent.guard import person_facts
 
 
 def _filtered_plan(facts: AccessFacts, plan: Plan, audit_action: AuditAction) -> Response:
-    decisions = section_decisions(facts, Action.VIEW)
-    permitted = {key: d for key, d in decisions.items() if d.permit}
-    rows = operations.sections_of(db.session, plan) if permitted else {}
-    shown = {}
-    for key in permitted:
-        row = rows.get(key) or operations.get_section(db.session, plan, key)
-        shown[key] = presenters.section(catalogue().get(key), row)
-    withheld = [key for key in decisions if key not in permitted]
-    basis = {key: d.basis for key, d in permitted.items()}
-    record(
-        audit_action,
-        person_id=plan.person_id,
-        sections=list(permitted),
-        withheld=withheld,
-        basis=basis,
-    )
-    return respond(
-        plan_out.dump(presenters.plan(plan, shown, withheld, basis)), version=plan.version
-    )
+    body = services.filtered_plan(facts, plan, audit_action)
+    return respond(plan_out.dump(body), version=plan.version)
 
 
 @bp.get("/people/<uuid:person_id>/plan")
@@ -53,11 +35,7 @@ def get_plan(person_id: uuid.UUID) -> Response:
 @bp.get("/me/plan")
 @documented("Your own plan, in full (individuals)", response=plan_out)
 def get_my_plan() -> Response:
-    person_id = g.user.person_id if g.user.is_individual else None
-    if person_id is None:
-        record(AuditAction.PLAN_VIEW, Outcome.DENY, reason="role")
-        raise NotFound("You have no plan linked to your account.")
-    return get_plan(person_id)
+    return get_plan(services.my_person_id())
 
 
 @bp.post("/people/<uuid:person_id>/plan")
@@ -68,15 +46,7 @@ def get_my_plan() -> Response:
     status=201,
 )
 def create_plan(person_id: uuid.UUID) -> Response:
-    facts = person_facts(person_id, AuditAction.PLAN_CREATE)
-    require(facts, None, Action.CREATE_PLAN, AuditAction.PLAN_CREATE)
-    data = json_body(plan_create)
-    plan = operations.create_plan(db.session, facts.person, data, g.user, catalogue().keys())
-    record(
-        AuditAction.PLAN_CREATE,
-        person_id=person_id,
-        details={"lead_agency_id": plan.lead_agency_id, "key_worker_id": plan.key_worker_id},
-    )
+    plan = services.create_plan(person_id, lambda: json_body(plan_create))
     response = _filtered_plan(
         person_facts(person_id, AuditAction.PLAN_VIEW), plan, AuditAction.PLAN_VIEW
     )
@@ -94,14 +64,7 @@ def change_key_worker(person_id: uuid.UUID) -> Response:
     access = plan_access(person_id, Action.HAND_OVER, AuditAction.KEYWORKER_CHANGE)
     data = json_body(hand_over)
     require_version(access.plan.version)
-    previous = access.plan.key_worker_id
-    plan = operations.hand_over(db.session, access.plan, data, g.user)
-    record(
-        AuditAction.KEYWORKER_CHANGE,
-        person_id=person_id,
-        basis={"plan": access.decision.basis},
-        details={"from": previous, "to": plan.key_worker_id, "agency": plan.lead_agency_id},
-    )
+    plan = services.hand_over(access, data)
     return respond(
         {
             "version": plan.version,
@@ -116,14 +79,7 @@ def change_key_worker(person_id: uuid.UUID) -> Response:
 @bp.get("/people/<uuid:person_id>/plan/key-workers")
 @documented("Key worker history, newest first", response=key_workers_out)
 def key_worker_history(person_id: uuid.UUID) -> Response:
-    access = plan_access(person_id, Action.VIEW_CARE_TEAM, AuditAction.CARETEAM_VIEW)
-    rows = operations.key_worker_history(db.session, access.plan)
-    record(
-        AuditAction.CARETEAM_VIEW,
-        person_id=person_id,
-        basis={"plan": access.decision.basis},
-        details={"view": "key_worker_history"},
-    )
+    rows = services.key_worker_history(person_id)
     return respond(key_workers_out.dump([presenters.key_worker(r) for r in rows]))
 
 

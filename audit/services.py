@@ -1,0 +1,130 @@
+"""IG tools and the person's access log, shared by the JSON API and the web pages.
+
+Each returns plain data; never plan content (the audit log holds none).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import current_app, g
+
+from audit import plain, queries, reviews
+from audit.actions import AuditAction, Outcome
+from audit.chain import CHAINED_FIELDS
+from audit.log import open_justification, record
+from audit.verify import VerifyResult, verify_chain
+from careplan.accounts.models import Role
+from careplan.core.clock import iso
+from careplan.core.errors import NotFound
+from careplan.extensions import db
+from consent.decision import Action
+from consent.guard import person_facts, require, require_role
+
+REVIEW_ACTIONS = {"break-glass": AuditAction.BREAKGLASS_REVIEW, "claims": AuditAction.CLAIM_REVIEW}
+
+
+def filters_for_audit(args: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: (iso(v) if hasattr(v, "isoformat") and k in ("from_", "to") else v)
+        for k, v in args.items()
+        if k not in ("cursor", "limit")
+    }
+
+
+def event(row: Any) -> dict[str, Any]:
+    return {
+        **{k: row[k] for k in CHAINED_FIELDS},
+        "occurred_at": iso(row["occurred_at"]),
+        "justification": open_justification(row),
+    }
+
+
+def search(load: Any) -> tuple[list[dict[str, Any]], int | None]:
+    require_role(Role.IG_OFFICER, AuditAction.AUDIT_SEARCH)
+    args = load()
+    rows, cursor = queries.search(db.session, args, args["limit"], args.get("cursor"))
+    record(
+        AuditAction.AUDIT_SEARCH,
+        person_id=args.get("person"),
+        details={"filters": filters_for_audit(args), "returned": len(rows)},
+    )
+    return [event(r) for r in rows], cursor
+
+
+def start_export(load: Any) -> dict[str, Any]:
+    """Check and record a CSV export; the caller commits before the first row is sent."""
+    require_role(Role.IG_OFFICER, AuditAction.EXPORT)
+    args = load()
+    args.pop("cursor", None)
+    record(
+        AuditAction.EXPORT,
+        person_id=args.get("person"),
+        details={"format": "csv", "filters": filters_for_audit(args)},
+    )
+    return args
+
+
+def verify() -> VerifyResult:
+    require_role(Role.IG_OFFICER, AuditAction.AUDIT_VERIFY)
+    result = verify_chain(db.session, current_app.extensions["careplan.checkpoints"].signer.public)
+    record(
+        AuditAction.AUDIT_VERIFY,
+        outcome=Outcome.PERMIT,
+        details={"ok": result.ok, "checked": result.checked, "first_bad_seq": result.first_bad_seq},
+    )
+    return result
+
+
+def list_reviews(kind: str, load: Any) -> list[dict[str, Any]]:
+    require_role(Role.IG_OFFICER, AuditAction.AUDIT_SEARCH)
+    status = load()["status"]
+    items = reviews.pending(db.session, kind, status)
+    record(
+        AuditAction.AUDIT_SEARCH,
+        details={"reviews": kind, "status": status, "returned": len(items)},
+    )
+    return items
+
+
+def review(kind: str, item_id: uuid.UUID, load: Any) -> dict[str, Any]:
+    action = REVIEW_ACTIONS[kind]
+    require_role(Role.IG_OFFICER, action)
+    data = load()
+    row = reviews.review(db.session, kind, item_id, data, g.user)
+    item = reviews.present(db.session, kind, row)
+    record(
+        action,
+        person_id=item["person_id"],
+        details={"kind": item["kind"], "id": item_id, "outcome": data["outcome"]},
+    )
+    return item
+
+
+def report(kind: str, load: Any) -> list[dict[str, Any]]:
+    require_role(Role.IG_OFFICER, AuditAction.AUDIT_SEARCH)
+    if kind not in queries.REPORTS:
+        raise NotFound("Reports: " + ", ".join(queries.REPORTS) + ".")
+    args = load()
+    rows = queries.report(db.session, kind, args, args.get("threshold"))
+    record(AuditAction.AUDIT_SEARCH, details={"report": kind, "returned": len(rows)})
+    return [{**r, "actor_id": str(r["actor_id"])} for r in rows]
+
+
+def access_log(person_id: uuid.UUID, load: Any) -> tuple[list[dict[str, Any]], int | None]:
+    """Who looked at this person's plan, in plain words (the person and their key worker)."""
+    facts = person_facts(person_id, AuditAction.ACCESSLOG_VIEW)
+    decision = require(facts, None, Action.VIEW_ACCESS_LOG, AuditAction.ACCESSLOG_VIEW)
+    args = load()
+    rows, cursor = queries.person_log(db.session, person_id, args["limit"], args.get("cursor"))
+    titles = {k.key: k.title for k in current_app.extensions["careplan.catalogue"]}
+    record(AuditAction.ACCESSLOG_VIEW, person_id=person_id, basis={"plan": decision.basis})
+    return [plain.entry(r, titles) for r in rows], cursor
+
+
+def my_person_for_log() -> uuid.UUID:
+    if not g.user.is_individual or g.user.person_id is None:
+        record(AuditAction.ACCESSLOG_VIEW, Outcome.DENY, reason="role")
+        raise NotFound("You have no plan linked to your account.")
+    return g.user.person_id

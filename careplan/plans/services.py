@@ -1,0 +1,197 @@
+"""What a plan request does once its input is valid: check, act, record.
+
+The JSON API and the web pages both call these, so a page reaches a plan only through the
+same access decision and the same audit records as the API.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import g
+
+from audit.actions import AuditAction, Outcome
+from audit.log import record
+from careplan.accounts.models import User
+from careplan.core import clock
+from careplan.core.errors import NotFound
+from careplan.extensions import db
+from careplan.plans import operations, presenters
+from careplan.plans.access import PlanAccess, SectionAccess, catalogue, plan_access, section_access
+from careplan.plans.models import CareTeamMember, Entry, Plan, Section, SectionVersion
+from consent.decision import Action
+from consent.facts import AccessFacts
+from consent.guard import person_facts, require, section_decisions
+
+
+def filtered_plan(facts: AccessFacts, plan: Plan, audit_action: AuditAction) -> dict[str, Any]:
+    """The plan with only the sections the decision permits; the rest named as withheld."""
+    decisions = section_decisions(facts, Action.VIEW)
+    permitted = {key: d for key, d in decisions.items() if d.permit}
+    rows = operations.sections_of(db.session, plan) if permitted else {}
+    shown = {}
+    for key in permitted:
+        row = rows.get(key) or operations.get_section(db.session, plan, key)
+        shown[key] = presenters.section(catalogue().get(key), row)
+    withheld = [key for key in decisions if key not in permitted]
+    basis = {key: d.basis for key, d in permitted.items()}
+    record(
+        audit_action,
+        person_id=plan.person_id,
+        sections=list(permitted),
+        withheld=withheld,
+        basis=basis,
+    )
+    return presenters.plan(plan, shown, withheld, basis)
+
+
+def view_plan(person_id: uuid.UUID) -> tuple[PlanAccess, dict[str, Any]]:
+    access = plan_access(person_id, None, AuditAction.PLAN_VIEW)
+    return access, filtered_plan(access.facts, access.plan, AuditAction.PLAN_VIEW)
+
+
+def my_person_id() -> uuid.UUID:
+    """The signed-in individual's own person id, or a recorded refusal (404)."""
+    person_id = g.user.person_id if g.user.is_individual else None
+    if person_id is None:
+        record(AuditAction.PLAN_VIEW, Outcome.DENY, reason="role")
+        raise NotFound("You have no plan linked to your account.")
+    return person_id
+
+
+def create_plan(person_id: uuid.UUID, load: Any) -> Plan:
+    """`load()` validates the input once the caller is known to be allowed to send it."""
+    facts = person_facts(person_id, AuditAction.PLAN_CREATE)
+    require(facts, None, Action.CREATE_PLAN, AuditAction.PLAN_CREATE)
+    data = load()
+    plan = operations.create_plan(db.session, facts.person, data, g.user, catalogue().keys())
+    record(
+        AuditAction.PLAN_CREATE,
+        person_id=person_id,
+        details={"lead_agency_id": plan.lead_agency_id, "key_worker_id": plan.key_worker_id},
+    )
+    return plan
+
+
+def hand_over(access: PlanAccess, data: dict[str, Any]) -> Plan:
+    previous = access.plan.key_worker_id
+    plan = operations.hand_over(db.session, access.plan, data, g.user)
+    record(
+        AuditAction.KEYWORKER_CHANGE,
+        person_id=plan.person_id,
+        basis={"plan": access.decision.basis},
+        details={"from": previous, "to": plan.key_worker_id, "agency": plan.lead_agency_id},
+    )
+    return plan
+
+
+def key_worker_history(person_id: uuid.UUID) -> list[Any]:
+    access = plan_access(person_id, Action.VIEW_CARE_TEAM, AuditAction.CARETEAM_VIEW)
+    rows = operations.key_worker_history(db.session, access.plan)
+    record(
+        AuditAction.CARETEAM_VIEW,
+        person_id=person_id,
+        basis={"plan": access.decision.basis},
+        details={"view": "key_worker_history"},
+    )
+    return rows
+
+
+def read_section(person_id: uuid.UUID, key: str) -> tuple[SectionAccess, Section]:
+    access = section_access(person_id, key, Action.VIEW, AuditAction.SECTION_VIEW)
+    row = operations.get_section(db.session, access.plan, key)
+    record(
+        AuditAction.SECTION_VIEW,
+        person_id=person_id,
+        sections=[key],
+        basis={key: access.decision.basis},
+    )
+    return access, row
+
+
+def save_section(access: SectionAccess, row: Section, content: dict[str, Any]) -> Section:
+    """Write validated content; the caller has checked the version the user read."""
+    row = operations.update_section(db.session, row, content, g.user)
+    record(
+        AuditAction.SECTION_UPDATE,
+        person_id=access.plan.person_id,
+        sections=[access.kind.key],
+        basis={access.kind.key: access.decision.basis},
+        details={"version": row.version},
+    )
+    return row
+
+
+def section_history(
+    person_id: uuid.UUID, key: str
+) -> tuple[SectionAccess, list[SectionVersion], dict[Any, User]]:
+    access = section_access(person_id, key, Action.VIEW, AuditAction.SECTION_HISTORY)
+    row = operations.get_section(db.session, access.plan, key)
+    rows = operations.versions(db.session, row)
+    ids = {r.changed_by_id for r in rows if r.changed_by_id}
+    names = {u.id: u for u in db.session.query(User).filter(User.id.in_(ids))} if ids else {}
+    record(
+        AuditAction.SECTION_HISTORY,
+        person_id=person_id,
+        sections=[key],
+        basis={key: access.decision.basis},
+    )
+    return access, rows, names
+
+
+def list_entries(person_id: uuid.UUID, key: str) -> list[Entry]:
+    access = section_access(person_id, key, Action.VIEW, AuditAction.ENTRY_VIEW)
+    rows = operations.entries(db.session, access.plan, key)
+    record(
+        AuditAction.ENTRY_VIEW,
+        person_id=person_id,
+        sections=[key],
+        basis={key: access.decision.basis},
+    )
+    return rows
+
+
+def add_entry(person_id: uuid.UUID, key: str, load: Any) -> Entry:
+    access = section_access(person_id, key, Action.ADD_ENTRY, AuditAction.ENTRY_CREATE)
+    entry = operations.add_entry(db.session, access.plan, key, load(), g.user)
+    record(
+        AuditAction.ENTRY_CREATE,
+        person_id=person_id,
+        sections=[key],
+        basis={key: access.decision.basis},
+        details={"entry_id": entry.id},
+    )
+    return entry
+
+
+def care_team(person_id: uuid.UUID) -> list[dict[str, Any]]:
+    access = plan_access(person_id, Action.VIEW_CARE_TEAM, AuditAction.CARETEAM_VIEW)
+    now = clock.now()
+    rows = operations.care_team(db.session, access.plan)
+    record(AuditAction.CARETEAM_VIEW, person_id=person_id, basis={"plan": access.decision.basis})
+    return [presenters.member(r, r.is_current(now.date(), now)) for r in rows]
+
+
+def add_member(person_id: uuid.UUID, load: Any) -> CareTeamMember:
+    access = plan_access(person_id, Action.MANAGE_CARE_TEAM, AuditAction.CARETEAM_ADD)
+    member = operations.add_member(db.session, access.plan, load(), g.user)
+    record(
+        AuditAction.CARETEAM_ADD,
+        person_id=person_id,
+        basis={"plan": access.decision.basis},
+        details={"member_id": member.id, "staff_id": member.staff_id},
+    )
+    return member
+
+
+def end_member(person_id: uuid.UUID, member_id: uuid.UUID) -> CareTeamMember:
+    access = plan_access(person_id, Action.MANAGE_CARE_TEAM, AuditAction.CARETEAM_END)
+    member = operations.end_member(db.session, access.plan, member_id, g.user)
+    record(
+        AuditAction.CARETEAM_END,
+        person_id=person_id,
+        basis={"plan": access.decision.basis},
+        details={"member_id": member.id, "staff_id": member.staff_id},
+    )
+    return member

@@ -1,0 +1,128 @@
+"""Consent, refusal, withdrawal, claims and break-glass, shared by the API and the pages."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import current_app, g
+from sqlalchemy import select
+
+from audit.actions import AuditAction
+from audit.log import record
+from careplan.accounts.models import User
+from careplan.agencies.models import Agency
+from careplan.core.clock import iso
+from careplan.core.errors import NotFound
+from careplan.extensions import db
+from careplan.plans.access import PlanAccess, plan_access
+from careplan.plans.models import CareTeamMember, Plan
+from consent import operations, presenters
+from consent.decision import Action, decide
+from consent.guard import catalogue_keys, facts_for, person_by_exact_id
+from consent.models import Consent
+
+
+def names(rows: list[Consent]) -> dict[Any, Any]:
+    """The people and agencies the consent records name, by id."""
+    user_ids = {r.recorded_by_id for r in rows} | {r.withdrawn_by_id for r in rows}
+    agency_ids = {r.grantee_agency_id for r in rows}
+    user_ids.discard(None)
+    agency_ids.discard(None)
+    found: dict[Any, Any] = {}
+    if user_ids:
+        found.update(
+            {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))}
+        )
+    if agency_ids:
+        found.update(
+            {a.id: a for a in db.session.scalars(select(Agency).where(Agency.id.in_(agency_ids)))}
+        )
+    return found
+
+
+def list_consents(person_id: uuid.UUID) -> list[dict[str, Any]]:
+    access = plan_access(person_id, Action.VIEW_CONSENTS, AuditAction.CONSENT_VIEW)
+    rows = operations.consents(db.session, person_id)
+    record(AuditAction.CONSENT_VIEW, person_id=person_id, basis={"plan": access.decision.basis})
+    found = names(rows)
+    return [presenters.consent(r, found) for r in rows]
+
+
+def record_consent(person_id: uuid.UUID, load: Any) -> Consent:
+    access = plan_access(person_id, Action.RECORD_CONSENT, AuditAction.CONSENT_CREATE)
+    data = load()
+    row = operations.record_consent(db.session, person_id, data, g.user, catalogue_keys())
+    record(
+        AuditAction.CONSENT_CREATE,
+        person_id=person_id,
+        sections=row.sections or ["all"],
+        basis={"plan": access.decision.basis},
+        details={"consent_id": row.id, "effect": row.effect.value},
+    )
+    return row
+
+
+def withdrawal_access(person_id: uuid.UUID) -> PlanAccess:
+    return plan_access(person_id, Action.RECORD_CONSENT, AuditAction.CONSENT_WITHDRAW)
+
+
+def withdraw(access: PlanAccess, row: Consent, reason: str | None) -> Consent:
+    row = operations.withdraw(db.session, row, g.user, reason)
+    record(
+        AuditAction.CONSENT_WITHDRAW,
+        person_id=access.plan.person_id,
+        basis={"plan": access.decision.basis},
+        details={"consent_id": row.id},
+    )
+    return row
+
+
+def claim(person_id: uuid.UUID, load: Any) -> CareTeamMember:
+    person = person_by_exact_id(person_id, AuditAction.CARETEAM_CLAIM)
+    plan = db.session.scalars(select(Plan).where(Plan.person_id == person.id)).one_or_none()
+    if plan is None:
+        raise NotFound("This person has no care plan yet.")
+    data = load()
+    cfg = current_app.config
+    member = operations.claim(
+        db.session, plan, g.user, data["reason"], cfg["CLAIM_DAYS"], cfg["JUSTIFICATION_MIN_CHARS"]
+    )
+    record(
+        AuditAction.CARETEAM_CLAIM,
+        person_id=person_id,
+        justification=member.reason,
+        details={"member_id": member.id, "review": "pending", "until": member.valid_to},
+    )
+    return member
+
+
+def break_glass(person_id: uuid.UUID, load: Any) -> dict[str, Any]:
+    """Emergency access: recorded with its justification, for IG review and the person."""
+    person = person_by_exact_id(person_id, AuditAction.BREAKGLASS_INVOKE)
+    data = load()
+    cfg = current_app.config
+    row = operations.break_glass(
+        db.session,
+        person.id,
+        g.user,
+        data,
+        cfg["BREAK_GLASS_HOURS"],
+        cfg["JUSTIFICATION_MIN_CHARS"],
+    )
+    facts = facts_for(person)
+    opened = [k for k in catalogue_keys() if decide(facts, k, Action.VIEW).permit]
+    record(
+        AuditAction.BREAKGLASS_INVOKE,
+        person_id=person_id,
+        sections=opened,
+        reason=row.reason.value,
+        justification=row.justification,
+        details={"break_glass_id": row.id, "expires_at": iso(row.expires_at)},
+    )
+    return {
+        "id": row.id,
+        "reason": row.reason.value,
+        "expires_at": iso(row.expires_at),
+        "sections": opened,
+    }
