@@ -34,6 +34,12 @@ def identifier_key(identifier: str) -> str:
     return "account:" + hashlib.sha256(folded).hexdigest()[:40]
 
 
+def invitation_key() -> str:
+    """Invitation codes are guessed, not typed for an account: count them per address, so
+    one person's guessing cannot lock everyone else out of their invitations."""
+    return "invitation@" + (request.remote_addr or "unknown")[:60]
+
+
 def address_key() -> str:
     return "address:" + (request.remote_addr or "unknown")[:60]
 

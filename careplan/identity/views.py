@@ -278,7 +278,7 @@ def invitation() -> Any:
     form = {"code": request.form.get("code", "")[:100]}
     if errors:
         return page("identity/invitation.html", 400, errors=errors, form=form)
-    hold = throttle.hold_on("invitation")
+    hold = throttle.hold_on(throttle.invitation_key())
     if hold is not None:
         record(
             AuditAction.AUTH_FAILED,
@@ -294,7 +294,7 @@ def invitation() -> Any:
 
     user = invitations.find(db.session, data["code"])
     if user is None:
-        _failed("invitation", None, "bad_invitation")
+        _failed(throttle.invitation_key(), None, "bad_invitation")
         message = "This invitation code is not right or has expired. Ask for a new one."
         return page("identity/invitation.html", errors={"code": [message]}, form=form)
     problems = new_password_problems(user, data)

@@ -259,3 +259,40 @@ def test_retention_run_removes_spent_sign_in_records(app, client, practitioner, 
     assert "Removed 1 old sessions" in out.output
     assert "2 old failure counters" in out.output
     assert db.session.scalars(select(WebSession)).all() == []
+
+
+def test_guessing_invitation_codes_locks_only_the_guesser(app, invited, monkeypatch):
+    _user, code = invited
+    clock = Clock(monkeypatch)
+    guesser = app.test_client()
+    for n in range(10):
+        clock.advance(seconds=61)
+        post_form(
+            guesser,
+            "/sign-in/invitation",
+            {"code": f"guess-{n}", "password": "purple tractor", "confirm": "purple tractor"},
+        )
+    clock.advance(seconds=61)
+    phrase = "purple tractor morning soup"
+    locked = post_form(
+        guesser, "/sign-in/invitation", {"code": code, "password": phrase, "confirm": phrase}
+    )
+    assert locked.status_code == 429
+    elsewhere = app.test_client()
+    answer = elsewhere.post(
+        "/sign-in/invitation",
+        environ_base={"REMOTE_ADDR": "10.1.2.3"},
+        data={
+            "csrf_token": _csrf_at(elsewhere, "10.1.2.3"),
+            "code": code,
+            "password": phrase,
+            "confirm": phrase,
+        },
+    )
+    assert answer.status_code == 302
+
+
+def _csrf_at(client: Any, address: str) -> str:
+    from tests.identity.pages import csrf
+
+    return csrf(client.get("/sign-in/invitation", environ_base={"REMOTE_ADDR": address}))
