@@ -65,16 +65,27 @@ def _empty_postgres(app: Flask) -> None:
         db.session.commit()
 
 
-@pytest.fixture
-def app(schema_source: str, tmp_path: Path) -> Iterator[Flask]:
+def fresh_app(schema_source: str, folder: Path, **extra: Any) -> Flask:
+    """An app on an empty database (a copy of the SQLite template, or emptied PostgreSQL)."""
     if PG_URL:
-        application = _app(PG_URL, tmp_path)
+        application = _app(PG_URL, folder, **extra)
         _empty_postgres(application)
-    else:
-        template = Path(schema_source.removeprefix("sqlite:///"))
-        copy = tmp_path / "test.sqlite"
-        shutil.copyfile(template, copy)
-        application = _app(f"sqlite:///{copy}", tmp_path)
+        return application
+    template = Path(schema_source.removeprefix("sqlite:///"))
+    copy = folder / "test.sqlite"
+    shutil.copyfile(template, copy)
+    return _app(f"sqlite:///{copy}", folder, **extra)
+
+
+@pytest.fixture
+def app_config() -> dict[str, Any]:
+    """Extra settings for the `app` fixture; a test module overrides it to change them."""
+    return {}
+
+
+@pytest.fixture
+def app(schema_source: str, tmp_path: Path, app_config: dict[str, Any]) -> Iterator[Flask]:
+    application = fresh_app(schema_source, tmp_path, **app_config)
     ctx = application.app_context()
     ctx.push()
     yield application

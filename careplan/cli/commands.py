@@ -38,7 +38,14 @@ def _commit_with(event: dict) -> None:
 @click.option("--user", "email", required=True, help="Email of the account.")
 @click.option("--expires", default=None, help="Lifetime such as 30m, 1h or 7d.")
 @click.option("--label", default="cli", help="What the token is for.")
-def token_create(email: str, expires: str | None, label: str) -> None:
+@click.option(
+    "--scope",
+    type=click.Choice(["read", "write"]),
+    default="write",
+    show_default=True,
+    help="read: GET requests only; write: everything the account may do.",
+)
+def token_create(email: str, expires: str | None, label: str, scope: str) -> None:
     """Print a new bearer token for USER (shown once; stored only as a hash)."""
 
     user = db.session.scalars(select(User).where(User.email == email.strip().lower())).first()
@@ -52,8 +59,16 @@ def token_create(email: str, expires: str | None, label: str) -> None:
         )
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--expires") from exc
-    raw = tokens.issue(db.session, user, lifetime, label)
-    _commit_with(build(AuditAction.AUTH_TOKEN, Outcome.PERMIT, user=user, details={"label": label}))
+    scopes = ["read"] if scope == "read" else ["read", "write"]
+    raw = tokens.issue(db.session, user, lifetime, label, scopes)
+    _commit_with(
+        build(
+            AuditAction.AUTH_TOKEN,
+            Outcome.PERMIT,
+            user=user,
+            details={"label": label, "scopes": scopes},
+        )
+    )
     click.echo(raw)
 
 
@@ -228,8 +243,10 @@ def restore_command(source: str, yes: bool) -> None:
 @click.argument("what", type=click.Choice(["run"]))
 @click.option("--dry-run", is_flag=True, help="Only say what is due.")
 def retention_command(what: str, dry_run: bool) -> None:
-    """Erase closed plans whose retention period has passed; each erasure is recorded."""
+    """Erase closed plans whose retention period has passed; each erasure is recorded.
+    Also removes sign-in records that have done their job (ended sessions, old flows)."""
     from careplan.core import clock
+    from careplan.identity import housekeeping
     from careplan.protection import retention
 
     days = current_app.config["RETENTION_DAYS"]
@@ -250,10 +267,26 @@ def retention_command(what: str, dry_run: bool) -> None:
             )
         )
     click.echo(f"Erased {len(plans)}.")
+    pruned = housekeeping.prune(db.session)
+    db.session.commit()
+    click.echo(
+        "Removed {sessions} old sessions, {flows} old sign-in flows, {counters} old failure "
+        "counters.".format(**pruned)
+    )
 
 
 def register(app: Flask) -> None:
-    for group in (token_cli, admin_cli, demo_cli, audit_cli, keys_cli):
+    from careplan.cli import account_commands
+
+    account_commands.register(token_cli)
+    for group in (
+        token_cli,
+        admin_cli,
+        demo_cli,
+        audit_cli,
+        keys_cli,
+        account_commands.account_cli,
+    ):
         app.cli.add_command(group)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)

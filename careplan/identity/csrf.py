@@ -38,7 +38,6 @@ def _binding() -> str:
     value = g.get("csrf_cookie") or request.cookies.get(_cookie_name(), "")
     if not value or len(value) > 100:
         value = secrets.token_hex(32)
-        g.csrf_cookie = value
         g.csrf_cookie_new = True
     g.csrf_cookie = value
     return "a:" + value

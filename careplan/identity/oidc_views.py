@@ -221,13 +221,13 @@ def link() -> Any:
     data, errors = parse(schemas.CodeForm())
     if errors:
         return page("identity/link.html", 400, errors=errors)
-    hold = throttle.hold_on("invitation")
+    hold = throttle.hold_on(throttle.invitation_key())
     chosen = _provider(session.pending_provider or "")
     if hold is not None:
         return page("identity/link.html", 429, errors={"code": [hold_message(hold)]})
     user = invitations.find(db.session, data["code"])
     if user is None or user.kind is not AccountKind.INDIVIDUAL:
-        throttle.failed("invitation")
+        throttle.failed(throttle.invitation_key())
         record(
             AuditAction.AUTH_FAILED,
             Outcome.DENY,

@@ -140,6 +140,8 @@ def _reason(exc: Exception) -> str:
         return "bad_algorithm"
     if isinstance(exc, (errors.InvalidKeyIdError, errors.MissingKeyError)):
         return "unknown_key"
+    if isinstance(exc, (errors.DecodeError, errors.InvalidPayloadError)):
+        return "malformed"
     return "invalid"
 
 

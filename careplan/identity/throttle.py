@@ -2,7 +2,7 @@
 
 The identifier is hashed and counted whether or not an account has it, so a locked or
 slowed answer says nothing about which accounts exist. A success clears the identifier's
-count; an address's count fades after an hour without failures.
+count; counts start again an hour after the first failure of a run, or after a lock ends.
 """
 
 from __future__ import annotations
@@ -32,6 +32,12 @@ class Hold:
 def identifier_key(identifier: str) -> str:
     folded = identifier.strip().casefold().encode()
     return "account:" + hashlib.sha256(folded).hexdigest()[:40]
+
+
+def invitation_key() -> str:
+    """Invitation codes are guessed, not typed for an account: count them per address, so
+    one person's guessing cannot lock everyone else out of their invitations."""
+    return "invitation@" + (request.remote_addr or "unknown")[:60]
 
 
 def address_key() -> str:
@@ -65,9 +71,11 @@ def failed(identifier: str) -> Hold | None:
     config = current_app.config
     now = clock.now()
     hold = None
-    for key, lock_after in (
-        (identifier_key(identifier), config["SIGNIN_LOCK_AFTER"]),
-        (address_key(), config["SIGNIN_ADDRESS_LOCK_AFTER"]),
+    # Only an identifier is slowed: slowing an address would slow a whole office behind
+    # one gateway for one person's typing; an address is only locked, at a higher count.
+    for key, lock_after, slows in (
+        (identifier_key(identifier), config["SIGNIN_LOCK_AFTER"], True),
+        (address_key(), config["SIGNIN_ADDRESS_LOCK_AFTER"], False),
     ):
         row = _row(key)
         expired_lock = row.locked_until is not None and row.locked_until <= now
@@ -77,7 +85,7 @@ def failed(identifier: str) -> Hold | None:
         if row.failures >= lock_after:
             row.locked_until = now + timedelta(minutes=config["SIGNIN_LOCK_MINUTES"])
             hold = Hold("locked", row.locked_until)
-        elif row.failures >= config["SIGNIN_SLOW_AFTER"]:
+        elif slows and row.failures >= config["SIGNIN_SLOW_AFTER"]:
             extra = row.failures - config["SIGNIN_SLOW_AFTER"]
             wait = min(timedelta(seconds=2**extra), LONGEST_WAIT)
             row.next_attempt_at = now + wait

@@ -97,7 +97,7 @@ def sign_in() -> Any:
     if request.method == "GET":
         if g.get("user") is not None:
             return redirect(next_path)
-        ended = g.get("session_ended")
+        ended = g.get("session_ended") or request.args.get("ended")
         return page(
             "identity/sign_in.html",
             next=next_path,
@@ -278,7 +278,7 @@ def invitation() -> Any:
     form = {"code": request.form.get("code", "")[:100]}
     if errors:
         return page("identity/invitation.html", 400, errors=errors, form=form)
-    hold = throttle.hold_on("invitation")
+    hold = throttle.hold_on(throttle.invitation_key())
     if hold is not None:
         record(
             AuditAction.AUTH_FAILED,
@@ -294,7 +294,7 @@ def invitation() -> Any:
 
     user = invitations.find(db.session, data["code"])
     if user is None:
-        _failed("invitation", None, "bad_invitation")
+        _failed(throttle.invitation_key(), None, "bad_invitation")
         message = "This invitation code is not right or has expired. Ask for a new one."
         return page("identity/invitation.html", errors={"code": [message]}, form=form)
     problems = new_password_problems(user, data)

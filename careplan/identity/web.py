@@ -24,15 +24,17 @@ def _is_page_request() -> bool:
 
 
 def load_browser() -> None:
+    # Set every value this request reads, never inherit one: `g` lives as long as the app
+    # context, which outside a server (tests, tools) can span several requests.
     g.web_session = None
+    g.session_ended = None
+    g.csrf_cookie = None
+    g.csrf_cookie_new = False
     if not _is_page_request():
         return
     session = sessions.load()
     g.web_session = session
-    if session is not None and session.stage is Stage.SIGNED_IN:
-        g.user = session.user
-    else:
-        g.setdefault("user", None)
+    g.user = session.user if session is not None and session.stage is Stage.SIGNED_IN else None
     csrf.check()
 
 
@@ -58,7 +60,9 @@ def safe_next(target: str | None) -> str:
 
 
 def _sign_in_redirect() -> Response:
-    return redirect(url_for("identity.sign_in", next=request.full_path.rstrip("?")))
+    ended = g.get("session_ended")
+    reason = {"ended": ended} if ended in ("idle", "expired") else {}
+    return redirect(url_for("identity.sign_in", next=request.full_path.rstrip("?"), **reason))
 
 
 def signed_in_required(view: Callable[..., Any]) -> Callable[..., Any]:
