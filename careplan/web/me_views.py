@@ -6,11 +6,14 @@ import uuid
 from typing import Any
 
 from flask import Blueprint, url_for
+from sqlalchemy import select
 
 from audit import services as audit_services
+from careplan.extensions import db
 from careplan.identity.web import signed_in_required
 from careplan.plans import services as plans
 from careplan.plans.access import catalogue
+from careplan.plans.models import Plan
 from careplan.web import sharing_views
 from careplan.web.display import lines
 from careplan.web.pages import render
@@ -21,7 +24,10 @@ bp = Blueprint("me", __name__)
 @bp.get("/my-plan")
 @signed_in_required
 def plan() -> Any:
-    access, body = plans.view_plan(plans.my_person_id())
+    person_id = plans.my_person_id()
+    if db.session.scalar(select(Plan.id).where(Plan.person_id == person_id)) is None:
+        return render("me/no_plan.html", page_title="My plan")
+    access, body = plans.view_plan(person_id)
     sections = [
         {
             **section,

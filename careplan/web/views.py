@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from flask import Blueprint, g, redirect, render_template, url_for
+from flask import Blueprint, g, render_template
 from sqlalchemy import select
 
 from careplan.accounts.models import Role
@@ -31,13 +31,14 @@ def start() -> Any:
     if user is None:
         return render_template("start.html", page_title="Shared coordinated care plan")
     if user.is_individual:
-        return redirect(url_for("me.plan"))
+        from careplan.web.me_views import plan
+
+        return plan()
     if is_practitioner(user):
         return caseload()
-    if user.has_role(Role.IG_OFFICER):
-        return redirect(url_for("ig.events"))
-    if user.has_role(Role.ADMIN):
-        return redirect(url_for("admin.staff"))
+    if user.has_role(Role.IG_OFFICER) or user.has_role(Role.ADMIN):
+        # A home page of links: opening it reads nothing, so it records nothing.
+        return render("tools.html", page_title="What do you want to do?")
     return render("no_role.html", 403, page_title="There is nothing here for your account yet")
 
 
