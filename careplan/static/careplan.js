@@ -7,3 +7,8 @@ const summary = document.getElementById("error-summary");
 if (summary) {
   summary.focus();
 }
+// Or to the message that someone else saved first, so it is read before anything else.
+const conflict = document.getElementById("conflict");
+if (conflict && !summary) {
+  conflict.focus();
+}

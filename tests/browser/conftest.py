@@ -1,0 +1,149 @@
+"""The service on a real loopback port with the demo world, and Debian's Chromium driven by
+Playwright. One server and one browser for the whole run; each user signs in once, through
+the sign-in pages, and keeps their browser context (TOTP codes are never accepted twice).
+
+Every page a test visits is checked with axe-core (no serious or critical violations) and
+saved as a screenshot under build/screenshots/ (README: "Web pages").
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyotp
+import pytest
+from flask import Flask
+
+from careplan import create_app
+from careplan.demo import DEMO_TOTP, INDIVIDUAL, STAFF, load_demo
+from careplan.extensions import db
+from tests.identity.harness import free_port, serve
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "build" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PASSWORDS = {email: password for email, _, _, _, password in STAFF} | {INDIVIDUAL[0]: INDIVIDUAL[2]}
+_shot_numbers = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh SQLite file and fresh keys in a scratch folder, the demo world, a real port."""
+    if os.environ.get("TEST_DATABASE_URL"):
+        pytest.skip("browser tests run in the SQLite pass")
+    folder = tmp_path_factory.mktemp("site")
+    app: Flask = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'careplan.sqlite'}",
+            "INSTANCE_PATH": str(folder),
+            "AUDIT_KEY_FILE": str(folder / "audit-key.pem"),
+            "DATA_KEYS_FILE": str(folder / "data-keys.json"),
+            "SECRET_KEY": "browser-tests-" + os.urandom(8).hex(),
+        }
+    )
+    with app.app_context():
+        db.create_all()
+        load_demo(db.session)
+        db.session.commit()
+    with serve(app, free_port()) as url:
+        yield url
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Chromium is missing: run scripts/setup.sh"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+def code(email: str, ahead: int = 0) -> str:
+    return pyotp.TOTP(DEMO_TOTP[email]).at(time.time() + 30 * ahead)
+
+
+def sign_in(page: Any, site: str, email: str) -> None:
+    """Through the pages, as a person would: password, then the authenticator code."""
+    page.goto(f"{site}/sign-in")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORDS[email])
+    page.click("button:has-text('Sign in')")
+    if "/sign-in/code" in page.url:
+        page.fill("#code", code(email))
+        page.click("button[type=submit]")
+    assert "/sign-in" not in page.url, page.content()[:500]
+
+
+class Users:
+    """One browser context per user, signed in once and kept for the run."""
+
+    def __init__(self, browser: Any, site: str) -> None:
+        self.browser, self.site = browser, site
+        self.pages: dict[str, Any] = {}
+
+    def page(self, email: str, **context: Any) -> Any:
+        if email not in self.pages:
+            ctx = self.browser.new_context(**context)
+            page = ctx.new_page()
+            sign_in(page, self.site, email)
+            self.pages[email] = page
+        return self.pages[email]
+
+
+@pytest.fixture(scope="session")
+def users(browser: Any, site: str) -> Iterator[Users]:
+    people = Users(browser, site)
+    yield people
+    for page in people.pages.values():
+        page.context.close()
+
+
+def confirm_if_asked(page: Any, email: str) -> None:
+    """Break-glass and IG exports ask the person to confirm who they are again."""
+    if "/confirm" not in page.url:
+        return
+    if email in DEMO_TOTP:
+        # The sign-in used this step's code: the next step's is the one still unused.
+        page.fill("#code", code(email, ahead=1))
+    else:
+        page.fill("#password", PASSWORDS[email])
+    page.click("button[type=submit]")
+
+
+def check(page: Any, name: str) -> None:
+    """axe-core on the page as it is now (no serious or critical violations), then a
+    full-page screenshot. axe is loaded from the service's own static files, so the page's
+    Content-Security-Policy stays on while it runs."""
+    page.add_script_tag(url="/static/vendor/axe/axe.min.js")
+    violations = page.evaluate(
+        """async () => {
+            const result = await axe.run(document, {resultTypes: ['violations']});
+            return result.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help,
+                targets: v.nodes.slice(0, 3).map(n => n.target.join(' '))
+            }));
+        }"""
+    )
+    bad = [v for v in violations if v["impact"] in ("serious", "critical")]
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    page.screenshot(path=str(SHOTS / f"{next(_shot_numbers):02d}-{slug}.png"), full_page=True)
+    assert bad == [], f"{name}: {bad}"
