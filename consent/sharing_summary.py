@@ -12,16 +12,25 @@ import dataclasses
 import uuid
 from typing import Any
 
+from sqlalchemy import select
+
 from careplan.core import clock
 from consent.decision import Action, decide
-from consent.facts import AccessFacts, MembershipFact, current_agreement
+from consent.facts import AccessFacts, MembershipFact, consent_fact, current_agreement
 
 
 def visible_to_agencies(
     session: Any, facts: AccessFacts, agencies: list[Any]
 ) -> list[dict[str, Any]]:
+    from consent.models import Consent
+
     today = clock.today()
     member = MembershipFact(uuid.uuid4(), today, None, None)
+    # The caller's own facts skip consents when they do not need them (key worker, person).
+    consents = tuple(
+        consent_fact(c)
+        for c in session.scalars(select(Consent).where(Consent.person_id == facts.person.id))
+    )
     out = []
     for agency in agencies:
         lead = facts.plan is not None and facts.plan.lead_agency_id == agency.id
@@ -36,6 +45,7 @@ def visible_to_agencies(
             registered_person=False,
             memberships=(member,),
             agreement=current_agreement(session, agency.id),
+            consents=consents,
             break_glass=(),
         )
         sections = [k for k in facts.sensitivity if decide(as_member, k, Action.VIEW).permit]

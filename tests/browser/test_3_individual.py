@@ -1,0 +1,67 @@
+"""The person themselves in a real browser, on a phone-sized screen: my plan in plain
+language, who can see it (give, refuse, withdraw), and who has looked at it, emergency
+access included. Runs after the practitioner journeys, whose emergency access it expects."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import check
+
+pytestmark = pytest.mark.browser
+
+SARAH = "sarah.mackenzie@example.demo"
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
+
+def test_my_plan_in_plain_language(users, site):
+    page = users.page(SARAH, **PHONE)
+    page.goto(site + "/")
+    assert page.locator("h1").inner_text() == "My plan"
+    assert page.get_by_text("Your key worker").is_visible()
+    assert page.get_by_text("Seeing my son every week").is_visible()
+    check(page, "my plan on a phone")
+
+
+def test_who_can_see_my_plan_give_refuse_withdraw(users, site):
+    page = users.page(SARAH, **PHONE)
+    page.goto(site + "/my-plan")
+    page.get_by_role("link", name="Who can see my plan").first.click()
+    check(page, "who can see my plan")
+    cafe = page.locator("tr", has_text="Broomhill Recovery Cafe")
+    assert "About me" in cafe.inner_text()
+    # Refuse: never share "About me" with the cafe.
+    page.click("label:has-text('Refuse: never let them see these parts')")
+    page.select_option("#grantee", label="Broomhill Recovery Cafe")
+    page.click("label:has-text('About me')")
+    page.click("button:has-text('Record this choice')")
+    assert "This is recorded. It applies from now." in page.content()
+    assert "About me" not in page.locator("tr", has_text="Broomhill Recovery Cafe").inner_text()
+    # Give: share money with the cafe, until a date.
+    page.click("label:has-text('Share: let them see these parts')")
+    page.select_option("#grantee", label="Broomhill Recovery Cafe")
+    page.click("label:has-text('Money, benefits and everyday needs')")
+    page.click("button:has-text('Record this choice')")
+    assert page.locator(".ds_error-summary").is_visible()  # a permission needs an end date
+    check(page, "give permission with an error")
+    page.fill("#expires_on", "2027-06-30")
+    page.click("button:has-text('Record this choice')")
+    assert "Money" in page.locator("tr", has_text="Broomhill Recovery Cafe").inner_text()
+    # Withdraw the refusal: "About me" is shared again at once.
+    refusal = page.locator(".careplan-row", has_text="never with Broomhill Recovery Cafe")
+    refusal.get_by_role("button", name="Withdraw").click()
+    assert "Withdrawn. It stops applying straight away." in page.content()
+    assert "About me" in page.locator("tr", has_text="Broomhill Recovery Cafe").inner_text()
+    check(page, "who can see my plan after changes")
+
+
+def test_who_has_looked_at_my_plan_shows_emergency_access(users, site):
+    page = users.page(SARAH, **PHONE)
+    page.goto(site + "/my-plan/access-log")
+    row = page.locator("tr", has_text="Used emergency access").first
+    assert "Gordon Bell" in row.inner_text()
+    assert "paramedics need her medication history" in row.inner_text()
+    check(page, "who has looked at my plan")
+    page.goto(site + "/people?q=a")
+    assert page.locator("h1").inner_text() == "You cannot see this"
+    check(page, "individual refused a staff page")
