@@ -103,6 +103,7 @@ class Users:
         if email not in self.pages:
             ctx = self.browser.new_context(**context)
             page = ctx.new_page()
+            page.set_default_timeout(10_000)
             sign_in(page, self.site, email)
             self.pages[email] = page
         return self.pages[email]
@@ -132,6 +133,7 @@ def check(page: Any, name: str) -> None:
     """axe-core on the page as it is now (no serious or critical violations), then a
     full-page screenshot. axe is loaded from the service's own static files, so the page's
     Content-Security-Policy stays on while it runs."""
+    page.wait_for_load_state("load")
     page.add_script_tag(url="/static/vendor/axe/axe.min.js")
     violations = page.evaluate(
         """async () => {

@@ -76,7 +76,7 @@ def test_goals_as_a_form_with_rows_dates_and_statuses(users, site):
     page.select_option("[name='c.goals.2.actions.0.status']", "to_do")
     check(page, "change goals with a new row")
     page.click("button:has-text('Save changes')")
-    assert "Your changes are saved." in page.content()
+    page.get_by_text("Your changes are saved.").first.wait_for()  # waits for the next page
     page.goto(site + "/")
     assert page.get_by_text("Ask the GP for a medical report").is_visible()  # overdue now
     assert page.get_by_text("Get my driving licence back").first.is_visible()  # review due
@@ -104,7 +104,7 @@ def test_housing_plan_rows_can_be_removed(users, site):
     page.click(f"button[value='offers.{before}']")  # remove it again
     assert page.locator(f"[name='c.offers.{before}.offered_on']").count() == 0
     page.click("button:has-text('Save changes')")
-    assert "Your changes are saved." in page.content()
+    page.get_by_text("Your changes are saved.").first.wait_for()  # waits for the next page
 
 
 def test_someone_else_saving_first_keeps_my_words(users, site):
@@ -125,7 +125,7 @@ def test_someone_else_saving_first_keeps_my_words(users, site):
     assert page.input_value("#f-my_story") == "My own careful words about Sarah's story."
     check(page, "someone else saved first")
     page.click("button:has-text('Save changes')")
-    assert "Your changes are saved." in page.content()
+    page.get_by_text("Your changes are saved.").first.wait_for()  # waits for the next page
 
 
 def test_history_highlights_what_changed(users, site):
@@ -147,7 +147,9 @@ def test_who_can_see_what_with_the_person(users, site):
     page.check("label:has-text('Money, benefits and everyday needs')")
     page.check("text=They told me")
     page.click("button:has-text('Record this choice')")
-    assert "This is recorded. It applies from now." in page.content()
+    page.get_by_text(
+        "This is recorded. It applies from now."
+    ).first.wait_for()  # waits for the next page
     row = page.locator("tr", has_text="City of Edinburgh Council Housing Support")
     assert "Money" not in row.inner_text()
     page.check("text=Share: let them see these parts")
@@ -173,7 +175,7 @@ def test_hand_over_to_a_new_key_worker(users, site):
     page.fill("#agreed_on", "2026-11-21")
     page.click("label[for='agreed_how-2']")
     page.click("button:has-text('Record the hand-over')")
-    assert "The new key worker is recorded." in page.content()
+    page.get_by_text("The new key worker is recorded.").first.wait_for()  # waits for the next page
     assert page.locator(".ds_summary-list", has_text="Ali Hassan").first.is_visible()
     # Morag still reads it (lead agency) but may no longer change it.
     assert page.get_by_text(

@@ -80,6 +80,6 @@ def test_no_relationship_means_not_found_then_emergency_access(users, site):
     assert page.locator("h1").inner_text() == "Check before you open the plan"
     check(page, "emergency access step two")
     page.click("button:has-text('Open the plan in an emergency')")
-    assert "Emergency access is open" in page.content()
+    page.get_by_text("Emergency access is open").first.wait_for()  # waits for the next page
     assert page.get_by_text("Emergency access. This is recorded").first.is_visible()
     check(page, "plan opened in an emergency")

@@ -35,7 +35,9 @@ def test_who_can_see_my_plan_give_refuse_withdraw(users, site):
     page.select_option("#grantee", label="Broomhill Recovery Cafe")
     page.click("label:has-text('About me')")
     page.click("button:has-text('Record this choice')")
-    assert "This is recorded. It applies from now." in page.content()
+    page.get_by_text(
+        "This is recorded. It applies from now."
+    ).first.wait_for()  # waits for the next page
     assert "About me" not in page.locator("tr", has_text="Broomhill Recovery Cafe").inner_text()
     # Give: share money with the cafe, until a date.
     page.click("label:has-text('Share: let them see these parts')")
@@ -50,7 +52,9 @@ def test_who_can_see_my_plan_give_refuse_withdraw(users, site):
     # Withdraw the refusal: "About me" is shared again at once.
     refusal = page.locator(".careplan-row", has_text="never with Broomhill Recovery Cafe")
     refusal.get_by_role("button", name="Withdraw").click()
-    assert "Withdrawn. It stops applying straight away." in page.content()
+    page.get_by_text(
+        "Withdrawn. It stops applying straight away."
+    ).first.wait_for()  # waits for the next page
     assert "About me" in page.locator("tr", has_text="Broomhill Recovery Cafe").inner_text()
     check(page, "who can see my plan after changes")
 

@@ -1,0 +1,95 @@
+"""The IG officer in a real browser: audit search with filters and CSV download, review of
+emergency access, unusual-access reports, checking the log is intact; never plan content."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.browser.conftest import check, confirm_if_asked
+
+pytestmark = pytest.mark.browser
+
+PRIYA = "priya.shah@nhs.demo"
+CONTENT = ("heroin", "Seeing my son", "methadone", "Leith Walk", "Ex-partner", "Gorgie")
+
+
+def _no_content(page):
+    body = page.content()
+    assert not [word for word in CONTENT if word in body]
+
+
+def test_audit_search_with_filters_and_csv(users, site):
+    page = users.page(PRIYA)
+    page.goto(site + "/")
+    check(page, "ig officer home")
+    page.get_by_role("link", name="Audit log").first.click()
+    _no_content(page)
+    check(page, "audit log")
+    page.click("summary:has-text('Filters')")
+    page.select_option("#action", "breakglass.invoke")
+    page.select_option("#outcome", "permit")
+    page.click("button:has-text('Search')")
+    assert page.get_by_text("1 events").is_visible()
+    assert page.locator("td", has_text="Gordon Bell").first.is_visible()
+    _no_content(page)
+    check(page, "audit log filtered to emergency access")
+    page.fill("#from", "2030-01-01T00:00")
+    page.fill("#to", "2029-01-01T00:00")
+    page.click("button:has-text('Search')")
+    assert page.locator(".ds_error-summary").is_visible()
+    check(page, "audit log with a bad filter")
+    page.goto(site + "/ig/audit?action=breakglass.invoke")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download as CSV").click()
+        confirm_if_asked(page, PRIYA)
+    csv_text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert csv_text.startswith("seq,")
+    assert "breakglass.invoke" in csv_text
+    assert not [word for word in CONTENT if word in csv_text]
+
+
+def test_review_emergency_access(users, site):
+    page = users.page(PRIYA)
+    page.goto(site + "/ig/reviews")
+    item = page.locator(".careplan-row", has_text="Gordon Bell").first
+    assert "paramedics need her medication history" in item.inner_text()
+    check(page, "reviews")
+    item.get_by_role("button", name="Record the review").click()
+    assert page.locator(".ds_error-summary").is_visible()
+    item = page.locator(".careplan-row", has_text="Gordon Bell").first
+    item.locator("label", has_text="Appropriate").first.click()
+    item.locator("textarea").fill("Confirmed with the ambulance service log.")
+    item.get_by_role("button", name="Record the review").click()
+    page.get_by_text("Your review is recorded.").first.wait_for()  # waits for the next page
+    page.goto(site + "/ig/reviews?status=reviewed")
+    assert page.get_by_text("Confirmed with the ambulance service log.").is_visible()
+    _no_content(page)
+    check(page, "reviewed")
+
+
+def test_unusual_access_reports(users, site):
+    page = users.page(PRIYA)
+    page.goto(site + "/ig/reports")
+    page.select_option("#kind", "break_glass")
+    page.click("button:has-text('Show the report')")
+    assert page.locator("th", has_text="Gordon Bell").is_visible()
+    _no_content(page)
+    check(page, "unusual access report")
+
+
+def test_check_the_log_is_intact(users, site):
+    page = users.page(PRIYA)
+    page.goto(site + "/ig/verify")
+    check(page, "check the log")
+    page.click("button:has-text('Check the log now')")
+    assert page.locator("#verify-result h2").inner_text() == "The log is intact"
+    check(page, "the log is intact")
+
+
+def test_ig_officer_is_refused_plan_pages(users, site):
+    page = users.page(PRIYA)
+    page.goto(site + "/people?q=sarah")
+    assert page.locator("h1").inner_text() == "You cannot see this"
+    check(page, "ig officer refused a plan page")

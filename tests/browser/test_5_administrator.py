@@ -1,0 +1,70 @@
+"""The administrator in a real browser: agencies and agreements, staff accounts (invite,
+deactivate, reset the second factor); no plan content anywhere, and plan pages refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import check
+
+pytestmark = pytest.mark.browser
+
+ALEX = "alex.murray@careplan.demo"
+CONTENT = ("heroin", "Seeing my son", "methadone", "Leith Walk", "Ex-partner")
+
+
+def test_agencies_and_agreements(users, site):
+    page = users.page(ALEX)
+    page.goto(site + "/")
+    check(page, "administrator home")
+    page.get_by_role("link", name="Agencies").first.click()
+    check(page, "agencies")
+    page.fill("#name", "Streetwork Outreach")
+    page.click("button:has-text('Add the agency')")
+    assert page.locator(".ds_error-summary").is_visible()
+    assert page.input_value("#name") == "Streetwork Outreach"
+    check(page, "add an agency with errors")
+    page.select_option("#sector", "third_sector")
+    page.select_option("#kind", "charity")
+    page.click("button:has-text('Add the agency')")
+    page.get_by_text("The agency is added.").first.wait_for()  # waits for the next page
+    row = page.locator("tr", has_text="Streetwork Outreach")
+    assert "No agreement" in row.inner_text()
+    row.get_by_role("link").click()
+    check(page, "set an agreement")
+    page.click("label:has-text('Standard')")
+    page.fill("#valid_until", "2027-12-31")
+    page.click("button:has-text('Record the agreement')")
+    assert "Up to standard" in page.locator("tr", has_text="Streetwork Outreach").inner_text()
+
+
+def test_staff_invite_deactivate_reset(users, site):
+    page = users.page(ALEX)
+    page.goto(site + "/admin/staff")
+    check(page, "staff accounts")
+    page.fill("#name", "Rab Neil")
+    page.fill("#email", "rab.neil@outreach.demo")
+    page.click("button:has-text('Invite')")
+    assert page.locator(".ds_error-summary").is_visible()  # no role chosen
+    page.select_option("#agency_id", label="Streetwork Outreach")
+    page.click("label:has-text('Practitioner')")
+    page.click("button:has-text('Invite')")
+    assert page.locator("#invitation-code").inner_text().strip()
+    check(page, "staff invited")
+    row = page.locator("tr", has_text="Rab Neil")
+    row.get_by_role("button", name="Deactivate").click()
+    assert "Deactivated" in page.locator("tr", has_text="Rab Neil").inner_text()
+    row = page.locator("tr", has_text="Fiona Reid")
+    row.get_by_role("button", name="Reset second factor").click()
+    page.get_by_text("set up a new authenticator app").first.wait_for()  # waits for the next page
+    body = page.content()
+    assert not [word for word in CONTENT if word in body]
+
+
+def test_administrator_is_refused_plan_and_ig_pages(users, site):
+    page = users.page(ALEX)
+    page.goto(site + "/ig/audit")
+    assert page.locator("h1").inner_text() == "You cannot see this"
+    check(page, "forbidden page")
+    page.goto(site + "/my-plan")
+    assert page.locator("h1").inner_text() == "Page not found"
