@@ -89,8 +89,9 @@ run_pytest() {
   return "$rc"
 }
 
-step "tests on SQLite"
-# The suite reads TEST_DATABASE_URL: absent means SQLite.
+step "tests on SQLite (browser tests included)"
+# The suite reads TEST_DATABASE_URL: absent means SQLite. The browser tests (Chromium through
+# Playwright against the service on a loopback port) run in this pass only.
 unset TEST_DATABASE_URL
 run_pytest "$@"
 
@@ -106,4 +107,5 @@ pgdir=$(mktemp -d /tmp/careplan-pg.XXXXXX)
 url=$(bash scripts/pg.sh start "$pgdir" "$port")
 echo "test database: $url"
 export TEST_DATABASE_URL="$url"
-run_pytest "$@"
+# The pages and their access rules are checked here too; the browser walk is not repeated.
+run_pytest -m "not browser" "$@"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from marshmallow import Schema
@@ -19,11 +20,23 @@ class Line:
 
 def shown(node: Node) -> str:
     """What a filled-in input says, in words."""
+    if node.kind in ("date", "datetime") and node.value:
+        return _when(str(node.value))
     if node.kind in ("select", "yesno"):
         if node.kind == "yesno":
             return {"true": "Yes", "false": "No"}.get(str(node.value).lower(), "")
         return value_label(node.value) if node.value not in (None, "") else ""
     return "" if node.value is None else str(node.value)
+
+
+def _when(value: str) -> str:
+    """12 April 2026 (at 14:05): dates as people write them."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    day = f"{moment.day} {moment:%B %Y}"
+    return f"{day} at {moment:%H:%M}" if "T" in value else day
 
 
 def has_content(node: Node) -> bool:
