@@ -14,8 +14,21 @@ from careplan.web.words import value_label
 
 @dataclass(frozen=True)
 class Line:
-    label: str  # "Goal 1 > Actions > Action 2 > Status"
+    label: str  # "Goal 1 > Action 2 > Status": the whole path, for differences
     value: str
+    group: str = ""  # "Goal 1 > Action 2": shown as a heading over its lines
+    name: str = ""  # "Status"
+
+
+def grouped(found: list[Line]) -> list[tuple[str, list[Line]]]:
+    """Consecutive lines under their group's heading, in the order of the form."""
+    out: list[tuple[str, list[Line]]] = []
+    for line in found:
+        if out and out[-1][0] == line.group:
+            out[-1][1].append(line)
+        else:
+            out.append((line.group, [line]))
+    return out
 
 
 def shown(node: Node) -> str:
@@ -56,11 +69,11 @@ def _walk(node: Node, trail: list[str], out: list[Line]) -> None:
     if node.kind in ("group", "rows", "texts"):
         label = [node.label] if node.kind == "group" else []
         for child in node.children:
-            _walk(child, trail + label if node.kind == "group" else trail, out)
+            _walk(child, trail + label, out)
         return
     text = shown(node)
     if text:
-        out.append(Line(" > ".join([*trail, node.label]), text))
+        out.append(Line(" > ".join([*trail, node.label]), text, " > ".join(trail), node.label))
 
 
 @dataclass(frozen=True)

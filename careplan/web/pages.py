@@ -14,6 +14,7 @@ from audit import log as audit_log
 from careplan.accounts.models import Role, User
 from careplan.core.errors import ApiError, flatten_messages
 from careplan.web import words
+from careplan.web.display import grouped
 
 # Messages shown after a change, named in the address (?done=...) so no text or personal
 # data travels in it.
@@ -158,6 +159,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["words"] = words.value_label
     app.jinja_env.filters["label"] = words.field_label
     app.jinja_env.filters["basis"] = words.basis_words
+    app.jinja_env.filters["grouped"] = grouped
     app.jinja_env.filters["pairs"] = _pairs
     app.jinja_env.filters["choices"] = _choices
     app.jinja_env.filters["staff_choices"] = _staff_choices

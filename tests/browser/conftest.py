@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import os
 import re
+import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -70,6 +71,7 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     assert Path(CHROMIUM).exists(), "Chromium is missing: run scripts/setup.sh"
+    shutil.rmtree(SHOTS, ignore_errors=True)  # this run's pages only
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield chromium
