@@ -308,7 +308,7 @@ class Generator:
     def timed(self, label: str, step: Callable[[], None]) -> None:
         start = time.perf_counter()
         step()
-        self.timings[label] = round(time.perf_counter() - start, 1)
+        self.timings[label] = round(time.perf_counter() - start, 3)
 
     # -- reference data --------------------------------------------------------------
     def data_keys(self) -> None:
@@ -928,7 +928,7 @@ def generate(folder: Path, scale: float, urls: list[str], show: bool = True) -> 
         },
         "seconds": round(total, 1),
         "steps_seconds": gen.timings,
-        "audit_records_per_second": round(counts.audit / gen.timings["audit_records"]),
+        "audit_records_per_second": round(counts.audit / max(gen.timings["audit_records"], 0.001)),
         "note": "one generator pass writes every database; step times cover all of them",
         "databases": {
             ("sqlite" if url.startswith("sqlite") else "postgresql"): {

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# THE benchmark command (issue #8): national-size data set, plan view under load against
+# its baseline, IG queries, verification, worker memory, four processes under mixed load.
+# Results: bench/results/national.{md,json}. Arguments go to bench.run, e.g.
+#   scripts/bench.sh --scale 0.01 --seconds 3 --memory-requests 2000 --mixed-seconds 10
+# Environment:
+#   CAREPLAN_BENCH_DATA    folder for the data set (default: a scratch folder, removed after)
+#   CAREPLAN_BENCH_PG_PORT first port to try for the throwaway PostgreSQL (default 55632)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh >/dev/null
+# The load generator: Debian's wrk, installed when missing.
+if ! command -v wrk >/dev/null 2>&1; then
+  echo "bench: installing wrk" >&2
+  if [ "$(id -u)" -eq 0 ]; then apt-get install -y wrk >/dev/null || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }
+  else sudo apt-get install -y wrk >/dev/null; fi
+fi
+
+scratch=$(mktemp -d /tmp/careplan-bench.XXXXXX)
+data=${CAREPLAN_BENCH_DATA:-$scratch/data}
+pgdir=$(mktemp -d /tmp/careplan-bench-pg.XXXXXX)
+finish() {
+  bash scripts/pg.sh stop "$pgdir" >/dev/null 2>&1 || true
+  rm -rf "$scratch"
+}
+trap finish EXIT
+trap 'exit 130' INT TERM
+
+port=${CAREPLAN_BENCH_PG_PORT:-55632}
+for _ in $(seq 50); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
+  port=$((port + 1))
+done
+url=$(bash scripts/pg.sh start "$pgdir" "$port")
+rm -rf "$data" && mkdir -p "$data"
+.venv/bin/python -m bench.run --data "$data" --pg "$url" --progress "$@"
+cat bench/results/national.md
