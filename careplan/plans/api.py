@@ -17,14 +17,15 @@ from careplan.plans.access import catalogue, plan_access
 from careplan.plans.models import Plan
 from careplan.plans.schemas import close_plan, hand_over, key_workers_out, plan_create, plan_out
 from consent.decision import Action
-from consent.facts import AccessFacts
+from consent.facts import AccessFacts, PlanRow
 from consent.guard import person_facts, require, section_decisions
 
 
-def _filtered_plan(facts: AccessFacts, plan: Plan, audit_action: AuditAction) -> Response:
+def _filtered_plan(facts: AccessFacts, plan: Plan | PlanRow, audit_action: AuditAction) -> Response:
     decisions = section_decisions(facts, Action.VIEW)
     permitted = {key: d for key, d in decisions.items() if d.permit}
-    rows = operations.sections_of(db.session, plan) if permitted else {}
+    # Only the permitted sections are read and opened.
+    rows = operations.section_views(db.session, plan.id, list(permitted)) if permitted else {}
     shown = {}
     for key in permitted:
         row = rows.get(key) or operations.get_section(db.session, plan, key)
@@ -46,7 +47,7 @@ def _filtered_plan(facts: AccessFacts, plan: Plan, audit_action: AuditAction) ->
 @bp.get("/people/<uuid:person_id>/plan")
 @documented("The plan, with only the sections you may see", response=plan_out)
 def get_plan(person_id: uuid.UUID) -> Response:
-    access = plan_access(person_id, None, AuditAction.PLAN_VIEW)
+    access = plan_access(person_id, None, AuditAction.PLAN_VIEW, view=True)
     return _filtered_plan(access.facts, access.plan, AuditAction.PLAN_VIEW)
 
 

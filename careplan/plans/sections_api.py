@@ -58,7 +58,7 @@ def put_section(person_id: uuid.UUID, key: str) -> Response:
         raise BadRequest(
             "The section content is not valid.", fields=_prefixed(exc.messages)
         ) from exc
-    row = operations.get_section(db.session, access.plan, key)
+    row = operations.get_section(db.session, access.plan, key, for_update=True)
     require_version(row.version)
     row = operations.update_section(db.session, row, content, g.user)
     record(
