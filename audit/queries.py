@@ -1,7 +1,8 @@
 """Reading the audit log: IG searches, unusual-access reports, a person's access log.
 
 Every query is bounded (a page, or a report's grouped rows) and uses the indexes on
-(person_id, seq), (actor_id, seq) and occurred_at.
+(person_id, seq), (actor_id, seq), and for time ranges (actor_id, occurred_at),
+(outcome, occurred_at), (action, occurred_at) and the covering one led by occurred_at.
 """
 
 from __future__ import annotations

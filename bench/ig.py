@@ -63,6 +63,11 @@ def ig_queries(app: Any, sample: dict[str, list[str]], repeats: int) -> dict[str
                 session, {"actor": actors[i % len(actors)], **week}, 50, None
             ),
         }
+        day = {"from_": now - timedelta(days=1), "to": now}
+        # "Many people in a short time" is a day's view; the other reports a week's.
+        cases["report many_people, last 24 hours"] = lambda i: queries.report(
+            session, "many_people", day, None
+        )
         for kind in queries.REPORTS:
             cases[f"report {kind}, last 7 days"] = lambda i, k=kind: queries.report(
                 session, k, week, None

@@ -7,7 +7,7 @@ Steps, for SQLite and for PostgreSQL: generate the data set (both at once), IG q
 with their query plans, verification speed and memory, the plan view under load against
 its baseline (gunicorn, 2 workers, wrk), worker memory over many requests; then on
 PostgreSQL only, four app processes under mixed read/write load. Writes
-bench/results/national.{md,json}. Nothing here asserts a timing.
+bench/results/national.{md,json} (--results NAME to write elsewhere). Nothing here asserts a timing.
 """
 
 from __future__ import annotations
@@ -64,6 +64,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "scale": args.scale,
         "machine": machine(args.pg),
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "results_name": args.results,
     }
     if args.reuse:
         out["dataset"] = json.loads((folder / "dataset.json").read_text())
@@ -109,8 +110,9 @@ def step(text: str) -> None:
 
 def write(out: dict[str, Any]) -> None:
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "national.json").write_text(json.dumps(out, indent=2) + "\n")
-    (RESULTS / "national.md").write_text(markdown(out))
+    name = out["results_name"]
+    (RESULTS / f"{name}.json").write_text(json.dumps(out, indent=2) + "\n")
+    (RESULTS / f"{name}.md").write_text(markdown(out))
 
 
 def markdown(out: dict[str, Any]) -> str:
@@ -219,6 +221,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=40, help="runs per IG query")
     parser.add_argument("--memory-requests", type=int, default=100_000)
     parser.add_argument("--mixed-seconds", type=float, default=60)
+    parser.add_argument("--results", default="national", help="bench/results/NAME.{md,json}")
     parser.add_argument("--progress", action="store_true", default=sys.stderr.isatty())
     run(parser.parse_args())
 

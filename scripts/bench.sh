@@ -35,4 +35,3 @@ done
 url=$(bash scripts/pg.sh start "$pgdir" "$port")
 rm -rf "$data" && mkdir -p "$data"
 .venv/bin/python -m bench.run --data "$data" --pg "$url" --progress "$@"
-cat bench/results/national.md
