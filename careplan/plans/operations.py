@@ -139,7 +139,8 @@ def get_section(session: Session, plan: Plan, key: str, *, for_update: bool = Fa
     queue here and the second one sees the new version (412), not a duplicate (500)."""
     query = select(Section).where(Section.plan_id == plan.id, Section.key == key)
     if for_update:
-        query = query.with_for_update().execution_options(populate_existing=True)
+        # Only the section row: its eagerly joined author may be absent (outer join).
+        query = query.with_for_update(of=Section).execution_options(populate_existing=True)
     section = session.scalars(query).one_or_none()
     if section is None:
         # A section added to the catalogue after this plan was made starts empty.
