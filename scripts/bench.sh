@@ -27,11 +27,19 @@ finish() {
 trap finish EXIT
 trap 'exit 130' INT TERM
 
+# The first free port from CAREPLAN_BENCH_PG_PORT; a few more tries if the bind still
+# fails (a busy machine may hand the port out as a client's ephemeral port meanwhile).
 port=${CAREPLAN_BENCH_PG_PORT:-55632}
-for _ in $(seq 50); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
-  port=$((port + 1))
+url=""
+for _ in $(seq 5); do
+  for _ in $(seq 50); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
+    port=$((port + 1))
+  done
+  if url=$(bash scripts/pg.sh start "$pgdir" "$port" 2>"$scratch/pg-start.log"); then break; fi
+  url=""
+  port=$((port + 7))
 done
-url=$(bash scripts/pg.sh start "$pgdir" "$port")
+[ -n "$url" ] || { cat "$scratch/pg-start.log" >&2; exit 1; }
 rm -rf "$data" && mkdir -p "$data"
 .venv/bin/python -m bench.run --data "$data" --pg "$url" --progress "$@"
