@@ -140,6 +140,8 @@ def markdown(out: dict[str, Any]) -> str:
         *(f"| size: {k} | {v['mib']:,} MiB |" for k, v in d["databases"].items()),
         f"| load average at start | {d.get('load_average', '-')} |",
     ]
+    if d.get("note"):
+        lines += ["", f"Note: {d['note']}."]
     for name in ("sqlite", "postgresql"):
         if name not in out:
             continue

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # THE benchmark command (issue #8): national-size data set, plan view under load against
 # its baseline, IG queries, verification, worker memory, four processes under mixed load.
-# Results: bench/results/national.{md,json}. Arguments go to bench.run, e.g.
+# Results: bench/results/national.{md,json} and profile.{md,json}. Arguments go to bench.run, e.g.
 #   scripts/bench.sh --scale 0.01 --seconds 3 --memory-requests 2000 --mixed-seconds 10
 # Environment:
 #   CAREPLAN_BENCH_DATA    folder for the data set (default: a scratch folder, removed after)
@@ -15,6 +15,11 @@ if ! command -v wrk >/dev/null 2>&1; then
   echo "bench: installing wrk" >&2
   if [ "$(id -u)" -eq 0 ]; then apt-get install -y wrk >/dev/null || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }
   else sudo apt-get install -y wrk >/dev/null; fi
+fi
+
+# The profiler for "where the time goes" (bench/profile.py): from PyPI, into .venv only.
+if [ ! -x .venv/bin/py-spy ]; then
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check py-spy==0.4.3
 fi
 
 scratch=$(mktemp -d /tmp/careplan-bench.XXXXXX)
@@ -43,3 +48,5 @@ done
 [ -n "$url" ] || { cat "$scratch/pg-start.log" >&2; exit 1; }
 rm -rf "$data" && mkdir -p "$data"
 .venv/bin/python -m bench.run --data "$data" --pg "$url" --progress "$@"
+# Where a plan view's time goes, on the same data (SQLite): bench/results/profile.md.
+.venv/bin/python -m bench.profile --data "$data"
