@@ -87,6 +87,8 @@ def ig_queries(app: Any, sample: dict[str, list[str]], repeats: int) -> dict[str
             .order_by(queries.EVENTS.c.seq.desc())
             .limit(51),
         }
+        for kind in queries.REPORTS:
+            plans[f"report {kind}, last 7 days"] = queries.report_query(kind, week, None)
         for name, statement in plans.items():
             results[name]["plan"] = _plan(session, statement)
         session.rollback()
