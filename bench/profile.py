@@ -88,19 +88,20 @@ def main() -> None:
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--url", default="")
     parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--name", default="profile", help="bench/results/NAME.{md,json}")
     args = parser.parse_args()
     url = args.url or f"sqlite:///{args.data.resolve() / 'careplan.sqlite'}"
     result = profile(url, args.data.resolve(), args.seconds)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "profile.json").write_text(json.dumps(result, indent=2) + "\n")
+    (RESULTS / f"{args.name}.json").write_text(json.dumps(result, indent=2) + "\n")
     rows = "\n".join(f"| {k} | {v} % |" for k, v in result["percent_of_busy_samples"].items())
-    (RESULTS / "profile.md").write_text(
+    (RESULTS / f"{args.name}.md").write_text(
         "# Where a plan view's time goes (py-spy, one gunicorn worker under wrk)\n\n"
         f"Database: {result['database']}; {result['samples']} busy samples; load average "
         f"{result['load_average']} (shared machine). Inclusive shares: a part nested in "
         "another counts in both.\n\n| part | share |\n| --- | --- |\n" + rows + "\n"
     )
-    print((RESULTS / "profile.md").read_text())
+    print((RESULTS / f"{args.name}.md").read_text())
 
 
 if __name__ == "__main__":

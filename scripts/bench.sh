@@ -48,5 +48,12 @@ done
 [ -n "$url" ] || { cat "$scratch/pg-start.log" >&2; exit 1; }
 rm -rf "$data" && mkdir -p "$data"
 .venv/bin/python -m bench.run --data "$data" --pg "$url" --progress "$@"
-# Where a plan view's time goes, on the same data (SQLite): bench/results/profile.md.
-.venv/bin/python -m bench.profile --data "$data"
+# Where a plan view's time goes, on the same data (SQLite): bench/results/profile.md
+# (NAME-profile.md when --results NAME was given).
+profile=profile
+previous=""
+for arg in "$@"; do
+  if [ "$previous" = "--results" ]; then profile="$arg-profile"; fi
+  previous=$arg
+done
+.venv/bin/python -m bench.profile --data "$data" --name "$profile"
