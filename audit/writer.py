@@ -9,6 +9,7 @@ request and must stay lean.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -40,10 +41,10 @@ def append(
     """Chain and insert `records` (dicts of AuditEvent fields without seq and hashes)."""
     if not records:
         return []
-    h = _head_table.c
-    head = session.execute(
-        select(h.seq, h.hash, h.checkpoint_seq, h.checkpoint_at).where(h.id == 1).with_for_update()
-    ).one()
+    head_query, insert_event, update_head = _statements()
+    # The request's own connection and transaction; Core statements built once.
+    connection = session.connection()
+    head = connection.execute(head_query).one()
     seq, prev = head.seq, head.hash
     rows = []
     for record in records:
@@ -51,12 +52,20 @@ def append(
         row = {**record, "seq": seq, "prev_hash": prev}
         row["hash"] = prev = link_hash(prev, row)
         rows.append(row)
-    session.execute(insert(_event_table), rows)
+    connection.execute(insert_event, rows)
     values: dict[str, Any] = {"seq": seq, "hash": prev}
     if checkpoints is not None and _due(head, seq, checkpoints):
         values.update(_checkpoint(session, seq, prev, checkpoints.signer))
-    session.execute(update(_head_table).where(h.id == 1).values(**values))
+    connection.execute(update_head, values)
     return rows
+
+
+@functools.cache
+def _statements() -> tuple[Any, Any, Any]:
+    h = _head_table.c
+    head = select(h.seq, h.hash, h.checkpoint_seq, h.checkpoint_at).where(h.id == 1)
+    # The SET clause comes from the parameters given (seq and hash, plus the checkpoint).
+    return head.with_for_update(), insert(_event_table), update(_head_table).where(h.id == 1)
 
 
 def _due(head: Any, seq: int, policy: CheckpointPolicy) -> bool:

@@ -7,13 +7,14 @@ as plain frozen records so the decision itself is a pure function.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from careplan.core import clock
@@ -137,15 +138,82 @@ def load_facts_many(
     session: Session, user: User, people: list[Person], sensitivity: Mapping[str, int]
 ) -> list[AccessFacts]:
     """Facts for each person, in five queries at most whatever the number of people."""
-    from careplan.accounts.models import Role
-    from careplan.plans.models import CareTeamMember, Plan
-    from consent.models import BreakGlass, Consent
+    from careplan.plans.models import Plan
 
     if not people:
         return []
     ids = [p.id for p in people]
-    now = clock.now()
     plans = {p.person_id: p for p in session.scalars(select(Plan).where(Plan.person_id.in_(ids)))}
+    return _facts(session, user, [(person, plans.get(person.id)) for person in people], sensitivity)
+
+
+@dataclass(frozen=True)
+class Ref:
+    id: uuid.UUID
+    name: str
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    id: uuid.UUID
+    created_by_id: uuid.UUID | None
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    """A plan as the plan view reads it: plain values with its lead agency and key worker."""
+
+    id: uuid.UUID
+    person_id: uuid.UUID
+    lead_agency_id: uuid.UUID
+    key_worker_id: uuid.UUID
+    version: int
+    agreed_on: date
+    agreed_how: Any
+    closed_on: date | None
+    closed_reason: str | None
+    lead_agency: Ref
+    key_worker: Ref
+
+
+def load_plan_view_facts(
+    session: Session, user: User, person_id: uuid.UUID, sensitivity: Mapping[str, int]
+) -> AccessFacts | None:
+    """The same facts as `load_facts` for a read-only view, without ORM objects: the
+    person, plan, lead agency and key worker in one query (None: no such person)."""
+    row = session.execute(_statements().view, {"person_id": person_id}).first()
+    if row is None:
+        return None
+    plan_row = None
+    if row.plan_id is not None:
+        plan_row = PlanRow(
+            id=row.plan_id,
+            person_id=row.id,
+            lead_agency_id=row.lead_agency_id,
+            key_worker_id=row.key_worker_id,
+            version=row.version,
+            agreed_on=row.agreed_on,
+            agreed_how=row.agreed_how,
+            closed_on=row.closed_on,
+            closed_reason=row.closed_reason,
+            lead_agency=Ref(row.lead_agency_id, row.agency_name),
+            key_worker=Ref(row.key_worker_id, row.worker_name),
+        )
+    return _facts(session, user, [(PersonRow(row.id, row.created_by_id), plan_row)], sensitivity)[0]
+
+
+def _facts(
+    session: Session,
+    user: User,
+    entries: list[tuple[Any, Any]],
+    sensitivity: Mapping[str, int],
+) -> list[AccessFacts]:
+    """AccessFacts for (person, plan or None) pairs: memberships, consents, break-glass and
+    the agreement, loaded with column selects (this runs on every plan request)."""
+    from careplan.accounts.models import Role
+
+    ids = [person.id for person, _ in entries]
+    now = clock.now()
     privileged = user.has_role(Role.IG_OFFICER) or user.has_role(Role.ADMIN)
     practitioner = user.has_role(Role.PRACTITIONER) and not privileged
     memberships: dict[Any, list[MembershipFact]] = {}
@@ -153,48 +221,21 @@ def load_facts_many(
     glass: dict[Any, list[BreakGlassFact]] = {}
     agreement = None
     # A key worker may do everything on their own people's plans: nothing more to load.
-    others = [p for p in plans.values() if p.key_worker_id != user.id]
+    others = [plan for _, plan in entries if plan is not None and plan.key_worker_id != user.id]
     if practitioner and others:
-        # Column selects, not objects: this runs on every plan request.
+        statements = _statements()
         member_rows = session.execute(
-            select(
-                CareTeamMember.plan_id,
-                CareTeamMember.id,
-                CareTeamMember.valid_from,
-                CareTeamMember.valid_to,
-                CareTeamMember.ended_at,
-            ).where(
-                CareTeamMember.staff_id == user.id,
-                CareTeamMember.plan_id.in_([p.id for p in others]),
-            )
+            statements.memberships, {"user_id": user.id, "plan_ids": [p.id for p in others]}
         )
         for m in member_rows:
             memberships.setdefault(m.plan_id, []).append(
                 MembershipFact(m.id, m.valid_from, m.valid_to, m.ended_at)
             )
-        consent_rows = session.execute(
-            select(
-                Consent.person_id,
-                Consent.id,
-                Consent.grantee_agency_id,
-                Consent.grantee_sector,
-                Consent.sections,
-                Consent.effect,
-                Consent.starts_on,
-                Consent.expires_on,
-                Consent.withdrawn_at,
-            ).where(Consent.person_id.in_(ids))
-        )
+        consent_rows = session.execute(statements.consents, {"ids": ids})
         for c in consent_rows:
             consents.setdefault(c.person_id, []).append(consent_fact(c))
         glass_rows = session.execute(
-            select(
-                BreakGlass.person_id, BreakGlass.id, BreakGlass.invoked_at, BreakGlass.expires_at
-            ).where(
-                BreakGlass.user_id == user.id,
-                BreakGlass.person_id.in_(ids),
-                BreakGlass.expires_at > now,
-            )
+            statements.break_glass, {"user_id": user.id, "ids": ids, "now": now}
         )
         for b in glass_rows:
             glass.setdefault(b.person_id, []).append(
@@ -211,19 +252,17 @@ def load_facts_many(
             is_practitioner=practitioner,
             is_self=user.is_individual and user.person_id == person.id,
             person=person,
-            plan=plans.get(person.id),
+            plan=plan,
             registered_person=person.created_by_id == user.id,
             now=now,
             today=now.date(),
             sensitivity=sensitivity,
-            memberships=tuple(memberships.get(plans[person.id].id, ()))
-            if person.id in plans
-            else (),
+            memberships=tuple(memberships.get(plan.id, ())) if plan is not None else (),
             consents=tuple(consents.get(person.id, ())),
             agreement=agreement,
             break_glass=tuple(glass.get(person.id, ())),
         )
-        for person in people
+        for person, plan in entries
     ]
 
 
@@ -243,21 +282,10 @@ def consent_fact(c: Any) -> ConsentFact:
 def current_agreement(session: Session, agency_id: uuid.UUID | None) -> AgreementFact | None:
     """The agency's agreement in force: its newest one (older rows are history)."""
     from careplan.plans.catalogue import Sensitivity
-    from consent.models import SharingAgreement
 
     if agency_id is None:
         return None
-    row = session.execute(
-        select(
-            SharingAgreement.id,
-            SharingAgreement.max_sensitivity,
-            SharingAgreement.sections,
-            SharingAgreement.valid_until,
-        )
-        .where(SharingAgreement.agency_id == agency_id)
-        .order_by(SharingAgreement.created_at.desc(), SharingAgreement.id)
-        .limit(1)
-    ).first()
+    row = session.execute(_statements().agreement, {"agency_id": agency_id}).first()
     if row is None:
         return None
     return AgreementFact(
@@ -270,3 +298,80 @@ def current_agreement(session: Session, agency_id: uuid.UUID | None) -> Agreemen
 
 def sensitivities(catalogue: Iterable[Any]) -> dict[str, int]:
     return {kind.key: int(kind.sensitivity) for kind in catalogue}
+
+
+@dataclass(frozen=True)
+class _Statements:
+    view: Any
+    memberships: Any
+    consents: Any
+    break_glass: Any
+    agreement: Any
+
+
+@functools.cache
+def _statements() -> _Statements:
+    """Built once per process, with bound parameters: every plan request runs these, and
+    building a select (and its aliases' columns) costs more than executing it."""
+    from careplan.accounts.models import User as UserModel
+    from careplan.agencies.models import Agency
+    from careplan.people.models import Person
+    from careplan.plans.models import CareTeamMember, Plan
+    from consent.models import BreakGlass, Consent, SharingAgreement
+
+    person, plan = Person.__table__.c, Plan.__table__.c
+    agency, worker = Agency.__table__.alias("lead"), UserModel.__table__.alias("worker")
+    view = (
+        select(
+            person.id,
+            person.created_by_id,
+            plan.id.label("plan_id"),
+            plan.lead_agency_id,
+            plan.key_worker_id,
+            plan.version,
+            plan.agreed_on,
+            plan.agreed_how,
+            plan.closed_on,
+            plan.closed_reason,
+            agency.c.name.label("agency_name"),
+            worker.c.name.label("worker_name"),
+        )
+        .select_from(Person.__table__)
+        .outerjoin(Plan.__table__, plan.person_id == person.id)
+        .outerjoin(agency, agency.c.id == plan.lead_agency_id)
+        .outerjoin(worker, worker.c.id == plan.key_worker_id)
+        .where(person.id == bindparam("person_id"))
+    )
+    member = CareTeamMember.__table__.c
+    memberships = select(
+        member.plan_id, member.id, member.valid_from, member.valid_to, member.ended_at
+    ).where(
+        member.staff_id == bindparam("user_id"),
+        member.plan_id.in_(bindparam("plan_ids", expanding=True)),
+    )
+    consent = Consent.__table__.c
+    consents = select(
+        consent.person_id,
+        consent.id,
+        consent.grantee_agency_id,
+        consent.grantee_sector,
+        consent.sections,
+        consent.effect,
+        consent.starts_on,
+        consent.expires_on,
+        consent.withdrawn_at,
+    ).where(consent.person_id.in_(bindparam("ids", expanding=True)))
+    broken = BreakGlass.__table__.c
+    break_glass = select(broken.person_id, broken.id, broken.invoked_at, broken.expires_at).where(
+        broken.user_id == bindparam("user_id"),
+        broken.person_id.in_(bindparam("ids", expanding=True)),
+        broken.expires_at > bindparam("now"),
+    )
+    deal = SharingAgreement.__table__.c
+    agreement = (
+        select(deal.id, deal.max_sensitivity, deal.sections, deal.valid_until)
+        .where(deal.agency_id == bindparam("agency_id"))
+        .order_by(deal.created_at.desc(), deal.id)
+        .limit(1)
+    )
+    return _Statements(view, memberships, consents, break_glass, agreement)

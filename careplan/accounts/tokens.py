@@ -3,13 +3,14 @@ revocable. Scope "read" allows GET only; "write" allows everything the account m
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 import uuid
 from collections.abc import Sequence
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from careplan.accounts.models import AccessToken, User
@@ -51,12 +52,16 @@ def lookup(session: Session, raw: str) -> AccessToken | None:
     """The usable token (known, unexpired, unrevoked, its account active), or None."""
     if not raw.startswith(PREFIX) or len(raw) > 200:
         return None
-    token = session.scalars(
-        select(AccessToken).where(AccessToken.token_hash == _digest(raw))
-    ).one_or_none()
+    token = session.scalars(_by_hash(), {"token_hash": _digest(raw)}).one_or_none()
     if token is None or token.revoked_at is not None or token.expires_at <= clock.now():
         return None
     return token if token.user.active else None
+
+
+@functools.cache
+def _by_hash() -> Select[tuple[AccessToken]]:
+    # Built once: every API request looks its token up.
+    return select(AccessToken).where(AccessToken.token_hash == bindparam("token_hash"))
 
 
 def resolve(session: Session, raw: str) -> User | None:

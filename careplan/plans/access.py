@@ -14,7 +14,7 @@ from careplan.plans.catalogue import Catalogue, SectionType
 from careplan.plans.models import Plan
 from consent.decision import Action, Decision
 from consent.facts import AccessFacts
-from consent.guard import person_facts, require
+from consent.guard import person_facts, require, view_facts
 
 
 def catalogue() -> Catalogue:
@@ -34,10 +34,11 @@ class SectionAccess(PlanAccess):
 
 
 def plan_access(
-    person_id: uuid.UUID, action: Action | None, audit_action: AuditAction
+    person_id: uuid.UUID, action: Action | None, audit_action: AuditAction, *, view: bool = False
 ) -> PlanAccess:
-    """The person's plan, if the caller may take `action` on the plan (None: any basis)."""
-    facts = person_facts(person_id, audit_action)
+    """The person's plan, if the caller may take `action` on the plan (None: any basis).
+    `view`: read-only, so the plan may be a plain row (consent.facts.PlanRow)."""
+    facts = view_facts(person_id, audit_action) if view else person_facts(person_id, audit_action)
     if facts.plan is None:
         record(audit_action, Outcome.DENY, person_id=person_id, reason="no_plan")
         raise NotFound("This person has no care plan yet.")

@@ -49,7 +49,7 @@ def put_section(person_id: uuid.UUID, key: str) -> Response:
         raise BadRequest(
             "The section content is not valid.", fields=_prefixed(exc.messages)
         ) from exc
-    row = operations.get_section(db.session, access.plan, key)
+    row = operations.get_section(db.session, access.plan, key, for_update=True)
     require_version(row.version)
     row = services.save_section(access, row, content)
     return respond(section_out.dump(presenters.section(access.kind, row)), version=row.version)

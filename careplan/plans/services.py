@@ -21,15 +21,18 @@ from careplan.plans import operations, presenters
 from careplan.plans.access import PlanAccess, SectionAccess, catalogue, plan_access, section_access
 from careplan.plans.models import CareTeamMember, Entry, Plan, Section, SectionVersion
 from consent.decision import Action
-from consent.facts import AccessFacts
+from consent.facts import AccessFacts, PlanRow
 from consent.guard import person_facts, require, section_decisions
 
 
-def filtered_plan(facts: AccessFacts, plan: Plan, audit_action: AuditAction) -> dict[str, Any]:
+def filtered_plan(
+    facts: AccessFacts, plan: Plan | PlanRow, audit_action: AuditAction
+) -> dict[str, Any]:
     """The plan with only the sections the decision permits; the rest named as withheld."""
     decisions = section_decisions(facts, Action.VIEW)
     permitted = {key: d for key, d in decisions.items() if d.permit}
-    rows = operations.sections_of(db.session, plan) if permitted else {}
+    # Only the permitted sections are read and opened.
+    rows = operations.section_views(db.session, plan.id, list(permitted)) if permitted else {}
     shown = {}
     for key in permitted:
         row = rows.get(key) or operations.get_section(db.session, plan, key)

@@ -1,0 +1,232 @@
+"""The national-scale benchmark suite (issue #8): one command, results as tables.
+
+    scripts/bench.sh [--scale 0.01] [--seconds 10] ...     (starts PostgreSQL, runs this)
+    .venv/bin/python -m bench.run --data DIR --pg URL [--scale S] [--reuse]
+
+Steps, for SQLite and for PostgreSQL: generate the data set (both at once), IG queries
+with their query plans, verification speed and memory, the plan view under load against
+its baseline (gunicorn, 2 workers, wrk), worker memory over many requests; then on
+PostgreSQL only, four app processes under mixed read/write load. Writes
+bench/results/national.{md,json} (--results NAME to write elsewhere). Nothing here asserts a timing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sqlite3
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from bench import dataset, ig, load
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def machine(pg_url: str) -> dict[str, Any]:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem_kib = int(Path("/proc/meminfo").read_text().split()[1])
+    info = {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "ram_gib": round(mem_kib / 2**20, 1),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "shared": "shared with other engineers' test runs: load average is recorded per step",
+    }
+    if pg_url:
+        with psycopg.connect(pg_url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+            info["postgresql"] = conn.execute("SHOW server_version").fetchone()[0]
+    return info
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    folder = args.data.resolve()
+    sqlite_url = f"sqlite:///{folder / 'careplan.sqlite'}"
+    urls = {"sqlite": sqlite_url} if not args.no_sqlite else {}
+    if args.pg:
+        urls["postgresql"] = args.pg
+    out: dict[str, Any] = {
+        "scale": args.scale,
+        "machine": machine(args.pg),
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "results_name": args.results,
+    }
+    if args.reuse:
+        out["dataset"] = json.loads((folder / "dataset.json").read_text())
+    else:
+        out["dataset"] = {
+            "load_average": load.load_average(),
+            **dataset.generate(folder, args.scale, list(urls.values()), show=args.progress),
+        }
+        (folder / "dataset.json").write_text(json.dumps(out["dataset"], indent=2))
+    sample = json.loads((folder / "pairs.json").read_text())["sample"]
+    levels = [int(x) for x in args.levels.split(",")]
+    for name, url in urls.items():
+        step(f"{name}: IG queries")
+        app = dataset.app_for(url, folder)
+        part: dict[str, Any] = {"ig_queries": {"load_average": load.load_average()}}
+        part["ig_queries"].update(ig.ig_queries(app, sample, args.repeats))
+        step(f"{name}: verification")
+        part["verification"] = ig.verification(app)
+        with app.app_context():
+            from careplan.extensions import db
+
+            db.engine.dispose()
+        step(f"{name}: plan view under load")
+        part["plan_view"] = load.plan_view(url, folder, levels, args.seconds)
+        step(f"{name}: worker memory")
+        part["worker_memory"] = {
+            "load_average": load.load_average(),
+            **load.worker_memory(url, folder, args.memory_requests, args.seconds),
+        }
+        if name == "postgresql":
+            step("postgresql: four processes, mixed load")
+            part["mixed"] = load.mixed(url, folder, args.mixed_seconds)
+        out[name] = part
+        write(out)
+    out["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    write(out)
+    return out
+
+
+def step(text: str) -> None:
+    print(f"==> {text}", file=sys.stderr, flush=True)
+
+
+def write(out: dict[str, Any]) -> None:
+    RESULTS.mkdir(exist_ok=True)
+    name = out["results_name"]
+    (RESULTS / f"{name}.json").write_text(json.dumps(out, indent=2) + "\n")
+    (RESULTS / f"{name}.md").write_text(markdown(out))
+
+
+def markdown(out: dict[str, Any]) -> str:
+    m, d = out["machine"], out["dataset"]
+    lines = [
+        "# National-scale benchmarks (issue #8)",
+        "",
+        f"Scale {out['scale']} (1 = 50,000 people, 20,000 staff, 200 agencies, 10M audit "
+        f"records). Run {out['started']}.",
+        "",
+        f"Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gib']} GiB RAM, {m['os']}, "
+        f"Python {m['python']}, SQLite {m['sqlite']}, PostgreSQL {m.get('postgresql', '-')}. "
+        f"{m['shared'].capitalize()}.",
+        "",
+        "## Data set",
+        "",
+        "| what | value |",
+        "| --- | --- |",
+    ]
+    lines += [f"| {k} | {v:,} |" for k, v in d["counts"].items()]
+    lines += [
+        f"| generator, total (both databases, one pass) | {d['seconds']} s |",
+        *(f"| step: {k} | {v} s |" for k, v in d["steps_seconds"].items()),
+        f"| audit records generated and written | {d['audit_records_per_second']:,}/s |",
+        *(f"| size: {k} | {v['mib']:,} MiB |" for k, v in d["databases"].items()),
+        f"| load average at start | {d.get('load_average', '-')} |",
+    ]
+    if d.get("note"):
+        lines += ["", f"Note: {d['note']}."]
+    for name in ("sqlite", "postgresql"):
+        if name not in out:
+            continue
+        p = out[name]
+        pv = p["plan_view"]
+        lines += ["", f"## {name}", "", "### Plan view under load (gunicorn, 2 workers, wrk)", ""]
+        lines += [
+            "| server | connections | req/s | p50 ms | p95 ms | p99 ms | non-2xx | load avg |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        ]
+        for server in ("app", "baseline"):
+            for r in pv[server]["levels"]:
+                lines.append(
+                    f"| {server} | {r['connections']} | {r['rps']} | {r['p50_ms']} | "
+                    f"{r['p95_ms']} | {r['p99_ms']} | {r['non_2xx']} | {r['load_average']} |"
+                )
+        half = pv["app"]["at_half_peak"]
+        lines += [
+            "",
+            f"Peak: app {pv['app']['peak_rps']} req/s, baseline {pv['baseline']['peak_rps']} "
+            f"req/s, **ratio {pv['ratio']}** (target >= 0.5). App p99 at half the peak "
+            f"(the first level reaching it: {half['connections']} connections, {half['rps']} "
+            f"req/s): **{half['p99_ms']} ms** (target < 50 ms).",
+            "",
+            "### IG queries",
+            "",
+            "| query | p50 ms | p95 ms (target < 100) |",
+            "| --- | --- | --- |",
+        ]
+        for q, r in p["ig_queries"].items():
+            if isinstance(r, dict):
+                lines.append(f"| {q} | {r['p50_ms']} | {r['p95_ms']} |")
+        lines += ["", f"Load average at start: {p['ig_queries']['load_average']}.", ""]
+        for q, r in p["ig_queries"].items():
+            if isinstance(r, dict) and "plan" in r:
+                lines += [f"Plan, {q}:", "", "```", *r["plan"], "```", ""]
+        v = p["verification"]
+        lines += [
+            "### Verification",
+            "",
+            f"{v['records']:,} records in {v['seconds']} s: **{v['records_per_second']:,} "
+            f"records/s** (target >= 100,000), intact: {v['ok']}. Resident memory before "
+            f"{v['rss_mib_before']} MiB, at most {v['rss_mib_max']} MiB while verifying "
+            f"(samples: {v['rss_mib_samples']}). Load average {v['load_average']}.",
+            "",
+        ]
+        w = p["worker_memory"]
+        lines += [
+            "### Worker memory",
+            "",
+            f"{w['requests']:,} requests; RSS per worker (MiB) along the way: "
+            + "; ".join(f"{s['requests']:,}: {s['rss_mib']}" for s in w["samples"])
+            + f". Growth after the first chunk: {w['growth_mib_after_warm_up']} MiB; "
+            f"workers never replaced: {w['workers_unchanged']}.",
+            "",
+        ]
+        if "mixed" in p:
+            x = p["mixed"]
+            lines += [
+                "### Four app processes, mixed reads and versioned writes",
+                "",
+                "| measure | value |",
+                "| --- | --- |",
+                *(f"| {k} | {v} |" for k, v in x.items()),
+                "",
+            ]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, required=True, help="folder for the data set")
+    parser.add_argument("--pg", default="", help="an empty PostgreSQL database URL")
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--reuse", action="store_true", help="use the data set already in --data")
+    parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--levels", default="1,2,4,8,16,32", help="wrk connection counts")
+    parser.add_argument("--seconds", type=float, default=10, help="per load level")
+    parser.add_argument("--repeats", type=int, default=40, help="runs per IG query")
+    parser.add_argument("--memory-requests", type=int, default=100_000)
+    parser.add_argument("--mixed-seconds", type=float, default=60)
+    parser.add_argument("--results", default="national", help="bench/results/NAME.{md,json}")
+    parser.add_argument("--progress", action="store_true", default=sys.stderr.isatty())
+    run(parser.parse_args())
+
+
+if __name__ == "__main__":
+    main()

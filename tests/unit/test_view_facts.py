@@ -1,0 +1,97 @@
+"""The plan view's plain-row facts decide exactly as the ORM-loaded facts do.
+
+`consent.facts.load_plan_view_facts` reads the person and plan in one Core query for the
+busiest request; the decision must not be able to tell the difference, for any caller,
+section or action, including care-team members, consents, refusals and break-glass.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+
+from careplan.core import clock
+from careplan.extensions import db
+from careplan.plans.models import CareTeamMember, MembershipHow
+from consent.decision import Action, decide
+from consent.facts import load_facts, load_plan_view_facts
+from consent.models import BreakGlass, Consent
+from tests.api.scene import build_scene
+
+ROLES = ("key_worker", "lead_agency", "other_agency", "self", "other_individual", "ig_officer")
+ROLES += ("admin",)
+
+
+def _add_sharing(world, scene) -> None:
+    session = world.session
+    session.add(
+        CareTeamMember(
+            plan_id=scene.plan.id,
+            staff_id=scene.outsider.id,
+            role="Housing officer",
+            valid_from=scene.plan.agreed_on,
+            how=MembershipHow.ADDED,
+            added_by_id=scene.key_worker.id,
+        )
+    )
+    for sections, effect in ((["housing", "money", "safety"], "permit"), (["money"], "deny")):
+        session.add(
+            Consent(
+                person_id=scene.person.id,
+                grantee_agency_id=scene.other_agency.id,
+                sections=sections,
+                effect=effect,
+                starts_on=date(2026, 1, 1),
+                expires_on=date(2030, 1, 1),
+                method="written",
+                recorded_by_id=scene.key_worker.id,
+            )
+        )
+    session.add(
+        BreakGlass(
+            person_id=scene.person.id,
+            user_id=scene.colleague.id,
+            agency_id=scene.lead.id,
+            reason="risk_to_life",
+            justification="Found unresponsive; need the safety plan.",
+            expires_at=clock.now() + timedelta(hours=4),
+        )
+    )
+    session.commit()
+
+
+def test_view_facts_decide_like_orm_facts(app, world) -> None:
+    scene = build_scene(world)
+    _add_sharing(world, scene)
+    sensitivity = app.extensions["careplan.sensitivity"]
+    keys = world.catalogue_keys()
+    for name in ROLES:
+        user = scene.role(name)
+        for person in (scene.person, scene.other_person):
+            orm = load_facts(db.session, user, person, sensitivity)
+            plain = load_plan_view_facts(db.session, user, person.id, sensitivity)
+            assert plain is not None
+            assert (plain.plan.id, plain.plan.key_worker_id, plain.plan.lead_agency_id) == (
+                orm.plan.id,
+                orm.plan.key_worker_id,
+                orm.plan.lead_agency_id,
+            )
+            assert (plain.memberships, plain.consents, plain.agreement) == (
+                orm.memberships,
+                orm.consents,
+                orm.agreement,
+            )
+            assert plain.break_glass == orm.break_glass
+            for action in Action:
+                for section in (None, *keys):
+                    assert decide(plain, section, action) == decide(orm, section, action), (
+                        name,
+                        action,
+                        section,
+                    )
+
+
+def test_view_facts_for_an_unknown_person_are_none(app, world) -> None:
+    scene = build_scene(world)
+    sensitivity = app.extensions["careplan.sensitivity"]
+    assert load_plan_view_facts(db.session, scene.key_worker, uuid.uuid4(), sensitivity) is None
