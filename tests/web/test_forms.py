@@ -313,3 +313,38 @@ def test_admin_invites_and_deactivates_staff(demo_app):
     rab = staff(demo_app, "rab@careplan.demo")
     assert alex.post(f"/admin/staff/{rab.id}/deactivate").status_code == 302
     assert "Deactivated" in text(alex.get("/admin/staff"))
+
+
+def test_caseload_shows_new_updates_from_the_care_team(demo_app, morag, ids):
+    fiona = Browser(demo_app, staff(demo_app, "fiona.reid@housing.demo"))
+    added = fiona.post(
+        f"/people/{ids['Sarah']}/sections/money/updates/new",
+        {"text": "Helped Sarah apply for a community care grant."},
+    )
+    assert added.status_code == 302
+    caseload = text(morag.get("/"))
+    assert "New updates from the care team" in caseload
+    assert "Fiona Reid (City of Edinburgh Council Housing Support)" in caseload
+    assert _events(demo_app, "entry.view")[-1].details["view"] == "recent_updates"
+
+
+def test_who_can_see_what_follows_a_refusal(demo_app, morag, ids):
+    path = f"/people/{ids['Sarah']}/sharing"
+
+    def housing_row():
+        body = text(morag.get(path))
+        start = body.index('<th scope="row">City of Edinburgh Council Housing Support</th>')
+        return body[start : body.index("</tr>", start)]
+
+    assert "Contacts and appointments" in housing_row()
+    refused = morag.post(
+        path,
+        {
+            "effect": "deny",
+            "grantee": "sector:statutory",
+            "sections": "contacts",
+            "method": "written",
+        },
+    )
+    assert refused.status_code == 302
+    assert "Contacts and appointments" not in housing_row()
