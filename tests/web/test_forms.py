@@ -348,3 +348,19 @@ def test_who_can_see_what_follows_a_refusal(demo_app, morag, ids):
     )
     assert refused.status_code == 302
     assert "Contacts and appointments" not in housing_row()
+
+
+def test_key_worker_adds_and_ends_a_care_team_member(demo_app, morag, ids):
+    path = f"/people/{ids['Sarah']}/care-team"
+    ali = staff(demo_app, "ali.hassan@nhs.demo")
+    missing = morag.post(path, {"staff_id": str(ali.id), "from": "2026-11-01"})
+    assert missing.status_code == 400
+    assert 'href="#role"' in text(missing)
+    assert 'value="2026-11-01"' in text(missing)
+    added = morag.post(path, {"staff_id": str(ali.id), "role": "Nurse", "from": "2026-11-01"})
+    assert added.status_code == 302
+    page = text(morag.get(path))
+    member = re.findall(r"/care-team/([0-9a-f-]{36})/end", page)
+    assert member
+    assert morag.post(f"{path}/{member[0]}/end").status_code == 302
+    assert _events(demo_app, "careteam.end")[-1].outcome == "permit"
