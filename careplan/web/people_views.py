@@ -21,6 +21,7 @@ from careplan.plans import services as plans
 from careplan.plans.access import catalogue, plan_access
 from careplan.plans.models import AgreedHow, Plan
 from careplan.plans.schemas import care_team_add, hand_over, plan_create
+from careplan.web.display import lines
 from careplan.web.pages import form_values, load, loader, refused, render
 from consent.decision import Action, decide
 from consent.guard import person_facts, require, require_practitioner
@@ -130,8 +131,6 @@ def plan(person_id: uuid.UUID) -> Any:
 
 
 def _sections(facts: Any, body: dict[str, Any]) -> list[dict[str, Any]]:
-    from careplan.web.display import lines
-
     shown = []
     for key, section in body["sections"].items():
         kind = catalogue().get(key)

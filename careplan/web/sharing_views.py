@@ -22,8 +22,8 @@ from careplan.people.schemas import lookup_schema
 from careplan.plans.access import catalogue, plan_access
 from careplan.web.pages import form_values, load, loader, refused, render
 from consent import operations, services
-from consent.decision import Action
-from consent.guard import person_by_exact_id
+from consent.decision import Action, decide
+from consent.guard import person_by_exact_id, require_practitioner
 from consent.models import BreakGlassReason
 from consent.schemas import break_glass_schema, claim_schema, consent_create
 from consent.sharing_summary import visible_to_agencies
@@ -60,8 +60,6 @@ def consent_page(person_id: uuid.UUID, mine: bool, form: dict, errors: dict, sta
 
 
 def _can_record(access: Any) -> bool:
-    from consent.decision import decide
-
     return decide(access.facts, None, Action.RECORD_CONSENT).permit
 
 
@@ -158,8 +156,6 @@ def access_log(person_id: uuid.UUID) -> Any:
 @bp.route("/people/lookup", methods=["GET", "POST"])
 @signed_in_required
 def lookup() -> Any:
-    from consent.guard import require_practitioner
-
     if request.method == "GET":
         require_practitioner(AuditAction.PERSON_LOOKUP)
         return _lookup_page({}, {})
