@@ -191,6 +191,7 @@ def test_caseload_and_forms_work_on_a_phone(users, site):
     try:
         page.goto(site + "/")
         assert page.locator("h1").inner_text() == "My caseload"
+        assert page.get_by_role("button", name="Sign out").is_visible()  # never behind a menu
         check(page, "caseload on a phone")
         _open_plan(page, site, "Sarah Mackenzie")
         page.get_by_role("link", name="Change my goals and actions").click()
