@@ -21,6 +21,7 @@ from careplan.people import services as people
 from careplan.people.schemas import lookup_schema
 from careplan.plans.access import catalogue, plan_access
 from careplan.web.pages import form_values, load, loader, refused, render
+from careplan.web.schemas import step_only
 from consent import operations, services
 from consent.decision import Action, decide
 from consent.guard import person_by_exact_id, require_practitioner
@@ -234,7 +235,7 @@ def emergency(person_id: uuid.UUID) -> Any:
             errors = exc.fields
     if errors:
         return _emergency_page(person_id, "emergency/reason", form, errors, 400)
-    if request.form.get("step") != "confirm":
+    if step_only.load(form_values(("step",)))["step"] != "confirm":
         return _emergency_page(person_id, "emergency/confirm", form, {})
     try:
         services.break_glass(person_id, lambda: data)

@@ -364,3 +364,23 @@ def test_key_worker_adds_and_ends_a_care_team_member(demo_app, morag, ids):
     assert member
     assert morag.post(f"{path}/{member[0]}/end").status_code == 302
     assert _events(demo_app, "careteam.end")[-1].outcome == "permit"
+
+
+@pytest.mark.parametrize(
+    "controls",
+    [
+        {"version": "abc", "save": "1"},
+        {"version": "2", "add": "goals'); drop"},
+        {"version": "2", "remove": "../../etc"},
+    ],
+)
+def test_tampered_form_controls_are_refused_and_change_nothing(demo_app, ids, controls):
+    ali = Browser(demo_app, staff(demo_app, "ali.hassan@nhs.demo"))
+    path = f"/people/{ids['Kerry']}/sections/money/edit"
+    before = len(_events(demo_app, "section.update"))
+    page = ali.post(path, {**controls, "c.bank_account": "true"})
+    assert page.status_code == 400
+    assert "Traceback" not in text(page)
+    events = _events(demo_app, "section.update")
+    assert len(events) == before + 1
+    assert events[-1].outcome == "deny"  # the refused attempt is on record
