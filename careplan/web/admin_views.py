@@ -16,10 +16,11 @@ from careplan.accounts.models import Role
 from careplan.accounts.schemas import staff_schema
 from careplan.agencies.models import AgencyKind, Sector
 from careplan.agencies.schemas import SENSITIVITIES, agency_schema, agreement_schema
-from careplan.core.errors import ApiError
+from careplan.core.errors import ApiError, NotFound
 from careplan.identity.web import signed_in_required
 from careplan.plans.access import catalogue
 from careplan.web.pages import form_values, loader, refused, render
+from consent.models import LawfulBasis
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -59,8 +60,6 @@ def agreement(agency_id: uuid.UUID) -> Any:
     errors: dict[str, list[str]] = {}
     status = 200
     if agency is None:
-        from careplan.core.errors import NotFound
-
         raise NotFound("No such agency.")
     if request.method == "POST":
         form = form_values(("max_sensitivity", "valid_until", "lawful_basis"))
@@ -79,8 +78,6 @@ def agreement(agency_id: uuid.UUID) -> Any:
             "lawful_basis": current.lawful_basis.value,
             "sections": current.sections or ["all"],
         }
-    from consent.models import LawfulBasis
-
     return render(
         "admin/agreement.html",
         status,

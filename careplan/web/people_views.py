@@ -21,7 +21,9 @@ from careplan.plans import services as plans
 from careplan.plans.access import catalogue, plan_access
 from careplan.plans.models import AgreedHow, Plan
 from careplan.plans.schemas import care_team_add, hand_over, plan_create
+from careplan.web.display import lines
 from careplan.web.pages import form_values, load, loader, refused, render
+from careplan.web.schemas import version_only
 from consent.decision import Action, decide
 from consent.guard import person_facts, require, require_practitioner
 
@@ -130,8 +132,6 @@ def plan(person_id: uuid.UUID) -> Any:
 
 
 def _sections(facts: Any, body: dict[str, Any]) -> list[dict[str, Any]]:
-    from careplan.web.display import lines
-
     shown = []
     for key, section in body["sections"].items():
         kind = catalogue().get(key)
@@ -172,7 +172,7 @@ def hand_over_page(person_id: uuid.UUID) -> Any:
     data, errors = load(hand_over, form)
     if errors:
         return _hand_over_page(access, form, errors, 400)
-    if request.form.get("version") != str(access.plan.version):
+    if version_only.load(form_values(("version",)))["version"] != access.plan.version:
         errors = {"_schema": ["Someone else changed the key worker while you were on this page."]}
         return _hand_over_page(access, form, errors, 412)
     try:

@@ -20,6 +20,7 @@ from careplan.plans.schemas import entry_create
 from careplan.web import section_forms
 from careplan.web.display import differences, lines
 from careplan.web.pages import form_values, loader, refused, render
+from careplan.web.schemas import edit_controls
 from consent.decision import Action, decide
 
 bp = Blueprint("sections", __name__)
@@ -83,32 +84,27 @@ def edit(person_id: uuid.UUID, key: str) -> Any:
     access = section_access(person_id, key, Action.UPDATE, AuditAction.SECTION_UPDATE)
     row = operations.get_section(db.session, access.plan, key)
     schema = access.kind.schema
+    controls = edit_controls.load(form_values(("version", "add", "remove", "save")))
+    sent = controls["version"]
     typed = section_forms.from_form(request.form)
-    add, remove = request.form.get("add"), request.form.get("remove")
+    add, remove = controls.get("add"), controls.get("remove")
     if add or remove:
         # Adding or removing a row changes the form, not the plan: nothing is saved yet.
         changed = section_forms.change_rows(copy.deepcopy(typed), add, remove)
         changed = section_forms.text_rows_as_strings(schema, changed)
-        return _edit_page(access, changed, _sent_version(), {})
+        return _edit_page(access, changed, sent, {})
     content = section_forms.tidy(typed)
     try:
         valid = schema.dump(schema.load(content))
     except ValidationError as exc:
         errors, status = refused(exc)
-        return _edit_page(access, content, _sent_version(), errors, status)
-    if _sent_version() != row.version:
+        return _edit_page(access, content, sent, errors, status)
+    if sent != row.version:
         # Someone else saved first: keep what this person typed, and let them save it
         # over the newer version once they have looked (the form now carries its number).
         return _edit_page(access, content, row.version, {}, 412, conflict=row)
     plans.save_section(access, row, valid)
     return redirect(url_for("people.plan", person_id=person_id, done="saved") + f"#section-{key}")
-
-
-def _sent_version() -> int:
-    try:
-        return int(request.form.get("version", ""))
-    except ValueError:
-        return -1
 
 
 def _edit_page(

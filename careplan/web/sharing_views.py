@@ -21,9 +21,10 @@ from careplan.people import services as people
 from careplan.people.schemas import lookup_schema
 from careplan.plans.access import catalogue, plan_access
 from careplan.web.pages import form_values, load, loader, refused, render
+from careplan.web.schemas import step_only
 from consent import operations, services
-from consent.decision import Action
-from consent.guard import person_by_exact_id
+from consent.decision import Action, decide
+from consent.guard import person_by_exact_id, require_practitioner
 from consent.models import BreakGlassReason
 from consent.schemas import break_glass_schema, claim_schema, consent_create
 from consent.sharing_summary import visible_to_agencies
@@ -60,8 +61,6 @@ def consent_page(person_id: uuid.UUID, mine: bool, form: dict, errors: dict, sta
 
 
 def _can_record(access: Any) -> bool:
-    from consent.decision import decide
-
     return decide(access.facts, None, Action.RECORD_CONSENT).permit
 
 
@@ -158,8 +157,6 @@ def access_log(person_id: uuid.UUID) -> Any:
 @bp.route("/people/lookup", methods=["GET", "POST"])
 @signed_in_required
 def lookup() -> Any:
-    from consent.guard import require_practitioner
-
     if request.method == "GET":
         require_practitioner(AuditAction.PERSON_LOOKUP)
         return _lookup_page({}, {})
@@ -238,7 +235,7 @@ def emergency(person_id: uuid.UUID) -> Any:
             errors = exc.fields
     if errors:
         return _emergency_page(person_id, "emergency/reason", form, errors, 400)
-    if request.form.get("step") != "confirm":
+    if step_only.load(form_values(("step",)))["step"] != "confirm":
         return _emergency_page(person_id, "emergency/confirm", form, {})
     try:
         services.break_glass(person_id, lambda: data)

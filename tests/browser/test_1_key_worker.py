@@ -183,3 +183,20 @@ def test_hand_over_to_a_new_key_worker(users, site):
     ).first.is_visible()
     assert page.get_by_role("link", name="Change about me").count() == 0
     check(page, "plan after hand-over")
+
+
+def test_caseload_and_forms_work_on_a_phone(users, site):
+    page = users.page(MORAG).context.new_page()
+    page.set_viewport_size({"width": 390, "height": 844})
+    try:
+        page.goto(site + "/")
+        assert page.locator("h1").inner_text() == "My caseload"
+        assert page.get_by_role("button", name="Sign out").is_visible()  # never behind a menu
+        check(page, "caseload on a phone")
+        _open_plan(page, site, "Sarah Mackenzie")
+        page.get_by_role("link", name="Change my goals and actions").click()
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 390  # nothing wider than the screen: no sideways scrolling
+        check(page, "change goals on a phone")
+    finally:
+        page.close()

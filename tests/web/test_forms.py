@@ -313,3 +313,74 @@ def test_admin_invites_and_deactivates_staff(demo_app):
     rab = staff(demo_app, "rab@careplan.demo")
     assert alex.post(f"/admin/staff/{rab.id}/deactivate").status_code == 302
     assert "Deactivated" in text(alex.get("/admin/staff"))
+
+
+def test_caseload_shows_new_updates_from_the_care_team(demo_app, morag, ids):
+    fiona = Browser(demo_app, staff(demo_app, "fiona.reid@housing.demo"))
+    added = fiona.post(
+        f"/people/{ids['Sarah']}/sections/money/updates/new",
+        {"text": "Helped Sarah apply for a community care grant."},
+    )
+    assert added.status_code == 302
+    caseload = text(morag.get("/"))
+    assert "New updates from the care team" in caseload
+    assert "Fiona Reid (City of Edinburgh Council Housing Support)" in caseload
+    assert _events(demo_app, "entry.view")[-1].details["view"] == "recent_updates"
+
+
+def test_who_can_see_what_follows_a_refusal(demo_app, morag, ids):
+    path = f"/people/{ids['Sarah']}/sharing"
+
+    def housing_row():
+        body = text(morag.get(path))
+        start = body.index('<th scope="row">City of Edinburgh Council Housing Support</th>')
+        return body[start : body.index("</tr>", start)]
+
+    assert "Contacts and appointments" in housing_row()
+    refused = morag.post(
+        path,
+        {
+            "effect": "deny",
+            "grantee": "sector:statutory",
+            "sections": "contacts",
+            "method": "written",
+        },
+    )
+    assert refused.status_code == 302
+    assert "Contacts and appointments" not in housing_row()
+
+
+def test_key_worker_adds_and_ends_a_care_team_member(demo_app, morag, ids):
+    path = f"/people/{ids['Sarah']}/care-team"
+    ali = staff(demo_app, "ali.hassan@nhs.demo")
+    missing = morag.post(path, {"staff_id": str(ali.id), "from": "2026-11-01"})
+    assert missing.status_code == 400
+    assert 'href="#role"' in text(missing)
+    assert 'value="2026-11-01"' in text(missing)
+    added = morag.post(path, {"staff_id": str(ali.id), "role": "Nurse", "from": "2026-11-01"})
+    assert added.status_code == 302
+    page = text(morag.get(path))
+    member = re.findall(r"/care-team/([0-9a-f-]{36})/end", page)
+    assert member
+    assert morag.post(f"{path}/{member[0]}/end").status_code == 302
+    assert _events(demo_app, "careteam.end")[-1].outcome == "permit"
+
+
+@pytest.mark.parametrize(
+    "controls",
+    [
+        {"version": "abc", "save": "1"},
+        {"version": "2", "add": "goals'); drop"},
+        {"version": "2", "remove": "../../etc"},
+    ],
+)
+def test_tampered_form_controls_are_refused_and_change_nothing(demo_app, ids, controls):
+    ali = Browser(demo_app, staff(demo_app, "ali.hassan@nhs.demo"))
+    path = f"/people/{ids['Kerry']}/sections/money/edit"
+    before = len(_events(demo_app, "section.update"))
+    page = ali.post(path, {**controls, "c.bank_account": "true"})
+    assert page.status_code == 400
+    assert "Traceback" not in text(page)
+    events = _events(demo_app, "section.update")
+    assert len(events) == before + 1
+    assert events[-1].outcome == "deny"  # the refused attempt is on record
