@@ -93,10 +93,10 @@ def reset_second_factor(email: str) -> None:
     sessions.end_all(user.id, "second_factor_reset")
     _commit_with(
         build(
-            AuditAction.AUTH_LOGIN,
+            AuditAction.STAFF_RESET_SECOND_FACTOR,
             Outcome.PERMIT,
             user=user,
-            details={"method": "second_factor_reset"},
+            details={"staff_id": user.id, "by": "cli"},
         )
     )
     click.echo("Second factor reset; the account's sessions have ended.")

@@ -91,20 +91,13 @@ def recent_auth_required(view: Callable[..., Any]) -> Callable[..., Any]:
         if g.get("user") is None:
             return _sign_in_redirect()
         if not recently_confirmed():
-            back = request.full_path.rstrip("?") if request.method == "GET" else request.referrer
-            return redirect(url_for("identity.confirm", next=safe_next(_local(back))))
+            # Back to the same page afterwards; a form that was being sent is shown again
+            # (as a GET) rather than sent without the person seeing it once more.
+            back = request.full_path.rstrip("?") if request.method == "GET" else request.path
+            return redirect(url_for("identity.confirm", next=safe_next(back)))
         return view(*args, **kwargs)
 
     return wrapper
-
-
-def _local(url: str | None) -> str | None:
-    if not url:
-        return None
-    parts = urlsplit(url)
-    if parts.netloc and parts.netloc != request.host:
-        return None
-    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def init_app(app: Flask) -> None:

@@ -439,3 +439,23 @@ def test_with_a_second_factor_the_confirmation_is_a_code(client, key_worker, gua
     assert 'name="code"' in page.get_data(as_text=True)
     done = post_form(client, ask.location, {"code": code_for(secret)})
     assert done.location == guarded
+
+
+def test_a_form_sent_after_the_confirmation_window_comes_back_to_its_page(
+    app, client, practitioner, monkeypatch
+):
+    from careplan.identity.web import recent_auth_required
+
+    @app.route("/test-guarded-form", methods=["GET", "POST"])
+    @recent_auth_required
+    def guarded_form() -> str:
+        return "the form page"
+
+    clock = Clock(monkeypatch)
+    sign_in(client, practitioner.email)
+    clock.advance(minutes=6)
+    token = csrf(client.get("/account"))
+    sent = client.post("/test-guarded-form", data={"csrf_token": token})
+    assert sent.location.startswith("/confirm")
+    done = post_form(client, sent.location, {"password": PASSWORD})
+    assert done.location == "/test-guarded-form"
