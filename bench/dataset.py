@@ -42,7 +42,7 @@ from flask import Flask
 from sqlalchemy import JSON, Enum, Table, update
 from sqlalchemy.engine import Dialect
 
-from audit.chain import canonical_values
+from audit.chain import CHAINED_FIELDS, canonical_values
 from audit.signing import checkpoint_message
 from audit.stored import json_text, time_text
 from bench import content
@@ -770,28 +770,8 @@ def _create_index(index: Any, dialect: Dialect) -> str:
     return str(CreateIndex(index).compile(dialect=dialect))
 
 
-CHAINED = (
-    "seq",
-    "occurred_at",
-    "actor_id",
-    "actor_name",
-    "actor_role",
-    "actor_agency_id",
-    "actor_agency_name",
-    "action",
-    "outcome",
-    "person_id",
-    "sections",
-    "withheld",
-    "basis",
-    "reason",
-    "purpose",
-    "justification",
-    "request_id",
-    "client_addr",
-    "user_agent",
-    "details",
-)
+# The generated log is chained exactly as the app chains it.
+CHAINED = CHAINED_FIELDS
 COLUMNS = {
     "person": (
         "id",

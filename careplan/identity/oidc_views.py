@@ -27,7 +27,7 @@ from careplan.core import clock
 from careplan.extensions import db
 from careplan.identity import accounts_match, providers, schemas, sessions, throttle
 from careplan.identity.models import SignInFlow, Stage
-from careplan.identity.views import hold_message, page, parse
+from careplan.identity.views import held, hold_message, page, parse
 from careplan.identity.web import safe_next
 
 bp = Blueprint("oidc", __name__, url_prefix="/sign-in/with")
@@ -221,8 +221,8 @@ def link() -> Any:
     data, errors = parse(schemas.CodeForm())
     if errors:
         return page("identity/link.html", 400, errors=errors)
-    hold = throttle.hold_on(throttle.invitation_key())
     chosen = _provider(session.pending_provider or "")
+    hold = held(throttle.invitation_key(), None, {"method": "oidc:" + chosen.name})
     if hold is not None:
         return page("identity/link.html", 429, errors={"code": [hold_message(hold)]})
     user = invitations.find(db.session, data["code"])

@@ -56,6 +56,16 @@ def hold_message(hold: throttle.Hold) -> str:
     )
 
 
+def held(identifier: str, user: User | None, details: dict[str, Any]) -> throttle.Hold | None:
+    """A lock or slow-down in force for this identifier or address, recorded if there is one."""
+    hold = throttle.hold_on(identifier)
+    if hold is not None:
+        record(
+            AuditAction.AUTH_FAILED, Outcome.DENY, user=user, reason=hold.reason, details=details
+        )
+    return hold
+
+
 def _account(email: str) -> User | None:
     return db.session.scalars(
         select(User).where(func.lower(User.email) == email.strip().lower())
@@ -118,15 +128,8 @@ def sign_in() -> Any:
             providers=_providers(),
         )
     email = data["email"]
-    hold = throttle.hold_on(email)
+    hold = held(email, None, {"method": "password", "identifier": throttle.identifier_key(email)})
     if hold is not None:
-        record(
-            AuditAction.AUTH_FAILED,
-            Outcome.DENY,
-            user=None,
-            reason=hold.reason,
-            details={"method": "password", "identifier": throttle.identifier_key(email)},
-        )
         errors = {"email": [hold_message(hold)]}
         return page(
             "identity/sign_in.html",
@@ -176,15 +179,8 @@ def second_factor_code() -> Any:
     data, errors = parse(schemas.CodeForm())
     if errors:
         return page("identity/code.html", 400, next=next_path, errors=errors)
-    hold = throttle.hold_on(user.email)
+    hold = held(user.email, user, {"method": "totp"})
     if hold is not None:
-        record(
-            AuditAction.AUTH_FAILED,
-            Outcome.DENY,
-            user=user,
-            reason=hold.reason,
-            details={"method": "totp"},
-        )
         return page(
             "identity/code.html", 429, next=next_path, errors={"code": [hold_message(hold)]}
         )
@@ -278,15 +274,8 @@ def invitation() -> Any:
     form = {"code": request.form.get("code", "")[:100]}
     if errors:
         return page("identity/invitation.html", 400, errors=errors, form=form)
-    hold = throttle.hold_on(throttle.invitation_key())
+    hold = held(throttle.invitation_key(), None, {"method": "invitation"})
     if hold is not None:
-        record(
-            AuditAction.AUTH_FAILED,
-            Outcome.DENY,
-            user=None,
-            reason=hold.reason,
-            details={"method": "invitation"},
-        )
         return page(
             "identity/invitation.html", 429, errors={"code": [hold_message(hold)]}, form=form
         )
