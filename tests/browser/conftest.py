@@ -139,7 +139,10 @@ def check(page: Any, name: str) -> None:
     page.add_script_tag(url="/static/vendor/axe/axe.min.js")
     violations = page.evaluate(
         """async () => {
-            const result = await axe.run(document, {resultTypes: ['violations']});
+            const limit = new Promise((_, fail) =>
+                setTimeout(() => fail(new Error('axe did not finish in 30 s')), 30000));
+            const result = await Promise.race(
+                [axe.run(document, {resultTypes: ['violations']}), limit]);
             return result.violations.map(v => ({
                 id: v.id, impact: v.impact, help: v.help,
                 targets: v.nodes.slice(0, 3).map(n => n.target.join(' '))

@@ -116,6 +116,7 @@ def test_someone_else_saving_first_keeps_my_words(users, site):
     other.goto(edit_url)
     other.fill("#f-my_story", "Saved first, in another window.")
     other.click("button:has-text('Save changes')")
+    other.get_by_text("Your changes are saved.").first.wait_for()  # saved before we go on
     other.close()
     page.fill("#f-my_story", "My own careful words about Sarah's story.")
     page.click("button:has-text('Save changes')")
