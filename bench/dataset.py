@@ -30,6 +30,7 @@ import sqlite3
 import sys
 import time
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -120,7 +121,7 @@ class Progress:
 
 
 # --- bulk writers -------------------------------------------------------------------------
-class Writer:
+class Writer(ABC):
     """Writes rows (tuples in `columns` order) of one model table, converted as the app
     would convert them."""
 
@@ -142,18 +143,21 @@ class Writer:
         convert = self.converters(table, columns)
         return [tuple(c(v) for c, v in zip(convert, row, strict=True)) for row in rows]
 
-    def write(self, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def write(
+        self, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+    ) -> None: ...
 
+    @abstractmethod
     def write_text(self, table: Table, columns: Sequence[str], rows: list[tuple]) -> None:
         """Rows already in stored form (the audit log is stored as text)."""
-        raise NotImplementedError
+        ...
 
-    def execute(self, sql: str) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def execute(self, sql: str) -> None: ...
 
-    def close(self) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def close(self) -> None: ...
 
 
 def _same(value: Any) -> Any:
