@@ -102,7 +102,12 @@ def key_worker_history(person_id: uuid.UUID) -> list[Any]:
 
 
 def read_section(person_id: uuid.UUID, key: str) -> tuple[SectionAccess, Section]:
-    access = section_access(person_id, key, Action.VIEW, AuditAction.SECTION_VIEW)
+    return _section_read(person_id, key, Action.VIEW)
+
+
+def _section_read(person_id: uuid.UUID, key: str, action: Action) -> tuple[SectionAccess, Section]:
+    """A section read (recorded as a view) by someone the decision allows `action`."""
+    access = section_access(person_id, key, action, AuditAction.SECTION_VIEW)
     row = operations.get_section(db.session, access.plan, key)
     record(
         AuditAction.SECTION_VIEW,
@@ -202,15 +207,7 @@ def end_member(person_id: uuid.UUID, member_id: uuid.UUID) -> CareTeamMember:
 
 def open_for_edit(person_id: uuid.UUID, key: str) -> tuple[SectionAccess, Section]:
     """A section's content for its edit form: only for someone who may change it."""
-    access = section_access(person_id, key, Action.UPDATE, AuditAction.SECTION_VIEW)
-    row = operations.get_section(db.session, access.plan, key)
-    record(
-        AuditAction.SECTION_VIEW,
-        person_id=person_id,
-        sections=[key],
-        basis={key: access.decision.basis},
-    )
-    return access, row
+    return _section_read(person_id, key, Action.UPDATE)
 
 
 def recent_updates(person_id: uuid.UUID, since: Any) -> list[Entry]:
