@@ -63,7 +63,7 @@ def create_plan(person_id: uuid.UUID) -> Response:
 def change_key_worker(person_id: uuid.UUID) -> Response:
     access = plan_access(person_id, Action.HAND_OVER, AuditAction.KEYWORKER_CHANGE)
     data = json_body(hand_over)
-    require_version(access.plan.version)
+    require_version(services.locked_version(access.plan))
     plan = services.hand_over(access, data)
     return respond(
         {
@@ -92,7 +92,7 @@ def key_worker_history(person_id: uuid.UUID) -> Response:
 def close_plan_route(person_id: uuid.UUID) -> Response:
     access = plan_access(person_id, Action.CLOSE_PLAN, AuditAction.PLAN_CLOSE)
     data = json_body(close_plan)
-    require_version(access.plan.version)
+    require_version(services.locked_version(access.plan))
     plan = operations.close(db.session, access.plan, data, g.user)
     record(
         AuditAction.PLAN_CLOSE,

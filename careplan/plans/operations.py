@@ -219,6 +219,16 @@ def recent_entries(session: Session, plan: Plan, keys: list[str], since: Any) ->
     )
 
 
+def lock_plan(session: Session, plan: Plan) -> Plan:
+    """Hold the plan row until commit and re-read it before its version is checked: two
+    changes made from the same version then queue here, and the second one sees the
+    first one's version (412) instead of overwriting it (PostgreSQL; on SQLite the
+    request already holds the write lock)."""
+    session.execute(select(Plan.id).where(Plan.id == plan.id).with_for_update())
+    session.refresh(plan)
+    return plan
+
+
 def hand_over(session: Session, plan: Plan, data: dict[str, Any], by: User) -> Plan:
     _agency(session, data["agency_id"], "agency_id")
     _practitioner_in(session, data["staff_id"], data["agency_id"], "staff_id")

@@ -77,6 +77,11 @@ def create_plan(person_id: uuid.UUID, load: Any) -> Plan:
     return plan
 
 
+def locked_version(plan: Plan) -> int:
+    """The plan's version re-read under a row lock, for the If-Match check of a change."""
+    return operations.lock_plan(db.session, plan).version
+
+
 def hand_over(access: PlanAccess, data: dict[str, Any]) -> Plan:
     previous = access.plan.key_worker_id
     plan = operations.hand_over(db.session, access.plan, data, g.user)

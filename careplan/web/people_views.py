@@ -172,7 +172,8 @@ def hand_over_page(person_id: uuid.UUID) -> Any:
     data, errors = load(hand_over, form)
     if errors:
         return _hand_over_page(access, form, errors, 400)
-    if version_only.load(form_values(("version",)))["version"] != access.plan.version:
+    current = plans.locked_version(access.plan)
+    if version_only.load(form_values(("version",)))["version"] != current:
         errors = {"_schema": ["Someone else changed the key worker while you were on this page."]}
         return _hand_over_page(access, form, errors, 412)
     try:

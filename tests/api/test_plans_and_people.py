@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 
+from sqlalchemy import select
+
+from careplan import create_app
+from careplan.extensions import db
+from careplan.plans import operations
+from careplan.plans.models import KeyWorkerAssignment, Plan
 from tests.api.scene import CHI_P, build_scene
 
 
@@ -201,3 +209,65 @@ def test_individual_sees_their_whole_plan(api, world):
     assert mine.get_json()["person_id"] == str(scene.person.id)
     assert mine.get_json()["withheld"] == []
     assert api.get(scene.individual, f"/people/{scene.other_person.id}/plan").status_code == 404
+
+
+def test_two_hand_overs_from_one_version_one_wins(app, api, world, monkeypatch):
+    """Two key worker changes sent at once from the same version: the second waits for the
+    first and is told the plan changed (412); one open assignment, nothing overwritten."""
+    scene = build_scene(world)
+    person_id, spare_id = scene.person.id, scene.spare.id
+    url = f"/api/v1/people/{person_id}/plan/key-worker"
+    to = {"spare": scene.spare, "colleague": scene.colleague}
+    requests = {
+        name: (
+            {
+                "agency_id": str(scene.lead.id),
+                "staff_id": str(staff.id),
+                "agreed_on": "2026-11-01",
+                "agreed_how": "phone",
+            },
+            api.headers(scene.key_worker, {"If-Match": '"1"'}),
+        )
+        for name, staff in to.items()
+    }
+    config = {
+        k: app.config[k]
+        for k in ("SQLALCHEMY_DATABASE_URI", "INSTANCE_PATH", "AUDIT_KEY_FILE", "DATA_KEYS_FILE")
+    }
+    first_is_changing = threading.Event()
+    real_hand_over = operations.hand_over
+
+    def slow_hand_over(*args, **kwargs):
+        # The first request holds its place while the second one arrives.
+        first_is_changing.set()
+        time.sleep(0.5)
+        return real_hand_over(*args, **kwargs)
+
+    monkeypatch.setattr(operations, "hand_over", slow_hand_over)
+    statuses: dict[str, int] = {}
+
+    def send(name: str) -> None:
+        other = create_app({**config, "TESTING": True})
+        with other.app_context():
+            body, headers = requests[name]
+            statuses[name] = other.test_client().put(url, json=body, headers=headers).status_code
+            db.session.remove()
+            db.engine.dispose()
+
+    db.session.remove()
+    first = threading.Thread(target=send, args=("spare",))
+    second = threading.Thread(target=send, args=("colleague",))
+    first.start()
+    assert first_is_changing.wait(30)
+    second.start()
+    first.join(60)
+    second.join(60)
+    assert statuses == {"spare": 200, "colleague": 412}
+    plan = db.session.scalars(select(Plan).where(Plan.person_id == person_id)).one()
+    assert (plan.version, plan.key_worker_id) == (2, spare_id)
+    open_assignments = db.session.scalars(
+        select(KeyWorkerAssignment).where(
+            KeyWorkerAssignment.plan_id == plan.id, KeyWorkerAssignment.ended_at.is_(None)
+        )
+    ).all()
+    assert [a.staff_id for a in open_assignments] == [spare_id]
