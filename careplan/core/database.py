@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 
+from careplan.core import writer_queue
 from careplan.extensions import db
 
 
 def _configure_sqlite(engine: Engine, busy_ms: int) -> None:
+    database = engine.url.database or ""
+    # A file database queues its writers (see writer_queue); in-memory ones have one user.
+    queue = writer_queue.lock_path(database) if database not in ("", ":memory:") else None
+
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    def _on_connect(dbapi_connection: Any, record: Any) -> None:
         # Let SQLAlchemy's "begin" event start transactions itself (pysqlite's own
         # implicit BEGIN is deferred, which fails with "database is locked" on upgrade).
         dbapi_connection.isolation_level = None
@@ -25,12 +32,34 @@ def _configure_sqlite(engine: Engine, busy_ms: int) -> None:
         # Overwritten and deleted content is zeroed, not left readable in free pages.
         cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
+        if queue is not None:
+            writer_queue.open_for(record.info, queue)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         # Every request writes an audit record, so take the write lock up front: writers
-        # then queue on busy_timeout instead of failing half-way through.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # then queue instead of failing half-way through.
+        info = connection.connection.info
+        try:
+            writer_queue.acquire(info, busy_ms / 1000)
+        except sqlite3.OperationalError as exc:
+            # Raised as SQLAlchemy raises SQLite's own "database is locked".
+            raise OperationalError("BEGIN IMMEDIATE", None, exc) from exc
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except Exception:
+            writer_queue.release(info)
+            raise
+
+    # The queue is left when the connection goes back to the pool: by then the
+    # transaction has been committed or rolled back.
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        writer_queue.release(record.info)
+
+    @event.listens_for(engine, "close")
+    def _on_close(_dbapi_connection: Any, record: Any) -> None:
+        writer_queue.close(record.info)
 
 
 def init_app(app: Flask) -> None:

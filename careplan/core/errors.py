@@ -68,6 +68,11 @@ class UnsupportedMediaType(ApiError):
     status, code, message = 415, "unsupported_media_type", "Send JSON (application/json)."
 
 
+class NotRecorded(ApiError):
+    status, code = 503, "not_recorded"
+    message = "The request could not be recorded, so nothing was done."
+
+
 class Unprocessable(ApiError):
     status, code, message = 422, "unprocessable", "The request makes no sense in this state."
 

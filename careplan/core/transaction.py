@@ -14,6 +14,7 @@ from flask import Flask, Response, current_app, g, jsonify
 
 from audit import log as audit_log
 from audit import writer
+from careplan.core.errors import NotRecorded
 from careplan.extensions import db
 
 log = logging.getLogger(__name__)
@@ -31,13 +32,7 @@ def commit_request(response: Response) -> Response:
     except Exception as exc:
         session.rollback()
         log.error("request not committed: %s", type(exc).__name__)
-        failed = jsonify(
-            {
-                "error": "not_recorded",
-                "message": "The request could not be recorded, so nothing was done.",
-                "fields": {},
-            }
-        )
+        failed = jsonify({"error": NotRecorded.code, "message": NotRecorded.message, "fields": {}})
         failed.status_code = 503
         failed.headers["X-Request-Id"] = g.get("request_id", "")
         return failed
@@ -58,12 +53,20 @@ def init_app(app: Flask) -> None:
 
 
 def commit_now() -> None:
-    """Commit the request's changes and audit events before a streamed response starts.
+    """Commit the request's changes and audit events before the response body is made.
 
-    A streamed body is produced after the request handler returns; its access must be on
-    record before the first byte leaves, and a failure to record must stop it.
+    A streamed body is produced after the request handler returns, and a read's body is
+    best serialised after its transaction ends (on SQLite the request holds the write
+    lock until then): either way the access is on record before the first byte leaves,
+    and a failure to record stops the response (503, nothing returned or changed).
     """
     events = audit_log.pending(g)
-    writer.append(db.session, events, current_app.extensions["careplan.checkpoints"])
-    db.session.commit()
-    events.clear()
+    try:
+        writer.append(db.session, events, current_app.extensions["careplan.checkpoints"])
+        db.session.commit()
+    except Exception as exc:
+        db.session.rollback()
+        log.error("request not committed: %s", type(exc).__name__)
+        raise NotRecorded() from None
+    finally:
+        events.clear()

@@ -177,3 +177,25 @@ def test_failed_audit_write_aborts_the_action(api, world, monkeypatch):
     shown = api.get(scene.key_worker, url).get_json()
     assert shown["version"] == 1
     assert shown["content"] == {}
+
+
+def test_failed_audit_write_returns_no_plan(api, world, monkeypatch):
+    """The plan view commits its reads and audit record before it writes the body: when
+    the record cannot be written, nothing of the plan leaves."""
+    scene = build_scene(world)
+    api.put(
+        scene.key_worker,
+        f"/people/{scene.person.id}/plan/sections/housing",
+        {"content": {"preferred_areas": ["Gorgie"]}},
+        headers={"If-Match": '"1"'},
+    )
+
+    def broken(session, records, checkpoints=None):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(writer, "append", broken)
+    response = api.get(scene.key_worker, f"/people/{scene.person.id}/plan")
+    assert response.status_code == 503
+    assert response.get_json()["error"] == "not_recorded"
+    assert "Gorgie" not in response.get_data(as_text=True)
+    assert "sections" not in response.get_json()

@@ -1,0 +1,70 @@
+"""SQLite: one writing transaction at a time across processes, handed on without delay.
+
+Every request writes an audit record, so every request's transaction is a writer and
+takes SQLite's write lock (BEGIN IMMEDIATE). A writer that finds the lock taken waits in
+SQLite's busy handler, which sleeps in growing steps (1, 2, 5, 10 ... 100 ms) whatever
+the holder's actual time: with two gunicorn workers each spent most of its time asleep
+while the lock stood free. Queueing on an advisory file lock beside the database first
+means a waiting writer starts within a fraction of a millisecond of the lock's release.
+SQLite's own lock still guards the data (other tools, a held lock past its timeout).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import sqlite3
+import time
+from typing import Any
+
+_FD = "careplan.writer_queue.fd"
+_HELD = "careplan.writer_queue.held"
+# Short polls while a request's worth of time passes (the next writer starts within
+# 50 microseconds of the release), then polls a millisecond apart for a long holder.
+_SHORT_PAUSE = 0.00005
+_SHORT_WAIT = 0.01
+_LONG_PAUSE = 0.001
+
+
+def lock_path(database: str) -> str:
+    return f"{database}-writer.lock"
+
+
+def open_for(record_info: dict[str, Any], path: str) -> None:
+    """Give a new pooled connection its own descriptor: locks taken through different
+    descriptors exclude each other, between threads as between processes."""
+    if _FD not in record_info:
+        record_info[_FD] = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+
+
+def acquire(record_info: dict[str, Any], timeout_s: float) -> None:
+    """Wait for the queue, up to the busy timeout; then fail as SQLite itself would."""
+    fd = record_info.get(_FD)
+    if fd is None or record_info.get(_HELD):
+        return
+    started = time.monotonic()
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            waited = time.monotonic() - started
+            if waited >= timeout_s:
+                raise sqlite3.OperationalError("database is locked") from None
+            time.sleep(_SHORT_PAUSE if waited < _SHORT_WAIT else _LONG_PAUSE)
+    record_info[_HELD] = True
+
+
+def release(record_info: dict[str, Any]) -> None:
+    fd = record_info.get(_FD)
+    if fd is not None and record_info.pop(_HELD, False):
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def close(record_info: dict[str, Any]) -> None:
+    release(record_info)
+    fd = record_info.pop(_FD, None)
+    if fd is not None:
+        with contextlib.suppress(OSError):
+            os.close(fd)
