@@ -14,7 +14,7 @@ from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from careplan.accounts.models import AccessToken, User
-from careplan.core import clock
+from careplan.core import clock, database
 
 PREFIX = "cpat_"
 SCOPES = ("read", "write")
@@ -56,6 +56,15 @@ def lookup(session: Session, raw: str) -> AccessToken | None:
     if token is None or token.revoked_at is not None or token.expires_at <= clock.now():
         return None
     return token if token.user.active else None
+
+
+def authenticate(session: Session, raw: str) -> AccessToken | None:
+    """`lookup` read before the request's own transaction starts (every API request
+    does this, and on SQLite that transaction holds the write lock), then the token, its
+    account and agency handed to `session` as they were read, without reading again."""
+    with database.reading() as reader:
+        token = lookup(reader, raw)
+        return session.merge(token, load=False) if token is not None else None
 
 
 @functools.cache

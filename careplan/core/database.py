@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+from collections.abc import Iterator
 from typing import Any
 
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from careplan.core import writer_queue
 from careplan.extensions import db
+
+# Execution option of a connection that only reads (see `reading`).
+READ_ONLY = "careplan_read_only"
 
 
 def _configure_sqlite(engine: Engine, busy_ms: int) -> None:
@@ -37,6 +43,9 @@ def _configure_sqlite(engine: Engine, busy_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")
+            return
         # Every request writes an audit record, so take the write lock up front: writers
         # then queue instead of failing half-way through.
         info = connection.connection.info
@@ -60,6 +69,21 @@ def _configure_sqlite(engine: Engine, busy_ms: int) -> None:
     @event.listens_for(engine, "close")
     def _on_close(_dbapi_connection: Any, record: Any) -> None:
         writer_queue.close(record.info)
+
+
+@contextlib.contextmanager
+def reading() -> Iterator[Session]:
+    """A session of its own that only reads, outside the request's transaction: on SQLite
+    it neither queues for nor takes the write lock. For what a request checks before it
+    starts (its credentials); anything it loads is merged into `db.session` to be used."""
+    session = Session(
+        bind=db.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
+    )
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
 
 
 def init_app(app: Flask) -> None:
