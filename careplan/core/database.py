@@ -76,9 +76,7 @@ def reading() -> Iterator[Session]:
     """A session of its own that only reads, outside the request's transaction: on SQLite
     it neither queues for nor takes the write lock. For what a request checks before it
     starts (its credentials); anything it loads is merged into `db.session` to be used."""
-    session = Session(
-        bind=db.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
-    )
+    session = Session(bind=db.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
     try:
         yield session
     finally:
