@@ -59,9 +59,13 @@ def lookup(session: Session, raw: str) -> AccessToken | None:
 
 
 def authenticate(session: Session, raw: str) -> AccessToken | None:
-    """`lookup` read before the request's own transaction starts (every API request
-    does this, and on SQLite that transaction holds the write lock), then the token, its
-    account and agency handed to `session` as they were read, without reading again."""
+    """`lookup` for an API request. On SQLite it reads before the request's transaction
+    starts (that transaction holds the write lock) and hands the token, its account and
+    agency to `session` as they were read, without reading them again."""
+    if not database.holds_write_lock_from_begin(session):
+        # PostgreSQL locks only what a request writes: a separate read would only add
+        # round trips.
+        return lookup(session, raw)
     with database.reading() as reader:
         token = lookup(reader, raw)
         return session.merge(token, load=False) if token is not None else None

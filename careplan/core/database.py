@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
@@ -18,6 +18,7 @@ from careplan.extensions import db
 
 # Execution option of a connection that only reads (see `reading`).
 READ_ONLY = "careplan_read_only"
+_READER = "careplan.read_only_engine"
 
 
 def _configure_sqlite(engine: Engine, busy_ms: int) -> None:
@@ -71,12 +72,17 @@ def _configure_sqlite(engine: Engine, busy_ms: int) -> None:
         writer_queue.close(record.info)
 
 
+def holds_write_lock_from_begin(session: Session) -> bool:
+    """SQLite: a request's transaction holds the database's write lock from its start."""
+    return session.get_bind().dialect.name == "sqlite"
+
+
 @contextlib.contextmanager
 def reading() -> Iterator[Session]:
     """A session of its own that only reads, outside the request's transaction: on SQLite
     it neither queues for nor takes the write lock. For what a request checks before it
     starts (its credentials); anything it loads is merged into `db.session` to be used."""
-    session = Session(bind=db.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
+    session = Session(bind=current_app.extensions[_READER], expire_on_commit=False)
     try:
         yield session
     finally:
@@ -89,3 +95,5 @@ def init_app(app: Flask) -> None:
         engine = db.engine
         if engine.dialect.name == "sqlite":
             _configure_sqlite(engine, app.config["SQLITE_BUSY_MS"])
+        # Made once: each `execution_options` call builds a new engine proxy.
+        app.extensions[_READER] = engine.execution_options(**{READ_ONLY: True})
