@@ -6,30 +6,27 @@ from __future__ import annotations
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 
+def _entered(message: str, max_length: int, min_length: int = 1) -> fields.String:
+    """A required text field whose one message says what to enter, missing or empty."""
+    return fields.String(
+        required=True,
+        validate=validate.Length(min=min_length, max=max_length, error=message),
+        error_messages={"required": message},
+    )
+
+
 class FormSchema(Schema):
     class Meta:
         unknown = EXCLUDE  # the CSRF field and buttons ride along with every form
 
 
 class SignInForm(FormSchema):
-    email = fields.String(
-        required=True,
-        validate=validate.Length(min=3, max=254, error="Enter your email address."),
-        error_messages={"required": "Enter your email address."},
-    )
-    password = fields.String(
-        required=True,
-        validate=validate.Length(min=1, max=1024, error="Enter your password."),
-        error_messages={"required": "Enter your password."},
-    )
+    email = _entered("Enter your email address.", max_length=254, min_length=3)
+    password = _entered("Enter your password.", max_length=1024)
 
 
 class CodeForm(FormSchema):
-    code = fields.String(
-        required=True,
-        validate=validate.Length(min=1, max=40, error="Enter the code."),
-        error_messages={"required": "Enter the code."},
-    )
+    code = _entered("Enter the code.", max_length=40)
 
 
 class EnrolForm(CodeForm):
@@ -37,30 +34,18 @@ class EnrolForm(CodeForm):
 
 
 class NewPasswordForm(FormSchema):
-    password = fields.String(
-        required=True,
-        validate=validate.Length(min=1, max=1024, error="Enter a new password."),
-        error_messages={"required": "Enter a new password."},
-    )
+    password = _entered("Enter a new password.", max_length=1024)
     confirm = fields.String(
         required=True, error_messages={"required": "Enter the new password again."}
     )
 
 
 class InvitationForm(NewPasswordForm):
-    code = fields.String(
-        required=True,
-        validate=validate.Length(min=1, max=100, error="Enter your invitation code."),
-        error_messages={"required": "Enter your invitation code."},
-    )
+    code = _entered("Enter your invitation code.", max_length=100)
 
 
 class ChangePasswordForm(NewPasswordForm):
-    current = fields.String(
-        required=True,
-        validate=validate.Length(min=1, max=1024, error="Enter your current password."),
-        error_messages={"required": "Enter your current password."},
-    )
+    current = _entered("Enter your current password.", max_length=1024)
 
 
 class ConfirmForm(FormSchema):
@@ -69,11 +54,7 @@ class ConfirmForm(FormSchema):
 
 
 class TokenForm(FormSchema):
-    label = fields.String(
-        required=True,
-        validate=validate.Length(min=1, max=100, error="Say what the token is for."),
-        error_messages={"required": "Say what the token is for."},
-    )
+    label = _entered("Say what the token is for.", max_length=100)
     scope = fields.String(
         required=True,
         validate=validate.OneOf(["read", "write"], error="Choose what the token may do."),
