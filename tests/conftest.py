@@ -19,6 +19,7 @@ from sqlalchemy import text
 
 from careplan import create_app
 from careplan.extensions import db
+from consent.decision import Decision
 from tests.support import Api, World
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -107,3 +108,21 @@ def world(app: Flask) -> World:
 @pytest.fixture
 def api(client: Any, world: World) -> Api:
     return Api(client, world)
+
+
+@pytest.fixture
+def decisions(monkeypatch: pytest.MonkeyPatch) -> list:
+    """Every access decision made while the test runs (the route walks check one was)."""
+    made = []
+    allow, deny = Decision.allow.__func__, Decision.deny.__func__
+
+    def counted(original):
+        def wrapper(cls, value):
+            made.append(value)
+            return original(cls, value)
+
+        return classmethod(wrapper)
+
+    monkeypatch.setattr(Decision, "allow", counted(allow))
+    monkeypatch.setattr(Decision, "deny", counted(deny))
+    return made

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
-from consent.decision import Decision
 from tests.api.scene import build_scene
 
 EXACT_ID_ROUTES = {"api.claim_relationship", "api.invoke_break_glass"}
@@ -20,23 +17,6 @@ def person_routes(app):
         if "person_id" in rule.arguments and rule.endpoint.startswith("api.")
         for method in rule.methods - {"HEAD", "OPTIONS"}
     )
-
-
-@pytest.fixture
-def decisions(monkeypatch):
-    made = []
-    allow, deny = Decision.allow.__func__, Decision.deny.__func__
-
-    def counted(original):
-        def wrapper(cls, value):
-            made.append(value)
-            return original(cls, value)
-
-        return classmethod(wrapper)
-
-    monkeypatch.setattr(Decision, "allow", counted(allow))
-    monkeypatch.setattr(Decision, "deny", counted(deny))
-    return made
 
 
 def test_there_are_person_routes_to_check(app):

@@ -7,7 +7,6 @@ from sqlalchemy import select
 
 from audit.models import AuditEvent
 from careplan.extensions import db
-from consent.decision import Decision
 from tests.web.support import Browser, staff
 
 # Reached by the id from an exact lookup: the practitioner has no basis yet, by design.
@@ -23,19 +22,8 @@ def page_routes(app):
     )
 
 
-def test_every_person_page_asks_the_decision(demo_app, monkeypatch):
-    made = []
-    allow, deny = Decision.allow.__func__, Decision.deny.__func__
+def test_every_person_page_asks_the_decision(demo_app, decisions):
 
-    def counted(original):
-        def wrapper(cls, value):
-            made.append(value)
-            return original(cls, value)
-
-        return classmethod(wrapper)
-
-    monkeypatch.setattr(Decision, "allow", counted(allow))
-    monkeypatch.setattr(Decision, "deny", counted(deny))
     from careplan.people.models import Person
 
     with demo_app.app_context():
@@ -53,10 +41,10 @@ def test_every_person_page_asks_the_decision(demo_app, monkeypatch):
         url = rule
         for name, value in values.items():
             url = url.replace(f"<uuid:{name}>", str(value)).replace(f"<{name}>", str(value))
-        made.clear()
+        decisions.clear()
         call = outsider.get if method == "GET" else outsider.post
         response = call(url)
-        assert made, f"{method} {rule} answered without asking the decision"
+        assert decisions, f"{method} {rule} answered without asking the decision"
         assert response.status_code != 500, (method, rule)
         if endpoint not in EXACT_ID_PAGES:
             assert response.status_code == 404, (method, rule, response.status_code)
