@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from audit.chain import link_hash
 from audit.models import AuditCheckpoint, AuditEvent, AuditHead
 from audit.signing import Signer, checkpoint_message
 from careplan.core import clock
+from careplan.core.prepared import Prepared
 
 _event_table = AuditEvent.__table__
 _head_table = AuditHead.__table__
@@ -42,9 +43,8 @@ def append(
     if not records:
         return []
     head_query, insert_event, update_head = _statements()
-    # The request's own connection and transaction; Core statements built once.
-    connection = session.connection()
-    head = connection.execute(head_query).one()
+    # The request's own transaction; statements prepared once (careplan.core.prepared).
+    head = head_query.first(session, {})
     seq, prev = head.seq, head.hash
     rows = []
     for record in records:
@@ -52,20 +52,31 @@ def append(
         row = {**record, "seq": seq, "prev_hash": prev}
         row["hash"] = prev = link_hash(prev, row)
         rows.append(row)
-    connection.execute(insert_event, rows)
-    values: dict[str, Any] = {"seq": seq, "hash": prev}
+    if len(rows) == 1:
+        insert_event.execute(session, rows[0])
+    else:
+        insert_event.execute_many(session, rows)
     if checkpoints is not None and _due(head, seq, checkpoints):
-        values.update(_checkpoint(session, seq, prev, checkpoints.signer))
-    connection.execute(update_head, values)
+        signed = _checkpoint(session, seq, prev, checkpoints.signer)
+        session.connection().execute(
+            update(_head_table).where(_head_table.c.id == 1),
+            {"seq": seq, "hash": prev, **signed},
+        )
+    else:
+        update_head.execute(session, {"seq": seq, "hash": prev})
     return rows
 
 
 @functools.cache
-def _statements() -> tuple[Any, Any, Any]:
+def _statements() -> tuple[Prepared, Prepared, Prepared]:
     h = _head_table.c
     head = select(h.seq, h.hash, h.checkpoint_seq, h.checkpoint_at).where(h.id == 1)
-    # The SET clause comes from the parameters given (seq and hash, plus the checkpoint).
-    return head.with_for_update(), insert(_event_table), update(_head_table).where(h.id == 1)
+    columns = [c.name for c in _event_table.c]
+    insert_event = insert(_event_table).values({name: bindparam(name) for name in columns})
+    move_head = (
+        update(_head_table).where(h.id == 1).values(seq=bindparam("seq"), hash=bindparam("hash"))
+    )
+    return Prepared(head.with_for_update()), Prepared(insert_event), Prepared(move_head)
 
 
 def _due(head: Any, seq: int, policy: CheckpointPolicy) -> bool:

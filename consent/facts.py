@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from careplan.core import clock
+from careplan.core.prepared import Prepared
 
 if TYPE_CHECKING:
     from careplan.accounts.models import User
@@ -181,7 +182,7 @@ def load_plan_view_facts(
 ) -> AccessFacts | None:
     """The same facts as `load_facts` for a read-only view, without ORM objects: the
     person, plan, lead agency and key worker in one query (None: no such person)."""
-    row = session.execute(_statements().view, {"person_id": person_id}).first()
+    row = _statements().view.first(session, {"person_id": person_id})
     if row is None:
         return None
     plan_row = None
@@ -223,20 +224,25 @@ def _facts(
     # A key worker may do everything on their own people's plans: nothing more to load.
     others = [plan for _, plan in entries if plan is not None and plan.key_worker_id != user.id]
     if practitioner and others:
-        statements = _statements()
-        member_rows = session.execute(
-            statements.memberships, {"user_id": user.id, "plan_ids": [p.id for p in others]}
-        )
+        q = _statements()
+        if len(ids) == 1:
+            # One person (every plan and section request): statements without IN lists,
+            # prepared once (careplan.core.prepared).
+            one = {"user_id": user.id, "person_id": ids[0], "plan_id": others[0].id, "now": now}
+            member_rows = q.membership_one.rows(session, one)
+            consent_rows = q.consents_one.rows(session, one)
+            glass_rows = q.break_glass_one.rows(session, one)
+        else:
+            many = {"user_id": user.id, "ids": ids, "plan_ids": [p.id for p in others], "now": now}
+            member_rows = list(session.execute(q.memberships, many))
+            consent_rows = list(session.execute(q.consents, many))
+            glass_rows = list(session.execute(q.break_glass, many))
         for m in member_rows:
             memberships.setdefault(m.plan_id, []).append(
                 MembershipFact(m.id, m.valid_from, m.valid_to, m.ended_at)
             )
-        consent_rows = session.execute(statements.consents, {"ids": ids})
         for c in consent_rows:
             consents.setdefault(c.person_id, []).append(consent_fact(c))
-        glass_rows = session.execute(
-            statements.break_glass, {"user_id": user.id, "ids": ids, "now": now}
-        )
         for b in glass_rows:
             glass.setdefault(b.person_id, []).append(
                 BreakGlassFact(b.id, b.invoked_at, b.expires_at)
@@ -285,7 +291,7 @@ def current_agreement(session: Session, agency_id: uuid.UUID | None) -> Agreemen
 
     if agency_id is None:
         return None
-    row = session.execute(_statements().agreement, {"agency_id": agency_id}).first()
+    row = _statements().agreement.first(session, {"agency_id": agency_id})
     if row is None:
         return None
     return AgreementFact(
@@ -302,11 +308,14 @@ def sensitivities(catalogue: Iterable[Any]) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class _Statements:
-    view: Any
+    view: Prepared
     memberships: Any
     consents: Any
     break_glass: Any
-    agreement: Any
+    membership_one: Prepared
+    consents_one: Prepared
+    break_glass_one: Prepared
+    agreement: Prepared
 
 
 @functools.cache
@@ -345,10 +354,7 @@ def _statements() -> _Statements:
     member = CareTeamMember.__table__.c
     memberships = select(
         member.plan_id, member.id, member.valid_from, member.valid_to, member.ended_at
-    ).where(
-        member.staff_id == bindparam("user_id"),
-        member.plan_id.in_(bindparam("plan_ids", expanding=True)),
-    )
+    ).where(member.staff_id == bindparam("user_id"))
     consent = Consent.__table__.c
     consents = select(
         consent.person_id,
@@ -360,12 +366,10 @@ def _statements() -> _Statements:
         consent.starts_on,
         consent.expires_on,
         consent.withdrawn_at,
-    ).where(consent.person_id.in_(bindparam("ids", expanding=True)))
+    )
     broken = BreakGlass.__table__.c
     break_glass = select(broken.person_id, broken.id, broken.invoked_at, broken.expires_at).where(
-        broken.user_id == bindparam("user_id"),
-        broken.person_id.in_(bindparam("ids", expanding=True)),
-        broken.expires_at > bindparam("now"),
+        broken.user_id == bindparam("user_id"), broken.expires_at > bindparam("now")
     )
     deal = SharingAgreement.__table__.c
     agreement = (
@@ -374,4 +378,13 @@ def _statements() -> _Statements:
         .order_by(deal.created_at.desc(), deal.id)
         .limit(1)
     )
-    return _Statements(view, memberships, consents, break_glass, agreement)
+    return _Statements(
+        view=Prepared(view),
+        memberships=memberships.where(member.plan_id.in_(bindparam("plan_ids", expanding=True))),
+        consents=consents.where(consent.person_id.in_(bindparam("ids", expanding=True))),
+        break_glass=break_glass.where(broken.person_id.in_(bindparam("ids", expanding=True))),
+        membership_one=Prepared(memberships.where(member.plan_id == bindparam("plan_id"))),
+        consents_one=Prepared(consents.where(consent.person_id == bindparam("person_id"))),
+        break_glass_one=Prepared(break_glass.where(broken.person_id == bindparam("person_id"))),
+        agreement=Prepared(agreement),
+    )

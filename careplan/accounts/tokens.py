@@ -8,13 +8,16 @@ import hashlib
 import secrets
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from careplan.accounts.models import AccessToken, User
-from careplan.core import clock, database
+from careplan.agencies.models import Agency
+from careplan.core import attached, clock, database
+from careplan.core.prepared import Prepared
 
 PREFIX = "cpat_"
 SCOPES = ("read", "write")
@@ -58,17 +61,62 @@ def lookup(session: Session, raw: str) -> AccessToken | None:
     return token if token.user.active else None
 
 
-def authenticate(session: Session, raw: str) -> AccessToken | None:
-    """`lookup` for an API request. On SQLite it reads before the request's transaction
-    starts (that transaction holds the write lock) and hands the token, its account and
-    agency to `session` as they were read, without reading them again."""
-    if not database.holds_write_lock_from_begin(session):
-        # PostgreSQL locks only what a request writes: a separate read would only add
-        # round trips.
-        return lookup(session, raw)
-    with database.reading() as reader:
-        token = lookup(reader, raw)
-        return session.merge(token, load=False) if token is not None else None
+@dataclass(frozen=True)
+class Presented:
+    """A usable token as an API request needs it: its id and scopes, and its account."""
+
+    id: uuid.UUID
+    scopes: list[str]
+    user: User
+
+
+def authenticate(session: Session, raw: str) -> Presented | None:
+    """`lookup` for an API request, in one prepared statement (every API request runs it):
+    the token, its account and the account's agency, the account put in `session` as if
+    the session had loaded it. On SQLite the statement runs before the request's
+    transaction starts; on PostgreSQL, which locks only what a request writes, in it."""
+    if not raw.startswith(PREFIX) or len(raw) > 200:
+        return None
+    params = {"token_hash": _digest(raw)}
+    if database.holds_write_lock_from_begin(session):
+        # SQLite: read before the request's transaction, which holds the write lock.
+        with database.reading() as connection:
+            row = _presented().first(connection, params)
+    else:
+        row = _presented().first(session, params)
+    if row is None or row.revoked_at is not None or row.expires_at <= clock.now():
+        return None
+    values = row._asdict()
+    account = {name: values[f"user_{name}"] for name in attached.attribute_keys(User)}
+    if not account["active"]:
+        return None
+    agency = None
+    if account["agency_id"] is not None:
+        agency = attached.attach(
+            session,
+            Agency,
+            {name: values[f"agency_{name}"] for name in attached.attribute_keys(Agency)},
+        )
+    user = attached.attach(session, User, account, {"agency": agency})
+    return Presented(row.id, list(row.scopes or []), user)
+
+
+@functools.cache
+def _presented() -> Prepared:
+    token, user, agency = AccessToken.__table__, User.__table__, Agency.__table__
+    return Prepared(
+        select(
+            token.c.id,
+            token.c.scopes,
+            token.c.expires_at,
+            token.c.revoked_at,
+            *(column.label(f"user_{column.name}") for column in user.c),
+            *(column.label(f"agency_{column.name}") for column in agency.c),
+        )
+        .select_from(token.join(user, user.c.id == token.c.user_id))
+        .outerjoin(agency, agency.c.id == user.c.agency_id)
+        .where(token.c.token_hash == bindparam("token_hash"))
+    )
 
 
 @functools.cache
@@ -83,7 +131,7 @@ def resolve(session: Session, raw: str) -> User | None:
     return token.user if token is not None else None
 
 
-def allows(token: AccessToken, method: str) -> bool:
+def allows(token: AccessToken | Presented, method: str) -> bool:
     return method in ("GET", "HEAD") or "write" in (token.scopes or [])
 
 

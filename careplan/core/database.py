@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -78,16 +78,13 @@ def holds_write_lock_from_begin(session: Session) -> bool:
 
 
 @contextlib.contextmanager
-def reading() -> Iterator[Session]:
-    """A session of its own that only reads, outside the request's transaction: on SQLite
-    it neither queues for nor takes the write lock. For what a request checks before it
-    starts (its credentials); anything it loads is merged into `db.session` to be used."""
-    session = Session(bind=current_app.extensions[_READER], expire_on_commit=False)
-    try:
-        yield session
-    finally:
-        session.rollback()
-        session.close()
+def reading() -> Iterator[Connection]:
+    """A connection of its own that only reads, outside the request's transaction: on
+    SQLite it neither queues for nor takes the write lock. For what a request checks
+    before it starts (its credentials), with prepared statements (careplan.core.prepared),
+    each of which reads one consistent snapshot."""
+    with current_app.extensions[_READER].connect() as connection:
+        yield connection
 
 
 def init_app(app: Flask) -> None:

@@ -17,6 +17,7 @@ from careplan.accounts.models import Role, User
 from careplan.agencies.models import Agency
 from careplan.core import clock
 from careplan.core.errors import Conflict, NotFound, Unprocessable
+from careplan.core.prepared import Prepared
 from careplan.people.models import Person
 from careplan.plans.models import (
     CareTeamMember,
@@ -103,7 +104,9 @@ class SectionView:
 def section_views(session: Session, plan_id: uuid.UUID, keys: list[str]) -> dict[str, SectionView]:
     """The named sections of a plan in one column select, each opened from its sealed
     text with the same associated data as `Section.content` (no ORM objects)."""
-    rows = session.execute(_section_views(), {"plan_id": plan_id, "keys": keys})
+    params: dict[str, Any] = {"plan_id": plan_id}
+    params.update((f"key_{i}", key) for i, key in enumerate(keys))
+    rows = _section_views(len(keys)).rows(session, params)
     opened = vault()
     views = {}
     for row in rows:
@@ -117,16 +120,15 @@ def section_views(session: Session, plan_id: uuid.UUID, keys: list[str]) -> dict
 
 
 @functools.cache
-def _section_views() -> Any:
+def _section_views(count: int) -> Prepared:
+    """One prepared statement per number of sections asked for (at most the catalogue's)."""
     section, user = Section.__table__.c, User.__table__.c
-    return (
+    keys = [bindparam(f"key_{i}") for i in range(count)]
+    return Prepared(
         select(section.id, section.key, section.content, section.version, section.updated_at)
         .add_columns(section.updated_by_id, user.name)
         .outerjoin(User.__table__, user.id == section.updated_by_id)
-        .where(
-            section.plan_id == bindparam("plan_id"),
-            section.key.in_(bindparam("keys", expanding=True)),
-        )
+        .where(section.plan_id == bindparam("plan_id"), section.key.in_(keys))
     )
 
 

@@ -14,7 +14,7 @@ from careplan.core import clock
 from careplan.extensions import db
 from careplan.plans.models import CareTeamMember, MembershipHow
 from consent.decision import Action, decide
-from consent.facts import load_facts, load_plan_view_facts
+from consent.facts import load_facts, load_facts_many, load_plan_view_facts
 from consent.models import BreakGlass, Consent
 from tests.api.scene import build_scene
 
@@ -95,3 +95,35 @@ def test_view_facts_for_an_unknown_person_are_none(app, world) -> None:
     scene = build_scene(world)
     sensitivity = app.extensions["careplan.sensitivity"]
     assert load_plan_view_facts(db.session, scene.key_worker, uuid.uuid4(), sensitivity) is None
+
+
+def test_facts_for_several_people_match_facts_for_each(app, world) -> None:
+    """Lists (caseloads, searches) load facts for many people with IN lists; one person's
+    facts use prepared single-person statements. Both must decide alike."""
+    scene = build_scene(world)
+    _add_sharing(world, scene)
+    sensitivity = app.extensions["careplan.sensitivity"]
+    keys = world.catalogue_keys()
+    people = [scene.person, scene.other_person]
+    for name in (*ROLES, "outsider", "colleague"):
+        user = getattr(scene, name) if name in ("outsider", "colleague") else scene.role(name)
+        together = load_facts_many(db.session, user, people, sensitivity)
+        for person, many in zip(people, together, strict=True):
+            one = load_facts(db.session, user, person, sensitivity)
+            if not one.is_key_worker:  # a key worker's own plan needs nothing loaded
+                assert (many.memberships, many.consents, many.agreement) == (
+                    one.memberships,
+                    one.consents,
+                    one.agreement,
+                ), name
+                assert many.break_glass == one.break_glass, name
+            for action in Action:
+                for section in (None, *keys):
+                    assert decide(many, section, action) == decide(one, section, action), name
+    # The scene has something in each, so the comparison above compared something.
+    outsider = load_facts(db.session, scene.outsider, scene.person, sensitivity)
+    assert outsider.memberships
+    assert outsider.consents
+    assert outsider.agreement
+    colleague = load_facts(db.session, scene.colleague, scene.person, sensitivity)
+    assert colleague.break_glass

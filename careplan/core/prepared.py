@@ -1,0 +1,173 @@
+"""Hot-path statements: compiled once, run on the transaction's own driver cursor.
+
+Every plan view runs about a dozen statements. Through SQLAlchemy's execution layer each
+costs 25 to 50 microseconds of Python before the database sees it; the driver itself
+needs about 5 (bench/results/NOTES.md). A `Prepared` statement is a Core statement
+compiled once per dialect, with SQLAlchemy's own bind and result processors for its
+parameters and columns, so values convert exactly as they do through the ORM. It runs on
+the session's connection, inside the session's transaction (same locks, same commit);
+driver errors come out as SQLAlchemy's `DBAPIError`s, as from `Session.execute`.
+
+Only what the statement can say with one fixed set of parameters: no expanding IN lists
+(compile one statement per list length instead).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import namedtuple
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.sql import Executable
+
+Processor = Callable[[Any], Any] | None
+# A session (the statement joins its transaction) or a connection (run as the connection
+# stands: on a connection that has not begun, each statement is its own transaction).
+Source = Session | scoped_session[Any] | Connection
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    names: tuple[str, ...]  # parameter names, in the order a positional driver wants them
+    defaults: dict[str, Any]  # values the statement carries itself (a LIMIT, a literal)
+    positional: bool
+    binds: tuple[Processor, ...]
+    results: tuple[Processor, ...]
+    row: Any  # a namedtuple class, or None for statements that return no rows
+
+
+class Prepared:
+    """A Core statement to run many times with different bound values."""
+
+    def __init__(self, statement: Executable) -> None:
+        self.statement = statement
+        self._by_dialect: dict[str, _Compiled] = {}
+
+    def rows(self, source: Source, params: Mapping[str, Any]) -> list[Any]:
+        """All rows, each a named tuple of the statement's column labels."""
+        compiled, cursor = self._run(source, params)
+        try:
+            fetched = cursor.fetchall()
+        finally:
+            cursor.close()
+        return [_convert(compiled, row) for row in fetched]
+
+    def first(self, source: Source, params: Mapping[str, Any]) -> Any:
+        """The first row, or None."""
+        compiled, cursor = self._run(source, params)
+        try:
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+        return None if row is None else _convert(compiled, row)
+
+    def execute(self, source: Source, params: Mapping[str, Any]) -> None:
+        """Run a statement that returns nothing (an insert or update)."""
+        _, cursor = self._run(source, params)
+        cursor.close()
+
+    def execute_many(self, source: Source, rows: Sequence[Mapping[str, Any]]) -> None:
+        connection = _connection(source)
+        compiled = self._compiled(connection.dialect)
+        values = [_bound(compiled, row) for row in rows]
+        cursor = _driver(connection).cursor()
+        try:
+            with _wrapped(compiled.sql, values, connection.dialect):
+                cursor.executemany(compiled.sql, values)
+        finally:
+            cursor.close()
+
+    def _run(self, source: Source, params: Mapping[str, Any]) -> tuple[_Compiled, Any]:
+        connection = _connection(source)
+        compiled = self._compiled(connection.dialect)
+        values = _bound(compiled, params)
+        cursor = _driver(connection).cursor()
+        try:
+            with _wrapped(compiled.sql, values, connection.dialect):
+                run_statement(cursor, compiled.sql, values)
+        except BaseException:
+            cursor.close()
+            raise
+        return compiled, cursor
+
+    def _compiled(self, dialect: Dialect) -> _Compiled:
+        found = self._by_dialect.get(dialect.name)
+        if found is None:
+            found = self._by_dialect[dialect.name] = _compile(self.statement, dialect)
+        return found
+
+
+def run_statement(cursor: Any, sql: str, values: Any) -> None:
+    """The one place a prepared statement reaches the driver (tests count statements here
+    as well as through SQLAlchemy's events)."""
+    cursor.execute(sql, values)
+
+
+def _compile(statement: Executable, dialect: Dialect) -> _Compiled:
+    compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
+    if "POSTCOMPILE" in compiled.string:
+        raise ValueError("a prepared statement cannot hold an expanding IN list")
+    names = tuple(compiled.positiontup or ()) if compiled.positional else tuple(compiled.binds)
+    binds = tuple(
+        compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
+    )
+    columns = list(getattr(statement, "selected_columns", ()))
+    returning = getattr(compiled, "returning", None) or []
+    if not columns and returning:
+        columns = list(returning)
+    results = tuple(
+        column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
+    )
+    row = namedtuple("Row", [c.key for c in columns], rename=True) if columns else None
+    defaults = {
+        name: compiled.binds[name].effective_value
+        for name in names
+        if not compiled.binds[name].required
+    }
+    return _Compiled(
+        compiled.string, names, defaults, bool(compiled.positional), binds, results, row
+    )
+
+
+def _bound(compiled: _Compiled, params: Mapping[str, Any]) -> Any:
+    given = {**compiled.defaults, **params} if compiled.defaults else params
+    values = [
+        process(given[name]) if process is not None else given[name]
+        for name, process in zip(compiled.names, compiled.binds, strict=True)
+    ]
+    return tuple(values) if compiled.positional else dict(zip(compiled.names, values, strict=True))
+
+
+def _convert(compiled: _Compiled, row: Sequence[Any]) -> Any:
+    return compiled.row._make(
+        value if process is None or value is None else process(value)
+        for process, value in zip(compiled.results, row, strict=True)
+    )
+
+
+def _connection(source: Source) -> Connection:
+    if isinstance(source, Connection):
+        return source
+    # Begins the session's transaction if this is its first statement, with the same
+    # hooks as any other (SQLite's writer queue).
+    return source.connection()
+
+
+def _driver(connection: Connection) -> Any:
+    return connection.connection.driver_connection
+
+
+@contextlib.contextmanager
+def _wrapped(sql: str, values: Any, dialect: Dialect) -> Iterator[None]:
+    """Driver errors raised as SQLAlchemy raises them (callers catch `DBAPIError`)."""
+    base = dialect.loaded_dbapi.Error
+    try:
+        yield
+    except base as exc:
+        raise DBAPIError.instance(sql, values, exc, base, dialect=dialect) from exc

@@ -1,0 +1,183 @@
+"""Prepared hot-path statements and attached rows behave as SQLAlchemy's own would.
+
+`careplan.core.prepared` runs statements on the driver cursor with SQLAlchemy's type
+processors; `careplan.core.attached` makes ORM objects from what they read. Values, the
+transaction they run in, their errors and the ORM state they leave must not differ.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+import pytest
+from sqlalchemy import bindparam, event, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from audit.models import AuditHead
+from careplan.accounts.models import User
+from careplan.agencies.models import Agency
+from careplan.core import attached
+from careplan.core.prepared import Prepared
+from careplan.extensions import db
+from consent.models import Consent
+from tests.api.scene import build_scene
+
+
+def _consent(scene, **fields):
+    values = {
+        "person_id": scene.person.id,
+        "grantee_agency_id": scene.other_agency.id,
+        "sections": ["housing", "money"],
+        "effect": "permit",
+        "starts_on": date(2026, 1, 1),
+        "expires_on": None,
+        "method": "written",
+        "recorded_by_id": scene.key_worker.id,
+        **fields,
+    }
+    consent = Consent(**values)
+    db.session.add(consent)
+    db.session.flush()
+    return consent
+
+
+def _consent_columns():
+    c = Consent.__table__.c
+    return select(
+        c.id, c.person_id, c.grantee_agency_id, c.grantee_sector, c.sections, c.effect,
+        c.starts_on, c.expires_on, c.withdrawn_at, c.recorded_at,
+    ).where(c.person_id == bindparam("person_id")).order_by(c.id)  # fmt: skip
+
+
+def test_values_convert_exactly_as_through_sqlalchemy(app, world) -> None:
+    scene = build_scene(world)
+    _consent(scene)
+    _consent(scene, grantee_agency_id=None, grantee_sector="third_sector", sections=None,
+             effect="deny", expires_on=date(2027, 3, 1))  # fmt: skip
+    statement = _consent_columns()
+    params = {"person_id": scene.person.id}
+    expected = [tuple(row) for row in db.session.execute(statement, params)]
+    got = Prepared(statement).rows(db.session, params)
+    assert len(expected) >= 2
+    assert [tuple(row) for row in got] == expected
+    # Typed as the ORM types them: ids, enums, dates, JSON lists, and None kept None.
+    row = got[0]
+    assert isinstance(row.id, uuid.UUID)
+    assert isinstance(row.starts_on, date)
+    assert {r.effect.value for r in got} == {"permit", "deny"}
+    assert {None, "third_sector"} == {r.grantee_sector and r.grantee_sector.value for r in got}
+    assert Prepared(statement).first(db.session, {"person_id": uuid.uuid4()}) is None
+
+
+def test_a_statement_carries_its_own_limit(app, world) -> None:
+    scene = build_scene(world)
+    for _ in range(3):
+        _consent(scene)
+    limited = _consent_columns().limit(2)
+    assert len(Prepared(limited).rows(db.session, {"person_id": scene.person.id})) == 2
+
+
+def test_statements_join_the_sessions_transaction(app, world) -> None:
+    scene = build_scene(world)
+    statement = _consent_columns()
+    params = {"person_id": scene.person.id}
+    db.session.commit()
+    before = {r.id for r in Prepared(statement).rows(db.session, params)}
+    consent = _consent(scene)  # flushed, not committed
+    seen = {r.id for r in Prepared(statement).rows(db.session, params)}
+    assert seen - before == {consent.id}
+    db.session.rollback()
+    assert {r.id for r in Prepared(statement).rows(db.session, params)} == before
+
+
+def test_a_prepared_write_is_rolled_back_with_the_session(app, world) -> None:
+    scene = build_scene(world)
+    db.session.commit()
+    c = Consent.__table__.c
+    new_id = uuid.uuid4()
+    write = Prepared(
+        insert(Consent.__table__).values(
+            id=bindparam("id"), person_id=bindparam("person_id"),
+            grantee_agency_id=bindparam("agency_id"), sections=bindparam("sections"),
+            effect=bindparam("effect"), starts_on=bindparam("starts_on"),
+            method=bindparam("method"), purpose=bindparam("purpose"),
+            recorded_by_id=bindparam("by"), recorded_at=bindparam("at"),
+        )
+    )  # fmt: skip
+    write.execute(db.session, {
+        "id": new_id, "person_id": scene.person.id, "agency_id": scene.other_agency.id,
+        "sections": ["goals"], "effect": "permit", "starts_on": date(2026, 2, 1),
+        "method": "verbal", "purpose": "direct_care", "by": scene.key_worker.id,
+        "at": datetime(2026, 2, 1, 9, 30),
+    })  # fmt: skip
+    stored = db.session.scalars(select(Consent).where(c.id == new_id)).one()
+    assert (stored.sections, stored.effect.value) == (["goals"], "permit")
+    db.session.rollback()
+    assert db.session.get(Consent, new_id) is None
+
+
+def test_driver_errors_are_sqlalchemy_errors(app, world) -> None:
+    build_scene(world)
+    db.session.commit()
+    duplicate = Prepared(
+        insert(AuditHead.__table__).values(id=bindparam("id"), seq=0, hash="0" * 64)
+    )
+    with pytest.raises(IntegrityError):
+        duplicate.execute(db.session, {"id": 1})
+    db.session.rollback()
+
+
+def test_expanding_lists_are_refused(app) -> None:
+    c = Consent.__table__.c
+    statement = select(c.id).where(c.person_id.in_(bindparam("ids", expanding=True)))
+    with app.app_context(), pytest.raises(ValueError, match="expanding"):
+        Prepared(statement).rows(db.session, {"ids": [uuid.uuid4()]})
+
+
+def _user_columns(user_id):
+    row = db.session.execute(select(User.__table__).where(User.__table__.c.id == user_id)).one()
+    return dict(row._mapping)
+
+
+def _agency_columns(agency_id):
+    table = Agency.__table__
+    return dict(db.session.execute(select(table).where(table.c.id == agency_id)).one()._mapping)
+
+
+def test_an_attached_row_is_the_loaded_row_without_a_read(app, world) -> None:
+    scene = build_scene(world)
+    user_id, agency_id = scene.outsider.id, scene.outsider.agency_id
+    name, roles = scene.outsider.name, list(scene.outsider.roles)
+    columns, agency_columns = _user_columns(user_id), _agency_columns(agency_id)
+    db.session.commit()
+    db.session.expunge_all()
+    statements = []
+
+    def seen(*args, **_kwargs):
+        statements.append(args[2])
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        agency = attached.attach(db.session, Agency, agency_columns)
+        user = attached.attach(db.session, User, columns, {"agency": agency})
+        assert (user.id, user.name, user.roles, user.agency.name) == (
+            user_id,
+            name,
+            roles,
+            agency_columns["name"],
+        )
+        assert statements == []
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    # Clean, persistent, and the session's only copy: a later get returns it.
+    assert user in db.session
+    assert not db.session.dirty
+    assert not db.session.new
+    assert db.session.get(User, user_id) is user
+    assert attached.attach(db.session, User, columns) is user
+    # A change to it is written like a change to any loaded row.
+    user.name = "Renamed Worker"
+    db.session.commit()
+    db.session.expunge_all()
+    assert db.session.get(User, user_id).name == "Renamed Worker"
