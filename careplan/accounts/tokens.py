@@ -78,7 +78,7 @@ def authenticate(session: Session, raw: str) -> Presented | None:
     if not raw.startswith(PREFIX) or len(raw) > 200:
         return None
     params = {"token_hash": _digest(raw)}
-    if database.holds_write_lock_from_begin(session):
+    if database.holds_write_lock_from_begin():
         # SQLite: read before the request's transaction, which holds the write lock.
         with database.reading() as connection:
             row = _presented().first(connection, params)

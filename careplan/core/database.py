@@ -11,7 +11,6 @@ from flask import Flask, current_app
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
 
 from careplan.core import writer_queue
 from careplan.extensions import db
@@ -19,6 +18,7 @@ from careplan.extensions import db
 # Execution option of a connection that only reads (see `reading`).
 READ_ONLY = "careplan_read_only"
 _READER = "careplan.read_only_engine"
+_LOCKS_FROM_BEGIN = "careplan.write_lock_from_begin"
 
 
 def _configure_sqlite(engine: Engine, busy_ms: int) -> None:
@@ -44,8 +44,11 @@ def _configure_sqlite(engine: Engine, busy_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
+        # BEGIN goes straight to the driver: through SQLAlchemy's execution layer it
+        # costs more than the statement, and the write lock is held from here.
+        driver = connection.connection.driver_connection
         if connection.get_execution_options().get(READ_ONLY):
-            connection.exec_driver_sql("BEGIN")
+            driver.execute("BEGIN")
             return
         # Every request writes an audit record, so take the write lock up front: writers
         # then queue instead of failing half-way through.
@@ -56,7 +59,10 @@ def _configure_sqlite(engine: Engine, busy_ms: int) -> None:
             # Raised as SQLAlchemy raises SQLite's own "database is locked".
             raise OperationalError("BEGIN IMMEDIATE", None, exc) from exc
         try:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            driver.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            writer_queue.release(info)
+            raise OperationalError("BEGIN IMMEDIATE", None, exc) from exc
         except Exception:
             writer_queue.release(info)
             raise
@@ -72,9 +78,9 @@ def _configure_sqlite(engine: Engine, busy_ms: int) -> None:
         writer_queue.close(record.info)
 
 
-def holds_write_lock_from_begin(session: Session) -> bool:
+def holds_write_lock_from_begin() -> bool:
     """SQLite: a request's transaction holds the database's write lock from its start."""
-    return session.get_bind().dialect.name == "sqlite"
+    return bool(current_app.extensions[_LOCKS_FROM_BEGIN])
 
 
 @contextlib.contextmanager
@@ -92,5 +98,6 @@ def init_app(app: Flask) -> None:
         engine = db.engine
         if engine.dialect.name == "sqlite":
             _configure_sqlite(engine, app.config["SQLITE_BUSY_MS"])
+        app.extensions[_LOCKS_FROM_BEGIN] = engine.dialect.name == "sqlite"
         # Made once: each `execution_options` call builds a new engine proxy.
         app.extensions[_READER] = engine.execution_options(**{READ_ONLY: True})

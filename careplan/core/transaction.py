@@ -27,6 +27,8 @@ def commit_request(response: Response) -> Response:
         if response.status_code >= 400:
             session.rollback()
             audit_log.record_failed_attempt(_error_code(response))
+        if not events and not session().in_transaction():
+            return response  # committed already (commit_now), or nothing was read
         writer.append(session, events, current_app.extensions["careplan.checkpoints"])
         session.commit()
     except Exception as exc:

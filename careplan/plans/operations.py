@@ -29,6 +29,7 @@ from careplan.plans.models import (
     SectionVersion,
 )
 from careplan.protection.sealed import aad, vault
+from careplan.protection.vault import Vault
 from consent.facts import Ref
 
 
@@ -91,31 +92,45 @@ def create_plan(
     return plan
 
 
-@dataclass(frozen=True)
+@dataclass
 class SectionView:
-    """A section as a read-only view shows it: its content opened, who last changed it."""
+    """A section as a read-only view shows it: who last changed it, and its content,
+    read sealed (with its data key) in the request's transaction and opened when first
+    shown, which for the plan view is after the commit (see careplan.plans.api)."""
 
-    content: dict[str, Any]
+    sealed: str | None
+    aad: str
+    key: Any  # the AES-GCM data key, or None when there is no content
     version: int
     updated_at: datetime
     updated_by: Ref | None
 
+    @functools.cached_property
+    def content(self) -> dict[str, Any] | None:
+        if self.sealed is None:
+            return None
+        return json.loads(Vault.open_with(self.key, self.aad, self.sealed))  # type: ignore[no-any-return]
+
 
 def section_views(session: Session, plan_id: uuid.UUID, keys: list[str]) -> dict[str, SectionView]:
-    """The named sections of a plan in one column select, each opened from its sealed
-    text with the same associated data as `Section.content` (no ORM objects)."""
+    """The named sections of a plan in one column select, with what opening each needs:
+    the same associated data as `Section.content`, and its key (no ORM objects)."""
     params: dict[str, Any] = {"plan_id": plan_id}
     params.update((f"key_{i}", key) for i, key in enumerate(keys))
     rows = _section_views(len(keys)).rows(session, params)
-    opened = vault()
+    sealed_with = vault()
     views = {}
     for row in rows:
-        content = None
-        if row.content is not None:
-            plain = opened.open(session, aad("plan_section", "content", row.id), row.content)
-            content = json.loads(plain)
+        key = sealed_with.key_for(session, row.content) if row.content is not None else None
         by = Ref(row.updated_by_id, row.name) if row.updated_by_id is not None else None
-        views[row.key] = SectionView(content, row.version, row.updated_at, by)
+        views[row.key] = SectionView(
+            row.content,
+            aad("plan_section", "content", row.id),
+            key,
+            row.version,
+            row.updated_at,
+            by,
+        )
     return views
 
 

@@ -7,6 +7,7 @@ same access decision and the same audit records as the API.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from flask import g
@@ -20,6 +21,7 @@ from careplan.extensions import db
 from careplan.plans import operations, presenters
 from careplan.plans.access import PlanAccess, SectionAccess, catalogue, plan_access, section_access
 from careplan.plans.models import CareTeamMember, Entry, Plan, Section, SectionVersion
+from careplan.protection.vault import Tampered
 from consent.decision import Action
 from consent.facts import AccessFacts, PlanRow
 from consent.guard import person_facts, require, section_decisions
@@ -29,14 +31,22 @@ def filtered_plan(
     facts: AccessFacts, plan: Plan | PlanRow, audit_action: AuditAction
 ) -> dict[str, Any]:
     """The plan with only the sections the decision permits; the rest named as withheld."""
+    return read_filtered_plan(facts, plan, audit_action)()
+
+
+def read_filtered_plan(
+    facts: AccessFacts, plan: Plan | PlanRow, audit_action: AuditAction
+) -> Callable[[], dict[str, Any]]:
+    """`filtered_plan` in two steps: this one reads the permitted sections (still sealed)
+    and records the access; the function it returns opens them and makes the body, and
+    may be called after the commit (careplan.plans.api.get_plan)."""
     decisions = section_decisions(facts, Action.VIEW)
     permitted = {key: d for key, d in decisions.items() if d.permit}
     # Only the permitted sections are read and opened.
     rows = operations.section_views(db.session, plan.id, list(permitted)) if permitted else {}
-    shown = {}
-    for key in permitted:
-        row = rows.get(key) or operations.get_section(db.session, plan, key)
-        shown[key] = presenters.section(catalogue().get(key), row)
+    shown: dict[str, Any] = {
+        key: rows.get(key) or operations.get_section(db.session, plan, key) for key in permitted
+    }
     withheld = [key for key in decisions if key not in permitted]
     basis = {key: d.basis for key, d in permitted.items()}
     record(
@@ -46,7 +56,26 @@ def filtered_plan(
         withheld=withheld,
         basis=basis,
     )
-    return presenters.plan(plan, shown, withheld, basis)
+    kinds = catalogue()
+
+    def body() -> dict[str, Any]:
+        sections = {key: presenters.section(kinds.get(key), row) for key, row in shown.items()}
+        return presenters.plan(plan, sections, withheld, basis)
+
+    return body
+
+
+def opened_after_commit(
+    body: Callable[[], dict[str, Any]], person_id: uuid.UUID, audit_action: AuditAction
+) -> dict[str, Any]:
+    """Open and present what was read and recorded in a committed transaction. If a
+    section fails its integrity check nothing is shown, and the log says so in a second
+    record (written by the request's own commit, careplan.core.transaction)."""
+    try:
+        return body()
+    except Tampered:
+        record(audit_action, Outcome.DENY, person_id=person_id, reason="data_integrity")
+        raise
 
 
 def view_plan(person_id: uuid.UUID) -> tuple[PlanAccess, dict[str, Any]]:

@@ -109,15 +109,16 @@ class Vault:
         return PREFIX + base64.b64encode(body).decode("ascii")
 
     def open(self, connection: Any, aad: str, sealed: str) -> bytes:
-        if not sealed.startswith(PREFIX):
-            raise Tampered("not a sealed value")
-        try:
-            body = base64.b64decode(sealed[len(PREFIX) :], validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise Tampered("sealed value is not readable") from exc
-        if len(body) < 16 + 12 + 16:
-            raise Tampered("sealed value is too short")
-        key = self._data_key(connection, uuid.UUID(bytes=body[:16]))
+        return self.open_with(self.key_for(connection, sealed), aad, sealed)
+
+    def key_for(self, connection: Any, sealed: str) -> AESGCM:
+        """The data key a sealed value needs (read through `connection` the first time):
+        loaded inside a transaction, the value can be opened after it with `open_with`."""
+        return self._data_key(connection, uuid.UUID(bytes=_body(sealed)[:16]))
+
+    @staticmethod
+    def open_with(key: AESGCM, aad: str, sealed: str) -> bytes:
+        body = _body(sealed)
         try:
             return key.decrypt(body[16:28], body[28:], aad.encode())
         except InvalidTag as exc:
@@ -128,3 +129,16 @@ class Vault:
     @staticmethod
     def key_id_of(sealed: str) -> uuid.UUID:
         return uuid.UUID(bytes=base64.b64decode(sealed[len(PREFIX) :])[:16])
+
+
+def _body(sealed: str) -> bytes:
+    """A sealed value's bytes: key id (16), nonce (12), ciphertext and tag (16)."""
+    if not sealed.startswith(PREFIX):
+        raise Tampered("not a sealed value")
+    try:
+        body = base64.b64decode(sealed[len(PREFIX) :], validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise Tampered("sealed value is not readable") from exc
+    if len(body) < 16 + 12 + 16:
+        raise Tampered("sealed value is too short")
+    return body

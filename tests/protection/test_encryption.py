@@ -8,11 +8,12 @@ import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text, update
 
 from careplan import create_app
 from careplan.config import ConfigError
 from careplan.extensions import db
+from careplan.plans.models import Section
 from careplan.protection.keys import new_ring_text
 from tests.api.scene import build_scene
 
@@ -144,6 +145,39 @@ def test_flipped_byte_fails_as_tampering(api, world):
     response = api.get(scene.key_worker, f"/people/{scene.person.id}/plan/sections/housing")
     assert response.status_code == 500
     assert response.get_json()["error"] == "data_integrity"
+
+
+def test_tampered_section_in_a_plan_view_shows_nothing_and_is_logged_twice(api, world):
+    """The plan view records its access and commits before it opens the sections. A
+    section that then fails its integrity check returns nothing, and a second record
+    (same request) says the view failed, so the log does not claim it was shown."""
+    scene = build_scene(world)
+    _fill(api, scene)
+    sections = Section.__table__.c
+    row = db.session.execute(
+        select(sections.id, sections.content).where(
+            sections.key == "housing", sections.plan_id == scene.plan.id
+        )
+    ).one()
+    body = bytearray(base64.b64decode(row.content[3:]))
+    body[-1] ^= 1
+    db.session.execute(
+        update(Section.__table__)
+        .where(sections.id == row.id)
+        .values(content="v1:" + base64.b64encode(bytes(body)).decode())
+    )
+    db.session.commit()
+    response = api.get(scene.key_worker, f"/people/{scene.person.id}/plan")
+    assert response.status_code == 500
+    assert response.get_json()["error"] == "data_integrity"
+    assert SECRET_AREA not in response.get_data(as_text=True)
+    request_id = response.headers["X-Request-Id"]
+    records = [e for e in world.audit() if e.request_id == request_id]
+    assert [(e.action, e.outcome, e.reason) for e in records] == [
+        ("plan.view", "permit", None),
+        ("plan.view", "deny", "data_integrity"),
+    ]
+    assert "housing" in records[0].sections
 
 
 @pytest.mark.parametrize(
