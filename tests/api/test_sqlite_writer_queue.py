@@ -4,8 +4,10 @@ fails as SQLite would ("database is locked"), changing nothing."""
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
+import signal
 import sqlite3
 import stat
 import threading
@@ -124,3 +126,91 @@ def test_writers_queue_on_the_lock_file_beside_the_database(app, second_app):
             conn.execute(text("UPDATE audit_head SET seq = seq WHERE id = 1"))
     finally:
         os.close(fd)
+
+
+def _held_elsewhere_then_write(engine, impatient) -> OperationalError | None:
+    """Try to write while another connection holds the queue; the error, or None."""
+    holder = engine.connect()
+    holder.begin()
+    try:
+        with impatient.app_context(), db.engine.begin() as conn:
+            conn.execute(text("UPDATE audit_head SET seq = seq WHERE id = 1"))
+    except OperationalError as exc:
+        return exc
+    finally:
+        holder.rollback()
+        holder.close()
+    return None
+
+
+@contextlib.contextmanager
+def _alarm_unused():
+    """As in a gunicorn worker: nothing else using SIGALRM (pytest-timeout does, so its
+    handler and timer are put aside for the test and restored after)."""
+    handler = signal.getsignal(signal.SIGALRM)
+    remaining, interval = signal.setitimer(signal.ITIMER_REAL, 0)
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGALRM, handler)
+        if remaining:
+            signal.setitimer(signal.ITIMER_REAL, remaining, interval)
+
+
+def test_a_main_thread_wait_times_out_and_leaves_no_timer_behind(app, second_app):
+    # A gunicorn worker's requests run in the main thread: it waits in the kernel with an
+    # interval timer for the busy timeout, and puts the signal handling back as it was.
+    impatient = second_app(busy_ms=150)
+    with _alarm_unused():
+        failed = _held_elsewhere_then_write(db.engine, impatient)
+        assert failed is not None
+        assert "database is locked" in str(failed.orig)
+        assert signal.getsignal(signal.SIGALRM) is signal.SIG_DFL
+        assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+        with impatient.app_context(), db.engine.begin() as conn:
+            conn.execute(text("UPDATE audit_head SET seq = seq WHERE id = 1"))
+        assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_a_main_thread_waiter_is_woken_when_the_lock_is_released(app, second_app):
+    other = second_app()
+    engine = db.engine
+    bump = text("UPDATE audit_head SET checkpoint_seq = checkpoint_seq + 1000 WHERE id = 1")
+    read = text("SELECT checkpoint_seq FROM audit_head WHERE id = 1")
+    with engine.connect() as conn:
+        before = conn.execute(read).scalar_one()
+    holding = threading.Event()
+
+    def holder() -> None:
+        with engine.begin() as conn:
+            conn.execute(bump)
+            holding.set()
+            threading.Event().wait(0.2)
+
+    with _alarm_unused():
+        thread = threading.Thread(target=holder)
+        thread.start()
+        assert holding.wait(10)
+        with other.app_context(), db.engine.begin() as conn:
+            # Began only once the holder had committed: its change is there to see.
+            assert conn.execute(read).scalar_one() == before + 1000
+            conn.execute(
+                text("UPDATE audit_head SET checkpoint_seq = :v WHERE id = 1"), {"v": before}
+            )
+        thread.join(10)
+        assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_a_writer_in_another_thread_polls_and_times_out_the_same(app, second_app):
+    impatient = second_app(busy_ms=150)
+    engine = db.engine
+    outcome: list[OperationalError | None] = []
+    thread = threading.Thread(
+        target=lambda: outcome.append(_held_elsewhere_then_write(engine, impatient))
+    )
+    thread.start()
+    thread.join(10)
+    assert len(outcome) == 1
+    assert outcome[0] is not None
+    assert "database is locked" in str(outcome[0].orig)
