@@ -23,16 +23,18 @@ PY_SPY = str(Path(sys.executable).parent / "py-spy")
 # (label, frame prefix) in request order; a sample counts for each part on its stack.
 PARTS = (
     ("whole request in Flask (wsgi_app)", "Flask.wsgi_app "),
-    ("token lookup (ORM: token, user, agency)", "lookup (careplan/accounts/tokens.py"),
+    ("token lookup (prepared; account attached)", "authenticate (careplan/accounts/tokens.py"),
     ("access facts (person+plan, consents, ...)", "view_facts (consent/guard.py"),
     ("access decision (every section)", "section_decisions (consent/guard.py"),
-    ("sections read and opened (AES-GCM)", "section_views (careplan/plans/operations.py"),
+    ("sections read, still sealed", "section_views (careplan/plans/operations.py"),
+    ("sections opened after the commit (AES-GCM)", "SectionView.content "),
     ("response: marshmallow dump", "Schema.dump "),
     ("response: JSON encoding", "respond (careplan/api/http.py"),
     ("audit record built", "record (audit/log.py"),
     ("audit append (head lock, insert, head)", "append (audit/writer.py"),
     ("commit", "Session.commit "),
-    ("SQLAlchemy execute (all statements)", "Session.execute "),
+    ("prepared statements in the driver (all)", "run_statement (careplan/core/prepared.py"),
+    ("SQLAlchemy execute (other statements)", "Session.execute "),
 )
 
 
