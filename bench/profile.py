@@ -29,7 +29,7 @@ PARTS = (
     ("sections read, still sealed", "section_views (careplan/plans/operations.py"),
     ("sections opened after the commit (AES-GCM)", "SectionView.content "),
     ("response: marshmallow dump", "Schema.dump "),
-    ("response: JSON encoding", "respond (careplan/api/http.py"),
+    ("response: JSON encoding", "respond ("),  # py-spy names the file http.py
     ("audit record built", "record (audit/log.py"),
     ("audit append (head lock, insert, head)", "append (audit/writer.py"),
     ("commit", "Session.commit "),
