@@ -73,13 +73,14 @@ class Prepared:
         cursor.close()
 
     def execute_many(self, source: Source, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Run a statement that returns nothing once for each set of values."""
         connection = _connection(source)
         compiled = self._compiled(connection.dialect)
         values = [_bound(compiled, row) for row in rows]
         cursor = _driver(connection).cursor()
         try:
             with _wrapped(compiled.sql, values, connection.dialect):
-                cursor.executemany(compiled.sql, values)
+                run_statement(cursor, compiled.sql, values, many=True)
         finally:
             cursor.close()
 
@@ -103,10 +104,13 @@ class Prepared:
         return found
 
 
-def run_statement(cursor: Any, sql: str, values: Any) -> None:
+def run_statement(cursor: Any, sql: str, values: Any, *, many: bool = False) -> None:
     """The one place a prepared statement reaches the driver (tests count statements here
     as well as through SQLAlchemy's events)."""
-    cursor.execute(sql, values)
+    if many:
+        cursor.executemany(sql, values)
+    else:
+        cursor.execute(sql, values)
 
 
 def _compile(statement: Executable, dialect: Dialect) -> _Compiled:

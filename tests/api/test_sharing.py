@@ -296,9 +296,11 @@ def test_break_glass_is_time_limited_and_read_only(api, world, monkeypatch):
 def test_plan_view_costs_the_same_queries_however_many_consents(api, world, shared, monkeypatch):
     statements = []
 
-    def run_prepared(cursor, sql, values):
+    real_run = prepared.run_statement
+
+    def run_prepared(cursor, sql, values, **kw):
         statements.append(sql)
-        cursor.execute(sql, values)
+        real_run(cursor, sql, values, **kw)
 
     # Statements go to the database through SQLAlchemy or as prepared hot-path statements.
     monkeypatch.setattr(prepared, "run_statement", run_prepared)

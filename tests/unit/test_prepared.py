@@ -14,7 +14,11 @@ import pytest
 from sqlalchemy import bindparam, event, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from audit.models import AuditHead
+from audit import writer
+from audit.actions import AuditAction, Outcome
+from audit.log import build
+from audit.models import AuditEvent, AuditHead
+from audit.verify import verify_chain
 from careplan.accounts.models import User
 from careplan.agencies.models import Agency
 from careplan.core import attached
@@ -181,3 +185,19 @@ def test_an_attached_row_is_the_loaded_row_without_a_read(app, world) -> None:
     db.session.commit()
     db.session.expunge_all()
     assert db.session.get(User, user_id).name == "Renamed Worker"
+
+
+def test_several_records_appended_at_once_chain_in_order(app, world) -> None:
+    """The audit append writes several records with one prepared executemany."""
+    build_scene(world)
+    db.session.commit()
+    records = [build(AuditAction.PLAN_VIEW, Outcome.DENY, reason=f"r{i}") for i in range(3)]
+    with app.test_request_context("/"):
+        rows = writer.append(db.session, records)
+        db.session.commit()
+    stored = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.seq.in_([r["seq"] for r in rows]))
+    ).all()
+    assert [e.reason for e in sorted(stored, key=lambda e: e.seq)] == ["r0", "r1", "r2"]
+    assert [r["seq"] for r in rows] == list(range(rows[0]["seq"], rows[0]["seq"] + 3))
+    assert verify_chain(db.session, app.extensions["careplan.checkpoints"].signer.public).ok
