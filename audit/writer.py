@@ -52,18 +52,16 @@ def append(
         row = {**record, "seq": seq, "prev_hash": prev}
         row["hash"] = prev = link_hash(prev, row)
         rows.append(row)
-    if len(rows) == 1:
-        insert_event.execute(session, rows[0])
-    else:
-        insert_event.execute_many(session, rows)
+    insert_event.execute_many(session, rows)
+    values = {
+        "seq": seq,
+        "hash": prev,
+        "checkpoint_seq": head.checkpoint_seq,
+        "checkpoint_at": head.checkpoint_at,
+    }
     if checkpoints is not None and _due(head, seq, checkpoints):
-        signed = _checkpoint(session, seq, prev, checkpoints.signer)
-        session.connection().execute(
-            update(_head_table).where(_head_table.c.id == 1),
-            {"seq": seq, "hash": prev, **signed},
-        )
-    else:
-        update_head.execute(session, {"seq": seq, "hash": prev})
+        values.update(_checkpoint(session, seq, prev, checkpoints.signer))
+    update_head.execute(session, values)
     return rows
 
 
@@ -73,9 +71,9 @@ def _statements() -> tuple[Prepared, Prepared, Prepared]:
     head = select(h.seq, h.hash, h.checkpoint_seq, h.checkpoint_at).where(h.id == 1)
     columns = [c.name for c in _event_table.c]
     insert_event = insert(_event_table).values({name: bindparam(name) for name in columns})
-    move_head = (
-        update(_head_table).where(h.id == 1).values(seq=bindparam("seq"), hash=bindparam("hash"))
-    )
+    # The head moves; its checkpoint fields stay as they were unless one was just signed.
+    moved = ("seq", "hash", "checkpoint_seq", "checkpoint_at")
+    move_head = update(_head_table).where(h.id == 1).values({n: bindparam(n) for n in moved})
     return Prepared(head.with_for_update()), Prepared(insert_event), Prepared(move_head)
 
 

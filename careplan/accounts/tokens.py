@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from careplan.accounts.models import AccessToken, User
@@ -51,16 +51,6 @@ def issue(
     return raw
 
 
-def lookup(session: Session, raw: str) -> AccessToken | None:
-    """The usable token (known, unexpired, unrevoked, its account active), or None."""
-    if not raw.startswith(PREFIX) or len(raw) > 200:
-        return None
-    token = session.scalars(_by_hash(), {"token_hash": _digest(raw)}).one_or_none()
-    if token is None or token.revoked_at is not None or token.expires_at <= clock.now():
-        return None
-    return token if token.user.active else None
-
-
 @dataclass(frozen=True)
 class Presented:
     """A usable token as an API request needs it: its id and scopes, and its account."""
@@ -71,7 +61,8 @@ class Presented:
 
 
 def authenticate(session: Session, raw: str) -> Presented | None:
-    """`lookup` for an API request, in one prepared statement (every API request runs it):
+    """The usable token (known, unexpired, unrevoked, its account active), or None; in
+    one prepared statement (every API request runs it):
     the token, its account and the account's agency, the account put in `session` as if
     the session had loaded it. On SQLite the statement runs before the request's
     transaction starts; on PostgreSQL, which locks only what a request writes, in it."""
@@ -119,15 +110,9 @@ def _presented() -> Prepared:
     )
 
 
-@functools.cache
-def _by_hash() -> Select[tuple[AccessToken]]:
-    # Built once: every API request looks its token up.
-    return select(AccessToken).where(AccessToken.token_hash == bindparam("token_hash"))
-
-
 def resolve(session: Session, raw: str) -> User | None:
     """The active user a token belongs to, or None (unknown, expired, revoked, deactivated)."""
-    token = lookup(session, raw)
+    token = authenticate(session, raw)
     return token.user if token is not None else None
 
 

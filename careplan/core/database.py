@@ -60,11 +60,10 @@ def _configure_sqlite(engine: Engine, busy_ms: int) -> None:
             raise OperationalError("BEGIN IMMEDIATE", None, exc) from exc
         try:
             driver.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
+        except Exception as exc:
             writer_queue.release(info)
-            raise OperationalError("BEGIN IMMEDIATE", None, exc) from exc
-        except Exception:
-            writer_queue.release(info)
+            if isinstance(exc, sqlite3.OperationalError):
+                raise OperationalError("BEGIN IMMEDIATE", None, exc) from exc
             raise
 
     # The queue is left when the connection goes back to the pool: by then the

@@ -21,25 +21,13 @@ log = logging.getLogger(__name__)
 
 
 def commit_request(response: Response) -> Response:
-    events = audit_log.pending(g)
-    session = db.session
     try:
-        if response.status_code >= 400:
-            session.rollback()
-            audit_log.record_failed_attempt(_error_code(response))
-        if not events and not session().in_transaction():
-            return response  # committed already (commit_now), or nothing was read
-        writer.append(session, events, current_app.extensions["careplan.checkpoints"])
-        session.commit()
-    except Exception as exc:
-        session.rollback()
-        log.error("request not committed: %s", type(exc).__name__)
+        commit_now(_error_code(response) if response.status_code >= 400 else None)
+    except NotRecorded:
         failed = jsonify({"error": NotRecorded.code, "message": NotRecorded.message, "fields": {}})
         failed.status_code = 503
         failed.headers["X-Request-Id"] = g.get("request_id", "")
         return failed
-    finally:
-        events.clear()
     return response
 
 
@@ -54,20 +42,27 @@ def init_app(app: Flask) -> None:
     app.after_request(commit_request)
 
 
-def commit_now() -> None:
-    """Commit the request's changes and audit events before the response body is made.
-
-    A streamed body is produced after the request handler returns, and a read's body is
-    best serialised after its transaction ends (on SQLite the request holds the write
-    lock until then): either way the access is on record before the first byte leaves,
-    and a failure to record stops the response (503, nothing returned or changed).
+def commit_now(error_code: str | None = None) -> None:
+    """Commit the request's changes and audit events; `error_code`: the request failed,
+    so its changes are rolled back and only its audit events (the failed attempt among
+    them) are committed. Called after every request, and by handlers before the response
+    body is made: a streamed body is produced after the handler returns, and a read's
+    body is best serialised after its transaction ends (on SQLite the request holds the
+    write lock until then). Either way the access is on record before the first byte
+    leaves, and a failure to record stops the response (503, nothing returned or changed).
     """
+    session = db.session
     events = audit_log.pending(g)
     try:
-        writer.append(db.session, events, current_app.extensions["careplan.checkpoints"])
-        db.session.commit()
+        if error_code is not None:
+            session.rollback()
+            audit_log.record_failed_attempt(error_code)
+        # Nothing pending and no transaction: committed already, or nothing was read.
+        if events or session().in_transaction():
+            writer.append(session, events, current_app.extensions["careplan.checkpoints"])
+            session.commit()
     except Exception as exc:
-        db.session.rollback()
+        session.rollback()
         log.error("request not committed: %s", type(exc).__name__)
         raise NotRecorded() from None
     finally:

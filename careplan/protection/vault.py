@@ -109,26 +109,36 @@ class Vault:
         return PREFIX + base64.b64encode(body).decode("ascii")
 
     def open(self, connection: Any, aad: str, sealed: str) -> bytes:
-        return self.open_with(self.key_for(connection, sealed), aad, sealed)
+        body = _body(sealed)
+        return _decrypt(self._data_key(connection, uuid.UUID(bytes=body[:16])), aad, body)
 
     def key_for(self, connection: Any, sealed: str) -> AESGCM:
         """The data key a sealed value needs (read through `connection` the first time):
         loaded inside a transaction, the value can be opened after it with `open_with`."""
-        return self._data_key(connection, uuid.UUID(bytes=_body(sealed)[:16]))
+        return self._data_key(connection, self.key_id_of(sealed))
 
     @staticmethod
     def open_with(key: AESGCM, aad: str, sealed: str) -> bytes:
-        body = _body(sealed)
-        try:
-            return key.decrypt(body[16:28], body[28:], aad.encode())
-        except InvalidTag as exc:
-            raise Tampered(
-                f"sealed value failed its integrity check ({aad.split(':')[0]})"
-            ) from exc
+        return _decrypt(key, aad, _body(sealed))
 
     @staticmethod
     def key_id_of(sealed: str) -> uuid.UUID:
-        return uuid.UUID(bytes=base64.b64decode(sealed[len(PREFIX) :])[:16])
+        """The id a sealed value names, from its first 24 base64 characters (16 bytes)
+        without decoding the rest: opening it checks the whole value."""
+        if not sealed.startswith(PREFIX):
+            raise Tampered("not a sealed value")
+        head = sealed[len(PREFIX) : len(PREFIX) + 24]
+        try:
+            return uuid.UUID(bytes=base64.b64decode(head, validate=True)[:16])
+        except (binascii.Error, ValueError) as exc:
+            raise Tampered("sealed value is not readable") from exc
+
+
+def _decrypt(key: AESGCM, aad: str, body: bytes) -> bytes:
+    try:
+        return key.decrypt(body[16:28], body[28:], aad.encode())
+    except InvalidTag as exc:
+        raise Tampered(f"sealed value failed its integrity check ({aad.split(':')[0]})") from exc
 
 
 def _body(sealed: str) -> bytes:
