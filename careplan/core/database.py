@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask, current_app
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from careplan.core import writer_queue
 from careplan.extensions import db
@@ -66,7 +66,27 @@ def _configure_sqlite(engine: Engine, busy_ms: int) -> None:
                 raise OperationalError("BEGIN IMMEDIATE", None, exc) from exc
             raise
 
-    # The queue is left when the connection goes back to the pool: by then the
+    @event.listens_for(engine, "commit")
+    def _on_commit(connection: Any) -> None:
+        # Commit at the driver and leave the queue at once: what SQLAlchemy does after a
+        # commit (expiring the session's objects, returning the connection to the pool)
+        # need not keep the next writer waiting. The driver commit SQLAlchemy then makes
+        # finds no transaction open and does nothing.
+        info = connection.connection.info
+        if not writer_queue.holds(info):
+            return
+        try:
+            connection.connection.driver_connection.commit()
+        except sqlite3.Error as exc:
+            # Raised as SQLAlchemy raises a failed commit (a deferred foreign key check
+            # is an IntegrityError). The queue is still held: the rollback that follows
+            # releases it.
+            raise DBAPIError.instance(
+                "COMMIT", None, exc, sqlite3.Error, dialect=connection.dialect
+            ) from exc
+        writer_queue.release(info)
+
+    # Otherwise the queue is left when the connection goes back to the pool: by then the
     # transaction has been committed or rolled back.
     @event.listens_for(engine, "checkin")
     def _on_checkin(_dbapi_connection: Any, record: Any) -> None:

@@ -118,6 +118,10 @@ def _poll(fd: int, timeout_s: float) -> bool:
             return True
 
 
+def holds(record_info: dict[str, Any]) -> bool:
+    return bool(record_info.get(_HELD))
+
+
 def release(record_info: dict[str, Any]) -> None:
     fd = record_info.get(_FD)
     if fd is not None and record_info.pop(_HELD, False):

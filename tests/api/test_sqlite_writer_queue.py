@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from careplan import create_app
 from careplan.extensions import db
@@ -214,3 +214,54 @@ def test_a_writer_in_another_thread_polls_and_times_out_the_same(app, second_app
     assert len(outcome) == 1
     assert outcome[0] is not None
     assert "database is locked" in str(outcome[0].orig)
+
+
+def test_a_writer_leaves_the_queue_as_it_commits(app, second_app):
+    # Not only when its connection goes back to the pool: the next writer need not wait
+    # for what SQLAlchemy does after a commit.
+    impatient = second_app(busy_ms=150)
+    with db.engine.connect() as conn:
+        conn.begin()
+        conn.execute(text("UPDATE audit_head SET seq = seq WHERE id = 1"))
+        conn.commit()
+        # This connection is still checked out, and the other app writes at once.
+        with impatient.app_context(), db.engine.begin() as other:
+            other.execute(text("UPDATE audit_head SET seq = seq WHERE id = 1"))
+
+
+def test_a_failed_commit_keeps_its_place_until_rolled_back_and_changes_nothing(app, second_app):
+    impatient = second_app(busy_ms=150)
+    accounts = text("SELECT count(*) FROM user_account")
+    with db.engine.connect() as conn:
+        before = conn.execute(accounts).scalar_one()
+    with db.engine.connect() as conn:
+        conn.begin()
+        # A deferred foreign key check fails at COMMIT, leaving the transaction open.
+        conn.execute(text("PRAGMA defer_foreign_keys = ON"))
+        conn.execute(
+            text(
+                "INSERT INTO user_account (id, kind, email, name, agency_id, roles, active,"
+                " created_at) VALUES (:id, 'staff', 'nobody@example.org', 'Nobody', :missing,"
+                " '[]', 1, '2026-01-01 00:00:00')"
+            ),
+            {"id": "1" * 32, "missing": "0" * 32},
+        )
+        with pytest.raises(IntegrityError) as failed:
+            conn.commit()
+        assert "FOREIGN KEY" in str(failed.value.orig)
+        # The failed writer still holds the queue: nobody writes over its open transaction.
+        assert _held_elsewhere_then_write_plain(impatient) is not None
+        conn.rollback()
+    with db.engine.connect() as conn:
+        assert conn.execute(accounts).scalar_one() == before
+    with impatient.app_context(), db.engine.begin() as other:
+        other.execute(text("UPDATE audit_head SET seq = seq WHERE id = 1"))
+
+
+def _held_elsewhere_then_write_plain(impatient) -> OperationalError | None:
+    try:
+        with impatient.app_context(), db.engine.begin() as conn:
+            conn.execute(text("UPDATE audit_head SET seq = seq WHERE id = 1"))
+    except OperationalError as exc:
+        return exc
+    return None
