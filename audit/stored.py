@@ -16,9 +16,12 @@ from typing import Any
 from sqlalchemy import String, Text
 from sqlalchemy.types import TypeDecorator
 
+# One encoder, made once: `json.dumps` with options builds a new one on every call.
+_encode_json = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
 
 def json_text(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _encode_json(value)
 
 
 def time_text(moment: datetime) -> str:

@@ -183,7 +183,7 @@ def _first_permitted(facts: AccessFacts) -> Decision:
 
 
 def _decide_section(facts: AccessFacts, section: str, action: Action) -> Decision:
-    mine = facts.consents_for_me()
+    mine = facts.consents_for_me
     refusal = _pick(
         c for c in mine if not c.permit and c.covers(section) and c.status(facts.today) == "active"
     )
@@ -194,7 +194,7 @@ def _decide_section(facts: AccessFacts, section: str, action: Action) -> Decisio
             return Decision.allow(Basis.LEAD_AGENCY)
         return Decision.deny(Denial.READ_ONLY)
     agreement_problem = _agreement_problem(facts, section)
-    emergency = facts.active_break_glass()
+    emergency = facts.active_break_glass
     if emergency is not None:
         # An emergency overrides consent and refusal, within the agreement, visibly.
         if agreement_problem is not None:

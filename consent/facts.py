@@ -111,19 +111,22 @@ class AccessFacts:
             and self.plan.lead_agency_id == self.user_agency_id
         )
 
-    @property
+    # Derived once: the decision asks for them for every section of the plan.
+    @functools.cached_property
     def in_care_team(self) -> bool:
         return any(m.current(self.today, self.now) for m in self.memberships)
 
-    def consents_for_me(self) -> list[ConsentFact]:
+    @functools.cached_property
+    def consents_for_me(self) -> tuple[ConsentFact, ...]:
         """Consents naming the user's agency or its whole sector."""
-        return [
+        return tuple(
             c
             for c in self.consents
             if (c.agency_id is not None and c.agency_id == self.user_agency_id)
             or (c.sector is not None and c.sector == self.user_sector)
-        ]
+        )
 
+    @functools.cached_property
     def active_break_glass(self) -> BreakGlassFact | None:
         active = [b for b in self.break_glass if b.active(self.now)]
         return min(active, key=lambda b: str(b.id)) if active else None

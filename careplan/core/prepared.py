@@ -40,6 +40,7 @@ class _Compiled:
     binds: tuple[Processor, ...]
     results: tuple[Processor, ...]
     row: Any  # a namedtuple class, or None for statements that return no rows
+    columns: dict[str, int]  # each column label's place in a row
 
 
 class Prepared:
@@ -51,12 +52,18 @@ class Prepared:
 
     def rows(self, source: Source, params: Mapping[str, Any]) -> list[Any]:
         """All rows, each a named tuple of the statement's column labels."""
+        fetched = self.fetch(source, params)
+        return [_convert(fetched.compiled, row) for row in fetched.raw]
+
+    def fetch(self, source: Source, params: Mapping[str, Any]) -> Fetched:
+        """All rows as the driver returned them, converted when asked: for reads made
+        under a lock whose values are wanted only after it is released."""
         compiled, cursor = self._run(source, params)
         try:
-            fetched = cursor.fetchall()
+            raw = cursor.fetchall()
         finally:
             cursor.close()
-        return [_convert(compiled, row) for row in fetched]
+        return Fetched(compiled, raw)
 
     def first(self, source: Source, params: Mapping[str, Any]) -> Any:
         """The first row, or None."""
@@ -104,6 +111,24 @@ class Prepared:
         return found
 
 
+@dataclass(frozen=True)
+class Fetched:
+    """A prepared statement's rows as the driver returned them."""
+
+    compiled: _Compiled
+    raw: list[Any]
+
+    def value(self, row: Sequence[Any], name: str) -> Any:
+        """One column of a raw row, converted."""
+        index = self.compiled.columns[name]
+        value, process = row[index], self.compiled.results[index]
+        return value if process is None or value is None else process(value)
+
+    def convert(self, row: Sequence[Any]) -> Any:
+        """A raw row as `Prepared.rows` gives it: a named tuple of converted values."""
+        return _convert(self.compiled, row)
+
+
 def run_statement(cursor: Any, sql: str, values: Any, *, many: bool = False) -> None:
     """The one place a prepared statement reaches the driver (tests count statements here
     as well as through SQLAlchemy's events)."""
@@ -135,7 +160,14 @@ def _compile(statement: Executable, dialect: Dialect) -> _Compiled:
         if not compiled.binds[name].required
     }
     return _Compiled(
-        compiled.string, names, defaults, bool(compiled.positional), binds, results, row
+        compiled.string,
+        names,
+        defaults,
+        bool(compiled.positional),
+        binds,
+        results,
+        row,
+        {name: index for index, name in enumerate(row._fields)} if row else {},
     )
 
 

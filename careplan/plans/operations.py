@@ -5,11 +5,11 @@ from __future__ import annotations
 import functools
 import json
 import uuid
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
@@ -17,7 +17,7 @@ from careplan.accounts.models import Role, User
 from careplan.agencies.models import Agency
 from careplan.core import clock
 from careplan.core.errors import Conflict, NotFound, Unprocessable
-from careplan.core.prepared import Prepared
+from careplan.core.prepared import Fetched, Prepared
 from careplan.people.models import Person
 from careplan.plans.models import (
     CareTeamMember,
@@ -92,45 +92,53 @@ def create_plan(
     return plan
 
 
-@dataclass
 class SectionView:
-    """A section as a read-only view shows it: who last changed it, and its content,
-    read sealed (with its data key) in the request's transaction and opened when first
-    shown, which for the plan view is after the commit (see careplan.plans.api)."""
+    """A section as a read-only view shows it: its content, version and who last changed
+    it. Read in the request's transaction as the driver returns it, sealed, with its data
+    key; converted and opened when first shown, which for the plan view is after the
+    commit (careplan.plans.api), so SQLite's write lock is not held meanwhile."""
 
-    sealed: str | None
-    aad: str
-    key: Any  # the AES-GCM data key, or None when there is no content
-    version: int
-    updated_at: datetime
-    updated_by: Ref | None
+    def __init__(self, fetched: Fetched, raw: Sequence[Any], key: AESGCM | None) -> None:
+        self._fetched, self._raw, self.key = fetched, raw, key
+
+    @functools.cached_property
+    def _row(self) -> Any:
+        return self._fetched.convert(self._raw)
+
+    @property
+    def version(self) -> int:
+        return self._row.version  # type: ignore[no-any-return]
+
+    @property
+    def updated_at(self) -> datetime:
+        return self._row.updated_at  # type: ignore[no-any-return]
+
+    @property
+    def updated_by(self) -> Ref | None:
+        row = self._row
+        return Ref(row.updated_by_id, row.name) if row.updated_by_id is not None else None
 
     @functools.cached_property
     def content(self) -> dict[str, Any] | None:
-        if self.sealed is None:
+        row = self._row
+        if row.content is None:
             return None
-        return json.loads(Vault.open_with(self.key, self.aad, self.sealed))  # type: ignore[no-any-return]
+        opened = Vault.open_with(self.key, aad("plan_section", "content", row.id), row.content)
+        return json.loads(opened)  # type: ignore[no-any-return]
 
 
 def section_views(session: Session, plan_id: uuid.UUID, keys: list[str]) -> dict[str, SectionView]:
-    """The named sections of a plan in one column select, with what opening each needs:
-    the same associated data as `Section.content`, and its key (no ORM objects)."""
+    """The named sections of a plan in one column select (no ORM objects), each with the
+    data key that opens it, which is read in this transaction if not already held."""
     params: dict[str, Any] = {"plan_id": plan_id}
     params.update((f"key_{i}", key) for i, key in enumerate(keys))
-    rows = _section_views(len(keys)).rows(session, params)
+    fetched = _section_views(len(keys)).fetch(session, params)
     sealed_with = vault()
     views = {}
-    for row in rows:
-        key = sealed_with.key_for(session, row.content) if row.content is not None else None
-        by = Ref(row.updated_by_id, row.name) if row.updated_by_id is not None else None
-        views[row.key] = SectionView(
-            row.content,
-            aad("plan_section", "content", row.id),
-            key,
-            row.version,
-            row.updated_at,
-            by,
-        )
+    for raw in fetched.raw:
+        content = fetched.value(raw, "content")
+        key = sealed_with.key_for(session, content) if content is not None else None
+        views[fetched.value(raw, "key")] = SectionView(fetched, raw, key)
     return views
 
 

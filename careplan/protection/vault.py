@@ -43,6 +43,8 @@ class Vault:
     def __init__(self, ring: KeyRing) -> None:
         self.ring = ring
         self._open: dict[uuid.UUID, AESGCM] = {}  # unwrapped data keys, this process only
+        # The same keys by the text that starts every value sealed with them (`key_for`).
+        self._by_head: dict[str, AESGCM] = {}
 
     # --- data keys -----------------------------------------------------------------
     def _unwrap_raw(self, key_id: uuid.UUID, family: str, kek_name: str, wrapped: bytes) -> bytes:
@@ -115,7 +117,11 @@ class Vault:
     def key_for(self, connection: Any, sealed: str) -> AESGCM:
         """The data key a sealed value needs (read through `connection` the first time):
         loaded inside a transaction, the value can be opened after it with `open_with`."""
-        return self._data_key(connection, self.key_id_of(sealed))
+        head = sealed[: len(PREFIX) + 24]
+        found = self._by_head.get(head)
+        if found is None:
+            found = self._by_head[head] = self._data_key(connection, self.key_id_of(sealed))
+        return found
 
     @staticmethod
     def open_with(key: AESGCM, aad: str, sealed: str) -> bytes:

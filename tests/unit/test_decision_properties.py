@@ -62,7 +62,7 @@ def worlds(draw):
 
 
 def _mine(f: AccessFacts) -> list[ConsentFact]:
-    return f.consents_for_me()
+    return list(f.consents_for_me)
 
 
 def _active(c: ConsentFact) -> bool:

@@ -74,6 +74,24 @@ def test_values_convert_exactly_as_through_sqlalchemy(app, world) -> None:
     assert Prepared(statement).first(db.session, {"person_id": uuid.uuid4()}) is None
 
 
+def test_fetched_rows_convert_later_to_the_same_values(app, world) -> None:
+    # Read under a lock, converted after it: the values are the same as `rows` gives.
+    scene = build_scene(world)
+    _consent(scene)
+    _consent(scene, grantee_agency_id=None, grantee_sector="third_sector", effect="deny")
+    statement = Prepared(_consent_columns())
+    params = {"person_id": scene.person.id}
+    fetched = statement.fetch(db.session, params)
+    rows = statement.rows(db.session, params)
+    assert [fetched.convert(raw) for raw in fetched.raw] == rows
+    assert [fetched.value(raw, "effect") for raw in fetched.raw] == [r.effect for r in rows]
+    expiry = [fetched.value(raw, "expires_on") for raw in fetched.raw]
+    assert expiry == [r.expires_on for r in rows]
+    assert None in expiry
+    assert len(rows) >= 2
+    assert all(isinstance(fetched.value(raw, "id"), uuid.UUID) for raw in fetched.raw)
+
+
 def test_a_statement_carries_its_own_limit(app, world) -> None:
     scene = build_scene(world)
     for _ in range(3):
