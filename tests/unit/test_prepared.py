@@ -11,7 +11,7 @@ import uuid
 from datetime import date, datetime
 
 import pytest
-from sqlalchemy import bindparam, event, insert, select
+from sqlalchemy import bindparam, event, insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from audit import writer
@@ -195,6 +195,10 @@ def test_an_attached_row_is_the_loaded_row_without_a_read(app, world) -> None:
     # Clean, persistent, and the session's only copy: a later get returns it.
     assert user in db.session
     assert not db.session.dirty
+    state = inspect(user)
+    assert not state.modified
+    assert state.attrs.name.history.unchanged == [name]
+    assert state.attrs.agency.history.unchanged == [agency]
     assert not db.session.new
     assert db.session.get(User, user_id) is user
     assert attached.attach(db.session, User, columns) is user
