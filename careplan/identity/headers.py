@@ -31,9 +31,15 @@ HEADERS = {
 }
 
 
+_LOWER = tuple((name.lower(), name, value) for name, value in HEADERS.items())
+
+
 def add(response: Response) -> Response:
-    for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
+    # Those a handler has not set itself: one pass over the response's headers, not one
+    # search per header (this runs on every response).
+    present = {name.lower() for name, _ in response.headers}
+    missing = [(name, value) for lower, name, value in _LOWER if lower not in present]
+    response.headers.extend(missing)
     if request.endpoint == "static":
         # Design system files hold no personal data: let phones cache them.
         response.headers["Cache-Control"] = "public, max-age=3600"

@@ -12,7 +12,8 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import Response, current_app, g, request
+from flask import Flask, Request, Response, current_app, g, request
+from flask.sessions import SessionInterface, SessionMixin
 from sqlalchemy import select, update
 
 from careplan.accounts.models import User
@@ -24,6 +25,18 @@ SECURE_COOKIE = "__Host-careplan-session"
 LOOPBACK_COOKIE = "careplan-session"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]", "::1"})
 TOUCH_EVERY = timedelta(seconds=30)  # write last_seen at most this often
+
+
+class NoFlaskSession(SessionInterface):
+    """Flask's own signed-cookie session, switched off: sessions are the server-side ones
+    above, so that cookie is never read or written (`flask.session` is a null session
+    that refuses writes) and no request pays for it."""
+
+    def open_session(self, app: Flask, request: Request) -> SessionMixin | None:
+        return None
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        return None
 
 
 def digest(raw: str) -> str:

@@ -382,6 +382,31 @@ def test_security_headers_on_every_response(client, path):
     assert headers["Referrer-Policy"] == "no-referrer"
 
 
+def test_a_handlers_own_header_is_kept(client, app):
+    @app.get("/framed")
+    def framed() -> tuple[str, int, dict[str, str]]:
+        return "ok", 200, {"X-Frame-Options": "SAMEORIGIN"}
+
+    headers = client.get("/framed").headers
+    assert headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+    assert headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_flasks_cookie_session_is_off(client, app):
+    # Browser sessions are server-side (careplan.identity.sessions); Flask's signed
+    # cookie session is neither read nor written, and refuses to be written.
+    @app.get("/write-flask-session")
+    def write() -> str:
+        from flask import session
+
+        session["x"] = 1
+        return "written"
+
+    assert client.get("/write-flask-session").status_code == 500
+    signed_in = client.get("/sign-in")
+    assert all(not c.startswith("session=") for c in signed_in.headers.getlist("Set-Cookie"))
+
+
 def test_error_pages_are_designed_and_show_no_trace(client, app):
     @app.get("/boom")
     def boom() -> str:
