@@ -44,7 +44,8 @@ def append(
         return []
     head_query, insert_event, update_head = _statements()
     # The request's own transaction; statements prepared once (careplan.core.prepared).
-    head = head_query.first(session, {})
+    connection = session.connection()
+    head = head_query.first(connection, {})
     seq, prev = head.seq, head.hash
     rows = []
     for record in records:
@@ -52,7 +53,7 @@ def append(
         row = {**record, "seq": seq, "prev_hash": prev}
         row["hash"] = prev = link_hash(prev, row)
         rows.append(row)
-    insert_event.execute_many(session, rows)
+    insert_event.execute_many(connection, rows)
     values = {
         "seq": seq,
         "hash": prev,
@@ -61,7 +62,7 @@ def append(
     }
     if checkpoints is not None and _due(head, seq, checkpoints):
         values.update(_checkpoint(session, seq, prev, checkpoints.signer))
-    update_head.execute(session, values)
+    update_head.execute(connection, values)
     return rows
 
 

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from careplan.core import clock
@@ -185,7 +186,9 @@ def load_plan_view_facts(
 ) -> AccessFacts | None:
     """The same facts as `load_facts` for a read-only view, without ORM objects: the
     person, plan, lead agency and key worker in one query (None: no such person)."""
-    row = _statements().view.first(session, {"person_id": person_id})
+    # One connection for all its statements: the session's, in its transaction.
+    connection = session.connection()
+    row = _statements().view.first(connection, {"person_id": person_id})
     if row is None:
         return None
     plan_row = None
@@ -203,7 +206,8 @@ def load_plan_view_facts(
             lead_agency=Ref(row.lead_agency_id, row.agency_name),
             key_worker=Ref(row.key_worker_id, row.worker_name),
         )
-    return _facts(session, user, [(PersonRow(row.id, row.created_by_id), plan_row)], sensitivity)[0]
+    entry = (PersonRow(row.id, row.created_by_id), plan_row)
+    return _facts(session, user, [entry], sensitivity, connection)[0]
 
 
 def _facts(
@@ -211,9 +215,11 @@ def _facts(
     user: User,
     entries: list[tuple[Any, Any]],
     sensitivity: Mapping[str, int],
+    connection: Connection | None = None,
 ) -> list[AccessFacts]:
     """AccessFacts for (person, plan or None) pairs: memberships, consents, break-glass and
-    the agreement, loaded with column selects (this runs on every plan request)."""
+    the agreement, loaded with column selects (this runs on every plan request).
+    `connection`: the session's, if the caller already holds it."""
     from careplan.accounts.models import Role
 
     ids = [person.id for person, _ in entries]
@@ -232,9 +238,10 @@ def _facts(
             # One person (every plan and section request): statements without IN lists,
             # prepared once (careplan.core.prepared).
             one = {"user_id": user.id, "person_id": ids[0], "plan_id": others[0].id, "now": now}
-            member_rows = q.membership_one.rows(session, one)
-            consent_rows = q.consents_one.rows(session, one)
-            glass_rows = q.break_glass_one.rows(session, one)
+            connection = connection or session.connection()
+            member_rows = q.membership_one.rows(connection, one)
+            consent_rows = q.consents_one.rows(connection, one)
+            glass_rows = q.break_glass_one.rows(connection, one)
         else:
             many = {"user_id": user.id, "ids": ids, "plan_ids": [p.id for p in others], "now": now}
             member_rows = list(session.execute(q.memberships, many))
@@ -250,7 +257,7 @@ def _facts(
             glass.setdefault(b.person_id, []).append(
                 BreakGlassFact(b.id, b.invoked_at, b.expires_at)
             )
-        agreement = current_agreement(session, user.agency_id)
+        agreement = current_agreement(connection or session, user.agency_id)
     sector = user.agency.sector.value if user.agency is not None else None
     return [
         AccessFacts(
@@ -288,7 +295,9 @@ def consent_fact(c: Any) -> ConsentFact:
     )
 
 
-def current_agreement(session: Session, agency_id: uuid.UUID | None) -> AgreementFact | None:
+def current_agreement(
+    session: Session | Connection, agency_id: uuid.UUID | None
+) -> AgreementFact | None:
     """The agency's agreement in force: its newest one (older rows are history)."""
     from careplan.plans.catalogue import Sensitivity
 

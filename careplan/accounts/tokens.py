@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -77,19 +78,23 @@ def authenticate(session: Session, raw: str) -> Presented | None:
         row = _presented().first(session, params)
     if row is None or row.revoked_at is not None or row.expires_at <= clock.now():
         return None
-    values = row._asdict()
-    account = {name: values[f"user_{name}"] for name in attached.attribute_keys(User)}
-    if not account["active"]:
+    if not row.user_active:
         return None
     agency = None
-    if account["agency_id"] is not None:
-        agency = attached.attach(
-            session,
-            Agency,
-            {name: values[f"agency_{name}"] for name in attached.attribute_keys(Agency)},
-        )
-    user = attached.attach(session, User, account, {"agency": agency})
+    if row.user_agency_id is not None:
+        agency = attached.attach(session, Agency, _columns(row, Agency, "agency_"))
+    user = attached.attach(session, User, _columns(row, User, "user_"), {"agency": agency})
     return Presented(row.id, list(row.scopes or []), user)
+
+
+def _columns(row: Any, model: type, prefix: str) -> dict[str, Any]:
+    """One table's columns of the token statement's row, by column name."""
+    return {name: row[index] for name, index in _places(row._fields, model, prefix)}
+
+
+@functools.cache
+def _places(fields: tuple[str, ...], model: type, prefix: str) -> tuple[tuple[str, int], ...]:
+    return tuple((name, fields.index(prefix + name)) for name in attached.attribute_keys(model))
 
 
 @functools.cache
