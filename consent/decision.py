@@ -18,6 +18,7 @@ The order of the rules is the policy:
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from consent.facts import AccessFacts, ConsentFact
@@ -217,10 +218,10 @@ def _decide_section(facts: AccessFacts, section: str, action: Action) -> Decisio
     return Decision.deny(Denial.READ_ONLY)
 
 
-def _pick(candidates: object) -> ConsentFact | None:
-    # The lowest id, not the first created: the answer must not depend on record order.
-    found = sorted(candidates, key=lambda c: str(c.id))  # type: ignore[attr-defined]
-    return found[0] if found else None
+def _pick(candidates: Iterator[ConsentFact]) -> ConsentFact | None:
+    # The lowest id, not the first created, so the answer does not depend on record
+    # order: the candidates come from `facts.consents_for_me`, which is in id order.
+    return next(candidates, None)
 
 
 def _why_no_consent(covering: list[ConsentFact], facts: AccessFacts) -> str:

@@ -119,13 +119,15 @@ class AccessFacts:
 
     @functools.cached_property
     def consents_for_me(self) -> tuple[ConsentFact, ...]:
-        """Consents naming the user's agency or its whole sector."""
-        return tuple(
+        """Consents naming the user's agency or its whole sector, lowest id first (the
+        decision takes the first that applies, whatever order they were recorded in)."""
+        mine = (
             c
             for c in self.consents
             if (c.agency_id is not None and c.agency_id == self.user_agency_id)
             or (c.sector is not None and c.sector == self.user_sector)
         )
+        return tuple(sorted(mine, key=lambda c: str(c.id)))
 
     @functools.cached_property
     def active_break_glass(self) -> BreakGlassFact | None:

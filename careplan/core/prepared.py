@@ -41,6 +41,7 @@ class _Compiled:
     results: tuple[Processor, ...]
     row: Any  # a namedtuple class, or None for statements that return no rows
     columns: dict[str, int]  # each column label's place in a row
+    converting: tuple[tuple[int, Callable[[Any], Any]], ...]  # the columns that convert
 
 
 class Prepared:
@@ -168,6 +169,7 @@ def _compile(statement: Executable, dialect: Dialect) -> _Compiled:
         results,
         row,
         {name: index for index, name in enumerate(row._fields)} if row else {},
+        tuple((index, process) for index, process in enumerate(results) if process is not None),
     )
 
 
@@ -181,10 +183,14 @@ def _bound(compiled: _Compiled, params: Mapping[str, Any]) -> Any:
 
 
 def _convert(compiled: _Compiled, row: Sequence[Any]) -> Any:
-    return compiled.row._make(
-        value if process is None or value is None else process(value)
-        for process, value in zip(compiled.results, row, strict=True)
-    )
+    if not compiled.converting:
+        return compiled.row._make(row)
+    values = list(row)
+    for index, process in compiled.converting:
+        value = values[index]
+        if value is not None:
+            values[index] = process(value)
+    return compiled.row._make(values)
 
 
 def _connection(source: Source) -> Connection:
