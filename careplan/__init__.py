@@ -20,6 +20,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         __name__, instance_path=settings["INSTANCE_PATH"], template_folder=str(ROOT / "templates")
     )
     app.config.update(settings)
+    from careplan.core.json_output import OrjsonProvider
+
+    app.json = OrjsonProvider(app)
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep catalogue order
     from careplan.identity.sessions import NoFlaskSession
 
