@@ -25,8 +25,6 @@ from audit.chain import canonical_values
 from audit.stored import json_text
 
 HEAD_SQLITE = "SELECT seq, hash FROM audit_head WHERE id = 1"
-HEAD_PG = HEAD_SQLITE + " FOR UPDATE"
-HEAD_SQLITE = "SELECT seq, hash FROM audit_head WHERE id = 1"
 HEAD_PG = "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE"
 _conn: Any = None
 _sqlite = False

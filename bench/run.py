@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
             db.engine.dispose()
         step(f"{name}: plan view under load")
-        part["plan_view"] = load.plan_view(url, folder, levels, args.seconds)
+        part["plan_view"] = load.plan_view(url, folder, levels, args.seconds, args.rounds)
         step(f"{name}: worker memory")
         part["worker_memory"] = {
             "load_average": load.load_average(),
@@ -159,10 +159,19 @@ def markdown(out: dict[str, Any]) -> str:
                     f"{r['p95_ms']} | {r['p99_ms']} | {r['non_2xx']} | {r['load_average']} |"
                 )
         half = pv["app"]["at_half_peak"]
+        rounds = pv.get("rounds", [])
         lines += [
             "",
+            "Rounds (peak req/s; app and baseline take turns to go first): "
+            + "; ".join(
+                f"{i}: app {r['app']}, baseline {r['baseline']}, ratio {r['ratio']}"
+                for i, r in enumerate(rounds, 1)
+            )
+            + ". The table above is the median round's.",
+            "",
             f"Peak: app {pv['app']['peak_rps']} req/s, baseline {pv['baseline']['peak_rps']} "
-            f"req/s, **ratio {pv['ratio']}** (target >= 0.5). App p99 at half the peak "
+            f"req/s, **ratio {pv['ratio']}** (median of the rounds; target >= 0.5). "
+            "App p99 at half the peak "
             f"(the first level reaching it: {half['connections']} connections, {half['rps']} "
             f"req/s): **{half['p99_ms']} ms** (target < 50 ms).",
             "",
@@ -220,6 +229,9 @@ def main() -> None:
     parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--levels", default="1,2,4,8,16,32", help="wrk connection counts")
     parser.add_argument("--seconds", type=float, default=10, help="per load level")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="plan view: app and baseline sweeps, in turn"
+    )
     parser.add_argument("--repeats", type=int, default=40, help="runs per IG query")
     parser.add_argument("--memory-requests", type=int, default=100_000)
     parser.add_argument("--mixed-seconds", type=float, default=60)
