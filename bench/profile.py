@@ -42,6 +42,10 @@ def summarise(raw: Path) -> dict[str, Any]:
     total, counts = 0, dict.fromkeys((label for label, _ in PARTS), 0)
     for line in raw.read_text().splitlines():
         stack, _, n = line.rpartition(" ")
+        if not n.isdigit():
+            # A frame name with a line break in it splits its stack over two lines: the
+            # pieces are not samples (a few in a hundred thousand).
+            continue
         frames = [f.strip() for f in stack.split(";")]
         total += int(n)
         for label, prefix in PARTS:
