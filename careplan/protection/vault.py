@@ -43,8 +43,8 @@ class Vault:
     def __init__(self, ring: KeyRing) -> None:
         self.ring = ring
         self._open: dict[uuid.UUID, AESGCM] = {}  # unwrapped data keys, this process only
-        # The same keys by the text that starts every value sealed with them (`key_for`).
-        self._by_head: dict[str, AESGCM] = {}
+        # The same keys by the 16 bytes of id that start every value sealed with them.
+        self._by_id: dict[bytes, AESGCM] = {}
 
     # --- data keys -----------------------------------------------------------------
     def _unwrap_raw(self, key_id: uuid.UUID, family: str, kek_name: str, wrapped: bytes) -> bytes:
@@ -117,10 +117,10 @@ class Vault:
     def key_for(self, connection: Any, sealed: str) -> AESGCM:
         """The data key a sealed value needs (read through `connection` the first time):
         loaded inside a transaction, the value can be opened after it with `open_with`."""
-        head = sealed[: len(PREFIX) + 24]
-        found = self._by_head.get(head)
+        key_id = _key_id_bytes(sealed)
+        found = self._by_id.get(key_id)
         if found is None:
-            found = self._by_head[head] = self._data_key(connection, self.key_id_of(sealed))
+            found = self._by_id[key_id] = self._data_key(connection, uuid.UUID(bytes=key_id))
         return found
 
     @staticmethod
@@ -129,15 +129,22 @@ class Vault:
 
     @staticmethod
     def key_id_of(sealed: str) -> uuid.UUID:
-        """The id a sealed value names, from its first 24 base64 characters (16 bytes)
-        without decoding the rest: opening it checks the whole value."""
-        if not sealed.startswith(PREFIX):
-            raise Tampered("not a sealed value")
-        head = sealed[len(PREFIX) : len(PREFIX) + 24]
-        try:
-            return uuid.UUID(bytes=base64.b64decode(head, validate=True)[:16])
-        except (binascii.Error, ValueError) as exc:
-            raise Tampered("sealed value is not readable") from exc
+        return uuid.UUID(bytes=_key_id_bytes(sealed))
+
+
+def _key_id_bytes(sealed: str) -> bytes:
+    """The data key id a sealed value starts with, from its first 24 base64 characters
+    without decoding the rest (opening the value checks all of it). The characters after
+    the 16 bytes of id already encode the random nonce, so only the id's bytes name it."""
+    if not sealed.startswith(PREFIX):
+        raise Tampered("not a sealed value")
+    try:
+        head = base64.b64decode(sealed[len(PREFIX) : len(PREFIX) + 24], validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise Tampered("sealed value is not readable") from exc
+    if len(head) < 16:
+        raise Tampered("sealed value is too short")
+    return head[:16]
 
 
 def _decrypt(key: AESGCM, aad: str, body: bytes) -> bytes:

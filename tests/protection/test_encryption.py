@@ -295,3 +295,21 @@ def test_missing_key_for_stored_data_answers_503(app, api, world):
         assert response.get_json()["error"] == "keys_unavailable"
         db.session.remove()
         db.engine.dispose()
+
+
+def test_values_sealed_with_one_key_name_that_key_whatever_their_nonce(app):
+    # The plan view finds each section's key from the sealed value's first bytes; the
+    # nonce that follows the key id must not make every value look like a new key.
+    from careplan.protection.sealed import vault
+    from careplan.protection.vault import PREFIX, Tampered
+
+    sealer = vault()
+    with db.engine.begin() as conn:
+        values = [sealer.seal(conn, "section", "aad", b"x") for _ in range(50)]
+        keys = {id(sealer.key_for(conn, v)) for v in values}
+    assert len(keys) == 1
+    assert len({sealer.key_id_of(v) for v in values}) == 1
+    assert len(sealer._by_id) == 1  # a bounded cache: one entry per data key
+    for bad in ("plain text", PREFIX + "!!!!", PREFIX + "QUJD"):
+        with pytest.raises(Tampered):
+            sealer.key_for(None, bad)
