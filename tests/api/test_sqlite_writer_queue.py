@@ -100,8 +100,7 @@ def test_a_rolled_back_writer_leaves_the_queue(app, second_app):
         conn.begin()
         conn.execute(text("DELETE FROM agency"))
         conn.rollback()
-    with impatient.app_context(), db.engine.begin() as conn:
-        conn.execute(text("UPDATE audit_head SET seq = seq WHERE id = 1"))
+    assert _write_with(impatient) is None
 
 
 def test_writers_queue_on_the_lock_file_beside_the_database(app, second_app):
@@ -128,19 +127,25 @@ def test_writers_queue_on_the_lock_file_beside_the_database(app, second_app):
         os.close(fd)
 
 
+def _write_with(other) -> OperationalError | None:
+    """Write through another app on the same database; the error, or None."""
+    try:
+        with other.app_context(), db.engine.begin() as conn:
+            conn.execute(text("UPDATE audit_head SET seq = seq WHERE id = 1"))
+    except OperationalError as exc:
+        return exc
+    return None
+
+
 def _held_elsewhere_then_write(engine, impatient) -> OperationalError | None:
     """Try to write while another connection holds the queue; the error, or None."""
     holder = engine.connect()
     holder.begin()
     try:
-        with impatient.app_context(), db.engine.begin() as conn:
-            conn.execute(text("UPDATE audit_head SET seq = seq WHERE id = 1"))
-    except OperationalError as exc:
-        return exc
+        return _write_with(impatient)
     finally:
         holder.rollback()
         holder.close()
-    return None
 
 
 @contextlib.contextmanager
@@ -225,8 +230,7 @@ def test_a_writer_leaves_the_queue_as_it_commits(app, second_app):
         conn.execute(text("UPDATE audit_head SET seq = seq WHERE id = 1"))
         conn.commit()
         # This connection is still checked out, and the other app writes at once.
-        with impatient.app_context(), db.engine.begin() as other:
-            other.execute(text("UPDATE audit_head SET seq = seq WHERE id = 1"))
+        assert _write_with(impatient) is None
 
 
 def test_a_failed_commit_keeps_its_place_until_rolled_back_and_changes_nothing(app, second_app):
@@ -250,18 +254,8 @@ def test_a_failed_commit_keeps_its_place_until_rolled_back_and_changes_nothing(a
             conn.commit()
         assert "FOREIGN KEY" in str(failed.value.orig)
         # The failed writer still holds the queue: nobody writes over its open transaction.
-        assert _held_elsewhere_then_write_plain(impatient) is not None
+        assert _write_with(impatient) is not None
         conn.rollback()
     with db.engine.connect() as conn:
         assert conn.execute(accounts).scalar_one() == before
-    with impatient.app_context(), db.engine.begin() as other:
-        other.execute(text("UPDATE audit_head SET seq = seq WHERE id = 1"))
-
-
-def _held_elsewhere_then_write_plain(impatient) -> OperationalError | None:
-    try:
-        with impatient.app_context(), db.engine.begin() as conn:
-            conn.execute(text("UPDATE audit_head SET seq = seq WHERE id = 1"))
-    except OperationalError as exc:
-        return exc
-    return None
+    assert _write_with(impatient) is None
