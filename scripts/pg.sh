@@ -70,7 +70,7 @@ start() {
   # C.UTF-8 where the system has it: byte-order sorting like C, but Unicode-aware
   # upper()/lower()/ILIKE for names such as Seònaid.
   local locale=(--no-locale)
-  if locale -a 2>/dev/null | grep -qiE '^c\.utf-?8$'; then locale=(--locale=C.UTF-8); fi
+  if locale -a 2>/dev/null | grep -iE '^c\.utf-?8$' >/dev/null; then locale=(--locale=C.UTF-8); fi
   as_owner "$bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 "${locale[@]}" \
     --no-sync >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
   # Loopback TCP only; no line for the unix socket, so nothing else gets in.

@@ -55,7 +55,9 @@ step "pip-audit (pinned dependencies)"
 audit_rc=0
 pip-audit --progress-spinner off --no-deps --disable-pip -r "$scratch/requirements.txt" \
   >"$scratch/audit.log" 2>&1 || audit_rc=$?
-grep -v -e "encouraged to fully hash" -e "pip-compile" "$scratch/audit.log" | head -n 1
+# Its verdict line, read without a pipe: under pipefail, `grep | head` fails with SIGPIPE
+# (exit 141) whenever the log has more lines than head takes.
+awk '!/encouraged to fully hash|pip-compile/ { print; exit }' "$scratch/audit.log"
 if [ "$audit_rc" -ne 0 ]; then
   cat "$scratch/audit.log" >&2
   exit 1
