@@ -54,7 +54,7 @@ class Prepared:
     def rows(self, source: Source, params: Mapping[str, Any]) -> list[Any]:
         """All rows, each a named tuple of the statement's column labels."""
         fetched = self.fetch(source, params)
-        return [_convert(fetched.compiled, row) for row in fetched.raw]
+        return [fetched.convert(row) for row in fetched.raw]
 
     def fetch(self, source: Source, params: Mapping[str, Any]) -> Fetched:
         """All rows as the driver returned them, converted when asked: for reads made

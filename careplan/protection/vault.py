@@ -42,9 +42,9 @@ def _wrap_aad(key_id: uuid.UUID, family: str) -> bytes:
 class Vault:
     def __init__(self, ring: KeyRing) -> None:
         self.ring = ring
-        self._open: dict[uuid.UUID, AESGCM] = {}  # unwrapped data keys, this process only
-        # The same keys by the 16 bytes of id that start every value sealed with them.
-        self._by_id: dict[bytes, AESGCM] = {}
+        # Unwrapped data keys, this process only, by the 16 bytes of id that start every
+        # value sealed with them (so `key_for` finds one without making a UUID).
+        self._open: dict[bytes, AESGCM] = {}
 
     # --- data keys -----------------------------------------------------------------
     def _unwrap_raw(self, key_id: uuid.UUID, family: str, kek_name: str, wrapped: bytes) -> bytes:
@@ -70,12 +70,14 @@ class Vault:
         return nonce + kek.encrypt(nonce, raw, _wrap_aad(key_id, family))
 
     def _data_key(self, connection: Any, key_id: uuid.UUID) -> AESGCM:
-        if key_id not in self._open:
+        found = self._open.get(key_id.bytes)
+        if found is None:
             row = connection.execute(select(_keys).where(_keys.c.id == key_id)).first()
             if row is None:
                 raise KeyUnavailable(f"data key {key_id} does not exist")
-            self._open[key_id] = self._unwrap(row.id, row.family, row.kek_name, row.wrapped)
-        return self._open[key_id]
+            found = self._unwrap(row.id, row.family, row.kek_name, row.wrapped)
+            self._open[key_id.bytes] = found
+        return found
 
     def active_key(self, connection: Any, family: str) -> tuple[uuid.UUID, AESGCM]:
         row = connection.execute(
@@ -100,8 +102,8 @@ class Vault:
                 created_at=clock.now(),
             )
         )
-        self._open[key_id] = AESGCM(raw)
-        return key_id, self._open[key_id]
+        key = self._open[key_id.bytes] = AESGCM(raw)
+        return key_id, key
 
     # --- values --------------------------------------------------------------------
     def seal(self, connection: Any, family: str, aad: str, plaintext: bytes) -> str:
@@ -118,10 +120,8 @@ class Vault:
         """The data key a sealed value needs (read through `connection` the first time):
         loaded inside a transaction, the value can be opened after it with `open_with`."""
         key_id = _key_id_bytes(sealed)
-        found = self._by_id.get(key_id)
-        if found is None:
-            found = self._by_id[key_id] = self._data_key(connection, uuid.UUID(bytes=key_id))
-        return found
+        found = self._open.get(key_id)
+        return found if found is not None else self._data_key(connection, uuid.UUID(bytes=key_id))
 
     @staticmethod
     def open_with(key: AESGCM, aad: str, sealed: str) -> bytes:

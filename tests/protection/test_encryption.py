@@ -309,7 +309,7 @@ def test_values_sealed_with_one_key_name_that_key_whatever_their_nonce(app):
         keys = {id(sealer.key_for(conn, v)) for v in values}
     assert len(keys) == 1
     assert len({sealer.key_id_of(v) for v in values}) == 1
-    assert len(sealer._by_id) == 1  # a bounded cache: one entry per data key
+    assert len(sealer._open) == 1  # a bounded cache: one entry per data key
     for bad in ("plain text", PREFIX + "!!!!", PREFIX + "QUJD"):
         with pytest.raises(Tampered):
             sealer.key_for(None, bad)
