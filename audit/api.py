@@ -11,6 +11,7 @@ import uuid
 from flask import Response, request, stream_with_context
 
 from audit import services
+from audit.actions import AuditAction
 from audit.schemas import (
     access_log_out,
     event_page_out,
@@ -23,6 +24,8 @@ from audit.schemas import (
     review_schema,
     verify_out,
 )
+from careplan.access.permissions import Permission
+from careplan.access.pipeline import OWN_PERSON, requires
 from careplan.api.blueprint import bp
 from careplan.api.http import documented, json_body, respond
 from careplan.extensions import db
@@ -32,6 +35,7 @@ from careplan.extensions import db
 @documented(
     "Search the audit log, newest first, with a cursor", query=event_query, response=event_page_out
 )
+@requires(Permission.JOB_AUDIT_SEARCH, AuditAction.AUDIT_SEARCH)
 def search_events() -> Response:
     events, cursor = services.search(lambda: event_query.load(request.args.to_dict()))
     return respond(event_page_out.dump({"events": events, "next_cursor": cursor}))
@@ -39,6 +43,7 @@ def search_events() -> Response:
 
 @bp.get("/audit/events.csv")
 @documented("Every event matching a search, as CSV (the export is recorded)", query=event_query)
+@requires(Permission.JOB_AUDIT_EXPORT, AuditAction.EXPORT)
 def export_events() -> Response:
     args = services.start_export(lambda: event_query.load(request.args.to_dict()))
     # The export's own record is committed before the first row is sent.
@@ -55,6 +60,7 @@ def export_events() -> Response:
 
 @bp.get("/audit/verify")
 @documented("Check the chain and the signed checkpoints", response=verify_out)
+@requires(Permission.JOB_AUDIT_VERIFY, AuditAction.AUDIT_VERIFY)
 def verify() -> Response:
     result = services.verify()
     return respond(verify_out.dump(result.__dict__))
@@ -66,6 +72,7 @@ def verify() -> Response:
     query=review_query,
     response=review_items_out,
 )
+@requires(Permission.JOB_AUDIT_SEARCH, AuditAction.AUDIT_SEARCH)
 def list_reviews(kind: str) -> Response:
     items = services.list_reviews(kind, lambda: review_query.load(request.args.to_dict()))
     return respond(review_items_out.dump(items))
@@ -73,6 +80,7 @@ def list_reviews(kind: str) -> Response:
 
 @bp.post("/audit/<any('break-glass','claims'):kind>/<uuid:item_id>/review")
 @documented("Record the outcome of a review", body=review_schema, response=review_item_out)
+@requires(Permission.JOB_AUDIT_REVIEW, services.review_action)
 def review_item(kind: str, item_id: uuid.UUID) -> Response:
     item = services.review(kind, item_id, lambda: json_body(review_schema))
     return respond(review_item_out.dump(item))
@@ -80,6 +88,7 @@ def review_item(kind: str, item_id: uuid.UUID) -> Response:
 
 @bp.get("/audit/reports/<kind>")
 @documented("Unusual access: denied, many_people, out_of_hours, break_glass", query=report_query)
+@requires(Permission.JOB_AUDIT_SEARCH, AuditAction.AUDIT_SEARCH)
 def unusual_access(kind: str) -> Response:
     rows = services.report(kind, lambda: report_query.load(request.args.to_dict()))
     return respond({"report": kind, "rows": rows})
@@ -96,11 +105,13 @@ def _access_log(person_id: uuid.UUID) -> Response:
 @documented(
     "Who has looked at this plan, when, what and why", query=page_query, response=access_log_out
 )
+@requires(Permission.PERSON_ACCESS_LOG_VIEW, AuditAction.ACCESSLOG_VIEW)
 def person_access_log(person_id: uuid.UUID) -> Response:
     return _access_log(person_id)
 
 
 @bp.get("/me/access-log")
 @documented("Who has looked at your plan (individuals)", query=page_query, response=access_log_out)
+@requires(Permission.PERSON_ACCESS_LOG_VIEW, AuditAction.ACCESSLOG_VIEW, person=OWN_PERSON)
 def my_access_log() -> Response:
     return _access_log(services.my_person_for_log())

@@ -12,8 +12,9 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from flask import g, has_request_context, request
+from flask import current_app, g, has_app_context, has_request_context, request
 
+from audit import writer
 from audit.actions import AuditAction, Outcome
 from audit.stored import json_text, time_text
 from careplan.core import clock
@@ -53,7 +54,9 @@ def _actor_fields(user: Any) -> dict[str, Any]:
 
 def _request_fields() -> dict[str, Any]:
     if not has_request_context():
-        return {"request_id": None, "client_addr": None, "user_agent": None}
+        # A job (careplan.core.unit_of_work.job) names itself in the request id.
+        job = g.get("request_id") if has_app_context() else None
+        return {"request_id": job, "client_addr": None, "user_agent": None}
     return {
         "request_id": g.get("request_id"),
         "client_addr": request.remote_addr,
@@ -121,6 +124,20 @@ def record_failed_attempt(error_code: str) -> None:
     if attempted is not None:
         action = attempted.pop("action")
         record(action, Outcome.DENY, reason=error_code, **attempted)
+
+
+def append_pending(session: Any, error_code: str | None) -> None:
+    """Commit hook of the unit of work (careplan.core.unit_of_work): the records queued by
+    this request or job, chained into the log in the same transaction as the work.
+    `error_code`: the work failed, so a permitted attempt is recorded as refused with it.
+    The queue is emptied whatever happens."""
+    events = pending(g)
+    try:
+        if error_code is not None:
+            record_failed_attempt(error_code)
+        writer.append(session, events, current_app.extensions["careplan.checkpoints"])
+    finally:
+        events.clear()
 
 
 def pending(namespace: Any) -> list[dict[str, Any]]:

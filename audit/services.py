@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from flask import current_app, g
@@ -18,14 +18,18 @@ from audit.actions import AuditAction, Outcome
 from audit.chain import CHAINED_FIELDS
 from audit.log import open_justification, record
 from audit.verify import VerifyResult, verify_chain
-from careplan.accounts.models import Role
+from careplan.access.permissions import Permission
+from careplan.access.pipeline import person_context, require, require_job
 from careplan.core.clock import iso
 from careplan.core.errors import NotFound
 from careplan.extensions import db
-from consent.decision import Action
-from consent.guard import person_facts, require, require_role
 
 REVIEW_ACTIONS = {"break-glass": AuditAction.BREAKGLASS_REVIEW, "claims": AuditAction.CLAIM_REVIEW}
+
+
+def review_action(values: Mapping[str, Any]) -> AuditAction:
+    """The audit action of a review route, by the kind in its URL."""
+    return REVIEW_ACTIONS[values["kind"]]
 
 
 def filters_for_audit(args: dict[str, Any]) -> dict[str, Any]:
@@ -45,7 +49,7 @@ def event(row: Any) -> dict[str, Any]:
 
 
 def search(load: Any) -> tuple[list[dict[str, Any]], int | None]:
-    require_role(Role.IG_OFFICER, AuditAction.AUDIT_SEARCH)
+    require_job(Permission.JOB_AUDIT_SEARCH, AuditAction.AUDIT_SEARCH)
     args = load()
     rows, cursor = queries.search(db.session, args, args["limit"], args.get("cursor"))
     record(
@@ -58,7 +62,7 @@ def search(load: Any) -> tuple[list[dict[str, Any]], int | None]:
 
 def start_export(load: Any) -> dict[str, Any]:
     """Check and record a CSV export; the caller commits before the first row is sent."""
-    require_role(Role.IG_OFFICER, AuditAction.EXPORT)
+    require_job(Permission.JOB_AUDIT_EXPORT, AuditAction.EXPORT)
     args = load()
     args.pop("cursor", None)
     record(
@@ -89,7 +93,7 @@ def csv_value(value: object) -> str:
 
 
 def verify() -> VerifyResult:
-    require_role(Role.IG_OFFICER, AuditAction.AUDIT_VERIFY)
+    require_job(Permission.JOB_AUDIT_VERIFY, AuditAction.AUDIT_VERIFY)
     result = verify_chain(db.session, current_app.extensions["careplan.checkpoints"].signer.public)
     record(
         AuditAction.AUDIT_VERIFY,
@@ -100,7 +104,7 @@ def verify() -> VerifyResult:
 
 
 def list_reviews(kind: str, load: Any) -> list[dict[str, Any]]:
-    require_role(Role.IG_OFFICER, AuditAction.AUDIT_SEARCH)
+    require_job(Permission.JOB_AUDIT_SEARCH, AuditAction.AUDIT_SEARCH)
     status = load()["status"]
     items = reviews.pending(db.session, kind, status)
     record(
@@ -112,7 +116,7 @@ def list_reviews(kind: str, load: Any) -> list[dict[str, Any]]:
 
 def review(kind: str, item_id: uuid.UUID, load: Any) -> dict[str, Any]:
     action = REVIEW_ACTIONS[kind]
-    require_role(Role.IG_OFFICER, action)
+    require_job(Permission.JOB_AUDIT_REVIEW, action)
     data = load()
     row = reviews.review(db.session, kind, item_id, data, g.user)
     item = reviews.present(db.session, kind, row)
@@ -125,7 +129,7 @@ def review(kind: str, item_id: uuid.UUID, load: Any) -> dict[str, Any]:
 
 
 def report(kind: str, load: Any) -> list[dict[str, Any]]:
-    require_role(Role.IG_OFFICER, AuditAction.AUDIT_SEARCH)
+    require_job(Permission.JOB_AUDIT_SEARCH, AuditAction.AUDIT_SEARCH)
     if kind not in queries.REPORTS:
         raise NotFound("Reports: " + ", ".join(queries.REPORTS) + ".")
     args = load()
@@ -136,12 +140,12 @@ def report(kind: str, load: Any) -> list[dict[str, Any]]:
 
 def access_log(person_id: uuid.UUID, load: Any) -> tuple[list[dict[str, Any]], int | None]:
     """Who looked at this person's plan, in plain words (the person and their key worker)."""
-    facts = person_facts(person_id, AuditAction.ACCESSLOG_VIEW)
-    decision = require(facts, None, Action.VIEW_ACCESS_LOG, AuditAction.ACCESSLOG_VIEW)
+    facts = person_context(person_id, AuditAction.ACCESSLOG_VIEW)
+    decision = require(facts, None, Permission.PERSON_ACCESS_LOG_VIEW, AuditAction.ACCESSLOG_VIEW)
     args = load()
     rows, cursor = queries.person_log(db.session, person_id, args["limit"], args.get("cursor"))
     titles = {k.key: k.title for k in current_app.extensions["careplan.catalogue"]}
-    record(AuditAction.ACCESSLOG_VIEW, person_id=person_id, basis={"plan": decision.basis})
+    record(AuditAction.ACCESSLOG_VIEW, person_id=person_id, basis={"plan": decision.basis_text})
     return [plain.entry(r, titles) for r in rows], cursor
 
 

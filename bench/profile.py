@@ -24,8 +24,8 @@ PY_SPY = str(Path(sys.executable).parent / "py-spy")
 PARTS = (
     ("whole request in Flask (wsgi_app)", "Flask.wsgi_app "),
     ("token lookup (prepared; account attached)", "authenticate (careplan/accounts/tokens.py"),
-    ("access facts (person+plan, consents, ...)", "view_facts (consent/guard.py"),
-    ("access decision (every section)", "section_decisions (consent/guard.py"),
+    ("access facts (person+plan, consents, ...)", "load_context (careplan/access/pipeline.py"),
+    ("access decision (every section)", "section_decisions (careplan/access/policy.py"),
     ("sections read, still sealed", "section_views (careplan/plans/operations.py"),
     ("sections opened after the commit (AES-GCM)", "SectionView.content "),
     ("response: marshmallow dump", "Schema.dump "),

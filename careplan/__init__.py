@@ -39,6 +39,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     catalogue = load_catalogue(Path(sections_file))
     app.extensions["careplan.catalogue"] = catalogue
     app.extensions["careplan.sensitivity"] = sensitivities(catalogue)
+    from careplan.access import sources
+    from consent.facts import PlanContextLoader
+
+    sources.install(app, PlanContextLoader(db.session, app.extensions["careplan.sensitivity"]))
 
     _register_audit_signing(app)
     _register_vault(app)
@@ -63,6 +67,11 @@ def _register_audit_signing(app: Flask) -> None:
     app.extensions["careplan.checkpoints"] = CheckpointPolicy(
         signer, app.config["AUDIT_CHECKPOINT_EVERY"], app.config["AUDIT_CHECKPOINT_SECONDS"]
     )
+    # Every unit of work (request or job) appends its audit records as it commits.
+    from audit.log import append_pending
+    from careplan.core import unit_of_work
+
+    unit_of_work.add_commit_hook(app, append_pending)
 
 
 def _register_vault(app: Flask) -> None:
@@ -75,6 +84,9 @@ def _register_vault(app: Flask) -> None:
         app.config["CAREPLAN_ENV"] == "production",
     )
     app.extensions["careplan.vault"] = Vault(ring)
+    from careplan.protection import errors
+
+    errors.register_error_handlers(app)
 
 
 def _register_models() -> None:
@@ -103,6 +115,11 @@ def _register_request_handling(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     database.init_app(app)
     errors.register_error_handlers(app)
+    from careplan.access import pipeline
+    from careplan.core import unit_of_work
+
+    pipeline.init_app(app)
+    unit_of_work.add_begin_hook(app, pipeline.begin)
     headers.init_app(app)
     # after_request runs in reverse order: commit first, then stamp the request id.
     request_id.init_app(app)

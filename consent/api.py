@@ -6,6 +6,9 @@ import uuid
 
 from flask import Response
 
+from audit.actions import AuditAction
+from careplan.access.permissions import Permission
+from careplan.access.pipeline import requires
 from careplan.api.blueprint import bp
 from careplan.api.http import documented, json_body, respond
 from careplan.core.errors import PreconditionFailed
@@ -28,6 +31,7 @@ CONSENTS = "/people/<uuid:person_id>/consents"
 
 @bp.get(CONSENTS)
 @documented("Every consent and refusal, active and past", response=consents_out)
+@requires(Permission.PERSON_CONSENTS_VIEW, AuditAction.CONSENT_VIEW)
 def list_consents(person_id: uuid.UUID) -> Response:
     return respond(consents_out.dump(services.list_consents(person_id)))
 
@@ -39,6 +43,7 @@ def list_consents(person_id: uuid.UUID) -> Response:
     response=consent_out,
     status=201,
 )
+@requires(Permission.PERSON_CONSENT_RECORD, AuditAction.CONSENT_CREATE)
 def create_consent(person_id: uuid.UUID) -> Response:
     row = services.record_consent(person_id, lambda: json_body(consent_create))
     body = presenters.consent(row, services.names([row]))
@@ -51,6 +56,7 @@ def create_consent(person_id: uuid.UUID) -> Response:
     body=withdraw_schema,
     response=consent_out,
 )
+@requires(Permission.PERSON_CONSENT_RECORD, AuditAction.CONSENT_WITHDRAW)
 def withdraw_consent(person_id: uuid.UUID, consent_id: uuid.UUID) -> Response:
     from flask import request
 
@@ -73,6 +79,7 @@ def withdraw_consent(person_id: uuid.UUID, consent_id: uuid.UUID) -> Response:
     response=care_team_member_out,
     status=201,
 )
+@requires(Permission.JOB_PERSON_CLAIM, AuditAction.CARETEAM_CLAIM)
 def claim_relationship(person_id: uuid.UUID) -> Response:
     member = services.claim(person_id, lambda: json_body(claim_schema))
     return respond(care_team_member_out.dump(plan_presenters.member(member, True)), 201)
@@ -85,6 +92,7 @@ def claim_relationship(person_id: uuid.UUID) -> Response:
     response=break_glass_out,
     status=201,
 )
+@requires(Permission.JOB_BREAK_GLASS, AuditAction.BREAKGLASS_INVOKE)
 def invoke_break_glass(person_id: uuid.UUID) -> Response:
     opened = services.break_glass(person_id, lambda: json_body(break_glass_schema))
     return respond(break_glass_out.dump(opened), 201)

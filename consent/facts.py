@@ -1,8 +1,9 @@
-"""Everything the access decision needs about one user and one or more people.
+"""Loading the access context for one caller and one or more people.
 
-Loaded in a fixed number of queries (plan, care-team memberships, consents, the user's
-agency agreement, break-glass), however many consents and sections there are, and held
-as plain frozen records so the decision itself is a pure function.
+In a fixed number of queries (plan, care-team memberships, consents, the caller's agency
+agreement, break-glass), however many consents and sections there are; the context
+(`careplan.access.context`) holds them as plain frozen records so that the policy itself
+is a pure function.
 """
 
 from __future__ import annotations
@@ -10,14 +11,22 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from careplan.access.context import (
+    AccessContext,
+    AgreementFact,
+    BreakGlassFact,
+    ConsentFact,
+    MembershipFact,
+)
+from careplan.access.subject import Subject
 from careplan.core import clock
 from careplan.core.prepared import Prepared
 
@@ -26,124 +35,15 @@ if TYPE_CHECKING:
     from careplan.people.models import Person
 
 
-@dataclass(frozen=True)
-class ConsentFact:
-    id: uuid.UUID
-    agency_id: uuid.UUID | None
-    sector: str | None
-    sections: frozenset[str] | None  # None: every section
-    permit: bool
-    starts_on: date
-    expires_on: date | None
-    withdrawn: bool
-
-    def covers(self, section: str) -> bool:
-        return self.sections is None or section in self.sections
-
-    def status(self, today: date) -> str:
-        if self.withdrawn:
-            return "withdrawn"
-        if self.expires_on is not None and self.expires_on < today:
-            return "expired"
-        if self.starts_on > today:
-            return "not_started"
-        return "active"
-
-
-@dataclass(frozen=True)
-class AgreementFact:
-    id: uuid.UUID
-    max_sensitivity: int
-    sections: frozenset[str] | None
-    valid_until: date
-
-
-@dataclass(frozen=True)
-class MembershipFact:
-    id: uuid.UUID
-    valid_from: date
-    valid_to: date | None
-    ended_at: datetime | None
-
-    def current(self, today: date, now: datetime) -> bool:
-        if self.ended_at is not None and self.ended_at <= now:
-            return False
-        return self.valid_from <= today and (self.valid_to is None or self.valid_to >= today)
-
-
-@dataclass(frozen=True)
-class BreakGlassFact:
-    id: uuid.UUID
-    invoked_at: datetime
-    expires_at: datetime
-
-    def active(self, now: datetime) -> bool:
-        return self.invoked_at <= now < self.expires_at
-
-
-@dataclass(frozen=True)
-class AccessFacts:
-    user_id: uuid.UUID
-    user_agency_id: uuid.UUID | None
-    user_sector: str | None
-    is_individual: bool
-    is_practitioner: bool
-    is_self: bool
-    person: Any  # the Person row (handlers use it); the decision reads only its id
-    plan: Any  # the Plan row or None; the decision reads its key worker and lead agency
-    registered_person: bool
-    now: datetime
-    today: date
-    sensitivity: Mapping[str, int] = field(default_factory=dict)
-    memberships: tuple[MembershipFact, ...] = ()
-    consents: tuple[ConsentFact, ...] = ()
-    agreement: AgreementFact | None = None
-    break_glass: tuple[BreakGlassFact, ...] = ()
-
-    @property
-    def is_key_worker(self) -> bool:
-        return self.plan is not None and self.plan.key_worker_id == self.user_id
-
-    @property
-    def in_lead_agency(self) -> bool:
-        return (
-            self.plan is not None
-            and self.user_agency_id is not None
-            and self.plan.lead_agency_id == self.user_agency_id
-        )
-
-    # Derived once: the decision asks for them for every section of the plan.
-    @functools.cached_property
-    def in_care_team(self) -> bool:
-        return any(m.current(self.today, self.now) for m in self.memberships)
-
-    @functools.cached_property
-    def consents_for_me(self) -> tuple[ConsentFact, ...]:
-        """Consents naming the user's agency or its whole sector, lowest id first (the
-        decision takes the first that applies, whatever order they were recorded in)."""
-        mine = (
-            c
-            for c in self.consents
-            if (c.agency_id is not None and c.agency_id == self.user_agency_id)
-            or (c.sector is not None and c.sector == self.user_sector)
-        )
-        return tuple(sorted(mine, key=lambda c: str(c.id)))
-
-    @functools.cached_property
-    def active_break_glass(self) -> BreakGlassFact | None:
-        active = [b for b in self.break_glass if b.active(self.now)]
-        return min(active, key=lambda b: str(b.id)) if active else None
-
-
 def load_facts(
     session: Session, user: User, person: Person, sensitivity: Mapping[str, int]
-) -> AccessFacts:
+) -> AccessContext:
     return load_facts_many(session, user, [person], sensitivity)[0]
 
 
 def load_facts_many(
     session: Session, user: User, people: list[Person], sensitivity: Mapping[str, int]
-) -> list[AccessFacts]:
+) -> list[AccessContext]:
     """Facts for each person, in five queries at most whatever the number of people."""
     from careplan.plans.models import Plan
 
@@ -185,7 +85,7 @@ class PlanRow:
 
 def load_plan_view_facts(
     session: Session, user: User, person_id: uuid.UUID, sensitivity: Mapping[str, int]
-) -> AccessFacts | None:
+) -> AccessContext | None:
     """The same facts as `load_facts` for a read-only view, without ORM objects: the
     person, plan, lead agency and key worker in one query (None: no such person)."""
     # One connection for all its statements: the session's, in its transaction.
@@ -218,16 +118,14 @@ def _facts(
     entries: list[tuple[Any, Any]],
     sensitivity: Mapping[str, int],
     connection: Connection | None = None,
-) -> list[AccessFacts]:
-    """AccessFacts for (person, plan or None) pairs: memberships, consents, break-glass and
+) -> list[AccessContext]:
+    """AccessContext for (person, plan or None) pairs: memberships, consents, break-glass and
     the agreement, loaded with column selects (this runs on every plan request).
     `connection`: the session's, if the caller already holds it."""
-    from careplan.accounts.models import Role
-
+    subject = Subject.of(user)
     ids = [person.id for person, _ in entries]
     now = clock.now()
-    privileged = user.has_role(Role.IG_OFFICER) or user.has_role(Role.ADMIN)
-    practitioner = user.has_role(Role.PRACTITIONER) and not privileged
+    practitioner = subject.is_practitioner
     memberships: dict[Any, list[MembershipFact]] = {}
     consents: dict[Any, list[ConsentFact]] = {}
     glass: dict[Any, list[BreakGlassFact]] = {}
@@ -260,20 +158,15 @@ def _facts(
                 BreakGlassFact(b.id, b.invoked_at, b.expires_at)
             )
         agreement = current_agreement(connection or session, user.agency_id)
-    sector = user.agency.sector.value if user.agency is not None else None
+    today = now.date()
     return [
-        AccessFacts(
-            user_id=user.id,
-            user_agency_id=user.agency_id,
-            user_sector=sector,
-            is_individual=user.is_individual,
-            is_practitioner=practitioner,
-            is_self=user.is_individual and user.person_id == person.id,
+        AccessContext(
+            subject=subject,
             person=person,
             plan=plan,
-            registered_person=person.created_by_id == user.id,
             now=now,
-            today=now.date(),
+            today=today,
+            registered_person=person.created_by_id == user.id,
             sensitivity=sensitivity,
             memberships=tuple(memberships.get(plan.id, ())) if plan is not None else (),
             consents=tuple(consents.get(person.id, ())),
@@ -402,3 +295,30 @@ def _statements() -> _Statements:
         break_glass_one=Prepared(break_glass.where(broken.person_id == bindparam("person_id"))),
         agreement=Prepared(agreement),
     )
+
+
+class PlanContextLoader:
+    """The context loader for the records relationships are made of today: the plan (key
+    worker, lead agency), the care team, consents and refusals, break-glass and the
+    caller's agency agreement (`careplan.access.sources.ContextLoader`)."""
+
+    def __init__(self, session: Any, sensitivity: Mapping[str, int]) -> None:
+        self._session = session  # the scoped session: each call reads the current one
+        self._sensitivity = sensitivity
+
+    def person(self, user: User, person_id: uuid.UUID, *, rows: bool) -> AccessContext | None:
+        if rows:
+            return load_plan_view_facts(self._session(), user, person_id, self._sensitivity)
+        from careplan.people.models import Person
+
+        session = self._session()
+        person = session.get(Person, person_id)
+        if person is None:
+            return None
+        return load_facts(session, user, person, self._sensitivity)
+
+    def people(self, user: User, people: list[Person]) -> list[AccessContext]:
+        return load_facts_many(self._session(), user, people, self._sensitivity)
+
+    def sensitivity(self) -> Mapping[str, int]:
+        return self._sensitivity

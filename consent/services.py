@@ -10,16 +10,16 @@ from sqlalchemy import select
 
 from audit.actions import AuditAction
 from audit.log import record
+from careplan.access.permissions import Permission
+from careplan.access.pipeline import context_for, person_by_exact_id, section_views
 from careplan.accounts.models import User
 from careplan.agencies.models import Agency
 from careplan.core.clock import iso
 from careplan.core.errors import NotFound
 from careplan.extensions import db
-from careplan.plans.access import PlanAccess, plan_access
+from careplan.plans.access import PlanAccess, catalogue_keys, plan_access
 from careplan.plans.models import CareTeamMember, Plan
 from consent import operations, presenters
-from consent.decision import Action, decide
-from consent.guard import catalogue_keys, facts_for, person_by_exact_id
 from consent.models import Consent
 
 
@@ -42,29 +42,31 @@ def names(rows: list[Consent]) -> dict[Any, Any]:
 
 
 def list_consents(person_id: uuid.UUID) -> list[dict[str, Any]]:
-    access = plan_access(person_id, Action.VIEW_CONSENTS, AuditAction.CONSENT_VIEW)
+    access = plan_access(person_id, Permission.PERSON_CONSENTS_VIEW, AuditAction.CONSENT_VIEW)
     rows = operations.consents(db.session, person_id)
-    record(AuditAction.CONSENT_VIEW, person_id=person_id, basis={"plan": access.decision.basis})
+    record(
+        AuditAction.CONSENT_VIEW, person_id=person_id, basis={"plan": access.decision.basis_text}
+    )
     found = names(rows)
     return [presenters.consent(r, found) for r in rows]
 
 
 def record_consent(person_id: uuid.UUID, load: Any) -> Consent:
-    access = plan_access(person_id, Action.RECORD_CONSENT, AuditAction.CONSENT_CREATE)
+    access = plan_access(person_id, Permission.PERSON_CONSENT_RECORD, AuditAction.CONSENT_CREATE)
     data = load()
     row = operations.record_consent(db.session, person_id, data, g.user, catalogue_keys())
     record(
         AuditAction.CONSENT_CREATE,
         person_id=person_id,
         sections=row.sections or ["all"],
-        basis={"plan": access.decision.basis},
+        basis={"plan": access.decision.basis_text},
         details={"consent_id": row.id, "effect": row.effect.value},
     )
     return row
 
 
 def withdrawal_access(person_id: uuid.UUID) -> PlanAccess:
-    return plan_access(person_id, Action.RECORD_CONSENT, AuditAction.CONSENT_WITHDRAW)
+    return plan_access(person_id, Permission.PERSON_CONSENT_RECORD, AuditAction.CONSENT_WITHDRAW)
 
 
 def withdraw(access: PlanAccess, row: Consent, reason: str | None) -> Consent:
@@ -72,14 +74,14 @@ def withdraw(access: PlanAccess, row: Consent, reason: str | None) -> Consent:
     record(
         AuditAction.CONSENT_WITHDRAW,
         person_id=access.plan.person_id,
-        basis={"plan": access.decision.basis},
+        basis={"plan": access.decision.basis_text},
         details={"consent_id": row.id},
     )
     return row
 
 
 def claim(person_id: uuid.UUID, load: Any) -> CareTeamMember:
-    person = person_by_exact_id(person_id, AuditAction.CARETEAM_CLAIM)
+    person = person_by_exact_id(person_id, Permission.JOB_PERSON_CLAIM, AuditAction.CARETEAM_CLAIM)
     plan = db.session.scalars(select(Plan).where(Plan.person_id == person.id)).one_or_none()
     if plan is None:
         raise NotFound("This person has no care plan yet.")
@@ -99,7 +101,9 @@ def claim(person_id: uuid.UUID, load: Any) -> CareTeamMember:
 
 def break_glass(person_id: uuid.UUID, load: Any) -> dict[str, Any]:
     """Emergency access: recorded with its justification, for IG review and the person."""
-    person = person_by_exact_id(person_id, AuditAction.BREAKGLASS_INVOKE)
+    person = person_by_exact_id(
+        person_id, Permission.JOB_BREAK_GLASS, AuditAction.BREAKGLASS_INVOKE
+    )
     data = load()
     cfg = current_app.config
     row = operations.break_glass(
@@ -110,8 +114,8 @@ def break_glass(person_id: uuid.UUID, load: Any) -> dict[str, Any]:
         cfg["BREAK_GLASS_HOURS"],
         cfg["JUSTIFICATION_MIN_CHARS"],
     )
-    facts = facts_for(person)
-    opened = [k for k in catalogue_keys() if decide(facts, k, Action.VIEW).permit]
+    facts = context_for(person)
+    opened = [k for k, d in section_views(facts).items() if d.permit]
     record(
         AuditAction.BREAKGLASS_INVOKE,
         person_id=person_id,

@@ -14,13 +14,16 @@ from typing import Any
 
 from sqlalchemy import select
 
+from careplan.access.context import AccessContext, MembershipFact
+from careplan.access.permissions import Permission
+from careplan.access.policy import section_decisions
+from careplan.access.subject import Role, Subject
 from careplan.core import clock
-from consent.decision import Action, decide
-from consent.facts import AccessFacts, MembershipFact, consent_fact, current_agreement
+from consent.facts import consent_fact, current_agreement
 
 
 def visible_to_agencies(
-    session: Any, facts: AccessFacts, agencies: list[Any]
+    session: Any, facts: AccessContext, agencies: list[Any]
 ) -> list[dict[str, Any]]:
     from consent.models import Consent
 
@@ -36,18 +39,20 @@ def visible_to_agencies(
         lead = facts.plan is not None and facts.plan.lead_agency_id == agency.id
         as_member = dataclasses.replace(
             facts,
-            user_id=uuid.uuid4(),
-            user_agency_id=agency.id,
-            user_sector=agency.sector.value,
-            is_individual=False,
-            is_practitioner=True,
-            is_self=False,
+            subject=Subject(
+                id=uuid.uuid4(),
+                is_individual=False,
+                roles=frozenset({Role.PRACTITIONER}),
+                agency_id=agency.id,
+                sector=agency.sector.value,
+            ),
             registered_person=False,
             memberships=(member,),
             agreement=current_agreement(session, agency.id),
             consents=consents,
             break_glass=(),
         )
-        sections = [k for k in facts.sensitivity if decide(as_member, k, Action.VIEW).permit]
+        seen = section_decisions(as_member, Permission.SECTION_VIEW)
+        sections = [k for k, d in seen.items() if d.permit]
         out.append({"agency": agency, "lead": lead, "sections": sections})
     return out

@@ -46,6 +46,9 @@ ruff check .
 step "ruff format --check"
 ruff format --check .
 
+step "import contracts (lint-imports)"
+lint-imports --no-cache
+
 step "pip-audit (pinned dependencies)"
 # Audit exactly what is installed from the package index: every distribution in .venv
 # except the project itself. Known vulnerabilities fail the run. Where pip-audit cannot reach

@@ -18,8 +18,8 @@ from flask import Flask
 from sqlalchemy import text
 
 from careplan import create_app
+from careplan.access.decision import Decision
 from careplan.extensions import db
-from consent.decision import Decision
 from tests.support import Api, World
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")

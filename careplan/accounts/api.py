@@ -8,6 +8,8 @@ from flask import Response, g
 
 from audit.actions import AuditAction
 from audit.log import record
+from careplan.access.permissions import Permission
+from careplan.access.pipeline import person_context, require, requires
 from careplan.accounts import operations, services
 from careplan.accounts.models import User
 from careplan.accounts.schemas import account_link, me_out, staff_list_out, staff_schema
@@ -15,12 +17,11 @@ from careplan.api.blueprint import bp
 from careplan.api.http import documented, json_body, respond
 from careplan.core.clock import iso
 from careplan.extensions import db
-from consent.decision import Action
-from consent.guard import person_facts, require
 
 
 @bp.get("/me")
 @documented("Who you are signed in as", response=me_out)
+@requires(Permission.ACCOUNT_OWN, AuditAction.ME_VIEW)
 def me() -> Response:
     user: User = g.user
     agency = user.agency
@@ -44,12 +45,14 @@ def me() -> Response:
 
 @bp.get("/staff")
 @documented("All staff accounts", response=staff_list_out)
+@requires(Permission.JOB_STAFF_MANAGE, AuditAction.STAFF_LIST)
 def list_staff() -> Response:
     return respond(staff_list_out.dump(services.list_staff()))
 
 
 @bp.post("/staff")
 @documented("Add a staff account", body=staff_schema, response=staff_schema, status=201)
+@requires(Permission.JOB_STAFF_MANAGE, AuditAction.STAFF_CREATE)
 def create_staff() -> Response:
     user = services.create_staff(lambda: json_body(staff_schema))
     return respond(staff_schema.dump(user), 201)
@@ -59,6 +62,7 @@ def create_staff() -> Response:
 @documented(
     "Deactivate: sessions and tokens stop working on the next request", response=staff_schema
 )
+@requires(Permission.JOB_STAFF_MANAGE, AuditAction.STAFF_DEACTIVATE)
 def deactivate_staff(staff_id: uuid.UUID) -> Response:
     return respond(staff_schema.dump(services.deactivate_staff(staff_id)))
 
@@ -69,9 +73,10 @@ def deactivate_staff(staff_id: uuid.UUID) -> Response:
     body=account_link,
     status=201,
 )
+@requires(Permission.PERSON_ACCOUNT_LINK, AuditAction.ACCOUNT_LINK)
 def link_account(person_id: uuid.UUID) -> Response:
-    facts = person_facts(person_id, AuditAction.ACCOUNT_LINK)
-    require(facts, None, Action.LINK_ACCOUNT, AuditAction.ACCOUNT_LINK)
+    facts = person_context(person_id, AuditAction.ACCOUNT_LINK)
+    require(facts, None, Permission.PERSON_ACCOUNT_LINK, AuditAction.ACCOUNT_LINK)
     email = json_body(account_link)["email"].strip().lower()
     user, code = operations.invite_individual(db.session, facts.person, email)
     record(AuditAction.ACCOUNT_LINK, person_id=person_id, details={"account_id": user.id})

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from careplan.access.subject import Role
 from careplan.core.model_types import enum_column, now_column, uuid_pk
 from careplan.extensions import db
 from careplan.protection.sealed import sealed
@@ -21,14 +22,6 @@ if TYPE_CHECKING:
 class AccountKind(enum.StrEnum):
     STAFF = "staff"
     INDIVIDUAL = "individual"
-
-
-class Role(enum.StrEnum):
-    """Staff roles. Key worker is not a role: it is an assignment on a plan."""
-
-    PRACTITIONER = "practitioner"
-    IG_OFFICER = "ig_officer"
-    ADMIN = "admin"
 
 
 class User(db.Model):

@@ -7,8 +7,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from careplan.access.subject import Role
 from careplan.accounts import invitations, tokens
-from careplan.accounts.models import AccountKind, Role, User
+from careplan.accounts.models import AccountKind, User
 from careplan.agencies.models import Agency
 from careplan.core import clock
 from careplan.core.errors import BadRequest, Conflict

@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, post_load, validate, validates
 
-from careplan.accounts.models import Role
+from careplan.access.subject import Role
 from careplan.core.schemas import BaseSchema
 
 

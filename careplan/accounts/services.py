@@ -13,19 +13,20 @@ from sqlalchemy import select
 
 from audit.actions import AuditAction
 from audit.log import record
+from careplan.access.permissions import Permission
+from careplan.access.pipeline import require_job
 from careplan.accounts import invitations, operations
-from careplan.accounts.models import AccountKind, Role, User
+from careplan.accounts.models import AccountKind, User
 from careplan.agencies.models import Agency
 from careplan.core import clock
 from careplan.core.errors import BadRequest, Conflict, NotFound
 from careplan.extensions import db
 from careplan.plans.access import catalogue
-from consent.guard import require_role
 from consent.models import SharingAgreement
 
 
 def list_staff() -> list[User]:
-    require_role(Role.ADMIN, AuditAction.STAFF_LIST)
+    require_job(Permission.JOB_STAFF_MANAGE, AuditAction.STAFF_LIST)
     record(AuditAction.STAFF_LIST)
     return list(
         db.session.scalars(select(User).where(User.kind == AccountKind.STAFF).order_by(User.name))
@@ -33,7 +34,7 @@ def list_staff() -> list[User]:
 
 
 def create_staff(load: Any) -> User:
-    require_role(Role.ADMIN, AuditAction.STAFF_CREATE)
+    require_job(Permission.JOB_STAFF_MANAGE, AuditAction.STAFF_CREATE)
     user = operations.create_staff(db.session, load())
     record(AuditAction.STAFF_CREATE, details={"staff_id": user.id, "roles": user.roles})
     return user
@@ -53,7 +54,7 @@ def _staff(staff_id: uuid.UUID) -> User:
 
 
 def deactivate_staff(staff_id: uuid.UUID) -> User:
-    require_role(Role.ADMIN, AuditAction.STAFF_DEACTIVATE)
+    require_job(Permission.JOB_STAFF_MANAGE, AuditAction.STAFF_DEACTIVATE)
     user = _staff(staff_id)
     operations.deactivate(db.session, user)
     record(AuditAction.STAFF_DEACTIVATE, details={"staff_id": user.id})
@@ -64,7 +65,7 @@ def reset_second_factor(staff_id: uuid.UUID) -> User:
     """Lost phone: the person sets up a new authenticator app at their next sign-in."""
     from careplan.identity import second_factor, sessions
 
-    require_role(Role.ADMIN, AuditAction.STAFF_RESET_SECOND_FACTOR)
+    require_job(Permission.JOB_STAFF_MANAGE, AuditAction.STAFF_RESET_SECOND_FACTOR)
     user = _staff(staff_id)
     second_factor.reset(user)
     sessions.end_all(user.id, "second_factor_reset")
@@ -73,13 +74,13 @@ def reset_second_factor(staff_id: uuid.UUID) -> User:
 
 
 def list_agencies() -> list[Agency]:
-    require_role(Role.ADMIN, AuditAction.AGENCY_LIST)
+    require_job(Permission.JOB_AGENCY_MANAGE, AuditAction.AGENCY_LIST)
     record(AuditAction.AGENCY_LIST)
     return list(db.session.scalars(select(Agency).order_by(Agency.name)))
 
 
 def create_agency(load: Any) -> Agency:
-    require_role(Role.ADMIN, AuditAction.AGENCY_CREATE)
+    require_job(Permission.JOB_AGENCY_MANAGE, AuditAction.AGENCY_CREATE)
     data = load()
     if db.session.scalar(select(Agency.id).where(Agency.name == data["name"])):
         raise Conflict("An agency with this name exists.", fields={"name": ["Already used."]})
@@ -91,7 +92,7 @@ def create_agency(load: Any) -> Agency:
 
 
 def set_agreement(agency_id: uuid.UUID, load: Any) -> SharingAgreement:
-    require_role(Role.ADMIN, AuditAction.AGREEMENT_SET)
+    require_job(Permission.JOB_AGENCY_MANAGE, AuditAction.AGREEMENT_SET)
     if db.session.get(Agency, agency_id) is None:
         raise NotFound("No such agency.")
     data = load()

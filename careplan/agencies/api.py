@@ -6,6 +6,9 @@ import uuid
 
 from flask import Response
 
+from audit.actions import AuditAction
+from careplan.access.permissions import Permission
+from careplan.access.pipeline import requires
 from careplan.accounts import services
 from careplan.agencies.schemas import agencies_out, agency_schema, agreement_schema
 from careplan.api.blueprint import bp
@@ -14,12 +17,14 @@ from careplan.api.http import documented, json_body, respond
 
 @bp.get("/agencies")
 @documented("All agencies", response=agencies_out)
+@requires(Permission.JOB_AGENCY_MANAGE, AuditAction.AGENCY_LIST)
 def list_agencies() -> Response:
     return respond(agencies_out.dump(services.list_agencies()))
 
 
 @bp.post("/agencies")
 @documented("Add an agency", body=agency_schema, response=agency_schema, status=201)
+@requires(Permission.JOB_AGENCY_MANAGE, AuditAction.AGENCY_CREATE)
 def create_agency() -> Response:
     agency = services.create_agency(lambda: json_body(agency_schema))
     return respond(agency_schema.dump(agency), 201)
@@ -31,6 +36,7 @@ def create_agency() -> Response:
     body=agreement_schema,
     response=agreement_schema,
 )
+@requires(Permission.JOB_AGENCY_MANAGE, AuditAction.AGREEMENT_SET)
 def set_sharing_agreement(agency_id: uuid.UUID) -> Response:
     agreement = services.set_agreement(agency_id, lambda: json_body(agreement_schema))
     return respond(agreement_schema.dump(agreement))

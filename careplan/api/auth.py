@@ -3,22 +3,21 @@ personal access token, or a JWT from a configured identity provider."""
 
 from __future__ import annotations
 
-from flask import g, request
+from flask import current_app, g, request
 
 from audit.actions import AuditAction, Outcome
 from audit.log import record
+from careplan.access.pipeline import PUBLIC, declared
 from careplan.accounts import tokens
 from careplan.api.blueprint import bp
 from careplan.core.errors import Forbidden, Unauthorised
 from careplan.extensions import db
 
-PUBLIC_ENDPOINTS = frozenset({"api.openapi"})
-
 
 @bp.before_request
 def authenticate() -> None:
     g.user = None
-    if request.endpoint in PUBLIC_ENDPOINTS:
+    if declared(current_app.view_functions.get(request.endpoint or "")) is PUBLIC:
         return
     header = request.headers.get("Authorization", "")
     scheme, _, raw = header.partition(" ")

@@ -9,6 +9,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask, Response, current_app, jsonify
 
+from careplan.access.pipeline import public
 from careplan.api.blueprint import bp
 
 _CONVERTER = re.compile(r"<(?:[^:>]+:)?([a-z_]+)>")
@@ -82,6 +83,7 @@ def _operation(meta: dict[str, Any], params: list[dict[str, Any]]) -> dict[str, 
 
 
 @bp.get("/openapi.json")
+@public
 def openapi() -> Response:
     if "careplan.openapi" not in current_app.extensions:
         current_app.extensions["careplan.openapi"] = build_spec(current_app)

@@ -9,10 +9,10 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
-from audit.actions import AuditAction, Outcome
-from audit.log import build
+from audit.actions import AuditAction
 from careplan.accounts import tokens
 from careplan.accounts.models import AccessToken, User
+from careplan.cli.recording import commit_recorded
 from careplan.extensions import db
 
 account_cli = AppGroup("account", help="Sign-in help for an account.")
@@ -28,9 +28,7 @@ def _account(email: str) -> User:
 
 
 def _commit(user: User, details: dict) -> None:
-    from careplan.cli.commands import _commit_with
-
-    _commit_with(build(AuditAction.AUTH_TOKEN, Outcome.PERMIT, user=user, details=details))
+    commit_recorded(AuditAction.AUTH_TOKEN, user=user, details=details)
 
 
 def register(token_cli: AppGroup) -> None:
@@ -68,15 +66,10 @@ def unlock(email: str) -> None:
     user = db.session.scalars(
         select(User).where(func.lower(User.email) == email.strip().lower())
     ).one_or_none()
-    from careplan.cli.commands import _commit_with
-
-    _commit_with(
-        build(
-            AuditAction.AUTH_LOGIN,
-            Outcome.PERMIT,
-            user=user,
-            details={"method": "unlocked_by_administrator"},
-        )
+    commit_recorded(
+        AuditAction.AUTH_LOGIN,
+        user=user,
+        details={"method": "unlocked_by_administrator"},
     )
     click.echo("Unlocked.")
 
@@ -85,19 +78,15 @@ def unlock(email: str) -> None:
 @click.option("--email", required=True)
 def reset_second_factor(email: str) -> None:
     """The person lost their phone and codes: they set up a new app at their next sign-in."""
-    from careplan.cli.commands import _commit_with
     from careplan.identity import second_factor, sessions
 
     user = _account(email)
     second_factor.reset(user)
     sessions.end_all(user.id, "second_factor_reset")
-    _commit_with(
-        build(
-            AuditAction.STAFF_RESET_SECOND_FACTOR,
-            Outcome.PERMIT,
-            user=user,
-            details={"staff_id": user.id, "by": "cli"},
-        )
+    commit_recorded(
+        AuditAction.STAFF_RESET_SECOND_FACTOR,
+        user=user,
+        details={"staff_id": user.id, "by": "cli"},
     )
     click.echo("Second factor reset; the account's sessions have ended.")
 
@@ -110,7 +99,6 @@ def link_identity(email: str, provider_name: str, subject: str) -> None:
     """Pre-link a staff account to its subject at a provider configured with match = "subject"."""
     from flask import current_app
 
-    from careplan.cli.commands import _commit_with
     from careplan.identity.models import IdentityLink
 
     if provider_name not in current_app.extensions["careplan.providers"]:
@@ -129,9 +117,5 @@ def link_identity(email: str, provider_name: str, subject: str) -> None:
     if taken is not None:
         raise click.ClickException("That identity is already linked to an account.")
     db.session.add(IdentityLink(provider=provider_name, subject=subject, user_id=user.id))
-    _commit_with(
-        build(
-            AuditAction.ACCOUNT_LINK, Outcome.PERMIT, user=user, details={"provider": provider_name}
-        )
-    )
+    commit_recorded(AuditAction.ACCOUNT_LINK, user=user, details={"provider": provider_name})
     click.echo("Linked.")

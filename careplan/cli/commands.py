@@ -14,24 +14,18 @@ from flask import Flask, current_app, g
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from audit import writer
-from audit.actions import AuditAction, Outcome
-from audit.log import build
+from audit.actions import AuditAction
+from careplan.access.subject import Role
 from careplan.accounts import tokens
-from careplan.accounts.models import AccountKind, Role, User
+from careplan.accounts.models import AccountKind, User
 from careplan.accounts.passwords import hash_password
+from careplan.cli.recording import commit_recorded
 from careplan.extensions import db
 
 token_cli = AppGroup("token", help="Personal access tokens for the JSON API.")
 admin_cli = AppGroup("admin", help="Administrator accounts.")
 demo_cli = AppGroup("demo", help="The demo world.")
 audit_cli = AppGroup("audit", help="The audit log.")
-
-
-def _commit_with(event: dict) -> None:
-    event["request_id"] = "cli"
-    writer.append(db.session, [event], current_app.extensions["careplan.checkpoints"])
-    db.session.commit()
 
 
 @token_cli.command("create")
@@ -61,13 +55,10 @@ def token_create(email: str, expires: str | None, label: str, scope: str) -> Non
         raise click.BadParameter(str(exc), param_hint="--expires") from exc
     scopes = ["read"] if scope == "read" else ["read", "write"]
     raw = tokens.issue(db.session, user, lifetime, label, scopes)
-    _commit_with(
-        build(
-            AuditAction.AUTH_TOKEN,
-            Outcome.PERMIT,
-            user=user,
-            details={"label": label, "scopes": scopes},
-        )
+    commit_recorded(
+        AuditAction.AUTH_TOKEN,
+        user=user,
+        details={"label": label, "scopes": scopes},
     )
     click.echo(raw)
 
@@ -90,9 +81,7 @@ def admin_create(email: str, name: str) -> None:
     )
     db.session.add(user)
     db.session.flush()
-    _commit_with(
-        build(AuditAction.STAFF_CREATE, Outcome.PERMIT, user=user, details={"staff_id": user.id})
-    )
+    commit_recorded(AuditAction.STAFF_CREATE, user=user, details={"staff_id": user.id})
     click.echo(
         f"Administrator {email} created. One-time password (change it at first sign-in): {password}"
     )
@@ -204,7 +193,7 @@ def backup_command(target: str | None) -> None:
     )
     g.user = None
     # Recorded first, so the backup holds the record of its own making.
-    _commit_with(build(AuditAction.EXPORT, Outcome.PERMIT, details={"kind": "backup"}))
+    commit_recorded(AuditAction.EXPORT, details={"kind": "backup"})
     try:
         made = backup.backup(current_app.config["SQLALCHEMY_DATABASE_URI"], path)
     except backup.BackupError as exc:
@@ -235,7 +224,7 @@ def restore_command(source: str, yes: bool) -> None:
     except backup.BackupError as exc:
         raise click.ClickException(f"Not restored: {exc}.") from exc
     g.user = None
-    _commit_with(build(AuditAction.RESTORE, Outcome.PERMIT, details={"from": Path(source).name}))
+    commit_recorded(AuditAction.RESTORE, details={"from": Path(source).name})
     click.echo(f"Restored from {source}: {result.checked} audit records verified.")
 
 
@@ -258,13 +247,10 @@ def retention_command(what: str, dry_run: bool) -> None:
     for plan in plans:
         closed_on = plan.closed_on
         person_id = retention.erase(db.session, plan)
-        _commit_with(
-            build(
-                AuditAction.ERASE,
-                Outcome.PERMIT,
-                person_id=person_id,
-                details={"reason": "retention", "closed_on": closed_on, "retention_days": days},
-            )
+        commit_recorded(
+            AuditAction.ERASE,
+            person_id=person_id,
+            details={"reason": "retention", "closed_on": closed_on, "retention_days": days},
         )
     click.echo(f"Erased {len(plans)}.")
     pruned = housekeeping.prune(db.session)

@@ -9,9 +9,6 @@ from flask import Flask, Response, jsonify, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from careplan.identity.csrf import CsrfFailed
-from careplan.protection.vault import KeyUnavailable, Tampered
-
 log = logging.getLogger(__name__)
 
 
@@ -106,7 +103,7 @@ PAGE_TITLES = {
 }
 
 
-def _page(status: int, message: str) -> Response:
+def error_page(status: int, message: str) -> Response:
     """A designed error page: no stack trace, no personal data, the request's reference."""
     from flask import render_template
 
@@ -115,11 +112,11 @@ def _page(status: int, message: str) -> Response:
     return Response(html, status=status, mimetype="text/html")
 
 
-def _answer(status: int, body: dict[str, Any]) -> Response:
+def answer(status: int, body: dict[str, Any]) -> Response:
     """JSON for the API, a page for a browser."""
     if is_api_request():
         return _json(status, body)
-    return _page(status, body.get("message") or PAGE_TITLES.get(status, ""))
+    return error_page(status, body.get("message") or PAGE_TITLES.get(status, ""))
 
 
 def _json(status: int, body: dict[str, Any]) -> Response:
@@ -136,59 +133,24 @@ def _http_body(exc: HTTPException) -> dict[str, Any]:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def api_error(exc: ApiError) -> Response:
-        return _answer(exc.status, exc.body())
+        return answer(exc.status, exc.body())
 
     @app.errorhandler(ValidationError)
     def validation_error(exc: ValidationError) -> Response:
-        return _answer(400, BadRequest(fields=flatten_messages(exc.messages)).body())
+        return answer(400, BadRequest(fields=flatten_messages(exc.messages)).body())
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response | HTTPException:
         if not is_api_request():
             if (exc.code or 500) < 400:
                 return exc  # redirects
-            return _page(
+            return error_page(
                 exc.code or 500, _PAGE_MESSAGES.get(exc.code or 500, exc.description or "")
             )
         if exc.code == 413:
             body = {"error": "too_large", "message": "The request body is too large.", "fields": {}}
             return _json(413, body)
         return _json(exc.code or 500, _http_body(exc))
-
-    @app.errorhandler(Tampered)
-    def tampered(exc: Tampered) -> Response:
-        # Reported as what it is, never shown as garbage: the message names no content.
-        log.error(
-            "integrity check failed on %s %s: %s",
-            request.method,
-            request.url_rule.rule if request.url_rule else "?",
-            exc,
-        )
-        body = {
-            "error": "data_integrity",
-            "fields": {},
-            "message": "Stored information failed its integrity check, so it was not "
-            "shown. The incident has been logged; tell your IG officer.",
-        }
-        return _answer(500, body)
-
-    @app.errorhandler(CsrfFailed)
-    def csrf_failed(exc: CsrfFailed) -> Response:
-        message = (
-            "This form had expired or did not come from this service, so nothing was done. "
-            "Go back, reload the page and try again."
-        )
-        return _page(400, message)
-
-    @app.errorhandler(KeyUnavailable)
-    def key_unavailable(exc: KeyUnavailable) -> Response:
-        log.error("data key unavailable: %s", exc)
-        body = {
-            "error": "keys_unavailable",
-            "fields": {},
-            "message": "The service cannot read this information with the keys it has.",
-        }
-        return _answer(503, body)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response:
@@ -205,7 +167,7 @@ def register_error_handlers(app: Flask) -> None:
             "message": "Something went wrong. Nothing was changed.",
             "fields": {},
         }
-        return _answer(500, body)
+        return answer(500, body)
 
 
 def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:

@@ -10,6 +10,8 @@ from flask import Blueprint, current_app, g, redirect, request, url_for
 
 from audit.actions import AuditAction, Outcome
 from audit.log import record
+from careplan.access.permissions import Permission
+from careplan.access.pipeline import requires
 from careplan.accounts import passwords, tokens
 from careplan.core import clock
 from careplan.extensions import db
@@ -38,6 +40,7 @@ def _account_page(status: int = 200, **extra: Any) -> tuple[str, int]:
 
 @bp.get("")
 @signed_in_required
+@requires(Permission.ACCOUNT_OWN, AuditAction.ME_VIEW)
 def account() -> Any:
     notices = []
     left = request.args.get("recovery_left", type=int)
@@ -48,6 +51,7 @@ def account() -> Any:
 
 @bp.post("/tokens")
 @signed_in_required
+@requires(Permission.ACCOUNT_OWN, AuditAction.ME_VIEW)
 def create_token() -> Any:
     data, errors = parse(schemas.TokenForm())
     if errors:
@@ -65,6 +69,7 @@ def create_token() -> Any:
 
 @bp.post("/tokens/<uuid:token_id>/revoke")
 @signed_in_required
+@requires(Permission.ACCOUNT_OWN, AuditAction.ME_VIEW)
 def revoke_token(token_id: uuid.UUID) -> Any:
     token = tokens.revoke(db.session, g.user, token_id)
     if token is None:
@@ -75,6 +80,7 @@ def revoke_token(token_id: uuid.UUID) -> Any:
 
 @bp.post("/password")
 @signed_in_required
+@requires(Permission.ACCOUNT_OWN, AuditAction.ME_VIEW)
 def change_password() -> Any:
     user = g.user
     data, errors = parse(schemas.ChangePasswordForm())
@@ -99,6 +105,7 @@ def change_password() -> Any:
 
 @bp.post("/recovery-codes")
 @signed_in_required
+@requires(Permission.ACCOUNT_OWN, AuditAction.ME_VIEW)
 def new_recovery_codes() -> Any:
     user = g.user
     if not user.has_second_factor:

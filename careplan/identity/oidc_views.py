@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from audit.actions import AuditAction, Outcome
 from audit.log import record
+from careplan.access.pipeline import public
 from careplan.accounts import invitations
 from careplan.accounts.models import AccountKind
 from careplan.core import clock
@@ -75,6 +76,7 @@ def _client(provider: providers.Provider) -> OAuth2Session:
 
 
 @bp.get("/<provider>")
+@public
 def start(provider: str) -> Response:
     chosen = _provider(provider)
     confirming = request.args.get("confirm") == "1" and g.get("user") is not None
@@ -141,6 +143,7 @@ def _refuse(provider: providers.Provider, reason: str, status: int, **details: A
 
 
 @bp.get("/<provider>/callback")
+@public
 def callback(provider: str) -> Any:
     chosen = _provider(provider)
     state = request.args.get("state", "")
@@ -211,6 +214,7 @@ def _signed_in(chosen: providers.Provider, flow: SignInFlow, claims: dict[str, A
 
 
 @bp.route("/link", methods=["GET", "POST"])
+@public
 def link() -> Any:
     """A citizen identity's first visit: the key worker's invitation code links it."""
     session = g.get("web_session")

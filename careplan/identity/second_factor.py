@@ -14,7 +14,8 @@ from datetime import UTC, datetime
 import pyotp
 from sqlalchemy import select
 
-from careplan.accounts.models import Role, User
+from careplan.access.subject import Role
+from careplan.accounts.models import User
 from careplan.core import clock
 from careplan.extensions import db
 from careplan.identity.models import RecoveryCode

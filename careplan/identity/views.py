@@ -15,6 +15,8 @@ from sqlalchemy import func, select
 
 from audit.actions import AuditAction, Outcome
 from audit.log import record
+from careplan.access.permissions import Permission
+from careplan.access.pipeline import public, requires
 from careplan.accounts import passwords
 from careplan.accounts.models import User
 from careplan.core import clock
@@ -102,6 +104,7 @@ def after_first_factor(user: User, method: str, next_path: str) -> Response:
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
+@public
 def sign_in() -> Any:
     next_path = safe_next(request.values.get("next"))
     if request.method == "GET":
@@ -168,6 +171,7 @@ def _pending(stage: Stage) -> WebSession | None:
 
 
 @bp.route("/sign-in/code", methods=["GET", "POST"])
+@public
 def second_factor_code() -> Any:
     next_path = safe_next(request.values.get("next"))
     session = _pending(Stage.SECOND_FACTOR)
@@ -214,6 +218,7 @@ def second_factor_code() -> Any:
 
 
 @bp.route("/sign-in/set-up-code", methods=["GET", "POST"])
+@public
 def enrol() -> Any:
     """Set up an authenticator app: required at sign-in for some roles, optional for others."""
     next_path = safe_next(request.values.get("next"))
@@ -266,6 +271,7 @@ def _enrol_page(user: User, secret: str, next_path: str, errors: dict, status: i
 
 
 @bp.route("/sign-in/invitation", methods=["GET", "POST"])
+@public
 def invitation() -> Any:
     """First sign-in with the code a key worker or administrator gave: choose a password."""
     if request.method == "GET":
@@ -305,6 +311,7 @@ def new_password_problems(user: User, data: dict[str, Any]) -> dict[str, list[st
 
 @bp.route("/confirm", methods=["GET", "POST"])
 @signed_in_required
+@requires(Permission.ACCOUNT_OWN, AuditAction.ME_VIEW)
 def confirm() -> Any:
     """Confirm who you are again before break-glass or an IG export."""
     next_path = safe_next(request.values.get("next"))
@@ -352,6 +359,7 @@ def confirm() -> Any:
 
 
 @bp.post("/sign-out")
+@public
 def sign_out() -> Response:
     session = g.get("web_session")
     if session is not None:
@@ -365,6 +373,7 @@ def sign_out() -> Response:
 
 @bp.post("/sign-out/everywhere")
 @signed_in_required
+@requires(Permission.ACCOUNT_OWN, AuditAction.ME_VIEW)
 def sign_out_everywhere() -> Response:
     user = g.user
     count = sessions.end_all(user.id, "signed_out_everywhere")
@@ -374,6 +383,7 @@ def sign_out_everywhere() -> Response:
 
 
 @bp.get("/signed-out")
+@public
 def signed_out() -> str:
     return render_template(
         "identity/signed_out.html", everywhere=request.args.get("everywhere") == "1"

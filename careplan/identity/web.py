@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, current_app, g, redirect, request, url_for
 
 from careplan.core import clock
+from careplan.core.errors import error_page
 from careplan.identity import csrf, sessions
 from careplan.identity.models import Stage
 
@@ -100,7 +101,16 @@ def recent_auth_required(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def csrf_failed(exc: csrf.CsrfFailed) -> Response:
+    message = (
+        "This form had expired or did not come from this service, so nothing was done. "
+        "Go back, reload the page and try again."
+    )
+    return error_page(400, message)
+
+
 def init_app(app: Flask) -> None:
+    app.register_error_handler(csrf.CsrfFailed, csrf_failed)
     app.before_request(load_browser)
     app.after_request(finish_browser)
     app.jinja_env.globals["csrf_token"] = csrf.token

@@ -6,6 +6,9 @@ import uuid
 
 from flask import Response, request
 
+from audit.actions import AuditAction
+from careplan.access.permissions import Permission
+from careplan.access.pipeline import requires
 from careplan.api.blueprint import bp
 from careplan.api.http import documented, json_body, respond
 from careplan.core.errors import NotFound
@@ -24,6 +27,7 @@ from careplan.people.schemas import (
 @documented(
     "People you can already see something of, matching q", query=search_query, response=people_out
 )
+@requires(Permission.JOB_PERSON_SEARCH, AuditAction.PERSON_SEARCH)
 def search_people() -> Response:
     found = services.search(lambda: search_query.load(request.args.to_dict()))
     return respond(people_out.dump(found))
@@ -31,6 +35,7 @@ def search_people() -> Response:
 
 @bp.post("/people")
 @documented("Register a person", body=person_create, response=person_out, status=201)
+@requires(Permission.JOB_PERSON_REGISTER, AuditAction.PERSON_CREATE)
 def register_person() -> Response:
     person = services.register(lambda: json_body(person_create))
     return respond(person_out.dump(person), 201)
@@ -38,6 +43,7 @@ def register_person() -> Response:
 
 @bp.post("/people/lookup")
 @documented("Find one person by exact identifier", body=lookup_schema, response=person_id_out)
+@requires(Permission.JOB_PERSON_LOOKUP, AuditAction.PERSON_LOOKUP)
 def lookup_person() -> Response:
     person = services.lookup(lambda: json_body(lookup_schema))
     if person is None:
@@ -47,5 +53,6 @@ def lookup_person() -> Response:
 
 @bp.get("/people/<uuid:person_id>")
 @documented("A person's identity", response=person_out)
+@requires(Permission.PERSON_VIEW, AuditAction.PERSON_VIEW)
 def get_person(person_id: uuid.UUID) -> Response:
     return respond(person_out.dump(services.view_person(person_id)))

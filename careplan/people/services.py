@@ -9,26 +9,26 @@ from flask import g
 
 from audit.actions import AuditAction, Outcome
 from audit.log import record
+from careplan.access.permissions import Permission
+from careplan.access.pipeline import contexts_for, person_context, require_job
+from careplan.access.policy import can_see_person, decide_on
 from careplan.extensions import db
 from careplan.people import operations
 from careplan.people.models import Person
-from consent.decision import can_see_person, decide_identity
-from consent.guard import catalogue_keys, facts_for_many, person_facts, require_practitioner
 
 
 def search(load: Any) -> list[Person]:
     """People the caller can already see something of, matching the query."""
-    require_practitioner(AuditAction.PERSON_SEARCH)
+    require_job(Permission.JOB_PERSON_SEARCH, AuditAction.PERSON_SEARCH)
     args = load()
     candidates = operations.search(db.session, g.user, args["q"])
-    keys = catalogue_keys()
-    found = [f.person for f in facts_for_many(candidates) if can_see_person(f, keys)]
+    found = [f.person for f in contexts_for(candidates) if can_see_person(f)]
     record(AuditAction.PERSON_SEARCH, details={"returned": [str(p.id) for p in found]})
     return found
 
 
 def register(load: Any) -> Person:
-    require_practitioner(AuditAction.PERSON_CREATE)
+    require_job(Permission.JOB_PERSON_REGISTER, AuditAction.PERSON_CREATE)
     person = operations.register(db.session, load(), g.user)
     record(AuditAction.PERSON_CREATE, person_id=person.id)
     return person
@@ -36,7 +36,7 @@ def register(load: Any) -> Person:
 
 def lookup(load: Any) -> Person | None:
     """Exactly one exact match (recorded), or None (recorded as refused)."""
-    require_practitioner(AuditAction.PERSON_LOOKUP)
+    require_job(Permission.JOB_PERSON_LOOKUP, AuditAction.PERSON_LOOKUP)
     criteria = load()
     by = "chi" if "chi" in criteria else "name_and_date_of_birth"
     person = operations.lookup(db.session, criteria)
@@ -50,7 +50,7 @@ def lookup(load: Any) -> Person | None:
 
 
 def view_person(person_id: uuid.UUID) -> Person:
-    facts = person_facts(person_id, AuditAction.PERSON_VIEW)
-    decision = decide_identity(facts, catalogue_keys())
-    record(AuditAction.PERSON_VIEW, person_id=person_id, basis={"identity": decision.basis})
+    facts = person_context(person_id, AuditAction.PERSON_VIEW)
+    decision = decide_on(facts, Permission.PERSON_VIEW)
+    record(AuditAction.PERSON_VIEW, person_id=person_id, basis={"identity": decision.basis_text})
     return facts.person

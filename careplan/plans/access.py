@@ -9,12 +9,13 @@ from flask import current_app
 
 from audit.actions import AuditAction, Outcome
 from audit.log import record
+from careplan.access.context import AccessContext
+from careplan.access.decision import Decision
+from careplan.access.permissions import Permission
+from careplan.access.pipeline import NO_PLAN, authorise
 from careplan.core.errors import NotFound
 from careplan.plans.catalogue import Catalogue, SectionType
 from careplan.plans.models import Plan
-from consent.decision import Action, Decision
-from consent.facts import AccessFacts
-from consent.guard import person_facts, require, view_facts
 
 
 def catalogue() -> Catalogue:
@@ -23,7 +24,7 @@ def catalogue() -> Catalogue:
 
 @dataclass(frozen=True)
 class PlanAccess:
-    facts: AccessFacts
+    facts: AccessContext
     plan: Plan
     decision: Decision
 
@@ -33,29 +34,30 @@ class SectionAccess(PlanAccess):
     kind: SectionType
 
 
+def catalogue_keys() -> list[str]:
+    return list(catalogue().keys())
+
+
 def plan_access(
-    person_id: uuid.UUID, action: Action | None, audit_action: AuditAction, *, view: bool = False
+    person_id: uuid.UUID,
+    permission: Permission,
+    audit_action: AuditAction,
+    *,
+    view: bool = False,
 ) -> PlanAccess:
-    """The person's plan, if the caller may take `action` on the plan (None: any basis).
-    `view`: read-only, so the plan may be a plain row (consent.facts.PlanRow)."""
-    facts = view_facts(person_id, audit_action) if view else person_facts(person_id, audit_action)
+    """The person's plan, if the caller may take `permission` on it (404: no person the
+    caller may know of, or no plan yet; 403: not this). `view`: the route only reads, so
+    the plan may be a plain row (consent.facts.PlanRow)."""
+    facts, decision = authorise(person_id, permission, audit_action, rows=view)
     if facts.plan is None:
         record(audit_action, Outcome.DENY, person_id=person_id, reason="no_plan")
-        raise NotFound("This person has no care plan yet.")
-    decision = require(facts, None, action, audit_action) if action else Decision.allow("any")
+        raise NotFound(NO_PLAN)
     return PlanAccess(facts, facts.plan, decision)
 
 
 def section_access(
-    person_id: uuid.UUID, key: str, action: Action, audit_action: AuditAction
+    person_id: uuid.UUID, key: str, permission: Permission, audit_action: AuditAction
 ) -> SectionAccess:
-    facts = person_facts(person_id, audit_action)
-    kind = catalogue().get(key)
-    if kind is None:
-        record(audit_action, Outcome.DENY, person_id=person_id, reason="unknown_section")
-        raise NotFound("There is no section with that key.")
-    if facts.plan is None:
-        record(audit_action, Outcome.DENY, person_id=person_id, reason="no_plan")
-        raise NotFound("This person has no care plan yet.")
-    decision = require(facts, key, action, audit_action)
-    return SectionAccess(facts, facts.plan, decision, kind)
+    """Section `key` of the person's plan, if the caller may take `permission` on it."""
+    facts, decision = authorise(person_id, permission, audit_action, key)
+    return SectionAccess(facts, facts.plan, decision, catalogue().get(key))

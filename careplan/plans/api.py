@@ -8,6 +8,9 @@ from flask import Response, g
 
 from audit.actions import AuditAction
 from audit.log import record
+from careplan.access.context import AccessContext
+from careplan.access.permissions import Permission
+from careplan.access.pipeline import OWN_PERSON, forget, person_context, requires
 from careplan.api.blueprint import bp
 from careplan.api.http import documented, json_body, require_version, respond
 from careplan.core import transaction
@@ -16,20 +19,25 @@ from careplan.plans import operations, presenters, services
 from careplan.plans.access import plan_access
 from careplan.plans.models import Plan
 from careplan.plans.schemas import close_plan, hand_over, key_workers_out, plan_create, plan_out
-from consent.decision import Action
-from consent.facts import AccessFacts, PlanRow
-from consent.guard import person_facts
+from consent.facts import PlanRow
 
 
-def _filtered_plan(facts: AccessFacts, plan: Plan | PlanRow, audit_action: AuditAction) -> Response:
+def _filtered_plan(
+    facts: AccessContext, plan: Plan | PlanRow, audit_action: AuditAction
+) -> Response:
     body = services.filtered_plan(facts, plan, audit_action)
     return respond(plan_out.dump(body), version=plan.version)
 
 
 @bp.get("/people/<uuid:person_id>/plan")
 @documented("The plan, with only the sections you may see", response=plan_out)
+@requires(Permission.PLAN_VIEW, AuditAction.PLAN_VIEW, rows=True)
 def get_plan(person_id: uuid.UUID) -> Response:
-    access = plan_access(person_id, None, AuditAction.PLAN_VIEW, view=True)
+    return _plan_view(person_id)
+
+
+def _plan_view(person_id: uuid.UUID) -> Response:
+    access = plan_access(person_id, Permission.PLAN_VIEW, AuditAction.PLAN_VIEW, view=True)
     body = services.read_filtered_plan(access.facts, access.plan, AuditAction.PLAN_VIEW)
     # The reads and their audit record are one transaction; the sections are opened and
     # the body made after it, so SQLite's write lock is not held meanwhile (the busiest
@@ -41,8 +49,9 @@ def get_plan(person_id: uuid.UUID) -> Response:
 
 @bp.get("/me/plan")
 @documented("Your own plan, in full (individuals)", response=plan_out)
+@requires(Permission.PLAN_VIEW, AuditAction.PLAN_VIEW, person=OWN_PERSON, rows=True)
 def get_my_plan() -> Response:
-    return get_plan(services.my_person_id())
+    return _plan_view(services.my_person_id())
 
 
 @bp.post("/people/<uuid:person_id>/plan")
@@ -52,10 +61,12 @@ def get_my_plan() -> Response:
     response=plan_out,
     status=201,
 )
+@requires(Permission.PLAN_CREATE, AuditAction.PLAN_CREATE)
 def create_plan(person_id: uuid.UUID) -> Response:
     plan = services.create_plan(person_id, lambda: json_body(plan_create))
+    forget(person_id)  # the caller is now the key worker, or in the lead agency
     response = _filtered_plan(
-        person_facts(person_id, AuditAction.PLAN_VIEW), plan, AuditAction.PLAN_VIEW
+        person_context(person_id, AuditAction.PLAN_VIEW), plan, AuditAction.PLAN_VIEW
     )
     response.status_code = 201
     return response
@@ -67,8 +78,9 @@ def create_plan(person_id: uuid.UUID) -> Response:
     body=hand_over,
     response=plan_out,
 )
+@requires(Permission.PLAN_HAND_OVER, AuditAction.KEYWORKER_CHANGE)
 def change_key_worker(person_id: uuid.UUID) -> Response:
-    access = plan_access(person_id, Action.HAND_OVER, AuditAction.KEYWORKER_CHANGE)
+    access = plan_access(person_id, Permission.PLAN_HAND_OVER, AuditAction.KEYWORKER_CHANGE)
     data = json_body(hand_over)
     require_version(services.locked_version(access.plan))
     plan = services.hand_over(access, data)
@@ -85,6 +97,7 @@ def change_key_worker(person_id: uuid.UUID) -> Response:
 
 @bp.get("/people/<uuid:person_id>/plan/key-workers")
 @documented("Key worker history, newest first", response=key_workers_out)
+@requires(Permission.PLAN_CARE_TEAM_VIEW, AuditAction.CARETEAM_VIEW)
 def key_worker_history(person_id: uuid.UUID) -> Response:
     rows = services.key_worker_history(person_id)
     return respond(key_workers_out.dump([presenters.key_worker(r) for r in rows]))
@@ -96,15 +109,16 @@ def key_worker_history(person_id: uuid.UUID) -> Response:
     "after the retention period",
     body=close_plan,
 )
+@requires(Permission.PLAN_CLOSE, AuditAction.PLAN_CLOSE)
 def close_plan_route(person_id: uuid.UUID) -> Response:
-    access = plan_access(person_id, Action.CLOSE_PLAN, AuditAction.PLAN_CLOSE)
+    access = plan_access(person_id, Permission.PLAN_CLOSE, AuditAction.PLAN_CLOSE)
     data = json_body(close_plan)
     require_version(services.locked_version(access.plan))
     plan = operations.close(db.session, access.plan, data, g.user)
     record(
         AuditAction.PLAN_CLOSE,
         person_id=person_id,
-        basis={"plan": access.decision.basis},
+        basis={"plan": access.decision.basis_text},
         details={"reason": plan.closed_reason, "closed_on": plan.closed_on},
     )
     return respond(

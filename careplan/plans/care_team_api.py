@@ -6,6 +6,9 @@ import uuid
 
 from flask import Response
 
+from audit.actions import AuditAction
+from careplan.access.permissions import Permission
+from careplan.access.pipeline import requires
 from careplan.api.blueprint import bp
 from careplan.api.http import documented, json_body, respond
 from careplan.core import clock
@@ -17,6 +20,7 @@ TEAM = "/people/<uuid:person_id>/care-team"
 
 @bp.get(TEAM)
 @documented("Current and past care team members", response=care_team_out)
+@requires(Permission.PLAN_CARE_TEAM_VIEW, AuditAction.CARETEAM_VIEW)
 def get_care_team(person_id: uuid.UUID) -> Response:
     return respond(care_team_out.dump(services.care_team(person_id)))
 
@@ -25,6 +29,7 @@ def get_care_team(person_id: uuid.UUID) -> Response:
 @documented(
     "Add a member for a period", body=care_team_add, response=care_team_member_out, status=201
 )
+@requires(Permission.PLAN_CARE_TEAM_MANAGE, AuditAction.CARETEAM_ADD)
 def add_care_team_member(person_id: uuid.UUID) -> Response:
     member = services.add_member(person_id, lambda: json_body(care_team_add))
     now = clock.now()
@@ -36,6 +41,7 @@ def add_care_team_member(person_id: uuid.UUID) -> Response:
 
 @bp.post(f"{TEAM}/<uuid:member_id>/end")
 @documented("End a membership now", response=care_team_member_out)
+@requires(Permission.PLAN_CARE_TEAM_MANAGE, AuditAction.CARETEAM_END)
 def end_care_team_member(person_id: uuid.UUID, member_id: uuid.UUID) -> Response:
     member = services.end_member(person_id, member_id)
     return respond(care_team_member_out.dump(presenters.member(member, False)))

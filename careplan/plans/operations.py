@@ -13,7 +13,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from careplan.accounts.models import Role, User
+from careplan.access.subject import Role
+from careplan.accounts.models import User
 from careplan.agencies.models import Agency
 from careplan.core import clock
 from careplan.core.errors import Conflict, NotFound, Unprocessable

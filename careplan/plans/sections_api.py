@@ -8,6 +8,8 @@ from flask import Response
 from marshmallow import ValidationError
 
 from audit.actions import AuditAction
+from careplan.access.permissions import Permission
+from careplan.access.pipeline import requires
 from careplan.api.blueprint import bp
 from careplan.api.http import documented, json_body, require_version, respond
 from careplan.core.errors import BadRequest, flatten_messages
@@ -22,13 +24,13 @@ from careplan.plans.schemas import (
     section_write,
     versions_out,
 )
-from consent.decision import Action
 
 SECTION = "/people/<uuid:person_id>/plan/sections/<key>"
 
 
 @bp.get(SECTION)
 @documented("One section, if you have a basis for it", response=section_out)
+@requires(Permission.SECTION_VIEW, AuditAction.SECTION_VIEW)
 def get_section(person_id: uuid.UUID, key: str) -> Response:
     access, row = services.read_section(person_id, key)
     return respond(section_out.dump(presenters.section(access.kind, row)), version=row.version)
@@ -40,8 +42,9 @@ def get_section(person_id: uuid.UUID, key: str) -> Response:
     body=section_write,
     response=section_out,
 )
+@requires(Permission.SECTION_WRITE, AuditAction.SECTION_UPDATE)
 def put_section(person_id: uuid.UUID, key: str) -> Response:
-    access = section_access(person_id, key, Action.UPDATE, AuditAction.SECTION_UPDATE)
+    access = section_access(person_id, key, Permission.SECTION_WRITE, AuditAction.SECTION_UPDATE)
     body = json_body(section_write)
     try:
         content = access.kind.schema.dump(access.kind.schema.load(body["content"]))
@@ -63,6 +66,7 @@ def _prefixed(messages: object) -> dict[str, list[str]]:
 @documented(
     "Every version of a section, newest first: who, when, what changed", response=versions_out
 )
+@requires(Permission.SECTION_VIEW, AuditAction.SECTION_HISTORY)
 def section_versions(person_id: uuid.UUID, key: str) -> Response:
     _, rows, names = services.section_history(person_id, key)
     return respond(versions_out.dump([presenters.version(r, names) for r in rows]))
@@ -70,6 +74,7 @@ def section_versions(person_id: uuid.UUID, key: str) -> Response:
 
 @bp.get(f"{SECTION}/entries")
 @documented("Dated updates on a section, newest first", response=entries_out)
+@requires(Permission.SECTION_VIEW, AuditAction.ENTRY_VIEW)
 def list_entries(person_id: uuid.UUID, key: str) -> Response:
     rows = services.list_entries(person_id, key)
     return respond(entries_out.dump([presenters.entry(r) for r in rows]))
@@ -77,6 +82,7 @@ def list_entries(person_id: uuid.UUID, key: str) -> Response:
 
 @bp.post(f"{SECTION}/entries")
 @documented("Add a dated update to a section", body=entry_create, response=entry_out, status=201)
+@requires(Permission.SECTION_ADD_ENTRY, AuditAction.ENTRY_CREATE)
 def add_entry(person_id: uuid.UUID, key: str) -> Response:
     entry = services.add_entry(person_id, key, lambda: json_body(entry_create))
     return respond(entry_out.dump(presenters.entry(entry)), 201)

@@ -14,6 +14,9 @@ from flask import g
 
 from audit.actions import AuditAction, Outcome
 from audit.log import record
+from careplan.access.context import AccessContext
+from careplan.access.permissions import Permission
+from careplan.access.pipeline import person_context, require, section_views
 from careplan.accounts.models import User
 from careplan.core import clock
 from careplan.core.errors import NotFound
@@ -22,25 +25,23 @@ from careplan.plans import operations, presenters
 from careplan.plans.access import PlanAccess, SectionAccess, catalogue, plan_access, section_access
 from careplan.plans.models import CareTeamMember, Entry, Plan, Section, SectionVersion
 from careplan.protection.vault import Tampered
-from consent.decision import Action
-from consent.facts import AccessFacts, PlanRow
-from consent.guard import person_facts, require, section_decisions
+from consent.facts import PlanRow
 
 
 def filtered_plan(
-    facts: AccessFacts, plan: Plan | PlanRow, audit_action: AuditAction
+    facts: AccessContext, plan: Plan | PlanRow, audit_action: AuditAction
 ) -> dict[str, Any]:
     """The plan with only the sections the decision permits; the rest named as withheld."""
     return read_filtered_plan(facts, plan, audit_action)()
 
 
 def read_filtered_plan(
-    facts: AccessFacts, plan: Plan | PlanRow, audit_action: AuditAction
+    facts: AccessContext, plan: Plan | PlanRow, audit_action: AuditAction
 ) -> Callable[[], dict[str, Any]]:
     """`filtered_plan` in two steps: this one reads the permitted sections (still sealed)
     and records the access; the function it returns opens them and makes the body, and
     may be called after the commit (careplan.plans.api.get_plan)."""
-    decisions = section_decisions(facts, Action.VIEW)
+    decisions = section_views(facts)
     permitted = {key: d for key, d in decisions.items() if d.permit}
     # Only the permitted sections are read and opened.
     rows = operations.section_views(db.session, plan.id, list(permitted)) if permitted else {}
@@ -48,7 +49,7 @@ def read_filtered_plan(
         key: rows.get(key) or operations.get_section(db.session, plan, key) for key in permitted
     }
     withheld = [key for key in decisions if key not in permitted]
-    basis = {key: d.basis for key, d in permitted.items()}
+    basis = {key: d.basis_text for key, d in permitted.items()}
     record(
         audit_action,
         person_id=plan.person_id,
@@ -79,7 +80,7 @@ def opened_after_commit(
 
 
 def view_plan(person_id: uuid.UUID) -> tuple[PlanAccess, dict[str, Any]]:
-    access = plan_access(person_id, None, AuditAction.PLAN_VIEW)
+    access = plan_access(person_id, Permission.PLAN_VIEW, AuditAction.PLAN_VIEW)
     return access, filtered_plan(access.facts, access.plan, AuditAction.PLAN_VIEW)
 
 
@@ -94,8 +95,8 @@ def my_person_id() -> uuid.UUID:
 
 def create_plan(person_id: uuid.UUID, load: Any) -> Plan:
     """`load()` validates the input once the caller is known to be allowed to send it."""
-    facts = person_facts(person_id, AuditAction.PLAN_CREATE)
-    require(facts, None, Action.CREATE_PLAN, AuditAction.PLAN_CREATE)
+    facts = person_context(person_id, AuditAction.PLAN_CREATE)
+    require(facts, None, Permission.PLAN_CREATE, AuditAction.PLAN_CREATE)
     data = load()
     plan = operations.create_plan(db.session, facts.person, data, g.user, catalogue().keys())
     record(
@@ -117,37 +118,39 @@ def hand_over(access: PlanAccess, data: dict[str, Any]) -> Plan:
     record(
         AuditAction.KEYWORKER_CHANGE,
         person_id=plan.person_id,
-        basis={"plan": access.decision.basis},
+        basis={"plan": access.decision.basis_text},
         details={"from": previous, "to": plan.key_worker_id, "agency": plan.lead_agency_id},
     )
     return plan
 
 
 def key_worker_history(person_id: uuid.UUID) -> list[Any]:
-    access = plan_access(person_id, Action.VIEW_CARE_TEAM, AuditAction.CARETEAM_VIEW)
+    access = plan_access(person_id, Permission.PLAN_CARE_TEAM_VIEW, AuditAction.CARETEAM_VIEW)
     rows = operations.key_worker_history(db.session, access.plan)
     record(
         AuditAction.CARETEAM_VIEW,
         person_id=person_id,
-        basis={"plan": access.decision.basis},
+        basis={"plan": access.decision.basis_text},
         details={"view": "key_worker_history"},
     )
     return rows
 
 
 def read_section(person_id: uuid.UUID, key: str) -> tuple[SectionAccess, Section]:
-    return _section_read(person_id, key, Action.VIEW)
+    return _section_read(person_id, key, Permission.SECTION_VIEW)
 
 
-def _section_read(person_id: uuid.UUID, key: str, action: Action) -> tuple[SectionAccess, Section]:
-    """A section read (recorded as a view) by someone the decision allows `action`."""
-    access = section_access(person_id, key, action, AuditAction.SECTION_VIEW)
+def _section_read(
+    person_id: uuid.UUID, key: str, permission: Permission
+) -> tuple[SectionAccess, Section]:
+    """A section read (recorded as a view) by someone the policy allows `permission`."""
+    access = section_access(person_id, key, permission, AuditAction.SECTION_VIEW)
     row = operations.get_section(db.session, access.plan, key)
     record(
         AuditAction.SECTION_VIEW,
         person_id=person_id,
         sections=[key],
-        basis={key: access.decision.basis},
+        basis={key: access.decision.basis_text},
     )
     return access, row
 
@@ -159,7 +162,7 @@ def save_section(access: SectionAccess, row: Section, content: dict[str, Any]) -
         AuditAction.SECTION_UPDATE,
         person_id=access.plan.person_id,
         sections=[access.kind.key],
-        basis={access.kind.key: access.decision.basis},
+        basis={access.kind.key: access.decision.basis_text},
         details={"version": row.version},
     )
     return row
@@ -168,7 +171,7 @@ def save_section(access: SectionAccess, row: Section, content: dict[str, Any]) -
 def section_history(
     person_id: uuid.UUID, key: str
 ) -> tuple[SectionAccess, list[SectionVersion], dict[Any, User]]:
-    access = section_access(person_id, key, Action.VIEW, AuditAction.SECTION_HISTORY)
+    access = section_access(person_id, key, Permission.SECTION_VIEW, AuditAction.SECTION_HISTORY)
     row = operations.get_section(db.session, access.plan, key)
     rows = operations.versions(db.session, row)
     ids = {r.changed_by_id for r in rows if r.changed_by_id}
@@ -177,63 +180,81 @@ def section_history(
         AuditAction.SECTION_HISTORY,
         person_id=person_id,
         sections=[key],
-        basis={key: access.decision.basis},
+        basis={key: access.decision.basis_text},
     )
     return access, rows, names
 
 
+def read_section_page(person_id: uuid.UUID, key: str) -> tuple[SectionAccess, Section, list[Entry]]:
+    """A section with its updates, as the section page shows them: one read, one record
+    (the person sees one visit in their access log, not one per part of the page)."""
+    access = section_access(person_id, key, Permission.SECTION_VIEW, AuditAction.SECTION_VIEW)
+    row = operations.get_section(db.session, access.plan, key)
+    entries = operations.entries(db.session, access.plan, key)
+    record(
+        AuditAction.SECTION_VIEW,
+        person_id=person_id,
+        sections=[key],
+        basis={key: access.decision.basis_text},
+        details={"with": "entries"},
+    )
+    return access, row, entries
+
+
 def list_entries(person_id: uuid.UUID, key: str) -> list[Entry]:
-    access = section_access(person_id, key, Action.VIEW, AuditAction.ENTRY_VIEW)
+    access = section_access(person_id, key, Permission.SECTION_VIEW, AuditAction.ENTRY_VIEW)
     rows = operations.entries(db.session, access.plan, key)
     record(
         AuditAction.ENTRY_VIEW,
         person_id=person_id,
         sections=[key],
-        basis={key: access.decision.basis},
+        basis={key: access.decision.basis_text},
     )
     return rows
 
 
 def add_entry(person_id: uuid.UUID, key: str, load: Any) -> Entry:
-    access = section_access(person_id, key, Action.ADD_ENTRY, AuditAction.ENTRY_CREATE)
+    access = section_access(person_id, key, Permission.SECTION_ADD_ENTRY, AuditAction.ENTRY_CREATE)
     entry = operations.add_entry(db.session, access.plan, key, load(), g.user)
     record(
         AuditAction.ENTRY_CREATE,
         person_id=person_id,
         sections=[key],
-        basis={key: access.decision.basis},
+        basis={key: access.decision.basis_text},
         details={"entry_id": entry.id},
     )
     return entry
 
 
 def care_team(person_id: uuid.UUID) -> list[dict[str, Any]]:
-    access = plan_access(person_id, Action.VIEW_CARE_TEAM, AuditAction.CARETEAM_VIEW)
+    access = plan_access(person_id, Permission.PLAN_CARE_TEAM_VIEW, AuditAction.CARETEAM_VIEW)
     now = clock.now()
     rows = operations.care_team(db.session, access.plan)
-    record(AuditAction.CARETEAM_VIEW, person_id=person_id, basis={"plan": access.decision.basis})
+    record(
+        AuditAction.CARETEAM_VIEW, person_id=person_id, basis={"plan": access.decision.basis_text}
+    )
     return [presenters.member(r, r.is_current(now.date(), now)) for r in rows]
 
 
 def add_member(person_id: uuid.UUID, load: Any) -> CareTeamMember:
-    access = plan_access(person_id, Action.MANAGE_CARE_TEAM, AuditAction.CARETEAM_ADD)
+    access = plan_access(person_id, Permission.PLAN_CARE_TEAM_MANAGE, AuditAction.CARETEAM_ADD)
     member = operations.add_member(db.session, access.plan, load(), g.user)
     record(
         AuditAction.CARETEAM_ADD,
         person_id=person_id,
-        basis={"plan": access.decision.basis},
+        basis={"plan": access.decision.basis_text},
         details={"member_id": member.id, "staff_id": member.staff_id},
     )
     return member
 
 
 def end_member(person_id: uuid.UUID, member_id: uuid.UUID) -> CareTeamMember:
-    access = plan_access(person_id, Action.MANAGE_CARE_TEAM, AuditAction.CARETEAM_END)
+    access = plan_access(person_id, Permission.PLAN_CARE_TEAM_MANAGE, AuditAction.CARETEAM_END)
     member = operations.end_member(db.session, access.plan, member_id, g.user)
     record(
         AuditAction.CARETEAM_END,
         person_id=person_id,
-        basis={"plan": access.decision.basis},
+        basis={"plan": access.decision.basis_text},
         details={"member_id": member.id, "staff_id": member.staff_id},
     )
     return member
@@ -241,13 +262,13 @@ def end_member(person_id: uuid.UUID, member_id: uuid.UUID) -> CareTeamMember:
 
 def open_for_edit(person_id: uuid.UUID, key: str) -> tuple[SectionAccess, Section]:
     """A section's content for its edit form: only for someone who may change it."""
-    return _section_read(person_id, key, Action.UPDATE)
+    return _section_read(person_id, key, Permission.SECTION_WRITE)
 
 
 def recent_updates(person_id: uuid.UUID, since: Any) -> list[Entry]:
     """Updates others added since `since`, in the sections the caller may see (caseload)."""
-    access = plan_access(person_id, None, AuditAction.ENTRY_VIEW)
-    permitted = {k: d for k, d in section_decisions(access.facts, Action.VIEW).items() if d.permit}
+    access = plan_access(person_id, Permission.PLAN_VIEW, AuditAction.ENTRY_VIEW)
+    permitted = {k: d for k, d in section_views(access.facts).items() if d.permit}
     rows = [
         e
         for e in operations.recent_entries(db.session, access.plan, list(permitted), since)
@@ -258,7 +279,7 @@ def recent_updates(person_id: uuid.UUID, since: Any) -> list[Entry]:
         AuditAction.ENTRY_VIEW,
         person_id=person_id,
         sections=keys,
-        basis={k: permitted[k].basis for k in keys},
+        basis={k: permitted[k].basis_text for k in keys},
         details={"view": "recent_updates"},
     )
     return rows

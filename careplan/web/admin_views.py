@@ -11,8 +11,11 @@ from typing import Any
 from flask import Blueprint, redirect, request, url_for
 from marshmallow import ValidationError
 
+from audit.actions import AuditAction
+from careplan.access.permissions import Permission
+from careplan.access.pipeline import requires
+from careplan.access.subject import Role
 from careplan.accounts import services
-from careplan.accounts.models import Role
 from careplan.accounts.schemas import staff_schema
 from careplan.agencies.models import AgencyKind, Sector
 from careplan.agencies.schemas import SENSITIVITIES, agency_schema, agreement_schema
@@ -27,6 +30,11 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 @bp.route("/agencies", methods=["GET", "POST"])
 @signed_in_required
+@requires(
+    Permission.JOB_AGENCY_MANAGE,
+    AuditAction.AGENCY_LIST,
+    methods={"POST": (Permission.JOB_AGENCY_MANAGE, AuditAction.AGENCY_CREATE)},
+)
 def agencies() -> Any:
     form, errors, status = {}, {}, 200
     if request.method == "POST":
@@ -52,6 +60,11 @@ def agencies() -> Any:
 
 @bp.route("/agencies/<uuid:agency_id>/agreement", methods=["GET", "POST"])
 @signed_in_required
+@requires(
+    Permission.JOB_AGENCY_MANAGE,
+    AuditAction.AGENCY_LIST,
+    methods={"POST": (Permission.JOB_AGENCY_MANAGE, AuditAction.AGREEMENT_SET)},
+)
 def agreement(agency_id: uuid.UUID) -> Any:
     rows = {a.id: a for a in services.list_agencies()}
     agency = rows.get(agency_id)
@@ -93,6 +106,11 @@ def agreement(agency_id: uuid.UUID) -> Any:
 
 @bp.route("/staff", methods=["GET", "POST"])
 @signed_in_required
+@requires(
+    Permission.JOB_STAFF_MANAGE,
+    AuditAction.STAFF_LIST,
+    methods={"POST": (Permission.JOB_STAFF_MANAGE, AuditAction.STAFF_CREATE)},
+)
 def staff() -> Any:
     form: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
@@ -123,6 +141,7 @@ def staff() -> Any:
 
 @bp.post("/staff/<uuid:staff_id>/deactivate")
 @signed_in_required
+@requires(Permission.JOB_STAFF_MANAGE, AuditAction.STAFF_DEACTIVATE)
 def deactivate(staff_id: uuid.UUID) -> Any:
     services.deactivate_staff(staff_id)
     return redirect(url_for("admin.staff", done="deactivated"))
@@ -130,6 +149,7 @@ def deactivate(staff_id: uuid.UUID) -> Any:
 
 @bp.post("/staff/<uuid:staff_id>/reset-second-factor")
 @signed_in_required
+@requires(Permission.JOB_STAFF_MANAGE, AuditAction.STAFF_RESET_SECOND_FACTOR)
 def reset_second_factor(staff_id: uuid.UUID) -> Any:
     services.reset_second_factor(staff_id)
     return redirect(url_for("admin.staff", done="second_factor_reset"))

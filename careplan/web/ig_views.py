@@ -16,13 +16,14 @@ from audit import queries
 from audit import services as audit_services
 from audit.actions import AuditAction, Outcome
 from audit.schemas import event_query, report_query, review_query, review_schema
-from careplan.accounts.models import AccountKind, Role, User
+from careplan.access.permissions import Permission
+from careplan.access.pipeline import require_job, requires
+from careplan.accounts.models import AccountKind, User
 from careplan.agencies.models import Agency
 from careplan.core.errors import ApiError
 from careplan.extensions import db
 from careplan.identity.web import recent_auth_required, signed_in_required
 from careplan.web.pages import form_values, load, loader, refused, render
-from consent.guard import require_role
 
 bp = Blueprint("ig", __name__, url_prefix="/ig")
 
@@ -40,6 +41,7 @@ def _filters() -> dict[str, str]:
 
 @bp.get("/audit")
 @signed_in_required
+@requires(Permission.JOB_AUDIT_SEARCH, AuditAction.AUDIT_SEARCH)
 def events() -> Any:
     filters = _filters()
     query = {
@@ -48,7 +50,7 @@ def events() -> Any:
     }
     data, errors = load(event_query, query)
     if errors:
-        require_role(Role.IG_OFFICER, AuditAction.AUDIT_SEARCH)
+        require_job(Permission.JOB_AUDIT_SEARCH, AuditAction.AUDIT_SEARCH)
         return _events_page(filters, [], None, errors, 400)
     rows, cursor = audit_services.search(lambda: data)
     return _events_page(filters, rows, cursor, {})
@@ -75,6 +77,7 @@ def _events_page(filters: dict, rows: list, cursor: Any, errors: dict, status: i
 
 @bp.get("/audit.csv")
 @recent_auth_required
+@requires(Permission.JOB_AUDIT_EXPORT, AuditAction.EXPORT)
 def export() -> Any:
     filters = _filters()
     try:
@@ -95,6 +98,7 @@ def export() -> Any:
 
 @bp.get("/reviews")
 @signed_in_required
+@requires(Permission.JOB_AUDIT_SEARCH, AuditAction.AUDIT_SEARCH)
 def reviews() -> Any:
     return _reviews_page({}, {}, None)
 
@@ -121,6 +125,7 @@ def _reviews_page(form: dict, errors: dict, failed: str | None, status: int = 20
 
 @bp.post("/reviews/<any('break-glass','claims'):kind>/<uuid:item_id>")
 @signed_in_required
+@requires(Permission.JOB_AUDIT_REVIEW, audit_services.review_action)
 def review(kind: str, item_id: uuid.UUID) -> Any:
     form = form_values(("outcome", "note"))
     try:
@@ -133,6 +138,7 @@ def review(kind: str, item_id: uuid.UUID) -> Any:
 
 @bp.get("/reports")
 @signed_in_required
+@requires(Permission.JOB_AUDIT_SEARCH, AuditAction.AUDIT_SEARCH)
 def reports() -> Any:
     kind = request.args.get("kind", "denied")
     if kind not in queries.REPORTS:
@@ -140,7 +146,7 @@ def reports() -> Any:
     args = {k: v for k, v in request.args.items() if k in ("from", "to", "threshold") and v}
     data, errors = load(report_query, args)
     if errors:
-        require_role(Role.IG_OFFICER, AuditAction.AUDIT_SEARCH)
+        require_job(Permission.JOB_AUDIT_SEARCH, AuditAction.AUDIT_SEARCH)
         rows: list = []
     else:
         rows = audit_services.report(kind, lambda: data)
@@ -158,9 +164,10 @@ def reports() -> Any:
 
 @bp.get("/verify")
 @signed_in_required
+@requires(Permission.JOB_AUDIT_VERIFY, AuditAction.AUDIT_VERIFY)
 def verify() -> Any:
     if request.args.get("run") != "1":
-        require_role(Role.IG_OFFICER, AuditAction.AUDIT_VERIFY)
+        require_job(Permission.JOB_AUDIT_VERIFY, AuditAction.AUDIT_VERIFY)
         return render("ig/verify.html", page_title="Check the log is intact", result=None)
     result = audit_services.verify()
     return render("ig/verify.html", page_title="Check the log is intact", result=result)

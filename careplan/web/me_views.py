@@ -9,6 +9,9 @@ from flask import Blueprint, url_for
 from sqlalchemy import select
 
 from audit import services as audit_services
+from audit.actions import AuditAction
+from careplan.access.permissions import Permission
+from careplan.access.pipeline import OWN_PERSON, requires
 from careplan.extensions import db
 from careplan.identity.web import signed_in_required
 from careplan.plans import services as plans
@@ -23,6 +26,7 @@ bp = Blueprint("me", __name__)
 
 @bp.get("/my-plan")
 @signed_in_required
+@requires(Permission.PLAN_VIEW, AuditAction.PLAN_VIEW, person=OWN_PERSON)
 def plan() -> Any:
     person_id = plans.my_person_id()
     if db.session.scalar(select(Plan.id).where(Plan.person_id == person_id)) is None:
@@ -47,12 +51,14 @@ def plan() -> Any:
 
 @bp.get("/my-plan/sharing")
 @signed_in_required
+@requires(Permission.PERSON_CONSENTS_VIEW, AuditAction.CONSENT_VIEW, person=OWN_PERSON)
 def sharing() -> Any:
     return sharing_views.consent_page(plans.my_person_id(), True, {}, {}, 200)
 
 
 @bp.post("/my-plan/sharing")
 @signed_in_required
+@requires(Permission.PERSON_CONSENT_RECORD, AuditAction.CONSENT_CREATE, person=OWN_PERSON)
 def new_consent() -> Any:
     back = url_for("me.sharing", done="consent_recorded")
     return sharing_views.record_consent(plans.my_person_id(), True, back)
@@ -60,6 +66,7 @@ def new_consent() -> Any:
 
 @bp.post("/my-plan/sharing/<uuid:consent_id>/withdraw")
 @signed_in_required
+@requires(Permission.PERSON_CONSENT_RECORD, AuditAction.CONSENT_WITHDRAW, person=OWN_PERSON)
 def withdraw_consent(consent_id: uuid.UUID) -> Any:
     back = url_for("me.sharing", done="withdrawn")
     return sharing_views.withdraw(plans.my_person_id(), consent_id, back)
@@ -67,5 +74,6 @@ def withdraw_consent(consent_id: uuid.UUID) -> Any:
 
 @bp.get("/my-plan/access-log")
 @signed_in_required
+@requires(Permission.PERSON_ACCESS_LOG_VIEW, AuditAction.ACCESSLOG_VIEW, person=OWN_PERSON)
 def access_log() -> Any:
     return sharing_views.access_log_page(audit_services.my_person_for_log(), True)

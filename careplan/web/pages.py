@@ -11,7 +11,8 @@ from flask import Flask, g, render_template, request
 from marshmallow import Schema, ValidationError
 
 from audit import log as audit_log
-from careplan.accounts.models import Role, User
+from careplan.access.subject import Role
+from careplan.accounts.models import User
 from careplan.core.errors import ApiError, flatten_messages
 from careplan.web import words
 from careplan.web.display import grouped

@@ -10,7 +10,11 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from audit.actions import AuditAction
-from careplan.accounts.models import AccountKind, Role, User
+from careplan.access.permissions import Permission
+from careplan.access.pipeline import person_context, require, require_job, requires
+from careplan.access.policy import decide_on
+from careplan.access.subject import Role
+from careplan.accounts.models import AccountKind, User
 from careplan.agencies.models import Agency
 from careplan.core.errors import ApiError
 from careplan.extensions import db
@@ -19,13 +23,11 @@ from careplan.people import services as people
 from careplan.people.schemas import person_create, search_query
 from careplan.plans import services as plans
 from careplan.plans.access import catalogue, plan_access
-from careplan.plans.models import AgreedHow, Plan
+from careplan.plans.models import AgreedHow
 from careplan.plans.schemas import care_team_add, hand_over, plan_create
 from careplan.web.display import lines
 from careplan.web.pages import form_values, load, loader, refused, render
 from careplan.web.schemas import version_only
-from consent.decision import Action, decide
-from consent.guard import person_facts, require, require_practitioner
 
 bp = Blueprint("people", __name__)
 
@@ -35,14 +37,15 @@ AGREEMENT_FIELDS = ("agreed_on", "agreed_how")
 
 @bp.get("/people")
 @signed_in_required
+@requires(Permission.JOB_PERSON_SEARCH, AuditAction.PERSON_SEARCH)
 def find() -> Any:
     query = request.args.get("q")
     if query is None:
-        require_practitioner(AuditAction.PERSON_SEARCH)
+        require_job(Permission.JOB_PERSON_SEARCH, AuditAction.PERSON_SEARCH)
         return render("people/find.html", page_title="Find a person", found=None, errors={}, q="")
     data, errors = load(search_query, {"q": query})
     if errors:
-        require_practitioner(AuditAction.PERSON_SEARCH)
+        require_job(Permission.JOB_PERSON_SEARCH, AuditAction.PERSON_SEARCH)
         return render(
             "people/find.html", 400, page_title="Find a person", found=None, errors=errors, q=query
         )
@@ -52,8 +55,9 @@ def find() -> Any:
 
 @bp.route("/people/new", methods=["GET", "POST"])
 @signed_in_required
+@requires(Permission.JOB_PERSON_REGISTER, AuditAction.PERSON_CREATE)
 def register() -> Any:
-    require_practitioner(AuditAction.PERSON_CREATE)
+    require_job(Permission.JOB_PERSON_REGISTER, AuditAction.PERSON_CREATE)
     form = form_values(PERSON_FIELDS)
     if request.method == "GET":
         return _register_page({}, {})
@@ -75,9 +79,10 @@ def _register_page(form: dict, errors: dict, status: int = 200) -> Any:
 
 @bp.route("/people/<uuid:person_id>/plan/new", methods=["GET", "POST"])
 @signed_in_required
+@requires(Permission.PLAN_CREATE, AuditAction.PLAN_CREATE)
 def start_plan(person_id: uuid.UUID) -> Any:
-    facts = person_facts(person_id, AuditAction.PLAN_CREATE)
-    require(facts, None, Action.CREATE_PLAN, AuditAction.PLAN_CREATE)
+    facts = person_context(person_id, AuditAction.PLAN_CREATE)
+    require(facts, None, Permission.PLAN_CREATE, AuditAction.PLAN_CREATE)
     form = form_values(("key_worker_id", *AGREEMENT_FIELDS))
     if request.method == "GET":
         return _start_page(facts.person, {"key_worker_id": str(g.user.id)}, {})
@@ -113,13 +118,17 @@ def _practitioners(agency_id: uuid.UUID | None = None) -> list[User]:
 
 @bp.get("/people/<uuid:person_id>")
 @signed_in_required
+@requires(Permission.PERSON_VIEW, AuditAction.PLAN_VIEW)
 def plan(person_id: uuid.UUID) -> Any:
+    """The plan page: the same read as the API's plan view, and like it one audit record
+    (the person's access log shows one visit per page view)."""
     if g.user.is_individual:
         return redirect(url_for("me.plan"))  # their own plan has its own plain pages
-    person = people.view_person(person_id)
-    if db.session.scalar(select(Plan.id).where(Plan.person_id == person_id)) is None:
+    if person_context(person_id, AuditAction.PLAN_VIEW).plan is None:
+        person = people.view_person(person_id)
         return render("people/no_plan.html", page_title=person.display_name, person=person)
     access, body = plans.view_plan(person_id)
+    person = access.facts.person
     return render(
         "people/plan.html",
         page_title=person.display_name,
@@ -141,31 +150,33 @@ def _sections(facts: Any, body: dict[str, Any]) -> list[dict[str, Any]]:
                 "description": kind.description,
                 "lines": lines(kind.schema, section["content"]),
                 "basis": body["basis"][key],
-                "can_change": decide(facts, key, Action.UPDATE).permit,
-                "can_add": decide(facts, key, Action.ADD_ENTRY).permit,
+                "can_change": decide_on(facts, Permission.SECTION_WRITE, key).permit,
+                "can_add": decide_on(facts, Permission.SECTION_ADD_ENTRY, key).permit,
             }
         )
     return shown
 
 
+# The plan page's links, by the names its template uses.
+PLAN_LINKS = {
+    "hand_over": Permission.PLAN_HAND_OVER,
+    "view_consents": Permission.PERSON_CONSENTS_VIEW,
+    "record_consent": Permission.PERSON_CONSENT_RECORD,
+    "view_access_log": Permission.PERSON_ACCESS_LOG_VIEW,
+    "manage_care_team": Permission.PLAN_CARE_TEAM_MANAGE,
+    "view_care_team": Permission.PLAN_CARE_TEAM_VIEW,
+}
+
+
 def _plan_actions(facts: Any) -> dict[str, bool]:
-    return {
-        action.value: decide(facts, None, action).permit
-        for action in (
-            Action.HAND_OVER,
-            Action.VIEW_CONSENTS,
-            Action.RECORD_CONSENT,
-            Action.VIEW_ACCESS_LOG,
-            Action.MANAGE_CARE_TEAM,
-            Action.VIEW_CARE_TEAM,
-        )
-    }
+    return {name: decide_on(facts, p).permit for name, p in PLAN_LINKS.items()}
 
 
 @bp.route("/people/<uuid:person_id>/key-worker", methods=["GET", "POST"])
 @signed_in_required
+@requires(Permission.PLAN_HAND_OVER, AuditAction.KEYWORKER_CHANGE)
 def hand_over_page(person_id: uuid.UUID) -> Any:
-    access = plan_access(person_id, Action.HAND_OVER, AuditAction.KEYWORKER_CHANGE)
+    access = plan_access(person_id, Permission.PLAN_HAND_OVER, AuditAction.KEYWORKER_CHANGE)
     if request.method == "GET":
         return _hand_over_page(access, {}, {})
     form = form_values(("agency_id", "staff_id", *AGREEMENT_FIELDS))
@@ -200,6 +211,11 @@ def _hand_over_page(access: Any, form: dict, errors: dict, status: int = 200) ->
 
 @bp.route("/people/<uuid:person_id>/care-team", methods=["GET", "POST"])
 @signed_in_required
+@requires(
+    Permission.PLAN_CARE_TEAM_VIEW,
+    AuditAction.CARETEAM_VIEW,
+    methods={"POST": (Permission.PLAN_CARE_TEAM_MANAGE, AuditAction.CARETEAM_ADD)},
+)
 def care_team(person_id: uuid.UUID) -> Any:
     form, errors, status = {}, {}, 200
     if request.method == "POST":
@@ -211,14 +227,14 @@ def care_team(person_id: uuid.UUID) -> Any:
         if not errors:
             return redirect(url_for("people.care_team", person_id=person_id, done="member_added"))
     members = plans.care_team(person_id)
-    facts = person_facts(person_id, AuditAction.CARETEAM_VIEW)
+    facts = person_context(person_id, AuditAction.CARETEAM_VIEW)
     return render(
         "people/care_team.html",
         status,
         page_title="Care team",
         person=facts.person,
         members=members,
-        can_manage=decide(facts, None, Action.MANAGE_CARE_TEAM).permit,
+        can_manage=decide_on(facts, Permission.PLAN_CARE_TEAM_MANAGE).permit,
         workers=_practitioners(),
         form=form,
         errors=errors,
@@ -228,6 +244,7 @@ def care_team(person_id: uuid.UUID) -> Any:
 
 @bp.post("/people/<uuid:person_id>/care-team/<uuid:member_id>/end")
 @signed_in_required
+@requires(Permission.PLAN_CARE_TEAM_MANAGE, AuditAction.CARETEAM_END)
 def end_member(person_id: uuid.UUID, member_id: uuid.UUID) -> Any:
     plans.end_member(person_id, member_id)
     return redirect(url_for("people.care_team", person_id=person_id, done="member_ended"))

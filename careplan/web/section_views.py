@@ -10,6 +10,9 @@ from flask import Blueprint, redirect, request, url_for
 from marshmallow import ValidationError
 
 from audit.actions import AuditAction
+from careplan.access.permissions import Permission
+from careplan.access.pipeline import requires
+from careplan.access.policy import decide_on
 from careplan.core.errors import ApiError, NotFound
 from careplan.extensions import db
 from careplan.identity.web import signed_in_required
@@ -21,7 +24,6 @@ from careplan.web import section_forms
 from careplan.web.display import differences, lines
 from careplan.web.pages import form_values, loader, refused, render
 from careplan.web.schemas import edit_controls
-from consent.decision import Action, decide
 
 bp = Blueprint("sections", __name__)
 
@@ -30,9 +32,9 @@ SECTION = "/people/<uuid:person_id>/sections/<key>"
 
 @bp.get(SECTION)
 @signed_in_required
+@requires(Permission.SECTION_VIEW, AuditAction.SECTION_VIEW)
 def section(person_id: uuid.UUID, key: str) -> Any:
-    access, row = plans.read_section(person_id, key)
-    entries = plans.list_entries(person_id, key)
+    access, row, entries = plans.read_section_page(person_id, key)
     return render(
         "sections/section.html",
         page_title=access.kind.title,
@@ -41,17 +43,18 @@ def section(person_id: uuid.UUID, key: str) -> Any:
         kind=access.kind,
         row=row,
         lines=lines(access.kind.schema, row.content),
-        basis=access.decision.basis,
+        basis=access.decision.basis_text,
         entries=entries,
-        can_add=decide(access.facts, key, Action.ADD_ENTRY).permit,
-        can_change=decide(access.facts, key, Action.UPDATE).permit,
+        can_add=decide_on(access.facts, Permission.SECTION_ADD_ENTRY, key).permit,
+        can_change=decide_on(access.facts, Permission.SECTION_WRITE, key).permit,
     )
 
 
 @bp.route(f"{SECTION}/updates/new", methods=["GET", "POST"])
 @signed_in_required
+@requires(Permission.SECTION_ADD_ENTRY, AuditAction.ENTRY_CREATE)
 def add_update(person_id: uuid.UUID, key: str) -> Any:
-    access = section_access(person_id, key, Action.ADD_ENTRY, AuditAction.ENTRY_CREATE)
+    access = section_access(person_id, key, Permission.SECTION_ADD_ENTRY, AuditAction.ENTRY_CREATE)
     form = form_values(("occurred_on", "text"))
     if request.method == "GET":
         return _update_page(access, {}, {})
@@ -77,11 +80,16 @@ def _update_page(access: Any, form: dict, errors: dict, status: int = 200) -> An
 
 @bp.route(f"{SECTION}/edit", methods=["GET", "POST"])
 @signed_in_required
+@requires(
+    Permission.SECTION_WRITE,
+    AuditAction.SECTION_VIEW,
+    methods={"POST": (Permission.SECTION_WRITE, AuditAction.SECTION_UPDATE)},
+)
 def edit(person_id: uuid.UUID, key: str) -> Any:
     if request.method == "GET":
         access, row = plans.open_for_edit(person_id, key)
         return _edit_page(access, row.content or {}, row.version, {})
-    access = section_access(person_id, key, Action.UPDATE, AuditAction.SECTION_UPDATE)
+    access = section_access(person_id, key, Permission.SECTION_WRITE, AuditAction.SECTION_UPDATE)
     row = operations.get_section(db.session, access.plan, key)
     schema = access.kind.schema
     controls = edit_controls.load(form_values(("version", "add", "remove", "save")))
@@ -141,6 +149,7 @@ def _ids(nodes: list[section_forms.Node], out: dict[str, str]) -> None:
 
 @bp.get(f"{SECTION}/history")
 @signed_in_required
+@requires(Permission.SECTION_VIEW, AuditAction.SECTION_HISTORY)
 def history(person_id: uuid.UUID, key: str) -> Any:
     access, rows, names = plans.section_history(person_id, key)
     kind = catalogue().get(key)

@@ -13,6 +13,9 @@ from sqlalchemy import select
 from audit import services as audit_services
 from audit.actions import AuditAction
 from audit.schemas import page_query
+from careplan.access.permissions import Permission
+from careplan.access.pipeline import person_by_exact_id, require_job, requires
+from careplan.access.policy import decide_on
 from careplan.agencies.models import Agency, Sector
 from careplan.core.errors import ApiError
 from careplan.extensions import db
@@ -23,8 +26,6 @@ from careplan.plans.access import catalogue, plan_access
 from careplan.web.pages import form_values, load, loader, refused, render
 from careplan.web.schemas import step_only
 from consent import operations, services
-from consent.decision import Action, decide
-from consent.guard import person_by_exact_id, require_practitioner
 from consent.models import BreakGlassReason
 from consent.schemas import break_glass_schema, claim_schema, consent_create
 from consent.sharing_summary import visible_to_agencies
@@ -39,7 +40,7 @@ CONSENT_FIELDS = ("grantee", "effect", "expires_on", "method", "evidence_note")
 
 def consent_page(person_id: uuid.UUID, mine: bool, form: dict, errors: dict, status: int) -> Any:
     """The person's consents and what each agency can see; shared with the individual's page."""
-    access = plan_access(person_id, Action.VIEW_CONSENTS, AuditAction.CONSENT_VIEW)
+    access = plan_access(person_id, Permission.PERSON_CONSENTS_VIEW, AuditAction.CONSENT_VIEW)
     records = services.list_consents(person_id)
     agencies = list(db.session.scalars(select(Agency).order_by(Agency.name)))
     titles = {k.key: k.title for k in catalogue()}
@@ -61,7 +62,7 @@ def consent_page(person_id: uuid.UUID, mine: bool, form: dict, errors: dict, sta
 
 
 def _can_record(access: Any) -> bool:
-    return decide(access.facts, None, Action.RECORD_CONSENT).permit
+    return decide_on(access.facts, Permission.PERSON_CONSENT_RECORD).permit
 
 
 def _grantees(agencies: list[Agency]) -> list[tuple[str, str]]:
@@ -111,12 +112,14 @@ def withdraw(person_id: uuid.UUID, consent_id: uuid.UUID, back: str) -> Any:
 
 @bp.get("/people/<uuid:person_id>/sharing")
 @signed_in_required
+@requires(Permission.PERSON_CONSENTS_VIEW, AuditAction.CONSENT_VIEW)
 def consents(person_id: uuid.UUID) -> Any:
     return consent_page(person_id, False, {}, {}, 200)
 
 
 @bp.post("/people/<uuid:person_id>/sharing")
 @signed_in_required
+@requires(Permission.PERSON_CONSENT_RECORD, AuditAction.CONSENT_CREATE)
 def new_consent(person_id: uuid.UUID) -> Any:
     back = url_for("sharing.consents", person_id=person_id, done="consent_recorded")
     return record_consent(person_id, False, back)
@@ -124,6 +127,7 @@ def new_consent(person_id: uuid.UUID) -> Any:
 
 @bp.post("/people/<uuid:person_id>/sharing/<uuid:consent_id>/withdraw")
 @signed_in_required
+@requires(Permission.PERSON_CONSENT_RECORD, AuditAction.CONSENT_WITHDRAW)
 def withdraw_consent(person_id: uuid.UUID, consent_id: uuid.UUID) -> Any:
     back = url_for("sharing.consents", person_id=person_id, done="withdrawn")
     return withdraw(person_id, consent_id, back)
@@ -147,6 +151,7 @@ def access_log_page(person_id: uuid.UUID, mine: bool) -> Any:
 
 @bp.get("/people/<uuid:person_id>/access-log")
 @signed_in_required
+@requires(Permission.PERSON_ACCESS_LOG_VIEW, AuditAction.ACCESSLOG_VIEW)
 def access_log(person_id: uuid.UUID) -> Any:
     return access_log_page(person_id, False)
 
@@ -156,15 +161,16 @@ def access_log(person_id: uuid.UUID) -> Any:
 
 @bp.route("/people/lookup", methods=["GET", "POST"])
 @signed_in_required
+@requires(Permission.JOB_PERSON_LOOKUP, AuditAction.PERSON_LOOKUP)
 def lookup() -> Any:
     if request.method == "GET":
-        require_practitioner(AuditAction.PERSON_LOOKUP)
+        require_job(Permission.JOB_PERSON_LOOKUP, AuditAction.PERSON_LOOKUP)
         return _lookup_page({}, {})
     form = form_values(("chi", "given_name", "family_name", "date_of_birth"))
     criteria = {"chi": form["chi"]} if form.get("chi") else form
     data, errors = load(lookup_schema, criteria)
     if errors:
-        require_practitioner(AuditAction.PERSON_LOOKUP)
+        require_job(Permission.JOB_PERSON_LOOKUP, AuditAction.PERSON_LOOKUP)
         errors = {("chi" if k == "_schema" else k): v for k, v in errors.items()}
         return _lookup_page(form, errors, 400)
     person = people.lookup(lambda: data)
@@ -186,8 +192,9 @@ def _lookup_page(form: dict, errors: dict, status: int = 200) -> Any:
 
 @bp.get("/people/<uuid:person_id>/found")
 @signed_in_required
+@requires(Permission.JOB_PERSON_LOOKUP, AuditAction.PERSON_LOOKUP)
 def found(person_id: uuid.UUID) -> Any:
-    person_by_exact_id(person_id, AuditAction.PERSON_LOOKUP)
+    person_by_exact_id(person_id, Permission.JOB_PERSON_LOOKUP, AuditAction.PERSON_LOOKUP)
     return _found_page(person_id, {}, {})
 
 
@@ -206,6 +213,7 @@ def _found_page(person_id: uuid.UUID, form: dict, errors: dict, status: int = 20
 
 @bp.post("/people/<uuid:person_id>/claim")
 @signed_in_required
+@requires(Permission.JOB_PERSON_CLAIM, AuditAction.CARETEAM_CLAIM)
 def claim(person_id: uuid.UUID) -> Any:
     form = form_values(("reason",))
     try:
@@ -217,9 +225,10 @@ def claim(person_id: uuid.UUID) -> Any:
 
 @bp.route("/people/<uuid:person_id>/emergency", methods=["GET", "POST"])
 @recent_auth_required
+@requires(Permission.JOB_BREAK_GLASS, AuditAction.BREAKGLASS_INVOKE)
 def emergency(person_id: uuid.UUID) -> Any:
     """Break-glass in two deliberate steps: say why, then confirm on a page of its own."""
-    person_by_exact_id(person_id, AuditAction.BREAKGLASS_INVOKE)
+    person_by_exact_id(person_id, Permission.JOB_BREAK_GLASS, AuditAction.BREAKGLASS_INVOKE)
     form = form_values(("reason", "justification"))
     if request.method == "GET":
         return _emergency_page(person_id, "emergency/reason", {}, {})

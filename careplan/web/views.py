@@ -9,7 +9,8 @@ from typing import Any
 from flask import Blueprint, g, render_template
 from sqlalchemy import select
 
-from careplan.accounts.models import Role
+from careplan.access.pipeline import public
+from careplan.access.subject import Role
 from careplan.core import clock
 from careplan.extensions import db
 from careplan.people import services as people
@@ -26,6 +27,7 @@ FINISHED = frozenset({"done", "cancelled", "achieved", "stopped"})
 
 
 @bp.get("/")
+@public
 def start() -> Any:
     user = g.get("user")
     if user is None:

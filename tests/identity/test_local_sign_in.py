@@ -469,10 +469,14 @@ def test_with_a_second_factor_the_confirmation_is_a_code(client, key_worker, gua
 def test_a_form_sent_after_the_confirmation_window_comes_back_to_its_page(
     app, client, practitioner, monkeypatch
 ):
+    from audit.actions import AuditAction
+    from careplan.access.permissions import Permission
+    from careplan.access.pipeline import requires
     from careplan.identity.web import recent_auth_required
 
     @app.route("/test-guarded-form", methods=["GET", "POST"])
     @recent_auth_required
+    @requires(Permission.ACCOUNT_OWN, AuditAction.ME_VIEW)
     def guarded_form() -> str:
         return "the form page"
 

@@ -6,20 +6,23 @@ Sections: a standard one (housing), a sensitive one (substance_use), a restricte
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
 
-from consent.decision import Action, decide
-from consent.facts import (
-    AccessFacts,
+from careplan.access.context import (
+    AccessContext,
     AgreementFact,
     BreakGlassFact,
     ConsentFact,
     MembershipFact,
 )
+from careplan.access.permissions import Permission
+from careplan.access.policy import decide_on
+from careplan.access.subject import Role, Subject
 
 NOW = datetime(2026, 11, 23, 12, 0)
 TODAY = NOW.date()
@@ -80,13 +83,19 @@ def facts(
     agreement=AGREEMENT,
     glass=(),
 ):
-    return AccessFacts(
-        user_id=user,
-        user_agency_id=agency,
-        user_sector=sector,
-        is_individual=individual,
-        is_practitioner=practitioner,
-        is_self=is_self,
+    if individual:
+        roles = frozenset()
+    else:
+        roles = frozenset({Role.PRACTITIONER} if practitioner else {Role.IG_OFFICER})
+    return AccessContext(
+        subject=Subject(
+            id=user,
+            is_individual=individual,
+            roles=roles,
+            agency_id=agency,
+            sector=sector,
+            person_id=(PERSON.id if is_self else uuid.UUID(int=8)) if individual else None,
+        ),
         person=PERSON,
         plan=plan,
         registered_person=False,
@@ -248,7 +257,7 @@ CASES = {
         {s: ("role",) * 3 for s in SENSITIVITY},
     ),
 }
-ACTIONS = (Action.VIEW, Action.UPDATE, Action.ADD_ENTRY)
+ACTIONS = (Permission.SECTION_VIEW, Permission.SECTION_WRITE, Permission.SECTION_ADD_ENTRY)
 MATRIX = [
     (case, section, action, expected[section][i])
     for case, (_, expected) in CASES.items()
@@ -261,9 +270,9 @@ MATRIX = [
     ("case", "section", "action", "expected"), MATRIX, ids=[f"{c}-{s}-{a}" for c, s, a, _ in MATRIX]
 )
 def test_decision_matrix(case, section, action, expected):
-    decision = decide(CASES[case][0], section, action)
+    decision = decide_on(CASES[case][0], action, section)
     if decision.permit:
-        assert decision.basis == expected
+        assert decision.basis_text == expected
     else:
         assert decision.reason == expected
 
@@ -271,38 +280,38 @@ def test_decision_matrix(case, section, action, expected):
 @pytest.mark.parametrize(
     ("case", "action", "expected"),
     [
-        ("consented_member", Action.VIEW, f"consent:{C1}"),
-        ("consented_member", Action.VIEW_CARE_TEAM, f"consent:{C1}"),
-        ("consented_member", Action.MANAGE_CARE_TEAM, "read_only"),
-        ("consented_member", Action.VIEW_CONSENTS, "read_only"),
-        ("consented_member", Action.HAND_OVER, "read_only"),
-        ("break_glass", Action.VIEW, f"breakglass:{BG}"),
-        ("break_glass", Action.RECORD_CONSENT, "read_only"),
-        ("lead_agency", Action.HAND_OVER, "lead_agency"),
-        ("lead_agency", Action.RECORD_CONSENT, "read_only"),
-        ("lead_agency", Action.LINK_ACCOUNT, "read_only"),
-        ("key_worker", Action.RECORD_CONSENT, "key_worker"),
-        ("key_worker", Action.CREATE_PLAN, "has_plan"),
-        ("the_person", Action.RECORD_CONSENT, "self"),
-        ("the_person", Action.VIEW_ACCESS_LOG, "self"),
-        ("the_person", Action.HAND_OVER, "role"),
-        ("no_relationship", Action.VIEW, "no_relationship"),
-        ("other_sector", Action.VIEW, "no_consent"),
-        ("ig_officer", Action.VIEW_CONSENTS, "role"),
+        ("consented_member", Permission.PLAN_VIEW, f"consent:{C1}"),
+        ("consented_member", Permission.PLAN_CARE_TEAM_VIEW, f"consent:{C1}"),
+        ("consented_member", Permission.PLAN_CARE_TEAM_MANAGE, "read_only"),
+        ("consented_member", Permission.PERSON_CONSENTS_VIEW, "read_only"),
+        ("consented_member", Permission.PLAN_HAND_OVER, "read_only"),
+        ("break_glass", Permission.PLAN_VIEW, f"breakglass:{BG}"),
+        ("break_glass", Permission.PERSON_CONSENT_RECORD, "read_only"),
+        ("lead_agency", Permission.PLAN_HAND_OVER, "lead_agency"),
+        ("lead_agency", Permission.PERSON_CONSENT_RECORD, "read_only"),
+        ("lead_agency", Permission.PERSON_ACCOUNT_LINK, "read_only"),
+        ("key_worker", Permission.PERSON_CONSENT_RECORD, "key_worker"),
+        ("key_worker", Permission.PLAN_CREATE, "has_plan"),
+        ("the_person", Permission.PERSON_CONSENT_RECORD, "self"),
+        ("the_person", Permission.PERSON_ACCESS_LOG_VIEW, "self"),
+        ("the_person", Permission.PLAN_HAND_OVER, "role"),
+        ("no_relationship", Permission.PLAN_VIEW, "no_relationship"),
+        ("other_sector", Permission.PLAN_VIEW, "no_consent"),
+        ("ig_officer", Permission.PERSON_CONSENTS_VIEW, "role"),
     ],
 )
 def test_plan_level_actions(case, action, expected):
-    decision = decide(CASES[case][0], None, action)
-    assert (decision.basis if decision.permit else decision.reason) == expected
+    decision = decide_on(CASES[case][0], action)
+    assert (decision.basis_text if decision.permit else decision.reason) == expected
 
 
 def test_no_plan_yet_only_registering_practitioner():
     mine = facts(plan=None, memberships=())
-    mine = AccessFacts(**{**mine.__dict__, "registered_person": True})
-    assert decide(mine, None, Action.CREATE_PLAN).basis == "registered"
-    assert decide(mine, "housing", Action.VIEW).reason == "no_plan"
+    mine = dataclasses.replace(mine, registered_person=True)
+    assert decide_on(mine, Permission.PLAN_CREATE).basis_text == "registered"
+    assert decide_on(mine, Permission.SECTION_VIEW, "housing").reason == "no_plan"
     theirs = facts(plan=None, memberships=())
-    assert decide(theirs, None, Action.VIEW).reason == "no_relationship"
+    assert decide_on(theirs, Permission.PLAN_VIEW).reason == "no_relationship"
 
 
 def test_membership_window():
@@ -310,6 +319,8 @@ def test_membership_window():
     over = MembershipFact(uuid.UUID(int=304), date(2025, 1, 1), TODAY - timedelta(days=1), None)
     for member in (future, over):
         assert (
-            decide(facts(memberships=(member,), **CONSENTED), "housing", Action.VIEW).reason
+            decide_on(
+                facts(memberships=(member,), **CONSENTED), Permission.SECTION_VIEW, "housing"
+            ).reason
             == "no_relationship"
         )

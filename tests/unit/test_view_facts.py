@@ -10,10 +10,11 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 
+from careplan.access.permissions import Permission, ResourceType, resource_for
+from careplan.access.policy import decide
 from careplan.core import clock
 from careplan.extensions import db
 from careplan.plans.models import CareTeamMember, MembershipHow
-from consent.decision import Action, decide
 from consent.facts import load_facts, load_facts_many, load_plan_view_facts
 from consent.models import BreakGlass, Consent
 from tests.api.scene import build_scene
@@ -60,6 +61,16 @@ def _add_sharing(world, scene) -> None:
     session.commit()
 
 
+def _questions(keys):
+    """Every permission about a person, on every record it can be asked of."""
+    for permission in Permission:
+        if permission.resource_type is ResourceType.SECTION:
+            for key in keys:
+                yield permission, resource_for(permission, key)
+        elif permission.resource_type in (ResourceType.PERSON, ResourceType.PLAN):
+            yield permission, resource_for(permission)
+
+
 def test_view_facts_decide_like_orm_facts(app, world) -> None:
     scene = build_scene(world)
     _add_sharing(world, scene)
@@ -82,13 +93,12 @@ def test_view_facts_decide_like_orm_facts(app, world) -> None:
                 orm.agreement,
             )
             assert plain.break_glass == orm.break_glass
-            for action in Action:
-                for section in (None, *keys):
-                    assert decide(plain, section, action) == decide(orm, section, action), (
-                        name,
-                        action,
-                        section,
-                    )
+            for permission, resource in _questions(keys):
+                assert decide(plain, resource, permission) == decide(orm, resource, permission), (
+                    name,
+                    permission,
+                    resource,
+                )
 
 
 def test_view_facts_for_an_unknown_person_are_none(app, world) -> None:
@@ -117,9 +127,8 @@ def test_facts_for_several_people_match_facts_for_each(app, world) -> None:
                     one.agreement,
                 ), name
                 assert many.break_glass == one.break_glass, name
-            for action in Action:
-                for section in (None, *keys):
-                    assert decide(many, section, action) == decide(one, section, action), name
+            for permission, resource in _questions(keys):
+                assert decide(many, resource, permission) == decide(one, resource, permission), name
     # The scene has something in each, so the comparison above compared something.
     outsider = load_facts(db.session, scene.outsider, scene.person, sensitivity)
     assert outsider.memberships

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from werkzeug.exceptions import TooManyRequests
 
+from careplan.access.pipeline import public
+
 
 def _failing_routes(app):
     def broken():
@@ -13,8 +15,9 @@ def _failing_routes(app):
     def busy():
         raise TooManyRequests()
 
-    app.add_url_rule("/test-broken", "test_broken", broken)
-    app.add_url_rule("/test-busy", "test_busy", busy)
+    # Public, so that they run: an undeclared route is refused before its handler.
+    app.add_url_rule("/test-broken", "test_broken", public(broken))
+    app.add_url_rule("/test-busy", "test_busy", public(busy))
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,155 @@
+"""Everything the policy knows about one caller and one person, as plain frozen records.
+
+A context is loaded once per request (or per job) by the loaders that relationship
+sources provide (`careplan.access.sources`), in a fixed number of queries however many
+consents and sections there are, so that `decide` is a pure function of it.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from careplan.access.subject import Subject
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentFact:
+    """A consent (`permit`) or refusal naming an agency or a whole sector.
+    `sections`: None means every section."""
+
+    id: uuid.UUID
+    agency_id: uuid.UUID | None
+    sector: str | None
+    sections: frozenset[str] | None
+    permit: bool
+    starts_on: date
+    expires_on: date | None
+    withdrawn: bool
+
+    def covers(self, section: str) -> bool:
+        return self.sections is None or section in self.sections
+
+    def status(self, today: date) -> str:
+        """withdrawn, expired, not_started or active, on the given day."""
+        if self.withdrawn:
+            return "withdrawn"
+        if self.expires_on is not None and self.expires_on < today:
+            return "expired"
+        if self.starts_on > today:
+            return "not_started"
+        return "active"
+
+
+@dataclass(frozen=True, slots=True)
+class AgreementFact:
+    """The caller's agency's information-sharing agreement in force: the ceiling on what
+    any consent can open (`max_sensitivity`, and `sections` when it names them)."""
+
+    id: uuid.UUID
+    max_sensitivity: int
+    sections: frozenset[str] | None
+    valid_until: date
+
+
+@dataclass(frozen=True, slots=True)
+class MembershipFact:
+    """The caller's place on the person's care team (added, or claimed and under review)."""
+
+    id: uuid.UUID
+    valid_from: date
+    valid_to: date | None
+    ended_at: datetime | None
+
+    def current(self, today: date, now: datetime) -> bool:
+        if self.ended_at is not None and self.ended_at <= now:
+            return False
+        return self.valid_from <= today and (self.valid_to is None or self.valid_to >= today)
+
+
+@dataclass(frozen=True, slots=True)
+class BreakGlassFact:
+    """An emergency access the caller invoked: in force from `invoked_at` until
+    `expires_at` (UTC)."""
+
+    id: uuid.UUID
+    invoked_at: datetime
+    expires_at: datetime
+
+    def active(self, now: datetime) -> bool:
+        return self.invoked_at <= now < self.expires_at
+
+
+@dataclass(frozen=True)
+class AccessContext:
+    """The caller (`subject`) and one person as the policy sees them.
+
+    `person`: the person's row (handlers use it; the policy reads only its id), None for a
+    job that is about no person; `plan`: the plan row or None, of which the policy reads
+    the key worker, the lead agency and `closed_on`; `sensitivity`: section key -> level
+    (1 standard, 2 sensitive, 3 restricted) in catalogue order; the rest come from the
+    relationship sources.
+    """
+
+    subject: Subject
+    person: Any
+    plan: Any
+    now: datetime
+    today: date
+    registered_person: bool = False
+    sensitivity: Mapping[str, int] = field(default_factory=dict)
+    memberships: tuple[MembershipFact, ...] = ()
+    consents: tuple[ConsentFact, ...] = ()
+    agreement: AgreementFact | None = None
+    break_glass: tuple[BreakGlassFact, ...] = ()
+
+    @classmethod
+    def for_job(cls, subject: Subject, now: datetime) -> AccessContext:
+        """A context about no person, for permissions granted by role alone."""
+        return cls(subject=subject, person=None, plan=None, now=now, today=now.date())
+
+    @property
+    def is_self(self) -> bool:
+        subject = self.subject
+        return (
+            subject.is_individual
+            and self.person is not None
+            and subject.person_id is not None
+            and subject.person_id == self.person.id
+        )
+
+    @property
+    def is_key_worker(self) -> bool:
+        return self.plan is not None and self.plan.key_worker_id == self.subject.id
+
+    @property
+    def in_lead_agency(self) -> bool:
+        agency = self.subject.agency_id
+        return self.plan is not None and agency is not None and self.plan.lead_agency_id == agency
+
+    # Derived once: the policy asks for them for every section of the plan.
+    @functools.cached_property
+    def in_care_team(self) -> bool:
+        return any(m.current(self.today, self.now) for m in self.memberships)
+
+    @functools.cached_property
+    def consents_for_me(self) -> tuple[ConsentFact, ...]:
+        """Consents naming the caller's agency or its whole sector, lowest id first (the
+        policy takes the first that applies, whatever order they were recorded in)."""
+        agency, sector = self.subject.agency_id, self.subject.sector
+        mine = (
+            c
+            for c in self.consents
+            if (c.agency_id is not None and c.agency_id == agency)
+            or (c.sector is not None and c.sector == sector)
+        )
+        return tuple(sorted(mine, key=lambda c: str(c.id)))
+
+    @functools.cached_property
+    def active_break_glass(self) -> BreakGlassFact | None:
+        active = [b for b in self.break_glass if b.active(self.now)]
+        return min(active, key=lambda b: str(b.id)) if active else None

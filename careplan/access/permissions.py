@@ -1,0 +1,107 @@
+"""What can be asked of the access policy: permissions, scoped by the kind of record.
+
+A permission's value reads `<resource type>:<verb>` (`plan:section:write`), so an audit
+record, a route declaration and a rule table name the same thing in the same words. Each
+permission belongs to exactly one resource type: `decide` refuses a question that pairs a
+permission with a record of another type (a programming error, not a denial).
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+from dataclasses import dataclass
+
+
+class ResourceType(enum.StrEnum):
+    """The kinds of record the policy has rules for (`careplan.access.rules`)."""
+
+    PERSON = "person"  # the person as a whole: identity, consents, access log, export
+    PLAN = "plan"  # the plan as a whole: care team, key worker, closing
+    SECTION = "plan:section"  # one section of the plan
+    JOB = "job"  # work that is about a role, not a person: search, audit, administration
+    ACCOUNT = "account"  # the caller's own account, sessions and tokens
+
+
+class Permission(enum.StrEnum):
+    """Every action a route or a job may ask the policy about."""
+
+    # The person as a whole, through a relationship with them.
+    PERSON_VIEW = "person:view"
+    PERSON_CONSENTS_VIEW = "person:consents:view"
+    PERSON_CONSENT_RECORD = "person:consent:record"  # give, refuse or withdraw
+    PERSON_ACCESS_LOG_VIEW = "person:access_log:view"
+    PERSON_ACCOUNT_LINK = "person:account:link"  # invite the individual to sign in
+    PERSON_EXPORT = "person:export"  # subject access: everything held about the person
+    # The plan as a whole.
+    PLAN_VIEW = "plan:view"
+    PLAN_CREATE = "plan:create"
+    PLAN_CLOSE = "plan:close"
+    PLAN_HAND_OVER = "plan:hand_over"  # change the key worker
+    PLAN_CARE_TEAM_VIEW = "plan:care_team:view"
+    PLAN_CARE_TEAM_MANAGE = "plan:care_team:manage"
+    # One section.
+    SECTION_VIEW = "plan:section:view"
+    SECTION_WRITE = "plan:section:write"  # replace a section's content
+    SECTION_ADD_ENTRY = "plan:section:add_entry"  # append a dated update
+    # Jobs: granted by role alone.
+    JOB_PERSON_SEARCH = "job:person:search"  # among the people the caller works with
+    JOB_PERSON_REGISTER = "job:person:register"
+    JOB_PERSON_LOOKUP = "job:person:lookup"  # exact details: CHI, or name and birth date
+    JOB_PERSON_CLAIM = "job:person:claim"  # join a care team by an id from an exact lookup
+    JOB_BREAK_GLASS = "job:person:break_glass"  # emergency access by the same id
+    JOB_AUDIT_SEARCH = "job:audit:search"
+    JOB_AUDIT_EXPORT = "job:audit:export"
+    JOB_AUDIT_VERIFY = "job:audit:verify"
+    JOB_AUDIT_REVIEW = "job:audit:review"
+    JOB_SUBJECT_ACCESS = "job:subject_access"  # fulfil a subject access request
+    JOB_STAFF_MANAGE = "job:staff:manage"
+    JOB_AGENCY_MANAGE = "job:agency:manage"
+    # The caller's own account.
+    ACCOUNT_OWN = "account:own"
+
+    @property
+    def resource_type(self) -> ResourceType:
+        return _RESOURCE_TYPE[self]
+
+
+def _resource_type(permission: Permission) -> ResourceType:
+    # The longest resource-type prefix: "plan:section:view" is a section permission.
+    scopes = sorted(ResourceType, key=len, reverse=True)
+    return next(t for t in scopes if permission.value.startswith(t.value + ":"))
+
+
+_RESOURCE_TYPE = {p: _resource_type(p) for p in Permission}
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """The record a permission is asked about; `section`: the key, for a section."""
+
+    type: ResourceType
+    section: str | None = None
+
+
+PERSON = Resource(ResourceType.PERSON)
+PLAN = Resource(ResourceType.PLAN)
+JOB = Resource(ResourceType.JOB)
+ACCOUNT = Resource(ResourceType.ACCOUNT)
+
+
+@functools.cache
+def section(key: str) -> Resource:
+    """One section of the plan, by its catalogue key (`housing`)."""
+    return Resource(ResourceType.SECTION, key)
+
+
+def resource_for(permission: Permission, section_key: str | None = None) -> Resource:
+    """The resource a permission is about; a section permission needs `section_key`.
+
+    Raises ValueError for a section permission without a key.
+    """
+    kind = permission.resource_type
+    if kind is ResourceType.SECTION:
+        if section_key is None:
+            raise ValueError(f"{permission} needs a section key")
+        return section(section_key)
+    return Resource(kind)

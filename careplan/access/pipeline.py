@@ -1,0 +1,382 @@
+"""Routes and jobs declare their permission; the pipeline decides before the handler runs.
+
+`@requires(permission, audit_action)` under a route's decorator: before the handler, the
+pipeline loads the access context once (per person, per request), asks the policy,
+records a refusal (404 for a person the caller has no basis for, exactly as for nobody;
+403 for one they may see but not do this to) or notes the permitted attempt, whose
+outcome the handler records (`audit.log.attempt`). `@public` marks the few routes open
+without signing in. A route that declares neither is refused (deny by default), and a
+test walks the URL map so that none ships undeclared.
+
+Handlers and services then ask `person_context`, `require`, `require_job` and
+`person_by_exact_id`: they reuse the context and the decision already made for this
+request, and decide anything further (what a page may offer) on the same context.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, NoReturn
+
+from flask import Flask, current_app, g, request
+
+from audit.actions import AuditAction, Outcome
+from audit.log import attempt, record
+from careplan.access import sources
+from careplan.access.context import AccessContext
+from careplan.access.decision import DENIALS, Decision, DenialKind
+from careplan.access.permissions import Permission, ResourceType
+from careplan.access.policy import can_see_person, decide_on, section_decisions
+from careplan.access.rules import job_role
+from careplan.access.subject import Subject
+from careplan.core import clock
+from careplan.core.errors import Forbidden, NotFound, Unauthorised
+
+log = logging.getLogger(__name__)
+
+PERSON_NOT_FOUND = "No person with that id that you can see."
+NO_PLAN = "This person has no care plan yet."
+NO_SECTION = "There is no section with that key."
+NOT_LINKED = "You have no plan linked to your account."
+
+# Where a route finds the person it is about.
+URL_PERSON = "url"  # the route's <person_id>
+OWN_PERSON = "own"  # the signed-in individual's own person (/me/...)
+
+
+AuditFor = AuditAction | Callable[[Mapping[str, Any]], AuditAction]
+
+
+@dataclass(frozen=True)
+class Declared:
+    """What a route declared: its permission and the audit action its attempt is
+    recorded as (per HTTP method where they differ; the action may depend on the URL's
+    values), and how its person is found."""
+
+    permission: Permission | None  # None: public
+    audit: AuditFor | None = None
+    methods: Mapping[str, tuple[Permission, AuditFor]] = field(default_factory=dict)
+    person: str = URL_PERSON
+    rows: bool = False
+
+    def for_request(
+        self, method: str, values: Mapping[str, Any]
+    ) -> tuple[Permission | None, AuditAction | None]:
+        """The permission and audit action for this request's method and URL values."""
+        permission, audit = self.methods.get(method, (self.permission, self.audit))
+        if audit is not None and not isinstance(audit, AuditAction):
+            audit = audit(values)
+        return permission, audit
+
+
+PUBLIC = Declared(None)
+
+
+def requires(
+    permission: Permission,
+    audit: AuditFor,
+    *,
+    methods: Mapping[str, tuple[Permission, AuditFor]] | None = None,
+    person: str = URL_PERSON,
+    rows: bool = False,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare the route's permission and decide it before the handler runs.
+
+    `audit`: the action an attempt is recorded as (or a function of the URL's values
+    giving it); `methods`: another permission and action for an HTTP method (a page whose
+    POST changes what its GET shows); `person`: URL_PERSON (the route's `person_id`) or
+    OWN_PERSON; `rows`: the route only reads, so the person and plan may be loaded as
+    plain rows (faster).
+    """
+    declared = Declared(permission, audit, dict(methods or {}), person, rows)
+
+    def wrap(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            _enforce(declared, kwargs)
+            return view(*args, **kwargs)
+
+        checked.__access__ = declared  # type: ignore[attr-defined]
+        return checked
+
+    return wrap
+
+
+def public(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Declare a route open to anyone (sign-in pages, the OpenAPI document)."""
+    view.__access__ = PUBLIC  # type: ignore[attr-defined]
+    return view
+
+
+def declared(view: Callable[..., Any] | None) -> Declared | None:
+    return getattr(view, "__access__", None)
+
+
+def _enforce(declared: Declared, kwargs: Mapping[str, Any]) -> None:
+    permission, action = declared.for_request(request.method, kwargs)
+    if permission is None or action is None:
+        return
+    if g.get("user") is None:
+        raise Unauthorised()
+    kind = permission.resource_type
+    if kind is ResourceType.ACCOUNT:
+        return  # the caller's own account: being signed in is the basis
+    if kind is ResourceType.JOB:
+        require_job(permission, action)
+        return
+    person_id = _person_id(declared, kwargs, action)
+    authorise(person_id, permission, action, kwargs.get("key"), rows=declared.rows)
+
+
+def _person_id(declared: Declared, kwargs: Mapping[str, Any], action: AuditAction) -> uuid.UUID:
+    if declared.person == OWN_PERSON:
+        user = g.user
+        person_id = user.person_id if user.is_individual else None
+        if person_id is None:
+            record(action, Outcome.DENY, reason="role")
+            raise NotFound(NOT_LINKED)
+        return person_id
+    return kwargs["person_id"]
+
+
+def refuse_undeclared() -> None:
+    """Before every request: a route that declares no permission answers 403 (deny by
+    default), and says so in the log for the developer who forgot."""
+    endpoint = request.endpoint
+    if endpoint is None:
+        return  # no route: the router answers 404 or 405
+    if declared(current_app.view_functions.get(endpoint)) is None:
+        log.error("route %s declares no permission: refused", endpoint)
+        raise Forbidden(reason="undeclared")
+
+
+def begin() -> None:
+    """Start a request (or a job) with nothing loaded or decided. `g` can outlive one
+    request (an app context held open by a test or a tool), so nothing is inherited."""
+    g.access_contexts = {}
+    g.access_grants = {}
+
+
+def init_app(app: Flask) -> None:
+    """Refuse undeclared routes. `begin` is installed as a begin hook of the unit of work
+    (careplan.create_app), so requests and jobs alike start with nothing decided."""
+    app.before_request(refuse_undeclared)
+    static = app.view_functions.get("static")
+    if static is not None:
+        public(static)
+
+
+# --- The context and the decisions of this request ----------------------------------
+
+
+def _contexts() -> dict[tuple[uuid.UUID, bool], AccessContext | None]:
+    if "access_contexts" not in g:
+        g.access_contexts = {}
+    return g.access_contexts
+
+
+def _grants() -> dict[tuple[uuid.UUID, Permission, str | None], Decision]:
+    if "access_grants" not in g:
+        g.access_grants = {}
+    return g.access_grants
+
+
+def load_context(person_id: uuid.UUID, *, rows: bool = False) -> AccessContext | None:
+    """The caller's context for one person, loaded once per request (None: no person).
+    A context of ORM rows serves a request for plain rows too, not the other way round."""
+    cache = _contexts()
+    for key in ((person_id, False), (person_id, True)) if rows else ((person_id, False),):
+        if key in cache:
+            return cache[key]
+    context = sources.loader().person(g.user, person_id, rows=rows)
+    cache[(person_id, rows)] = context
+    return context
+
+
+def forget(person_id: uuid.UUID) -> None:
+    """Drop what this request loaded and decided about a person, after a change to their
+    relationships (a plan created): the next question loads the context afresh."""
+    for rows in (False, True):
+        _contexts().pop((person_id, rows), None)
+    grants = _grants()
+    for granted in [k for k in grants if k[0] == person_id]:
+        del grants[granted]
+
+
+def contexts_for(people: list[Any]) -> list[AccessContext]:
+    """Contexts for several people (lists, searches), in their order."""
+    return sources.loader().people(g.user, people)
+
+
+def context_for(person: Any) -> AccessContext:
+    """The context for a person row already at hand."""
+    return sources.loader().people(g.user, [person])[0]
+
+
+def authorise(
+    person_id: uuid.UUID,
+    permission: Permission,
+    audit_action: AuditAction,
+    key: str | None = None,
+    *,
+    rows: bool = False,
+) -> tuple[AccessContext, Decision]:
+    """The person's context and the permit for `permission` (on section `key`, for a
+    section permission), or a recorded refusal raised as NotFound (no person, or none
+    this caller may know of; an unknown section; no plan yet) or Forbidden (403).
+    """
+    granted = _grants().get((person_id, permission, key))
+    context = load_context(person_id, rows=rows)
+    if granted is not None and context is not None:
+        _attempt(audit_action, person_id, key, granted)
+        return context, granted
+    if context is None:
+        _not_found(audit_action, person_id)
+    if _known(context, key):
+        decision = decide_on(context, permission, key)
+    else:
+        decision = Decision.deny(DenialKind.NOT_FOUND)
+    if not decision.permit:
+        if not can_see_person(context):
+            reason = decide_on(context, Permission.PERSON_VIEW).reason
+            record(audit_action, Outcome.DENY, person_id=person_id, reason=reason)
+            raise NotFound(PERSON_NOT_FOUND)
+        _refuse_missing_record(context, permission, key, audit_action)
+        record(
+            audit_action,
+            Outcome.DENY,
+            person_id=person_id,
+            sections=[key] if key else [],
+            reason=decision.reason,
+        )
+        raise Forbidden(reason=decision.reason)
+    _refuse_missing_record(context, permission, key, audit_action)
+    _grants()[(person_id, permission, key)] = decision
+    _attempt(audit_action, person_id, key, decision)
+    return context, decision
+
+
+def _attempt(
+    action: AuditAction, person_id: uuid.UUID, key: str | None, decision: Decision
+) -> None:
+    """Note the permitted attempt: recorded as refused, with the error, if the request
+    then fails before the handler records its outcome (`audit.log.attempt`)."""
+    sections = [key] if key else []
+    attempt(
+        action, person_id=person_id, sections=sections, basis={key or "plan": decision.basis_text}
+    )
+
+
+def _known(context: AccessContext, key: str | None) -> bool:
+    return key is None or key in context.sensitivity
+
+
+def _refuse_missing_record(
+    context: AccessContext, permission: Permission, key: str | None, action: AuditAction
+) -> None:
+    """For a caller who may see the person: a section that does not exist, or a plan or
+    section asked for before the plan exists, is "not found" (and recorded)."""
+    person_id = context.person.id
+    kind = permission.resource_type
+    if not _known(context, key):
+        record(action, Outcome.DENY, person_id=person_id, reason="unknown_section")
+        raise NotFound(NO_SECTION)
+    needs_plan = kind is ResourceType.SECTION or (
+        kind is ResourceType.PLAN and permission is not Permission.PLAN_CREATE
+    )
+    denied_for_no_plan = decide_on(context, permission, key).denial == DENIALS[DenialKind.NO_PLAN]
+    if (needs_plan or denied_for_no_plan) and context.plan is None:
+        record(action, Outcome.DENY, person_id=person_id, reason="no_plan")
+        raise NotFound(NO_PLAN)
+
+
+def _not_found(audit_action: AuditAction, person_id: uuid.UUID) -> NoReturn:
+    record(
+        audit_action,
+        Outcome.DENY,
+        person_id=None,
+        reason="not_found",
+        details={"requested_id": person_id},
+    )
+    raise NotFound(PERSON_NOT_FOUND)
+
+
+def person_context(person_id: uuid.UUID, audit_action: AuditAction) -> AccessContext:
+    """The person's context, if the caller may know of them at all (404 otherwise, as for
+    nobody, recorded)."""
+    context = load_context(person_id)
+    if context is None:
+        _not_found(audit_action, person_id)
+    if not can_see_person(context):
+        reason = decide_on(context, Permission.PERSON_VIEW).reason
+        record(audit_action, Outcome.DENY, person_id=person_id, reason=reason)
+        raise NotFound(PERSON_NOT_FOUND)
+    attempt(audit_action, person_id=person_id)
+    return context
+
+
+def require(
+    context: AccessContext,
+    key: str | None,
+    permission: Permission,
+    audit_action: AuditAction,
+) -> Decision:
+    """Permit, or record the refusal and answer 403 (the person is visible to the caller).
+    A decision the route's declaration already made is reused, not asked again."""
+    person_id = context.person.id
+    granted = _grants().get((person_id, permission, key))
+    if granted is not None:
+        _attempt(audit_action, person_id, key, granted)
+        return granted
+    decision = decide_on(context, permission, key)
+    sections = [key] if key else []
+    if not decision.permit:
+        record(
+            audit_action,
+            Outcome.DENY,
+            person_id=person_id,
+            sections=sections,
+            reason=decision.reason,
+        )
+        raise Forbidden(reason=decision.reason)
+    _grants()[(person_id, permission, key)] = decision
+    _attempt(audit_action, person_id, key, decision)
+    return decision
+
+
+def section_views(context: AccessContext) -> dict[str, Decision]:
+    """SECTION_VIEW decided for every section of the catalogue, in its order."""
+    return section_decisions(context, Permission.SECTION_VIEW)
+
+
+def require_job(permission: Permission, audit_action: AuditAction) -> None:
+    """403 unless the caller's role grants the job (`careplan.access.rules.JOBS`)."""
+    grants = _grants()
+    if (g.user.id, permission, None) in grants:
+        attempt(audit_action, basis={"role": job_role(permission).value})
+        return
+    subject = Subject.of(g.user)
+    decision = decide_on(AccessContext.for_job(subject, clock.now()), permission)
+    if not decision.permit:
+        record(audit_action, Outcome.DENY, reason=decision.reason)
+        raise Forbidden(reason=decision.reason)
+    grants[(g.user.id, permission, None)] = decision
+    attempt(audit_action, basis={"role": job_role(permission).value})
+
+
+def person_by_exact_id(
+    person_id: uuid.UUID, permission: Permission, audit_action: AuditAction
+) -> Any:
+    """For claims and break-glass: a practitioner with no basis yet, holding an id from an
+    exact lookup. The id is unguessable, so this reveals no more than the lookup did.
+    Returns the person's row; 404 (recorded) if there is none."""
+    require_job(permission, audit_action)
+    context = load_context(person_id)
+    if context is None:
+        _not_found(audit_action, person_id)
+    attempt(audit_action, person_id=person_id)
+    return context.person

@@ -1,0 +1,185 @@
+"""The access policy: one pure function, deny by default, always saying why.
+
+`decide(context, resource, permission)` answers for one caller, one person and one record
+(the person, the plan, one section) or for a job that concerns no person. It does no I/O:
+the context holds everything it needs (`careplan.access.context`). Routes, pages and jobs
+all ask it (`careplan.access.pipeline`); nothing else decides.
+
+The order of the rules is the policy (BRIEF.md, "Sharing rules"):
+1. the caller's own account, and jobs, go by role alone (`rules.JOBS`);
+2. the person themselves sees their whole plan; IG officers and administrators see no
+   plan content, whatever else they hold (`rules.ROLE_ON_PERSON` lists the exceptions);
+3. before a plan exists, only the practitioner who registered the person;
+4. a closed plan is read only;
+5. then the relationships (`TIES`), strongest first; the first that holds decides, and
+   its rule table (`careplan.access.rules`) says what it allows: nothing unlisted.
+   - key worker: every listed permission (a refusal does not bind the person's key worker);
+   - lead agency staff: a refusal ("never share X with Y") beats their permit;
+   - break-glass: opens sections up to the agreement ceiling, over consent and refusal;
+   - care team (added or claimed): an agreement in force allowing the section, no
+     refusal, and an active consent covering agency and section.
+   The plan and the person as a whole are open to a tie that reaches them directly (key
+   worker, lead agency) or through the first section it may see (break-glass, consent).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from careplan.access import rules
+from careplan.access.context import AccessContext
+from careplan.access.decision import BASES, Basis, BasisKind, Decision, Denial, DenialKind
+from careplan.access.permissions import (
+    PERSON,
+    Permission,
+    Resource,
+    ResourceType,
+    resource_for,
+    section,
+)
+from careplan.access.ties import TIES
+
+ROLE_BASIS = Basis(BasisKind.ROLE)
+
+
+def decide(context: AccessContext, resource: Resource, permission: Permission) -> Decision:
+    """Permit or deny `permission` on `resource` for the caller in `context`.
+
+    Raises ValueError if the permission is not one of the resource's type.
+    """
+    kind = resource.type
+    if permission.resource_type is not kind:
+        raise ValueError(f"{permission} is not a permission on {kind}")
+    if kind is ResourceType.JOB:
+        return _decide_job(context, permission)
+    if kind is ResourceType.ACCOUNT:
+        return Decision.allow(BASES[BasisKind.ACCOUNT])
+    subject = context.subject
+    if context.person is None:
+        return Decision.deny(DenialKind.NOT_FOUND)
+    if subject.is_individual:
+        return _decide_self(context, kind, permission)
+    if not subject.is_practitioner:
+        return _decide_staff_role(context, kind, permission)
+    plan = context.plan
+    if plan is None:
+        return _decide_without_plan(context, kind, permission)
+    if permission is Permission.PLAN_CREATE:
+        return Decision.deny(DenialKind.HAS_PLAN)
+    if permission in rules.CHANGES and plan.closed_on is not None:
+        return Decision.deny(DenialKind.CLOSED)
+    if kind is ResourceType.SECTION:
+        return _decide_section(context, resource.section or "", permission)
+    return _decide_whole(context, kind, permission)
+
+
+def _decide_job(context: AccessContext, permission: Permission) -> Decision:
+    subject = context.subject
+    for role, granted in rules.JOBS.items():
+        holds = subject.is_practitioner if role is rules.Role.PRACTITIONER else subject.has(role)
+        if holds and permission in granted:
+            return Decision.allow(ROLE_BASIS)
+    return Decision.deny(DenialKind.ROLE)
+
+
+def _decide_self(context: AccessContext, kind: ResourceType, permission: Permission) -> Decision:
+    if not context.is_self:
+        return Decision.deny(DenialKind.NO_RELATIONSHIP)
+    if context.plan is None and permission not in rules.READS:
+        return Decision.deny(DenialKind.NO_PLAN)
+    if permission in rules.RECORDS[kind].get(BasisKind.SELF, ()):
+        return Decision.allow(BASES[BasisKind.SELF])
+    return Decision.deny(DenialKind.ROLE)
+
+
+def _decide_staff_role(
+    context: AccessContext, kind: ResourceType, permission: Permission
+) -> Decision:
+    # IG officers and administrators never get plan content, whatever else they hold.
+    if kind is ResourceType.PERSON:
+        for role, granted in rules.ROLE_ON_PERSON.items():
+            if context.subject.has(role) and permission in granted:
+                return Decision.allow(Basis(BasisKind.ROLE, role.value))
+    return Decision.deny(DenialKind.ROLE)
+
+
+def _decide_without_plan(
+    context: AccessContext, kind: ResourceType, permission: Permission
+) -> Decision:
+    # Before a plan exists only the practitioner who registered the person can see the
+    # identity and start the plan; anyone else finds them by exact lookup first.
+    if not context.registered_person:
+        return Decision.deny(DenialKind.NO_RELATIONSHIP)
+    if permission in rules.RECORDS[kind].get(BasisKind.REGISTERED, ()):
+        return Decision.allow(BASES[BasisKind.REGISTERED])
+    return Decision.deny(DenialKind.NO_PLAN)
+
+
+def _granted(kind: ResourceType, basis: Basis, permission: Permission) -> Decision:
+    """The tie's rule table decides: listed, or denied as read only."""
+    if permission in rules.RECORDS[kind].get(basis.kind, ()):
+        return Decision.allow(basis)
+    return Decision.deny(DenialKind.READ_ONLY)
+
+
+def _by_ties(
+    context: AccessContext, kind: ResourceType, key: str | None, permission: Permission
+) -> Decision | None:
+    """The first tie that holds decides; None: no tie holds."""
+    for tie in TIES:
+        found = tie.basis(context, key)
+        if found is None:
+            continue
+        if isinstance(found, Denial):
+            return Decision.deny(found)
+        return _granted(kind, found, permission)
+    return None
+
+
+def _decide_whole(context: AccessContext, kind: ResourceType, permission: Permission) -> Decision:
+    decided = _by_ties(context, kind, None, permission)
+    if decided is not None:
+        return decided
+    seen = first_visible_section(context)
+    if not seen.permit or seen.basis is None:
+        return seen
+    return _granted(kind, seen.basis, permission)
+
+
+def first_visible_section(context: AccessContext) -> Decision:
+    """The first section (catalogue order) the caller may view, or the first denial."""
+    first_denial = Decision.deny(DenialKind.NO_RELATIONSHIP)
+    for index, key in enumerate(context.sensitivity):
+        decision = _decide_section(context, key, Permission.SECTION_VIEW)
+        if decision.permit:
+            return decision
+        if index == 0:
+            first_denial = decision
+    return first_denial
+
+
+def _decide_section(context: AccessContext, key: str, permission: Permission) -> Decision:
+    decided = _by_ties(context, ResourceType.SECTION, key, permission)
+    return decided if decided is not None else Decision.deny(DenialKind.NO_RELATIONSHIP)
+
+
+def section_decisions(
+    context: AccessContext, permission: Permission, keys: Iterable[str] | None = None
+) -> dict[str, Decision]:
+    """`permission` (a section permission) decided for each section, catalogue order.
+    `keys`: these sections only (default: every section in the context's catalogue)."""
+    return {
+        key: decide(context, section(key), permission)
+        for key in (context.sensitivity if keys is None else keys)
+    }
+
+
+def can_see_person(context: AccessContext) -> bool:
+    """Whether the person exists for this caller at all (otherwise: 404, as if not there)."""
+    return decide(context, PERSON, Permission.PERSON_VIEW).permit
+
+
+def decide_on(context: AccessContext, permission: Permission, key: str | None = None) -> Decision:
+    """`decide` on the record `permission` is about: the person, the plan, or section
+    `key` (required for a section permission; ValueError without it)."""
+    return decide(context, resource_for(permission, key), permission)

@@ -1,0 +1,148 @@
+"""The rule tables: for each resource type, what each basis lets its holder do.
+
+Anything a table does not list is denied, for every basis, the key worker's included: a
+permission added for a new kind of record is granted to nobody until a row here says so.
+The tables are the policy's statement of BRIEF.md's sharing rules; `policy.decide` decides
+which basis applies, these say what it allows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from careplan.access.decision import BasisKind
+from careplan.access.permissions import Permission, ResourceType
+from careplan.access.permissions import Permission as P
+from careplan.access.subject import Role
+
+Table = Mapping[BasisKind, frozenset[P]]
+
+PERSON: Table = {
+    BasisKind.SELF: frozenset(
+        {
+            P.PERSON_VIEW,
+            P.PERSON_CONSENTS_VIEW,
+            P.PERSON_CONSENT_RECORD,
+            P.PERSON_ACCESS_LOG_VIEW,
+            P.PERSON_EXPORT,
+        }
+    ),
+    # The person agreed to their key worker: they keep the person's record with them.
+    BasisKind.KEY_WORKER: frozenset(
+        {
+            P.PERSON_VIEW,
+            P.PERSON_CONSENTS_VIEW,
+            P.PERSON_CONSENT_RECORD,
+            P.PERSON_ACCESS_LOG_VIEW,
+            P.PERSON_ACCOUNT_LINK,
+            P.PERSON_EXPORT,
+        }
+    ),
+    BasisKind.LEAD_AGENCY: frozenset({P.PERSON_VIEW, P.PERSON_CONSENTS_VIEW}),
+    BasisKind.REGISTERED: frozenset({P.PERSON_VIEW}),
+    BasisKind.CONSENT: frozenset({P.PERSON_VIEW}),
+    BasisKind.BREAK_GLASS: frozenset({P.PERSON_VIEW}),
+}
+
+PLAN: Table = {
+    BasisKind.SELF: frozenset({P.PLAN_VIEW, P.PLAN_CARE_TEAM_VIEW}),
+    BasisKind.KEY_WORKER: frozenset(
+        {
+            P.PLAN_VIEW,
+            P.PLAN_CLOSE,
+            P.PLAN_HAND_OVER,
+            P.PLAN_CARE_TEAM_VIEW,
+            P.PLAN_CARE_TEAM_MANAGE,
+        }
+    ),
+    BasisKind.LEAD_AGENCY: frozenset(
+        {P.PLAN_VIEW, P.PLAN_HAND_OVER, P.PLAN_CARE_TEAM_VIEW, P.PLAN_CARE_TEAM_MANAGE}
+    ),
+    BasisKind.REGISTERED: frozenset({P.PLAN_VIEW, P.PLAN_CREATE}),
+    BasisKind.CONSENT: frozenset({P.PLAN_VIEW, P.PLAN_CARE_TEAM_VIEW}),
+    BasisKind.BREAK_GLASS: frozenset({P.PLAN_VIEW, P.PLAN_CARE_TEAM_VIEW}),
+}
+
+SECTION: Table = {
+    BasisKind.SELF: frozenset({P.SECTION_VIEW}),
+    BasisKind.KEY_WORKER: frozenset({P.SECTION_VIEW, P.SECTION_WRITE, P.SECTION_ADD_ENTRY}),
+    BasisKind.LEAD_AGENCY: frozenset({P.SECTION_VIEW, P.SECTION_ADD_ENTRY}),
+    BasisKind.CONSENT: frozenset({P.SECTION_VIEW, P.SECTION_ADD_ENTRY}),
+    # An emergency reads; it never changes the plan.
+    BasisKind.BREAK_GLASS: frozenset({P.SECTION_VIEW}),
+}
+
+ACCOUNT: Table = {BasisKind.ACCOUNT: frozenset({P.ACCOUNT_OWN})}
+
+RECORDS: Mapping[ResourceType, Table] = {
+    ResourceType.PERSON: PERSON,
+    ResourceType.PLAN: PLAN,
+    ResourceType.SECTION: SECTION,
+    ResourceType.ACCOUNT: ACCOUNT,
+}
+
+# Jobs, granted by role alone. "practitioner" means a practitioner holding no role barred
+# from plan content (`Subject.is_practitioner`).
+JOBS: Mapping[Role, frozenset[P]] = {
+    Role.PRACTITIONER: frozenset(
+        {
+            P.JOB_PERSON_SEARCH,
+            P.JOB_PERSON_REGISTER,
+            P.JOB_PERSON_LOOKUP,
+            P.JOB_PERSON_CLAIM,
+            P.JOB_BREAK_GLASS,
+        }
+    ),
+    Role.IG_OFFICER: frozenset(
+        {
+            P.JOB_AUDIT_SEARCH,
+            P.JOB_AUDIT_EXPORT,
+            P.JOB_AUDIT_VERIFY,
+            P.JOB_AUDIT_REVIEW,
+            P.JOB_SUBJECT_ACCESS,
+        }
+    ),
+    Role.ADMIN: frozenset({P.JOB_STAFF_MANAGE, P.JOB_AGENCY_MANAGE}),
+}
+
+# Person permissions a staff role holds with no relationship to the person. The IG
+# officer fulfils subject access requests (UK GDPR Art 15) by producing the export.
+ROLE_ON_PERSON: Mapping[Role, frozenset[P]] = {
+    Role.IG_OFFICER: frozenset({P.PERSON_EXPORT}),
+}
+
+# What a closed plan no longer allows: it is kept, read only, until retention erases it.
+CHANGES = frozenset(
+    {
+        P.SECTION_WRITE,
+        P.SECTION_ADD_ENTRY,
+        P.PLAN_CARE_TEAM_MANAGE,
+        P.PLAN_HAND_OVER,
+        P.PLAN_CLOSE,
+        P.PERSON_ACCOUNT_LINK,
+    }
+)
+
+# Permissions about the person or plan that only read: open before a plan exists (to the
+# person themselves).
+READS = frozenset({P.PERSON_VIEW, P.PLAN_VIEW, P.SECTION_VIEW})
+
+
+def check() -> None:
+    """Every table row names permissions of its own resource type (run by the tests).
+
+    Raises ValueError naming the first misplaced permission.
+    """
+    rows = [(kind, basis, p) for kind, t in RECORDS.items() for basis, ps in t.items() for p in ps]
+    rows += [(ResourceType.JOB, role, p) for role, ps in JOBS.items() for p in ps]
+    for kind, holder, permission in rows:
+        if permission.resource_type is not kind:
+            raise ValueError(f"{permission} is listed for {kind} ({holder})")
+
+
+def job_role(permission: Permission) -> Role:
+    """The role whose job `permission` is (ValueError: no role's)."""
+    for role, granted in JOBS.items():
+        if permission in granted:
+            return role
+    raise ValueError(f"{permission} is no role's job")

@@ -1,0 +1,57 @@
+"""Who is asking: the signed-in account as the policy sees it, with no database behind it."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+
+class Role(enum.StrEnum):
+    """Staff roles. Key worker is not a role: it is an assignment on a plan."""
+
+    PRACTITIONER = "practitioner"
+    IG_OFFICER = "ig_officer"
+    ADMIN = "admin"
+
+
+# Roles that must never see plan content, whatever else the account holds (BRIEF.md:
+# IG officers audit access, administrators run accounts; neither reads plans).
+PRIVILEGED = frozenset({Role.IG_OFFICER, Role.ADMIN})
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """The caller. `roles`: staff roles held (an individual holds none); `agency_id` and
+    `sector`: the staff member's agency; `person_id`: the individual's own person."""
+
+    id: uuid.UUID
+    is_individual: bool
+    roles: frozenset[Role] = frozenset()
+    agency_id: uuid.UUID | None = None
+    sector: str | None = None
+    person_id: uuid.UUID | None = None
+
+    @classmethod
+    def of(cls, user: Any) -> Subject:
+        """From an account row (`careplan.accounts.models.User` or the like)."""
+        individual = bool(user.is_individual)
+        agency = user.agency
+        return cls(
+            id=user.id,
+            is_individual=individual,
+            roles=frozenset() if individual else frozenset(Role(r) for r in user.roles or ()),
+            agency_id=user.agency_id,
+            sector=agency.sector.value if agency is not None else None,
+            person_id=user.person_id,
+        )
+
+    def has(self, role: Role) -> bool:
+        return role in self.roles
+
+    @property
+    def is_practitioner(self) -> bool:
+        """A practitioner who holds no role barred from plan content: the only staff who
+        may reach a person through a relationship (the one copy of this rule)."""
+        return Role.PRACTITIONER in self.roles and not (self.roles & PRIVILEGED)

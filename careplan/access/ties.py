@@ -1,0 +1,128 @@
+"""The relationships that give a caller a basis for a person, strongest first.
+
+Each tie reads its own facts from the context (loaded by its relationship source,
+`careplan.access.sources`) and answers, for one section or for the plan as a whole:
+- None: it does not hold; the policy asks the next tie;
+- a Denial: it holds, but a rule of the person's or of the agreement refuses;
+- a Basis: it holds, and the rule table for that basis decides what is allowed.
+A new relationship (a referral, a supporter, a team, a cover) is one more tie here, one more
+field of facts in the context, one source that loads it and one row in each rule table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from careplan.access.context import AccessContext, ConsentFact
+from careplan.access.decision import BASES, Basis, BasisKind, Denial, DenialKind
+
+
+class Tie(Protocol):
+    # Standing: reaches the plan and the person as a whole by itself. Otherwise the tie
+    # reaches them only through a section it opens.
+    standing: bool
+
+    def basis(self, context: AccessContext, key: str | None) -> Basis | Denial | None:
+        """For section `key` (None: the plan or person as a whole, for standing ties)."""
+        ...
+
+
+@dataclass(frozen=True)
+class KeyWorker:
+    standing: bool = True
+
+    def basis(self, context: AccessContext, key: str | None) -> Basis | Denial | None:
+        # A refusal does not bind the key worker the person agreed to.
+        return BASES[BasisKind.KEY_WORKER] if context.is_key_worker else None
+
+
+@dataclass(frozen=True)
+class LeadAgency:
+    standing: bool = True
+
+    def basis(self, context: AccessContext, key: str | None) -> Basis | Denial | None:
+        if not context.in_lead_agency:
+            return None
+        refusal = active_refusal(context, key) if key is not None else None
+        if refusal is not None:
+            return Denial(DenialKind.REFUSED, refusal.id)
+        return BASES[BasisKind.LEAD_AGENCY]
+
+
+@dataclass(frozen=True)
+class BreakGlass:
+    standing: bool = False
+
+    def basis(self, context: AccessContext, key: str | None) -> Basis | Denial | None:
+        emergency = context.active_break_glass
+        if emergency is None or key is None:
+            return None
+        # An emergency overrides consent and refusal, within the agreement, visibly.
+        problem = agreement_problem(context, key)
+        if problem is not None:
+            return Denial(problem)
+        return Basis(BasisKind.BREAK_GLASS, emergency.id)
+
+
+@dataclass(frozen=True)
+class CareTeam:
+    standing: bool = False
+
+    def basis(self, context: AccessContext, key: str | None) -> Basis | Denial | None:
+        if key is None or not context.in_care_team:
+            return None
+        problem = agreement_problem(context, key)
+        if problem is not None:
+            return Denial(problem)
+        refusal = active_refusal(context, key)
+        if refusal is not None:
+            return Denial(DenialKind.REFUSED, refusal.id)
+        covering = [c for c in context.consents_for_me if c.permit and c.covers(key)]
+        granted = _first(c for c in covering if c.status(context.today) == "active")
+        if granted is None:
+            return Denial(_why_no_consent(covering, context))
+        return Basis(BasisKind.CONSENT, granted.id)
+
+
+# Strongest first: the first tie that holds decides.
+TIES: tuple[Tie, ...] = (KeyWorker(), LeadAgency(), BreakGlass(), CareTeam())
+
+
+def active_refusal(context: AccessContext, key: str) -> ConsentFact | None:
+    """The person's refusal in force of `key` to the caller's agency or sector."""
+    today = context.today
+    return _first(
+        c
+        for c in context.consents_for_me
+        if not c.permit and c.covers(key) and c.status(today) == "active"
+    )
+
+
+def _first(candidates: Iterator[ConsentFact]) -> ConsentFact | None:
+    # The lowest id, not the first created, so the answer does not depend on record
+    # order: the candidates come from `consents_for_me`, which is in id order.
+    return next(candidates, None)
+
+
+def _why_no_consent(covering: list[ConsentFact], context: AccessContext) -> DenialKind:
+    statuses = {c.status(context.today) for c in covering}
+    if "withdrawn" in statuses:
+        return DenialKind.WITHDRAWN
+    if "expired" in statuses:
+        return DenialKind.EXPIRED
+    return DenialKind.NO_CONSENT
+
+
+def agreement_problem(context: AccessContext, key: str) -> DenialKind | None:
+    """Why the caller's agency's sharing agreement does not reach section `key`, if not."""
+    agreement = context.agreement
+    if agreement is None:
+        return DenialKind.NO_AGREEMENT
+    if agreement.valid_until < context.today:
+        return DenialKind.AGREEMENT_EXPIRED
+    too_sensitive = context.sensitivity.get(key, 99) > agreement.max_sensitivity
+    if too_sensitive or (agreement.sections is not None and key not in agreement.sections):
+        return DenialKind.AGREEMENT_CEILING
+    return None

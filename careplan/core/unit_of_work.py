@@ -1,0 +1,82 @@
+"""One unit of work: one commit or rollback per request or per job, with commit hooks.
+
+A request (careplan.core.transaction) or a job (`job`: a CLI command, a scheduled
+reminder, the notification sender) ends in `finish`: on success its changes commit; on
+failure they roll back. Either way the commit hooks run first, inside the same
+transaction: the audit log's hook (installed by `careplan.create_app`) appends the
+records the work queued, so an action and its record commit together or not at all. If a
+hook or the commit fails, nothing is committed and `NotRecorded` is raised (fail closed).
+The platform knows nothing of what the hooks do: it imports no package above it.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from flask import Flask, current_app, g
+from sqlalchemy.orm import Session
+
+from careplan.core.errors import NotRecorded
+from careplan.extensions import db
+
+log = logging.getLogger(__name__)
+
+# (session, error code or None) -> None; run before the commit, in its transaction.
+CommitHook = Callable[[Session, str | None], None]
+# () -> None; run as a unit of work begins (requests: before_request; jobs: `job`).
+BeginHook = Callable[[], None]
+COMMIT_HOOKS = "careplan.commit_hooks"
+BEGIN_HOOKS = "careplan.begin_hooks"
+
+
+def add_commit_hook(app: Flask, hook: CommitHook) -> None:
+    app.extensions.setdefault(COMMIT_HOOKS, []).append(hook)
+
+
+def add_begin_hook(app: Flask, hook: BeginHook) -> None:
+    app.extensions.setdefault(BEGIN_HOOKS, []).append(hook)
+
+
+def begin() -> None:
+    for hook in current_app.extensions.get(BEGIN_HOOKS, ()):
+        hook()
+
+
+def finish(error_code: str | None = None) -> None:
+    """Commit the work and what its hooks add; `error_code`: the work failed, so its
+    changes are rolled back and only what the hooks add (the failed attempt's audit
+    record among it) is committed. Raises NotRecorded if that cannot be done."""
+    session = db.session
+    try:
+        if error_code is not None:
+            session.rollback()
+        for hook in current_app.extensions.get(COMMIT_HOOKS, ()):
+            hook(session, error_code)
+        if session().in_transaction():
+            session.commit()
+    except Exception as exc:
+        session.rollback()
+        log.error("unit of work not committed: %s", type(exc).__name__)
+        raise NotRecorded() from None
+
+
+@contextmanager
+def job(name: str, actor: Any = None) -> Iterator[str]:
+    """A unit of work outside a request, in the current app context. `name` names the
+    job in its records' request id (`<name>:<12 hex>`); `actor`: the account it acts
+    for, if any. Yields the request id. An exception rolls the job's changes back, keeps
+    its audit records (recorded as failed with `job_failed:<ExceptionType>`) and is
+    raised again."""
+    g.user = actor
+    g.request_id = f"{name}:{uuid.uuid4().hex[:12]}"
+    begin()
+    try:
+        yield g.request_id
+    except Exception as exc:
+        finish(f"job_failed:{type(exc).__name__}")
+        raise
+    finish()

@@ -1,0 +1,65 @@
+"""One page view is one visit in the person's access log: one audit record, one load of
+what the caller may see, as the API's plan view has."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from audit.models import AuditEvent
+from careplan.extensions import db
+from careplan.people.models import Person
+from tests.web.support import Browser, staff
+
+
+def _records_of(app, response):
+    with app.app_context():
+        request_id = response.headers["X-Request-Id"]
+        rows = db.session.scalars(select(AuditEvent).where(AuditEvent.request_id == request_id))
+        return [(r.action, r.outcome) for r in rows]
+
+
+def _sarah(app):
+    with app.app_context():
+        return db.session.scalars(select(Person.id).where(Person.given_name == "Sarah")).one()
+
+
+def test_the_plan_page_is_one_record(demo_app):
+    sarah = _sarah(demo_app)
+    for email in ("morag.campbell@nhs.demo", "gordon.bell@justice.demo"):
+        browser = Browser(demo_app, staff(demo_app, email))
+        response = browser.get(f"/people/{sarah}")
+        records = _records_of(demo_app, response)
+        assert len(records) == 1, (email, records)
+    morag = Browser(demo_app, staff(demo_app, "morag.campbell@nhs.demo"))
+    response = morag.get(f"/people/{sarah}")
+    assert response.status_code == 200
+    assert _records_of(demo_app, response) == [("plan.view", "permit")]
+
+
+def test_the_section_page_is_one_record(demo_app):
+    sarah = _sarah(demo_app)
+    morag = Browser(demo_app, staff(demo_app, "morag.campbell@nhs.demo"))
+    response = morag.get(f"/people/{sarah}/sections/housing")
+    assert response.status_code == 200
+    assert _records_of(demo_app, response) == [("section.view", "permit")]
+
+
+def test_the_plan_page_loads_the_access_context_once(demo_app, monkeypatch):
+    """The page asks the policy many questions (what each section shows, which links to
+    offer) of one context, loaded once."""
+    from careplan.access import sources
+
+    sarah = _sarah(demo_app)
+    morag = Browser(demo_app, staff(demo_app, "morag.campbell@nhs.demo"))
+    loads = []
+    loader = demo_app.extensions[sources.EXTENSION]
+    original = type(loader).person
+
+    def counted(self, user, person_id, *, rows):
+        loads.append(person_id)
+        return original(self, user, person_id, rows=rows)
+
+    monkeypatch.setattr(type(loader), "person", counted)
+    response = morag.get(f"/people/{sarah}")
+    assert response.status_code == 200
+    assert loads == [sarah]
