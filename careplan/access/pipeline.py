@@ -63,6 +63,10 @@ class Declared:
     person: str = URL_PERSON
     rows: bool = False
 
+    def permission_for(self, method: str) -> Permission | None:
+        """The permission an HTTP method is decided by (None: public)."""
+        return self.methods.get(method, (self.permission, None))[0]
+
     def for_request(
         self, method: str, values: Mapping[str, Any]
     ) -> tuple[Permission | None, AuditAction | None]:

@@ -9,7 +9,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask, Response, current_app, jsonify
 
-from careplan.access.pipeline import public
+from careplan.access.pipeline import declared, public
 from careplan.api.blueprint import bp
 
 _CONVERTER = re.compile(r"<(?:[^:>]+:)?([a-z_]+)>")
@@ -50,8 +50,16 @@ def build_spec(app: Flask) -> dict[str, Any]:
             {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
             for name in _CONVERTER.findall(rule.rule)
         ]
+        access = declared(view)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            spec.path(path=path, operations={method.lower(): _operation(meta, params)})
+            operation = _operation(meta, params)
+            permission = access.permission_for(method) if access else None
+            if permission is not None:
+                # The permission the access policy decides before the handler runs.
+                operation["x-permission"] = permission.value
+            else:
+                operation.pop("security")
+            spec.path(path=path, operations={method.lower(): operation})
     return spec.to_dict()
 
 

@@ -81,3 +81,23 @@ def test_a_route_that_declares_nothing_is_refused(app, api, world, prefix):
     # Declared, the same kind of route reaches the pipeline, which asks who is calling (an
     # app-level rule has neither the API's bearer sign-in nor a page session).
     assert client.get(f"{prefix}/declared", headers=headers).status_code == 401
+
+
+def test_the_openapi_document_names_each_operations_permission(app, client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    operations = {
+        (path, method): op
+        for path, item in document["paths"].items()
+        for method, op in item.items()
+    }
+    assert operations[("/api/v1/people/{person_id}/plan", "get")]["x-permission"] == "plan:view"
+    assert (
+        operations[("/api/v1/people/{person_id}/plan/sections/{key}", "put")]["x-permission"]
+        == "plan:section:write"
+    )
+    for (path, method), op in operations.items():
+        if path == "/api/v1/openapi.json":
+            assert "x-permission" not in op
+            assert "security" not in op
+        else:
+            assert Permission(op["x-permission"]), (path, method)
