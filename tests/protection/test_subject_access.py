@@ -95,7 +95,7 @@ def test_html_export_for_the_person_and_ig(api, world):
     assert THEIRS not in page
     ig = api.get(scene.ig, f"/people/{scene.person.id}/export")
     assert ig.status_code == 200
-    assert world.audit()[-1].basis == {"export": "ig_officer"}
+    assert world.audit()[-1].basis == {"export": "role:ig_officer"}
 
 
 def test_export_refused_without_a_basis(api, world):
