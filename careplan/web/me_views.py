@@ -26,8 +26,9 @@ bp = Blueprint("me", __name__)
 
 @bp.get("/my-plan")
 @signed_in_required
-@requires(Permission.PLAN_VIEW, AuditAction.PLAN_VIEW, person=OWN_PERSON)
+@requires(Permission.PERSON_VIEW, AuditAction.PLAN_VIEW, person=OWN_PERSON)
 def plan() -> Any:
+    """My plan, or a page saying there is none yet (so the person, not the plan)."""
     person_id = plans.my_person_id()
     if db.session.scalar(select(Plan.id).where(Plan.person_id == person_id)) is None:
         return render("me/no_plan.html", page_title="My plan")

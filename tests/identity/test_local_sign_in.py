@@ -8,7 +8,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from audit.actions import AuditAction
 from audit.models import AuditEvent
+from careplan.access.permissions import Permission
+from careplan.access.pipeline import public, requires
 from careplan.accounts.models import User
 from careplan.extensions import db
 from careplan.identity.models import RecoveryCode, WebSession
@@ -384,6 +387,7 @@ def test_security_headers_on_every_response(client, path):
 
 def test_a_handlers_own_header_is_kept(client, app):
     @app.get("/framed")
+    @public
     def framed() -> tuple[str, int, dict[str, str]]:
         return "ok", 200, {"X-Frame-Options": "SAMEORIGIN"}
 
@@ -396,6 +400,7 @@ def test_flasks_cookie_session_is_off(client, app):
     # Browser sessions are server-side (careplan.identity.sessions); Flask's signed
     # cookie session is neither read nor written, and refuses to be written.
     @app.get("/write-flask-session")
+    @public
     def write() -> str:
         from flask import session
 
@@ -409,6 +414,7 @@ def test_flasks_cookie_session_is_off(client, app):
 
 def test_error_pages_are_designed_and_show_no_trace(client, app):
     @app.get("/boom")
+    @public
     def boom() -> str:
         raise RuntimeError("secret detail")
 
@@ -433,6 +439,7 @@ def guarded(app: Any) -> str:
 
     @app.get("/test-guarded")
     @recent_auth_required
+    @requires(Permission.ACCOUNT_OWN, AuditAction.ME_VIEW)
     def guarded_view() -> str:
         return "sensitive action page"
 
@@ -469,9 +476,6 @@ def test_with_a_second_factor_the_confirmation_is_a_code(client, key_worker, gua
 def test_a_form_sent_after_the_confirmation_window_comes_back_to_its_page(
     app, client, practitioner, monkeypatch
 ):
-    from audit.actions import AuditAction
-    from careplan.access.permissions import Permission
-    from careplan.access.pipeline import requires
     from careplan.identity.web import recent_auth_required
 
     @app.route("/test-guarded-form", methods=["GET", "POST"])
