@@ -105,11 +105,12 @@ JOBS: Mapping[Role, frozenset[P]] = {
     Role.ADMIN: frozenset({P.JOB_STAFF_MANAGE, P.JOB_AGENCY_MANAGE}),
 }
 
-# Person permissions a staff role holds with no relationship to the person. The IG
-# officer fulfils subject access requests (UK GDPR Art 15) by producing the export.
-ROLE_ON_PERSON: Mapping[Role, frozenset[P]] = {
-    Role.IG_OFFICER: frozenset({P.PERSON_EXPORT}),
-}
+# Person permissions a staff role holds with no relationship to the person: none. The IG
+# officer once produced the subject access export here, and so read the whole plan with a
+# token and no request on record; BRIEF.md says IG officers never see plan content. The
+# export is for the person and their key worker (rows above) until subject access requests
+# are tracked as IG work whose export goes to the person (the audit issue).
+ROLE_ON_PERSON: Mapping[Role, frozenset[P]] = {}
 
 # What a closed plan no longer allows: it is kept, read only, until retention erases it.
 CHANGES = frozenset(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from tests.api.scene import build_scene
 
 EXACT_ID_ROUTES = {"api.claim_relationship", "api.invoke_break_glass"}
-# IG officers fulfil subject access requests: the one person route open to them.
-IG_ROUTES = {"api.subject_access_export"}
+# No person route is open to IG officers: they never see plan content (BRIEF.md).
+IG_ROUTES: set[str] = set()
 
 
 def person_routes(app):

@@ -83,7 +83,7 @@ def test_export_holds_everything_and_nothing_else(api, world):
     assert exports[-1].basis == {"export": "key_worker"}
 
 
-def test_html_export_for_the_person_and_ig(api, world):
+def test_html_export_for_the_person_not_the_ig_officer(api, world):
     scene = build_scene(world)
     _fill(api, scene)
     mine = api.get(scene.individual, f"/people/{scene.person.id}/export?format=html")
@@ -93,9 +93,13 @@ def test_html_export_for_the_person_and_ig(api, world):
     assert "Everything we hold about Sarah Mackenzie" in page
     assert MINE in page
     assert THEIRS not in page
+    # IG officers never see plan content (BRIEF.md): the person does not exist for them
+    # here, exactly as for someone with no basis, and the attempt is on record.
     ig = api.get(scene.ig, f"/people/{scene.person.id}/export")
-    assert ig.status_code == 200
-    assert world.audit()[-1].basis == {"export": "role:ig_officer"}
+    assert ig.status_code == 404
+    assert MINE not in ig.get_data(as_text=True)
+    refused = world.audit()[-1]
+    assert (refused.action, refused.outcome, refused.actor_role) == ("export", "deny", "ig_officer")
 
 
 def test_export_refused_without_a_basis(api, world):
