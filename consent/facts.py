@@ -62,8 +62,19 @@ class Ref:
 
 @dataclass(frozen=True)
 class PersonRow:
+    """A person as a read-only view reads them: who they are, as plain values."""
+
     id: uuid.UUID
     created_by_id: uuid.UUID | None
+    given_name: str
+    family_name: str
+    preferred_name: str | None
+    date_of_birth: date
+    chi: str | None
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.preferred_name or self.given_name} {self.family_name}"
 
 
 @dataclass(frozen=True)
@@ -108,7 +119,16 @@ def load_plan_view_facts(
             lead_agency=Ref(row.lead_agency_id, row.agency_name),
             key_worker=Ref(row.key_worker_id, row.worker_name),
         )
-    entry = (PersonRow(row.id, row.created_by_id), plan_row)
+    person_row = PersonRow(
+        row.id,
+        row.created_by_id,
+        row.given_name,
+        row.family_name,
+        row.preferred_name,
+        row.date_of_birth,
+        row.chi,
+    )
+    entry = (person_row, plan_row)
     return _facts(session, user, [entry], sensitivity, connection)[0]
 
 
@@ -241,6 +261,11 @@ def _statements() -> _Statements:
         select(
             person.id,
             person.created_by_id,
+            person.given_name,
+            person.family_name,
+            person.preferred_name,
+            person.date_of_birth,
+            person.chi,
             plan.id.label("plan_id"),
             plan.lead_agency_id,
             plan.key_worker_id,

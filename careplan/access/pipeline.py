@@ -309,10 +309,12 @@ def _not_found(audit_action: AuditAction, person_id: uuid.UUID) -> NoReturn:
     raise NotFound(PERSON_NOT_FOUND)
 
 
-def person_context(person_id: uuid.UUID, audit_action: AuditAction) -> AccessContext:
+def person_context(
+    person_id: uuid.UUID, audit_action: AuditAction, *, rows: bool = False
+) -> AccessContext:
     """The person's context, if the caller may know of them at all (404 otherwise, as for
-    nobody, recorded)."""
-    context = load_context(person_id)
+    nobody, recorded). `rows`: plain rows will do (a read-only page)."""
+    context = load_context(person_id, rows=rows)
     if context is None:
         _not_found(audit_action, person_id)
     if not can_see_person(context):

@@ -80,7 +80,9 @@ def opened_after_commit(
 
 
 def view_plan(person_id: uuid.UUID) -> tuple[PlanAccess, dict[str, Any]]:
-    access = plan_access(person_id, Permission.PLAN_VIEW, AuditAction.PLAN_VIEW)
+    """The plan read model for pages: the same statements as the API's plan view (plain
+    rows, `view=True`), one audit record; the body in `presenters.plan`'s shape."""
+    access = plan_access(person_id, Permission.PLAN_VIEW, AuditAction.PLAN_VIEW, view=True)
     return access, filtered_plan(access.facts, access.plan, AuditAction.PLAN_VIEW)
 
 

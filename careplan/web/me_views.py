@@ -26,7 +26,7 @@ bp = Blueprint("me", __name__)
 
 @bp.get("/my-plan")
 @signed_in_required
-@requires(Permission.PERSON_VIEW, AuditAction.PLAN_VIEW, person=OWN_PERSON)
+@requires(Permission.PERSON_VIEW, AuditAction.PLAN_VIEW, person=OWN_PERSON, rows=True)
 def plan() -> Any:
     """My plan, or a page saying there is none yet (so the person, not the plan)."""
     person_id = plans.my_person_id()

@@ -118,13 +118,13 @@ def _practitioners(agency_id: uuid.UUID | None = None) -> list[User]:
 
 @bp.get("/people/<uuid:person_id>")
 @signed_in_required
-@requires(Permission.PERSON_VIEW, AuditAction.PLAN_VIEW)
+@requires(Permission.PERSON_VIEW, AuditAction.PLAN_VIEW, rows=True)
 def plan(person_id: uuid.UUID) -> Any:
     """The plan page: the same read as the API's plan view, and like it one audit record
     (the person's access log shows one visit per page view)."""
     if g.user.is_individual:
         return redirect(url_for("me.plan"))  # their own plan has its own plain pages
-    if person_context(person_id, AuditAction.PLAN_VIEW).plan is None:
+    if person_context(person_id, AuditAction.PLAN_VIEW, rows=True).plan is None:
         person = people.view_person(person_id)
         return render("people/no_plan.html", page_title=person.display_name, person=person)
     access, body = plans.view_plan(person_id)
