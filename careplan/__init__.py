@@ -103,8 +103,8 @@ def _register_models() -> None:
 
 def _register_request_handling(app: Flask) -> None:
     from careplan.api import routes  # noqa: F401  (adds the routes to the blueprint)
-    from careplan.api.blueprint import bp
     from careplan.core import database, errors, request_id, transaction
+    from careplan.core.api_blueprint import bp
     from careplan.identity import headers
     from careplan.identity import web as identity_web
 

@@ -9,9 +9,9 @@ from flask import Response
 from audit.actions import AuditAction
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import requires
-from careplan.api.blueprint import bp
-from careplan.api.http import documented, json_body, respond
+from careplan.core.api_blueprint import bp
 from careplan.core.errors import PreconditionFailed
+from careplan.core.http import documented, json_body, respond
 from careplan.extensions import db
 from careplan.plans import presenters as plan_presenters
 from careplan.plans.schemas import care_team_member_out

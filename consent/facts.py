@@ -12,7 +12,6 @@ import functools
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, select
@@ -29,6 +28,7 @@ from careplan.access.context import (
 from careplan.access.subject import Subject
 from careplan.core import clock
 from careplan.core.prepared import Prepared
+from careplan.plans.rows import PersonRow, PlanRow, Ref
 
 if TYPE_CHECKING:
     from careplan.accounts.models import User
@@ -52,46 +52,6 @@ def load_facts_many(
     ids = [p.id for p in people]
     plans = {p.person_id: p for p in session.scalars(select(Plan).where(Plan.person_id.in_(ids)))}
     return _facts(session, user, [(person, plans.get(person.id)) for person in people], sensitivity)
-
-
-@dataclass(frozen=True)
-class Ref:
-    id: uuid.UUID
-    name: str
-
-
-@dataclass(frozen=True)
-class PersonRow:
-    """A person as a read-only view reads them: who they are, as plain values."""
-
-    id: uuid.UUID
-    created_by_id: uuid.UUID | None
-    given_name: str
-    family_name: str
-    preferred_name: str | None
-    date_of_birth: date
-    chi: str | None
-
-    @property
-    def display_name(self) -> str:
-        return f"{self.preferred_name or self.given_name} {self.family_name}"
-
-
-@dataclass(frozen=True)
-class PlanRow:
-    """A plan as the plan view reads it: plain values with its lead agency and key worker."""
-
-    id: uuid.UUID
-    person_id: uuid.UUID
-    lead_agency_id: uuid.UUID
-    key_worker_id: uuid.UUID
-    version: int
-    agreed_on: date
-    agreed_how: Any
-    closed_on: date | None
-    closed_reason: str | None
-    lead_agency: Ref
-    key_worker: Ref
 
 
 def load_plan_view_facts(
@@ -347,3 +307,14 @@ class PlanContextLoader:
 
     def sensitivity(self) -> Mapping[str, int]:
         return self._sensitivity
+
+    def candidates(self, user: User) -> Any:
+        from consent.visibility import candidate_clause
+
+        return candidate_clause(user)
+
+    def is_key_worker(self, user: User) -> bool:
+        from careplan.plans.models import Plan
+
+        open_plan = select(Plan.id).where(Plan.key_worker_id == user.id, Plan.closed_on.is_(None))
+        return self._session().scalar(open_plan.limit(1)) is not None

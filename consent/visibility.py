@@ -7,7 +7,7 @@ exact identifier (lookup), which is how a relationship is claimed or glass is br
 
 from __future__ import annotations
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import ColumnElement, or_, select
 
 from careplan.accounts.models import User
 from careplan.core import clock
@@ -16,7 +16,8 @@ from careplan.plans.models import CareTeamMember, Plan
 from consent.models import BreakGlass
 
 
-def candidate_people(user: User) -> Select[tuple[Person]]:
+def candidate_clause(user: User) -> ColumnElement[bool]:
+    """A condition on `person.id`: one of the people `user` may see something of."""
     now = clock.now()
     standing = select(Plan.person_id).where(
         or_(Plan.key_worker_id == user.id, Plan.lead_agency_id == user.agency_id)
@@ -37,6 +38,4 @@ def candidate_people(user: User) -> Select[tuple[Person]]:
         .outerjoin(Plan, Plan.person_id == Person.id)
         .where(Plan.id.is_(None), Person.created_by_id == user.id)
     )
-    return select(Person).where(
-        or_(*(Person.id.in_(q) for q in (standing, in_team, emergency, unplanned)))
-    )
+    return or_(*(Person.id.in_(q) for q in (standing, in_team, emergency, unplanned)))

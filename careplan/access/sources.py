@@ -36,6 +36,17 @@ class ContextLoader(Protocol):
         """Section key -> sensitivity level, in catalogue order."""
         ...
 
+    def candidates(self, user: Any) -> Any:
+        """A SQL condition on the person's id: one of the people `user` may see something
+        of (the candidates for a search, each then decided by the policy); never the
+        population."""
+        ...
+
+    def is_key_worker(self, user: Any) -> bool:
+        """Whether the account is key worker for any open plan (sign-in asks: key workers
+        must use a second factor)."""
+        ...
+
 
 def install(app: Flask, loader: ContextLoader) -> None:
     app.extensions[EXTENSION] = loader

@@ -13,9 +13,9 @@ from careplan.access.pipeline import person_context, require, requires
 from careplan.accounts import operations, services
 from careplan.accounts.models import User
 from careplan.accounts.schemas import account_link, me_out, staff_list_out, staff_schema
-from careplan.api.blueprint import bp
-from careplan.api.http import documented, json_body, respond
+from careplan.core.api_blueprint import bp
 from careplan.core.clock import iso
+from careplan.core.http import documented, json_body, respond
 from careplan.extensions import db
 
 

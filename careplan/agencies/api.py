@@ -11,8 +11,8 @@ from careplan.access.permissions import Permission
 from careplan.access.pipeline import requires
 from careplan.accounts import services
 from careplan.agencies.schemas import agencies_out, agency_schema, agreement_schema
-from careplan.api.blueprint import bp
-from careplan.api.http import documented, json_body, respond
+from careplan.core.api_blueprint import bp
+from careplan.core.http import documented, json_body, respond
 
 
 @bp.get("/agencies")

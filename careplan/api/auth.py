@@ -9,7 +9,7 @@ from audit.actions import AuditAction, Outcome
 from audit.log import record
 from careplan.access.pipeline import PUBLIC, declared
 from careplan.accounts import tokens
-from careplan.api.blueprint import bp
+from careplan.core.api_blueprint import bp
 from careplan.core.errors import Forbidden, Unauthorised
 from careplan.extensions import db
 

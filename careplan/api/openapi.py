@@ -10,7 +10,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask, Response, current_app, jsonify
 
 from careplan.access.pipeline import declared, public
-from careplan.api.blueprint import bp
+from careplan.core.api_blueprint import bp
 
 _CONVERTER = re.compile(r"<(?:[^:>]+:)?([a-z_]+)>")
 ERROR = {

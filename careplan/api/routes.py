@@ -1,13 +1,13 @@
 """Import every module that adds routes to the API blueprint, in one place."""
 
-from audit import api as audit_api
 from careplan.accounts import api as accounts_api
 from careplan.agencies import api as agencies_api
 from careplan.api import auth, openapi
+from careplan.ig import api as ig_api
 from careplan.people import api as people_api
 from careplan.plans import api as plans_api
 from careplan.plans import care_team_api, sections_api
-from careplan.protection import api as protection_api
+from careplan.subject_access import api as subject_access_api
 from consent import api as consent_api
 
 MODULES = (
@@ -20,6 +20,6 @@ MODULES = (
     agencies_api,
     accounts_api,
     consent_api,
-    audit_api,
-    protection_api,
+    ig_api,
+    subject_access_api,
 )

@@ -156,7 +156,7 @@ keys_cli = AppGroup("keys", help="Keys for data at rest.")
 @click.option("--batch", default=500, show_default=True, type=click.IntRange(1, 10000))
 def keys_rotate(reencrypt: bool, batch: int) -> None:
     """Re-wrap data keys under the current key (and optionally re-encrypt), in batches."""
-    from careplan.protection import rotation
+    from careplan.records import rotation
 
     vault = current_app.extensions["careplan.vault"]
     count = rotation.rewrap(db.session, vault)
@@ -183,7 +183,7 @@ def backup_command(target: str | None) -> None:
     from pathlib import Path
 
     from careplan.core import clock
-    from careplan.protection import backup
+    from careplan.records import backup
 
     stamp = clock.now().strftime("%Y%m%dT%H%M%SZ")
     path = (
@@ -211,7 +211,7 @@ def restore_command(source: str, yes: bool) -> None:
     """Replace the SQLite database with a checked backup. Stop the service first."""
     from pathlib import Path
 
-    from careplan.protection import backup
+    from careplan.records import backup
 
     url = current_app.config["SQLALCHEMY_DATABASE_URI"]
     public = current_app.extensions["careplan.checkpoints"].signer.public
@@ -236,7 +236,7 @@ def retention_command(what: str, dry_run: bool) -> None:
     Also removes sign-in records that have done their job (ended sessions, old flows)."""
     from careplan.core import clock
     from careplan.identity import housekeeping
-    from careplan.protection import retention
+    from careplan.records import retention
 
     days = current_app.config["RETENTION_DAYS"]
     plans = retention.due(db.session, clock.today(), days)

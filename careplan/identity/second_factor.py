@@ -14,12 +14,12 @@ from datetime import UTC, datetime
 import pyotp
 from sqlalchemy import select
 
+from careplan.access import sources
 from careplan.access.subject import Role
 from careplan.accounts.models import User
 from careplan.core import clock
 from careplan.extensions import db
 from careplan.identity.models import RecoveryCode
-from careplan.plans.models import Plan
 
 ISSUER = "Shared care plan"
 RECOVERY_CODES = 10
@@ -32,12 +32,7 @@ def required_for(user: User) -> bool:
         return True
     if not user.is_staff:
         return False
-    return (
-        db.session.scalar(
-            select(Plan.id).where(Plan.key_worker_id == user.id, Plan.closed_on.is_(None)).limit(1)
-        )
-        is not None
-    )
+    return sources.loader().is_key_worker(user)
 
 
 def new_secret() -> str:

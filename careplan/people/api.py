@@ -9,9 +9,9 @@ from flask import Response, request
 from audit.actions import AuditAction
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import requires
-from careplan.api.blueprint import bp
-from careplan.api.http import documented, json_body, respond
+from careplan.core.api_blueprint import bp
 from careplan.core.errors import NotFound
+from careplan.core.http import documented, json_body, respond
 from careplan.people import services
 from careplan.people.schemas import (
     lookup_schema,

@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from careplan.access import sources
 from careplan.accounts.models import User
 from careplan.core.errors import Conflict
 from careplan.people.chi import chi_problem, normalise_chi
 from careplan.people.models import Person
-from consent.visibility import candidate_people
 
 SEARCH_LIMIT = 50
 
@@ -32,7 +32,9 @@ def register(session: Session, data: dict[str, Any], by: User) -> Person:
 
 def search(session: Session, user: User, q: str) -> list[Person]:
     """Candidates matching `q` by name, date of birth (YYYY-MM-DD) or CHI."""
-    query = candidate_people(user)
+    # Only people the caller may see something of: the candidates come from the access
+    # context's sources (consent.visibility), and the policy then decides each.
+    query = select(Person).where(sources.loader().candidates(user))
     q = q.strip()
     if q:
         query = query.where(_matches(q))

@@ -11,15 +11,15 @@ from audit.log import record
 from careplan.access.context import AccessContext
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import OWN_PERSON, forget, person_context, requires
-from careplan.api.blueprint import bp
-from careplan.api.http import documented, json_body, require_version, respond
 from careplan.core import transaction
+from careplan.core.api_blueprint import bp
+from careplan.core.http import documented, json_body, require_version, respond
 from careplan.extensions import db
 from careplan.plans import operations, presenters, services
 from careplan.plans.access import plan_access
 from careplan.plans.models import Plan
+from careplan.plans.rows import PlanRow
 from careplan.plans.schemas import close_plan, hand_over, key_workers_out, plan_create, plan_out
-from consent.facts import PlanRow
 
 
 def _filtered_plan(

@@ -9,9 +9,9 @@ from flask import Response
 from audit.actions import AuditAction
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import requires
-from careplan.api.blueprint import bp
-from careplan.api.http import documented, json_body, respond
 from careplan.core import clock
+from careplan.core.api_blueprint import bp
+from careplan.core.http import documented, json_body, respond
 from careplan.plans import presenters, services
 from careplan.plans.schemas import care_team_add, care_team_member_out, care_team_out
 

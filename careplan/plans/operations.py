@@ -29,9 +29,9 @@ from careplan.plans.models import (
     Section,
     SectionVersion,
 )
+from careplan.plans.rows import Ref
 from careplan.protection.sealed import aad, vault
 from careplan.protection.vault import Vault
-from consent.facts import Ref
 
 
 def _practitioner_in(

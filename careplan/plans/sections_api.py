@@ -10,9 +10,9 @@ from marshmallow import ValidationError
 from audit.actions import AuditAction
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import requires
-from careplan.api.blueprint import bp
-from careplan.api.http import documented, json_body, require_version, respond
+from careplan.core.api_blueprint import bp
 from careplan.core.errors import BadRequest, flatten_messages
+from careplan.core.http import documented, json_body, require_version, respond
 from careplan.extensions import db
 from careplan.plans import operations, presenters, services
 from careplan.plans.access import section_access

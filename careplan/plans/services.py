@@ -24,8 +24,8 @@ from careplan.extensions import db
 from careplan.plans import operations, presenters
 from careplan.plans.access import PlanAccess, SectionAccess, catalogue, plan_access, section_access
 from careplan.plans.models import CareTeamMember, Entry, Plan, Section, SectionVersion
+from careplan.plans.rows import PlanRow
 from careplan.protection.vault import Tampered
-from consent.facts import PlanRow
 
 
 def filtered_plan(

@@ -13,7 +13,6 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from audit import queries
-from audit import services as audit_services
 from audit.actions import AuditAction, Outcome
 from audit.schemas import event_query, report_query, review_query, review_schema
 from careplan.access.permissions import Permission
@@ -23,6 +22,7 @@ from careplan.agencies.models import Agency
 from careplan.core.errors import ApiError
 from careplan.extensions import db
 from careplan.identity.web import recent_auth_required, signed_in_required
+from careplan.ig import services as ig_services
 from careplan.web.pages import form_values, load, loader, refused, render
 
 bp = Blueprint("ig", __name__, url_prefix="/ig")
@@ -52,7 +52,7 @@ def events() -> Any:
     if errors:
         require_job(Permission.JOB_AUDIT_SEARCH, AuditAction.AUDIT_SEARCH)
         return _events_page(filters, [], None, errors, 400)
-    rows, cursor = audit_services.search(lambda: data)
+    rows, cursor = ig_services.search(lambda: data)
     return _events_page(filters, rows, cursor, {})
 
 
@@ -81,7 +81,7 @@ def _events_page(filters: dict, rows: list, cursor: Any, errors: dict, status: i
 def export() -> Any:
     filters = _filters()
     try:
-        args = audit_services.start_export(loader(event_query, filters))
+        args = ig_services.start_export(loader(event_query, filters))
     except ValidationError:
         return redirect(url_for("ig.events", **filters))
     # The export's own record is committed before the first row is sent.
@@ -90,7 +90,7 @@ def export() -> Any:
     commit_now()
     session = db.session
 
-    rows = audit_services.csv_rows(session, args)
+    rows = ig_services.csv_rows(session, args)
     response = Response(stream_with_context(rows), mimetype="text/csv")
     response.headers["Content-Disposition"] = "attachment; filename=audit-events.csv"
     return response
@@ -114,8 +114,8 @@ def _reviews_page(form: dict, errors: dict, failed: str | None, status: int = 20
         status,
         page_title="Reviews of emergency access and claimed relationships",
         status_filter=data["status"],
-        break_glass=audit_services.list_reviews("break-glass", lambda: data),
-        claims=audit_services.list_reviews("claims", lambda: data),
+        break_glass=ig_services.list_reviews("break-glass", lambda: data),
+        claims=ig_services.list_reviews("claims", lambda: data),
         outcomes=REVIEW_OUTCOMES,
         form=form,
         errors=errors,
@@ -125,11 +125,11 @@ def _reviews_page(form: dict, errors: dict, failed: str | None, status: int = 20
 
 @bp.post("/reviews/<any('break-glass','claims'):kind>/<uuid:item_id>")
 @signed_in_required
-@requires(Permission.JOB_AUDIT_REVIEW, audit_services.review_action)
+@requires(Permission.JOB_AUDIT_REVIEW, ig_services.review_action)
 def review(kind: str, item_id: uuid.UUID) -> Any:
     form = form_values(("outcome", "note"))
     try:
-        audit_services.review(kind, item_id, loader(review_schema, form))
+        ig_services.review(kind, item_id, loader(review_schema, form))
     except (ApiError, ValidationError) as exc:
         errors, status = refused(exc)
         return _reviews_page(form, errors, str(item_id), status)
@@ -149,7 +149,7 @@ def reports() -> Any:
         require_job(Permission.JOB_AUDIT_SEARCH, AuditAction.AUDIT_SEARCH)
         rows: list = []
     else:
-        rows = audit_services.report(kind, lambda: data)
+        rows = ig_services.report(kind, lambda: data)
     return render(
         "ig/reports.html",
         400 if errors else 200,
@@ -169,5 +169,5 @@ def verify() -> Any:
     if request.args.get("run") != "1":
         require_job(Permission.JOB_AUDIT_VERIFY, AuditAction.AUDIT_VERIFY)
         return render("ig/verify.html", page_title="Check the log is intact", result=None)
-    result = audit_services.verify()
+    result = ig_services.verify()
     return render("ig/verify.html", page_title="Check the log is intact", result=result)

@@ -8,12 +8,12 @@ from typing import Any
 from flask import Blueprint, url_for
 from sqlalchemy import select
 
-from audit import services as audit_services
 from audit.actions import AuditAction
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import OWN_PERSON, requires
 from careplan.extensions import db
 from careplan.identity.web import signed_in_required
+from careplan.ig import services as ig_services
 from careplan.plans import services as plans
 from careplan.plans.access import catalogue
 from careplan.plans.models import Plan
@@ -77,4 +77,4 @@ def withdraw_consent(consent_id: uuid.UUID) -> Any:
 @signed_in_required
 @requires(Permission.PERSON_ACCESS_LOG_VIEW, AuditAction.ACCESSLOG_VIEW, person=OWN_PERSON)
 def access_log() -> Any:
-    return sharing_views.access_log_page(audit_services.my_person_for_log(), True)
+    return sharing_views.access_log_page(ig_services.my_person_for_log(), True)

@@ -10,7 +10,6 @@ from flask import Blueprint, current_app, g, redirect, request, url_for
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from audit import services as audit_services
 from audit.actions import AuditAction
 from audit.schemas import page_query
 from careplan.access.permissions import Permission
@@ -20,6 +19,7 @@ from careplan.agencies.models import Agency, Sector
 from careplan.core.errors import ApiError
 from careplan.extensions import db
 from careplan.identity.web import recent_auth_required, signed_in_required
+from careplan.ig import services as ig_services
 from careplan.people import services as people
 from careplan.people.schemas import lookup_schema
 from careplan.plans.access import catalogue, plan_access
@@ -138,7 +138,7 @@ def withdraw_consent(person_id: uuid.UUID, consent_id: uuid.UUID) -> Any:
 
 def access_log_page(person_id: uuid.UUID, mine: bool) -> Any:
     args = {k: v for k, v in request.args.items() if k in ("cursor",)}
-    entries, cursor = audit_services.access_log(person_id, loader(page_query, args))
+    entries, cursor = ig_services.access_log(person_id, loader(page_query, args))
     return render(
         "sharing/access_log.html",
         page_title="Who has looked at my plan" if mine else "Who has looked at this plan",

@@ -10,7 +10,6 @@ import uuid
 
 from flask import Response, request, stream_with_context
 
-from audit import services
 from audit.actions import AuditAction
 from audit.schemas import (
     access_log_out,
@@ -26,9 +25,10 @@ from audit.schemas import (
 )
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import OWN_PERSON, requires
-from careplan.api.blueprint import bp
-from careplan.api.http import documented, json_body, respond
+from careplan.core.api_blueprint import bp
+from careplan.core.http import documented, json_body, respond
 from careplan.extensions import db
+from careplan.ig import services
 
 
 @bp.get("/audit/events")

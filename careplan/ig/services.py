@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import current_app, g
 
-from audit import plain, queries, reviews
+from audit import plain, queries
 from audit.actions import AuditAction, Outcome
 from audit.chain import CHAINED_FIELDS
 from audit.log import open_justification, record
@@ -23,6 +23,7 @@ from careplan.access.pipeline import person_context, require, require_job
 from careplan.core.clock import iso
 from careplan.core.errors import NotFound
 from careplan.extensions import db
+from careplan.ig import reviews
 
 REVIEW_ACTIONS = {"break-glass": AuditAction.BREAKGLASS_REVIEW, "claims": AuditAction.CLAIM_REVIEW}
 

@@ -13,12 +13,12 @@ from audit.actions import AuditAction
 from audit.log import record
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import authorise, requires
-from careplan.api.blueprint import bp
-from careplan.api.http import documented
+from careplan.core.api_blueprint import bp
+from careplan.core.http import documented
 from careplan.core.schemas import BaseSchema
 from careplan.extensions import db
 from careplan.plans.access import catalogue_keys
-from careplan.protection.subject_access import gather
+from careplan.subject_access.export import gather
 
 
 class ExportQuerySchema(BaseSchema):
