@@ -18,6 +18,9 @@ from audit import writer
 from audit.actions import AuditAction, Outcome
 from audit.stored import json_text, time_text
 from careplan.core import clock
+from careplan.extensions import db
+from careplan.protection.sealed import vault
+from careplan.protection.vault import PREFIX
 
 
 def _plain(value: Any) -> Any:
@@ -155,8 +158,6 @@ def seal_justification(text: str | None, request_id: str | None, action: AuditAc
     chain hashes the sealed text, so verification never needs the keys."""
     if text is None:
         return None
-    from careplan.extensions import db
-    from careplan.protection.sealed import vault
 
     return vault().seal(
         db.session, "audit", _justification_aad(request_id, action.value), text.encode("utf-8")
@@ -164,9 +165,6 @@ def seal_justification(text: str | None, request_id: str | None, action: AuditAc
 
 
 def open_justification(row: Mapping[str, Any]) -> str | None:
-    from careplan.extensions import db
-    from careplan.protection.sealed import vault
-    from careplan.protection.vault import PREFIX
 
     value = row["justification"]
     if value is None or not value.startswith(PREFIX):

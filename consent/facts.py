@@ -26,9 +26,16 @@ from careplan.access.context import (
     MembershipFact,
 )
 from careplan.access.subject import Subject
+from careplan.accounts.models import User as UserModel
+from careplan.agencies.models import Agency
 from careplan.core import clock
 from careplan.core.prepared import Prepared
+from careplan.people.models import Person
+from careplan.plans.catalogue import Sensitivity
+from careplan.plans.models import CareTeamMember, Plan
 from careplan.plans.rows import PersonRow, PlanRow, Ref
+from consent.models import BreakGlass, Consent, SharingAgreement
+from consent.visibility import candidate_clause
 
 if TYPE_CHECKING:
     from careplan.accounts.models import User
@@ -45,7 +52,6 @@ def load_facts_many(
     session: Session, user: User, people: list[Person], sensitivity: Mapping[str, int]
 ) -> list[AccessContext]:
     """Facts for each person, in five queries at most whatever the number of people."""
-    from careplan.plans.models import Plan
 
     if not people:
         return []
@@ -174,7 +180,6 @@ def current_agreement(
     session: Session | Connection, agency_id: uuid.UUID | None
 ) -> AgreementFact | None:
     """The agency's agreement in force: its newest one (older rows are history)."""
-    from careplan.plans.catalogue import Sensitivity
 
     if agency_id is None:
         return None
@@ -209,11 +214,6 @@ class _Statements:
 def _statements() -> _Statements:
     """Built once per process, with bound parameters: every plan request runs these, and
     building a select (and its aliases' columns) costs more than executing it."""
-    from careplan.accounts.models import User as UserModel
-    from careplan.agencies.models import Agency
-    from careplan.people.models import Person
-    from careplan.plans.models import CareTeamMember, Plan
-    from consent.models import BreakGlass, Consent, SharingAgreement
 
     person, plan = Person.__table__.c, Plan.__table__.c
     agency, worker = Agency.__table__.alias("lead"), UserModel.__table__.alias("worker")
@@ -294,7 +294,6 @@ class PlanContextLoader:
     def person(self, user: User, person_id: uuid.UUID, *, rows: bool) -> AccessContext | None:
         if rows:
             return load_plan_view_facts(self._session(), user, person_id, self._sensitivity)
-        from careplan.people.models import Person
 
         session = self._session()
         person = session.get(Person, person_id)
@@ -309,12 +308,10 @@ class PlanContextLoader:
         return self._sensitivity
 
     def candidates(self, user: User) -> Any:
-        from consent.visibility import candidate_clause
 
         return candidate_clause(user)
 
     def is_key_worker(self, user: User) -> bool:
-        from careplan.plans.models import Plan
 
         open_plan = select(Plan.id).where(Plan.key_worker_id == user.id, Plan.closed_on.is_(None))
         return self._session().scalar(open_plan.limit(1)) is not None

@@ -20,12 +20,12 @@ from careplan.access.policy import section_decisions
 from careplan.access.subject import Role, Subject
 from careplan.core import clock
 from consent.facts import consent_fact, current_agreement
+from consent.models import Consent
 
 
 def visible_to_agencies(
     session: Any, facts: AccessContext, agencies: list[Any]
 ) -> list[dict[str, Any]]:
-    from consent.models import Consent
 
     today = clock.today()
     member = MembershipFact(uuid.uuid4(), today, None, None)

@@ -12,6 +12,7 @@ from careplan.accounts import tokens
 from careplan.core.api_blueprint import bp
 from careplan.core.errors import Forbidden, Unauthorised
 from careplan.extensions import db
+from careplan.identity import bearer_jwt
 
 
 @bp.before_request
@@ -43,7 +44,6 @@ def authenticate() -> None:
                 reason="insufficient_scope",
             )
         return
-    from careplan.identity import bearer_jwt
 
     user = bearer_jwt.authenticate(raw)
     if user is None:

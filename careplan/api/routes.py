@@ -1,7 +1,7 @@
 """Import every module that adds routes to the API blueprint, in one place."""
 
 from careplan.accounts import api as accounts_api
-from careplan.agencies import api as agencies_api
+from careplan.admin import api as admin_api
 from careplan.api import auth, openapi
 from careplan.ig import api as ig_api
 from careplan.people import api as people_api
@@ -17,7 +17,7 @@ MODULES = (
     plans_api,
     sections_api,
     care_team_api,
-    agencies_api,
+    admin_api,
     accounts_api,
     consent_api,
     ig_api,

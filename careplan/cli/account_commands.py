@@ -14,6 +14,8 @@ from careplan.accounts import tokens
 from careplan.accounts.models import AccessToken, User
 from careplan.cli.recording import commit_recorded
 from careplan.extensions import db
+from careplan.identity import second_factor, sessions, throttle
+from careplan.identity.models import IdentityLink
 
 account_cli = AppGroup("account", help="Sign-in help for an account.")
 
@@ -59,7 +61,6 @@ def register(token_cli: AppGroup) -> None:
 @click.option("--email", required=True)
 def unlock(email: str) -> None:
     """Lift a sign-in lock on EMAIL early (after checking it is really them)."""
-    from careplan.identity import throttle
 
     if not throttle.unlock(email):
         raise click.ClickException("That email address is not locked.")
@@ -78,7 +79,6 @@ def unlock(email: str) -> None:
 @click.option("--email", required=True)
 def reset_second_factor(email: str) -> None:
     """The person lost their phone and codes: they set up a new app at their next sign-in."""
-    from careplan.identity import second_factor, sessions
 
     user = _account(email)
     second_factor.reset(user)
@@ -98,8 +98,6 @@ def reset_second_factor(email: str) -> None:
 def link_identity(email: str, provider_name: str, subject: str) -> None:
     """Pre-link a staff account to its subject at a provider configured with match = "subject"."""
     from flask import current_app
-
-    from careplan.identity.models import IdentityLink
 
     if provider_name not in current_app.extensions["careplan.providers"]:
         raise click.ClickException("No provider with that name is configured.")

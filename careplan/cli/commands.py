@@ -15,12 +15,17 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from audit.actions import AuditAction
+from audit.signing import load_public_key
+from audit.verify import verify_chain
 from careplan.access.subject import Role
 from careplan.accounts import tokens
 from careplan.accounts.models import AccountKind, User
 from careplan.accounts.passwords import hash_password
 from careplan.cli.recording import commit_recorded
+from careplan.core import clock
 from careplan.extensions import db
+from careplan.identity import housekeeping
+from careplan.records import backup, retention, rotation
 
 token_cli = AppGroup("token", help="Personal access tokens for the JSON API.")
 admin_cli = AppGroup("admin", help="Administrator accounts.")
@@ -110,9 +115,6 @@ def audit_verify(public_key_path: str | None) -> None:
     """Re-walk the audit chain and checkpoints; exit 0 only when it is intact."""
     from pathlib import Path
 
-    from audit.signing import load_public_key
-    from audit.verify import verify_chain
-
     g.user = None
     public = (
         load_public_key(Path(public_key_path))
@@ -156,7 +158,6 @@ keys_cli = AppGroup("keys", help="Keys for data at rest.")
 @click.option("--batch", default=500, show_default=True, type=click.IntRange(1, 10000))
 def keys_rotate(reencrypt: bool, batch: int) -> None:
     """Re-wrap data keys under the current key (and optionally re-encrypt), in batches."""
-    from careplan.records import rotation
 
     vault = current_app.extensions["careplan.vault"]
     count = rotation.rewrap(db.session, vault)
@@ -181,9 +182,6 @@ def keys_rotate(reencrypt: bool, batch: int) -> None:
 def backup_command(target: str | None) -> None:
     """Consistent online backup of the SQLite database (keys are never in it)."""
     from pathlib import Path
-
-    from careplan.core import clock
-    from careplan.records import backup
 
     stamp = clock.now().strftime("%Y%m%dT%H%M%SZ")
     path = (
@@ -211,8 +209,6 @@ def restore_command(source: str, yes: bool) -> None:
     """Replace the SQLite database with a checked backup. Stop the service first."""
     from pathlib import Path
 
-    from careplan.records import backup
-
     url = current_app.config["SQLALCHEMY_DATABASE_URI"]
     public = current_app.extensions["careplan.checkpoints"].signer.public
     if not yes:
@@ -234,9 +230,6 @@ def restore_command(source: str, yes: bool) -> None:
 def retention_command(what: str, dry_run: bool) -> None:
     """Erase closed plans whose retention period has passed; each erasure is recorded.
     Also removes sign-in records that have done their job (ended sessions, old flows)."""
-    from careplan.core import clock
-    from careplan.identity import housekeeping
-    from careplan.records import retention
 
     days = current_app.config["RETENTION_DAYS"]
     plans = retention.due(db.session, clock.today(), days)

@@ -17,13 +17,14 @@ from audit.actions import AuditAction, Outcome
 from audit.log import record
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import public, requires
-from careplan.accounts import passwords
+from careplan.accounts import invitations, passwords
 from careplan.accounts.models import User
 from careplan.core import clock
 from careplan.core.errors import flatten_messages
 from careplan.extensions import db
 from careplan.identity import schemas, second_factor, sessions, throttle
 from careplan.identity.models import Stage, WebSession
+from careplan.identity.providers import configured
 from careplan.identity.web import safe_next, signed_in_required
 
 bp = Blueprint("identity", __name__)
@@ -160,7 +161,6 @@ def sign_in() -> Any:
 
 
 def _providers() -> list[Any]:
-    from careplan.identity.providers import configured
 
     return list(configured().values())
 
@@ -285,7 +285,6 @@ def invitation() -> Any:
         return page(
             "identity/invitation.html", 429, errors={"code": [hold_message(hold)]}, form=form
         )
-    from careplan.accounts import invitations
 
     user = invitations.find(db.session, data["code"])
     if user is None:

@@ -27,6 +27,7 @@ from careplan.access.permissions import Permission
 from careplan.access.pipeline import OWN_PERSON, requires
 from careplan.core.api_blueprint import bp
 from careplan.core.http import documented, json_body, respond
+from careplan.core.transaction import commit_now
 from careplan.extensions import db
 from careplan.ig import services
 
@@ -47,7 +48,6 @@ def search_events() -> Response:
 def export_events() -> Response:
     args = services.start_export(lambda: event_query.load(request.args.to_dict()))
     # The export's own record is committed before the first row is sent.
-    from careplan.core.transaction import commit_now
 
     commit_now()
     session = db.session

@@ -1,4 +1,5 @@
-"""People: search within what the caller can see, register, exact lookup, identity."""
+"""People: search within what the caller can see, register, exact lookup, identity, and
+inviting the person to sign in to see their own plan."""
 
 from __future__ import annotations
 
@@ -7,12 +8,16 @@ import uuid
 from flask import Response, request
 
 from audit.actions import AuditAction
+from audit.log import record
 from careplan.access.permissions import Permission
-from careplan.access.pipeline import requires
+from careplan.access.pipeline import authorise, requires
+from careplan.accounts.schemas import account_link
 from careplan.core.api_blueprint import bp
+from careplan.core.clock import iso
 from careplan.core.errors import NotFound
 from careplan.core.http import documented, json_body, respond
-from careplan.people import services
+from careplan.extensions import db
+from careplan.people import operations, services
 from careplan.people.schemas import (
     lookup_schema,
     people_out,
@@ -56,3 +61,26 @@ def lookup_person() -> Response:
 @requires(Permission.PERSON_VIEW, AuditAction.PERSON_VIEW)
 def get_person(person_id: uuid.UUID) -> Response:
     return respond(person_out.dump(services.view_person(person_id)))
+
+
+@bp.post("/people/<uuid:person_id>/account")
+@documented(
+    "Invite the person to sign in and see their own plan (key worker)",
+    body=account_link,
+    status=201,
+)
+@requires(Permission.PERSON_ACCOUNT_LINK, AuditAction.ACCOUNT_LINK)
+def link_account(person_id: uuid.UUID) -> Response:
+    facts, _ = authorise(person_id, Permission.PERSON_ACCOUNT_LINK, AuditAction.ACCOUNT_LINK)
+    email = json_body(account_link)["email"].strip().lower()
+    user, code = operations.invite_individual(db.session, facts.person, email)
+    record(AuditAction.ACCOUNT_LINK, person_id=person_id, details={"account_id": user.id})
+    return respond(
+        {
+            "account_id": str(user.id),
+            "email": user.email,
+            "invitation_code": code,
+            "expires_at": iso(user.invite_expires_at),
+        },
+        201,
+    )

@@ -9,7 +9,8 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from careplan.access import sources
-from careplan.accounts.models import User
+from careplan.accounts import invitations
+from careplan.accounts.models import AccountKind, User
 from careplan.core.errors import Conflict
 from careplan.people.chi import chi_problem, normalise_chi
 from careplan.people.models import Person
@@ -78,3 +79,22 @@ def lookup(session: Session, data: dict[str, Any]) -> Person | None:
         )
     found = list(session.scalars(query.limit(2)))
     return found[0] if len(found) == 1 else None
+
+
+def invite_individual(session: Session, person: Person, email: str) -> tuple[User, str]:
+    """An account for the person themselves and a one-time invitation code (shown once)."""
+    if session.scalar(select(User.id).where(User.person_id == person.id)):
+        raise Conflict("This person already has an account.")
+    if session.scalar(select(User.id).where(User.email == email)):
+        raise Conflict("An account with this email exists.", fields={"email": ["Already used."]})
+    user = User(
+        kind=AccountKind.INDIVIDUAL,
+        email=email,
+        name=person.display_name,
+        person_id=person.id,
+        roles=[],
+    )
+    code = invitations.issue(user)
+    session.add(user)
+    session.flush()
+    return user, code

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from audit import plain, queries
 from careplan.accounts.models import User
+from careplan.agencies.models import Agency
 from careplan.core import clock
 from careplan.core.clock import iso
 from careplan.people.models import Person
@@ -123,7 +124,6 @@ def _plan(session: Session, plan: Plan, catalogue: Catalogue) -> dict[str, Any]:
 
 
 def _consent_names(session: Session, row: Any) -> dict[Any, Any]:
-    from careplan.agencies.models import Agency
 
     names: dict[Any, Any] = {}
     for user_id in (row.recorded_by_id, row.withdrawn_by_id):

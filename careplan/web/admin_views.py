@@ -15,10 +15,10 @@ from audit.actions import AuditAction
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import requires
 from careplan.access.subject import Role
-from careplan.accounts import services
 from careplan.accounts.schemas import staff_schema
+from careplan.admin import services
+from careplan.admin.schemas import SENSITIVITIES, agency_schema, agreement_schema
 from careplan.agencies.models import AgencyKind, Sector
-from careplan.agencies.schemas import SENSITIVITIES, agency_schema, agreement_schema
 from careplan.core.errors import ApiError, NotFound
 from careplan.identity.web import signed_in_required
 from careplan.plans.access import catalogue

@@ -20,6 +20,7 @@ from careplan.access.pipeline import require_job, requires
 from careplan.accounts.models import AccountKind, User
 from careplan.agencies.models import Agency
 from careplan.core.errors import ApiError
+from careplan.core.transaction import commit_now
 from careplan.extensions import db
 from careplan.identity.web import recent_auth_required, signed_in_required
 from careplan.ig import services as ig_services
@@ -85,7 +86,6 @@ def export() -> Any:
     except ValidationError:
         return redirect(url_for("ig.events", **filters))
     # The export's own record is committed before the first row is sent.
-    from careplan.core.transaction import commit_now
 
     commit_now()
     session = db.session

@@ -17,6 +17,7 @@ from careplan.people import services as people
 from careplan.people.models import Person
 from careplan.plans import services as plans
 from careplan.plans.models import Entry, Plan
+from careplan.web.me_views import plan
 from careplan.web.pages import is_practitioner, render
 
 bp = Blueprint("web", __name__)
@@ -33,8 +34,6 @@ def start() -> Any:
     if user is None:
         return render_template("start.html", page_title="Shared coordinated care plan")
     if user.is_individual:
-        from careplan.web.me_views import plan
-
         return plan()
     if is_practitioner(user):
         return caseload()

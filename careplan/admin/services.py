@@ -15,12 +15,14 @@ from audit.actions import AuditAction
 from audit.log import record
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import require_job
-from careplan.accounts import invitations, operations
+from careplan.accounts import invitations
 from careplan.accounts.models import AccountKind, User
+from careplan.admin import operations
 from careplan.agencies.models import Agency
 from careplan.core import clock
 from careplan.core.errors import BadRequest, Conflict, NotFound
 from careplan.extensions import db
+from careplan.identity import second_factor, sessions
 from careplan.plans.access import catalogue
 from consent.models import SharingAgreement
 
@@ -63,7 +65,6 @@ def deactivate_staff(staff_id: uuid.UUID) -> User:
 
 def reset_second_factor(staff_id: uuid.UUID) -> User:
     """Lost phone: the person sets up a new authenticator app at their next sign-in."""
-    from careplan.identity import second_factor, sessions
 
     require_job(Permission.JOB_STAFF_MANAGE, AuditAction.STAFF_RESET_SECOND_FACTOR)
     user = _staff(staff_id)

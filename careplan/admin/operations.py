@@ -1,4 +1,4 @@
-"""Creating and deactivating accounts, and inviting individuals to sign in."""
+"""Creating and deactivating staff accounts (administration)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from careplan.access.subject import Role
-from careplan.accounts import invitations, tokens
+from careplan.accounts import tokens
 from careplan.accounts.models import AccountKind, User
 from careplan.agencies.models import Agency
 from careplan.core import clock
 from careplan.core.errors import BadRequest, Conflict
-from careplan.people.models import Person
+from careplan.identity import sessions
 
 
 def _email_free(session: Session, email: str) -> None:
@@ -41,25 +41,6 @@ def deactivate(session: Session, user: User) -> None:
     user.active = False
     user.deactivated_at = clock.now()
     tokens.revoke_all(session, user)
-    from careplan.identity import sessions
 
     sessions.end_all(user.id, "deactivated")
     session.flush()
-
-
-def invite_individual(session: Session, person: Person, email: str) -> tuple[User, str]:
-    """An account for the person themselves and a one-time invitation code (shown once)."""
-    if session.scalar(select(User.id).where(User.person_id == person.id)):
-        raise Conflict("This person already has an account.")
-    _email_free(session, email)
-    user = User(
-        kind=AccountKind.INDIVIDUAL,
-        email=email,
-        name=person.display_name,
-        person_id=person.id,
-        roles=[],
-    )
-    code = invitations.issue(user)
-    session.add(user)
-    session.flush()
-    return user, code

@@ -1,0 +1,2 @@
+"""Administration: agencies and their information-sharing agreements, staff accounts.
+For administrators; never any plan content."""
