@@ -20,7 +20,6 @@ from careplan.access.pipeline import require_job, requires
 from careplan.accounts.models import AccountKind, User
 from careplan.agencies.models import Agency
 from careplan.core.errors import ApiError
-from careplan.core.transaction import commit_now
 from careplan.extensions import db
 from careplan.identity.web import recent_auth_required, signed_in_required
 from careplan.ig import services as ig_services
@@ -85,11 +84,9 @@ def export() -> Any:
         args = ig_services.start_export(loader(event_query, filters))
     except ValidationError:
         return redirect(url_for("ig.events", **filters))
-    # The export's own record is committed before the first row is sent.
-
-    commit_now()
+    # The export's own record is committed by the request's unit of work as the handler
+    # returns, before the first row is sent; if it cannot be, nothing is sent (503).
     session = db.session
-
     rows = ig_services.csv_rows(session, args)
     response = Response(stream_with_context(rows), mimetype="text/csv")
     response.headers["Content-Disposition"] = "attachment; filename=audit-events.csv"

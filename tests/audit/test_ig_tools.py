@@ -173,3 +173,39 @@ def test_person_sees_who_looked_including_break_glass(api, world):
     other = api.get(scene.other_individual, "/me/access-log").get_json()["entries"]
     assert all(e["who"] != "Kay Worker" for e in other)
     assert api.get(scene.colleague, f"/people/{scene.person.id}/access-log").status_code == 403
+
+
+def test_csv_export_is_on_record_before_its_first_row(api, world, monkeypatch):
+    """No handler commits by itself: the request's unit of work commits the export's record
+    as the handler returns, before the streamed body's first row; if the record cannot be
+    written, no row is sent."""
+    from sqlalchemy import select
+
+    from audit import writer
+    from audit.models import AuditEvent
+    from careplan.extensions import db
+    from careplan.ig import services as ig_services
+
+    scene = build_scene(world)
+    _activity(api, scene)
+    newest_when_streaming = []
+    original = ig_services.csv_rows
+
+    def watching(session, args):
+        newest = select(AuditEvent.action).order_by(AuditEvent.seq.desc()).limit(1)
+        newest_when_streaming.append(db.session.scalar(newest))
+        yield from original(session, args)
+
+    monkeypatch.setattr(ig_services, "csv_rows", watching)
+    sent = api.get(scene.ig, f"/audit/events.csv?person={scene.person.id}")
+    assert sent.status_code == 200
+    assert sent.get_data(as_text=True).startswith("seq")
+    assert newest_when_streaming == ["export"]
+
+    def broken(session, records, checkpoints=None):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(writer, "append", broken)
+    refused = api.get(scene.ig, f"/audit/events.csv?person={scene.person.id}")
+    assert refused.status_code == 503
+    assert "seq" not in refused.get_data(as_text=True)
