@@ -6,10 +6,10 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
+from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from careplan.identity.csrf import CsrfFailed
 from careplan.protection.vault import KeyUnavailable, Tampered
 
 log = logging.getLogger(__name__)
@@ -172,8 +172,8 @@ def register_error_handlers(app: Flask) -> None:
         }
         return _answer(500, body)
 
-    @app.errorhandler(CsrfFailed)
-    def csrf_failed(exc: CsrfFailed) -> Response:
+    @app.errorhandler(CSRFError)
+    def csrf_failed(exc: CSRFError) -> Response:
         message = (
             "This form had expired or did not come from this service, so nothing was done. "
             "Go back, reload the page and try again."

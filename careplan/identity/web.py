@@ -30,6 +30,8 @@ def load_browser() -> None:
     g.session_ended = None
     g.csrf_cookie = None
     g.csrf_cookie_new = False
+    g.pop(csrf.FIELD, None)  # Flask-WTF's token for this request, made on first use
+    g.pop("csrf_valid", None)
     if not _is_page_request():
         return
     session = sessions.load()
@@ -101,6 +103,6 @@ def recent_auth_required(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def init_app(app: Flask) -> None:
+    csrf.init_app(app)
     app.before_request(load_browser)
     app.after_request(finish_browser)
-    app.jinja_env.globals["csrf_token"] = csrf.token
