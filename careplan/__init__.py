@@ -24,9 +24,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.json = OrjsonProvider(app)
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep catalogue order
-    from careplan.identity.sessions import NoFlaskSession
-
-    app.session_interface = NoFlaskSession()
     os.makedirs(app.instance_path, mode=0o700, exist_ok=True)
 
     from careplan.extensions import db, migrate

@@ -9,6 +9,12 @@ means a waiting writer starts within a fraction of a millisecond of the lock's r
 SQLite's own lock still guards the data (other tools, a held lock past its timeout).
 A gunicorn worker (the main thread) waits in the kernel, woken as the lock is released;
 other threads poll every 50 microseconds.
+
+SQLite only (the embedded default: development, single-host installs and the SQLite
+benchmark); on PostgreSQL, production, nothing here runs. Ours, not a library's: the
+maintained cross-process file lock (filelock) waits by polling with sleeps, which is the
+very delay this exists to avoid, and it refuses a lock inherited across fork; SQLAlchemy
+and SQLite offer only the busy handler above.
 """
 
 from __future__ import annotations

@@ -1,66 +1,106 @@
-"""CSRF protection for every form: a token bound to the session (or, before sign-in, to
-a random cookie), sent back in a hidden field, plus an Origin check where browsers send it.
+"""CSRF protection for every form: Flask-WTF's CSRFProtect, on our server-side sessions.
 
-The token is an HMAC of the binding under SECRET_KEY, so it cannot be made without the
-server's key and stops working when the session it belongs to ends.
+Flask-WTF makes and checks the tokens: a random secret kept for this browser, signed
+under SECRET_KEY into the hidden `csrf_token` field, compared in constant time on every
+unsafe request. It keeps that secret in Flask's `session`, which is switched off here
+(browser sessions are server-side rows: careplan.identity.sessions). So Flask's `session`
+is `CsrfSecretOnly` below: it holds Flask-WTF's one key, read from the browser's session
+row (`web_session.csrf_secret`: new at every sign-in step, dead when the session ends, so
+a token stops working with its session), or before sign-in from a cookie of its own.
+Any other key is refused: nothing else may hide in a session Flask would not keep.
+
+What stays ours, and why:
+- that session interface (Flask-WTF has no hook for where its secret lives but `session`);
+- the Origin check. Flask-WTF's own check reads the Referer, on https only, and our
+  Referrer-Policy is no-referrer: browsers send no Referer, so that check (its "SSL
+  strict" mode, off here) would refuse every form. Browsers send Origin on every POST.
+- when the check runs: after the browser's session is loaded, on pages only (the JSON API
+  takes bearer tokens and no cookies), from careplan.identity.web.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import secrets
+from collections.abc import Iterator
 from urllib.parse import urlsplit
 
-from flask import Response, current_app, g, request
+from flask import Flask, Request, Response, g, request
+from flask.sessions import SessionInterface, SessionMixin
+from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 
 from careplan.identity.sessions import relaxed_cookies
 
-FIELD = "csrf_token"
+FIELD = "csrf_token"  # the form field, and Flask-WTF's key in `session`
 SECURE_COOKIE = "__Host-careplan-csrf"
 LOOPBACK_COOKIE = "careplan-csrf"
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
-
-class CsrfFailed(Exception):
-    """The form did not come from one of our pages in this browser."""
+protect = CSRFProtect()
+token = generate_csrf  # what a page puts in the form's hidden field
 
 
 def _cookie_name() -> str:
     return LOOPBACK_COOKIE if relaxed_cookies() else SECURE_COOKIE
 
 
-def _binding() -> str:
+def _secret() -> str | None:
+    """This browser's CSRF secret: its session row's, or before sign-in its cookie's."""
     session = g.get("web_session")
     if session is not None:
-        return "s:" + session.csrf_secret
+        return session.csrf_secret
     value = g.get("csrf_cookie") or request.cookies.get(_cookie_name(), "")
-    if not value or len(value) > 100:
-        value = secrets.token_hex(32)
-        g.csrf_cookie_new = True
-    g.csrf_cookie = value
-    return "a:" + value
+    return value if 0 < len(value) <= 100 else None
 
 
-def token() -> str:
-    key = current_app.config["SECRET_KEY"].encode()
-    mac = hmac.new(key, ("csrf:" + _binding()).encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(mac).decode().rstrip("=")
+class CsrfSecretOnly(SessionMixin):
+    """Flask's `session`: only Flask-WTF's secret, kept where our sessions keep it."""
+
+    def __getitem__(self, key: str) -> str:
+        value = _secret() if key == FIELD else None
+        if value is None:
+            raise KeyError(key)
+        return value
+
+    def __setitem__(self, key: str, value: str) -> None:
+        # Flask-WTF sets its key only when there is none: a browser not signed in yet.
+        if key != FIELD or g.get("web_session") is not None:
+            raise RuntimeError(
+                "Flask's cookie session is off: keep state in the server-side session "
+                "(careplan.identity.sessions)"
+            )
+        g.csrf_cookie, g.csrf_cookie_new = value, True
+
+    def __delitem__(self, key: str) -> None:
+        raise RuntimeError("Flask's cookie session is off")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([FIELD] if _secret() is not None else [])
+
+    def __len__(self) -> int:
+        return int(_secret() is not None)
+
+
+class CsrfSessionInterface(SessionInterface):
+    """Flask's own signed-cookie session, switched off: `session` is `CsrfSecretOnly`, and
+    the only cookie written is the pre-sign-in CSRF cookie, when Flask-WTF made one."""
+
+    def open_session(self, app: Flask, request: Request) -> CsrfSecretOnly:
+        return CsrfSecretOnly()
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        return None
 
 
 def check() -> None:
-    """Raise CsrfFailed unless an unsafe request carries this browser's token."""
+    """Raise CSRFError unless an unsafe request comes from one of our pages in this
+    browser: its Origin, where the browser sends one, and its token."""
     if request.method not in UNSAFE:
         return
     origin = request.headers.get("Origin")
     if origin and origin != "null":
         parts = urlsplit(origin)
         if f"{parts.scheme}://{parts.netloc}" != request.host_url.rstrip("/"):
-            raise CsrfFailed("origin")
-    sent = request.form.get(FIELD, "")
-    if len(sent) > 100 or not hmac.compare_digest(sent.encode(), token().encode()):
-        raise CsrfFailed("token")
+            raise CSRFError("The origin does not match the host.")
+    protect.protect()
 
 
 def write_cookie(response: Response) -> Response:
@@ -74,3 +114,18 @@ def write_cookie(response: Response) -> Response:
             samesite="Lax",
         )
     return response
+
+
+def init_app(app: Flask) -> None:
+    app.session_interface = CsrfSessionInterface()
+    app.config.update(
+        # Checked by check() above, after the session is loaded, on pages only.
+        WTF_CSRF_CHECK_DEFAULT=False,
+        WTF_CSRF_FIELD_NAME=FIELD,
+        # A token lives as long as its session: the session's idle and absolute limits
+        # bound it, and a long form is not refused for the time it took to write.
+        WTF_CSRF_TIME_LIMIT=None,
+        # Its Referer check would refuse every form: we send Referrer-Policy: no-referrer.
+        WTF_CSRF_SSL_STRICT=False,
+    )
+    protect.init_app(app)

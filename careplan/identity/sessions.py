@@ -4,6 +4,8 @@ A new key at every sign-in (no fixation), an idle limit and an absolute limit ch
 every request, sign-out here or everywhere, and an account that is deactivated loses its
 sessions on its next request. The cookie is `__Host-` prefixed, Secure, HttpOnly and
 SameSite=Lax; only plain http on loopback in development drops the prefix and Secure.
+Flask's own signed-cookie session is off (careplan.identity.csrf: it holds only the CSRF
+secret, kept on the session row here).
 """
 
 from __future__ import annotations
@@ -12,8 +14,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import Flask, Request, Response, current_app, g, request
-from flask.sessions import SessionInterface, SessionMixin
+from flask import Response, current_app, g, request
 from sqlalchemy import select, update
 
 from careplan.accounts.models import User
@@ -25,18 +26,6 @@ SECURE_COOKIE = "__Host-careplan-session"
 LOOPBACK_COOKIE = "careplan-session"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]", "::1"})
 TOUCH_EVERY = timedelta(seconds=30)  # write last_seen at most this often
-
-
-class NoFlaskSession(SessionInterface):
-    """Flask's own signed-cookie session, switched off: sessions are the server-side ones
-    above, so that cookie is never read or written (`flask.session` is a null session
-    that refuses writes) and no request pays for it."""
-
-    def open_session(self, app: Flask, request: Request) -> SessionMixin | None:
-        return None
-
-    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
-        return None
 
 
 def digest(raw: str) -> str:
@@ -85,7 +74,7 @@ def start(user: User | None, stage: Stage, method: str) -> WebSession:
     )
     db.session.add(session)
     db.session.flush()
-    g.web_session = session
+    _switch(session)
     g.session_cookie = raw
     return session
 
@@ -97,6 +86,13 @@ def promote(session: WebSession, user: User) -> WebSession:
     fresh.expires_at = session.expires_at
     fresh.reauth_at = clock.now()
     return fresh
+
+
+def _switch(session: WebSession | None) -> None:
+    """This request's browser session changes: so does its CSRF secret, and the token
+    Flask-WTF made from the old one for this request (g.csrf_token) is dropped."""
+    g.web_session = session
+    g.pop("csrf_token", None)
 
 
 def load() -> WebSession | None:
@@ -131,7 +127,7 @@ def end(session: WebSession, reason: str) -> None:
         session.ended_at = clock.now()
         session.ended_reason = reason
     if g.get("web_session") is session:
-        g.web_session = None
+        _switch(None)
         g.session_cookie = ""  # clear the cookie on the way out
 
 
@@ -145,7 +141,7 @@ def end_all(user_id: object, reason: str) -> int:
     )
     current = g.get("web_session")
     if current is not None and current.user_id == user_id:
-        g.web_session = None
+        _switch(None)
         g.session_cookie = ""
     return result.rowcount or 0
 

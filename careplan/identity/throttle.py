@@ -3,6 +3,17 @@
 The identifier is hashed and counted whether or not an account has it, so a locked or
 slowed answer says nothing about which accounts exist. A success clears the identifier's
 count; counts start again an hour after the first failure of a run, or after a lock ends.
+
+Ours, not Flask-Limiter's: the counts must hold across every gunicorn process and every
+sign-in, and its storage (the `limits` package: memory, Redis, Memcached, MongoDB) has no
+SQL backend. Memory is per process (N workers, N times the attempts); any other would be a
+new stateful service in production beside PostgreSQL, holding a security control, where
+Memcached may evict a lock under memory pressure. Here a row per key, locked FOR UPDATE,
+serialises one key's failures across processes, on the database every process already
+shares, and commits in the same transaction as the audit record of that failure. Nor is
+the policy a windowed rate: a slow-down that doubles to a minute, a lock for
+SIGNIN_LOCK_MINUTES, a success that clears the count, an administrator's unlock, and the
+hold's end time shown to the person.
 """
 
 from __future__ import annotations

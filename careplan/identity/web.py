@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, g, redirect, request, url_for
+from flask_wtf.csrf import CSRFError
 
 from careplan.core import clock
 from careplan.core.errors import error_page
@@ -31,6 +32,8 @@ def load_browser() -> None:
     g.session_ended = None
     g.csrf_cookie = None
     g.csrf_cookie_new = False
+    g.pop(csrf.FIELD, None)  # Flask-WTF's token for this request, made on first use
+    g.pop("csrf_valid", None)
     if not _is_page_request():
         return
     session = sessions.load()
@@ -101,7 +104,7 @@ def recent_auth_required(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def csrf_failed(exc: csrf.CsrfFailed) -> Response:
+def csrf_failed(exc: CSRFError) -> Response:
     message = (
         "This form had expired or did not come from this service, so nothing was done. "
         "Go back, reload the page and try again."
@@ -110,7 +113,7 @@ def csrf_failed(exc: csrf.CsrfFailed) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    app.register_error_handler(csrf.CsrfFailed, csrf_failed)
+    csrf.init_app(app)
+    app.register_error_handler(CSRFError, csrf_failed)
     app.before_request(load_browser)
     app.after_request(finish_browser)
-    app.jinja_env.globals["csrf_token"] = csrf.token

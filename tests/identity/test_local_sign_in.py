@@ -66,6 +66,8 @@ def test_a_practitioner_signs_in_with_a_password(client, practitioner):
 
 
 def test_over_https_the_cookie_is_host_prefixed_and_secure(client, practitioner):
+    # Also the https form post with no Referer (Referrer-Policy: no-referrer) that
+    # Flask-WTF's "SSL strict" Referer check would refuse: it must stay off.
     page = client.get("/sign-in", base_url="https://careplan.example")
     answer = client.post(
         "/sign-in",
@@ -372,6 +374,27 @@ def test_forms_without_this_browsers_csrf_token_are_refused(app, practitioner):
     assert browser.get("/account").status_code == 200  # still signed in: nothing happened
 
 
+def test_a_session_started_mid_request_gets_its_own_token(app, practitioner):
+    # Flask-WTF makes one token per request and keeps it in g; a page rendered after a
+    # sign-in step in the same request must carry the new session's token, not the old.
+    from flask_wtf.csrf import validate_csrf
+    from wtforms import ValidationError
+
+    from careplan.identity import csrf, sessions
+    from careplan.identity.models import Stage
+    from careplan.identity.web import load_browser
+
+    with app.test_request_context("/sign-in"):
+        load_browser()
+        before = csrf.token()
+        sessions.start(practitioner, Stage.SIGNED_IN, "password")
+        after = csrf.token()
+        validate_csrf(after)
+        with pytest.raises(ValidationError):
+            validate_csrf(before)
+        db.session.rollback()
+
+
 @pytest.mark.parametrize("path", ["/sign-in", "/api/v1/openapi.json", "/no-such-page"])
 def test_security_headers_on_every_response(client, path):
     headers = client.get(path).headers
@@ -383,6 +406,9 @@ def test_security_headers_on_every_response(client, path):
     assert headers["X-Frame-Options"] == "DENY"
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Referrer-Policy"] == "no-referrer"
+    assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert headers["Cross-Origin-Resource-Policy"] == "same-origin"
+    assert "camera=()" in headers["Permissions-Policy"]
 
 
 def test_a_handlers_own_header_is_kept(client, app):

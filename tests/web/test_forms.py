@@ -5,6 +5,7 @@ forms make, each checked through the pages and the audit log."""
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 from sqlalchemy import select
@@ -48,6 +49,41 @@ def test_a_form_without_the_csrf_token_changes_nothing(demo_app, morag, ids):
     assert page.status_code == 400
     assert "did not come from this service" in text(page)
     assert len(_events(demo_app, "entry.create")) == before
+
+
+def _unsafe_page_routes(app):
+    """Every page route that changes something, its arguments filled with values that
+    parse (the CSRF check comes before any lookup)."""
+    values = {"kind": "claims", "key": "housing"}
+    routes = []
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith(("/api/", "/static/")):
+            continue
+        url = rule.rule
+        for name in rule.arguments:
+            converted = re.search(rf"<[^>]*:?{name}>", url)
+            url = url.replace(converted.group(0), values.get(name, str(uuid.uuid4())))
+        routes += [(method, url) for method in rule.methods & {"POST", "PUT", "PATCH", "DELETE"}]
+    return sorted(routes)
+
+
+def test_every_form_refuses_a_request_without_this_browsers_token(demo_app, morag):
+    # Three ways in for a forger, on every route that changes something: no token, a token
+    # from another browser's session, and this browser's token sent from another site.
+    jamie = Browser(demo_app, staff(demo_app, "jamie.robertson@cafe.demo"))
+    routes = _unsafe_page_routes(demo_app)
+    assert len(routes) >= 30
+    refused = []
+    for method, url in routes:
+        for data, headers in (
+            ({}, {}),
+            ({"csrf_token": jamie.token}, {}),
+            ({"csrf_token": morag.token}, {"Origin": "https://evil.example"}),
+        ):
+            answer = morag.client.open(url, method=method, data=data, headers=headers)
+            if answer.status_code == 400 and "did not come from this service" in text(answer):
+                refused.append((method, url))
+    assert len(refused) == 3 * len(routes), sorted(set(routes) - set(refused))
 
 
 def test_a_token_from_another_session_is_refused(demo_app, morag, ids):
