@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 
 class BasisKind(enum.StrEnum):
@@ -44,6 +45,20 @@ class DenialKind(enum.StrEnum):
     NOT_FOUND = "not_found"
 
 
+def _text(kind: enum.StrEnum, ref: object) -> str:
+    return kind.value if ref is None else f"{kind.value}:{ref}"
+
+
+def _split(text: str, kinds: type[enum.StrEnum], named: frozenset[str]) -> tuple[Any, Any]:
+    """(kind, ref) of a stored `kind[:ref]`; ref is a UUID unless the kind is in `named`.
+    Raises ValueError for text this policy does not write."""
+    name, _, ref = text.partition(":")
+    kind = kinds(name)
+    if not ref:
+        return kind, None
+    return kind, ref if name in named else uuid.UUID(ref)
+
+
 @dataclass(frozen=True, slots=True)
 class Basis:
     """`ref`: the granting record's id (consent, break-glass), or the role's name."""
@@ -52,35 +67,32 @@ class Basis:
     ref: uuid.UUID | str | None = None
 
     def __str__(self) -> str:
-        return self.kind.value if self.ref is None else f"{self.kind.value}:{self.ref}"
+        return _text(self.kind, self.ref)
 
     @classmethod
     def parse(cls, text: str) -> Basis | None:
         """A stored basis read back (None: not one this policy writes, e.g. older text)."""
-        name, _, ref = text.partition(":")
         try:
-            kind = BasisKind(name)
-            if kind is BasisKind.ROLE:
-                return cls(kind, ref or None)
-            return cls(kind, uuid.UUID(ref) if ref else None)
+            return cls(*_split(text, BasisKind, frozenset({BasisKind.ROLE.value})))
         except ValueError:
             return None
 
 
 @dataclass(frozen=True, slots=True)
 class Denial:
+    """`ref`: the person's refusal that decided it, for REFUSED."""
+
     kind: DenialKind
     ref: uuid.UUID | None = None
 
     def __str__(self) -> str:
-        return self.kind.value if self.ref is None else f"{self.kind.value}:{self.ref}"
+        return _text(self.kind, self.ref)
 
     @classmethod
     def parse(cls, text: str) -> Denial | None:
-        name, _, ref = text.partition(":")
+        """A stored reason read back (None: not one this policy writes)."""
         try:
-            kind = DenialKind(name)
-            return cls(kind, uuid.UUID(ref) if ref else None)
+            return cls(*_split(text, DenialKind, frozenset()))
         except ValueError:
             return None
 
