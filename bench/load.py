@@ -417,11 +417,11 @@ def web_session_pairs(url: str, folder: Path) -> Path:
     return path
 
 
-def check_pages(port: int, pairs: Path) -> None:
-    """Every page pair answers 200 with the plan page (wrk counts a redirect to the
-    sign-in page as a success, so a broken session would pass unnoticed)."""
+def check_pages(port: int, pairs: Path, how_many: int = 50) -> None:
+    """The first pairs answer 200 with the plan page (wrk counts a redirect to the sign-in
+    page as a success, so a broken session would pass unnoticed)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    for line in pairs.read_text().splitlines():
+    for line in pairs.read_text().splitlines()[:how_many]:
         cookie, person = line.split()
         conn.request(
             "GET",

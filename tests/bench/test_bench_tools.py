@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from audit.verify import verify_chain
-from bench import baseline_wsgi, cpu, dataset, ig, load
+from bench import baseline_wsgi, cpu, dataset, ig, load, run
 from careplan.extensions import db
 
 
@@ -200,3 +200,32 @@ def test_minted_web_sessions_open_the_plan_page(tmp_path: Path) -> None:
         assert b"Care plan" in response.data
     with app.app_context():
         db.engine.dispose()
+
+
+def test_plan_view_tables_show_cpu_and_the_page() -> None:
+    def server(rps: float, ms: float) -> dict:
+        level = {
+            "connections": 2,
+            "rps": rps,
+            "p50_ms": 1.0,
+            "p95_ms": 2.0,
+            "p99_ms": 3.0,
+            "non_2xx": 0,
+            "load_average": 1.5,
+            "speed_probe_ms": 40.0,
+            "cpu_s": 1.0,
+            "cpu_ms_per_request": ms,
+            "cores_busy": 1.2,
+            "workers_unchanged": True,
+        }
+        half = {k: level[k] for k in ("connections", "rps", "p50_ms", "p95_ms", "p99_ms")}
+        return {"levels": [level], "peak_rps": rps, "cpu_ms_per_request": ms, "at_half_peak": half}
+
+    result = {"order": ["app", "page", "baseline"]}
+    result |= {"app": server(1000, 1.5), "page": server(400, 4.0), "baseline": server(2000, 0.42)}
+    result |= load.round_figures(result)
+    text = "\n".join(run.plan_view_markdown(load.summarise([result], list(load.SERVERS))))
+    assert "| page | 2 | 400 | 1.0 | 2.0 | 3.0 | 0 | 4.0 | 1.2 | 1.5 | 40.0 |" in text
+    assert "**baseline / app CPU 0.28**" in text
+    assert "Page / API throughput: **0.4**" in text
+    assert "db CPU" not in text  # SQLite: no database server to read
