@@ -164,7 +164,10 @@ def warm(port: int, pairs: Path, mode: str = "api") -> None:
 @dataclass
 class CpuProbe:
     """What is read around each wrk run: the server's workers (the children of its
-    gunicorn master) and, on PostgreSQL, the database server's backends."""
+    gunicorn master) and, on PostgreSQL, the database server's processes (the
+    postmaster's children: the connections' backends and its background workers).
+    The window also holds wrk's start and the requests still in flight when it stops
+    (at most one per connection), which wrk does not count: a few per cent at most."""
 
     master: int
     postmaster: int | None = None
