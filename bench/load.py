@@ -1,5 +1,6 @@
-"""HTTP load runs against gunicorn: the plan view and its baseline, worker memory, and
-four app processes under mixed read/write load on one PostgreSQL database.
+"""HTTP load runs against gunicorn: the plan view (API and web page) and its baseline, with
+the CPU time per request of each server's workers; worker memory; and four app processes
+under mixed read/write load on one PostgreSQL database.
 
 Everything is on loopback, bounded in time and count. The load generator (wrk, with
 bench/wrk/plan_view.lua) runs as a separate process.
@@ -17,11 +18,16 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+from bench import cpu
 
 ROOT = Path(__file__).resolve().parent.parent
 LUA = ROOT / "bench" / "wrk" / "plan_view.lua"
@@ -55,11 +61,15 @@ def app_env(url: str, folder: Path) -> dict[str, str]:
 
 @contextlib.contextmanager
 def gunicorn(app: str, env: dict[str, str], workers: int = 2) -> Iterator[tuple[int, Any]]:
-    """A gunicorn server on a free loopback port; yields (port, process)."""
+    """A gunicorn server on a free loopback port, once every worker has loaded the app
+    (bench/gunicorn_ready.py); yields (port, process)."""
     port = free_port()
+    ready = Path(tempfile.mkdtemp(prefix="careplan-bench-ready-"))
     proc = subprocess.Popen(
         [
             GUNICORN,
+            "-c",
+            "python:bench.gunicorn_ready",
             "-w",
             str(workers),
             "-b",
@@ -71,16 +81,19 @@ def gunicorn(app: str, env: dict[str, str], workers: int = 2) -> Iterator[tuple[
             app,
         ],
         cwd=ROOT,
-        env=env,
+        env={**env, "BENCH_READY_DIR": str(ready)},
     )
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
-                break
+            if len(list(ready.iterdir())) >= workers:
+                with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+                    break
             if proc.poll() is not None:
                 raise RuntimeError(f"gunicorn {app} exited with {proc.returncode}")
             time.sleep(0.2)
+        else:
+            raise RuntimeError(f"gunicorn {app}: workers not ready after 120 s")
         yield port, proc
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -89,6 +102,7 @@ def gunicorn(app: str, env: dict[str, str], workers: int = 2) -> Iterator[tuple[
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        shutil.rmtree(ready, ignore_errors=True)
 
 
 def pairs_file(folder: Path) -> Path:
@@ -98,7 +112,10 @@ def pairs_file(folder: Path) -> Path:
     return path
 
 
-def wrk(port: int, pairs: Path, connections: int, seconds: float) -> dict[str, Any]:
+def wrk(
+    port: int, pairs: Path, connections: int, seconds: float, mode: str = "api"
+) -> dict[str, Any]:
+    """One wrk run; `mode` is "api" (the JSON plan view) or "page" (the web plan page)."""
     threads = max(1, min(2, connections))
     out = subprocess.run(
         [
@@ -116,6 +133,7 @@ def wrk(port: int, pairs: Path, connections: int, seconds: float) -> dict[str, A
             f"http://127.0.0.1:{port}",
             "--",
             str(pairs),
+            mode,
         ],
         capture_output=True,
         text=True,
@@ -137,17 +155,97 @@ def wrk(port: int, pairs: Path, connections: int, seconds: float) -> dict[str, A
     }
 
 
-def warm(port: int, pairs: Path) -> None:
-    wrk(port, pairs, 2, 1)
+def warm(port: int, pairs: Path, mode: str = "api") -> None:
+    """Each worker's first requests are slow (mappers configured, statements compiled,
+    caches filled): 4 connections for 3 s, so both workers are past them."""
+    wrk(port, pairs, 4, 3, mode)
 
 
-def sweep(port: int, pairs: Path, levels: list[int], seconds: float) -> list[dict[str, Any]]:
-    warm(port, pairs)
+@dataclass
+class CpuProbe:
+    """What is read around each wrk run: the server's workers (the children of its
+    gunicorn master) and, on PostgreSQL, the database server's processes (the
+    postmaster's children: the connections' backends and its background workers).
+    The window also holds wrk's start and the requests still in flight when it stops
+    (at most one per connection), which wrk does not count: a few per cent at most."""
+
+    master: int
+    postmaster: int | None = None
+    proc: Path = cpu.PROC
+    hz: int = field(default_factory=cpu.clock_ticks)
+
+    def take(self) -> tuple[cpu.Snapshot, cpu.Snapshot | None]:
+        workers = cpu.Snapshot.take(self.master, self.proc)
+        database = cpu.Snapshot.take(self.postmaster, self.proc) if self.postmaster else None
+        return workers, database
+
+    def figures(
+        self,
+        before: tuple[cpu.Snapshot, cpu.Snapshot | None],
+        after: tuple[cpu.Snapshot, cpu.Snapshot | None],
+        requests: int,
+        seconds: float,
+    ) -> dict[str, Any]:
+        used = cpu.used_seconds(before[0], after[0], self.hz)
+        row: dict[str, Any] = {
+            "cpu_s": round(used, 3),
+            "cpu_ms_per_request": cpu.ms_per_request(used, requests),
+            "cores_busy": round(used / seconds, 2) if seconds > 0 else None,
+            "workers_unchanged": cpu.same_children(before[0], after[0]),
+        }
+        if before[1] is not None and after[1] is not None:
+            db_used = cpu.used_seconds(before[1], after[1], self.hz)
+            row["db_cpu_s"] = round(db_used, 3)
+            row["db_cpu_ms_per_request"] = cpu.ms_per_request(db_used, requests)
+        return row
+
+
+def measured_wrk(
+    port: int, pairs: Path, connections: int, seconds: float, mode: str, probe: CpuProbe | None
+) -> dict[str, Any]:
+    """A wrk run with the servers' CPU time read just before and just after it."""
+    if probe is None:
+        return wrk(port, pairs, connections, seconds, mode)
+    before = probe.take()
+    started = time.monotonic()
+    row = wrk(port, pairs, connections, seconds, mode)
+    elapsed = time.monotonic() - started
+    after = probe.take()
+    return {**row, **probe.figures(before, after, row["requests"], elapsed)}
+
+
+def sweep(
+    port: int,
+    pairs: Path,
+    levels: list[int],
+    seconds: float,
+    mode: str = "api",
+    probe: CpuProbe | None = None,
+) -> list[dict[str, Any]]:
+    warm(port, pairs, mode)
     rows = []
     for connections in levels:
-        row = {"load_average": load_average(), **wrk(port, pairs, connections, seconds)}
+        row = {
+            "load_average": load_average(),
+            "speed_probe_ms": cpu.speed_probe_ms(),
+            **measured_wrk(port, pairs, connections, seconds, mode, probe),
+        }
         rows.append(row)
     return rows
+
+
+def sweep_cpu(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """CPU per request over a whole sweep: all its levels' CPU over all their requests."""
+    requests = sum(r["requests"] for r in rows)
+    out: dict[str, Any] = {
+        "cpu_ms_per_request": cpu.ms_per_request(sum(r["cpu_s"] for r in rows), requests),
+        "workers_unchanged": all(r["workers_unchanged"] for r in rows),
+    }
+    if all("db_cpu_s" in r for r in rows):
+        out["db_cpu_ms_per_request"] = cpu.ms_per_request(
+            sum(r["db_cpu_s"] for r in rows), requests
+        )
+    return out
 
 
 def at_half_peak(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -157,42 +255,187 @@ def at_half_peak(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return next(r for r in rows if r["rps"] >= peak / 2)
 
 
-SERVERS = {"app": "careplan:create_app()", "baseline": "bench.baseline_wsgi:app"}
+# name: (gunicorn app, wrk mode, the pairs it is driven with)
+SERVERS = {
+    "app": ("careplan:create_app()", "api"),
+    "page": ("careplan:create_app()", "page"),
+    "baseline": ("bench.baseline_wsgi:app", "api"),
+}
+
+
+def postmaster_pid(url: str) -> int | None:
+    """The PostgreSQL server's main process when it runs on this machine (its backends
+    are its children); None for SQLite or a server whose processes are not visible."""
+    if not url.startswith("postgresql"):
+        return None
+    import psycopg
+
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+        stat = cpu.read_stat(backend)
+    return stat.ppid if stat is not None else None
+
+
+def round_order(turn: int, names: list[str]) -> list[str]:
+    """Alternate rounds reverse the order, so no server always runs first or last."""
+    return list(names) if turn % 2 == 0 else list(reversed(names))
 
 
 def plan_view(
-    url: str, folder: Path, levels: list[int], seconds: float, rounds: int = 3
+    url: str,
+    folder: Path,
+    levels: list[int],
+    seconds: float,
+    rounds: int = 3,
+    page: bool = True,
 ) -> dict[str, Any]:
-    """The app and its baseline, swept in turn `rounds` times, the first to run
-    alternating: on a shared machine the speed drifts by more than the margin being
-    measured, and a single app-then-baseline pair charges the drift to one side. The
-    ratio is the median of the rounds' ratios; the round it comes from gives the rest."""
-    pairs = pairs_file(folder)
+    """The app (API plan view), the web plan page (`page`) and the baseline, each swept in
+    turn `rounds` times, alternating the order: on a shared machine the speed drifts by
+    more than the margin being measured, and a single app-then-baseline pair charges the
+    drift to one side. Every wrk run also reads the CPU time of the server's workers
+    (and of PostgreSQL's backends) from /proc. The throughput ratio is the median of the
+    rounds' ratios, and the round it comes from gives the tables; the CPU ratio (baseline
+    CPU/request over app CPU/request) and the page's ratio to the API are the medians of
+    their own per-round figures."""
+    pairs = {"api": pairs_file(folder)}
     env = app_env(url, folder)
+    names = [n for n in SERVERS if page or n != "page"]
+    postmaster = postmaster_pid(url)
     results = []
     for turn in range(rounds):
-        order = list(SERVERS) if turn % 2 == 0 else list(reversed(SERVERS))
-        result: dict[str, Any] = {}
-        for name in order:
-            with gunicorn(SERVERS[name], env) as (port, _):
-                rows = sweep(port, pairs, levels, seconds)
+        result: dict[str, Any] = {"order": round_order(turn, names)}
+        for name in result["order"]:
+            app, mode = SERVERS[name]
+            if mode == "page":
+                pairs["page"] = web_session_pairs(url, folder)
+            with gunicorn(app, env) as (port, proc):
+                if mode == "page":
+                    check_pages(port, pairs["page"])
+                probe = CpuProbe(proc.pid, postmaster)
+                rows = sweep(port, pairs[mode], levels, seconds, mode, probe)
             half = at_half_peak(rows)
             result[name] = {
                 "levels": rows,
                 "peak_rps": max(r["rps"] for r in rows),
+                **sweep_cpu(rows),
                 "at_half_peak": {
                     k: half[k] for k in ("connections", "rps", "p50_ms", "p95_ms", "p99_ms")
                 },
             }
-        result["ratio"] = round(result["app"]["peak_rps"] / result["baseline"]["peak_rps"], 3)
+        result.update(round_figures(result))
         results.append(result)
-    median = sorted(results, key=lambda r: r["ratio"])[len(results) // 2]
-    return {
-        **median,
-        "rounds": [
-            {key: r[key]["peak_rps"] for key in SERVERS} | {"ratio": r["ratio"]} for r in results
-        ],
+    return summarise(results, names)
+
+
+def round_figures(result: dict[str, Any]) -> dict[str, Any]:
+    """A round's ratios: throughput (app over baseline), CPU per request (baseline over
+    app: like the throughput ratio, 1 would be as cheap as the baseline) and the page's
+    throughput over the API's."""
+    out = {
+        "ratio": cpu.ratio(result["app"]["peak_rps"], result["baseline"]["peak_rps"]),
+        "cpu_ratio": cpu.ratio(
+            result["baseline"]["cpu_ms_per_request"], result["app"]["cpu_ms_per_request"]
+        ),
     }
+    if "page" in result:
+        out["page_ratio"] = cpu.ratio(result["page"]["peak_rps"], result["app"]["peak_rps"])
+        out["page_cpu_ratio"] = cpu.ratio(
+            result["app"]["cpu_ms_per_request"], result["page"]["cpu_ms_per_request"]
+        )
+    return out
+
+
+ROUND_KEYS = ("ratio", "cpu_ratio", "page_ratio", "page_cpu_ratio")
+
+
+def summarise(results: list[dict[str, Any]], names: list[str]) -> dict[str, Any]:
+    """The median round (by throughput ratio) with every round's figures and the medians
+    of the per-round CPU figures and ratios."""
+    median = sorted(results, key=lambda r: r["ratio"])[len(results) // 2]
+    rounds = []
+    for r in results:
+        row: dict[str, Any] = {"order": r["order"]}
+        for name in names:
+            row[name] = r[name]["peak_rps"]
+            row[f"{name}_cpu_ms"] = r[name]["cpu_ms_per_request"]
+            if "db_cpu_ms_per_request" in r[name]:
+                row[f"{name}_db_cpu_ms"] = r[name]["db_cpu_ms_per_request"]
+        row |= {k: r[k] for k in ROUND_KEYS if k in r}
+        rounds.append(row)
+    medians: dict[str, Any] = {}
+    for key in rounds[0]:
+        if key != "order":
+            medians[key] = cpu.median([row[key] for row in rounds])
+    return {**median, "rounds": rounds, "medians": medians}
+
+
+# --- the web plan page: signed-in sessions without a browser ------------------------------
+def web_session_pairs(url: str, folder: Path) -> Path:
+    """A signed-in web session for each token owner in pairs.json, minted as the sign-in
+    pages would leave it (stage signed_in: the password and, for key workers, the second
+    factor done), written straight into `web_session`; the file gets one "cookie person"
+    line per pair. Fresh sessions for every sweep: a session ends after 15 idle minutes."""
+    from sqlalchemy import select
+
+    from bench.dataset import app_for
+    from careplan.accounts.models import AccessToken
+    from careplan.core import clock
+    from careplan.extensions import db
+    from careplan.identity import sessions
+    from careplan.identity.models import Stage, WebSession
+
+    data = json.loads((folder / "pairs.json").read_text())
+    app = app_for(url, folder)
+    cookies: dict[str, str] = {}
+    with app.app_context():
+        now = clock.now()
+        limit = timedelta(hours=app.config["SESSION_ABSOLUTE_HOURS"])
+        for pair in data["pairs"]:
+            if pair["token"] in cookies:
+                continue
+            user_id = db.session.scalar(
+                select(AccessToken.user_id).where(
+                    AccessToken.token_hash == sessions.digest(pair["token"])
+                )
+            )
+            raw = secrets.token_urlsafe(32)
+            db.session.add(
+                WebSession(
+                    key_hash=sessions.digest(raw),
+                    user_id=user_id,
+                    stage=Stage.SIGNED_IN,
+                    method="password",
+                    csrf_secret=secrets.token_hex(32),
+                    created_at=now,
+                    last_seen_at=now,
+                    expires_at=now + limit,
+                    reauth_at=now,
+                )
+            )
+            cookies[pair["token"]] = raw
+        db.session.commit()
+        db.engine.dispose()
+    path = folder / "page-pairs.txt"
+    path.write_text("".join(f"{cookies[p['token']]} {p['person']}\n" for p in data["pairs"]))
+    return path
+
+
+def check_pages(port: int, pairs: Path, how_many: int = 50) -> None:
+    """The first pairs answer 200 with the plan page (wrk counts a redirect to the sign-in
+    page as a success, so a broken session would pass unnoticed)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    for line in pairs.read_text().splitlines()[:how_many]:
+        cookie, person = line.split()
+        conn.request(
+            "GET",
+            f"/people/{person}",
+            headers={"Cookie": f"careplan-session={cookie}; __Host-careplan-session={cookie}"},
+        )
+        response = conn.getresponse()
+        body = response.read()
+        if response.status != 200 or b"Care plan" not in body:
+            raise RuntimeError(f"plan page for {person}: {response.status}, not the plan page")
+    conn.close()
 
 
 # --- resident memory per worker ---------------------------------------------------------

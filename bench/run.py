@@ -4,10 +4,12 @@
     .venv/bin/python -m bench.run --data DIR --pg URL [--scale S] [--reuse]
 
 Steps, for SQLite and for PostgreSQL: generate the data set (both at once), IG queries
-with their query plans, verification speed and memory, the plan view under load against
-its baseline (gunicorn, 2 workers, wrk), worker memory over many requests; then on
-PostgreSQL only, four app processes under mixed read/write load. Writes
-bench/results/national.{md,json} (--results NAME to write elsewhere). Nothing here asserts a timing.
+with their query plans, verification speed and memory, the plan view under load (the API,
+the web plan page and the raw-driver baseline; gunicorn, 2 workers, wrk; throughput and
+the workers' CPU time per request), worker memory over many requests; then on
+PostgreSQL only, four app processes under mixed read/write load. `--plan-view-only` runs
+the data set and the plan view alone. Writes bench/results/national.{md,json} (--results
+NAME to write elsewhere). Nothing here asserts a timing.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import sqlite3
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -54,6 +58,21 @@ def machine(pg_url: str) -> dict[str, Any]:
     return info
 
 
+def commit() -> dict[str, Any]:
+    """The commit measured, and whether the working tree differed from it."""
+
+    def git(*argv: str) -> str:
+        return subprocess.run(
+            [shutil.which("git") or "git", *argv],
+            cwd=RESULTS.parent.parent,
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
+
+    return {"commit": git("rev-parse", "--short", "HEAD"), "dirty": bool(git("status", "--short"))}
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     folder = args.data.resolve()
     sqlite_url = f"sqlite:///{folder / 'careplan.sqlite'}"
@@ -65,9 +84,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "machine": machine(args.pg),
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "results_name": args.results,
+        **commit(),
     }
     if args.reuse:
         out["dataset"] = json.loads((folder / "dataset.json").read_text())
+        out["scale"] = out["dataset"].get("scale", args.scale)  # the data set's, not the default
     else:
         out["dataset"] = {
             "load_average": load.load_average(),
@@ -77,18 +98,26 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     sample = json.loads((folder / "pairs.json").read_text())["sample"]
     levels = [int(x) for x in args.levels.split(",")]
     for name, url in urls.items():
-        step(f"{name}: IG queries")
-        app = dataset.app_for(url, folder)
-        part: dict[str, Any] = {"ig_queries": {"load_average": load.load_average()}}
-        part["ig_queries"].update(ig.ig_queries(app, sample, args.repeats))
-        step(f"{name}: verification")
-        part["verification"] = ig.verification(app)
-        with app.app_context():
-            from careplan.extensions import db
+        part: dict[str, Any] = {}
+        out[name] = part
+        if not args.plan_view_only:
+            step(f"{name}: IG queries")
+            app = dataset.app_for(url, folder)
+            part["ig_queries"] = {"load_average": load.load_average()}
+            part["ig_queries"].update(ig.ig_queries(app, sample, args.repeats))
+            step(f"{name}: verification")
+            part["verification"] = ig.verification(app)
+            with app.app_context():
+                from careplan.extensions import db
 
-            db.engine.dispose()
+                db.engine.dispose()
         step(f"{name}: plan view under load")
-        part["plan_view"] = load.plan_view(url, folder, levels, args.seconds, args.rounds)
+        part["plan_view"] = load.plan_view(
+            url, folder, levels, args.seconds, args.rounds, page=not args.no_page
+        )
+        write(out)
+        if args.plan_view_only:
+            continue
         step(f"{name}: worker memory")
         part["worker_memory"] = {
             "load_average": load.load_average(),
@@ -97,7 +126,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if name == "postgresql":
             step("postgresql: four processes, mixed load")
             part["mixed"] = load.mixed(url, folder, args.mixed_seconds)
-        out[name] = part
         write(out)
     out["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     write(out)
@@ -121,7 +149,14 @@ def markdown(out: dict[str, Any]) -> str:
         "# National-scale benchmarks (issue #8)",
         "",
         f"Scale {out['scale']} (1 = 50,000 people, 20,000 staff, 200 agencies, 10M audit "
-        f"records). Run {out['started']}.",
+        f"records). Run {out['started']}"
+        + (f" to {out['finished']}" if out.get("finished") else "")
+        + (
+            f" on commit `{out['commit']}`{' (with local changes)' if out.get('dirty') else ''}"
+            if out.get("commit")
+            else ""
+        )
+        + ".",
         "",
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gib']} GiB RAM, {m['os']}, "
         f"Python {m['python']}, SQLite {m['sqlite']}, PostgreSQL {m.get('postgresql', '-')}. "
@@ -146,35 +181,12 @@ def markdown(out: dict[str, Any]) -> str:
         if name not in out:
             continue
         p = out[name]
-        pv = p["plan_view"]
-        lines += ["", f"## {name}", "", "### Plan view under load (gunicorn, 2 workers, wrk)", ""]
+        lines += ["", f"## {name}", ""]
+        if "plan_view" in p:
+            lines += plan_view_markdown(p["plan_view"])
+        if "ig_queries" not in p:
+            continue
         lines += [
-            "| server | connections | req/s | p50 ms | p95 ms | p99 ms | non-2xx | load avg |",
-            "| --- | --- | --- | --- | --- | --- | --- | --- |",
-        ]
-        for server in ("app", "baseline"):
-            for r in pv[server]["levels"]:
-                lines.append(
-                    f"| {server} | {r['connections']} | {r['rps']} | {r['p50_ms']} | "
-                    f"{r['p95_ms']} | {r['p99_ms']} | {r['non_2xx']} | {r['load_average']} |"
-                )
-        half = pv["app"]["at_half_peak"]
-        rounds = pv.get("rounds", [])
-        lines += [
-            "",
-            "Rounds (peak req/s; app and baseline take turns to go first): "
-            + "; ".join(
-                f"{i}: app {r['app']}, baseline {r['baseline']}, ratio {r['ratio']}"
-                for i, r in enumerate(rounds, 1)
-            )
-            + ". The table above is the median round's.",
-            "",
-            f"Peak: app {pv['app']['peak_rps']} req/s, baseline {pv['baseline']['peak_rps']} "
-            f"req/s, **ratio {pv['ratio']}** (median of the rounds; target >= 0.5). "
-            "App p99 at half the peak "
-            f"(the first level reaching it: {half['connections']} connections, {half['rps']} "
-            f"req/s): **{half['p99_ms']} ms** (target < 50 ms).",
-            "",
             "### IG queries",
             "",
             "| query | p50 ms | p95 ms (target < 100) |",
@@ -197,6 +209,8 @@ def markdown(out: dict[str, Any]) -> str:
             f"(samples: {v['rss_mib_samples']}). Load average {v['load_average']}.",
             "",
         ]
+        if "worker_memory" not in p:
+            continue
         w = p["worker_memory"]
         lines += [
             "### Worker memory",
@@ -220,6 +234,106 @@ def markdown(out: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _figure(value: Any, unit: str = "") -> str:
+    return "-" if value is None else f"{value}{unit}"
+
+
+def plan_view_markdown(pv: dict[str, Any]) -> list[str]:
+    """The plan view's tables: every level of the median round, every round, the medians."""
+    names = [n for n in load.SERVERS if n in pv]
+    database = any("db_cpu_ms_per_request" in pv[n] for n in names)
+    lines = [
+        "### Plan view under load (gunicorn, 2 workers, wrk)",
+        "",
+        "Servers: **app**, the audited `GET /api/v1/people/{id}/plan`; **page**, the web plan "
+        "page `GET /people/{id}` (signed-in session cookie); **baseline**, "
+        "`bench/baseline_wsgi.py` (the same reads and audit insert on the plain driver). "
+        "CPU ms/req: user + system CPU time of the server's gunicorn workers (from "
+        "`/proc/PID/stat`) over the requests wrk completed in the same window"
+        + ("; db CPU ms/req: the same for PostgreSQL's backend processes" if database else "")
+        + ". Cores busy: the workers' CPU seconds a second. Probe ms: CPU time of a fixed "
+        "pure-Python loop just before the level (higher = a slower, busier machine).",
+        "",
+        "| server | connections | req/s | p50 ms | p95 ms | p99 ms | non-2xx | CPU ms/req | "
+        + ("db CPU ms/req | " if database else "")
+        + "cores busy | load avg | probe ms |",
+        "| --- " * (11 + database) + "|",
+    ]
+    for server in names:
+        for r in pv[server]["levels"]:
+            lines.append(
+                f"| {server} | {r['connections']} | {r['rps']} | {r['p50_ms']} | "
+                f"{r['p95_ms']} | {r['p99_ms']} | {r['non_2xx']} | "
+                f"{_figure(r.get('cpu_ms_per_request'))} | "
+                + (f"{_figure(r.get('db_cpu_ms_per_request'))} | " if database else "")
+                + f"{_figure(r.get('cores_busy'))} | {r['load_average']} | "
+                f"{_figure(r.get('speed_probe_ms'))} |"
+            )
+    rounds = pv.get("rounds", [])
+    lines += ["", "The table above is the median round's (by throughput ratio).", ""]
+    if rounds and "app_cpu_ms" in rounds[0]:
+        head = ["round", "order"]
+        head += [f"{n} req/s" for n in names] + [f"{n} CPU ms/req" for n in names]
+        if database:
+            head += [f"{n} db CPU ms/req" for n in names]
+        keys = [k for k in load.ROUND_KEYS if k in rounds[0]]
+        titles = {
+            "ratio": "app / baseline req/s",
+            "cpu_ratio": "baseline / app CPU",
+            "page_ratio": "page / app req/s",
+            "page_cpu_ratio": "app / page CPU",
+        }
+        head += [titles[k] for k in keys]
+        lines += ["| " + " | ".join(head) + " |", "| --- " * len(head) + "|"]
+        cells = [n for n in names] + [f"{n}_cpu_ms" for n in names]
+        if database:
+            cells += [f"{n}_db_cpu_ms" for n in names]
+        cells += keys
+        for i, r in enumerate(rounds, 1):
+            order = ", ".join(r.get("order", []))
+            values = [_figure(r.get(c)) for c in cells]
+            lines.append(f"| {i} | {order} | " + " | ".join(values) + " |")
+        med = pv["medians"]
+        lines.append(
+            "| **median** | | " + " | ".join(f"**{_figure(med.get(c))}**" for c in cells) + " |"
+        )
+        lines += [
+            "",
+            f"Throughput ratio (median round): **{pv['ratio']}** (target >= 0.5). CPU per "
+            f"request (medians): app {_figure(med['app_cpu_ms'], ' ms')}, baseline "
+            f"{_figure(med['baseline_cpu_ms'], ' ms')}"
+            + (f", page {_figure(med['page_cpu_ms'], ' ms')}" if "page" in names else "")
+            + f"; **baseline / app CPU {_figure(med['cpu_ratio'])}** (median of the rounds)."
+            + (
+                f" Page / API throughput: **{_figure(med['page_ratio'])}** (median of the "
+                "rounds; target >= 0.6)."
+                if "page" in names
+                else ""
+            ),
+        ]
+    elif rounds:
+        lines.append(
+            "Rounds (peak req/s): "
+            + "; ".join(
+                f"{i}: app {r['app']}, baseline {r['baseline']}, ratio {r['ratio']}"
+                for i, r in enumerate(rounds, 1)
+            )
+            + "."
+        )
+    half = pv["app"]["at_half_peak"]
+    lines += [
+        "",
+        f"Peak (median round): app {pv['app']['peak_rps']} req/s, baseline "
+        f"{pv['baseline']['peak_rps']} req/s"
+        + (f", page {pv['page']['peak_rps']} req/s" if "page" in names else "")
+        + ". App p99 at half the peak "
+        f"(the first level reaching it: {half['connections']} connections, {half['rps']} "
+        f"req/s): **{half['p99_ms']} ms** (target < 50 ms).",
+        "",
+    ]
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True, help="folder for the data set")
@@ -236,6 +350,10 @@ def main() -> None:
     parser.add_argument("--memory-requests", type=int, default=100_000)
     parser.add_argument("--mixed-seconds", type=float, default=60)
     parser.add_argument("--results", default="national", help="bench/results/NAME.{md,json}")
+    parser.add_argument(
+        "--plan-view-only", action="store_true", help="the data set and the plan view, nothing else"
+    )
+    parser.add_argument("--no-page", action="store_true", help="leave the web plan page out")
     parser.add_argument("--progress", action="store_true", default=sys.stderr.isatty())
     run(parser.parse_args())
 

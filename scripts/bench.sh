@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# THE benchmark command (issue #8): national-size data set, plan view under load against
-# its baseline, IG queries, verification, worker memory, four processes under mixed load.
+# THE benchmark command (issue #8): national-size data set, plan view under load (API, web
+# page and baseline: throughput and CPU time per request) against its baseline, IG queries,
+# verification, worker memory, four processes under mixed load.
 # Results: bench/results/national.{md,json} and profile.{md,json}. Arguments go to bench.run, e.g.
 #   scripts/bench.sh --scale 0.01 --seconds 3 --memory-requests 2000 --mixed-seconds 10
+#   scripts/bench.sh --plan-view-only --rounds 5 --results NAME   (the plan view alone, no profile)
 # Environment:
 #   CAREPLAN_BENCH_DATA    folder for the data set (default: a scratch folder, removed after)
 #   CAREPLAN_BENCH_PG_PORT first port to try for the throwaway PostgreSQL (default 55632)
@@ -54,6 +56,7 @@ profile=profile
 previous=""
 for arg in "$@"; do
   if [ "$previous" = "--results" ]; then profile="$arg-profile"; fi
+  if [ "$arg" = "--plan-view-only" ]; then exit 0; fi
   previous=$arg
 done
 .venv/bin/python -m bench.profile --data "$data" --name "$profile"

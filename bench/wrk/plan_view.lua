@@ -1,19 +1,29 @@
--- wrk: authenticated plan views, a different (token, person) pair on each request.
--- The pairs file has one "token person_id" line per pair (made by bench.load).
+-- wrk: the plan view, a different (credential, person) pair on each request.
+-- Arguments: the pairs file, one "credential person_id" line per pair (made by bench.load),
+-- and what to ask for:
+--   api   (default) GET /api/v1/people/{id}/plan with "Authorization: Bearer <token>"
+--   page  GET /people/{id}, the web plan page, with the session cookie <key> (sent under
+--         both the loopback and the __Host- name: the app reads the one its settings use)
 local pairs = {}
 local next_index = 1
+local page = false
 
 function init(args)
   for line in io.lines(args[1]) do
-    local token, person = line:match("^(%S+)%s+(%S+)$")
-    if token then pairs[#pairs + 1] = { token, person } end
+    local credential, person = line:match("^(%S+)%s+(%S+)$")
+    if credential then pairs[#pairs + 1] = { credential, person } end
   end
+  page = args[2] == "page"
   next_index = math.random(#pairs)
 end
 
 function request()
   local pair = pairs[next_index]
   next_index = next_index % #pairs + 1
+  if page then
+    return wrk.format("GET", "/people/" .. pair[2],
+      { ["Cookie"] = "careplan-session=" .. pair[1] .. "; __Host-careplan-session=" .. pair[1] })
+  end
   return wrk.format("GET", "/api/v1/people/" .. pair[2] .. "/plan",
     { ["Authorization"] = "Bearer " .. pair[1] })
 end

@@ -4,10 +4,13 @@ scripts/bench.sh, never tested)."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
+import pytest
+
 from audit.verify import verify_chain
-from bench import baseline_wsgi, dataset, ig
+from bench import baseline_wsgi, cpu, dataset, ig, load, run
 from careplan.extensions import db
 
 
@@ -51,3 +54,178 @@ def test_baseline_chains_onto_the_same_log(tmp_path: Path, monkeypatch) -> None:
     with app.app_context():
         assert verify_chain(db.session, app.extensions["careplan.checkpoints"].signer.public).ok
         db.engine.dispose()
+
+
+# --- CPU time per request, read from /proc (a fake tree: no timing is involved) ----------
+def fake_process(proc: Path, pid: int, ppid: int, utime: int, stime: int, name: str) -> None:
+    """A /proc/PID/stat as Linux writes it: utime and stime are fields 14 and 15."""
+    folder = proc / str(pid)
+    folder.mkdir(parents=True, exist_ok=True)
+    after_name = ["S", str(ppid), *["0"] * 9, str(utime), str(stime), *["0"] * 39]
+    (folder / "stat").write_text(f"{pid} ({name}) {' '.join(after_name)}\n")
+
+
+def test_stat_fields_are_counted_from_the_last_parenthesis() -> None:
+    line = "4242 (gunicorn: worker [careplan:create_app()]) S 4200 1 1 0 -1 4194560 " + (
+        "10 0 0 0 250 31 0 0 20 0 1 0 100 0 0\n"
+    )
+    stat = cpu.parse_stat(line)
+    assert (stat.pid, stat.ppid, stat.utime, stat.stime, stat.ticks) == (4242, 4200, 250, 31, 281)
+
+
+def test_children_are_found_by_their_parent(tmp_path: Path) -> None:
+    proc = tmp_path / "proc"
+    fake_process(proc, 100, 1, 5, 5, "gunicorn: master [x]")
+    fake_process(proc, 101, 100, 300, 20, "gunicorn: worker [x]")
+    fake_process(proc, 102, 100, 200, 10, "gunicorn: worker [x]")
+    fake_process(proc, 103, 1, 900, 90, "wrk")
+    (proc / "self").mkdir()  # not a process number
+    (proc / "104").mkdir()  # a process that went between the listing and the read
+    assert cpu.children(100, proc) == [101, 102]
+    assert cpu.ticks_of([101, 102, 999], proc) == {101: 320, 102: 210}
+
+
+def test_cpu_per_request_from_two_snapshots(tmp_path: Path) -> None:
+    proc = tmp_path / "proc"
+    fake_process(proc, 100, 1, 5, 5, "gunicorn: master")
+    fake_process(proc, 101, 100, 300, 20, "gunicorn: worker")
+    fake_process(proc, 102, 100, 200, 10, "gunicorn: worker")
+    before = cpu.Snapshot.take(100, proc)
+    fake_process(proc, 100, 1, 50, 50, "gunicorn: master")  # the master is not counted
+    fake_process(proc, 101, 100, 450, 70, "gunicorn: worker")  # +200 ticks
+    fake_process(proc, 102, 100, 290, 20, "gunicorn: worker")  # +100 ticks
+    after = cpu.Snapshot.take(100, proc)
+    seconds = cpu.used_seconds(before, after, hz=100)
+    assert seconds == pytest.approx(3.0)
+    assert cpu.same_children(before, after)
+    assert cpu.ms_per_request(seconds, 2000) == 1.5
+    assert cpu.ms_per_request(seconds, 0) is None
+
+
+def test_a_worker_started_in_the_window_counts_from_zero(tmp_path: Path) -> None:
+    proc = tmp_path / "proc"
+    fake_process(proc, 101, 100, 300, 20, "gunicorn: worker")
+    fake_process(proc, 102, 100, 200, 10, "gunicorn: worker")
+    before = cpu.Snapshot.take(100, proc)
+    shutil.rmtree(proc / "102")  # replaced: its CPU in the window is lost
+    fake_process(proc, 103, 100, 40, 10, "gunicorn: worker")
+    after = cpu.Snapshot.take(100, proc)
+    assert cpu.used_seconds(before, after, hz=100) == pytest.approx(0.5)
+    assert not cpu.same_children(before, after)
+
+
+def test_probe_reads_workers_and_database_around_a_run(tmp_path: Path) -> None:
+    proc = tmp_path / "proc"
+    fake_process(proc, 101, 100, 100, 0, "gunicorn: worker")
+    fake_process(proc, 501, 500, 10, 0, "postgres: careplan_test")
+    probe = load.CpuProbe(master=100, postmaster=500, proc=proc, hz=100)
+    before = probe.take()
+    fake_process(proc, 101, 100, 250, 50, "gunicorn: worker")  # 2 s
+    fake_process(proc, 501, 500, 50, 10, "postgres: careplan_test")  # 0.5 s
+    fake_process(proc, 502, 500, 30, 0, "postgres: careplan_test")  # new backend, 0.3 s
+    row = probe.figures(before, probe.take(), requests=1000, seconds=4.0)
+    assert row == {
+        "cpu_s": 2.0,
+        "cpu_ms_per_request": 2.0,
+        "cores_busy": 0.5,
+        "workers_unchanged": True,
+        "db_cpu_s": 0.8,
+        "db_cpu_ms_per_request": 0.8,
+    }
+
+
+def test_sweep_cpu_is_all_levels_cpu_over_all_their_requests() -> None:
+    rows = [
+        {"requests": 1000, "cpu_s": 1.0, "db_cpu_s": 0.2, "workers_unchanged": True},
+        {"requests": 3000, "cpu_s": 5.0, "db_cpu_s": 0.6, "workers_unchanged": True},
+    ]
+    assert load.sweep_cpu(rows) == {
+        "cpu_ms_per_request": 1.5,
+        "db_cpu_ms_per_request": 0.2,
+        "workers_unchanged": True,
+    }
+    rows[1]["workers_unchanged"] = False
+    del rows[0]["db_cpu_s"]
+    assert load.sweep_cpu(rows) == {"cpu_ms_per_request": 1.5, "workers_unchanged": False}
+
+
+def _round(app: float, page: float, base: float, app_ms: float, page_ms: float, base_ms: float):
+    result = {
+        "order": ["app", "page", "baseline"],
+        "app": {"peak_rps": app, "cpu_ms_per_request": app_ms},
+        "page": {"peak_rps": page, "cpu_ms_per_request": page_ms},
+        "baseline": {"peak_rps": base, "cpu_ms_per_request": base_ms},
+    }
+    return result | load.round_figures(result)
+
+
+def test_round_ratios_and_their_medians() -> None:
+    one = _round(1000, 400, 2000, 1.5, 4.0, 0.42)
+    assert {k: one[k] for k in load.ROUND_KEYS} == {
+        "ratio": 0.5,  # app over baseline throughput
+        "cpu_ratio": 0.28,  # baseline CPU/request over the app's
+        "page_ratio": 0.4,  # page over API throughput
+        "page_cpu_ratio": 0.375,  # API CPU/request over the page's
+    }
+    rounds = [one, _round(900, 450, 2000, 1.4, 3.5, 0.42), _round(1200, 420, 2000, 1.6, 4.2, 0.4)]
+    summary = load.summarise(rounds, ["app", "page", "baseline"])
+    assert summary["ratio"] == 0.5  # the median round, by throughput ratio
+    assert summary["app"]["peak_rps"] == 1000
+    assert [r["ratio"] for r in summary["rounds"]] == [0.5, 0.45, 0.6]
+    medians = summary["medians"]
+    assert medians["app_cpu_ms"] == 1.5
+    assert medians["page"] == 420
+    assert medians["cpu_ratio"] == 0.28  # each figure's own median: 0.25, 0.28, 0.3
+    assert medians["page_ratio"] == 0.4  # 0.4, 0.5, 0.35
+
+
+def test_rounds_alternate_the_order() -> None:
+    names = ["app", "page", "baseline"]
+    assert load.round_order(0, names) == names
+    assert load.round_order(1, names) == ["baseline", "page", "app"]
+    assert load.round_order(2, names) == names
+
+
+def test_minted_web_sessions_open_the_plan_page(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'careplan.sqlite'}"
+    dataset.generate(tmp_path, 0.0002, [url], show=False)
+    pairs = load.web_session_pairs(url, tmp_path).read_text().splitlines()
+    app = dataset.app_for(url, tmp_path)
+    client = app.test_client()
+    for line in pairs[:5]:
+        cookie, person = line.split()
+        client.set_cookie("careplan-session", cookie, domain="localhost")
+        response = client.get(f"/people/{person}")
+        assert response.status_code == 200, response.headers.get("Location")
+        assert b"Care plan" in response.data
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_plan_view_tables_show_cpu_and_the_page() -> None:
+    def server(rps: float, ms: float) -> dict:
+        level = {
+            "connections": 2,
+            "rps": rps,
+            "p50_ms": 1.0,
+            "p95_ms": 2.0,
+            "p99_ms": 3.0,
+            "non_2xx": 0,
+            "load_average": 1.5,
+            "speed_probe_ms": 40.0,
+            "cpu_s": 1.0,
+            "cpu_ms_per_request": ms,
+            "cores_busy": 1.2,
+            "workers_unchanged": True,
+        }
+        half = {k: level[k] for k in ("connections", "rps", "p50_ms", "p95_ms", "p99_ms")}
+        return {"levels": [level], "peak_rps": rps, "cpu_ms_per_request": ms, "at_half_peak": half}
+
+    result = {"order": ["app", "page", "baseline"]}
+    result |= {"app": server(1000, 1.5), "page": server(400, 4.0), "baseline": server(2000, 0.42)}
+    result |= load.round_figures(result)
+    text = "\n".join(run.plan_view_markdown(load.summarise([result], list(load.SERVERS))))
+    assert "| page | 2 | 400 | 1.0 | 2.0 | 3.0 | 0 | 4.0 | 1.2 | 1.5 | 40.0 |" in text
+    assert "**baseline / app CPU 0.28**" in text
+    assert "Page / API throughput: **0.4**" in text
+    assert "db CPU" not in text  # SQLite: no database server to read
