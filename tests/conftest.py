@@ -3,6 +3,8 @@
 SQLite (the default): the schema is built once into a template file that each test copies.
 PostgreSQL (TEST_DATABASE_URL set): the schema is built once and every table is emptied
 between tests (with triggers off, as the append-only audit table refuses TRUNCATE).
+Every test's instance folder gets a copy of the same key files, made with the schema, so
+a world built once and copied (tests/snapshot.py) opens in any test.
 """
 
 from __future__ import annotations
@@ -20,9 +22,13 @@ from sqlalchemy import text
 from careplan import create_app
 from careplan.extensions import db
 from consent.decision import Decision
+from tests import snapshot
 from tests.support import Api, World
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+KEY_FILES = ("audit-key.pem", "data-keys.json")
+# The folder of the session's schema and key files (set by `schema_source`).
+_schema_folder: list[Path] = []
 
 
 def _app(url: str, instance: Path, **extra: Any) -> Flask:
@@ -42,8 +48,10 @@ def _app(url: str, instance: Path, **extra: Any) -> Flask:
 def schema_source(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A URL holding a freshly created schema (SQLite: a template file to copy)."""
     folder = tmp_path_factory.mktemp("schema")
+    _schema_folder[:] = [folder]
+    snapshot.use_folder(folder)
     url = PG_URL or f"sqlite:///{folder / 'template.sqlite'}"
-    app = _app(url, folder)
+    app = _app(url, folder)  # makes the key files too
     with app.app_context():
         db.drop_all()
         if PG_URL:
@@ -66,8 +74,16 @@ def _empty_postgres(app: Flask) -> None:
         db.session.commit()
 
 
+def _shared_keys(folder: Path) -> None:
+    """The session's key files, copied into `folder` (each test may change its own)."""
+    for name in KEY_FILES:
+        if _schema_folder and not (folder / name).exists():
+            shutil.copy2(_schema_folder[0] / name, folder / name)
+
+
 def fresh_app(schema_source: str, folder: Path, **extra: Any) -> Flask:
     """An app on an empty database (a copy of the SQLite template, or emptied PostgreSQL)."""
+    _shared_keys(folder)
     if PG_URL:
         application = _app(PG_URL, folder, **extra)
         _empty_postgres(application)
@@ -90,6 +106,44 @@ def app(schema_source: str, tmp_path: Path, app_config: dict[str, Any]) -> Itera
     ctx = application.app_context()
     ctx.push()
     yield application
+    db.session.remove()
+    db.engine.dispose()
+    ctx.pop()
+
+
+@pytest.fixture(scope="module")
+def module_app(schema_source: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """One app for all the tests of a module that take `shared_app` as their `app`."""
+    application = fresh_app(schema_source, tmp_path_factory.mktemp("app"))
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _empty_sqlite(application: Flask, schema_source: str) -> None:
+    with application.app_context():
+        db.session.remove()
+        database = db.engine.url.database
+        db.engine.dispose()
+    for leftover in (f"{database}-wal", f"{database}-shm"):
+        if os.path.exists(leftover):
+            os.remove(leftover)
+    shutil.copyfile(Path(schema_source.removeprefix("sqlite:///")), database)
+
+
+@pytest.fixture
+def shared_app(module_app: Flask, schema_source: str) -> Iterator[Flask]:
+    """The module's app on an empty database, for a module whose tests change only the
+    database (not the app's settings or extensions): it skips making an app per test.
+    The module opts in with an `app` fixture that returns this one."""
+    if PG_URL:
+        _empty_postgres(module_app)
+    else:
+        _empty_sqlite(module_app, schema_source)
+    ctx = module_app.app_context()
+    ctx.push()
+    yield module_app
     db.session.remove()
     db.engine.dispose()
     ctx.pop()
