@@ -2,7 +2,7 @@
 
 SQLite (the default): the schema is built once into a template file that each test copies.
 PostgreSQL (TEST_DATABASE_URL set): the schema is built once and every table is emptied
-between tests (with triggers off, as the append-only audit table refuses TRUNCATE).
+between tests (with triggers off, as the append-only audit table refuses DELETE).
 Every test's instance folder gets a copy of the same key files, made with the schema, so
 a world built once and copied (tests/snapshot.py) opens in any test.
 """
@@ -63,10 +63,12 @@ def schema_source(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def _empty_postgres(app: Flask) -> None:
+    # DELETE, not TRUNCATE: on tables this small TRUNCATE costs the server some 30 times
+    # more (new files for every table and index).
     with app.app_context():
-        tables = ", ".join(t.name for t in db.metadata.sorted_tables)
         db.session.execute(text("SET session_replication_role = replica"))
-        db.session.execute(text(f"TRUNCATE {tables}"))
+        for table in db.metadata.sorted_tables:
+            db.session.execute(text(f"DELETE FROM {table.name}"))
         db.session.execute(
             text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, :h)"), {"h": "0" * 64}
         )

@@ -133,7 +133,8 @@ def _restore(saved: _Saved) -> None:
     with db.engine.connect() as conn:
         conn.execute(text("SET lock_timeout = '20s'"))
         conn.execute(text("SET session_replication_role = replica"))
-        conn.execute(text(f"TRUNCATE {', '.join(_tables())}"))
+        for table in _tables():
+            conn.execute(text(f"DELETE FROM {table}"))
         driver = conn.connection.driver_connection
         with driver.cursor() as cursor:
             for table, rows in saved.data.items():
