@@ -16,10 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from flask import Flask
 from sqlalchemy import text
 
 from careplan import create_app
+from careplan.accounts import passwords
 from careplan.extensions import db
 from consent.decision import Decision
 from tests import snapshot
@@ -42,6 +44,23 @@ def _app(url: str, instance: Path, **extra: Any) -> Flask:
             **extra,
         }
     )
+
+
+# Argon2id at its cheapest for the tests: the production cost (argon2-cffi's RFC 9106
+# defaults, 64 MiB and three passes) made half a second of CPU per hash or check, most
+# of the sign-in tests' time. The hashes are Argon2id all the same, checked the same
+# way; tests/unit/test_passwords.py checks the production hasher itself.
+PRODUCTION_HASHER = passwords._hasher
+TEST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    absent = passwords._ABSENT
+    passwords._hasher = TEST_HASHER
+    passwords._ABSENT = TEST_HASHER.hash("no account has this password")
+    yield
+    passwords._hasher, passwords._ABSENT = PRODUCTION_HASHER, absent
 
 
 @pytest.fixture(scope="session")
