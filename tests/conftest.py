@@ -2,7 +2,9 @@
 
 SQLite (the default): the schema is built once into a template file that each test copies.
 PostgreSQL (TEST_DATABASE_URL set): the schema is built once and every table is emptied
-between tests (with triggers off, as the append-only audit table refuses TRUNCATE).
+between tests (with triggers off, as the append-only audit table refuses DELETE).
+Every test's instance folder gets a copy of the same key files, made with the schema, so
+a world built once and copied (tests/snapshot.py) opens in any test.
 """
 
 from __future__ import annotations
@@ -14,15 +16,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from flask import Flask
 from sqlalchemy import text
 
 from careplan import create_app
 from careplan.access.decision import Decision
+from careplan.accounts import passwords
 from careplan.extensions import db
+from tests import snapshot
 from tests.support import Api, World
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+KEY_FILES = ("audit-key.pem", "data-keys.json")
+# The folder of the session's schema and key files (set by `schema_source`).
+_schema_folder: list[Path] = []
 
 
 def _app(url: str, instance: Path, **extra: Any) -> Flask:
@@ -38,12 +46,31 @@ def _app(url: str, instance: Path, **extra: Any) -> Flask:
     )
 
 
+# Argon2id at its cheapest for the tests: the production cost (argon2-cffi's RFC 9106
+# defaults, 64 MiB and three passes) made half a second of CPU per hash or check, most
+# of the sign-in tests' time. The hashes are Argon2id all the same, checked the same
+# way; tests/unit/test_passwords.py checks the production hasher itself.
+PRODUCTION_HASHER = passwords._hasher
+TEST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    absent = passwords._ABSENT
+    passwords._hasher = TEST_HASHER
+    passwords._ABSENT = TEST_HASHER.hash("no account has this password")
+    yield
+    passwords._hasher, passwords._ABSENT = PRODUCTION_HASHER, absent
+
+
 @pytest.fixture(scope="session")
 def schema_source(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A URL holding a freshly created schema (SQLite: a template file to copy)."""
     folder = tmp_path_factory.mktemp("schema")
+    _schema_folder[:] = [folder]
+    snapshot.use_folder(folder)
     url = PG_URL or f"sqlite:///{folder / 'template.sqlite'}"
-    app = _app(url, folder)
+    app = _app(url, folder)  # makes the key files too
     with app.app_context():
         db.drop_all()
         if PG_URL:
@@ -55,10 +82,12 @@ def schema_source(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def _empty_postgres(app: Flask) -> None:
+    # DELETE, not TRUNCATE: on tables this small TRUNCATE costs the server some 30 times
+    # more (new files for every table and index).
     with app.app_context():
-        tables = ", ".join(t.name for t in db.metadata.sorted_tables)
         db.session.execute(text("SET session_replication_role = replica"))
-        db.session.execute(text(f"TRUNCATE {tables}"))
+        for table in db.metadata.sorted_tables:
+            db.session.execute(text(f"DELETE FROM {table.name}"))
         db.session.execute(
             text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, :h)"), {"h": "0" * 64}
         )
@@ -66,8 +95,16 @@ def _empty_postgres(app: Flask) -> None:
         db.session.commit()
 
 
+def _shared_keys(folder: Path) -> None:
+    """The session's key files, copied into `folder` (each test may change its own)."""
+    for name in KEY_FILES:
+        if _schema_folder and not (folder / name).exists():
+            shutil.copy2(_schema_folder[0] / name, folder / name)
+
+
 def fresh_app(schema_source: str, folder: Path, **extra: Any) -> Flask:
     """An app on an empty database (a copy of the SQLite template, or emptied PostgreSQL)."""
+    _shared_keys(folder)
     if PG_URL:
         application = _app(PG_URL, folder, **extra)
         _empty_postgres(application)
@@ -90,6 +127,44 @@ def app(schema_source: str, tmp_path: Path, app_config: dict[str, Any]) -> Itera
     ctx = application.app_context()
     ctx.push()
     yield application
+    db.session.remove()
+    db.engine.dispose()
+    ctx.pop()
+
+
+@pytest.fixture(scope="module")
+def module_app(schema_source: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """One app for all the tests of a module that take `shared_app` as their `app`."""
+    application = fresh_app(schema_source, tmp_path_factory.mktemp("app"))
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _empty_sqlite(application: Flask, schema_source: str) -> None:
+    with application.app_context():
+        db.session.remove()
+        database = db.engine.url.database
+        db.engine.dispose()
+    for leftover in (f"{database}-wal", f"{database}-shm"):
+        if os.path.exists(leftover):
+            os.remove(leftover)
+    shutil.copyfile(Path(schema_source.removeprefix("sqlite:///")), database)
+
+
+@pytest.fixture
+def shared_app(module_app: Flask, schema_source: str) -> Iterator[Flask]:
+    """The module's app on an empty database, for a module whose tests change only the
+    database (not the app's settings or extensions): it skips making an app per test.
+    The module opts in with an `app` fixture that returns this one."""
+    if PG_URL:
+        _empty_postgres(module_app)
+    else:
+        _empty_sqlite(module_app, schema_source)
+    ctx = module_app.app_context()
+    ctx.push()
+    yield module_app
     db.session.remove()
     db.engine.dispose()
     ctx.pop()

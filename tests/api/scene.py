@@ -11,6 +11,7 @@ from careplan.agencies.models import Agency
 from careplan.people.models import Person
 from careplan.plans.models import CareTeamMember, MembershipHow, Plan
 from consent.models import Consent, SharingAgreement
+from tests import snapshot
 from tests.support import World
 
 CHI_P = "1204881235"
@@ -48,6 +49,11 @@ class Scene:
 
 
 def build_scene(world: World) -> Scene:
+    """The scene, built on the first call and copied on later ones (tests/snapshot.py)."""
+    return snapshot.built_once("scene", lambda: _build(world))
+
+
+def _build(world: World) -> Scene:
     lead = world.agency("Lead NHS team")
     other = world.agency("Other council team")
     key_worker = world.staff(lead, name="Kay Worker")

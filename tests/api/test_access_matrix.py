@@ -217,6 +217,12 @@ PERSON_ROUTES = {name for name, route in ROUTES.items() if route[1].startswith(P
 CASES = [(name, role, ROUTES[name][4][i]) for name in ROUTES for i, role in enumerate(ROLES)]
 
 
+@pytest.fixture
+def app(shared_app):
+    """One app for the module, its database emptied for each test (tests/conftest.py)."""
+    return shared_app
+
+
 def _fill(value, ids):
     if isinstance(value, str):
         return value.format(**ids)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from flask import Flask
 
 from careplan.demo import load_demo
 from careplan.extensions import db
-from tests.conftest import PG_URL, _app, _empty_postgres
+from tests import snapshot
+from tests.conftest import fresh_app
+
+
+def _load_demo() -> None:
+    load_demo(db.session)
+    db.session.commit()
 
 
 @pytest.fixture(scope="module")
@@ -19,16 +23,9 @@ def demo_app(schema_source: str, tmp_path_factory: pytest.TempPathFactory) -> It
     """An app with the demo world loaded. Requests push their own app context, so `g`
     never carries one request's user into the next."""
     folder = tmp_path_factory.mktemp("web")
-    if PG_URL:
-        app = _app(PG_URL, folder)
-        _empty_postgres(app)
-    else:
-        copy = folder / "web.sqlite"
-        shutil.copyfile(Path(schema_source.removeprefix("sqlite:///")), copy)
-        app = _app(f"sqlite:///{copy}", folder)
+    app = fresh_app(schema_source, folder)
     with app.app_context():
-        load_demo(db.session)
-        db.session.commit()
+        snapshot.built_once("demo", _load_demo)
     yield app
     with app.app_context():
         db.session.remove()
