@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Response, request, stream_with_context
+from flask import Response, request
 
 from audit.actions import AuditAction
 from audit.schemas import (
@@ -27,7 +27,6 @@ from careplan.access.permissions import Permission
 from careplan.access.pipeline import OWN_PERSON, requires
 from careplan.core.api_blueprint import bp
 from careplan.core.http import documented, json_body, respond
-from careplan.extensions import db
 from careplan.ig import services
 
 
@@ -46,13 +45,7 @@ def search_events() -> Response:
 @requires(Permission.JOB_AUDIT_EXPORT, AuditAction.EXPORT)
 def export_events() -> Response:
     args = services.start_export(lambda: event_query.load(request.args.to_dict()))
-    # The export's own record is committed by the request's unit of work as the handler
-    # returns, before the first row is sent; if it cannot be, nothing is sent (503).
-    session = db.session
-    rows = services.csv_rows(session, args)
-    response = Response(stream_with_context(rows), mimetype="text/csv")
-    response.headers["Content-Disposition"] = "attachment; filename=audit-events.csv"
-    return response
+    return services.csv_response(args)
 
 
 @bp.get("/audit/verify")

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from flask import current_app, g
+from flask import Response, current_app, g, stream_with_context
 
 from audit import plain, queries
 from audit.actions import AuditAction, Outcome
@@ -85,6 +85,16 @@ def csv_rows(session: Any, args: dict[str, Any]) -> Iterator[str]:
         buffer.seek(0)
         buffer.truncate()
     yield buffer.getvalue()
+
+
+def csv_response(args: dict[str, Any]) -> Response:
+    """The export's rows streamed as CSV. Its own record is committed by the request's unit
+    of work as the handler returns, before the first row is sent; if it cannot be, nothing
+    is sent (503)."""
+    rows = csv_rows(db.session, args)
+    response = Response(stream_with_context(rows), mimetype="text/csv")
+    response.headers["Content-Disposition"] = "attachment; filename=audit-events.csv"
+    return response
 
 
 def csv_value(value: object) -> str:

@@ -148,13 +148,18 @@ def _section_read(
     """A section read (recorded as a view) by someone the policy allows `permission`."""
     access = section_access(person_id, key, permission, AuditAction.SECTION_VIEW)
     row = operations.get_section(db.session, access.plan, key)
+    _recorded_view(access, key)
+    return access, row
+
+
+def _recorded_view(access: SectionAccess, key: str, details: dict[str, Any] | None = None) -> None:
     record(
         AuditAction.SECTION_VIEW,
-        person_id=person_id,
+        person_id=access.plan.person_id,
         sections=[key],
         basis={key: access.decision.basis_text},
+        details=details,
     )
-    return access, row
 
 
 def save_section(access: SectionAccess, row: Section, content: dict[str, Any]) -> Section:
@@ -193,13 +198,7 @@ def read_section_page(person_id: uuid.UUID, key: str) -> tuple[SectionAccess, Se
     access = section_access(person_id, key, Permission.SECTION_VIEW, AuditAction.SECTION_VIEW)
     row = operations.get_section(db.session, access.plan, key)
     entries = operations.entries(db.session, access.plan, key)
-    record(
-        AuditAction.SECTION_VIEW,
-        person_id=person_id,
-        sections=[key],
-        basis={key: access.decision.basis_text},
-        details={"with": "entries"},
-    )
+    _recorded_view(access, key, {"with": "entries"})
     return access, row, entries
 
 

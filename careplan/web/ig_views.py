@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Blueprint, Response, redirect, request, stream_with_context, url_for
+from flask import Blueprint, redirect, request, url_for
 from marshmallow import ValidationError
 from sqlalchemy import select
 
@@ -84,13 +84,7 @@ def export() -> Any:
         args = ig_services.start_export(loader(event_query, filters))
     except ValidationError:
         return redirect(url_for("ig.events", **filters))
-    # The export's own record is committed by the request's unit of work as the handler
-    # returns, before the first row is sent; if it cannot be, nothing is sent (503).
-    session = db.session
-    rows = ig_services.csv_rows(session, args)
-    response = Response(stream_with_context(rows), mimetype="text/csv")
-    response.headers["Content-Disposition"] = "attachment; filename=audit-events.csv"
-    return response
+    return ig_services.csv_response(args)
 
 
 @bp.get("/reviews")
