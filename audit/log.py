@@ -129,6 +129,13 @@ def record_failed_attempt(error_code: str) -> None:
         record(action, Outcome.DENY, reason=error_code, **attempted)
 
 
+def begin() -> None:
+    """Begin hook of the unit of work: nothing queued or attempted is inherited from an
+    earlier request or job held in the same app context."""
+    g.pop("audit_attempt", None)
+    pending(g).clear()
+
+
 def append_pending(session: Any, error_code: str | None) -> None:
     """Commit hook of the unit of work (careplan.core.unit_of_work): the records queued by
     this request or job, chained into the log in the same transaction as the work.

@@ -65,10 +65,11 @@ def _register_audit_signing(app: Flask) -> None:
         signer, app.config["AUDIT_CHECKPOINT_EVERY"], app.config["AUDIT_CHECKPOINT_SECONDS"]
     )
     # Every unit of work (request or job) appends its audit records as it commits.
-    from audit.log import append_pending
+    from audit import log as audit_log
     from careplan.core import unit_of_work
 
-    unit_of_work.add_commit_hook(app, append_pending)
+    unit_of_work.add_begin_hook(app, audit_log.begin)
+    unit_of_work.add_commit_hook(app, audit_log.append_pending)
 
 
 def _register_vault(app: Flask) -> None:

@@ -10,6 +10,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from audit.actions import AuditAction
+from audit.log import record
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import person_context, require, require_job, requires
 from careplan.access.policy import decide_on
@@ -85,6 +86,12 @@ def start_plan(person_id: uuid.UUID) -> Any:
     require(facts, None, Permission.PLAN_CREATE, AuditAction.PLAN_CREATE)
     form = form_values(("key_worker_id", *AGREEMENT_FIELDS))
     if request.method == "GET":
+        record(
+            AuditAction.PERSON_VIEW,
+            person_id=person_id,
+            basis={"identity": decide_on(facts, Permission.PLAN_CREATE).basis_text},
+            details={"view": "start_plan"},
+        )
         return _start_page(facts.person, {"key_worker_id": str(g.user.id)}, {})
     data = {**form, "lead_agency_id": str(g.user.agency_id)}
     try:
@@ -178,6 +185,13 @@ def _plan_actions(facts: Any) -> dict[str, bool]:
 def hand_over_page(person_id: uuid.UUID) -> Any:
     access = plan_access(person_id, Permission.PLAN_HAND_OVER, AuditAction.KEYWORKER_CHANGE)
     if request.method == "GET":
+        # Opening the form shows the person, their key worker and lead agency: a view.
+        record(
+            AuditAction.CARETEAM_VIEW,
+            person_id=person_id,
+            basis={"plan": access.decision.basis_text},
+            details={"view": "hand_over"},
+        )
         return _hand_over_page(access, {}, {})
     form = form_values(("agency_id", "staff_id", *AGREEMENT_FIELDS))
     data, errors = load(hand_over, form)
@@ -226,8 +240,10 @@ def care_team(person_id: uuid.UUID) -> Any:
             errors, status = refused(exc)
         if not errors:
             return redirect(url_for("people.care_team", person_id=person_id, done="member_added"))
-    members = plans.care_team(person_id)
+    # The context first: its noted attempt is then replaced by the view's own record, so a
+    # refused add is not also recorded as a refused view.
     facts = person_context(person_id, AuditAction.CARETEAM_VIEW)
+    members = plans.care_team(person_id)
     return render(
         "people/care_team.html",
         status,

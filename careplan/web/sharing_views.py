@@ -11,6 +11,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from audit.actions import AuditAction
+from audit.log import record
 from audit.schemas import page_query
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import person_by_exact_id, require_job, requires
@@ -195,6 +196,8 @@ def _lookup_page(form: dict, errors: dict, status: int = 200) -> Any:
 @requires(Permission.JOB_PERSON_LOOKUP, AuditAction.PERSON_LOOKUP)
 def found(person_id: uuid.UUID) -> Any:
     person_by_exact_id(person_id, Permission.JOB_PERSON_LOOKUP, AuditAction.PERSON_LOOKUP)
+    # The page confirms the person exists: a permitted lookup, on record like a refused one.
+    record(AuditAction.PERSON_LOOKUP, person_id=person_id, details={"view": "found"})
     return _found_page(person_id, {}, {})
 
 

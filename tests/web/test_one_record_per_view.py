@@ -63,3 +63,55 @@ def test_the_plan_page_loads_the_access_context_once(demo_app, monkeypatch):
     response = morag.get(f"/people/{sarah}")
     assert response.status_code == 200
     assert loads == [sarah]
+
+
+def test_pages_that_show_a_person_leave_one_record_each(demo_app):
+    """The hand-over form, the start-a-plan form and the "found" page each show who the
+    person is: each view is on record, once (they used to leave none)."""
+    sarah = _sarah(demo_app)
+    morag = Browser(demo_app, staff(demo_app, "morag.campbell@nhs.demo"))
+    form = morag.get(f"/people/{sarah}/key-worker")
+    assert form.status_code == 200
+    assert _records_of(demo_app, form) == [("careteam.view", "permit")]
+
+    made = morag.post(
+        "/people/new", {"given_name": "Iona", "family_name": "Reid", "date_of_birth": "1991-03-04"}
+    )
+    start = morag.get(made.location)
+    assert start.status_code == 200
+    assert _records_of(demo_app, start) == [("person.view", "permit")]
+
+    gordon = Browser(demo_app, staff(demo_app, "gordon.bell@justice.demo"))
+    found = gordon.get(f"/people/{sarah}/found")
+    assert found.status_code == 200
+    assert _records_of(demo_app, found) == [("person.lookup", "permit")]
+
+
+def test_a_refused_care_team_change_is_not_also_a_refused_view(demo_app):
+    sarah = _sarah(demo_app)
+    morag = Browser(demo_app, staff(demo_app, "morag.campbell@nhs.demo"))
+    sent = morag.post(f"/people/{sarah}/care-team", {})
+    assert sent.status_code == 400
+    assert sorted(_records_of(demo_app, sent)) == [
+        ("careteam.add", "deny"),
+        ("careteam.view", "permit"),
+    ]
+
+
+def test_a_job_inherits_no_attempt_from_the_one_before(demo_app):
+    from audit.actions import AuditAction
+    from audit.log import attempt
+    from careplan.core import unit_of_work
+
+    sarah = _sarah(demo_app)
+    with demo_app.app_context():
+        with unit_of_work.job("first"):
+            attempt(AuditAction.PLAN_VIEW, person_id=sarah)
+            db.session.rollback()  # nothing else done: its attempt is left over
+        try:
+            with unit_of_work.job("second") as second:
+                raise RuntimeError("the job fails")
+        except RuntimeError:
+            pass
+        rows = db.session.scalars(select(AuditEvent).where(AuditEvent.request_id == second))
+        assert [(r.action, r.person_id) for r in rows] == []
