@@ -245,23 +245,37 @@ def authorise(
     else:
         decision = Decision.deny(DenialKind.NOT_FOUND)
     if not decision.permit:
-        if not can_see_person(context):
-            reason = decide_on(context, Permission.PERSON_VIEW).reason
-            record(audit_action, Outcome.DENY, person_id=person_id, reason=reason)
-            raise NotFound(PERSON_NOT_FOUND)
-        _refuse_missing_record(context, permission, key, audit_action)
-        record(
-            audit_action,
-            Outcome.DENY,
-            person_id=person_id,
-            sections=[key] if key else [],
-            reason=decision.reason,
-        )
-        raise Forbidden(reason=decision.reason)
-    _refuse_missing_record(context, permission, key, audit_action)
+        _refuse_unseen(context, audit_action)
+    _refuse_missing_record(context, permission, key, audit_action, decision)
+    return context, _settle(context, key, permission, audit_action, decision)
+
+
+def _settle(
+    context: AccessContext,
+    key: str | None,
+    permission: Permission,
+    audit_action: AuditAction,
+    decision: Decision,
+) -> Decision:
+    """A refusal recorded and answered 403; a permit kept for the request and its attempt
+    noted."""
+    person_id = context.person.id
+    if not decision.permit:
+        sections = [key] if key else []
+        reason = decision.reason
+        record(audit_action, Outcome.DENY, person_id=person_id, sections=sections, reason=reason)
+        raise Forbidden(reason=reason)
     _grants()[(person_id, permission, key)] = decision
     _attempt(audit_action, person_id, key, decision)
-    return context, decision
+    return decision
+
+
+def _refuse_unseen(context: AccessContext, audit_action: AuditAction) -> None:
+    """404, recorded, when the caller may know nothing of the person: as for nobody."""
+    if not can_see_person(context):
+        reason = decide_on(context, Permission.PERSON_VIEW).reason
+        record(audit_action, Outcome.DENY, person_id=context.person.id, reason=reason)
+        raise NotFound(PERSON_NOT_FOUND)
 
 
 def _attempt(
@@ -280,7 +294,11 @@ def _known(context: AccessContext, key: str | None) -> bool:
 
 
 def _refuse_missing_record(
-    context: AccessContext, permission: Permission, key: str | None, action: AuditAction
+    context: AccessContext,
+    permission: Permission,
+    key: str | None,
+    action: AuditAction,
+    decision: Decision,
 ) -> None:
     """For a caller who may see the person: a section that does not exist, or a plan or
     section asked for before the plan exists, is "not found" (and recorded)."""
@@ -292,7 +310,7 @@ def _refuse_missing_record(
     needs_plan = kind is ResourceType.SECTION or (
         kind is ResourceType.PLAN and permission is not Permission.PLAN_CREATE
     )
-    denied_for_no_plan = decide_on(context, permission, key).denial == DENIALS[DenialKind.NO_PLAN]
+    denied_for_no_plan = decision.denial == DENIALS[DenialKind.NO_PLAN]
     if (needs_plan or denied_for_no_plan) and context.plan is None:
         record(action, Outcome.DENY, person_id=person_id, reason="no_plan")
         raise NotFound(NO_PLAN)
@@ -317,10 +335,7 @@ def person_context(
     context = load_context(person_id, rows=rows)
     if context is None:
         _not_found(audit_action, person_id)
-    if not can_see_person(context):
-        reason = decide_on(context, Permission.PERSON_VIEW).reason
-        record(audit_action, Outcome.DENY, person_id=person_id, reason=reason)
-        raise NotFound(PERSON_NOT_FOUND)
+    _refuse_unseen(context, audit_action)
     attempt(audit_action, person_id=person_id)
     return context
 
@@ -338,20 +353,7 @@ def require(
     if granted is not None:
         _attempt(audit_action, person_id, key, granted)
         return granted
-    decision = decide_on(context, permission, key)
-    sections = [key] if key else []
-    if not decision.permit:
-        record(
-            audit_action,
-            Outcome.DENY,
-            person_id=person_id,
-            sections=sections,
-            reason=decision.reason,
-        )
-        raise Forbidden(reason=decision.reason)
-    _grants()[(person_id, permission, key)] = decision
-    _attempt(audit_action, person_id, key, decision)
-    return decision
+    return _settle(context, key, permission, audit_action, decide_on(context, permission, key))
 
 
 def section_views(context: AccessContext) -> dict[str, Decision]:

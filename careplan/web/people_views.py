@@ -12,7 +12,7 @@ from sqlalchemy import select
 from audit.actions import AuditAction
 from audit.log import record
 from careplan.access.permissions import Permission
-from careplan.access.pipeline import person_context, require, require_job, requires
+from careplan.access.pipeline import authorise, person_context, requires
 from careplan.access.policy import decide_on
 from careplan.access.subject import Role
 from careplan.accounts.models import AccountKind, User
@@ -42,11 +42,9 @@ AGREEMENT_FIELDS = ("agreed_on", "agreed_how")
 def find() -> Any:
     query = request.args.get("q")
     if query is None:
-        require_job(Permission.JOB_PERSON_SEARCH, AuditAction.PERSON_SEARCH)
         return render("people/find.html", page_title="Find a person", found=None, errors={}, q="")
     data, errors = load(search_query, {"q": query})
     if errors:
-        require_job(Permission.JOB_PERSON_SEARCH, AuditAction.PERSON_SEARCH)
         return render(
             "people/find.html", 400, page_title="Find a person", found=None, errors=errors, q=query
         )
@@ -58,7 +56,6 @@ def find() -> Any:
 @signed_in_required
 @requires(Permission.JOB_PERSON_REGISTER, AuditAction.PERSON_CREATE)
 def register() -> Any:
-    require_job(Permission.JOB_PERSON_REGISTER, AuditAction.PERSON_CREATE)
     form = form_values(PERSON_FIELDS)
     if request.method == "GET":
         return _register_page({}, {})
@@ -82,14 +79,13 @@ def _register_page(form: dict, errors: dict, status: int = 200) -> Any:
 @signed_in_required
 @requires(Permission.PLAN_CREATE, AuditAction.PLAN_CREATE)
 def start_plan(person_id: uuid.UUID) -> Any:
-    facts = person_context(person_id, AuditAction.PLAN_CREATE)
-    require(facts, None, Permission.PLAN_CREATE, AuditAction.PLAN_CREATE)
+    facts, granted = authorise(person_id, Permission.PLAN_CREATE, AuditAction.PLAN_CREATE)
     form = form_values(("key_worker_id", *AGREEMENT_FIELDS))
     if request.method == "GET":
         record(
             AuditAction.PERSON_VIEW,
             person_id=person_id,
-            basis={"identity": decide_on(facts, Permission.PLAN_CREATE).basis_text},
+            basis={"identity": granted.basis_text},
             details={"view": "start_plan"},
         )
         return _start_page(facts.person, {"key_worker_id": str(g.user.id)}, {})

@@ -14,7 +14,7 @@ from audit.actions import AuditAction
 from audit.log import record
 from audit.schemas import page_query
 from careplan.access.permissions import Permission
-from careplan.access.pipeline import person_by_exact_id, require_job, requires
+from careplan.access.pipeline import person_by_exact_id, requires
 from careplan.access.policy import decide_on
 from careplan.agencies.models import Agency, Sector
 from careplan.core.errors import ApiError
@@ -165,13 +165,11 @@ def access_log(person_id: uuid.UUID) -> Any:
 @requires(Permission.JOB_PERSON_LOOKUP, AuditAction.PERSON_LOOKUP)
 def lookup() -> Any:
     if request.method == "GET":
-        require_job(Permission.JOB_PERSON_LOOKUP, AuditAction.PERSON_LOOKUP)
         return _lookup_page({}, {})
     form = form_values(("chi", "given_name", "family_name", "date_of_birth"))
     criteria = {"chi": form["chi"]} if form.get("chi") else form
     data, errors = load(lookup_schema, criteria)
     if errors:
-        require_job(Permission.JOB_PERSON_LOOKUP, AuditAction.PERSON_LOOKUP)
         errors = {("chi" if k == "_schema" else k): v for k, v in errors.items()}
         return _lookup_page(form, errors, 400)
     person = people.lookup(lambda: data)
