@@ -126,9 +126,7 @@ def _register_request_handling(app: Flask) -> None:
     # after_request (run before the commit's) sets the cookies.
     identity_web.init_app(app)
     app.register_blueprint(bp)
-    from careplan.web import register as register_pages
-
-    register_pages(app)
+    _register_pages(app)
     from careplan.identity.account_views import bp as account
     from careplan.identity.oidc_views import bp as oidc
     from careplan.identity.views import bp as identity
@@ -136,6 +134,24 @@ def _register_request_handling(app: Flask) -> None:
     app.register_blueprint(identity)
     app.register_blueprint(account)
     app.register_blueprint(oidc)
+
+
+def _register_pages(app: Flask) -> None:
+    """The server-rendered pages, each blueprint beside its domain (Indico's shape)."""
+    from careplan.admin import views as admin
+    from careplan.ig import access_log_views
+    from careplan.ig import views as ig
+    from careplan.me import home
+    from careplan.me import views as me
+    from careplan.people import views as people
+    from careplan.plans import section_views
+    from careplan.plans import views as plans
+    from careplan.web import pages
+    from consent import views as sharing
+
+    pages.init_app(app)
+    for module in (home, people, plans, section_views, sharing, access_log_views, me, ig, admin):
+        app.register_blueprint(module.bp)
 
 
 def _register_cli(app: Flask) -> None:

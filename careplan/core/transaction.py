@@ -5,25 +5,59 @@ A successful request commits its changes and its audit records together. A reque
 ends in an error rolls its changes back, then commits only its audit records (denials are
 access too). If the audit records cannot be written the request fails: nothing is
 returned and nothing is changed (fail closed).
+
+No handler commits. A handler whose answer is costly to make from what it read (the plan
+view opens and presents its sections) may leave that step until after the commit
+(`respond_after_commit`), so SQLite's write lock, held from the transaction's start, is
+not held meanwhile; the access is on record before the body is made.
 """
 
 from __future__ import annotations
 
-from flask import Flask, Response, g, jsonify
+from collections.abc import Callable
+
+from flask import Flask, Response, current_app, g, jsonify
 
 from careplan.core import unit_of_work
 from careplan.core.errors import NotRecorded
 
+_AFTER_COMMIT = "careplan_respond_after_commit"
+
+
+def respond_after_commit(make: Callable[[], Response]) -> Response:
+    """Answer with what `make()` returns, made once the request has committed. Returns the
+    response the handler returns (status and body filled in after the commit; headers
+    set meanwhile, such as cookies, are kept). If `make` raises, the error's own answer
+    is sent and whatever it recorded (a refusal) is committed in a second transaction."""
+    setattr(g, _AFTER_COMMIT, make)
+    return Response(status=200)
+
 
 def commit_request(response: Response) -> Response:
+    make = g.pop(_AFTER_COMMIT, None) if response.status_code < 400 else None
     try:
         commit_now(_error_code(response) if response.status_code >= 400 else None)
+        if make is not None:
+            _fill(response, make)
     except NotRecorded:
         failed = jsonify({"error": NotRecorded.code, "message": NotRecorded.message, "fields": {}})
         failed.status_code = 503
         failed.headers["X-Request-Id"] = g.get("request_id", "")
         return failed
     return response
+
+
+def _fill(response: Response, make: Callable[[], Response]) -> None:
+    try:
+        made = make()
+    except Exception as exc:  # answered by the app's own error handlers
+        made = current_app.make_response(current_app.handle_user_exception(exc))
+        commit_now(_error_code(made))
+    response.status_code = made.status_code
+    response.set_data(made.get_data())
+    for name in dict(made.headers):
+        if name.lower() != "content-length":
+            response.headers.setlist(name, made.headers.getlist(name))
 
 
 def _error_code(response: Response) -> str:
@@ -39,10 +73,8 @@ def init_app(app: Flask) -> None:
 
 
 def commit_now(error_code: str | None = None) -> None:
-    """Commit the request's changes and audit records now (careplan.core.unit_of_work);
+    """Commit the request's changes and audit records (careplan.core.unit_of_work);
     `error_code`: the request failed, so its changes are rolled back and only its audit
-    records (the failed attempt among them) are committed. Called after every request,
-    and by a handler whose body is produced after the response starts (a stream): the
-    access is on record before the first byte leaves, and a failure to record stops the
-    response (503, nothing returned or changed)."""
+    records (the failed attempt among them) are committed. Called by the unit of work's
+    end of request only; raises NotRecorded (answered 503) if that cannot be done."""
     unit_of_work.finish(error_code)

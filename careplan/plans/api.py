@@ -8,7 +8,6 @@ from flask import Response, g
 
 from audit.actions import AuditAction
 from audit.log import record
-from careplan.access.context import AccessContext
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import OWN_PERSON, forget, person_context, requires
 from careplan.core import transaction
@@ -17,16 +16,8 @@ from careplan.core.http import documented, json_body, require_version, respond
 from careplan.extensions import db
 from careplan.plans import operations, presenters, services
 from careplan.plans.access import plan_access
-from careplan.plans.models import Plan
-from careplan.plans.rows import PlanRow
+from careplan.plans.queries import PlanView
 from careplan.plans.schemas import close_plan, hand_over, key_workers_out, plan_create, plan_out
-
-
-def _filtered_plan(
-    facts: AccessContext, plan: Plan | PlanRow, audit_action: AuditAction
-) -> Response:
-    body = services.filtered_plan(facts, plan, audit_action)
-    return respond(plan_out.dump(body), version=plan.version)
 
 
 @bp.get("/people/<uuid:person_id>/plan")
@@ -38,13 +29,16 @@ def get_plan(person_id: uuid.UUID) -> Response:
 
 def _plan_view(person_id: uuid.UUID) -> Response:
     access = plan_access(person_id, Permission.PLAN_VIEW, AuditAction.PLAN_VIEW, view=True)
-    body = services.read_filtered_plan(access.facts, access.plan, AuditAction.PLAN_VIEW)
+    view = services.read_plan_view(access.facts, AuditAction.PLAN_VIEW)
     # The reads and their audit record are one transaction; the sections are opened and
-    # the body made after it, so SQLite's write lock is not held meanwhile (the busiest
-    # route). A failure to record still returns nothing (NotRecorded, 503).
-    transaction.commit_now()
-    shown = services.opened_after_commit(body, access.plan.person_id, AuditAction.PLAN_VIEW)
-    return respond(plan_out.dump(shown), version=access.plan.version)
+    # the body made after it commits, so SQLite's write lock is not held meanwhile (the
+    # busiest route). A failure to record still returns nothing (NotRecorded, 503).
+    return transaction.respond_after_commit(lambda: _plan_response(view))
+
+
+def _plan_response(view: PlanView, status: int = 200) -> Response:
+    body = services.plan_body(view, AuditAction.PLAN_VIEW)
+    return respond(plan_out.dump(body), status, version=view.version)
 
 
 @bp.get("/me/plan")
@@ -63,13 +57,10 @@ def get_my_plan() -> Response:
 )
 @requires(Permission.PLAN_CREATE, AuditAction.PLAN_CREATE)
 def create_plan(person_id: uuid.UUID) -> Response:
-    plan = services.create_plan(person_id, lambda: json_body(plan_create))
+    services.create_plan(person_id, lambda: json_body(plan_create))
     forget(person_id)  # the caller is now the key worker, or in the lead agency
-    response = _filtered_plan(
-        person_context(person_id, AuditAction.PLAN_VIEW), plan, AuditAction.PLAN_VIEW
-    )
-    response.status_code = 201
-    return response
+    facts = person_context(person_id, AuditAction.PLAN_VIEW, rows=True)
+    return _plan_response(services.read_plan_view(facts, AuditAction.PLAN_VIEW), 201)
 
 
 @bp.put("/people/<uuid:person_id>/plan/key-worker")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from careplan.core.clock import iso
 from careplan.plans.catalogue import SectionType
@@ -10,17 +11,29 @@ from careplan.plans.models import (
     CareTeamMember,
     Entry,
     KeyWorkerAssignment,
-    Plan,
-    Section,
     SectionVersion,
 )
+from careplan.plans.rows import PlanRow
+
+
+class ShownSection(Protocol):
+    """What a section shows: a Section row, or the read model's (careplan.plans.queries)."""
+
+    @property
+    def content(self) -> dict[str, Any] | None: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def updated_at(self) -> datetime | None: ...
+    @property
+    def updated_by(self) -> Any: ...
 
 
 def ref(obj: Any) -> dict[str, Any] | None:
     return None if obj is None else {"id": obj.id, "name": obj.name}
 
 
-def section(kind: SectionType, row: Section) -> dict[str, Any]:
+def section(kind: SectionType, row: ShownSection) -> dict[str, Any]:
     return {
         "key": kind.key,
         "title": kind.title,
@@ -33,7 +46,7 @@ def section(kind: SectionType, row: Section) -> dict[str, Any]:
 
 
 def plan(
-    plan: Plan, sections: dict[str, dict[str, Any]], withheld: list[str], basis: dict[str, str]
+    plan: PlanRow, sections: dict[str, dict[str, Any]], withheld: list[str], basis: dict[str, str]
 ) -> dict[str, Any]:
     return {
         "id": plan.id,

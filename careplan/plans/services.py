@@ -7,7 +7,6 @@ same access decision and the same audit records as the API.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 from flask import g
@@ -21,61 +20,44 @@ from careplan.accounts.models import User
 from careplan.core import clock
 from careplan.core.errors import NotFound
 from careplan.extensions import db
-from careplan.plans import operations, presenters
+from careplan.plans import operations, presenters, queries
 from careplan.plans.access import PlanAccess, SectionAccess, catalogue, plan_access, section_access
 from careplan.plans.models import CareTeamMember, Entry, Plan, Section, SectionVersion
+from careplan.plans.queries import PlanView
 from careplan.plans.rows import PlanRow
 from careplan.protection.vault import Tampered
 
 
-def filtered_plan(
-    facts: AccessContext, plan: Plan | PlanRow, audit_action: AuditAction
-) -> dict[str, Any]:
-    """The plan with only the sections the decision permits; the rest named as withheld."""
-    return read_filtered_plan(facts, plan, audit_action)()
-
-
-def read_filtered_plan(
-    facts: AccessContext, plan: Plan | PlanRow, audit_action: AuditAction
-) -> Callable[[], dict[str, Any]]:
-    """`filtered_plan` in two steps: this one reads the permitted sections (still sealed)
-    and records the access; the function it returns opens them and makes the body, and
-    may be called after the commit (careplan.plans.api.get_plan)."""
+def read_plan_view(facts: AccessContext, audit_action: AuditAction) -> PlanView:
+    """The plan read model for the caller (careplan.plans.queries.PlanView): the sections
+    the decision permits, read sealed, the rest named as withheld, and one audit record of
+    what was shown and on what basis. `facts.plan` is the plain row (loaded with
+    `rows=True`). The sections are opened when the view's body is made."""
+    plan = facts.plan
+    if not isinstance(plan, PlanRow):
+        raise TypeError("the plan view reads the plain row (load the context with rows=True)")
     decisions = section_views(facts)
-    permitted = {key: d for key, d in decisions.items() if d.permit}
-    # Only the permitted sections are read and opened.
-    rows = operations.section_views(db.session, plan.id, list(permitted)) if permitted else {}
-    shown: dict[str, Any] = {
-        key: rows.get(key) or operations.get_section(db.session, plan, key) for key in permitted
-    }
+    permitted = [key for key, d in decisions.items() if d.permit]
     withheld = [key for key in decisions if key not in permitted]
-    basis = {key: d.basis_text for key, d in permitted.items()}
+    basis = {key: decisions[key].basis_text for key in permitted}
     record(
         audit_action,
         person_id=plan.person_id,
-        sections=list(permitted),
+        sections=permitted,
         withheld=withheld,
         basis=basis,
     )
-    kinds = catalogue()
-
-    def body() -> dict[str, Any]:
-        sections = {key: presenters.section(kinds.get(key), row) for key, row in shown.items()}
-        return presenters.plan(plan, sections, withheld, basis)
-
-    return body
+    return queries.plan_view(db.session, plan, permitted, withheld, basis)
 
 
-def opened_after_commit(
-    body: Callable[[], dict[str, Any]], person_id: uuid.UUID, audit_action: AuditAction
-) -> dict[str, Any]:
-    """Open and present what was read and recorded in a committed transaction. If a
-    section fails its integrity check nothing is shown, and the log says so in a second
-    record (written by the request's own commit, careplan.core.transaction)."""
+def plan_body(view: PlanView, audit_action: AuditAction) -> dict[str, Any]:
+    """Open and present the view's sections. If a section fails its integrity check
+    nothing is shown, and the log says so in a second record (written by the request's
+    own commit, careplan.core.transaction)."""
     try:
-        return body()
+        return view.body(catalogue())
     except Tampered:
-        record(audit_action, Outcome.DENY, person_id=person_id, reason="data_integrity")
+        record(audit_action, Outcome.DENY, person_id=view.person_id, reason="data_integrity")
         raise
 
 
@@ -83,7 +65,8 @@ def view_plan(person_id: uuid.UUID) -> tuple[PlanAccess, dict[str, Any]]:
     """The plan read model for pages: the same statements as the API's plan view (plain
     rows, `view=True`), one audit record; the body in `presenters.plan`'s shape."""
     access = plan_access(person_id, Permission.PLAN_VIEW, AuditAction.PLAN_VIEW, view=True)
-    return access, filtered_plan(access.facts, access.plan, AuditAction.PLAN_VIEW)
+    view = read_plan_view(access.facts, AuditAction.PLAN_VIEW)
+    return access, plan_body(view, AuditAction.PLAN_VIEW)
 
 
 def my_person_id() -> uuid.UUID:

@@ -102,7 +102,7 @@ def navigation(user: User | None) -> list[tuple[str, str]]:
     items: list[tuple[str, str]] = []
     if is_practitioner(user):
         items += [
-            ("web.start", "My caseload"),
+            ("home.start", "My caseload"),
             ("people.find", "Find a person"),
             ("people.register", "Register a person"),
         ]

@@ -19,7 +19,7 @@ from tests.api.scene import build_scene
 PUBLIC_ENDPOINTS = {
     "static",
     "api.openapi",
-    "web.start",
+    "home.start",
     "identity.sign_in",
     "identity.second_factor_code",
     "identity.enrol",

@@ -14,12 +14,13 @@ from careplan.access.pipeline import OWN_PERSON, requires
 from careplan.extensions import db
 from careplan.identity.web import signed_in_required
 from careplan.ig import services as ig_services
+from careplan.ig.access_log_views import access_log_page
 from careplan.plans import services as plans
 from careplan.plans.access import catalogue
 from careplan.plans.models import Plan
-from careplan.web import sharing_views
 from careplan.web.display import lines
 from careplan.web.pages import render
+from consent import views as sharing_views
 
 bp = Blueprint("me", __name__)
 
@@ -77,4 +78,4 @@ def withdraw_consent(consent_id: uuid.UUID) -> Any:
 @signed_in_required
 @requires(Permission.PERSON_ACCESS_LOG_VIEW, AuditAction.ACCESSLOG_VIEW, person=OWN_PERSON)
 def access_log() -> Any:
-    return sharing_views.access_log_page(ig_services.my_person_for_log(), True)
+    return access_log_page(ig_services.my_person_for_log(), True)

@@ -112,7 +112,7 @@ def edit(person_id: uuid.UUID, key: str) -> Any:
         # over the newer version once they have looked (the form now carries its number).
         return _edit_page(access, content, row.version, {}, 412, conflict=row)
     plans.save_section(access, row, valid)
-    return redirect(url_for("people.plan", person_id=person_id, done="saved") + f"#section-{key}")
+    return redirect(url_for("plans.plan", person_id=person_id, done="saved") + f"#section-{key}")
 
 
 def _edit_page(

@@ -21,7 +21,6 @@ from careplan.core.errors import ApiError
 from careplan.extensions import db
 from careplan.identity.web import signed_in_required
 from careplan.people import services as people
-from careplan.people.schemas import person_create, search_query
 from careplan.plans import services as plans
 from careplan.plans.access import catalogue, plan_access
 from careplan.plans.models import AgreedHow
@@ -30,49 +29,9 @@ from careplan.web.display import lines
 from careplan.web.pages import form_values, load, loader, refused, render
 from careplan.web.schemas import version_only
 
-bp = Blueprint("people", __name__)
+bp = Blueprint("plans", __name__)
 
-PERSON_FIELDS = ("given_name", "family_name", "preferred_name", "date_of_birth", "chi")
 AGREEMENT_FIELDS = ("agreed_on", "agreed_how")
-
-
-@bp.get("/people")
-@signed_in_required
-@requires(Permission.JOB_PERSON_SEARCH, AuditAction.PERSON_SEARCH)
-def find() -> Any:
-    query = request.args.get("q")
-    if query is None:
-        return render("people/find.html", page_title="Find a person", found=None, errors={}, q="")
-    data, errors = load(search_query, {"q": query})
-    if errors:
-        return render(
-            "people/find.html", 400, page_title="Find a person", found=None, errors=errors, q=query
-        )
-    found = people.search(lambda: data)
-    return render("people/find.html", page_title="Find a person", found=found, errors={}, q=query)
-
-
-@bp.route("/people/new", methods=["GET", "POST"])
-@signed_in_required
-@requires(Permission.JOB_PERSON_REGISTER, AuditAction.PERSON_CREATE)
-def register() -> Any:
-    form = form_values(PERSON_FIELDS)
-    if request.method == "GET":
-        return _register_page({}, {})
-    data, errors = load(person_create, form)
-    if errors:
-        return _register_page(form, errors, 400)
-    try:
-        person = people.register(lambda: data)
-    except ApiError as exc:
-        return _register_page(form, *refused(exc))
-    return redirect(url_for("people.start_plan", person_id=person.id, done="registered"))
-
-
-def _register_page(form: dict, errors: dict, status: int = 200) -> Any:
-    return render(
-        "people/register.html", status, page_title="Register a person", form=form, errors=errors
-    )
 
 
 @bp.route("/people/<uuid:person_id>/plan/new", methods=["GET", "POST"])
@@ -94,12 +53,12 @@ def start_plan(person_id: uuid.UUID) -> Any:
         plans.create_plan(person_id, loader(plan_create, data))
     except (ApiError, ValidationError) as exc:
         return _start_page(facts.person, form, *refused(exc))
-    return redirect(url_for("people.plan", person_id=person_id, done="plan_created"))
+    return redirect(url_for("plans.plan", person_id=person_id, done="plan_created"))
 
 
 def _start_page(person: Any, form: dict, errors: dict, status: int = 200) -> Any:
     return render(
-        "people/start_plan.html",
+        "plans/start_plan.html",
         status,
         page_title="Start a care plan",
         person=person,
@@ -129,11 +88,11 @@ def plan(person_id: uuid.UUID) -> Any:
         return redirect(url_for("me.plan"))  # their own plan has its own plain pages
     if person_context(person_id, AuditAction.PLAN_VIEW, rows=True).plan is None:
         person = people.view_person(person_id)
-        return render("people/no_plan.html", page_title=person.display_name, person=person)
+        return render("plans/no_plan.html", page_title=person.display_name, person=person)
     access, body = plans.view_plan(person_id)
     person = access.facts.person
     return render(
-        "people/plan.html",
+        "plans/plan.html",
         page_title=person.display_name,
         page_label="Care plan",
         person=person,
@@ -201,12 +160,12 @@ def hand_over_page(person_id: uuid.UUID) -> Any:
         plans.hand_over(access, data)
     except ApiError as exc:
         return _hand_over_page(access, form, *refused(exc))
-    return redirect(url_for("people.plan", person_id=person_id, done="handed_over"))
+    return redirect(url_for("plans.plan", person_id=person_id, done="handed_over"))
 
 
 def _hand_over_page(access: Any, form: dict, errors: dict, status: int = 200) -> Any:
     return render(
-        "people/hand_over.html",
+        "plans/hand_over.html",
         status,
         page_title="Hand over to a new key worker",
         person=access.facts.person,
@@ -235,13 +194,13 @@ def care_team(person_id: uuid.UUID) -> Any:
         except (ApiError, ValidationError) as exc:
             errors, status = refused(exc)
         if not errors:
-            return redirect(url_for("people.care_team", person_id=person_id, done="member_added"))
+            return redirect(url_for("plans.care_team", person_id=person_id, done="member_added"))
     # The context first: its noted attempt is then replaced by the view's own record, so a
     # refused add is not also recorded as a refused view.
     facts = person_context(person_id, AuditAction.CARETEAM_VIEW)
     members = plans.care_team(person_id)
     return render(
-        "people/care_team.html",
+        "plans/care_team.html",
         status,
         page_title="Care team",
         person=facts.person,
@@ -259,4 +218,4 @@ def care_team(person_id: uuid.UUID) -> Any:
 @requires(Permission.PLAN_CARE_TEAM_MANAGE, AuditAction.CARETEAM_END)
 def end_member(person_id: uuid.UUID, member_id: uuid.UUID) -> Any:
     plans.end_member(person_id, member_id)
-    return redirect(url_for("people.care_team", person_id=person_id, done="member_ended"))
+    return redirect(url_for("plans.care_team", person_id=person_id, done="member_ended"))

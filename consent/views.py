@@ -1,5 +1,5 @@
-"""Consent with the person ("Who can see what"), the access log, finding someone by exact
-details, claiming a relationship and emergency (break-glass) access."""
+"""Consent with the person ("Who can see what"), finding someone by exact details,
+claiming a relationship and emergency (break-glass) access."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from audit.actions import AuditAction
 from audit.log import record
-from audit.schemas import page_query
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import person_by_exact_id, requires
 from careplan.access.policy import decide_on
@@ -20,7 +19,6 @@ from careplan.agencies.models import Agency, Sector
 from careplan.core.errors import ApiError
 from careplan.extensions import db
 from careplan.identity.web import recent_auth_required, signed_in_required
-from careplan.ig import services as ig_services
 from careplan.people import services as people
 from careplan.people.schemas import lookup_schema
 from careplan.plans.access import catalogue, plan_access
@@ -134,29 +132,6 @@ def withdraw_consent(person_id: uuid.UUID, consent_id: uuid.UUID) -> Any:
     return withdraw(person_id, consent_id, back)
 
 
-# --- the access log ----------------------------------------------------------------------
-
-
-def access_log_page(person_id: uuid.UUID, mine: bool) -> Any:
-    args = {k: v for k, v in request.args.items() if k in ("cursor",)}
-    entries, cursor = ig_services.access_log(person_id, loader(page_query, args))
-    return render(
-        "sharing/access_log.html",
-        page_title="Who has looked at my plan" if mine else "Who has looked at this plan",
-        person_id=person_id,
-        mine=mine,
-        entries=entries,
-        cursor=cursor,
-    )
-
-
-@bp.get("/people/<uuid:person_id>/access-log")
-@signed_in_required
-@requires(Permission.PERSON_ACCESS_LOG_VIEW, AuditAction.ACCESSLOG_VIEW)
-def access_log(person_id: uuid.UUID) -> Any:
-    return access_log_page(person_id, False)
-
-
 # --- someone you do not work with yet ------------------------------------------------
 
 
@@ -221,7 +196,7 @@ def claim(person_id: uuid.UUID) -> Any:
         services.claim(person_id, loader(claim_schema, {"reason": form.get("reason", "")}))
     except (ApiError, ValidationError) as exc:
         return _found_page(person_id, form, *refused(exc))
-    return redirect(url_for("people.plan", person_id=person_id, done="claimed"))
+    return redirect(url_for("plans.plan", person_id=person_id, done="claimed"))
 
 
 @bp.route("/people/<uuid:person_id>/emergency", methods=["GET", "POST"])
@@ -251,7 +226,7 @@ def emergency(person_id: uuid.UUID) -> Any:
         services.break_glass(person_id, lambda: data)
     except ApiError as exc:
         return _emergency_page(person_id, "emergency/reason", form, *refused(exc))
-    return redirect(url_for("people.plan", person_id=person_id, done="emergency"))
+    return redirect(url_for("plans.plan", person_id=person_id, done="emergency"))
 
 
 def _emergency_page(

@@ -13,14 +13,14 @@ from careplan.access.pipeline import public
 from careplan.access.subject import Role
 from careplan.core import clock
 from careplan.extensions import db
+from careplan.me.views import plan
 from careplan.people import services as people
 from careplan.people.models import Person
 from careplan.plans import services as plans
 from careplan.plans.models import Entry, Plan
-from careplan.web.me_views import plan
 from careplan.web.pages import is_practitioner, render
 
-bp = Blueprint("web", __name__)
+bp = Blueprint("home", __name__)
 
 REVIEW_WINDOW = timedelta(days=14)  # a review this close counts as due
 UPDATES_WINDOW = timedelta(days=14)  # care team updates this recent count as new
@@ -77,7 +77,7 @@ def caseload() -> Any:
         else:
             others.append((person, plan))
     return render(
-        "caseload.html",
+        "me/caseload.html",
         page_title="My caseload",
         mine=mine,
         others=others,
