@@ -137,6 +137,14 @@ SETTINGS: tuple[Setting, ...] = (
         "shortest written justification accepted for break-glass or a claim",
     ),
     Setting(
+        "CAREPLAN_LOOKUP_VALID_MINUTES",
+        "LOOKUP_VALID_MINUTES",
+        int,
+        60,
+        "how long after an exact lookup its id may be used to claim a relationship or "
+        "break glass (before that, or for anyone else, the id answers as for nobody)",
+    ),
+    Setting(
         "CAREPLAN_CLAIM_DAYS",
         "CLAIM_DAYS",
         int,

@@ -6,11 +6,13 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, post_load, validate, validates, validates_schema
 
+from careplan.access.sources import Scope
 from careplan.core import clock
 from careplan.core.schemas import BaseSchema
-from careplan.people.chi import chi_problem, normalise_chi
+from careplan.people.chi import CHI_NOT_BIRTH, chi_born_on, chi_problem, normalise_chi
 
 NAME = validate.Length(min=1, max=100)
+DUPLICATE_REASON_MIN = 20
 
 
 class PersonCreateSchema(BaseSchema):
@@ -19,6 +21,25 @@ class PersonCreateSchema(BaseSchema):
     preferred_name = fields.Str(load_default=None, allow_none=True, validate=NAME)
     date_of_birth = fields.Date(required=True)
     chi = fields.Str(load_default=None, allow_none=True)
+    # Only when the details may be someone already registered (409 possible_duplicate):
+    # why this is someone else. Recorded, sealed, in the audit record; not kept on the person.
+    duplicate_reason = fields.Str(
+        load_default=None, allow_none=True, validate=validate.Length(max=1000)
+    )
+
+    @validates_schema
+    def _chi_matches_birth(self, data: dict[str, Any], **_: Any) -> None:
+        chi, born = data.get("chi"), data.get("date_of_birth")
+        if chi and born and not chi_problem(chi) and not chi_born_on(chi, born):
+            raise ValidationError({"chi": [CHI_NOT_BIRTH]})
+
+    @validates("duplicate_reason")
+    def _reason(self, value: str | None, **_: Any) -> None:
+        if value is not None and len(value.strip()) < DUPLICATE_REASON_MIN:
+            raise ValidationError(
+                f"Write at least {DUPLICATE_REASON_MIN} characters: say how you know this "
+                "is a different person (for example, a different address or next of kin)."
+            )
 
     @validates("date_of_birth")
     def _born_in_the_past(self, value: Any, **_: Any) -> None:
@@ -39,6 +60,23 @@ class PersonCreateSchema(BaseSchema):
                 data[key] = data[key].strip()
         if data.get("chi"):
             data["chi"] = normalise_chi(data["chi"])
+        return data
+
+
+class ChiSchema(BaseSchema):
+    """A CHI number for a person registered without one."""
+
+    chi = fields.Str(required=True, validate=validate.Length(max=20))
+
+    @validates("chi")
+    def _chi(self, value: str, **_: Any) -> None:
+        problem = chi_problem(value)
+        if problem:
+            raise ValidationError(problem)
+
+    @post_load
+    def _tidy(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        data["chi"] = normalise_chi(data["chi"])
         return data
 
 
@@ -67,6 +105,17 @@ class LookupSchema(BaseSchema):
 
 class SearchQuerySchema(BaseSchema):
     q = fields.Str(load_default="", validate=validate.Length(max=100))
+    scope = fields.Str(
+        load_default=Scope.ALL.value,
+        validate=validate.OneOf([s.value for s in Scope]),
+        metadata={"description": "all (default), key_worker, unplanned or others"},
+    )
+    cursor = fields.Str(
+        load_default=None,
+        validate=validate.Length(max=500),
+        metadata={"description": "from the previous page's Link header (rel=next)"},
+    )
+    limit = fields.Int(load_default=50, validate=validate.Range(min=1, max=100))
 
 
 class PersonSchema(BaseSchema):
@@ -85,6 +134,7 @@ class PersonIdSchema(BaseSchema):
 person_create = PersonCreateSchema()
 lookup_schema = LookupSchema()
 search_query = SearchQuerySchema()
+chi_schema = ChiSchema()
 person_out = PersonSchema()
 people_out = PersonSchema(many=True)
 person_id_out = PersonIdSchema()

@@ -206,6 +206,7 @@ def care_team(person_id: uuid.UUID) -> Any:
         person=facts.person,
         members=members,
         can_manage=decide_on(facts, Permission.PLAN_CARE_TEAM_MANAGE).permit,
+        can_end=decide_on(facts, Permission.PLAN_CARE_TEAM_END).permit,
         workers=_practitioners(),
         form=form,
         errors=errors,
@@ -215,7 +216,7 @@ def care_team(person_id: uuid.UUID) -> Any:
 
 @bp.post("/people/<uuid:person_id>/care-team/<uuid:member_id>/end")
 @signed_in_required
-@requires(Permission.PLAN_CARE_TEAM_MANAGE, AuditAction.CARETEAM_END)
+@requires(Permission.PLAN_CARE_TEAM_END, AuditAction.CARETEAM_END)
 def end_member(person_id: uuid.UUID, member_id: uuid.UUID) -> Any:
     plans.end_member(person_id, member_id)
     return redirect(url_for("plans.care_team", person_id=person_id, done="member_ended"))
