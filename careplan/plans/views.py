@@ -102,8 +102,21 @@ def plan(person_id: uuid.UUID) -> Any:
     )
 
 
+SECTION_PAGES = ("section", "add_update", "edit", "history")
+
+
+def _section_links(person_id: Any) -> dict[str, str]:
+    """Each section page's address with a `{key}` slot: one url_for per kind of page, not
+    per section (the plan page is the busiest page; catalogue keys are [a-z_] only)."""
+    return {
+        name: url_for(f"sections.{name}", person_id=person_id, key="KEY").replace("KEY", "{key}")
+        for name in SECTION_PAGES
+    }
+
+
 def _sections(facts: Any, body: dict[str, Any]) -> list[dict[str, Any]]:
     shown = []
+    links = _section_links(facts.person.id)
     for key, section in body["sections"].items():
         kind = catalogue().get(key)
         shown.append(
@@ -114,6 +127,7 @@ def _sections(facts: Any, body: dict[str, Any]) -> list[dict[str, Any]]:
                 "basis": body["basis"][key],
                 "can_change": decide_on(facts, Permission.SECTION_WRITE, key).permit,
                 "can_add": decide_on(facts, Permission.SECTION_ADD_ENTRY, key).permit,
+                "links": {name: url.format(key=key) for name, url in links.items()},
             }
         )
     return shown
