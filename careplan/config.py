@@ -102,6 +102,21 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("SECRET_KEY", "SECRET_KEY", str, "", "session signing key; required in production"),
     Setting(
+        "CAREPLAN_LOG_FORMAT",
+        "LOG_FORMAT",
+        str,
+        "",
+        "json or text (default: json in production, text elsewhere)",
+    ),
+    Setting("CAREPLAN_LOG_LEVEL", "LOG_LEVEL", str, "INFO", "DEBUG, INFO, WARNING or ERROR"),
+    Setting(
+        "CAREPLAN_METRICS_TOKEN",
+        "METRICS_TOKEN",
+        str,
+        "",
+        "bearer token Prometheus sends to read /metrics (unset: /metrics answers 404)",
+    ),
+    Setting(
         "CAREPLAN_MAX_BODY_BYTES",
         "MAX_CONTENT_LENGTH",
         int,
