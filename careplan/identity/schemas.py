@@ -15,6 +15,15 @@ def _entered(message: str, max_length: int, min_length: int = 1) -> fields.Strin
     )
 
 
+def _optional(message: str, max_length: int) -> fields.String:
+    """An optional text field (empty when not sent) whose one message says what to do."""
+    return fields.String(load_default="", validate=validate.Length(max=max_length, error=message))
+
+
+PASSWORD_TOO_LONG = "Your current password is not right."  # noqa: S105 - a message
+CODE_TOO_LONG = "Enter the 6-digit code from your authenticator app, or a recovery code."
+
+
 class FormSchema(Schema):
     class Meta:
         unknown = EXCLUDE  # the CSRF field and buttons ride along with every form
@@ -29,8 +38,21 @@ class CodeForm(FormSchema):
     code = _entered("Enter the code.", max_length=40)
 
 
+class ReauthForm(FormSchema):
+    """Confirming who you are with a change to a credential (careplan.identity.reauth):
+    which of these an account must give depends on the account, so both are optional here
+    and the check says what is missing."""
+
+    current = _optional(PASSWORD_TOO_LONG, 1024)
+    code = _optional(CODE_TOO_LONG, 40)
+
+
 class EnrolForm(CodeForm):
     secret = fields.String(required=True, validate=validate.Regexp(r"^[A-Z2-7]{32}$"))
+    # A signed-in account replacing (or adding) an app also confirms who it is: its
+    # password and a code from the app it has now (`code` is the new app's).
+    current = _optional(PASSWORD_TOO_LONG, 1024)
+    current_code = _optional(CODE_TOO_LONG, 40)
 
 
 class NewPasswordForm(FormSchema):
@@ -46,6 +68,7 @@ class InvitationForm(NewPasswordForm):
 
 class ChangePasswordForm(NewPasswordForm):
     current = _entered("Enter your current password.", max_length=1024)
+    code = _optional(CODE_TOO_LONG, 40)
 
 
 class ConfirmForm(FormSchema):
@@ -53,7 +76,7 @@ class ConfirmForm(FormSchema):
     code = fields.String(validate=validate.Length(max=40))
 
 
-class TokenForm(FormSchema):
+class TokenForm(ReauthForm):
     label = _entered("Say what the token is for.", max_length=100)
     scope = fields.String(
         required=True,
