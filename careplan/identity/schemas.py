@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from careplan.core.schemas import OneLine
+
 
 def _entered(message: str, max_length: int, min_length: int = 1) -> fields.String:
     """A required text field whose one message says what to enter, missing or empty."""
@@ -77,7 +79,14 @@ class ConfirmForm(FormSchema):
 
 
 class TokenForm(ReauthForm):
-    label = _entered("Say what the token is for.", max_length=100)
+    label = OneLine(
+        required=True,
+        validate=validate.Length(min=1, max=100, error="Say what the token is for."),
+        error_messages={
+            "required": "Say what the token is for.",
+            "invisible": "Say what the token is for, in letters, numbers and punctuation.",
+        },
+    )
     scope = fields.String(
         required=True,
         validate=validate.OneOf(["read", "write"], error="Choose what the token may do."),

@@ -24,6 +24,7 @@ from tests.identity.pages import (
     csrf,
     post_form,
     sign_in,
+    signed_in_browser,
     with_password,
     with_second_factor,
 )
@@ -383,40 +384,10 @@ def test_wrong_codes_on_the_credential_forms_count_against_the_account(
     assert _wrong_code_at_sign_in(app, key_worker).status_code == 429
 
 
-def _signed_in_through_a_provider(app: Any, user: User) -> Any:
-    """A browser signed in as `user` through an identity provider (a session row made
-    directly, as the provider's callback makes it)."""
-    import secrets
-    from datetime import timedelta
-
-    from careplan.core import clock
-    from careplan.identity import sessions
-    from careplan.identity.models import Stage, WebSession
-
-    raw, now = secrets.token_urlsafe(32), clock.now()
-    db.session.add(
-        WebSession(
-            key_hash=sessions.digest(raw),
-            user_id=user.id,
-            stage=Stage.SIGNED_IN,
-            method="oidc:test",
-            csrf_secret=secrets.token_hex(32),
-            created_at=now,
-            last_seen_at=now,
-            expires_at=now + timedelta(hours=8),
-            reauth_at=now,
-        )
-    )
-    db.session.commit()
-    browser = app.test_client()
-    browser.set_cookie(sessions.LOOPBACK_COOKIE, raw, domain="localhost")
-    return browser
-
-
 def test_an_account_with_only_single_sign_on_signs_in_again_first(app, world, monkeypatch):
     clock = Clock(monkeypatch)
     user = world.staff(world.agency())  # no password, no second factor
-    browser = _signed_in_through_a_provider(app, user)
+    browser = signed_in_browser(app, user, method="oidc:test")
     fields = {"label": "x", "scope": "read", "expires": "1h"}
     clock.advance(minutes=6)
     before = _token_count(user)
