@@ -122,15 +122,23 @@ def list_reviews(kind: str, load: Any) -> list[dict[str, Any]]:
 
 
 def review(kind: str, item_id: uuid.UUID, load: Any) -> dict[str, Any]:
+    """Record a review, or the follow-up a review asked for (careplan.ig.reviews.review),
+    audited as the kind's review action with the step, outcome and resulting status."""
     action = REVIEW_ACTIONS[kind]
     require_job(Permission.JOB_AUDIT_REVIEW, action)
     data = load()
-    row = reviews.review(db.session, kind, item_id, data, g.user)
+    row, step = reviews.review(db.session, kind, item_id, data, g.user)
     item = reviews.present(db.session, kind, row)
     record(
         action,
         person_id=item["person_id"],
-        details={"kind": item["kind"], "id": item_id, "outcome": data["outcome"]},
+        details={
+            "kind": item["kind"],
+            "id": item_id,
+            "step": step,
+            "outcome": data["outcome"],
+            "status": item["review_status"],
+        },
     )
     return item
 
