@@ -120,12 +120,19 @@ class CareTeamMember(db.Model):
 
     staff: Mapped[User] = relationship(foreign_keys=[staff_id], lazy="joined")
 
-    def is_current(self, today: date, now: datetime) -> bool:
+    def in_period(self, today: date, now: datetime) -> bool:
+        """Within its dates and not ended early (whoever holds it)."""
         if self.ended_at is not None and self.ended_at <= now:
             return False
         if self.valid_from > today:
             return False
         return self.valid_to is None or self.valid_to >= today
+
+    def is_current(self, today: date, now: datetime) -> bool:
+        """A current member: in period, and their account is active. A deactivated
+        account is no one's care team member, on any list and for access alike (the
+        access context's MembershipFact holds the same rule)."""
+        return self.staff.active and self.in_period(today, now)
 
 
 class Section(db.Model):
