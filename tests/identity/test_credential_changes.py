@@ -463,3 +463,29 @@ def test_check_password_is_used_for_the_new_password(app, practitioner):
     _change(browser, practitioner, "password", {"current": PASSWORD})
     db.session.expire_all()
     assert check_password(db.session.get(User, practitioner.id).password_hash, NEW_PASSWORD)
+
+
+# --- another person's credential ------------------------------------------------------
+
+
+def test_an_administrator_confirms_before_resetting_a_second_factor(app, world, monkeypatch):
+    clock = Clock(monkeypatch)
+    admin = with_password(world.staff(None, roles=("admin",)))
+    worker = with_password(world.staff(world.agency()))
+    with_second_factor(worker)
+    browser = signed_in_browser(app, admin)
+    clock.advance(minutes=6)
+    url = f"/admin/staff/{worker.id}/reset-second-factor"
+    asked = post_form(browser, url, {}, page="/admin/staff")
+    assert asked.status_code == 302
+    assert asked.location.startswith("/confirm")
+    assert "next=/admin/staff" in asked.location
+    db.session.expire_all()
+    assert db.session.get(User, worker.id).has_second_factor
+    confirmed = post_form(browser, asked.location, {"password": PASSWORD})
+    assert confirmed.location == "/admin/staff"
+    done = post_form(browser, url, {}, page="/admin/staff")
+    assert done.status_code == 302
+    assert "second_factor_reset" in done.location
+    db.session.expire_all()
+    assert not db.session.get(User, worker.id).has_second_factor
