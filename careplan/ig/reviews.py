@@ -106,7 +106,13 @@ def review(
     model = KINDS[kind]
     # Locked until commit: two officers finishing one review at once give one answer and
     # one 409, never two outcomes (PostgreSQL; SQLite holds the write lock already).
-    row = session.get(model, item_id, with_for_update=True, populate_existing=True)
+    # Only the item's own row: a care team place eagerly joins its holder (outer join).
+    row = session.scalars(
+        select(model)
+        .where(model.id == item_id)
+        .with_for_update(of=model)
+        .execution_options(populate_existing=True)
+    ).one_or_none()
     if row is None or (kind == "claims" and row.how is not MembershipHow.CLAIMED):
         raise NotFound("Nothing to review with that id.")
     now = clock.now()
