@@ -136,7 +136,7 @@ def _password_page(status: int = 200, errors: dict | None = None) -> tuple[str, 
         status,
         page_title="Change your password",
         errors=errors or {},
-        reauth=reauth.Needs(password=False, code=g.user.has_second_factor),
+        reauth=reauth.needs(g.user),
     )
 
 
