@@ -223,6 +223,15 @@ SETTINGS: tuple[Setting, ...] = (
         "failed sign-ins from one client address within an hour before it is locked",
     ),
     Setting(
+        "CAREPLAN_SECOND_FACTOR_MAX_FAILURES",
+        "SECOND_FACTOR_MAX_FAILURES",
+        int,
+        50,
+        "wrong second-factor codes in a row for one account (across sign-ins, however long "
+        "apart) before it is locked until an administrator unlocks it; at most 100 "
+        "(NIST SP 800-63B section 5.2.2)",
+    ),
+    Setting(
         "CAREPLAN_SIGNIN_LOCK_MINUTES",
         "SIGNIN_LOCK_MINUTES",
         int,
@@ -278,6 +287,11 @@ def _complete(config: dict[str, Any]) -> dict[str, Any]:
             raise ConfigError("production needs " + ", ".join(missing))
     if config["PASSWORD_MIN_LENGTH"] < 8:
         raise ConfigError("CAREPLAN_PASSWORD_MIN_LENGTH must be at least 8")
+    if not config["SIGNIN_LOCK_AFTER"] <= config["SECOND_FACTOR_MAX_FAILURES"] <= 100:
+        raise ConfigError(
+            "CAREPLAN_SECOND_FACTOR_MAX_FAILURES must be between CAREPLAN_SIGNIN_LOCK_AFTER "
+            "and 100 (NIST SP 800-63B section 5.2.2)"
+        )
     if not config["SECRET_KEY"]:
         # Development only: a fresh random key per process, never a fixed one in code.
         config["SECRET_KEY"] = secrets.token_urlsafe(32)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from careplan.agencies.models import AgencyKind, Sector
-from careplan.core.schemas import BaseSchema
+from careplan.core.schemas import BaseSchema, OneLine
 from consent.models import LawfulBasis
 
 SENSITIVITIES = ("standard", "sensitive", "restricted")
@@ -13,7 +13,7 @@ SENSITIVITIES = ("standard", "sensitive", "restricted")
 
 class AgencySchema(BaseSchema):
     id = fields.UUID(dump_only=True)
-    name = fields.Str(required=True, validate=validate.Length(min=2, max=200))
+    name = OneLine(required=True, validate=validate.Length(min=2, max=200))
     sector = fields.Enum(Sector, by_value=True, required=True)
     kind = fields.Enum(AgencyKind, by_value=True, required=True)
 

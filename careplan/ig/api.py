@@ -58,7 +58,8 @@ def verify() -> Response:
 
 @bp.get("/audit/<any('break-glass','claims'):kind>")
 @documented(
-    "Break-glass uses or claimed relationships to review",
+    "Break-glass uses or claimed relationships to review (status: pending, follow_up, "
+    "open for either, reviewed, all)",
     query=review_query,
     response=review_items_out,
 )
@@ -69,7 +70,13 @@ def list_reviews(kind: str) -> Response:
 
 
 @bp.post("/audit/<any('break-glass','claims'):kind>/<uuid:item_id>/review")
-@documented("Record the outcome of a review", body=review_schema, response=review_item_out)
+@documented(
+    "Record the outcome of a review; when it needs follow-up (status follow_up), the same "
+    "call later records what the follow-up found (appropriate or inappropriate) and "
+    "finishes it; a finished review answers 409",
+    body=review_schema,
+    response=review_item_out,
+)
 @requires(Permission.JOB_AUDIT_REVIEW, services.review_action)
 def review_item(kind: str, item_id: uuid.UUID) -> Response:
     item = services.review(kind, item_id, lambda: json_body(review_schema))

@@ -34,7 +34,7 @@ def add_care_team_member(person_id: uuid.UUID) -> Response:
     member = services.add_member(person_id, lambda: json_body(care_team_add))
     now = clock.now()
     return respond(
-        care_team_member_out.dump(presenters.member(member, member.is_current(now.date(), now))),
+        care_team_member_out.dump(presenters.member(member, member.in_period(now.date(), now))),
         201,
     )
 
