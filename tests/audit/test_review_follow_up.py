@@ -20,6 +20,7 @@ CLAIM = {"reason": "Allocated as her housing officer by the homelessness team to
 
 def _make(api: Any, scene: Any, kind: str) -> str:
     """One item of `kind` waiting for review; its id."""
+    api.look_up(scene.outsider, scene.person)  # claims and break-glass follow a lookup
     if kind == "break-glass":
         api.post(scene.outsider, f"/people/{scene.person.id}/break-glass", GLASS)
     else:
