@@ -37,6 +37,7 @@ def _member(api: Any, scene: Any, how: str, until: str | None) -> tuple[User, st
         from tests.api.test_sharing import agreement
 
         agreement(api.world, scene.other_agency)
+        api.look_up(scene.outsider, scene.person)  # a claim follows the caller's own lookup
         made = api.post(scene.outsider, f"/people/{scene.person.id}/care-team/claim", CLAIM)
         assert made.status_code == 201, made.get_json()
         return scene.outsider, made.get_json()["id"]
