@@ -300,13 +300,11 @@ def _enrol_page(
     confirming: bool = False,
 ) -> Any:
     """The set-up page; `confirming`: a signed-in account, which confirms who it is too."""
-    import base64
-
     import segno
 
     uri = second_factor.provisioning_uri(user, secret)
-    svg = segno.make(uri, error="m").svg_inline(scale=4, omitsize=True)
-    qr = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+    # A whole SVG document (with its xmlns): as an <img> a fragment shows nothing.
+    qr = segno.make(uri, error="m").svg_data_uri(scale=4, omitsize=True)
     grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
     return page(
         "identity/enrol.html",

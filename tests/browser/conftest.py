@@ -150,6 +150,14 @@ def check(page: Any, name: str) -> None:
         }"""
     )
     bad = [v for v in violations if v["impact"] in ("serious", "critical")]
+    # Every image on the page loaded and has a size (an SVG without its namespace, say,
+    # loads as nothing: the authenticator's QR code once did).
+    broken = page.evaluate(
+        """() => Array.from(document.images)
+            .filter(img => !img.complete || img.naturalWidth === 0)
+            .map(img => (img.getAttribute('alt') || img.src).slice(0, 60))"""
+    )
+    assert broken == [], f"{name}: images that did not load: {broken}"
     SHOTS.mkdir(parents=True, exist_ok=True)
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
     page.screenshot(path=str(SHOTS / f"{next(_shot_numbers):02d}-{slug}.png"), full_page=True)
