@@ -111,6 +111,10 @@ def _register_request_handling(app: Flask) -> None:
 
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+    from careplan.core.untrusted import CheckedRemoteAddr
+
+    # Only an IP address is believed as the client's (a forwarded one may be anything).
+    app.wsgi_app = CheckedRemoteAddr(app.wsgi_app)  # type: ignore[method-assign]
     database.init_app(app)
     errors.register_error_handlers(app)
     from careplan.access import pipeline

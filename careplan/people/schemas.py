@@ -7,23 +7,24 @@ from typing import Any
 from marshmallow import ValidationError, fields, post_load, validate, validates, validates_schema
 
 from careplan.core import clock
-from careplan.core.schemas import BaseSchema
+from careplan.core.schemas import EARLIEST_DAY, BaseSchema, DayRange, Readable
 from careplan.people.chi import chi_problem, normalise_chi
 
-NAME = validate.Length(min=1, max=100)
+NAME = Readable(min=1, max=100)
+# Born on or after 1 January 1900, and not after today in Scotland.
+BORN = DayRange(
+    EARLIEST_DAY,
+    clock.today,
+    "Enter a real date of birth, in the past. It cannot be before 1 January 1900.",
+)
 
 
 class PersonCreateSchema(BaseSchema):
     given_name = fields.Str(required=True, validate=NAME)
     family_name = fields.Str(required=True, validate=NAME)
     preferred_name = fields.Str(load_default=None, allow_none=True, validate=NAME)
-    date_of_birth = fields.Date(required=True)
+    date_of_birth = fields.Date(required=True, validate=BORN)
     chi = fields.Str(load_default=None, allow_none=True)
-
-    @validates("date_of_birth")
-    def _born_in_the_past(self, value: Any, **_: Any) -> None:
-        if value > clock.today() or value.year < 1900:
-            raise ValidationError("Enter a real date of birth, in the past.")
 
     @validates("chi")
     def _chi(self, value: str | None, **_: Any) -> None:
@@ -48,7 +49,7 @@ class LookupSchema(BaseSchema):
     chi = fields.Str()
     given_name = fields.Str(validate=NAME)
     family_name = fields.Str(validate=NAME)
-    date_of_birth = fields.Date()
+    date_of_birth = fields.Date(validate=BORN)
 
     @validates_schema
     def _exact(self, data: dict[str, Any], **_: Any) -> None:
@@ -82,9 +83,19 @@ class PersonIdSchema(BaseSchema):
     id = fields.UUID()
 
 
+class InvitationSchema(BaseSchema):
+    """A person's invitation to sign in: the code is shown once, stored only as a hash."""
+
+    account_id = fields.UUID()
+    email = fields.Str()
+    invitation_code = fields.Str()
+    expires_at = fields.Str()
+
+
 person_create = PersonCreateSchema()
 lookup_schema = LookupSchema()
 search_query = SearchQuerySchema()
 person_out = PersonSchema()
 people_out = PersonSchema(many=True)
 person_id_out = PersonIdSchema()
+invitation_out = InvitationSchema()
