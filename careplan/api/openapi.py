@@ -152,10 +152,11 @@ def _operation(
     media = meta.get("media_type", "application/json")
     if meta["response"] is not None:
         success["content"] = {media: {"schema": meta["response"]}}
-    elif media != "application/json":
-        success["content"] = {media: {"schema": {"type": "string"}}}
+    elif meta.get("also_media_types") or media != "application/json":
+        plain = {"type": "object"} if media == "application/json" else {"type": "string"}
+        success["content"] = {media: {"schema": plain}}
     for other in meta.get("also_media_types", ()):
-        success.setdefault("content", {})[other] = {"schema": {"type": "string"}}
+        success["content"][other] = {"schema": {"type": "string"}}
     if meta.get("versioned") or if_match is not None:
         success["headers"].update(ETAG)
     operation: dict[str, Any] = {
