@@ -27,6 +27,7 @@ from werkzeug.routing import Rule
 from werkzeug.routing.converters import AnyConverter, UUIDConverter
 
 from careplan.access.pipeline import declared, public
+from careplan.core import clock
 from careplan.core.api_blueprint import bp
 from careplan.core.http import IF_MATCH_OPTIONAL, IF_MATCH_REQUIRED
 
@@ -192,6 +193,9 @@ def _operation(
 @bp.get("/openapi.json")
 @public
 def openapi() -> Response:
-    if "careplan.openapi" not in current_app.extensions:
-        current_app.extensions["careplan.openapi"] = build_spec(current_app)
-    return jsonify(current_app.extensions["careplan.openapi"])
+    # Built once a day: date ranges such as "not in the future" are published as of today.
+    today = clock.today()
+    cached = current_app.extensions.get("careplan.openapi")
+    if cached is None or cached[0] != today:
+        cached = current_app.extensions["careplan.openapi"] = (today, build_spec(current_app))
+    return jsonify(cached[1])
