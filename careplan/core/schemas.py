@@ -61,6 +61,7 @@ class Readable(validate.Length):
 
     @property
     def min(self) -> int | None:  # type: ignore[override]
+        """The fewest readable characters (a configured one read now, in the app)."""
         return self._min() if callable(self._min) else self._min
 
     @property
@@ -72,6 +73,8 @@ class Readable(validate.Length):
         return f"min={self.min!r}, max={self.max!r}"
 
     def __call__(self, value: Any) -> Any:
+        """`value` (a str) if it fits; else ValidationError with a message that says how
+        long it must be, and that spaces and invisible characters do not count."""
         if self.max is not None and len(value) > self.max:
             raise ValidationError(f"Shorten this to {self.max} characters or fewer.")
         minimum = self.min
@@ -107,13 +110,16 @@ class DayRange(validate.Validator):
     # (apispec writes them as x-minimum and x-maximum on a date).
     @property
     def min(self) -> date | None:
+        """The earliest day allowed, as of now."""
         return _bound(self.earliest)
 
     @property
     def max(self) -> date | None:
+        """The latest day allowed, as of now."""
         return _bound(self.latest)
 
     def __call__(self, value: date) -> date:
+        """`value` if within the range, else ValidationError with the field's message."""
         earliest, latest = _bound(self.earliest), _bound(self.latest)
         if (earliest is not None and value < earliest) or (latest is not None and value > latest):
             raise ValidationError(self.message)
@@ -138,6 +144,7 @@ class MomentRange(validate.Validator):
     )
 
     def __call__(self, value: datetime) -> datetime:
+        """`value` if, in UTC, it falls within the years allowed; else ValidationError."""
         try:
             utc = value.astimezone(UTC) if value.tzinfo is not None else value
         except OverflowError:
@@ -240,6 +247,7 @@ class BaseSchema(Schema):
         ordered = True
 
     def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
+        """marshmallow's hook as each field joins the schema: the shared rules."""
         apply_shared_rules(field_obj)
 
     @pre_load

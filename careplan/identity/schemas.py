@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from careplan.core.schemas import Readable
+
 
 def _entered(message: str, max_length: int, min_length: int = 1) -> fields.String:
     """A required text field whose one message says what to enter, missing or empty."""
@@ -54,7 +56,12 @@ class ConfirmForm(FormSchema):
 
 
 class TokenForm(FormSchema):
-    label = _entered("Say what the token is for.", max_length=100)
+    # Readable characters, as every required text (careplan.core.schemas.Readable).
+    label = fields.String(
+        required=True,
+        validate=Readable(min=1, max=100, too_short="Say what the token is for."),
+        error_messages={"required": "Say what the token is for."},
+    )
     scope = fields.String(
         required=True,
         validate=validate.OneOf(["read", "write"], error="Choose what the token may do."),

@@ -203,3 +203,19 @@ def test_a_forwarded_address_that_is_not_one_is_not_stored(schema_source, tmp_pa
         assert _auth_failed(behind_proxy)[-1].client_addr == "203.0.113.9"
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.mark.parametrize("label", ["\u200b", "\u00a0\u00a0", "\u3164", "\u2800\u2060"])
+def test_a_token_label_of_invisible_characters_is_refused(app, client, practitioner, label):
+    from tests.identity.pages import sign_in
+
+    sign_in(client, practitioner.email)
+    refused = post_form(
+        client,
+        "/account/tokens",
+        {"label": label, "scope": "read", "expires": "7d"},
+        page="/account",
+    )
+    assert refused.status_code == 400
+    assert "Say what the token is for." in refused.get_data(as_text=True)
+    assert "cpat_" not in refused.get_data(as_text=True)
