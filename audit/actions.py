@@ -15,6 +15,9 @@ class AuditAction(enum.StrEnum):
     PERSON_LOOKUP = "person.lookup"
     PERSON_CREATE = "person.create"
     PERSON_VIEW = "person.view"
+    PERSON_CHI = "person.chi"  # a CHI number added to a person registered without one
+    PERSON_MERGE = "person.merge"  # two records of one person joined into one
+    PERSON_DISTINCT = "person.distinct"  # two close records found to be different people
     CARETEAM_VIEW = "careteam.view"
     CARETEAM_ADD = "careteam.add"
     CARETEAM_END = "careteam.end"

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Select, distinct, func, select
 from sqlalchemy.orm import Session
 
-from audit.actions import AuditAction
+from audit.actions import AuditAction, Outcome
 from audit.models import AuditEvent
 
 EVENTS = AuditEvent.__table__
@@ -154,3 +154,17 @@ def report_query(kind: str, filters: dict[str, Any], threshold: int | None) -> S
 
 
 REPORTS = ("denied", "many_people", "out_of_hours", "break_glass")
+
+
+def looked_up(session: Session, actor_id: uuid.UUID, person_id: uuid.UUID, since: datetime) -> bool:
+    """Whether `actor_id` found `person_id` by an exact lookup (a permitted
+    `person.lookup` record) at or after `since` (UTC). Uses (actor_id, occurred_at)."""
+    c = EVENTS.c
+    query = select(c.seq).where(
+        c.actor_id == actor_id,
+        c.occurred_at >= _naive(since),
+        c.action == AuditAction.PERSON_LOOKUP.value,
+        c.outcome == Outcome.PERMIT.value,
+        c.person_id == person_id,
+    )
+    return session.execute(query.limit(1)).first() is not None

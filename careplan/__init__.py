@@ -150,11 +150,23 @@ def _register_pages(app: Flask) -> None:
     from careplan.people import views as people
     from careplan.plans import section_views
     from careplan.plans import views as plans
+    from careplan.records import views as records
     from careplan.web import pages
     from consent import views as sharing
 
     pages.init_app(app)
-    for module in (home, people, plans, section_views, sharing, access_log_views, me, ig, admin):
+    for module in (
+        home,
+        people,
+        plans,
+        section_views,
+        sharing,
+        access_log_views,
+        me,
+        ig,
+        admin,
+        records,
+    ):
         app.register_blueprint(module.bp)
 
 

@@ -144,6 +144,14 @@ SETTINGS: tuple[Setting, ...] = (
         "latest end a consent may be given, in days from today (default three years)",
     ),
     Setting(
+        "CAREPLAN_LOOKUP_VALID_MINUTES",
+        "LOOKUP_VALID_MINUTES",
+        int,
+        60,
+        "how long after an exact lookup its id may be used to claim a relationship or "
+        "break glass (before that, or for anyone else, the id answers as for nobody)",
+    ),
+    Setting(
         "CAREPLAN_CLAIM_DAYS",
         "CLAIM_DAYS",
         int,

@@ -25,6 +25,7 @@ from careplan.access.context import (
     ConsentFact,
     MembershipFact,
 )
+from careplan.access.sources import Scope
 from careplan.access.subject import Subject
 from careplan.accounts.models import User as UserModel
 from careplan.agencies.models import Agency
@@ -35,7 +36,7 @@ from careplan.plans.catalogue import Sensitivity
 from careplan.plans.models import CareTeamMember, Plan
 from careplan.plans.rows import PersonRow, PlanRow, Ref
 from consent.models import BreakGlass, Consent, SharingAgreement
-from consent.visibility import candidate_clause
+from consent.visibility import conditional_clause, standing_clause
 
 if TYPE_CHECKING:
     from careplan.accounts.models import User
@@ -307,9 +308,11 @@ class PlanContextLoader:
     def sensitivity(self) -> Mapping[str, int]:
         return self._sensitivity
 
-    def candidates(self, user: User) -> Any:
+    def standing(self, user: User, scope: Scope) -> Any:
+        return standing_clause(user, scope)
 
-        return candidate_clause(user)
+    def conditional(self, user: User, scope: Scope) -> Any | None:
+        return conditional_clause(user, scope)
 
     def is_key_worker(self, user: User) -> bool:
 

@@ -3,24 +3,25 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import current_app, g
 from sqlalchemy import select
 
-from audit.actions import AuditAction
+from audit.actions import AuditAction, Outcome
 from audit.log import record
+from careplan.access.decision import DENIAL_MESSAGES, DenialKind
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import context_for, person_by_exact_id, section_views
 from careplan.accounts.models import User
 from careplan.agencies.models import Agency
 from careplan.core.clock import iso
-from careplan.core.errors import NotFound
+from careplan.core.errors import Forbidden, NotFound
 from careplan.extensions import db
 from careplan.plans.access import PlanAccess, catalogue_keys, plan_access
 from careplan.plans.models import CareTeamMember, Plan
 from consent import operations, presenters
-from consent.models import Consent
+from consent.models import Consent, ConsentEffect
 
 
 def names(rows: list[Consent]) -> dict[Any, Any]:
@@ -52,8 +53,13 @@ def list_consents(person_id: uuid.UUID) -> list[dict[str, Any]]:
 
 
 def record_consent(person_id: uuid.UUID, load: Any) -> Consent:
+    """A consent or refusal recorded with the person. On a closed plan only a refusal may
+    be recorded (it narrows access; a new permission would open a plan that is closed):
+    Forbidden `closed` (recorded) otherwise."""
     access = plan_access(person_id, Permission.PERSON_CONSENT_RECORD, AuditAction.CONSENT_CREATE)
     data = load()
+    if access.plan.closed_on is not None and data["effect"] == ConsentEffect.PERMIT:
+        _refuse_closed(AuditAction.CONSENT_CREATE, person_id)
     row = operations.record_consent(db.session, person_id, data, g.user, catalogue_keys())
     record(
         AuditAction.CONSENT_CREATE,
@@ -80,11 +86,21 @@ def withdraw(access: PlanAccess, row: Consent, reason: str | None) -> Consent:
     return row
 
 
+def _refuse_closed(audit_action: AuditAction, person_id: uuid.UUID) -> NoReturn:
+    record(audit_action, Outcome.DENY, person_id=person_id, reason=DenialKind.CLOSED.value)
+    raise Forbidden(DENIAL_MESSAGES[DenialKind.CLOSED], reason=DenialKind.CLOSED.value)
+
+
 def claim(person_id: uuid.UUID, load: Any) -> CareTeamMember:
+    """Join the care team on the practitioner's own word (IG reviews every claim), by the
+    id of their own recent exact lookup. Forbidden `closed` on a closed plan: joining
+    would add to a plan that is read only."""
     person = person_by_exact_id(person_id, Permission.JOB_PERSON_CLAIM, AuditAction.CARETEAM_CLAIM)
     plan = db.session.scalars(select(Plan).where(Plan.person_id == person.id)).one_or_none()
     if plan is None:
         raise NotFound("This person has no care plan yet.")
+    if plan.closed_on is not None:
+        _refuse_closed(AuditAction.CARETEAM_CLAIM, person_id)
     data = load()
     cfg = current_app.config
     member = operations.claim(

@@ -1,14 +1,24 @@
 """Which people a practitioner might see something of: the candidates for a search.
 
-This only narrows the database query; every candidate is still confirmed by `decide`.
-There is no browsing the whole population: a person outside this set is found only by
+Two sets, so a list can be paged and counted in SQL without showing or counting anyone
+the policy hides:
+- `standing_clause`: people the caller reaches by a standing tie (key worker, lead agency;
+  careplan.access.ties) or registered themselves before any plan. The policy lets such a
+  caller see the person whatever else holds (a refusal narrows sections, not the person):
+  tests/access check this against `can_see_person` for every kind of caller.
+- `conditional_clause`: people the caller reaches only through a section (care team
+  membership in force today, emergency access not yet expired). Each is decided by the
+  policy before it is shown or counted.
+
+There is no browsing the whole population: a person outside both sets is found only by
 exact identifier (lookup), which is how a relationship is claimed or glass is broken.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 
+from careplan.access.sources import Scope
 from careplan.accounts.models import User
 from careplan.core import clock
 from careplan.people.models import Person
@@ -16,26 +26,63 @@ from careplan.plans.models import CareTeamMember, Plan
 from consent.models import BreakGlass
 
 
-def candidate_clause(user: User) -> ColumnElement[bool]:
-    """A condition on `person.id`: one of the people `user` may see something of."""
-    now = clock.now()
+def _key_worker(user: User) -> ColumnElement[bool]:
+    return Person.id.in_(
+        select(Plan.person_id).where(Plan.key_worker_id == user.id, Plan.closed_on.is_(None))
+    )
+
+
+def _unplanned(user: User) -> ColumnElement[bool]:
+    return and_(Person.created_by_id == user.id, ~Person.id.in_(select(Plan.person_id)))
+
+
+def _in_scope(user: User, scope: Scope) -> ColumnElement[bool] | None:
+    if scope is Scope.KEY_WORKER:
+        return _key_worker(user)
+    if scope is Scope.UNPLANNED:
+        return _unplanned(user)
+    if scope is Scope.OTHERS:
+        return and_(~_key_worker(user), ~_unplanned(user))
+    return None
+
+
+def standing_clause(user: User, scope: Scope = Scope.ALL) -> ColumnElement[bool]:
+    """A condition on `person.id`: a person in `scope` whom `user` sees by a standing tie
+    (key worker, lead agency, of an open or closed plan), or registered with no plan yet."""
     standing = select(Plan.person_id).where(
         or_(Plan.key_worker_id == user.id, Plan.lead_agency_id == user.agency_id)
     )
+    clause = and_(
+        or_(Person.id.in_(standing), _unplanned(user)),
+        Person.merged_at.is_(None),  # joined into another record: listed as that one
+    )
+    scoped = _in_scope(user, scope)
+    return clause if scoped is None else and_(clause, scoped)
+
+
+def conditional_clause(user: User, scope: Scope = Scope.ALL) -> ColumnElement[bool] | None:
+    """A condition on `person.id`: a person in `scope` whom `user` may see a section of if
+    the policy agrees (care team membership in force today, or emergency access not yet
+    expired), and does not see by a standing tie. None: the scope (key worker,
+    unplanned) holds only standing people."""
+    if scope in (Scope.KEY_WORKER, Scope.UNPLANNED):
+        return None
+    now, today = clock.now(), clock.today()
     in_team = (
         select(Plan.person_id)
         .join(CareTeamMember, CareTeamMember.plan_id == Plan.id)
         .where(
             CareTeamMember.staff_id == user.id,
+            CareTeamMember.valid_from <= today,
+            or_(CareTeamMember.valid_to.is_(None), CareTeamMember.valid_to >= today),
             or_(CareTeamMember.ended_at.is_(None), CareTeamMember.ended_at > now),
         )
     )
     emergency = select(BreakGlass.person_id).where(
         BreakGlass.user_id == user.id, BreakGlass.expires_at > now
     )
-    unplanned = (
-        select(Person.id)
-        .outerjoin(Plan, Plan.person_id == Person.id)
-        .where(Plan.id.is_(None), Person.created_by_id == user.id)
+    return and_(
+        or_(Person.id.in_(in_team), Person.id.in_(emergency)),
+        Person.merged_at.is_(None),
+        ~standing_clause(user),
     )
-    return or_(*(Person.id.in_(q) for q in (standing, in_team, emergency, unplanned)))

@@ -150,3 +150,18 @@ class Api:
 
     def put(self, user: User | None, path: str, json: Any = None, **kw: Any) -> Any:
         return self.call("PUT", user, path, json=json, **kw)
+
+    def look_up(self, user: User, person: Person) -> str:
+        """An exact lookup of `person` by `user` (by CHI when they have one): the step that
+        lets the id be used for the "found" page, a claim or break-glass. Returns the id."""
+        if person.chi:
+            body = {"chi": person.chi}
+        else:
+            body = {
+                "given_name": person.given_name,
+                "family_name": person.family_name,
+                "date_of_birth": person.date_of_birth.isoformat(),
+            }
+        response = self.post(user, "/people/lookup", body)
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()["id"]

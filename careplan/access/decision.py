@@ -99,6 +99,16 @@ class Denial:
 
 # The reasons without a reference, made once (the plan view asks for dozens).
 DENIALS = {kind: Denial(kind) for kind in DenialKind}
+
+# What a refusal says to the person refused, where the reason alone would not tell them
+# what to do (the rest answer "You do not have permission to do this.").
+DENIAL_MESSAGES: dict[DenialKind, str] = {
+    DenialKind.CLOSED: (
+        "This plan is closed. It can still be read, but nothing can be added to it or "
+        "shared from it. A refusal, a withdrawal or ending someone's place in the care "
+        "team can still be recorded."
+    ),
+}
 BASES = {kind: Basis(kind) for kind in BasisKind}
 
 

@@ -33,13 +33,15 @@ class Permission(enum.StrEnum):
     PERSON_ACCESS_LOG_VIEW = "person:access_log:view"
     PERSON_ACCOUNT_LINK = "person:account:link"  # invite the individual to sign in
     PERSON_EXPORT = "person:export"  # subject access: everything held about the person
+    PERSON_CHI_RECORD = "person:chi:record"  # add a CHI number registered without one
     # The plan as a whole.
     PLAN_VIEW = "plan:view"
     PLAN_CREATE = "plan:create"
     PLAN_CLOSE = "plan:close"
     PLAN_HAND_OVER = "plan:hand_over"  # change the key worker
     PLAN_CARE_TEAM_VIEW = "plan:care_team:view"
-    PLAN_CARE_TEAM_MANAGE = "plan:care_team:manage"
+    PLAN_CARE_TEAM_MANAGE = "plan:care_team:manage"  # add a member
+    PLAN_CARE_TEAM_END = "plan:care_team:end"  # end a member's place (narrows access)
     # One section.
     SECTION_VIEW = "plan:section:view"
     SECTION_WRITE = "plan:section:write"  # replace a section's content
@@ -55,6 +57,7 @@ class Permission(enum.StrEnum):
     JOB_AUDIT_VERIFY = "job:audit:verify"
     JOB_AUDIT_REVIEW = "job:audit:review"
     JOB_SUBJECT_ACCESS = "job:subject_access"  # fulfil a subject access request
+    JOB_PERSON_MERGE = "job:person:merge"  # join two records of one person (IG, admin)
     JOB_STAFF_MANAGE = "job:staff:manage"
     JOB_AGENCY_MANAGE = "job:agency:manage"
     # The caller's own account.

@@ -20,15 +20,17 @@ import logging
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, NoReturn
 
 from flask import Flask, current_app, g, request
 
+from audit import queries as audit_queries
 from audit.actions import AuditAction, Outcome
 from audit.log import attempt, record
 from careplan.access import sources
 from careplan.access.context import AccessContext
-from careplan.access.decision import DENIALS, Decision, DenialKind
+from careplan.access.decision import DENIAL_MESSAGES, DENIALS, Decision, DenialKind
 from careplan.access.permissions import Permission, ResourceType
 from careplan.access.policy import can_see_person, decide_on, section_decisions
 from careplan.access.rules import job_role
@@ -36,6 +38,7 @@ from careplan.access.subject import Subject
 from careplan.core import clock
 from careplan.core.errors import Forbidden, NotFound, Unauthorised
 from careplan.core.untrusted import screen_request
+from careplan.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -279,7 +282,8 @@ def _settle(
         sections = [key] if key else []
         reason = decision.reason
         record(audit_action, Outcome.DENY, person_id=person_id, sections=sections, reason=reason)
-        raise Forbidden(reason=reason)
+        kind = decision.denial.kind if decision.denial is not None else None
+        raise Forbidden(DENIAL_MESSAGES.get(kind) if kind else None, reason=reason)
     _grants()[(person_id, permission, key)] = decision
     _attempt(audit_action, person_id, key, decision)
     return decision
@@ -395,12 +399,17 @@ def require_job(permission: Permission, audit_action: AuditAction) -> None:
 def person_by_exact_id(
     person_id: uuid.UUID, permission: Permission, audit_action: AuditAction
 ) -> Any:
-    """For claims and break-glass: a practitioner with no basis yet, holding an id from an
-    exact lookup. The id is unguessable, so this reveals no more than the lookup did.
-    Returns the person's row; 404 (recorded) if there is none."""
+    """For the "found" page, claims and break-glass: a practitioner with no basis yet,
+    holding the id their own exact lookup returned within `LOOKUP_VALID_MINUTES` (the
+    audit log holds the lookup). Any other id, real or not, answers 404 as for nobody,
+    whatever the request's body (issue #16, fault 8), so these routes reveal no more than
+    the lookup did. Returns the person's row; raises NotFound (recorded) otherwise."""
     require_job(permission, audit_action)
     context = load_context(person_id)
-    if context is None:
+    window = timedelta(minutes=current_app.config["LOOKUP_VALID_MINUTES"])
+    if context is None or not audit_queries.looked_up(
+        db.session, g.user.id, person_id, clock.now() - window
+    ):
         _not_found(audit_action, person_id)
     attempt(audit_action, person_id=person_id)
     return context.person

@@ -37,7 +37,7 @@ from careplan.access.permissions import (
     resource_for,
     section,
 )
-from careplan.access.ties import TIES
+from careplan.access.ties import TIES, active_refusal
 
 ROLE_BASIS = Basis(BasisKind.ROLE)
 
@@ -161,6 +161,14 @@ def first_visible_section(context: AccessContext) -> Decision:
 def _decide_section(context: AccessContext, key: str, permission: Permission) -> Decision:
     decided = _by_ties(context, ResourceType.SECTION, key, permission)
     return decided if decided is not None else Decision.deny(DenialKind.NO_RELATIONSHIP)
+
+
+def refused_sections(context: AccessContext) -> list[str]:
+    """The sections (catalogue order) an active refusal of the person's withholds from the
+    caller's agency or sector. A key worker is not bound by refusals, so a plan is never
+    handed to a key worker this names anything for (BRIEF.md: the person agrees to their
+    key worker and lead agency; issue #16, fault 3)."""
+    return [key for key in context.sensitivity if active_refusal(context, key) is not None]
 
 
 def section_decisions(

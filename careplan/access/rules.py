@@ -36,10 +36,11 @@ PERSON: Table = {
             P.PERSON_ACCESS_LOG_VIEW,
             P.PERSON_ACCOUNT_LINK,
             P.PERSON_EXPORT,
+            P.PERSON_CHI_RECORD,
         }
     ),
-    BasisKind.LEAD_AGENCY: frozenset({P.PERSON_VIEW, P.PERSON_CONSENTS_VIEW}),
-    BasisKind.REGISTERED: frozenset({P.PERSON_VIEW}),
+    BasisKind.LEAD_AGENCY: frozenset({P.PERSON_VIEW, P.PERSON_CONSENTS_VIEW, P.PERSON_CHI_RECORD}),
+    BasisKind.REGISTERED: frozenset({P.PERSON_VIEW, P.PERSON_CHI_RECORD}),
     BasisKind.CONSENT: frozenset({P.PERSON_VIEW}),
     BasisKind.BREAK_GLASS: frozenset({P.PERSON_VIEW}),
 }
@@ -53,10 +54,17 @@ PLAN: Table = {
             P.PLAN_HAND_OVER,
             P.PLAN_CARE_TEAM_VIEW,
             P.PLAN_CARE_TEAM_MANAGE,
+            P.PLAN_CARE_TEAM_END,
         }
     ),
     BasisKind.LEAD_AGENCY: frozenset(
-        {P.PLAN_VIEW, P.PLAN_HAND_OVER, P.PLAN_CARE_TEAM_VIEW, P.PLAN_CARE_TEAM_MANAGE}
+        {
+            P.PLAN_VIEW,
+            P.PLAN_HAND_OVER,
+            P.PLAN_CARE_TEAM_VIEW,
+            P.PLAN_CARE_TEAM_MANAGE,
+            P.PLAN_CARE_TEAM_END,
+        }
     ),
     BasisKind.REGISTERED: frozenset({P.PLAN_VIEW, P.PLAN_CREATE}),
     BasisKind.CONSENT: frozenset({P.PLAN_VIEW, P.PLAN_CARE_TEAM_VIEW}),
@@ -100,9 +108,10 @@ JOBS: Mapping[Role, frozenset[P]] = {
             P.JOB_AUDIT_VERIFY,
             P.JOB_AUDIT_REVIEW,
             P.JOB_SUBJECT_ACCESS,
+            P.JOB_PERSON_MERGE,
         }
     ),
-    Role.ADMIN: frozenset({P.JOB_STAFF_MANAGE, P.JOB_AGENCY_MANAGE}),
+    Role.ADMIN: frozenset({P.JOB_STAFF_MANAGE, P.JOB_AGENCY_MANAGE, P.JOB_PERSON_MERGE}),
 }
 
 # Person permissions a staff role holds with no relationship to the person: none. The IG
@@ -113,6 +122,11 @@ JOBS: Mapping[Role, frozenset[P]] = {
 ROLE_ON_PERSON: Mapping[Role, frozenset[P]] = {}
 
 # What a closed plan no longer allows: it is kept, read only, until retention erases it.
+# Whatever narrows access stays open on a closed plan, as a person's withdrawal is never
+# blocked: withdrawing or refusing consent (PERSON_CONSENT_RECORD; consent.services refuses
+# a new permission on a closed plan) and ending a care-team place (PLAN_CARE_TEAM_END).
+# Jobs that would add to a closed plan refuse it themselves: a claimed relationship
+# (consent.services.claim). Emergency access only reads, so it stays open.
 CHANGES = frozenset(
     {
         P.SECTION_WRITE,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from enum import StrEnum
 from typing import Any, Protocol
 
 from flask import Flask, current_app
@@ -17,6 +18,15 @@ from flask import Flask, current_app
 from careplan.access.context import AccessContext
 
 EXTENSION = "careplan.access.loader"
+
+
+class Scope(StrEnum):
+    """Which of the people a caller may see a list holds (searches, caseloads)."""
+
+    ALL = "all"
+    KEY_WORKER = "key_worker"  # open plans the caller is key worker for
+    UNPLANNED = "unplanned"  # registered by the caller, no plan yet
+    OTHERS = "others"  # everyone else the caller may see
 
 
 class ContextLoader(Protocol):
@@ -36,10 +46,18 @@ class ContextLoader(Protocol):
         """Section key -> sensitivity level, in catalogue order."""
         ...
 
-    def candidates(self, user: Any) -> Any:
-        """A SQL condition on the person's id: one of the people `user` may see something
-        of (the candidates for a search, each then decided by the policy); never the
-        population."""
+    def standing(self, user: Any, scope: Scope) -> Any:
+        """A SQL condition on the person's id: a person in `scope` whom `user` reaches by
+        a standing tie (key worker, lead agency) or registered before any plan. The
+        policy lets the caller see each such person, so a list may count and page them in
+        SQL (checked against `policy.can_see_person` by tests/access)."""
+        ...
+
+    def conditional(self, user: Any, scope: Scope) -> Any | None:
+        """A SQL condition on the person's id: a person in `scope` whom `user` reaches
+        only through a section (care team, emergency access), not by a standing tie: each
+        must be decided by the policy before it is shown or counted. None: the scope
+        holds no such people. Never the population."""
         ...
 
     def is_key_worker(self, user: Any) -> bool:

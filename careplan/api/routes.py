@@ -7,12 +7,14 @@ from careplan.ig import api as ig_api
 from careplan.people import api as people_api
 from careplan.plans import api as plans_api
 from careplan.plans import care_team_api, sections_api
+from careplan.records import api as records_api
 from careplan.subject_access import api as subject_access_api
 from consent import api as consent_api
 
 MODULES = (
     auth,
     openapi,
+    records_api,  # before people_api: /people/duplicates and /people/merge are not ids
     people_api,
     plans_api,
     sections_api,

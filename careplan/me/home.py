@@ -7,17 +7,16 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import Blueprint, g, render_template
-from sqlalchemy import select
 
 from careplan.access.pipeline import public
+from careplan.access.sources import Scope
 from careplan.access.subject import Role
 from careplan.core import clock
-from careplan.extensions import db
 from careplan.me.views import plan
 from careplan.people import services as people
 from careplan.people.models import Person
 from careplan.plans import services as plans
-from careplan.plans.models import Entry, Plan
+from careplan.plans.models import Entry
 from careplan.web.pages import is_practitioner, render
 
 bp = Blueprint("home", __name__)
@@ -46,36 +45,42 @@ def start() -> Any:
 @dataclass
 class CaseloadItem:
     person: Person
-    plan: Plan | None
     reviews_due: list[dict[str, Any]] = field(default_factory=list)
     overdue: list[dict[str, Any]] = field(default_factory=list)
     updates: list[Entry] = field(default_factory=list)
 
 
+OTHERS_SHOWN = 20  # the caseload lists the first of the others; Find a person pages them all
+
+
+def _everyone(scope: Scope) -> list[Person]:
+    """Every person in `scope` the caller may see, page by page (a key worker's own
+    people are never cut off at a page's end)."""
+    found: list[Person] = []
+    cursor = None
+    while True:
+        query = {"q": "", "scope": scope, "limit": 100, "cursor": cursor}
+        page = people.search(lambda query=query: query)
+        found += page.people
+        if page.cursor is None:
+            return found
+        cursor = page.cursor
+
+
 def caseload() -> Any:
-    """My people (I am their key worker), with what needs doing; then others I work with."""
-    found = people.search(lambda: {"q": ""})
-    ids = [p.id for p in found]
-    plans_by_person = (
-        {p.person_id: p for p in db.session.scalars(select(Plan).where(Plan.person_id.in_(ids)))}
-        if ids
-        else {}
+    """My people (I am their key worker), with what needs doing; people I registered who
+    have no plan yet; then the first of the others I work with, and how many there are."""
+    mine = [CaseloadItem(person) for person in _everyone(Scope.KEY_WORKER)]
+    unplanned = _everyone(Scope.UNPLANNED)
+    others = people.search(
+        lambda: {"q": "", "scope": Scope.OTHERS, "limit": OTHERS_SHOWN, "cursor": None}
     )
-    mine, others, unplanned = [], [], []
     today = clock.today()
     since = clock.now() - UPDATES_WINDOW
-    for person in found:
-        plan = plans_by_person.get(person.id)
-        if plan is None:
-            unplanned.append(person)
-        elif plan.key_worker_id == g.user.id and plan.closed_on is None:
-            item = CaseloadItem(person, plan)
-            _, goals = plans.read_section(person.id, "goals")
-            _what_is_due(item, goals.content or {}, today)
-            item.updates = plans.recent_updates(person.id, since)
-            mine.append(item)
-        else:
-            others.append((person, plan))
+    for item in mine:
+        _, goals = plans.read_section(item.person.id, "goals")
+        _what_is_due(item, goals.content or {}, today)
+        item.updates = plans.recent_updates(item.person.id, since)
     return render(
         "me/caseload.html",
         page_title="My caseload",

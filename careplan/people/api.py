@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Response, request
+from flask import Response, request, url_for
 
 from audit.actions import AuditAction
 from audit.log import record
@@ -19,6 +19,7 @@ from careplan.core.http import documented, json_body, respond
 from careplan.extensions import db
 from careplan.people import operations, services
 from careplan.people.schemas import (
+    chi_schema,
     invitation_out,
     lookup_schema,
     people_out,
@@ -31,12 +32,25 @@ from careplan.people.schemas import (
 
 @bp.get("/people")
 @documented(
-    "People you can already see something of, matching q", query=search_query, response=people_out
+    "People you can already see something of, matching q, in name order, a page at a "
+    "time: X-Total-Count says how many in all, and Link (rel=next, RFC 8288) gives the "
+    "next page",
+    query=search_query,
+    response=people_out,
 )
 @requires(Permission.JOB_PERSON_SEARCH, AuditAction.PERSON_SEARCH)
 def search_people() -> Response:
-    found = services.search(lambda: search_query.load(request.args.to_dict()))
-    return respond(people_out.dump(found))
+    page = services.search(lambda: search_query.load(request.args.to_dict()))
+    response = respond(people_out.dump(page.people))
+    response.headers["X-Total-Count"] = str(page.total)
+    if page.cursor is not None:
+        following = url_for(
+            "api.search_people",
+            **{k: page.query[k] for k in ("q", "scope", "limit")},
+            cursor=page.cursor,
+        )
+        response.headers["Link"] = f'<{following}>; rel="next"'
+    return response
 
 
 @bp.post("/people")
@@ -62,6 +76,19 @@ def lookup_person() -> Response:
 @requires(Permission.PERSON_VIEW, AuditAction.PERSON_VIEW)
 def get_person(person_id: uuid.UUID) -> Response:
     return respond(person_out.dump(services.view_person(person_id)))
+
+
+@bp.put("/people/<uuid:person_id>/chi")
+@documented(
+    "Add the CHI number of a person registered without one (it must be their date of "
+    "birth's; a CHI number another record holds is a duplicate for IG to merge)",
+    body=chi_schema,
+    response=person_out,
+    errors=(409, 422),
+)
+@requires(Permission.PERSON_CHI_RECORD, AuditAction.PERSON_CHI)
+def record_chi(person_id: uuid.UUID) -> Response:
+    return respond(person_out.dump(services.record_chi(person_id, lambda: json_body(chi_schema))))
 
 
 @bp.post("/people/<uuid:person_id>/account")

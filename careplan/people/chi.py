@@ -13,6 +13,10 @@ from marshmallow import ValidationError
 NOT_TEN_DIGITS = "CHI number must be 10 digits"
 NOT_A_DATE = "The first six digits of a CHI number must be a date of birth (DDMMYY)"
 BAD_CHECK_DIGIT = "CHI number check digit is wrong"
+CHI_NOT_BIRTH = (
+    "The first six digits of a CHI number are the date of birth (DDMMYY). Check the CHI "
+    "number and the date of birth."
+)
 
 
 def normalise_chi(value: str) -> str:
@@ -44,6 +48,11 @@ def luhn_ok(digits: str) -> bool:
         n = int(d) * (2 if i % 2 else 1)
         total += n - 9 if n > 9 else n
     return total % 10 == 0
+
+
+def chi_born_on(value: str, born: date) -> bool:
+    """Whether a (valid) CHI number's first six digits are `born` as DDMMYY."""
+    return normalise_chi(value)[:6] == born.strftime("%d%m%y")
 
 
 def chi_problem(value: str) -> str | None:

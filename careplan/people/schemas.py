@@ -6,9 +6,10 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, post_load, validate, validates, validates_schema
 
+from careplan.access.sources import Scope
 from careplan.core import clock
 from careplan.core.schemas import EARLIEST_DAY, BaseSchema, DayRange, Readable
-from careplan.people.chi import chi_problem, normalise_chi
+from careplan.people.chi import CHI_NOT_BIRTH, chi_born_on, chi_problem, normalise_chi
 
 NAME = Readable(min=1, max=100)
 # Born on or after 1 January 1900, and not after today in Scotland.
@@ -17,6 +18,7 @@ BORN = DayRange(
     clock.today,
     "Enter a real date of birth, in the past. It cannot be before 1 January 1900.",
 )
+DUPLICATE_REASON_MIN = 20
 
 
 class PersonCreateSchema(BaseSchema):
@@ -25,6 +27,26 @@ class PersonCreateSchema(BaseSchema):
     preferred_name = fields.Str(load_default=None, allow_none=True, validate=NAME)
     date_of_birth = fields.Date(required=True, validate=BORN)
     chi = fields.Str(load_default=None, allow_none=True)
+    # Only when the details may be someone already registered (409 possible_duplicate):
+    # why this is someone else. Recorded, sealed, in the audit record; not kept on the person.
+    # Counted in readable characters (careplan.core.schemas.Readable), like every minimum.
+    duplicate_reason = fields.Str(
+        load_default=None,
+        allow_none=True,
+        validate=Readable(
+            min=DUPLICATE_REASON_MIN,
+            max=1000,
+            too_short="Write at least {min} characters: say how you know this is a different "
+            "person (for example, a different address or next of kin). Spaces and invisible "
+            "characters do not count.",
+        ),
+    )
+
+    @validates_schema
+    def _chi_matches_birth(self, data: dict[str, Any], **_: Any) -> None:
+        chi, born = data.get("chi"), data.get("date_of_birth")
+        if chi and born and not chi_problem(chi) and not chi_born_on(chi, born):
+            raise ValidationError({"chi": [CHI_NOT_BIRTH]})
 
     @validates("chi")
     def _chi(self, value: str | None, **_: Any) -> None:
@@ -40,6 +62,23 @@ class PersonCreateSchema(BaseSchema):
                 data[key] = data[key].strip()
         if data.get("chi"):
             data["chi"] = normalise_chi(data["chi"])
+        return data
+
+
+class ChiSchema(BaseSchema):
+    """A CHI number for a person registered without one."""
+
+    chi = fields.Str(required=True, validate=validate.Length(max=20))
+
+    @validates("chi")
+    def _chi(self, value: str, **_: Any) -> None:
+        problem = chi_problem(value)
+        if problem:
+            raise ValidationError(problem)
+
+    @post_load
+    def _tidy(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        data["chi"] = normalise_chi(data["chi"])
         return data
 
 
@@ -68,6 +107,17 @@ class LookupSchema(BaseSchema):
 
 class SearchQuerySchema(BaseSchema):
     q = fields.Str(load_default="", validate=validate.Length(max=100))
+    scope = fields.Str(
+        load_default=Scope.ALL.value,
+        validate=validate.OneOf([s.value for s in Scope]),
+        metadata={"description": "all (default), key_worker, unplanned or others"},
+    )
+    cursor = fields.Str(
+        load_default=None,
+        validate=validate.Length(max=500),
+        metadata={"description": "from the previous page's Link header (rel=next)"},
+    )
+    limit = fields.Int(load_default=50, validate=validate.Range(min=1, max=100))
 
 
 class PersonSchema(BaseSchema):
@@ -95,6 +145,7 @@ class InvitationSchema(BaseSchema):
 person_create = PersonCreateSchema()
 lookup_schema = LookupSchema()
 search_query = SearchQuerySchema()
+chi_schema = ChiSchema()
 person_out = PersonSchema()
 people_out = PersonSchema(many=True)
 person_id_out = PersonIdSchema()

@@ -47,7 +47,7 @@ def add_care_team_member(person_id: uuid.UUID) -> Response:
 
 @bp.post(f"{TEAM}/<uuid:member_id>/end")
 @documented("End a membership now", response=care_team_member_out, errors=(409,))
-@requires(Permission.PLAN_CARE_TEAM_MANAGE, AuditAction.CARETEAM_END)
+@requires(Permission.PLAN_CARE_TEAM_END, AuditAction.CARETEAM_END)
 def end_care_team_member(person_id: uuid.UUID, member_id: uuid.UUID) -> Response:
     member = services.end_member(person_id, member_id)
     return respond(care_team_member_out.dump(presenters.member(member, False)))

@@ -255,14 +255,22 @@ def lock_plan(session: Session, plan: Plan) -> Plan:
     return plan
 
 
-def hand_over(session: Session, plan: Plan, data: dict[str, Any], by: User) -> Plan:
+def incoming_key_worker(session: Session, plan: Plan, data: dict[str, Any]) -> User:
+    """The practitioner a hand-over names, checked: an active practitioner of the named
+    agency who is not already the key worker (Unprocessable or Conflict otherwise)."""
     _agency(session, data["agency_id"], "agency_id")
-    _practitioner_in(session, data["staff_id"], data["agency_id"], "staff_id")
+    worker = _practitioner_in(session, data["staff_id"], data["agency_id"], "staff_id")
     if data["staff_id"] == plan.key_worker_id:
         raise Conflict(
             "This person is already the key worker.",
             fields={"staff_id": ["Already the key worker."]},
         )
+    return worker
+
+
+def hand_over(session: Session, plan: Plan, data: dict[str, Any], by: User) -> Plan:
+    """Make the named practitioner key worker, with the person's agreement recorded."""
+    incoming_key_worker(session, plan, data)
     now = clock.now()
     current = session.scalars(
         select(KeyWorkerAssignment).where(

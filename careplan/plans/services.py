@@ -13,12 +13,14 @@ from flask import g
 
 from audit.actions import AuditAction, Outcome
 from audit.log import record
+from careplan.access import sources
 from careplan.access.context import AccessContext
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import person_context, require, section_views
+from careplan.access.policy import refused_sections
 from careplan.accounts.models import User
 from careplan.core import clock
-from careplan.core.errors import NotFound
+from careplan.core.errors import Conflict, NotFound
 from careplan.extensions import db
 from careplan.plans import operations, presenters, queries
 from careplan.plans.access import PlanAccess, SectionAccess, catalogue, plan_access, section_access
@@ -97,7 +99,29 @@ def locked_version(plan: Plan) -> int:
     return operations.lock_plan(db.session, plan).version
 
 
+REFUSED_HAND_OVER = (
+    "The person has refused to share part of their plan with this agency, and a key "
+    "worker sees the whole plan. Choose another agency, or record with the person that "
+    "they withdraw the refusal first."
+)
+
+
 def hand_over(access: PlanAccess, data: dict[str, Any]) -> Plan:
+    """Hand the plan to a new key worker. Conflict (409, recorded) while a refusal of the
+    person's covers the new key worker's agency or sector: as key worker they would read
+    what the person refused them (issue #16, fault 3)."""
+    worker = operations.incoming_key_worker(db.session, access.plan, data)
+    incoming = sources.loader().person(worker, access.plan.person_id, rows=True)
+    refused = refused_sections(incoming) if incoming is not None else []
+    if refused:
+        record(
+            AuditAction.KEYWORKER_CHANGE,
+            Outcome.DENY,
+            person_id=access.plan.person_id,
+            sections=refused,
+            reason="refused_agency",
+        )
+        raise Conflict(REFUSED_HAND_OVER, fields={"agency_id": [REFUSED_HAND_OVER]})
     previous = access.plan.key_worker_id
     plan = operations.hand_over(db.session, access.plan, data, g.user)
     record(
@@ -233,7 +257,7 @@ def add_member(person_id: uuid.UUID, load: Any) -> CareTeamMember:
 
 
 def end_member(person_id: uuid.UUID, member_id: uuid.UUID) -> CareTeamMember:
-    access = plan_access(person_id, Permission.PLAN_CARE_TEAM_MANAGE, AuditAction.CARETEAM_END)
+    access = plan_access(person_id, Permission.PLAN_CARE_TEAM_END, AuditAction.CARETEAM_END)
     member = operations.end_member(db.session, access.plan, member_id, g.user)
     record(
         AuditAction.CARETEAM_END,

@@ -102,8 +102,21 @@ def plan(person_id: uuid.UUID) -> Any:
     )
 
 
+SECTION_PAGES = ("section", "add_update", "edit", "history")
+
+
+def _section_links(person_id: Any) -> dict[str, str]:
+    """Each section page's address with a `{key}` slot: one url_for per kind of page, not
+    per section (the plan page is the busiest page; catalogue keys are [a-z_] only)."""
+    return {
+        name: url_for(f"sections.{name}", person_id=person_id, key="KEY").replace("KEY", "{key}")
+        for name in SECTION_PAGES
+    }
+
+
 def _sections(facts: Any, body: dict[str, Any]) -> list[dict[str, Any]]:
     shown = []
+    links = _section_links(facts.person.id)
     for key, section in body["sections"].items():
         kind = catalogue().get(key)
         shown.append(
@@ -114,6 +127,7 @@ def _sections(facts: Any, body: dict[str, Any]) -> list[dict[str, Any]]:
                 "basis": body["basis"][key],
                 "can_change": decide_on(facts, Permission.SECTION_WRITE, key).permit,
                 "can_add": decide_on(facts, Permission.SECTION_ADD_ENTRY, key).permit,
+                "links": {name: url.format(key=key) for name, url in links.items()},
             }
         )
     return shown
@@ -206,6 +220,7 @@ def care_team(person_id: uuid.UUID) -> Any:
         person=facts.person,
         members=members,
         can_manage=decide_on(facts, Permission.PLAN_CARE_TEAM_MANAGE).permit,
+        can_end=decide_on(facts, Permission.PLAN_CARE_TEAM_END).permit,
         workers=_practitioners(),
         form=form,
         errors=errors,
@@ -215,7 +230,7 @@ def care_team(person_id: uuid.UUID) -> Any:
 
 @bp.post("/people/<uuid:person_id>/care-team/<uuid:member_id>/end")
 @signed_in_required
-@requires(Permission.PLAN_CARE_TEAM_MANAGE, AuditAction.CARETEAM_END)
+@requires(Permission.PLAN_CARE_TEAM_END, AuditAction.CARETEAM_END)
 def end_member(person_id: uuid.UUID, member_id: uuid.UUID) -> Any:
     plans.end_member(person_id, member_id)
     return redirect(url_for("plans.care_team", person_id=person_id, done="member_ended"))

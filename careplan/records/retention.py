@@ -12,11 +12,11 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from careplan.accounts.models import AccessToken, User
-from careplan.people.models import Person
+from careplan.people.models import DuplicateCandidate, Person
 from careplan.plans.models import (
     CareTeamMember,
     Entry,
@@ -36,22 +36,38 @@ def due(session: Session, today: date, days: int) -> list[Plan]:
 
 
 def erase(session: Session, plan: Plan) -> uuid.UUID:
-    """Erase one closed plan and its person; returns the person's (opaque) id."""
+    """Erase one closed plan and its person; returns the person's (opaque) id. Records of
+    the same person merged into this one (careplan.records.merge) go with it, unless they
+    kept a closed plan of their own: that one is erased when its own time comes."""
     person_id, plan_id = plan.person_id, plan.id
+    planless = ~Person.id.in_(select(Plan.person_id).where(Plan.id != plan_id))
+    merged = list(
+        session.scalars(select(Person.id).where(Person.merged_into_id == person_id, planless))
+    )
+    people = [person_id, *merged]
     sections = select(Section.id).where(Section.plan_id == plan_id)
-    accounts = select(User.id).where(User.person_id == person_id)
+    accounts = select(User.id).where(User.person_id.in_(people))
     for statement in (
         delete(SectionVersion).where(SectionVersion.section_id.in_(sections)),
         delete(Section).where(Section.plan_id == plan_id),
         delete(Entry).where(Entry.plan_id == plan_id),
         delete(CareTeamMember).where(CareTeamMember.plan_id == plan_id),
         delete(KeyWorkerAssignment).where(KeyWorkerAssignment.plan_id == plan_id),
-        delete(Consent).where(Consent.person_id == person_id),
-        delete(BreakGlass).where(BreakGlass.person_id == person_id),
+        delete(Consent).where(Consent.person_id.in_(people)),
+        delete(BreakGlass).where(BreakGlass.person_id.in_(people)),
         delete(AccessToken).where(AccessToken.user_id.in_(accounts)),
-        delete(User).where(User.person_id == person_id),
+        delete(User).where(User.person_id.in_(people)),
         delete(Plan).where(Plan.id == plan_id),
-        delete(Person).where(Person.id == person_id),
+        delete(DuplicateCandidate).where(
+            or_(
+                DuplicateCandidate.person_id.in_(people),
+                DuplicateCandidate.candidate_id.in_(people),
+            )
+        ),
+        # A merged record that kept a closed plan stays until its own retention ends,
+        # still marked as merged (merged_at), pointing nowhere.
+        update(Person).where(Person.merged_into_id.in_(people)).values(merged_into_id=None),
+        delete(Person).where(Person.id.in_(people)),
     ):
         session.execute(statement.execution_options(synchronize_session=False))
     session.expunge_all()

@@ -36,6 +36,8 @@ DONE = {
     "second_factor_reset": "Done. They will set up a new authenticator app when they next sign in.",
     "member_added": "They are added to the care team.",
     "member_ended": "Their place in the care team has ended.",
+    "merged": "The two records are now one. Both records' access logs show the merge.",
+    "distinct": "Recorded: they are two different people. Both records stay.",
 }
 
 
@@ -115,6 +117,8 @@ def navigation(user: User | None) -> list[tuple[str, str]]:
         ]
     if user.has_role(Role.ADMIN):
         items += [("admin.agencies", "Agencies"), ("admin.staff", "Staff accounts")]
+    if user.has_role(Role.IG_OFFICER) or user.has_role(Role.ADMIN):
+        items.append(("records.waiting", "Possible duplicates"))
     return items
 
 

@@ -9,6 +9,7 @@ marshmallow's error messages.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -75,11 +76,46 @@ def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
-def _node(f: fields.Field, path: str, value: Any, key: str) -> Node:
+@dataclass(frozen=True)
+class _Spec:
+    """What a field's input is, from the schema alone: the same for every plan."""
+
+    kind: str
+    label: str
+    options: tuple[tuple[str, str], ...] = ()
+    required: bool = False
+
+
+@functools.cache
+def _spec(f: fields.Field, key: str) -> _Spec:
+    # Schemas are made once at start-up; their fields are hashed by identity. Every page
+    # that shows a plan reads each field's spec many times: work it out once.
     label = field_label(key)
+    choices = _one_of(f)
+    if choices is not None:
+        options = (("", "Not recorded"), *((c, value_label(c)) for c in choices))
+        return _Spec("select", label, options, f.required)
+    if isinstance(f, fields.Boolean):
+        options = (("", "Not recorded"), ("true", "Yes"), ("false", "No"))
+        return _Spec("yesno", label, options, f.required)
+    kinds = (
+        (fields.DateTime, "datetime"),
+        (fields.Date, "date"),
+        ((fields.Integer, fields.Decimal, fields.Float), "number"),
+        (fields.Email, "email"),
+    )
+    for types, kind in kinds:
+        if isinstance(f, types):
+            return _Spec(kind, label, (), f.required)
+    kind = "textarea" if (_max_length(f) or 0) > LONG_TEXT else "text"
+    return _Spec(kind, label, (), f.required)
+
+
+def _node(f: fields.Field, path: str, value: Any, key: str) -> Node:
     if isinstance(f, fields.Nested):
-        return Node("group", path, label, children=build(f.schema, value, path))
+        return Node("group", path, field_label(key), children=build(f.schema, value, path))
     if isinstance(f, fields.List):
+        label = field_label(key)
         items = value if isinstance(value, list) else []
         inner = f.inner
         if isinstance(inner, fields.Nested):
@@ -100,26 +136,12 @@ def _node(f: fields.Field, path: str, value: Any, key: str) -> Node:
             for i, item in enumerate(items)
         ]
         return Node("texts", path, label, children=rows, row_label=_singular(label))
-    node = Node("text", path, label, value, required=f.required)
-    choices = _one_of(f)
-    if choices is not None:
-        node.kind = "select"
-        node.options = [("", "Not recorded")] + [(c, value_label(c)) for c in choices]
-    elif isinstance(f, fields.Boolean):
-        node.kind = "yesno"
+    spec = _spec(f, key)
+    node = Node(spec.kind, path, spec.label, value, list(spec.options), required=spec.required)
+    if spec.kind == "yesno":
         node.value = "" if value is None else str(value).lower()
-        node.options = [("", "Not recorded"), ("true", "Yes"), ("false", "No")]
-    elif isinstance(f, fields.DateTime):
-        node.kind = "datetime"
+    elif spec.kind == "datetime":
         node.value = (value or "")[:16]
-    elif isinstance(f, fields.Date):
-        node.kind = "date"
-    elif isinstance(f, (fields.Integer, fields.Decimal, fields.Float)):
-        node.kind = "number"
-    elif isinstance(f, fields.Email):
-        node.kind = "email"
-    elif (_max_length(f) or 0) > LONG_TEXT:
-        node.kind = "textarea"
     return node
 
 

@@ -21,7 +21,13 @@ from careplan.extensions import db
 from consent.models import BreakGlass
 from tests.api.scene import build_scene, paths
 from tests.api.test_access_matrix import _fill
-from tests.api.test_unsafe_input import JSON_WRITES, _caller, _ids, _replace, _state
+from tests.api.test_unsafe_input import (
+    JSON_WRITES,
+    _ids,
+    _replace,
+    _state,
+    caller_for,
+)
 
 PADDINGS = {
     "zero_width_space": "\u200b",
@@ -53,6 +59,18 @@ ROUTES = {
         False,
         (200,),
     ),
+    "register_duplicate": (
+        "POST",
+        "/people",
+        {
+            "given_name": "Ann",
+            "family_name": "Bell",
+            "date_of_birth": "1990-05-05",
+            "duplicate_reason": "A different address and next of kin.",
+        },
+        False,
+        (201,),
+    ),
     "register_preferred": (
         "POST",
         "/people",
@@ -66,7 +84,12 @@ ROUTES = {
         (201,),
     ),
 }
-REQUIRED_TEXT.append(("register_preferred", "preferred_name"))
+REQUIRED_TEXT += [
+    ("register_preferred", "preferred_name"),
+    ("register_duplicate", "duplicate_reason"),
+    ("merge", "reason"),
+    ("distinct", "reason"),
+]
 # A section's rows: the text that says what the row is.
 SECTION_ROWS = {
     "goals": {"goals": [{"goal": "A flat", "actions": [{"action": "Bid on flats"}]}]},
@@ -105,10 +128,6 @@ def _send(client, api, user, method, url, body, versioned):
     )
 
 
-def _caller_for(name: str) -> str:
-    return _caller(name) if name in JSON_WRITES else "key_worker"
-
-
 @pytest.mark.parametrize("padding", sorted(PADDINGS))
 @pytest.mark.parametrize(
     ("name", "field"), REQUIRED_TEXT, ids=[f"{n}-{f}" for n, f in REQUIRED_TEXT]
@@ -120,7 +139,7 @@ def test_required_text_of_invisible_characters_is_refused(
     method, path, body, versioned, _ = ROUTES[name]
     ids = _ids(world, scene)
     url, valid = _fill(path, ids), _fill(body, ids)
-    user = scene.role(_caller_for(name))
+    user = caller_for(api, scene, name) if name in JSON_WRITES else scene.key_worker
     pad = PADDINGS[padding]
     before = _state(world)
     texts = [pad * 60, " " + pad * 60 + " "]
@@ -141,6 +160,7 @@ def test_a_justification_counts_only_readable_characters(api, world, client, app
     field = "reason" if route == "claim" else "justification"
     url = _fill(path, paths(scene))
     pad = PADDINGS[padding]
+    api.post(scene.outsider, "/people/lookup", {"chi": scene.person.chi})
     for short in ("x" * 39 + pad * 30, pad.join("Overdose risk now"), "Urgent" + pad * 100):
         refused = _send(client, api, scene.outsider, method, url, {**body, field: short}, False)
         assert refused.status_code == 400
@@ -210,6 +230,7 @@ def test_real_names_in_any_script_are_accepted(api, world, name):
 
 def test_the_audit_chain_survives_all_of_it(api, world, client, app):
     scene = build_scene(world)
+    api.post(scene.outsider, "/people/lookup", {"chi": scene.person.chi})
     for padding in PADDINGS.values():
         url = f"/people/{scene.person.id}/break-glass"
         body = {"reason": "risk_to_life", "justification": padding * 80}

@@ -249,6 +249,7 @@ def test_claim_or_break_glass_needs_an_agreement(api, world):
     scene = build_scene(world)
     stranger = world.staff(world.agency("No agreement charity"))
     url = f"/people/{scene.person.id}"
+    api.look_up(stranger, scene.person)
     claim = api.post(stranger, url + "/care-team/claim", {"reason": "x" * 60})
     assert claim.status_code == 403
     assert claim.get_json()["reason"] == "no_agreement"
@@ -262,6 +263,7 @@ def test_break_glass_is_time_limited_and_read_only(api, world, monkeypatch):
     scene = build_scene(world)
     agreement(world, scene.other_agency, ceiling="standard")
     url = f"/people/{scene.person.id}/break-glass"
+    api.look_up(scene.outsider, scene.person)
     short = api.post(scene.outsider, url, {"reason": "risk_to_life", "justification": "help"})
     assert short.status_code == 400
     invoked = api.post(

@@ -11,6 +11,7 @@ PostgreSQL: run these there too (TEST_DATABASE_URL).
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 import pytest
@@ -20,7 +21,7 @@ from audit.models import AuditEvent
 from audit.verify import verify_chain
 from careplan.extensions import db
 from tests.api.scene import build_scene, paths
-from tests.api.test_access_matrix import ROLES, ROUTES, _fill
+from tests.api.test_access_matrix import EXACT_ID, ROLES, ROUTES, _fill
 
 # Text that no field may hold: what PostgreSQL refuses (NUL), what UTF-8 cannot encode (an
 # unpaired surrogate, sent as a JSON escape), and the other invisible control characters.
@@ -49,6 +50,21 @@ JSON_WRITES = {
         (201, *EVERYONE_ELSE[1:]),
     ),
     "close": ("POST", "/people/{p}/plan/close", {"reason": "moved_away"}, True, (200,)),
+    "chi": ("PUT", "/people/{p}/chi", {"chi": "1204881235"}, False, (409,)),
+    "merge": (
+        "POST",
+        "/people/merge",
+        {"survivor_id": "{p}", "duplicate_id": "{new}", "reason": "Same CHI on both letters."},
+        False,
+        (403, 403, 403, 403, 403, 200, 403),
+    ),
+    "distinct": (
+        "POST",
+        "/people/duplicates/{cand}/distinct",
+        {"reason": "Different next of kin and address."},
+        False,
+        (403, 403, 403, 403, 403, 200, 403),
+    ),
     "review": (
         "POST",
         "/audit/claims/{m}/review",
@@ -108,8 +124,16 @@ def _caller(name: str) -> str:
     return next(role for role, s in zip(ROLES, statuses, strict=False) if s < 300 or s == 409)
 
 
+def caller_for(api, scene, name: str) -> Any:
+    """The route's caller, having made the exact lookup a claim or break-glass needs."""
+    user = scene.role(_caller(name))
+    if name in EXACT_ID:
+        api.post(user, "/people/lookup", {"chi": scene.person.chi})
+    return user
+
+
 def _ids(world, scene) -> dict[str, Any]:
-    return {**paths(scene), "new": world.person(scene.key_worker).id}
+    return {**paths(scene), "new": world.person(scene.key_worker).id, "cand": uuid.uuid4()}
 
 
 def _strings(value: Any, path: str = "") -> list[str]:
@@ -166,6 +190,7 @@ PLACEHOLDERS = {
     "p": "{person_id}",
     "new": "{person_id}",
     "m": "{item_id}",
+    "cand": "{candidate_id}",
     "c": "{consent_id}",
     "lead": "{agency_id}",
     "colleague": "{staff_id}",
@@ -179,7 +204,7 @@ def test_unstorable_text_anywhere_in_a_json_write_is_refused(api, world, client,
     method, path, body, versioned, _ = JSON_WRITES[name]
     ids = _ids(world, scene)
     url, valid = _fill(path, ids), _fill(body, ids)
-    user = scene.role(_caller(name))
+    user = caller_for(api, scene, name)
     headers = {"If-Match": '"1"'} if versioned else {}
     before = _state(world)
     places = _strings(valid)
@@ -209,7 +234,7 @@ def test_deep_nesting_and_numbers_that_are_not_finite_are_refused(api, world, cl
     method, path, body, versioned, _ = JSON_WRITES[name]
     ids = _ids(world, scene)
     url, valid = _fill(path, ids), _fill(body, ids)
-    user = scene.role(_caller(name))
+    user = caller_for(api, scene, name)
     headers = {"If-Match": '"1"'} if versioned else {}
     before = _state(world)
     place = _strings(valid)[0]

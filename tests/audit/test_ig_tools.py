@@ -18,6 +18,7 @@ GLASS = {
 def _activity(api, scene):
     api.get(scene.key_worker, f"/people/{scene.person.id}/plan")
     api.get(scene.outsider, f"/people/{scene.person.id}/plan")  # denied: 404
+    api.look_up(scene.outsider, scene.person)
     api.post(scene.outsider, f"/people/{scene.person.id}/break-glass", GLASS)
     api.get(scene.outsider, f"/people/{scene.person.id}/plan")  # now allowed
 
@@ -107,6 +108,7 @@ def test_break_glass_review(api, world):
 
 def test_claims_review(api, world):
     scene = build_scene(world)
+    api.look_up(scene.outsider, scene.person)
     api.post(
         scene.outsider,
         f"/people/{scene.person.id}/care-team/claim",

@@ -26,6 +26,7 @@ SECRET_CLAIM = "Allocated as her Wombat Street housing officer from today."
 
 
 def _fill(api, scene):
+    api.look_up(scene.outsider, scene.person)
     claim = api.post(
         scene.outsider, f"/people/{scene.person.id}/care-team/claim", {"reason": SECRET_CLAIM}
     )

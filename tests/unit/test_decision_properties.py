@@ -135,3 +135,40 @@ def test_time_passing_never_revives_an_expired_consent(f, section, later_days):
     if decision.permit:
         consent = next(c for c in f.consents if c.id == decision.basis.ref)
         assert consent.expires_on is None or consent.expires_on >= later.today
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    worlds(),
+    st.sampled_from(["key_worker", "lead_agency", "registered"]),
+    st.booleans(),
+    st.lists(st.integers(min_value=-3, max_value=3), max_size=2),
+)
+def test_a_standing_tie_always_sees_the_person(world, tie, closed, glass_hours):
+    """Searches count and page a practitioner's standing people in SQL
+    (consent.visibility.standing_clause): key worker, lead agency (open or closed plan), or
+    registered with no plan yet. The policy must let them see each such person whatever
+    the consents, refusals, agreement, care team or emergency access say; otherwise a
+    search would count someone it cannot show."""
+    from careplan.access.context import BreakGlassFact
+    from careplan.access.policy import can_see_person
+    from tests.unit.test_decision import KW, LEAD, PLAN
+
+    subject = world.subject
+    plan = PLAN
+    if closed:
+        plan = type(PLAN)(**{**vars(PLAN), "closed_on": TODAY - timedelta(days=1)})
+    if tie == "key_worker":
+        world = dataclasses.replace(world, subject=dataclasses.replace(subject, id=KW), plan=plan)
+    elif tie == "lead_agency":
+        world = dataclasses.replace(
+            world, subject=dataclasses.replace(subject, agency_id=LEAD), plan=plan
+        )
+    else:
+        world = dataclasses.replace(world, plan=None, registered_person=True)
+    glass = tuple(
+        BreakGlassFact(uuid.UUID(int=900 + i), NOW - timedelta(hours=4), NOW + timedelta(hours=h))
+        for i, h in enumerate(glass_hours)
+    )
+    world = dataclasses.replace(world, break_glass=glass)
+    assert can_see_person(world)

@@ -19,6 +19,7 @@ from careplan.core import clock
 from careplan.extensions import db
 from careplan.identity import csrf, sessions
 from careplan.identity.models import Stage, WebSession
+from careplan.people.models import Person
 
 
 class Browser:
@@ -62,6 +63,15 @@ class Browser:
         if csrf_token:
             form.setdefault("csrf_token", self.token)
         return self.client.post(path, data=form, **kw)
+
+    def look_up(self, person_id: Any) -> Any:
+        """Find the person by their CHI on the exact-details page, as a practitioner who
+        does not work with them yet would; the answer redirects to the "found" page."""
+        with self.app.app_context():
+            chi = db.session.get(Person, person_id).chi
+        found = self.post("/people/lookup", {"chi": chi})
+        assert found.status_code == 302, text(found)[:300]
+        return found
 
 
 def text(response: Any) -> str:

@@ -82,6 +82,7 @@ def test_pages_that_show_a_person_leave_one_record_each(demo_app):
     assert _records_of(demo_app, start) == [("person.view", "permit")]
 
     gordon = Browser(demo_app, staff(demo_app, "gordon.bell@justice.demo"))
+    gordon.look_up(sarah)
     found = gordon.get(f"/people/{sarah}/found")
     assert found.status_code == 200
     assert _records_of(demo_app, found) == [("person.lookup", "permit")]

@@ -9,8 +9,13 @@ from audit.models import AuditEvent
 from careplan.extensions import db
 from tests.web.support import Browser, staff
 
-# Reached by the id from an exact lookup: the practitioner has no basis yet, by design.
+# Reached by the id from the caller's own exact lookup: without one they answer "not
+# found" like every other page (issue #16, fault 8), which the walk below checks too.
 EXACT_ID_PAGES = {"sharing.found", "sharing.claim", "sharing.emergency"}
+
+
+def test_the_exact_id_pages_are_in_the_walk(demo_app):
+    assert {endpoint for endpoint, _, _ in page_routes(demo_app)} >= EXACT_ID_PAGES
 
 
 def page_routes(app):
@@ -37,7 +42,7 @@ def test_every_person_page_asks_the_decision(demo_app, decisions):
     }
     routes = page_routes(demo_app)
     assert len(routes) >= 15
-    for endpoint, rule, method in routes:
+    for _endpoint, rule, method in routes:
         url = rule
         for name, value in values.items():
             url = url.replace(f"<uuid:{name}>", str(value)).replace(f"<{name}>", str(value))
@@ -46,11 +51,9 @@ def test_every_person_page_asks_the_decision(demo_app, decisions):
         response = call(url)
         assert decisions, f"{method} {rule} answered without asking the decision"
         assert response.status_code != 500, (method, rule)
-        if endpoint not in EXACT_ID_PAGES:
-            assert response.status_code == 404, (method, rule, response.status_code)
-            with demo_app.app_context():
-                last = db.session.scalars(
-                    select(AuditEvent).order_by(AuditEvent.seq.desc())
-                ).first()
-            assert last.outcome == "deny"
-            assert last.actor_name == "Gordon Bell"
+        # Every page, the exact-id ones included: Gordon made no lookup.
+        assert response.status_code == 404, (method, rule, response.status_code)
+        with demo_app.app_context():
+            last = db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
+        assert last.outcome == "deny"
+        assert last.actor_name == "Gordon Bell"

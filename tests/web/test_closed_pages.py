@@ -1,0 +1,100 @@
+"""The pages take no writes to a closed plan either (issue #16, fault 2): every page
+form about a person is refused on a closed plan, with a plain reason, except those that
+narrow access (withdrawing consent, ending a care-team place, recording a refusal)."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from careplan.core import clock
+from careplan.extensions import db
+from careplan.people.models import Person
+from careplan.plans.models import CareTeamMember, Plan
+from tests.web.support import Browser, staff, text
+from tests.web.test_page_guard import page_routes
+
+# page endpoint -> (who posts, form) that would succeed on an open plan
+REFUSED_WHEN_CLOSED = {
+    "plans.start_plan": ("morag", {}),  # the person has a plan already
+    "plans.hand_over_page": ("morag", {}),
+    "plans.care_team": ("morag", {"staff_id": "", "role": "Nurse"}),
+    "sections.edit": ("morag", {"version": "1"}),
+    "sections.add_update": ("morag", {"text": "Met at the cafe."}),
+    "sharing.new_consent": (
+        "morag",
+        {
+            "effect": "permit",
+            "grantee": "sector:statutory",
+            "sections": "housing",
+            "expires_on": "2027-06-01",
+            "method": "verbal",
+        },
+    ),
+    "sharing.claim": (
+        "gordon",
+        {"reason": "Allocated as her justice social worker from today by the sheriff."},
+    ),
+}
+OPEN_WHEN_CLOSED = {
+    "sharing.withdraw_consent",
+    "plans.end_member",
+    "sharing.emergency",  # reads only
+}
+
+
+def _close(app):
+    with app.app_context():
+        person = db.session.scalars(select(Person).where(Person.given_name == "Sarah")).one()
+        plan = db.session.scalars(select(Plan).where(Plan.person_id == person.id)).one()
+        plan.closed_on = clock.today()
+        plan.closed_reason = "support_complete"
+        member = db.session.scalars(
+            select(CareTeamMember.id).where(CareTeamMember.plan_id == plan.id)
+        ).first()
+        db.session.commit()
+        return person.id, member
+
+
+def test_every_page_form_is_placed(demo_app):
+    posts = {e for e, _, m in page_routes(demo_app) if m == "POST"}
+    assert posts == set(REFUSED_WHEN_CLOSED) | OPEN_WHEN_CLOSED
+
+
+def test_no_page_form_writes_to_a_closed_plan(demo_app):
+    sarah, member = _close(demo_app)
+    people = {
+        "morag": Browser(demo_app, staff(demo_app, "morag.campbell@nhs.demo")),
+        "gordon": Browser(demo_app, staff(demo_app, "gordon.bell@justice.demo")),
+    }
+    people["gordon"].look_up(sarah)
+    values = {"person_id": sarah, "key": "housing", "member_id": member}
+    for endpoint, rule, method in page_routes(demo_app):
+        if method != "POST" or endpoint not in REFUSED_WHEN_CLOSED:
+            continue
+        who, form = REFUSED_WHEN_CLOSED[endpoint]
+        url = rule
+        for name, value in values.items():
+            url = url.replace(f"<uuid:{name}>", str(value)).replace(f"<{name}>", str(value))
+        response = people[who].post(url, form)
+        assert response.status_code == 403, (endpoint, response.status_code)
+        body = text(response)
+        if endpoint != "plans.start_plan":
+            assert "This plan is closed" in body, endpoint
+    # What narrows access still works: a refusal, then ending a care-team place.
+    morag = people["morag"]
+    refusal = morag.post(
+        f"/people/{sarah}/sharing",
+        {
+            "effect": "deny",
+            "grantee": "sector:third_sector",
+            "sections": "about_me",
+            "method": "verbal",
+        },
+    )
+    assert refusal.status_code == 302
+    team = text(morag.get(f"/people/{sarah}/care-team"))
+    ends = re.findall(r"/care-team/([0-9a-f-]{36})/end", team)
+    assert ends
+    assert morag.post(f"/people/{sarah}/care-team/{ends[0]}/end").status_code == 302
