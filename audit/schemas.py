@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
 from audit.actions import AuditAction, Outcome
 from careplan.core.schemas import BaseSchema
@@ -33,16 +33,39 @@ class ReportQuerySchema(BaseSchema):
     threshold = fields.Int(load_default=None, validate=validate.Range(min=1, max=100000))
 
 
+CHOOSE_OUTCOME = "Choose whether this access was appropriate."
+WRITE_NOTE = "Write a note saying what you checked and what you found."
+
+
 class ReviewSchema(BaseSchema):
+    """A review, or the follow-up a review asked for (which must say appropriate or
+    inappropriate: careplan.ig.reviews)."""
+
     outcome = fields.Str(
-        required=True, validate=validate.OneOf(["appropriate", "inappropriate", "needs_follow_up"])
+        required=True,
+        validate=validate.OneOf(
+            ["appropriate", "inappropriate", "needs_follow_up"], error=CHOOSE_OUTCOME
+        ),
+        error_messages={"required": CHOOSE_OUTCOME},
     )
-    note = fields.Str(required=True, validate=validate.Length(min=1, max=4000))
+    note = fields.Str(
+        required=True,
+        validate=validate.Length(min=1, max=4000, error="Write a note of at most 4000 characters."),
+        error_messages={"required": WRITE_NOTE},
+    )
+
+    @validates("note")
+    def _written(self, value: str, **_: Any) -> None:
+        if not value.strip():
+            raise ValidationError(WRITE_NOTE)
 
 
 class ReviewQuerySchema(BaseSchema):
+    # pending: not reviewed yet; follow_up: reviewed as needing follow-up, not finished;
+    # open: either; reviewed: finished; all.
     status = fields.Str(
-        load_default="pending", validate=validate.OneOf(["pending", "reviewed", "all"])
+        load_default="pending",
+        validate=validate.OneOf(["pending", "follow_up", "open", "reviewed", "all"]),
     )
 
 
@@ -118,6 +141,9 @@ class ReviewItemSchema(BaseSchema):
     review_outcome = fields.Str(allow_none=True)
     review_note = fields.Str(allow_none=True)
     reviewed_at = fields.Str(allow_none=True)
+    follow_up_outcome = fields.Str(allow_none=True)
+    follow_up_note = fields.Str(allow_none=True)
+    followed_up_at = fields.Str(allow_none=True)
 
 
 class ReportRowSchema(BaseSchema):

@@ -41,6 +41,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     sources.install(app, PlanContextLoader(db.session, app.extensions["careplan.sensitivity"]))
 
+    _register_ops(app)  # first: its timing wraps everything, its commit hook runs first
     _register_audit_signing(app)
     _register_vault(app)
     from careplan.identity import providers
@@ -50,6 +51,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_request_handling(app)
     _register_cli(app)
     return app
+
+
+def _register_ops(app: Flask) -> None:
+    """Logs, health, readiness and metrics for operators (careplan.ops)."""
+    from careplan.core import logs
+    from careplan.ops import health, metrics
+
+    logs.init_app(app)
+    metrics.init_app(app)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(metrics.bp)
 
 
 def _register_audit_signing(app: Flask) -> None:

@@ -102,6 +102,21 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("SECRET_KEY", "SECRET_KEY", str, "", "session signing key; required in production"),
     Setting(
+        "CAREPLAN_LOG_FORMAT",
+        "LOG_FORMAT",
+        str,
+        "",
+        "json or text (default: json in production, text elsewhere)",
+    ),
+    Setting("CAREPLAN_LOG_LEVEL", "LOG_LEVEL", str, "INFO", "DEBUG, INFO, WARNING or ERROR"),
+    Setting(
+        "CAREPLAN_METRICS_TOKEN",
+        "METRICS_TOKEN",
+        str,
+        "",
+        "bearer token Prometheus sends to read /metrics (unset: /metrics answers 404)",
+    ),
+    Setting(
         "CAREPLAN_MAX_BODY_BYTES",
         "MAX_CONTENT_LENGTH",
         int,
@@ -215,6 +230,15 @@ SETTINGS: tuple[Setting, ...] = (
         "failed sign-ins from one client address within an hour before it is locked",
     ),
     Setting(
+        "CAREPLAN_SECOND_FACTOR_MAX_FAILURES",
+        "SECOND_FACTOR_MAX_FAILURES",
+        int,
+        50,
+        "wrong second-factor codes in a row for one account (across sign-ins, however long "
+        "apart) before it is locked until an administrator unlocks it; at most 100 "
+        "(NIST SP 800-63B section 5.2.2)",
+    ),
+    Setting(
         "CAREPLAN_SIGNIN_LOCK_MINUTES",
         "SIGNIN_LOCK_MINUTES",
         int,
@@ -272,6 +296,11 @@ def _complete(config: dict[str, Any]) -> dict[str, Any]:
         raise ConfigError("CAREPLAN_CONSENT_MAX_DAYS must be between 1 and 36500")
     if config["PASSWORD_MIN_LENGTH"] < 8:
         raise ConfigError("CAREPLAN_PASSWORD_MIN_LENGTH must be at least 8")
+    if not config["SIGNIN_LOCK_AFTER"] <= config["SECOND_FACTOR_MAX_FAILURES"] <= 100:
+        raise ConfigError(
+            "CAREPLAN_SECOND_FACTOR_MAX_FAILURES must be between CAREPLAN_SIGNIN_LOCK_AFTER "
+            "and 100 (NIST SP 800-63B section 5.2.2)"
+        )
     if not config["SECRET_KEY"]:
         # Development only: a fresh random key per process, never a fixed one in code.
         config["SECRET_KEY"] = secrets.token_urlsafe(32)

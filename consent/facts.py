@@ -136,7 +136,7 @@ def _facts(
             glass_rows = list(session.execute(q.break_glass, many))
         for m in member_rows:
             memberships.setdefault(m.plan_id, []).append(
-                MembershipFact(m.id, m.valid_from, m.valid_to, m.ended_at)
+                MembershipFact(m.id, m.valid_from, m.valid_to, m.ended_at, bool(m.active))
             )
         for c in consent_rows:
             consents.setdefault(c.person_id, []).append(consent_fact(c))
@@ -245,9 +245,21 @@ def _statements() -> _Statements:
         .where(person.id == bindparam("person_id"))
     )
     member = CareTeamMember.__table__.c
-    memberships = select(
-        member.plan_id, member.id, member.valid_from, member.valid_to, member.ended_at
-    ).where(member.staff_id == bindparam("user_id"))
+    # The member's account as the database has it now: a deactivated account's place is
+    # never current (careplan.access.context.MembershipFact).
+    account = UserModel.__table__.c
+    memberships = (
+        select(
+            member.plan_id,
+            member.id,
+            member.valid_from,
+            member.valid_to,
+            member.ended_at,
+            account.active,
+        )
+        .join(UserModel.__table__, account.id == member.staff_id)
+        .where(member.staff_id == bindparam("user_id"))
+    )
     consent = Consent.__table__.c
     consents = select(
         consent.person_id,

@@ -108,3 +108,9 @@ class BreakGlass(db.Model):
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime)
     review_outcome: Mapped[str | None] = mapped_column(String(30))
     review_note: Mapped[str | None] = mapped_column(Text)
+    # A review that found it "needs_follow_up" stays open ("follow_up") until the follow-up
+    # is recorded: what it found (appropriate or inappropriate), by whom and when.
+    follow_up_outcome: Mapped[str | None] = mapped_column(String(30))
+    follow_up_note: Mapped[str | None] = mapped_column(Text)
+    followed_up_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    followed_up_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -49,6 +49,9 @@ ruff format --check .
 step "import contracts (lint-imports)"
 lint-imports --no-cache
 
+step "Containerfile (hadolint)"
+hadolint Containerfile
+
 step "pip-audit (pinned dependencies)"
 # Audit exactly what is installed from the package index: every distribution in .venv
 # except the project itself. Known vulnerabilities fail the run. Where pip-audit cannot reach

@@ -9,6 +9,7 @@ a world built once and copied (tests/snapshot.py) opens in any test.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from collections.abc import Iterator
@@ -201,3 +202,57 @@ def decisions(monkeypatch: pytest.MonkeyPatch) -> list:
     monkeypatch.setattr(Decision, "allow", counted(allow))
     monkeypatch.setattr(Decision, "deny", counted(deny))
     return made
+
+
+# --- no personal data in the application's logs (issue #21) ---------------------------
+# Every log line the whole run writes at INFO or above (what production keeps), checked at
+# the end for the names and CHI numbers of the worlds the tests build. The werkzeug
+# development server's own request lines are left out: it serves only the browser tests,
+# and production's gunicorn logs paths without query strings (config/gunicorn.conf.py).
+
+
+class _EveryLogLine(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.name != "werkzeug":
+            self.lines.append(f"{record.name}: {record.getMessage()}")
+            if record.exc_info:
+                self.lines.append(logging.Formatter().formatException(record.exc_info))
+
+
+EVERY_LOG_LINE = _EveryLogLine()
+
+
+def _personal_words() -> set[str]:
+    from careplan.demo import PEOPLE
+
+    words = {"Mackenzie", "Sarah Mackenzie", "1204881235"}
+    for given, family, preferred, _born, chi, _worker in PEOPLE:
+        words |= {f"{given} {family}", family, chi}
+        if preferred:
+            words.add(f"{preferred} {family}")
+    return words
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    root = logging.getLogger()
+    root.addHandler(EVERY_LOG_LINE)
+    if root.level == logging.NOTSET or root.level > logging.INFO:
+        root.setLevel(logging.INFO)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    words = _personal_words()
+    leaks = [line for line in EVERY_LOG_LINE.lines if any(w in line for w in words)]
+    if leaks:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(
+                f"FAILED: {len(leaks)} application log lines hold a name or CHI number, "
+                f"for example a line from {leaks[0].split(':', 1)[0]}",
+                red=True,
+            )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -58,14 +58,19 @@ class AgreementFact:
 
 @dataclass(frozen=True, slots=True)
 class MembershipFact:
-    """The caller's place on the person's care team (added, or claimed and under review)."""
+    """The caller's place on the person's care team (added, or claimed and under review).
+    `active`: the member's account is active; a deactivated account's place is never
+    current (the same rule as `CareTeamMember.is_current`)."""
 
     id: uuid.UUID
     valid_from: date
     valid_to: date | None
     ended_at: datetime | None
+    active: bool = True
 
     def current(self, today: date, now: datetime) -> bool:
+        if not self.active:
+            return False
         if self.ended_at is not None and self.ended_at <= now:
             return False
         return self.valid_from <= today and (self.valid_to is None or self.valid_to >= today)

@@ -6,6 +6,7 @@ the context holds everything it needs (`careplan.access.context`). Routes, pages
 all ask it (`careplan.access.pipeline`); nothing else decides.
 
 The order of the rules is the policy (BRIEF.md, "Sharing rules"):
+0. a deactivated account is refused everything;
 1. the caller's own account, and jobs, go by role alone (`rules.JOBS`);
 2. the person themselves sees their whole plan; IG officers and administrators see no
    plan content, whatever else they hold (`rules.ROLE_ON_PERSON` lists the exceptions);
@@ -50,6 +51,11 @@ def decide(context: AccessContext, resource: Resource, permission: Permission) -
     kind = resource.type
     if permission.resource_type is not kind:
         raise ValueError(f"{permission} is not a permission on {kind}")
+    if not context.subject.active:
+        # A deactivated account has no basis for anything: no job, no relationship, not
+        # even its own account (its sessions and tokens already stop; this holds however
+        # else it might be asked).
+        return Decision.deny(DenialKind.ROLE)
     if kind is ResourceType.JOB:
         return _decide_job(context, permission)
     if kind is ResourceType.ACCOUNT:

@@ -32,6 +32,8 @@ class Subject:
     agency_id: uuid.UUID | None = None
     sector: str | None = None
     person_id: uuid.UUID | None = None
+    # A deactivated account is refused everything by the policy, whatever it held.
+    active: bool = True
 
     @classmethod
     def of(cls, user: Any) -> Subject:
@@ -45,6 +47,7 @@ class Subject:
             agency_id=user.agency_id,
             sector=agency.sector.value if agency is not None else None,
             person_id=user.person_id,
+            active=bool(getattr(user, "active", True)),
         )
 
     def has(self, role: Role) -> bool:

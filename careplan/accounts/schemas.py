@@ -7,13 +7,13 @@ from typing import Any
 from marshmallow import ValidationError, fields, post_load, validate, validates
 
 from careplan.access.subject import Role
-from careplan.core.schemas import BaseSchema
+from careplan.core.schemas import BaseSchema, OneLine
 
 
 class StaffSchema(BaseSchema):
     id = fields.UUID(dump_only=True)
     email = fields.Email(required=True, validate=validate.Length(max=254))
-    name = fields.Str(required=True, validate=validate.Length(min=1, max=200))
+    name = OneLine(required=True, validate=validate.Length(min=1, max=200))
     agency_id = fields.UUID(required=True, allow_none=True)
     roles = fields.List(
         fields.Str(validate=validate.OneOf([r.value for r in Role])),
@@ -30,7 +30,6 @@ class StaffSchema(BaseSchema):
     @post_load
     def _tidy(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
         data["email"] = data["email"].strip().lower()
-        data["name"] = data["name"].strip()
         return data
 
 

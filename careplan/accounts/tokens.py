@@ -148,12 +148,17 @@ def revoke(session: Session, user: User, token_id: uuid.UUID) -> AccessToken | N
     return token
 
 
-def revoke_all(session: Session, user: User) -> None:
+def revoke_all(session: Session, user: User) -> int:
+    """Revoke every token of the account not yet revoked (deactivation, signing out
+    everywhere); returns how many were revoked."""
     now = clock.now()
+    count = 0
     for token in session.scalars(
         select(AccessToken).where(AccessToken.user_id == user.id, AccessToken.revoked_at.is_(None))
     ):
         token.revoked_at = now
+        count += 1
+    return count
 
 
 def parse_lifetime(text: str) -> timedelta:

@@ -8,7 +8,7 @@ from marshmallow import fields, validate
 
 from careplan.agencies.models import AgencyKind, Sector
 from careplan.core import clock
-from careplan.core.schemas import BaseSchema, DayRange
+from careplan.core.schemas import BaseSchema, DayRange, OneLine
 from consent.models import LawfulBasis
 
 SENSITIVITIES = ("standard", "sensitive", "restricted")
@@ -22,7 +22,7 @@ def _agreement_horizon() -> date:
 
 class AgencySchema(BaseSchema):
     id = fields.UUID(dump_only=True)
-    name = fields.Str(required=True, validate=validate.Length(min=2, max=200))
+    name = OneLine(required=True, validate=validate.Length(min=2, max=200))
     sector = fields.Enum(Sector, by_value=True, required=True)
     kind = fields.Enum(AgencyKind, by_value=True, required=True)
 

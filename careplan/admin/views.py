@@ -20,7 +20,7 @@ from careplan.admin import services
 from careplan.admin.schemas import SENSITIVITIES, agency_schema, agreement_schema
 from careplan.agencies.models import AgencyKind, Sector
 from careplan.core.errors import ApiError, NotFound
-from careplan.identity.web import signed_in_required
+from careplan.identity.web import recent_auth_required_then, signed_in_required
 from careplan.plans.access import catalogue
 from careplan.web.pages import form_values, loader, refused, render
 from consent.models import LawfulBasis
@@ -149,6 +149,8 @@ def deactivate(staff_id: uuid.UUID) -> Any:
 
 @bp.post("/staff/<uuid:staff_id>/reset-second-factor")
 @signed_in_required
+# Another person's credential changes: the administrator confirms who they are first.
+@recent_auth_required_then("admin.staff")
 @requires(Permission.JOB_STAFF_MANAGE, AuditAction.STAFF_RESET_SECOND_FACTOR)
 def reset_second_factor(staff_id: uuid.UUID) -> Any:
     services.reset_second_factor(staff_id)

@@ -60,13 +60,14 @@ def register(token_cli: AppGroup) -> None:
 @account_cli.command("unlock")
 @click.option("--email", required=True)
 def unlock(email: str) -> None:
-    """Lift a sign-in lock on EMAIL early (after checking it is really them)."""
+    """Lift a sign-in lock on EMAIL early (after checking it is really them): its wrong
+    passwords, and its account's run of wrong second-factor codes."""
 
-    if not throttle.unlock(email):
-        raise click.ClickException("That email address is not locked.")
     user = db.session.scalars(
         select(User).where(func.lower(User.email) == email.strip().lower())
     ).one_or_none()
+    if not throttle.unlock(email, user.id if user is not None else None):
+        raise click.ClickException("That email address is not locked.")
     commit_recorded(
         AuditAction.AUTH_LOGIN,
         user=user,

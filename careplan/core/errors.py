@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, current_app, jsonify, request
 from marshmallow import ValidationError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +138,24 @@ def _http_body(exc: HTTPException) -> dict[str, Any]:
     return {"error": code, "message": exc.description or exc.name, "fields": {}}
 
 
+def allowed_methods(exc: HTTPException) -> list[str]:
+    """The methods the requested URL does take, for a 405's `Allow` header (RFC 9110
+    section 15.5.6: a 405 MUST carry one). The router's own list when it has one, else
+    the URL map's answer for this URL (a 405 raised by hand)."""
+    methods = list(getattr(exc, "valid_methods", None) or [])
+    if not methods:
+        adapter = current_app.url_map.bind_to_environ(request.environ)
+        methods = sorted(adapter.allowed_methods(request.path))
+    return methods
+
+
+def _with_http_headers(response: Response, exc: HTTPException) -> Response:
+    """Keep the headers an HTTP error carries (a 405's `Allow`) on our own answer."""
+    if isinstance(exc, MethodNotAllowed) or exc.code == 405:
+        response.headers["Allow"] = ", ".join(allowed_methods(exc))
+    return response
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def api_error(exc: ApiError) -> Response:
@@ -152,13 +170,14 @@ def register_error_handlers(app: Flask) -> None:
         if not is_api_request():
             if (exc.code or 500) < 400:
                 return exc  # redirects
-            return error_page(
+            page = error_page(
                 exc.code or 500, _PAGE_MESSAGES.get(exc.code or 500, exc.description or "")
             )
+            return _with_http_headers(page, exc)
         if exc.code == 413:
             body = {"error": "too_large", "message": "The request body is too large.", "fields": {}}
             return _json(413, body)
-        return _json(exc.code or 500, _http_body(exc))
+        return _with_http_headers(_json(exc.code or 500, _http_body(exc)), exc)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response:

@@ -1,4 +1,5 @@
-"""The one base schema, and the rules every field of every input shares.
+"""The one base schema, the rules every field of every input shares, and the field for
+names and labels people read (`OneLine`).
 
 `BaseSchema` rejects unknown fields and, for every schema built on it (the API's bodies and
 queries, the page forms, each section's content), applies one set of rules, so no field can
@@ -17,6 +18,7 @@ forget them:
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
@@ -263,3 +265,38 @@ class RefSchema(BaseSchema):
 
     id = fields.UUID()
     name = fields.Str()
+
+
+# Characters that reorder or hide the text around them (Unicode bidirectional controls):
+# a name holding one shows something other than what it is.
+BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+
+
+def _edge(char: str) -> bool:
+    return char.isspace() or unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp")
+
+
+class OneLine(fields.String):
+    """A name or label people read (an agency's name, a staff member's name, a token's
+    label): the spaces and invisible characters around it are removed before any length
+    rule is checked, so what is stored, shown, and written into audit records and CSV
+    files is what a person reads; control characters and bidirectional controls inside it
+    are refused (they would hide or reorder what is shown)."""
+
+    default_error_messages = {  # noqa: RUF012 - marshmallow's own class attribute
+        "invisible": "Use only letters, numbers, spaces and punctuation.",
+    }
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        start, end = 0, len(text)
+        while start < end and _edge(text[start]):
+            start += 1
+        while end > start and _edge(text[end - 1]):
+            end -= 1
+        text = text[start:end]
+        if any(unicodedata.category(c) in ("Cc", "Cs") or c in BIDI_CONTROLS for c in text):
+            raise self.make_error("invisible")
+        return text

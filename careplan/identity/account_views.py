@@ -1,5 +1,10 @@
 """Your account: second factor and recovery codes, password, API tokens (create, revoke),
-and signing out everywhere. Nothing here shows anyone's plan."""
+and signing out everywhere. Nothing here shows anyone's plan.
+
+Every change to a credential (password, authenticator app, recovery codes, a new API
+token) asks for the current password and code in the same form (careplan.identity.reauth);
+revoking a token or signing out everywhere takes power away, so it needs no more.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +13,14 @@ from typing import Any
 
 from flask import Blueprint, current_app, g, redirect, request, url_for
 
-from audit.actions import AuditAction, Outcome
+from audit.actions import AuditAction
 from audit.log import record
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import requires
 from careplan.accounts import passwords, tokens
 from careplan.core import clock
 from careplan.extensions import db
-from careplan.identity import schemas, second_factor
+from careplan.identity import reauth, schemas, second_factor
 from careplan.identity.views import new_password_problems, page, parse
 from careplan.identity.web import signed_in_required
 
@@ -33,6 +38,7 @@ def _account_page(status: int = 200, **extra: Any) -> tuple[str, int]:
         "errors": {},
         "token_form": {},
         "new_token": None,
+        "reauth": reauth.needs(user),
         **extra,
     }
     return page("identity/account.html", status, **context)
@@ -53,18 +59,35 @@ def account() -> Any:
 @signed_in_required
 @requires(Permission.ACCOUNT_OWN, AuditAction.ME_VIEW)
 def create_token() -> Any:
+    """A token can act as the account: making one is a change to its credentials, so the
+    person confirms who they are in the same form (careplan.identity.reauth)."""
+    if reauth.provider_confirmation_missing(g.user):
+        return redirect(url_for("identity.confirm", next=url_for("account.account")))
     data, errors = parse(schemas.TokenForm())
     if errors:
-        return _account_page(400, errors=errors, token_form=request.form)
+        return _account_page(400, errors=errors, token_form=_typed())
+    checked = reauth.check(g.user, data, method="token_create")
+    if not checked.ok:
+        return _account_page(checked.status, errors=checked.errors, token_form=_typed())
     scopes = ["read"] if data["scope"] == "read" else ["read", "write"]
     raw = tokens.issue(
         db.session, g.user, tokens.parse_lifetime(data["expires"]), data["label"], scopes
     )
     record(
         AuditAction.AUTH_TOKEN,
-        details={"label": data["label"], "scopes": scopes, "expires": data["expires"]},
+        details={
+            "label": data["label"],
+            "scopes": scopes,
+            "expires": data["expires"],
+            "confirmed_with": checked.used,
+        },
     )
     return _account_page(new_token=raw)
+
+
+def _typed() -> dict[str, str]:
+    """What was typed into the token form, to show again (never a password or code)."""
+    return {k: request.form.get(k, "")[:100] for k in ("label", "scope", "expires")}
 
 
 @bp.post("/tokens/<uuid:token_id>/revoke")
@@ -78,41 +101,78 @@ def revoke_token(token_id: uuid.UUID) -> Any:
     return _account_page(notices=[("success", f"The token '{token.label}' was revoked.")])
 
 
-@bp.post("/password")
+@bp.route("/password", methods=["GET", "POST"])
 @signed_in_required
 @requires(Permission.ACCOUNT_OWN, AuditAction.ME_VIEW)
 def change_password() -> Any:
+    """Change the password: the current one, and a current code when the account has a
+    second factor (careplan.identity.reauth), checked and counted as at sign-in."""
     user = g.user
+    if user.password_hash is None:
+        return redirect(url_for("account.account"))
+    if request.method == "GET":
+        return _password_page()
     data, errors = parse(schemas.ChangePasswordForm())
     if errors:
-        return _account_page(400, errors=errors)
-    if not passwords.check_password(user.password_hash, data["current"]):
-        record(
-            AuditAction.AUTH_FAILED,
-            Outcome.DENY,
-            reason="bad_credentials",
-            details={"method": "password_change"},
-        )
-        return _account_page(errors={"current": ["Your current password is not right."]})
+        return _password_page(400, errors)
     problems = new_password_problems(user, data)
     if problems:
-        return _account_page(400, errors=problems)
+        return _password_page(400, problems)
+    checked = reauth.check(user, data, method="password_change")
+    if not checked.ok:
+        return _password_page(checked.status, checked.errors)
     user.password_hash = passwords.hash_password(data["password"])
     user.password_changed_at = clock.now()
-    record(AuditAction.AUTH_LOGIN, details={"method": "password_changed"})
+    record(
+        AuditAction.AUTH_LOGIN,
+        details={"method": "password_changed", "confirmed_with": checked.used},
+    )
     return _account_page(notices=[("success", "Your password was changed.")])
 
 
-@bp.post("/recovery-codes")
+def _password_page(status: int = 200, errors: dict | None = None) -> tuple[str, int]:
+    return page(
+        "identity/password.html",
+        status,
+        page_title="Change your password",
+        errors=errors or {},
+        reauth=reauth.needs(g.user),
+    )
+
+
+@bp.route("/recovery-codes", methods=["GET", "POST"])
 @signed_in_required
 @requires(Permission.ACCOUNT_OWN, AuditAction.ME_VIEW)
 def new_recovery_codes() -> Any:
+    """New recovery codes (the old ones stop working): they sign in in place of the app,
+    so the person confirms who they are first (careplan.identity.reauth)."""
     user = g.user
     if not user.has_second_factor:
-        return redirect(url_for("identity.enrol"))
+        return redirect(url_for("identity.enrol", next=url_for("account.account")))
+    if request.method == "GET":
+        return _recovery_page()
+    data, errors = parse(schemas.ReauthForm())
+    if errors:
+        return _recovery_page(400, errors)
+    checked = reauth.check(user, data, method="recovery_codes_replaced")
+    if not checked.ok:
+        return _recovery_page(checked.status, checked.errors)
     codes = second_factor.issue_recovery_codes(user)
-    record(AuditAction.AUTH_LOGIN, details={"method": "recovery_codes_replaced"})
+    record(
+        AuditAction.AUTH_LOGIN,
+        details={"method": "recovery_codes_replaced", "confirmed_with": checked.used},
+    )
     return page("identity/recovery_codes.html", codes=codes, next=url_for("account.account"))
+
+
+def _recovery_page(status: int = 200, errors: dict | None = None) -> tuple[str, int]:
+    return page(
+        "identity/new_recovery_codes.html",
+        status,
+        page_title="Get new recovery codes",
+        errors=errors or {},
+        reauth=reauth.needs(g.user),
+    )
 
 
 def minimum_length() -> int:

@@ -95,6 +95,10 @@ def check() -> None:
     browser: its Origin, where the browser sends one, and its token."""
     if request.method not in UNSAFE:
         return
+    if request.routing_exception is not None:
+        # No page answers this URL and method (404, 405): no handler runs, so there is
+        # nothing to protect, and the router's answer (a 405 with its Allow) stands.
+        return
     origin = request.headers.get("Origin")
     if origin and origin != "null":
         parts = urlsplit(origin)

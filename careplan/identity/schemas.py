@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from careplan.core.schemas import Readable
+from careplan.core.schemas import OneLine, Readable
 
 
 def _entered(message: str, max_length: int, min_length: int = 1) -> fields.String:
@@ -15,6 +15,15 @@ def _entered(message: str, max_length: int, min_length: int = 1) -> fields.Strin
         validate=validate.Length(min=min_length, max=max_length, error=message),
         error_messages={"required": message},
     )
+
+
+def _optional(message: str, max_length: int) -> fields.String:
+    """An optional text field (empty when not sent) whose one message says what to do."""
+    return fields.String(load_default="", validate=validate.Length(max=max_length, error=message))
+
+
+PASSWORD_TOO_LONG = "Your current password is not right."  # noqa: S105 - a message
+CODE_TOO_LONG = "Enter the 6-digit code from your authenticator app, or a recovery code."
 
 
 class FormSchema(Schema):
@@ -31,8 +40,21 @@ class CodeForm(FormSchema):
     code = _entered("Enter the code.", max_length=40)
 
 
+class ReauthForm(FormSchema):
+    """Confirming who you are with a change to a credential (careplan.identity.reauth):
+    which of these an account must give depends on the account, so both are optional here
+    and the check says what is missing."""
+
+    current = _optional(PASSWORD_TOO_LONG, 1024)
+    code = _optional(CODE_TOO_LONG, 40)
+
+
 class EnrolForm(CodeForm):
     secret = fields.String(required=True, validate=validate.Regexp(r"^[A-Z2-7]{32}$"))
+    # A signed-in account replacing (or adding) an app also confirms who it is: its
+    # password and a code from the app it has now (`code` is the new app's).
+    current = _optional(PASSWORD_TOO_LONG, 1024)
+    current_code = _optional(CODE_TOO_LONG, 40)
 
 
 class NewPasswordForm(FormSchema):
@@ -48,6 +70,7 @@ class InvitationForm(NewPasswordForm):
 
 class ChangePasswordForm(NewPasswordForm):
     current = _entered("Enter your current password.", max_length=1024)
+    code = _optional(CODE_TOO_LONG, 40)
 
 
 class ConfirmForm(FormSchema):
@@ -55,12 +78,15 @@ class ConfirmForm(FormSchema):
     code = fields.String(validate=validate.Length(max=40))
 
 
-class TokenForm(FormSchema):
-    # Readable characters, as every required text (careplan.core.schemas.Readable).
-    label = fields.String(
+class TokenForm(ReauthForm):
+    label = OneLine(
         required=True,
+        # Readable characters, as every required text (careplan.core.schemas.Readable).
         validate=Readable(min=1, max=100, too_short="Say what the token is for."),
-        error_messages={"required": "Say what the token is for."},
+        error_messages={
+            "required": "Say what the token is for.",
+            "invisible": "Say what the token is for, in letters, numbers and punctuation.",
+        },
     )
     scope = fields.String(
         required=True,

@@ -19,6 +19,7 @@ from careplan.access.subject import Role
 from careplan.accounts.models import User
 from careplan.core import clock
 from careplan.extensions import db
+from careplan.identity import throttle
 from careplan.identity.models import RecoveryCode
 
 ISSUER = "Shared care plan"
@@ -60,6 +61,11 @@ def _matching_step(secret: str, code: str) -> int | None:
     return None
 
 
+def matches(secret: str, code: str) -> bool:
+    """Whether `code` is the current code for `secret` (a new app, before it is kept)."""
+    return _matching_step(secret, code) is not None
+
+
 def confirm_enrolment(user: User, secret: str, code: str) -> bool:
     """The first code from the person's app proves it holds the secret."""
     step = _matching_step(secret, code)
@@ -79,6 +85,21 @@ def verify(user: User, code: str) -> bool:
         return False
     user.totp_last_step = step
     return True
+
+
+def looks_like_recovery_code(code: str) -> bool:
+    """Recovery codes are ten letters and digits (shown as two groups of five)."""
+    return "-" in code or len(code.replace(" ", "")) == 10
+
+
+def check_code(user: User, code: str) -> str | None:
+    """A code from the account's authenticator app, or one of its unused recovery codes:
+    "totp" or "recovery_code" for the one accepted (used up: never accepted again), or
+    None. The caller counts a None against the account (careplan.identity.throttle)."""
+    code = code.strip()
+    if looks_like_recovery_code(code):
+        return "recovery_code" if use_recovery_code(user, code) else None
+    return "totp" if verify(user, code) else None
 
 
 def _digest(code: str) -> str:
@@ -132,6 +153,7 @@ def reset(user: User) -> None:
     user.totp_secret = None
     user.totp_confirmed_at = None
     user.totp_last_step = None
+    throttle.clear_second_factor(user.id)  # a new app starts with no wrong codes
     now = clock.now()
     for old in db.session.scalars(
         select(RecoveryCode).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))

@@ -17,12 +17,12 @@ from audit.actions import AuditAction, Outcome
 from audit.log import record
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import public, requires
-from careplan.accounts import invitations, passwords
+from careplan.accounts import invitations, passwords, tokens
 from careplan.accounts.models import User
 from careplan.core import clock
 from careplan.core.errors import flatten_messages
 from careplan.extensions import db
-from careplan.identity import schemas, second_factor, sessions, throttle
+from careplan.identity import reauth, schemas, second_factor, sessions, throttle
 from careplan.identity.models import Stage, WebSession
 from careplan.identity.providers import configured
 from careplan.identity.web import safe_next, signed_in_required
@@ -46,17 +46,8 @@ def page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
 
 
 def hold_message(hold: throttle.Hold) -> str:
-    when = hold.until.strftime("%H:%M")
-    if hold.reason == "locked":
-        return (
-            "Signing in is locked after too many attempts that were not right. Try again "
-            f"after {when} (UTC). If you cannot wait, or you did not make these attempts, "
-            "contact your service's administrator."
-        )
-    return (
-        "There have been several attempts that were not right. "
-        f"Wait until {when} (UTC) and try again."
-    )
+    """What the person is told about a lock or slow-down (careplan.identity.throttle)."""
+    return throttle.message(hold)
 
 
 def held(identifier: str, user: User | None, details: dict[str, Any]) -> throttle.Hold | None:
@@ -84,6 +75,17 @@ def _failed(identifier: str, user: User | None, reason: str) -> throttle.Hold | 
     if user is None:
         details["identifier"] = throttle.identifier_key(identifier)
     record(AuditAction.AUTH_FAILED, Outcome.DENY, user=user, reason=reason, details=details)
+    return hold
+
+
+def _code_failed(user: User, method: str) -> throttle.Hold | None:
+    """Count a wrong second-factor code against the account and record it."""
+    hold = throttle.failed_second_factor(user.id)
+    details: dict[str, Any] = {
+        "method": method,
+        "locked": bool(hold and hold.reason in ("locked", "blocked")),
+    }
+    record(AuditAction.AUTH_FAILED, Outcome.DENY, user=user, reason="bad_code", details=details)
     return hold
 
 
@@ -183,21 +185,30 @@ def second_factor_code() -> Any:
     data, errors = parse(schemas.CodeForm())
     if errors:
         return page("identity/code.html", 400, next=next_path, errors=errors)
-    hold = held(user.email, user, {"method": "totp"})
+    # Codes are counted per account, and a right password does not clear that count
+    # (careplan.identity.throttle): signing in again gives no fresh run of guesses.
+    hold = throttle.hold_on_second_factor(user.id)
     if hold is not None:
-        return page(
-            "identity/code.html", 429, next=next_path, errors={"code": [hold_message(hold)]}
+        record(
+            AuditAction.AUTH_FAILED,
+            Outcome.DENY,
+            user=user,
+            reason=hold.reason,
+            details={"method": "totp"},
         )
-    code = data["code"].strip()
-    used_recovery = "-" in code or len(code.replace(" ", "")) == 10
-    ok = (
-        second_factor.use_recovery_code(user, code)
-        if used_recovery
-        else second_factor.verify(user, code)
-    )
-    if not ok:
-        hold = _failed(user.email, user, "bad_code")
-        if hold is not None and hold.reason == "locked":
+        if hold.reason == "blocked":
+            sessions.end(session, "locked")
+        return page(
+            "identity/code.html",
+            429,
+            next=next_path,
+            locked=hold.reason == "blocked",
+            errors={"code": [hold_message(hold)]},
+        )
+    used = second_factor.check_code(user, data["code"])
+    if used is None:
+        hold = _code_failed(user, "totp")
+        if hold is not None and hold.reason in ("locked", "blocked"):
             sessions.end(session, "locked")
             return page(
                 "identity/code.html",
@@ -207,7 +218,8 @@ def second_factor_code() -> Any:
                 errors={"code": [hold_message(hold)]},
             )
         return page("identity/code.html", next=next_path, errors={"code": [BAD_CODE]})
-    throttle.succeeded(user.email)
+    throttle.succeeded_second_factor(user.id)
+    used_recovery = used == "recovery_code"
     method = session.method + ("+recovery_code" if used_recovery else "+totp")
     sessions.promote(session, user)
     record(AuditAction.AUTH_LOGIN, user=user, details={"method": method})
@@ -220,21 +232,29 @@ def second_factor_code() -> Any:
 @bp.route("/sign-in/set-up-code", methods=["GET", "POST"])
 @public
 def enrol() -> Any:
-    """Set up an authenticator app: required at sign-in for some roles, optional for others."""
+    """Set up an authenticator app: required at sign-in for some roles, optional for others.
+
+    Part way through signing in (the password just given), the app's first code is enough.
+    A signed-in account adding or replacing its app is changing a credential: it also
+    gives its current password and a code from the app it has now (careplan.identity.reauth),
+    or, with neither, has just signed in again at its identity provider."""
     next_path = safe_next(request.values.get("next"))
     pending = _pending(Stage.ENROL)
     user = pending.user if pending is not None else g.get("user")
     if user is None:
         return redirect(url_for("identity.sign_in", next=next_path))
+    confirming = pending is None
+    if confirming and reauth.provider_confirmation_missing(user):
+        return redirect(url_for("identity.confirm", next=url_for("identity.enrol", next=next_path)))
     if request.method == "GET":
-        return _enrol_page(user, second_factor.new_secret(), next_path, {})
+        return _enrol_page(user, second_factor.new_secret(), next_path, {}, confirming=confirming)
     data, errors = parse(schemas.EnrolForm())
     secret = request.form.get("secret", "")
     if "secret" in errors:
         return redirect(url_for("identity.enrol", next=next_path))
     if errors:
-        return _enrol_page(user, secret, next_path, errors, 400)
-    if not second_factor.confirm_enrolment(user, data["secret"], data["code"]):
+        return _enrol_page(user, secret, next_path, errors, 400, confirming=confirming)
+    if not second_factor.matches(data["secret"], data["code"]):
         record(
             AuditAction.AUTH_FAILED,
             Outcome.DENY,
@@ -242,15 +262,44 @@ def enrol() -> Any:
             reason="bad_code",
             details={"method": "totp_enrolment"},
         )
-        return _enrol_page(user, secret, next_path, {"code": [BAD_CODE]})
+        return _enrol_page(user, secret, next_path, {"code": [BAD_CODE]}, confirming=confirming)
+    details: dict[str, Any] = {"method": "totp_enrolled"}
+    if confirming:
+        replacing = user.has_second_factor
+        checked = reauth.check(
+            user,
+            data,
+            method="totp_replaced" if replacing else "totp_enrolment",
+            code_field="current_code",
+        )
+        if not checked.ok:
+            return _enrol_page(
+                user, secret, next_path, checked.errors, checked.status, confirming=confirming
+            )
+        details = {
+            "method": "totp_replaced" if replacing else "totp_enrolled",
+            "confirmed_with": checked.used,
+        }
+    if not second_factor.confirm_enrolment(user, data["secret"], data["code"]):
+        return _enrol_page(user, secret, next_path, {"code": [BAD_CODE]}, confirming=confirming)
     codes = second_factor.issue_recovery_codes(user)
-    record(AuditAction.AUTH_LOGIN, user=user, details={"method": "totp_enrolled"})
+    throttle.clear_second_factor(user.id)  # a new app starts with no wrong codes
+    record(AuditAction.AUTH_LOGIN, user=user, details=details)
     if pending is not None:
         sessions.promote(pending, user)
     return page("identity/recovery_codes.html", codes=codes, next=next_path)
 
 
-def _enrol_page(user: User, secret: str, next_path: str, errors: dict, status: int = 200) -> Any:
+def _enrol_page(
+    user: User,
+    secret: str,
+    next_path: str,
+    errors: dict,
+    status: int = 200,
+    *,
+    confirming: bool = False,
+) -> Any:
+    """The set-up page; `confirming`: a signed-in account, which confirms who it is too."""
     import base64
 
     import segno
@@ -267,6 +316,8 @@ def _enrol_page(user: User, secret: str, next_path: str, errors: dict, status: i
         qr=qr,
         next=next_path,
         errors=errors,
+        reauth=reauth.needs(user) if confirming else None,
+        replacing=confirming and user.has_second_factor,
     )
 
 
@@ -328,19 +379,28 @@ def confirm() -> Any:
     if errors or not data.get(field):
         errors = errors or {field: ["Enter the code." if use_code else "Enter your password."]}
         return page("identity/confirm.html", 400, next=next_path, use_code=use_code, errors=errors)
-    hold = throttle.hold_on(user.email)
+    # A code is counted against the account, a password against its email address: the
+    # same counts as signing in (careplan.identity.throttle).
+    hold = throttle.hold_on_second_factor(user.id) if use_code else throttle.hold_on(user.email)
     if hold is None:
         ok = (
-            second_factor.verify(user, data["code"])
+            second_factor.check_code(user, data["code"]) is not None
             if use_code
             else passwords.check_password(user.password_hash, data["password"])
         )
         if ok:
-            throttle.succeeded(user.email)
+            if use_code:
+                throttle.succeeded_second_factor(user.id)
+            else:
+                throttle.succeeded(user.email)
             session.reauth_at = clock.now()
             record(AuditAction.AUTH_LOGIN, user=user, details={"method": "confirm_" + field})
             return redirect(next_path)
-        hold = _failed(user.email, user, "bad_code" if use_code else "bad_credentials")
+        hold = (
+            _code_failed(user, "confirm")
+            if use_code
+            else _failed(user.email, user, "bad_credentials")
+        )
     else:
         record(
             AuditAction.AUTH_FAILED,
@@ -374,9 +434,17 @@ def sign_out() -> Response:
 @signed_in_required
 @requires(Permission.ACCOUNT_OWN, AuditAction.ME_VIEW)
 def sign_out_everywhere() -> Response:
+    """End every session of the account and revoke every API token it holds, however it
+    was made (the account page, or `token create`): a token made from a stolen session
+    must not outlive the sign-out meant to shut that person out."""
     user = g.user
     count = sessions.end_all(user.id, "signed_out_everywhere")
-    record(AuditAction.AUTH_LOGOUT, user=user, details={"everywhere": True, "sessions": count})
+    revoked = tokens.revoke_all(db.session, user)
+    record(
+        AuditAction.AUTH_LOGOUT,
+        user=user,
+        details={"everywhere": True, "sessions": count, "tokens_revoked": revoked},
+    )
     g.user = None
     return redirect(url_for("identity.signed_out", everywhere=1))
 

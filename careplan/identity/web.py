@@ -104,6 +104,25 @@ def recent_auth_required(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def recent_auth_required_then(back: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """`recent_auth_required` for a form that has no page of its own (a POST-only route):
+    after confirming, the person comes back to the page of endpoint `back`, where they
+    send the form again, seeing it once more."""
+
+    def wrap(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if g.get("user") is None:
+                return _sign_in_redirect()
+            if not recently_confirmed():
+                return redirect(url_for("identity.confirm", next=safe_next(url_for(back))))
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return wrap
+
+
 def csrf_failed(exc: CSRFError) -> Response:
     message = (
         "This form had expired or did not come from this service, so nothing was done. "

@@ -64,7 +64,8 @@ def verify() -> Response:
 
 @bp.get("/audit/<any('break-glass','claims'):kind>")
 @documented(
-    "Break-glass uses or claimed relationships to review",
+    "Break-glass uses or claimed relationships to review (status: pending, follow_up, "
+    "open for either, reviewed, all)",
     query=review_query,
     response=review_items_out,
 )
@@ -76,7 +77,9 @@ def list_reviews(kind: str) -> Response:
 
 @bp.post("/audit/<any('break-glass','claims'):kind>/<uuid:item_id>/review")
 @documented(
-    "Record the outcome of a review",
+    "Record the outcome of a review; when it needs follow-up (status follow_up), the same "
+    "call later records what the follow-up found (appropriate or inappropriate) and "
+    "finishes it; a finished review answers 409",
     body=review_schema,
     response=review_item_out,
     errors=(409,),

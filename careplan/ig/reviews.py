@@ -1,4 +1,11 @@
-"""IG review of break-glass and claimed relationships: pending, then reviewed once."""
+"""IG review of break-glass and claimed relationships.
+
+Each starts "pending". Its review records an outcome and a note: "appropriate" or
+"inappropriate" finish it ("reviewed"); "needs_follow_up" leaves it open ("follow_up")
+until the follow-up is recorded, with what it found ("appropriate" or "inappropriate")
+and a note, in columns of its own, so the first review stays as it was written. A
+finished review is never changed (409).
+"""
 
 from __future__ import annotations
 
@@ -11,23 +18,36 @@ from sqlalchemy.orm import Session
 from careplan.accounts.models import User
 from careplan.core import clock
 from careplan.core.clock import iso
-from careplan.core.errors import Conflict, NotFound
+from careplan.core.errors import BadRequest, Conflict, NotFound
 from careplan.plans.models import CareTeamMember, MembershipHow, Plan
 from consent.models import BreakGlass
 
 KINDS = {"break-glass": BreakGlass, "claims": CareTeamMember}
 
 
+PENDING, FOLLOW_UP, REVIEWED = "pending", "follow_up", "reviewed"
+STATUSES = {
+    "pending": (PENDING,),
+    "follow_up": (FOLLOW_UP,),
+    "open": (PENDING, FOLLOW_UP),
+    "reviewed": (REVIEWED,),
+}
+FINAL_OUTCOMES = ("appropriate", "inappropriate")
+NEEDS_FOLLOW_UP = "needs_follow_up"
+
+
 def pending(session: Session, kind: str, status: str) -> list[dict[str, Any]]:
+    """Items of `kind` ("break-glass" or "claims") in `status`: "pending" (not reviewed
+    yet), "follow_up" (reviewed as needing follow-up), "open" (either), "reviewed"
+    (finished) or "all"; at most 500, oldest first."""
     model = KINDS[kind]
     query = select(model)
     if model is CareTeamMember:
         query = query.where(CareTeamMember.how == MembershipHow.CLAIMED)
-    if status == "pending":
-        query = query.where(model.review_status == "pending")
-    elif status == "reviewed":
-        query = query.where(model.review_status == "reviewed")
-    rows = list(session.scalars(query.limit(500)))
+    if status in STATUSES:
+        query = query.where(model.review_status.in_(STATUSES[status]))
+    when = model.invoked_at if model is BreakGlass else model.added_at
+    rows = list(session.scalars(query.order_by(when, model.id).limit(500)))
     return [present(session, kind, row) for row in rows]
 
 
@@ -68,19 +88,58 @@ def _review(row: Any) -> dict[str, Any]:
         "review_outcome": row.review_outcome,
         "review_note": row.review_note,
         "reviewed_at": iso(row.reviewed_at),
+        "follow_up_outcome": row.follow_up_outcome,
+        "follow_up_note": row.follow_up_note,
+        "followed_up_at": iso(row.followed_up_at),
     }
 
 
-def review(session: Session, kind: str, item_id: uuid.UUID, data: dict[str, Any], by: User) -> Any:
-    row = session.get(KINDS[kind], item_id)
+def review(
+    session: Session, kind: str, item_id: uuid.UUID, data: dict[str, Any], by: User
+) -> tuple[Any, str]:
+    """Record the next step of the item's review: the review itself when it is pending,
+    its follow-up when the review found it needs one. Returns the row and the step
+    ("review" or "follow_up").
+
+    Raises NotFound (no such item of this kind), Conflict (409: already finished), or
+    BadRequest (a follow-up must say what it found: appropriate or inappropriate)."""
+    model = KINDS[kind]
+    # Locked until commit: two officers finishing one review at once give one answer and
+    # one 409, never two outcomes (PostgreSQL; SQLite holds the write lock already).
+    # Only the item's own row: a care team place eagerly joins its holder (outer join).
+    row = session.scalars(
+        select(model)
+        .where(model.id == item_id)
+        .with_for_update(of=model)
+        .execution_options(populate_existing=True)
+    ).one_or_none()
     if row is None or (kind == "claims" and row.how is not MembershipHow.CLAIMED):
         raise NotFound("Nothing to review with that id.")
-    if row.review_status != "pending":
-        raise Conflict("This has already been reviewed.")
-    row.review_status = "reviewed"
-    row.review_outcome = data["outcome"]
-    row.review_note = data["note"].strip()
-    row.reviewed_by_id = by.id
-    row.reviewed_at = clock.now()
+    now = clock.now()
+    if row.review_status == PENDING:
+        row.review_status = FOLLOW_UP if data["outcome"] == NEEDS_FOLLOW_UP else REVIEWED
+        row.review_outcome = data["outcome"]
+        row.review_note = data["note"].strip()
+        row.reviewed_by_id = by.id
+        row.reviewed_at = now
+        step = "review"
+    elif row.review_status == FOLLOW_UP:
+        if data["outcome"] not in FINAL_OUTCOMES:
+            raise BadRequest(
+                fields={
+                    "outcome": [
+                        "Say what the follow-up found: the access was appropriate, "
+                        "or it was not appropriate."
+                    ]
+                }
+            )
+        row.review_status = REVIEWED
+        row.follow_up_outcome = data["outcome"]
+        row.follow_up_note = data["note"].strip()
+        row.followed_up_by_id = by.id
+        row.followed_up_at = now
+        step = "follow_up"
+    else:
+        raise Conflict("This has already been reviewed, and its review is finished.")
     session.flush()
-    return row
+    return row, step

@@ -5,7 +5,6 @@ Each returns plain data; never plan content (the audit log holds none).
 
 from __future__ import annotations
 
-import csv
 import io
 import uuid
 from collections.abc import Iterator, Mapping
@@ -20,6 +19,7 @@ from audit.log import open_justification, record
 from audit.verify import VerifyResult, verify_chain
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import person_context, require, require_job
+from careplan.core import spreadsheet
 from careplan.core.clock import iso
 from careplan.core.errors import NotFound
 from careplan.extensions import db
@@ -75,12 +75,14 @@ def start_export(load: Any) -> dict[str, Any]:
 
 
 def csv_rows(session: Any, args: dict[str, Any]) -> Iterator[str]:
-    """Every matching event as CSV lines, streamed in constant memory."""
+    """Every matching event as CSV lines, streamed in constant memory; every cell safe to
+    open in a spreadsheet (careplan.core.spreadsheet)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CHAINED_FIELDS)
+    writer = spreadsheet.writer(buffer)
+    writer.writerow(spreadsheet.row(list(CHAINED_FIELDS)))
     for row in queries.stream(session, args):
-        writer.writerow([csv_value(event(row)[k]) for k in CHAINED_FIELDS])
+        shown = event(row)
+        writer.writerow(spreadsheet.row([shown[k] for k in CHAINED_FIELDS]))
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
@@ -95,12 +97,6 @@ def csv_response(args: dict[str, Any]) -> Response:
     response = Response(stream_with_context(rows), mimetype="text/csv")
     response.headers["Content-Disposition"] = "attachment; filename=audit-events.csv"
     return response
-
-
-def csv_value(value: object) -> str:
-    text = "" if value is None else str(value)
-    # Spreadsheets run cells that start with these as formulas: neutralise them.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 def verify() -> VerifyResult:
@@ -126,15 +122,23 @@ def list_reviews(kind: str, load: Any) -> list[dict[str, Any]]:
 
 
 def review(kind: str, item_id: uuid.UUID, load: Any) -> dict[str, Any]:
+    """Record a review, or the follow-up a review asked for (careplan.ig.reviews.review),
+    audited as the kind's review action with the step, outcome and resulting status."""
     action = REVIEW_ACTIONS[kind]
     require_job(Permission.JOB_AUDIT_REVIEW, action)
     data = load()
-    row = reviews.review(db.session, kind, item_id, data, g.user)
+    row, step = reviews.review(db.session, kind, item_id, data, g.user)
     item = reviews.present(db.session, kind, row)
     record(
         action,
         person_id=item["person_id"],
-        details={"kind": item["kind"], "id": item_id, "outcome": data["outcome"]},
+        details={
+            "kind": item["kind"],
+            "id": item_id,
+            "step": step,
+            "outcome": data["outcome"],
+            "status": item["review_status"],
+        },
     )
     return item
 

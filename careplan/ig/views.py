@@ -33,6 +33,16 @@ REVIEW_OUTCOMES = [
     ("inappropriate", "Not appropriate"),
     ("needs_follow_up", "Needs follow-up"),
 ]
+# What a follow-up can find: it finishes the review (careplan.ig.reviews).
+FOLLOW_UP_OUTCOMES = REVIEW_OUTCOMES[:2]
+# The page's filters: what is still to do (waiting for review or for follow-up) first.
+REVIEW_FILTERS = [
+    ("open", "to do"),
+    ("pending", "waiting for review"),
+    ("follow_up", "waiting for follow-up"),
+    ("reviewed", "finished"),
+    ("all", "all"),
+]
 
 
 def _filters() -> dict[str, str]:
@@ -94,11 +104,11 @@ def reviews() -> Any:
 
 
 def _reviews_page(form: dict, errors: dict, failed: str | None, status: int = 200) -> Any:
-    status_filter = request.args.get("status", "pending")
+    status_filter = request.args.get("status", "open")
     args = {"status": status_filter}
     data, problems = load(review_query, args)
     if problems:
-        data = {"status": "pending"}
+        data = {"status": "open"}
     return render(
         "ig/reviews.html",
         status,
@@ -107,6 +117,8 @@ def _reviews_page(form: dict, errors: dict, failed: str | None, status: int = 20
         break_glass=ig_services.list_reviews("break-glass", lambda: data),
         claims=ig_services.list_reviews("claims", lambda: data),
         outcomes=REVIEW_OUTCOMES,
+        follow_up_outcomes=FOLLOW_UP_OUTCOMES,
+        filters=REVIEW_FILTERS,
         form=form,
         errors=errors,
         failed=failed,
@@ -119,11 +131,12 @@ def _reviews_page(form: dict, errors: dict, failed: str | None, status: int = 20
 def review(kind: str, item_id: uuid.UUID) -> Any:
     form = form_values(("outcome", "note"))
     try:
-        ig_services.review(kind, item_id, loader(review_schema, form))
+        item = ig_services.review(kind, item_id, loader(review_schema, form))
     except (ApiError, ValidationError) as exc:
         errors, status = refused(exc)
         return _reviews_page(form, errors, str(item_id), status)
-    return redirect(url_for("ig.reviews", done="reviewed"))
+    done = "followed_up" if item["follow_up_outcome"] else "reviewed"
+    return redirect(url_for("ig.reviews", done=done))
 
 
 @bp.get("/reports")

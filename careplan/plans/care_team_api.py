@@ -39,7 +39,7 @@ def add_care_team_member(person_id: uuid.UUID) -> Response:
     now = clock.now()
     return respond(
         care_team_member_out.dump(
-            presenters.member(member, member.is_current(clock.day_of(now), now))
+            presenters.member(member, member.in_period(clock.day_of(now), now))
         ),
         201,
     )

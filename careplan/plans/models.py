@@ -104,21 +104,35 @@ class CareTeamMember(db.Model):
     added_at: Mapped[datetime] = now_column()
     ended_at: Mapped[datetime | None] = mapped_column(DateTime)
     ended_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
-    # A claimed relationship alerts IG: "pending" until an IG officer reviews it.
+    # A claimed relationship alerts IG: "pending" until an IG officer reviews it, then
+    # "reviewed", or "follow_up" until its follow-up is recorded (careplan.ig.reviews).
     review_status: Mapped[str | None] = mapped_column(String(20), index=True)
     reviewed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime)
     review_outcome: Mapped[str | None] = mapped_column(String(30))
     review_note: Mapped[str | None] = mapped_column(Text)
+    # A review that found it "needs_follow_up" stays open ("follow_up") until the follow-up
+    # is recorded: what it found (appropriate or inappropriate), by whom and when.
+    follow_up_outcome: Mapped[str | None] = mapped_column(String(30))
+    follow_up_note: Mapped[str | None] = mapped_column(Text)
+    followed_up_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    followed_up_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     staff: Mapped[User] = relationship(foreign_keys=[staff_id], lazy="joined")
 
-    def is_current(self, today: date, now: datetime) -> bool:
+    def in_period(self, today: date, now: datetime) -> bool:
+        """Within its dates and not ended early (whoever holds it)."""
         if self.ended_at is not None and self.ended_at <= now:
             return False
         if self.valid_from > today:
             return False
         return self.valid_to is None or self.valid_to >= today
+
+    def is_current(self, today: date, now: datetime) -> bool:
+        """A current member: in period, and their account is active. A deactivated
+        account is no one's care team member, on any list and for access alike (the
+        access context's MembershipFact holds the same rule)."""
+        return self.staff.active and self.in_period(today, now)
 
 
 class Section(db.Model):

@@ -344,7 +344,8 @@ def end_member(session: Session, plan: Plan, member_id: uuid.UUID, by: User) -> 
     if member is None or member.plan_id != plan.id:
         raise NotFound("No such membership in this care team.")
     now = clock.now()
-    if not member.is_current(clock.day_of(now), now):
+    # In period is enough: a deactivated member's place can be ended too, to tidy it.
+    if not member.in_period(clock.day_of(now), now):
         raise Conflict("This membership has already ended.")
     member.ended_at = now
     member.ended_by_id = by.id

@@ -88,6 +88,7 @@ def entry(row: Entry) -> dict[str, Any]:
 def key_worker(row: KeyWorkerAssignment) -> dict[str, Any]:
     return {
         "staff": ref(row.staff),
+        "staff_active": row.staff.active,
         "agency": ref(row.agency),
         "agreed_on": row.agreed_on,
         "agreed_how": row.agreed_how.value,
@@ -96,8 +97,13 @@ def key_worker(row: KeyWorkerAssignment) -> dict[str, Any]:
     }
 
 
-def member(row: CareTeamMember, current: bool) -> dict[str, Any]:
+def member(row: CareTeamMember, in_period: bool) -> dict[str, Any]:
+    """A care team place. `in_period`: within its dates and not ended early. It is
+    `current` only if its holder's account is active too; `status` says which:
+    "current", "account_closed" (in period, but the account is deactivated) or "ended"."""
     staff = row.staff
+    current = in_period and staff.active
+    status = "current" if current else ("account_closed" if in_period else "ended")
     return {
         "id": row.id,
         "staff_id": staff.id,
@@ -109,4 +115,6 @@ def member(row: CareTeamMember, current: bool) -> dict[str, Any]:
         "ended_at": iso(row.ended_at),
         "how": row.how.value,
         "current": current,
+        "staff_active": staff.active,
+        "status": status,
     }

@@ -120,6 +120,7 @@ class EntrySchema(BaseSchema):
 
 class KeyWorkerHistorySchema(BaseSchema):
     staff = fields.Nested(RefSchema)
+    staff_active = fields.Bool()  # False: their account is deactivated
     agency = fields.Nested(RefSchema)
     agreed_on = fields.Date()
     agreed_how = fields.Str()
@@ -137,7 +138,11 @@ class CareTeamMemberSchema(BaseSchema):
     to = fields.Date(allow_none=True)
     ended_at = fields.Str(allow_none=True)
     how = fields.Str()
+    # A current member: in period and their account active (a deactivated account's
+    # place is never current: staff_active says why).
     current = fields.Bool()
+    staff_active = fields.Bool()
+    status = fields.Str()  # current, account_closed or ended
 
 
 class HandedOverSchema(BaseSchema):

@@ -79,6 +79,17 @@ class Vault:
             self._open[key_id.bytes] = found
         return found
 
+    def unopenable(self, connection: Any) -> int:
+        """How many active data keys the configured key-encryption keys cannot open (0:
+        every sealed value written now can be read back). Reads only; for readiness."""
+        failed = 0
+        for row in connection.execute(select(_keys.c.id).where(_keys.c.active.is_(True))):
+            try:
+                self._data_key(connection, row.id)
+            except (KeyUnavailable, Tampered):
+                failed += 1
+        return failed
+
     def active_key(self, connection: Any, family: str) -> tuple[uuid.UUID, AESGCM]:
         row = connection.execute(
             select(_keys.c.id)

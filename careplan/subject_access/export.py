@@ -104,6 +104,7 @@ def _plan(session: Session, plan: Plan, catalogue: Catalogue) -> dict[str, Any]:
                 "how": a.agreed_how.value,
                 "from": iso(a.started_at),
                 "to": iso(a.ended_at),
+                "account_active": a.staff.active,
             }
             for a in operations.key_worker_history(session, plan)
         ],
@@ -117,6 +118,9 @@ def _plan(session: Session, plan: Plan, catalogue: Catalogue) -> dict[str, Any]:
                 "ended_at": iso(m.ended_at),
                 "how": m.how.value,
                 "reason": m.reason,
+                # Current only while their account is active (CareTeamMember.is_current).
+                "current": m.is_current(clock.today(), clock.now()),
+                "account_active": m.staff.active,
             }
             for m in operations.care_team(session, plan)
         ],

@@ -30,6 +30,7 @@ DONE = {
     "emergency": "Emergency access is open. It is recorded, reviewed and shown to the person.",
     "claimed": "You are now in this person's care team. Your reason is recorded and reviewed.",
     "reviewed": "Your review is recorded.",
+    "followed_up": "The follow-up is recorded. This review is finished.",
     "agency_added": "The agency is added.",
     "agreement_set": "The information-sharing agreement is recorded.",
     "deactivated": "The account is deactivated. It stopped working straight away.",

@@ -85,6 +85,7 @@ VALUE_LABELS = {
     "risk_to_life": "Risk to life",
     "serious_harm": "Risk of serious harm",
     "needs_follow_up": "Needs follow-up",
+    "inappropriate": "Not appropriate",
     "ig_officer": "Information governance officer",
     "admin": "Administrator",
     "self_service": "Online, by the person",

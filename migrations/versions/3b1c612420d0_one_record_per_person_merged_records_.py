@@ -1,7 +1,7 @@
 """one record per person: merged records and duplicate candidates
 
 Revision ID: 3b1c612420d0
-Revises: 5b1e0c9d2a47
+Revises: 9c4d2e7f1a36
 Create Date: 2026-11-30 12:47:07.736905
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '3b1c612420d0'
-down_revision = '5b1e0c9d2a47'
+down_revision = '9c4d2e7f1a36'
 branch_labels = None
 depends_on = None
 

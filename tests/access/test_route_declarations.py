@@ -29,6 +29,10 @@ PUBLIC_ENDPOINTS = {
     "oidc.start",
     "oidc.callback",
     "oidc.link",
+    # For the load balancer and Prometheus: nothing about people (metrics need a token).
+    "ops.healthz",
+    "ops.readyz",
+    "metrics.metrics",
 }
 
 

@@ -201,7 +201,7 @@ def test_csv_export_is_on_record_before_its_first_row(api, world, monkeypatch):
     monkeypatch.setattr(ig_services, "csv_rows", watching)
     sent = api.get(scene.ig, f"/audit/events.csv?person={scene.person.id}")
     assert sent.status_code == 200
-    assert sent.get_data(as_text=True).startswith("seq")
+    assert sent.get_data(as_text=True).startswith('"seq"')
     assert newest_when_streaming == ["export"]
 
     def broken(session, records, checkpoints=None):

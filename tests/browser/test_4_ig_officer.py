@@ -45,7 +45,7 @@ def test_audit_search_with_filters_and_csv(users, site):
         page.get_by_role("link", name="Download as CSV").click()
         confirm_if_asked(page, PRIYA)
     csv_text = Path(download.value.path()).read_text(encoding="utf-8")
-    assert csv_text.startswith("seq,")
+    assert csv_text.startswith('"seq",')
     assert "breakglass.invoke" in csv_text
     assert not [word for word in CONTENT if word in csv_text]
 

@@ -64,3 +64,31 @@ class Clock:
 
     def advance(self, **delta: float) -> None:
         self.at = self.at + timedelta(**delta)
+
+
+def signed_in_browser(app: Any, user: Any, method: str = "password") -> Any:
+    """A test client signed in as `user` (a session row made directly in the test's own
+    database session, as the sign-in or a provider's callback makes it)."""
+    import secrets
+
+    from careplan.identity import sessions
+    from careplan.identity.models import Stage, WebSession
+
+    raw, now = secrets.token_urlsafe(32), clock.now()
+    db.session.add(
+        WebSession(
+            key_hash=sessions.digest(raw),
+            user_id=user.id,
+            stage=Stage.SIGNED_IN,
+            method=method,
+            csrf_secret=secrets.token_hex(32),
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + timedelta(hours=8),
+            reauth_at=now,
+        )
+    )
+    db.session.commit()
+    browser = app.test_client()
+    browser.set_cookie(sessions.LOOPBACK_COOKIE, raw, domain="localhost")
+    return browser

@@ -330,7 +330,11 @@ def test_sign_out_everywhere(app, practitioner):
     laptop.post("/sign-out/everywhere", data={"csrf_token": csrf(page)})
     assert phone.get("/account").status_code == 302
     assert laptop.get("/account").status_code == 302
-    assert audit("auth.logout")[0].details == {"everywhere": True, "sessions": 2}
+    assert audit("auth.logout")[0].details == {
+        "everywhere": True,
+        "sessions": 2,
+        "tokens_revoked": 0,
+    }
 
 
 def test_a_deactivated_account_stops_on_its_next_request(client, app, world, api, practitioner):

@@ -39,7 +39,7 @@ def test_tokens_made_on_the_web_are_scoped_and_revocable(client, practitioner):
     made = post_form(
         client,
         "/account/tokens",
-        {"label": "reporting", "scope": "read", "expires": "7d"},
+        {"label": "reporting", "scope": "read", "expires": "7d", "current": PASSWORD},
         page="/account",
     )
     raw = re.search(r"(cpat_[A-Za-z0-9_-]+)", made.get_data(as_text=True)).group(1)

@@ -1,0 +1,97 @@
+"""Metrics for operators in the Prometheus text format (prometheus_client).
+
+What is counted, never who: requests by route template (`/api/v1/people/<uuid:person_id>/
+plan`, never an id), method and status; latency; audit records written by outcome; access
+refusals by reason. Under gunicorn each worker writes its numbers to
+`PROMETHEUS_MULTIPROC_DIR` (config/gunicorn.conf.py sets it up) and `/metrics` adds them
+up; in one process they are kept in memory.
+
+`/metrics` answers only a bearer token equal to `CAREPLAN_METRICS_TOKEN` (Prometheus sends
+it with `authorization: {credentials: ...}`); with no token configured it answers 404.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import time
+from typing import Any
+
+from flask import Blueprint, Flask, Response, current_app, g, request
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+from audit import log as audit_log
+from careplan.access.pipeline import public
+from careplan.core import unit_of_work
+from careplan.core.errors import NotFound
+
+bp = Blueprint("metrics", __name__)
+
+REQUESTS = Counter("careplan_requests_total", "Requests answered", ["route", "method", "status"])
+LATENCY = Histogram(
+    "careplan_request_seconds",
+    "Time from the request's start to its answer",
+    ["route", "method"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+AUDIT_RECORDS = Counter("careplan_audit_records_total", "Audit records committed", ["outcome"])
+REFUSALS = Counter(
+    "careplan_access_refusals_total", "Refused access attempts, by the policy's reason", ["reason"]
+)
+
+
+def _route() -> str:
+    rule = request.url_rule
+    return rule.rule if rule is not None else "unmatched"
+
+
+def _started() -> None:
+    g.metrics_started = time.perf_counter()
+
+
+def _answered(response: Response) -> Response:
+    started = g.pop("metrics_started", None)
+    route, method = _route(), request.method
+    REQUESTS.labels(route, method, str(response.status_code)).inc()
+    if started is not None:
+        LATENCY.labels(route, method).observe(time.perf_counter() - started)
+    return response
+
+
+def _count_audit(session: Any, error_code: str | None) -> None:
+    """A commit hook run before the audit log's own: what this unit of work records."""
+    for event in audit_log.pending(g):
+        outcome = str(event.get("outcome", ""))
+        AUDIT_RECORDS.labels(outcome).inc()
+        if outcome == "deny" and event.get("reason"):
+            REFUSALS.labels(str(event["reason"])[:40]).inc()
+
+
+@bp.get("/metrics")
+@public
+def metrics() -> Response:
+    expected = current_app.config.get("METRICS_TOKEN") or ""
+    sent = request.headers.get("Authorization", "")
+    if not expected or not hmac.compare_digest(sent.encode(), f"Bearer {expected}".encode()):
+        raise NotFound()
+    registry: Any = None
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    body = generate_latest(registry) if registry is not None else generate_latest()
+    return Response(body, mimetype=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})
+
+
+def init_app(app: Flask) -> None:
+    """Time every request (registered first, so its after_request runs last) and count
+    what each unit of work records (a commit hook ahead of the audit log's)."""
+    app.before_request(_started)
+    app.after_request(_answered)
+    unit_of_work.add_commit_hook(app, _count_audit)
