@@ -18,13 +18,21 @@ from audit import writer
 from audit.actions import AuditAction, Outcome
 from audit.stored import json_text, time_text
 from careplan.core import clock
+from careplan.core.text import one_line, storable
+from careplan.core.untrusted import client_address
 from careplan.extensions import db
 from careplan.protection.sealed import vault
 from careplan.protection.vault import PREFIX
 
+USER_AGENT_CHARS = 300  # the columns' widths
+REASON_CHARS = 100
+
 
 def _plain(value: Any) -> Any:
-    """Details are stored as JSON and hashed: ids and dates as strings."""
+    """Details are stored as JSON and hashed: ids and dates as strings, and text that any
+    database stores (careplan.core.text.storable), so a record never fails on its text."""
+    if isinstance(value, str):
+        return storable(value)
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, (date, datetime)):
@@ -32,7 +40,7 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {storable(str(k)): _plain(v) for k, v in value.items()}
     return value
 
 
@@ -60,10 +68,12 @@ def _request_fields() -> dict[str, Any]:
         # A job (careplan.core.unit_of_work.job) names itself in the request id.
         job = g.get("request_id") if has_app_context() else None
         return {"request_id": job, "client_addr": None, "user_agent": None}
+    # Evidence, never a reason to fail: an address only if it is one, the User-Agent on
+    # one line without control characters (a NUL would stop PostgreSQL storing the record).
     return {
         "request_id": g.get("request_id"),
-        "client_addr": request.remote_addr,
-        "user_agent": (request.user_agent.string or "")[:300] or None,
+        "client_addr": client_address(),
+        "user_agent": one_line(request.user_agent.string, USER_AGENT_CHARS),
     }
 
 
@@ -93,7 +103,7 @@ def build(
         "sections": json_text(list(sections)),
         "withheld": json_text(list(withheld)),
         "basis": json_text(dict(basis or {})),
-        "reason": reason,
+        "reason": None if reason is None else storable(reason)[:REASON_CHARS],
         "purpose": purpose,
         "justification": seal_justification(justification, context["request_id"], action),
         "details": json_text({k: _plain(v) for k, v in (details or {}).items()}),

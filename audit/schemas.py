@@ -146,8 +146,21 @@ class ReviewItemSchema(BaseSchema):
     followed_up_at = fields.Str(allow_none=True)
 
 
+class ReportRowSchema(BaseSchema):
+    actor_id = fields.UUID(allow_none=True)
+    actor_name = fields.Str(allow_none=True)
+    agency = fields.Str(allow_none=True)
+    count = fields.Int()
+
+
+class ReportSchema(BaseSchema):
+    report = fields.Str()
+    rows = fields.List(fields.Nested(ReportRowSchema))
+
+
 event_query = EventQuerySchema()
 report_query = ReportQuerySchema()
+report_out = ReportSchema()
 review_schema = ReviewSchema()
 review_query = ReviewQuerySchema()
 page_query = PageQuerySchema()

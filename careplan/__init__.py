@@ -115,9 +115,13 @@ def _register_request_handling(app: Flask) -> None:
     from careplan.api import routes  # noqa: F401  (adds the routes to the blueprint)
     from careplan.core import database, errors, request_id, transaction
     from careplan.core.api_blueprint import bp
+    from careplan.core.untrusted import CheckedRemoteAddr
     from careplan.identity import headers
     from careplan.identity import web as identity_web
 
+    # Only an IP address is believed as the client's (a forwarded one may be anything):
+    # checked after ProxyFix has taken X-Forwarded-For, so it wraps the app inside it.
+    app.wsgi_app = CheckedRemoteAddr(app.wsgi_app)  # type: ignore[method-assign]
     if app.config["PROXY_HOPS"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

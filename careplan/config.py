@@ -152,6 +152,13 @@ SETTINGS: tuple[Setting, ...] = (
         "shortest written justification accepted for break-glass or a claim",
     ),
     Setting(
+        "CAREPLAN_CONSENT_MAX_DAYS",
+        "CONSENT_MAX_DAYS",
+        int,
+        1096,
+        "latest end a consent may be given, in days from today (default three years)",
+    ),
+    Setting(
         "CAREPLAN_LOOKUP_VALID_MINUTES",
         "LOOKUP_VALID_MINUTES",
         int,
@@ -285,6 +292,8 @@ def _complete(config: dict[str, Any]) -> dict[str, Any]:
         missing = [k for k in ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI") if not config[k]]
         if missing:
             raise ConfigError("production needs " + ", ".join(missing))
+    if not 1 <= config["CONSENT_MAX_DAYS"] <= 36_500:
+        raise ConfigError("CAREPLAN_CONSENT_MAX_DAYS must be between 1 and 36500")
     if config["PASSWORD_MIN_LENGTH"] < 8:
         raise ConfigError("CAREPLAN_PASSWORD_MIN_LENGTH must be at least 8")
     if not config["SIGNIN_LOCK_AFTER"] <= config["SECOND_FACTOR_MAX_FAILURES"] <= 100:

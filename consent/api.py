@@ -10,8 +10,7 @@ from audit.actions import AuditAction
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import requires
 from careplan.core.api_blueprint import bp
-from careplan.core.errors import PreconditionFailed
-from careplan.core.http import documented, json_body, respond
+from careplan.core.http import IF_MATCH_OPTIONAL, check_version, documented, json_body, respond
 from careplan.extensions import db
 from careplan.plans import presenters as plan_presenters
 from careplan.plans.schemas import care_team_member_out
@@ -42,6 +41,7 @@ def list_consents(person_id: uuid.UUID) -> Response:
     body=consent_create,
     response=consent_out,
     status=201,
+    versioned=True,
 )
 @requires(Permission.PERSON_CONSENT_RECORD, AuditAction.CONSENT_CREATE)
 def create_consent(person_id: uuid.UUID) -> Response:
@@ -52,9 +52,12 @@ def create_consent(person_id: uuid.UUID) -> Response:
 
 @bp.post(f"{CONSENTS}/<uuid:consent_id>/withdraw")
 @documented(
-    "Withdraw a consent or refusal now (If-Match optional)",
+    "Withdraw a consent or refusal now (If-Match optional; when sent, checked)",
     body=withdraw_schema,
     response=consent_out,
+    if_match=IF_MATCH_OPTIONAL,
+    body_required=False,
+    errors=(409,),
 )
 @requires(Permission.PERSON_CONSENT_RECORD, AuditAction.CONSENT_WITHDRAW)
 def withdraw_consent(person_id: uuid.UUID, consent_id: uuid.UUID) -> Response:
@@ -64,9 +67,7 @@ def withdraw_consent(person_id: uuid.UUID, consent_id: uuid.UUID) -> Response:
     data = json_body(withdraw_schema) if request.get_data() else {"reason": None}
     row = operations.get_consent(db.session, person_id, consent_id)
     # Withdrawal must never be blocked: If-Match is checked when sent, not required.
-    sent = request.headers.get("If-Match")
-    if sent and sent.strip('W/"') not in ("*", str(2 if row.withdrawn_at else 1)):
-        raise PreconditionFailed()
+    check_version(2 if row.withdrawn_at else 1, required=False)
     row = services.withdraw(access, row, data["reason"])
     body = presenters.consent(row, services.names([row]))
     return respond(consent_out.dump(body), version=2)
@@ -78,6 +79,7 @@ def withdraw_consent(person_id: uuid.UUID, consent_id: uuid.UUID) -> Response:
     body=claim_schema,
     response=care_team_member_out,
     status=201,
+    errors=(409,),
 )
 @requires(Permission.JOB_PERSON_CLAIM, AuditAction.CARETEAM_CLAIM)
 def claim_relationship(person_id: uuid.UUID) -> Response:

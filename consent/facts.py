@@ -145,7 +145,7 @@ def _facts(
                 BreakGlassFact(b.id, b.invoked_at, b.expires_at)
             )
         agreement = current_agreement(connection or session, user.agency_id)
-    today = now.date()
+    today = clock.day_of(now)
     return [
         AccessContext(
             subject=subject,

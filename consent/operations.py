@@ -18,6 +18,7 @@ from careplan.accounts.models import User
 from careplan.agencies.models import Agency
 from careplan.core import clock
 from careplan.core.errors import BadRequest, Conflict, Forbidden, NotFound
+from careplan.core.text import readable_length
 from careplan.plans.models import CareTeamMember, MembershipHow, Plan
 from consent.facts import current_agreement
 from consent.models import BreakGlass, Consent, ConsentMethod
@@ -94,9 +95,11 @@ def _require_agreement(session: Session, user: User) -> None:
 
 
 def justified(text: str, minimum: int, field: str) -> str:
-    """The trimmed text, or a field error when it is too short to explain anything."""
+    """The trimmed text, or a field error (BadRequest, 400) when it has fewer than
+    `minimum` characters a person can read (careplan.core.text.readable_length: spaces and
+    invisible characters do not count)."""
     text = text.strip()
-    if len(text) < minimum:
+    if readable_length(text) < minimum:
         raise BadRequest(
             fields={
                 field: [

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from flask import current_app
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from careplan.agencies.models import Sector
 from careplan.core import clock
-from careplan.core.schemas import BaseSchema, RefSchema
+from careplan.core.schemas import BaseSchema, Readable, RefSchema
 from consent.models import BreakGlassReason, ConsentEffect, ConsentMethod
 
 ALL = "all"
@@ -57,11 +59,30 @@ class ConsentCreateSchema(BaseSchema):
 
     @validates_schema
     def _dates(self, data: dict[str, Any], **_: Any) -> None:
-        start = data.get("starts_on") or clock.today()
+        """Days in Scotland (careplan.core.clock.today). A consent ends on or after the
+        day it starts and today, and at most CAREPLAN_CONSENT_MAX_DAYS from today: a
+        permission is reviewed with the person, never granted for ever."""
+        today = clock.today()
+        longest = current_app.config["CONSENT_MAX_DAYS"]
+        latest = today + timedelta(days=longest)
+        start = data.get("starts_on") or today
         end = data.get("expires_on")
-        if end is not None and (end < start or end < clock.today()):
+        if start > latest:
+            raise ValidationError(
+                {"starts_on": [f"The start date must be within {longest} days from today."]}
+            )
+        if end is not None and (end < start or end < today):
             raise ValidationError(
                 {"expires_on": ["The end date must be after the start date and not in the past."]}
+            )
+        if end is not None and end > latest:
+            raise ValidationError(
+                {
+                    "expires_on": [
+                        f"The end date must be within {longest} days from today "
+                        f"(by {latest.day} {latest:%B %Y}): agree it again with the person then."
+                    ]
+                }
             )
         if data["effect"] is ConsentEffect.PERMIT and end is None:
             # Permission is reviewed: it always has an end. A refusal may last until withdrawn.
@@ -72,13 +93,29 @@ class WithdrawSchema(BaseSchema):
     reason = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 
+def justification_min() -> int:
+    """CAREPLAN_JUSTIFICATION_MIN_CHARS: the fewest readable characters a claim's reason or
+    a break-glass justification may have (careplan.core.text.readable)."""
+    return int(current_app.config["JUSTIFICATION_MIN_CHARS"])
+
+
+TOO_SHORT = (
+    "Write at least {min} characters: say what is happening and why you need to see the "
+    "plan (spaces and invisible characters do not count)."
+)
+
+
 class ClaimSchema(BaseSchema):
-    reason = fields.Str(required=True, validate=validate.Length(min=1, max=2000))
+    reason = fields.Str(
+        required=True, validate=Readable(min=justification_min, max=2000, too_short=TOO_SHORT)
+    )
 
 
 class BreakGlassSchema(BaseSchema):
     reason = fields.Enum(BreakGlassReason, by_value=True, required=True)
-    justification = fields.Str(required=True, validate=validate.Length(max=4000))
+    justification = fields.Str(
+        required=True, validate=Readable(min=justification_min, max=4000, too_short=TOO_SHORT)
+    )
 
 
 class GranteeOutSchema(BaseSchema):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from careplan.accounts.models import User
@@ -59,6 +60,34 @@ def test_admin_create_prints_one_time_password(app):
         args=["admin", "create", "--email", "boss@example.test", "--name", "Boss"]
     )
     assert again.exit_code != 0
+
+
+@pytest.mark.parametrize(
+    ("email", "name"),
+    [
+        ("boss@example.test", "\u200b\u00a0\u3164"),  # nothing a person can read
+        ("boss@example.test", "Bo\x00ss"),  # NUL: PostgreSQL cannot store it
+        ("boss@example.test", "\udcff"),  # an undecodable byte of the command line
+        ("boss@example.test", "B" * 201),
+        ("not an email", "Boss"),
+        ("bo\x00ss@example.test", "Boss"),
+    ],
+)
+def test_admin_create_checks_what_it_stores(app, email, name):
+    out = app.test_cli_runner().invoke(args=["admin", "create", "--email", email, "--name", name])
+    assert out.exit_code == 2, out.output  # a usage error, not a traceback
+    assert "Traceback" not in out.output
+    assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+@pytest.mark.parametrize("label", ["\u200b\u200b", "a\x00b", "\udcff", "L" * 101])
+def test_token_create_checks_its_label(app, world, label):
+    user = world.staff(world.agency())
+    out = app.test_cli_runner().invoke(
+        args=["token", "create", "--user", user.email, "--label", label]
+    )
+    assert out.exit_code == 2, out.output
+    assert "--label" in out.output
 
 
 def test_demo_load_is_idempotent_and_prints_logins(app):

@@ -113,9 +113,10 @@ class AccessContext:
     break_glass: tuple[BreakGlassFact, ...] = ()
 
     @classmethod
-    def for_job(cls, subject: Subject, now: datetime) -> AccessContext:
-        """A context about no person, for permissions granted by role alone."""
-        return cls(subject=subject, person=None, plan=None, now=now, today=now.date())
+    def for_job(cls, subject: Subject, now: datetime, today: date) -> AccessContext:
+        """A context about no person, for permissions granted by role alone. `now`: naive
+        UTC; `today`: the day in Scotland at `now` (careplan.core.clock.day_of)."""
+        return cls(subject=subject, person=None, plan=None, now=now, today=today)
 
     @property
     def is_self(self) -> bool:

@@ -37,6 +37,7 @@ from careplan.access.rules import job_role
 from careplan.access.subject import Subject
 from careplan.core import clock
 from careplan.core.errors import Forbidden, NotFound, Unauthorised
+from careplan.core.untrusted import screen_request
 from careplan.extensions import db
 
 log = logging.getLogger(__name__)
@@ -105,6 +106,9 @@ def requires(
         @functools.wraps(view)
         def checked(*args: Any, **kwargs: Any) -> Any:
             _enforce(declared, kwargs)
+            # After the decision, so a refusal of unstorable input is recorded as the
+            # failed attempt it is (careplan.core.untrusted).
+            screen_request()
             return view(*args, **kwargs)
 
         checked.__access__ = declared  # type: ignore[attr-defined]
@@ -161,6 +165,15 @@ def refuse_undeclared() -> None:
         raise Forbidden(reason="undeclared")
 
 
+def screen_public() -> None:
+    """Before a public route runs (sign-in pages, the OpenAPI document, static files):
+    refuse a path, query string or form that holds unstorable text (400), as `requires`
+    does for every declared route once it has decided."""
+    endpoint = request.endpoint
+    if endpoint is not None and declared(current_app.view_functions.get(endpoint)) is PUBLIC:
+        screen_request()
+
+
 def begin() -> None:
     """Start a request (or a job) with nothing loaded or decided. `g` can outlive one
     request (an app context held open by a test or a tool), so nothing is inherited."""
@@ -169,9 +182,11 @@ def begin() -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Refuse undeclared routes. `begin` is installed as a begin hook of the unit of work
-    (careplan.create_app), so requests and jobs alike start with nothing decided."""
+    """Refuse undeclared routes; screen public ones. `begin` is installed as a begin hook
+    of the unit of work (careplan.create_app), so requests and jobs alike start with
+    nothing decided."""
     app.before_request(refuse_undeclared)
+    app.before_request(screen_public)
     static = app.view_functions.get("static")
     if static is not None:
         public(static)
@@ -372,7 +387,8 @@ def require_job(permission: Permission, audit_action: AuditAction) -> None:
         attempt(audit_action, basis={"role": job_role(permission).value})
         return
     subject = Subject.of(g.user)
-    decision = decide_on(AccessContext.for_job(subject, clock.now()), permission)
+    now = clock.now()
+    decision = decide_on(AccessContext.for_job(subject, now, clock.day_of(now)), permission)
     if not decision.permit:
         record(audit_action, Outcome.DENY, reason=decision.reason)
         raise Forbidden(reason=decision.reason)

@@ -24,7 +24,7 @@ def list_agencies() -> Response:
 
 
 @bp.post("/agencies")
-@documented("Add an agency", body=agency_schema, response=agency_schema, status=201)
+@documented("Add an agency", body=agency_schema, response=agency_schema, status=201, errors=(409,))
 @requires(Permission.JOB_AGENCY_MANAGE, AuditAction.AGENCY_CREATE)
 def create_agency() -> Response:
     agency = services.create_agency(lambda: json_body(agency_schema))
@@ -51,7 +51,9 @@ def list_staff() -> Response:
 
 
 @bp.post("/staff")
-@documented("Add a staff account", body=staff_schema, response=staff_schema, status=201)
+@documented(
+    "Add a staff account", body=staff_schema, response=staff_schema, status=201, errors=(409,)
+)
 @requires(Permission.JOB_STAFF_MANAGE, AuditAction.STAFF_CREATE)
 def create_staff() -> Response:
     user = services.create_staff(lambda: json_body(staff_schema))
@@ -60,7 +62,9 @@ def create_staff() -> Response:
 
 @bp.post("/staff/<uuid:staff_id>/deactivate")
 @documented(
-    "Deactivate: sessions and tokens stop working on the next request", response=staff_schema
+    "Deactivate: sessions and tokens stop working on the next request",
+    response=staff_schema,
+    errors=(409,),
 )
 @requires(Permission.JOB_STAFF_MANAGE, AuditAction.STAFF_DEACTIVATE)
 def deactivate_staff(staff_id: uuid.UUID) -> Response:

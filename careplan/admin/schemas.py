@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from marshmallow import fields, validate
 
 from careplan.agencies.models import AgencyKind, Sector
-from careplan.core.schemas import BaseSchema, OneLine
+from careplan.core import clock
+from careplan.core.schemas import BaseSchema, DayRange, OneLine
 from consent.models import LawfulBasis
 
 SENSITIVITIES = ("standard", "sensitive", "restricted")
+# An information-sharing agreement is reviewed at least this often (days in Scotland).
+AGREEMENT_YEARS = 5
+
+
+def _agreement_horizon() -> date:
+    return clock.today() + timedelta(days=365 * AGREEMENT_YEARS + 1)
 
 
 class AgencySchema(BaseSchema):
@@ -28,7 +37,15 @@ class SharingAgreementSchema(BaseSchema):
     lawful_basis = fields.Enum(
         LawfulBasis, by_value=True, load_default=LawfulBasis.PUBLIC_TASK_HEALTH_CARE
     )
-    valid_until = fields.Date(required=True)
+    valid_until = fields.Date(
+        required=True,
+        validate=DayRange(
+            clock.today,
+            _agreement_horizon,
+            f"Give an end date from today up to {AGREEMENT_YEARS} years ahead: an agreement "
+            "is reviewed at least that often.",
+        ),
+    )
 
 
 agency_schema = AgencySchema()

@@ -1,36 +1,86 @@
-"""The OpenAPI 3 document, generated from the routes and the same marshmallow schemas."""
+"""The OpenAPI 3 document, generated from the routes and the same marshmallow schemas.
+
+What each operation publishes is what the service does (a schemathesis run over this
+document, tests/api/test_openapi_contract.py, fails on any answer it does not describe):
+- its success answer and schema, and `ETag` for a versioned resource;
+- the error answers every route may give, in the error shape (`Error`): 400 (bad input,
+  including a path or query string that holds unstorable text), 401 and 403 (signed-in
+  routes), 404, 503 (the audit record or a key could not be had, so nothing was done); a
+  body adds 413 (too large) and 415 (not JSON); a versioned write adds the `If-Match`
+  header, 412 (another version) and 428 (If-Match missing or `*`, RFC 6585 section 3);
+  the route's own further answers (409, 422) come from its `documented(errors=...)`;
+- minimum and maximum lengths (minLength counts readable characters: spaces and invisible
+  characters do not count), number ranges, and date ranges as x-minimum and x-maximum;
+- every answer's `X-Request-Id` header.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask, Response, current_app, jsonify
+from werkzeug.routing import Rule
+from werkzeug.routing.converters import AnyConverter, UUIDConverter
 
 from careplan.access.pipeline import declared, public
+from careplan.core import clock
 from careplan.core.api_blueprint import bp
+from careplan.core.http import IF_MATCH_OPTIONAL, IF_MATCH_REQUIRED
 
-_CONVERTER = re.compile(r"<(?:[^:>]+:)?([a-z_]+)>")
-ERROR = {
-    "description": "Error",
-    "content": {
-        "application/json": {
-            "schema": {
-                "type": "object",
-                "properties": {
-                    "error": {"type": "string"},
-                    "message": {"type": "string"},
-                    "fields": {"type": "object"},
-                },
-            }
-        }
+_ARGUMENT = re.compile(r"<(?:[^<>]*:)?([A-Za-z_][A-Za-z0-9_]*)>")
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error", "message", "fields"],
+    "properties": {
+        "error": {"type": "string", "description": "a code: invalid, not_found, conflict..."},
+        "message": {"type": "string"},
+        "fields": {
+            "type": "object",
+            "description": "field (a dotted path into the body) -> messages",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+        "reason": {"type": "string", "description": "403 only: why (a denial's name)"},
     },
 }
+ERROR_REF = {"$ref": "#/components/schemas/Error"}
+REQUEST_ID = {
+    "X-Request-Id": {
+        "description": "The request's id, also in its audit records",
+        "required": True,
+        "schema": {"type": "string"},
+    }
+}
+ETAG = {
+    "ETag": {
+        "description": 'The version, as a strong entity tag ("3"): send it back in If-Match',
+        "schema": {"type": "string"},
+    }
+}
+DESCRIPTIONS = {
+    400: "Bad input: fields names each problem",
+    401: "No token, or not a valid one",
+    403: "Not permitted (reason says why), or a read-only token",
+    404: "Not found, or a person the caller has no basis for (the same answer)",
+    409: "Conflicts with the current state",
+    412: "If-Match names another version: nothing was changed",
+    413: "The body is too large",
+    415: "The body is not JSON (application/json)",
+    422: "Makes no sense in this state (a record it names cannot be used)",
+    428: "If-Match is missing, or is * (send the ETag you read): nothing was changed",
+    503: "Could not be recorded, or keys are unavailable: nothing was done",
+}
+IF_MATCH_DESCRIPTION = (
+    'The version you read (its ETag, such as "3"). * is not accepted: a client must '
+    "name the version it is changing."
+)
 
 
 def build_spec(app: Flask) -> dict[str, Any]:
+    """The document for every API route that is `documented` (careplan.core.http)."""
     spec = APISpec(
         title="Shared coordinated care plan service",
         version="1.0.0",
@@ -38,6 +88,7 @@ def build_spec(app: Flask) -> dict[str, Any]:
         plugins=[MarshmallowPlugin()],
     )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    spec.components.schema("Error", ERROR_SCHEMA)
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if not rule.endpoint.startswith("api."):
             continue
@@ -45,44 +96,93 @@ def build_spec(app: Flask) -> dict[str, Any]:
         meta = getattr(view, "__openapi__", None)
         if meta is None:
             continue
-        path = _CONVERTER.sub(r"{\1}", rule.rule)
-        params = [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-            for name in _CONVERTER.findall(rule.rule)
-        ]
         access = declared(view)
-        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            operation = _operation(meta, params)
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             permission = access.permission_for(method) if access else None
+            operation = _operation(meta, _path_parameters(rule, meta), signed_in=bool(permission))
             if permission is not None:
                 # The permission the access policy decides before the handler runs.
                 operation["x-permission"] = permission.value
-            else:
-                operation.pop("security")
-            spec.path(path=path, operations={method.lower(): operation})
+            spec.path(path=_path(rule), operations={method.lower(): operation})
     return spec.to_dict()
 
 
-def _operation(meta: dict[str, Any], params: list[dict[str, Any]]) -> dict[str, Any]:
+def _path(rule: Rule) -> str:
+    """Flask's <uuid:person_id> or <any('a','b'):kind> as OpenAPI's {person_id}, {kind}."""
+    return _ARGUMENT.sub(r"{\1}", rule.rule)
+
+
+def _path_parameters(rule: Rule, meta: dict[str, Any]) -> list[dict[str, Any]]:
+    values: dict[str, Callable[[], Iterable[str]] | Iterable[str]] = meta.get("path_values") or {}
+    params = []
+    for name in sorted(rule.arguments, key=rule.rule.index):
+        converter = rule._converters[name]
+        schema: dict[str, Any] = {"type": "string"}
+        if isinstance(converter, UUIDConverter):
+            schema["format"] = "uuid"
+        elif isinstance(converter, AnyConverter):
+            schema["enum"] = sorted(converter.items)
+        elif name in values:
+            given = values[name]
+            schema["enum"] = list(given() if callable(given) else given)
+        params.append({"name": name, "in": "path", "required": True, "schema": schema})
+    return params
+
+
+def _answer(status: int) -> dict[str, Any]:
+    return {
+        "description": DESCRIPTIONS[status],
+        "headers": dict(REQUEST_ID),
+        "content": {"application/json": {"schema": ERROR_REF}},
+    }
+
+
+def _operation(
+    meta: dict[str, Any], params: list[dict[str, Any]], *, signed_in: bool
+) -> dict[str, Any]:
+    if_match = meta.get("if_match")
+    statuses = {400}
+    if signed_in:
+        statuses |= {401, 403, 404, 503}
+    if meta["body"] is not None:
+        statuses |= {413, 415}
+    if if_match in (IF_MATCH_REQUIRED, IF_MATCH_OPTIONAL):
+        statuses |= {412, 428}
+    statuses |= set(meta.get("errors", ()))
+    success: dict[str, Any] = {"description": "Success", "headers": dict(REQUEST_ID)}
+    media = meta.get("media_type", "application/json")
+    if meta["response"] is not None:
+        success["content"] = {media: {"schema": meta["response"]}}
+    elif meta.get("also_media_types") or media != "application/json":
+        plain = {"type": "object"} if media == "application/json" else {"type": "string"}
+        success["content"] = {media: {"schema": plain}}
+    for other in meta.get("also_media_types", ()):
+        success["content"][other] = {"schema": {"type": "string"}}
+    if meta.get("versioned") or if_match is not None:
+        success["headers"].update(ETAG)
     operation: dict[str, Any] = {
         "summary": meta["summary"],
-        "security": [{"bearer": []}],
         "parameters": list(params),
         "responses": {
-            str(meta["status"]): {"description": "Success"},
-            "400": ERROR,
-            "401": ERROR,
-            "403": ERROR,
-            "404": ERROR,
+            str(meta["status"]): success,
+            **{str(s): _answer(s) for s in sorted(statuses)},
         },
     }
-    if meta["response"] is not None:
-        operation["responses"][str(meta["status"])]["content"] = {
-            "application/json": {"schema": meta["response"]}
-        }
+    if signed_in:
+        operation["security"] = [{"bearer": []}]
+    if if_match is not None:
+        operation["parameters"].append(
+            {
+                "name": "If-Match",
+                "in": "header",
+                "required": if_match == IF_MATCH_REQUIRED,
+                "description": IF_MATCH_DESCRIPTION,
+                "schema": {"type": "string"},
+            }
+        )
     if meta["body"] is not None:
         operation["requestBody"] = {
-            "required": True,
+            "required": meta.get("body_required", True),
             "content": {"application/json": {"schema": meta["body"]}},
         }
     if meta["query"] is not None:
@@ -93,6 +193,9 @@ def _operation(meta: dict[str, Any], params: list[dict[str, Any]]) -> dict[str, 
 @bp.get("/openapi.json")
 @public
 def openapi() -> Response:
-    if "careplan.openapi" not in current_app.extensions:
-        current_app.extensions["careplan.openapi"] = build_spec(current_app)
-    return jsonify(current_app.extensions["careplan.openapi"])
+    # Built once a day: date ranges such as "not in the future" are published as of today.
+    today = clock.today()
+    cached = current_app.extensions.get("careplan.openapi")
+    if cached is None or cached[0] != today:
+        cached = current_app.extensions["careplan.openapi"] = (today, build_spec(current_app))
+    return jsonify(cached[1])

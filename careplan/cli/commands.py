@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import secrets
 import sys
+from typing import Any
 
 import click
 from flask import Flask, current_app, g
 from flask.cli import AppGroup
+from marshmallow import Schema, ValidationError, fields
 from sqlalchemy import select
 
 from audit.actions import AuditAction
@@ -21,8 +23,10 @@ from careplan.access.subject import Role
 from careplan.accounts import tokens
 from careplan.accounts.models import AccountKind, User
 from careplan.accounts.passwords import hash_password
+from careplan.accounts.schemas import StaffSchema
 from careplan.cli.recording import commit_recorded
 from careplan.core import clock
+from careplan.core.schemas import BaseSchema, Readable
 from careplan.extensions import db
 from careplan.identity import housekeeping
 from careplan.records import backup, retention, rotation
@@ -31,6 +35,24 @@ token_cli = AppGroup("token", help="Personal access tokens for the JSON API.")
 admin_cli = AppGroup("admin", help="Administrator accounts.")
 demo_cli = AppGroup("demo", help="The demo world.")
 audit_cli = AppGroup("audit", help="The audit log.")
+
+
+class TokenLabelSchema(BaseSchema):
+    label = fields.Str(required=True, validate=Readable(min=1, max=100))
+
+
+# What the command line stores is checked like any other input (careplan.core.schemas).
+admin_input = StaffSchema(only=("email", "name"))
+token_label = TokenLabelSchema()
+
+
+def checked(schema: Schema, data: dict[str, Any]) -> dict[str, Any]:
+    """`data` loaded by `schema`, or click's usage error naming each option and problem."""
+    try:
+        return schema.load(data)
+    except ValidationError as exc:
+        problems = "; ".join(f"--{k}: {' '.join(map(str, v))}" for k, v in exc.messages.items())
+        raise click.UsageError(problems) from None
 
 
 @token_cli.command("create")
@@ -46,7 +68,7 @@ audit_cli = AppGroup("audit", help="The audit log.")
 )
 def token_create(email: str, expires: str | None, label: str, scope: str) -> None:
     """Print a new bearer token for USER (shown once; stored only as a hash)."""
-
+    label = checked(token_label, {"label": label})["label"]
     user = db.session.scalars(select(User).where(User.email == email.strip().lower())).first()
     if user is None or not user.active:
         raise click.ClickException("No active account with that email.")
@@ -73,7 +95,8 @@ def token_create(email: str, expires: str | None, label: str, scope: str) -> Non
 @click.option("--name", required=True)
 def admin_create(email: str, name: str) -> None:
     """Create an administrator with a local account and print a one-time password."""
-    email = email.strip().lower()
+    given = checked(admin_input, {"email": email.strip(), "name": name})
+    email, name = given["email"], given["name"]
     if db.session.scalar(select(User.id).where(User.email == email)):
         raise click.ClickException("An account with that email exists.")
     password = secrets.token_urlsafe(18)

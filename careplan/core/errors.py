@@ -61,6 +61,13 @@ class PreconditionFailed(ApiError):
     message = "Someone else changed this since you loaded it. Reload and try again."
 
 
+class PreconditionRequired(ApiError):
+    """428 (RFC 6585 section 3): a versioned write must name the version it read."""
+
+    status, code = 428, "precondition_required"
+    message = "Send If-Match with the version you are changing (the ETag you last read)."
+
+
 class UnsupportedMediaType(ApiError):
     status, code, message = 415, "unsupported_media_type", "Send JSON (application/json)."
 
@@ -94,6 +101,7 @@ PAGE_TITLES = {
     405: "Page not found",
     409: "This has changed",
     412: "Someone else saved first",
+    428: "Someone else may have saved first",
     413: "That was too large",
     415: "There is a problem with the form",
     422: "This cannot be done now",

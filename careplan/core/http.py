@@ -2,40 +2,65 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from flask import Response, jsonify, request
 from marshmallow import Schema
 
-from careplan.core.errors import BadRequest, PreconditionFailed, UnsupportedMediaType
+from careplan.core.errors import PreconditionFailed, PreconditionRequired, UnsupportedMediaType
+from careplan.core.untrusted import read_json
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+# How a route treats If-Match, for the OpenAPI document.
+IF_MATCH_REQUIRED = "required"
+IF_MATCH_OPTIONAL = "optional"
+
 
 def json_body(schema: Schema) -> Any:
-    """Parse and validate the JSON body; wrong type 415, malformed or invalid 400."""
+    """The JSON body, read within the service's limits (careplan.core.untrusted.read_json)
+    and loaded by `schema`. Raises UnsupportedMediaType (415) for another content type,
+    BadRequest (400) for malformed or unsafe JSON, ValidationError (400) for invalid data."""
     if not request.is_json:
         raise UnsupportedMediaType()
-    data = request.get_json(silent=True)
-    if data is None:
-        raise BadRequest("The body is not valid JSON.", fields={"_body": ["Malformed JSON."]})
-    return schema.load(data)
+    return schema.load(read_json(request.get_data(cache=True)))
+
+
+def _entity_tags(header: str) -> list[str]:
+    """The entity tags of an If-Match header (RFC 9110 section 13.1.1), quotes and a weak
+    prefix removed: '"3", W/"4"' -> ["3", "4"]; '*' -> ["*"]."""
+    return [t.strip().removeprefix("W/").strip('"') for t in header.split(",") if t.strip()]
+
+
+def check_version(current: int, *, required: bool = True) -> None:
+    """A versioned write goes ahead only against the version its client read.
+
+    If-Match must name `current` (the version the response's ETag gave, `"3"`).
+    Missing (when `required`) or `*` (which names no version, RFC 9110 section 13.1.1, so a
+    client could overwrite a version it never read): PreconditionRequired, 428 (RFC 6585
+    section 3). Another version: PreconditionFailed, 412. `required=False` for the one
+    write that must never be blocked by a missing header (withdrawing consent); a header
+    that is sent is checked all the same."""
+    header = request.headers.get("If-Match", "").strip()
+    if not header:
+        if required:
+            raise PreconditionRequired(
+                fields={"If-Match": ['Missing. Send the ETag you last read, such as "3".']}
+            )
+        return
+    tags = _entity_tags(header)
+    if "*" in tags:
+        raise PreconditionRequired(
+            fields={"If-Match": ['"*" is not accepted. Send the ETag you last read, such as "3".']}
+        )
+    if str(current) not in tags:
+        raise PreconditionFailed()
 
 
 def require_version(current: int) -> None:
-    """Versioned writes: If-Match must name the current version, or nothing changes."""
-    header = request.headers.get("If-Match")
-    if not header:
-        raise BadRequest(
-            "Send If-Match with the version you are changing.",
-            fields={"If-Match": ["Missing. Send the ETag you last read."]},
-        )
-    tags = [t.strip().removeprefix("W/").strip('"') for t in header.split(",")]
-    if "*" in tags:
-        return
-    if str(current) not in tags:
-        raise PreconditionFailed()
+    """If-Match is required and must name `current` (`check_version`)."""
+    check_version(current, required=True)
 
 
 def etag(version: int) -> str:
@@ -57,8 +82,21 @@ def documented(
     response: Schema | None = None,
     status: int = 200,
     query: Schema | None = None,
+    if_match: str | None = None,
+    errors: Iterable[int] = (),
+    versioned: bool = False,
+    body_required: bool = True,
+    media_type: str = "application/json",
+    also_media_types: Iterable[str] = (),
+    path_values: Mapping[str, Iterable[str] | Callable[[], Iterable[str]]] | None = None,
 ) -> Callable[[F], F]:
-    """Attach what the OpenAPI document says about a route; the same schemas validate it."""
+    """Attach what the OpenAPI document says about a route; the same schemas validate it.
+    `if_match`: IF_MATCH_REQUIRED or IF_MATCH_OPTIONAL for a versioned write (its 412 and
+    428 answers are then published); `errors`: the route's other answers beyond those every
+    route may give (e.g. 409, 422); `versioned`: the answer carries an ETag; `media_type`:
+    of the success answer (`also_media_types`: others it may take); `path_values`: the
+    values a plain string part of the path takes (or a function giving them when the
+    document is built, in the app's context)."""
 
     def wrap(view: F) -> F:
         view.__openapi__ = {  # type: ignore[attr-defined]
@@ -67,6 +105,13 @@ def documented(
             "response": response,
             "status": status,
             "query": query,
+            "if_match": if_match,
+            "errors": tuple(errors),
+            "versioned": versioned,
+            "body_required": body_required,
+            "media_type": media_type,
+            "also_media_types": tuple(also_media_types),
+            "path_values": dict(path_values or {}),
         }
         return view
 

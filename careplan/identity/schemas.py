@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from careplan.core.schemas import OneLine
+from careplan.core.schemas import OneLine, Readable
 
 
 def _entered(message: str, max_length: int, min_length: int = 1) -> fields.String:
@@ -81,7 +81,8 @@ class ConfirmForm(FormSchema):
 class TokenForm(ReauthForm):
     label = OneLine(
         required=True,
-        validate=validate.Length(min=1, max=100, error="Say what the token is for."),
+        # Readable characters, as every required text (careplan.core.schemas.Readable).
+        validate=Readable(min=1, max=100, too_short="Say what the token is for."),
         error_messages={
             "required": "Say what the token is for.",
             "invisible": "Say what the token is for, in letters, numbers and punctuation.",

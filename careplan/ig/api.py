@@ -11,11 +11,13 @@ import uuid
 from flask import Response, request
 
 from audit.actions import AuditAction
+from audit.queries import REPORTS
 from audit.schemas import (
     access_log_out,
     event_page_out,
     event_query,
     page_query,
+    report_out,
     report_query,
     review_item_out,
     review_items_out,
@@ -41,7 +43,11 @@ def search_events() -> Response:
 
 
 @bp.get("/audit/events.csv")
-@documented("Every event matching a search, as CSV (the export is recorded)", query=event_query)
+@documented(
+    "Every event matching a search, as CSV (the export is recorded)",
+    query=event_query,
+    media_type="text/csv",
+)
 @requires(Permission.JOB_AUDIT_EXPORT, AuditAction.EXPORT)
 def export_events() -> Response:
     args = services.start_export(lambda: event_query.load(request.args.to_dict()))
@@ -76,6 +82,7 @@ def list_reviews(kind: str) -> Response:
     "finishes it; a finished review answers 409",
     body=review_schema,
     response=review_item_out,
+    errors=(409,),
 )
 @requires(Permission.JOB_AUDIT_REVIEW, services.review_action)
 def review_item(kind: str, item_id: uuid.UUID) -> Response:
@@ -84,11 +91,16 @@ def review_item(kind: str, item_id: uuid.UUID) -> Response:
 
 
 @bp.get("/audit/reports/<kind>")
-@documented("Unusual access: denied, many_people, out_of_hours, break_glass", query=report_query)
+@documented(
+    "Unusual access: denied, many_people, out_of_hours, break_glass",
+    query=report_query,
+    response=report_out,
+    path_values={"kind": REPORTS},
+)
 @requires(Permission.JOB_AUDIT_SEARCH, AuditAction.AUDIT_SEARCH)
 def unusual_access(kind: str) -> Response:
     rows = services.report(kind, lambda: report_query.load(request.args.to_dict()))
-    return respond({"report": kind, "rows": rows})
+    return respond(report_out.dump({"report": kind, "rows": rows}))
 
 
 def _access_log(person_id: uuid.UUID) -> Response:

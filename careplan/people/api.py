@@ -20,6 +20,7 @@ from careplan.extensions import db
 from careplan.people import operations, services
 from careplan.people.schemas import (
     chi_schema,
+    invitation_out,
     lookup_schema,
     people_out,
     person_create,
@@ -53,7 +54,7 @@ def search_people() -> Response:
 
 
 @bp.post("/people")
-@documented("Register a person", body=person_create, response=person_out, status=201)
+@documented("Register a person", body=person_create, response=person_out, status=201, errors=(409,))
 @requires(Permission.JOB_PERSON_REGISTER, AuditAction.PERSON_CREATE)
 def register_person() -> Response:
     person = services.register(lambda: json_body(person_create))
@@ -83,6 +84,7 @@ def get_person(person_id: uuid.UUID) -> Response:
     "birth's; a CHI number another record holds is a duplicate for IG to merge)",
     body=chi_schema,
     response=person_out,
+    errors=(409, 422),
 )
 @requires(Permission.PERSON_CHI_RECORD, AuditAction.PERSON_CHI)
 def record_chi(person_id: uuid.UUID) -> Response:
@@ -93,7 +95,9 @@ def record_chi(person_id: uuid.UUID) -> Response:
 @documented(
     "Invite the person to sign in and see their own plan (key worker)",
     body=account_link,
+    response=invitation_out,
     status=201,
+    errors=(409,),
 )
 @requires(Permission.PERSON_ACCOUNT_LINK, AuditAction.ACCOUNT_LINK)
 def link_account(person_id: uuid.UUID) -> Response:
@@ -102,11 +106,13 @@ def link_account(person_id: uuid.UUID) -> Response:
     user, code = operations.invite_individual(db.session, facts.person, email)
     record(AuditAction.ACCOUNT_LINK, person_id=person_id, details={"account_id": user.id})
     return respond(
-        {
-            "account_id": str(user.id),
-            "email": user.email,
-            "invitation_code": code,
-            "expires_at": iso(user.invite_expires_at),
-        },
+        invitation_out.dump(
+            {
+                "account_id": user.id,
+                "email": user.email,
+                "invitation_code": code,
+                "expires_at": iso(user.invite_expires_at),
+            }
+        ),
         201,
     )

@@ -8,10 +8,16 @@ from marshmallow import ValidationError, fields, post_load, validate, validates,
 
 from careplan.access.sources import Scope
 from careplan.core import clock
-from careplan.core.schemas import BaseSchema
+from careplan.core.schemas import EARLIEST_DAY, BaseSchema, DayRange, Readable
 from careplan.people.chi import CHI_NOT_BIRTH, chi_born_on, chi_problem, normalise_chi
 
-NAME = validate.Length(min=1, max=100)
+NAME = Readable(min=1, max=100)
+# Born on or after 1 January 1900, and not after today in Scotland.
+BORN = DayRange(
+    EARLIEST_DAY,
+    clock.today,
+    "Enter a real date of birth, in the past. It cannot be before 1 January 1900.",
+)
 DUPLICATE_REASON_MIN = 20
 
 
@@ -19,12 +25,21 @@ class PersonCreateSchema(BaseSchema):
     given_name = fields.Str(required=True, validate=NAME)
     family_name = fields.Str(required=True, validate=NAME)
     preferred_name = fields.Str(load_default=None, allow_none=True, validate=NAME)
-    date_of_birth = fields.Date(required=True)
+    date_of_birth = fields.Date(required=True, validate=BORN)
     chi = fields.Str(load_default=None, allow_none=True)
     # Only when the details may be someone already registered (409 possible_duplicate):
     # why this is someone else. Recorded, sealed, in the audit record; not kept on the person.
+    # Counted in readable characters (careplan.core.schemas.Readable), like every minimum.
     duplicate_reason = fields.Str(
-        load_default=None, allow_none=True, validate=validate.Length(max=1000)
+        load_default=None,
+        allow_none=True,
+        validate=Readable(
+            min=DUPLICATE_REASON_MIN,
+            max=1000,
+            too_short="Write at least {min} characters: say how you know this is a different "
+            "person (for example, a different address or next of kin). Spaces and invisible "
+            "characters do not count.",
+        ),
     )
 
     @validates_schema
@@ -32,19 +47,6 @@ class PersonCreateSchema(BaseSchema):
         chi, born = data.get("chi"), data.get("date_of_birth")
         if chi and born and not chi_problem(chi) and not chi_born_on(chi, born):
             raise ValidationError({"chi": [CHI_NOT_BIRTH]})
-
-    @validates("duplicate_reason")
-    def _reason(self, value: str | None, **_: Any) -> None:
-        if value is not None and len(value.strip()) < DUPLICATE_REASON_MIN:
-            raise ValidationError(
-                f"Write at least {DUPLICATE_REASON_MIN} characters: say how you know this "
-                "is a different person (for example, a different address or next of kin)."
-            )
-
-    @validates("date_of_birth")
-    def _born_in_the_past(self, value: Any, **_: Any) -> None:
-        if value > clock.today() or value.year < 1900:
-            raise ValidationError("Enter a real date of birth, in the past.")
 
     @validates("chi")
     def _chi(self, value: str | None, **_: Any) -> None:
@@ -86,7 +88,7 @@ class LookupSchema(BaseSchema):
     chi = fields.Str()
     given_name = fields.Str(validate=NAME)
     family_name = fields.Str(validate=NAME)
-    date_of_birth = fields.Date()
+    date_of_birth = fields.Date(validate=BORN)
 
     @validates_schema
     def _exact(self, data: dict[str, Any], **_: Any) -> None:
@@ -131,6 +133,15 @@ class PersonIdSchema(BaseSchema):
     id = fields.UUID()
 
 
+class InvitationSchema(BaseSchema):
+    """A person's invitation to sign in: the code is shown once, stored only as a hash."""
+
+    account_id = fields.UUID()
+    email = fields.Str()
+    invitation_code = fields.Str()
+    expires_at = fields.Str()
+
+
 person_create = PersonCreateSchema()
 lookup_schema = LookupSchema()
 search_query = SearchQuerySchema()
@@ -138,3 +149,4 @@ chi_schema = ChiSchema()
 person_out = PersonSchema()
 people_out = PersonSchema(many=True)
 person_id_out = PersonIdSchema()
+invitation_out = InvitationSchema()

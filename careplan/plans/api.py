@@ -12,16 +12,24 @@ from careplan.access.permissions import Permission
 from careplan.access.pipeline import OWN_PERSON, forget, person_context, requires
 from careplan.core import transaction
 from careplan.core.api_blueprint import bp
-from careplan.core.http import documented, json_body, require_version, respond
+from careplan.core.http import IF_MATCH_REQUIRED, documented, json_body, require_version, respond
 from careplan.extensions import db
 from careplan.plans import operations, presenters, services
 from careplan.plans.access import plan_access
 from careplan.plans.queries import PlanView
-from careplan.plans.schemas import close_plan, hand_over, key_workers_out, plan_create, plan_out
+from careplan.plans.schemas import (
+    close_plan,
+    closed_out,
+    hand_over,
+    handed_over_out,
+    key_workers_out,
+    plan_create,
+    plan_out,
+)
 
 
 @bp.get("/people/<uuid:person_id>/plan")
-@documented("The plan, with only the sections you may see", response=plan_out)
+@documented("The plan, with only the sections you may see", response=plan_out, versioned=True)
 @requires(Permission.PLAN_VIEW, AuditAction.PLAN_VIEW, rows=True)
 def get_plan(person_id: uuid.UUID) -> Response:
     return _plan_view(person_id)
@@ -42,7 +50,7 @@ def _plan_response(view: PlanView, status: int = 200) -> Response:
 
 
 @bp.get("/me/plan")
-@documented("Your own plan, in full (individuals)", response=plan_out)
+@documented("Your own plan, in full (individuals)", response=plan_out, versioned=True)
 @requires(Permission.PLAN_VIEW, AuditAction.PLAN_VIEW, person=OWN_PERSON, rows=True)
 def get_my_plan() -> Response:
     return _plan_view(services.my_person_id())
@@ -54,6 +62,8 @@ def get_my_plan() -> Response:
     body=plan_create,
     response=plan_out,
     status=201,
+    errors=(409, 422),
+    versioned=True,
 )
 @requires(Permission.PLAN_CREATE, AuditAction.PLAN_CREATE)
 def create_plan(person_id: uuid.UUID) -> Response:
@@ -67,7 +77,9 @@ def create_plan(person_id: uuid.UUID) -> Response:
 @documented(
     "Hand over to a new key worker (If-Match: the plan's version)",
     body=hand_over,
-    response=plan_out,
+    response=handed_over_out,
+    if_match=IF_MATCH_REQUIRED,
+    errors=(409, 422),
 )
 @requires(Permission.PLAN_HAND_OVER, AuditAction.KEYWORKER_CHANGE)
 def change_key_worker(person_id: uuid.UUID) -> Response:
@@ -76,12 +88,14 @@ def change_key_worker(person_id: uuid.UUID) -> Response:
     require_version(services.locked_version(access.plan))
     plan = services.hand_over(access, data)
     return respond(
-        {
-            "version": plan.version,
-            "lead_agency": presenters.ref(plan.lead_agency),
-            "key_worker": presenters.ref(plan.key_worker),
-            "key_worker_agreed": {"on": plan.agreed_on.isoformat(), "how": plan.agreed_how.value},
-        },
+        handed_over_out.dump(
+            {
+                "version": plan.version,
+                "lead_agency": presenters.ref(plan.lead_agency),
+                "key_worker": presenters.ref(plan.key_worker),
+                "key_worker_agreed": {"on": plan.agreed_on, "how": plan.agreed_how.value},
+            }
+        ),
         version=plan.version,
     )
 
@@ -99,6 +113,8 @@ def key_worker_history(person_id: uuid.UUID) -> Response:
     "Close the plan (If-Match: the plan's version): read-only from now, erased "
     "after the retention period",
     body=close_plan,
+    response=closed_out,
+    if_match=IF_MATCH_REQUIRED,
 )
 @requires(Permission.PLAN_CLOSE, AuditAction.PLAN_CLOSE)
 def close_plan_route(person_id: uuid.UUID) -> Response:
@@ -113,10 +129,8 @@ def close_plan_route(person_id: uuid.UUID) -> Response:
         details={"reason": plan.closed_reason, "closed_on": plan.closed_on},
     )
     return respond(
-        {
-            "closed_on": plan.closed_on.isoformat(),
-            "reason": plan.closed_reason,
-            "version": plan.version,
-        },
+        closed_out.dump(
+            {"closed_on": plan.closed_on, "reason": plan.closed_reason, "version": plan.version}
+        ),
         version=plan.version,
     )

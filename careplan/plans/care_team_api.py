@@ -27,20 +27,26 @@ def get_care_team(person_id: uuid.UUID) -> Response:
 
 @bp.post(TEAM)
 @documented(
-    "Add a member for a period", body=care_team_add, response=care_team_member_out, status=201
+    "Add a member for a period",
+    body=care_team_add,
+    response=care_team_member_out,
+    status=201,
+    errors=(422,),
 )
 @requires(Permission.PLAN_CARE_TEAM_MANAGE, AuditAction.CARETEAM_ADD)
 def add_care_team_member(person_id: uuid.UUID) -> Response:
     member = services.add_member(person_id, lambda: json_body(care_team_add))
     now = clock.now()
     return respond(
-        care_team_member_out.dump(presenters.member(member, member.in_period(now.date(), now))),
+        care_team_member_out.dump(
+            presenters.member(member, member.in_period(clock.day_of(now), now))
+        ),
         201,
     )
 
 
 @bp.post(f"{TEAM}/<uuid:member_id>/end")
-@documented("End a membership now", response=care_team_member_out)
+@documented("End a membership now", response=care_team_member_out, errors=(409,))
 @requires(Permission.PLAN_CARE_TEAM_END, AuditAction.CARETEAM_END)
 def end_care_team_member(person_id: uuid.UUID, member_id: uuid.UUID) -> Response:
     member = services.end_member(person_id, member_id)

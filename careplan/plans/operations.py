@@ -345,7 +345,7 @@ def end_member(session: Session, plan: Plan, member_id: uuid.UUID, by: User) -> 
         raise NotFound("No such membership in this care team.")
     now = clock.now()
     # In period is enough: a deactivated member's place can be ended too, to tidy it.
-    if not member.in_period(now.date(), now):
+    if not member.in_period(clock.day_of(now), now):
         raise Conflict("This membership has already ended.")
     member.ended_at = now
     member.ended_by_id = by.id

@@ -7,28 +7,29 @@ from typing import Any
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from careplan.core import clock
-from careplan.core.schemas import BaseSchema, RefSchema
+from careplan.core.schemas import EARLIEST_DAY, BaseSchema, DayRange, RefSchema
 from careplan.plans.models import AgreedHow
 
 AGREED_HOW = fields.Enum(AgreedHow, by_value=True, required=True)
 
 
-def _not_future(value: Any) -> None:
-    if value > clock.today():
-        raise ValidationError("This date cannot be in the future.")
+# Something that has happened: on or before today in Scotland (careplan.core.clock).
+HAPPENED = DayRange(
+    EARLIEST_DAY, clock.today, "Enter a date that is not in the future (nor before 1900)."
+)
 
 
 class PlanCreateSchema(BaseSchema):
     lead_agency_id = fields.UUID(required=True)
     key_worker_id = fields.UUID(required=True)
-    agreed_on = fields.Date(required=True, validate=_not_future)
+    agreed_on = fields.Date(required=True, validate=HAPPENED)
     agreed_how = AGREED_HOW
 
 
 class HandOverSchema(BaseSchema):
     agency_id = fields.UUID(required=True)
     staff_id = fields.UUID(required=True)
-    agreed_on = fields.Date(required=True, validate=_not_future)
+    agreed_on = fields.Date(required=True, validate=HAPPENED)
     agreed_how = AGREED_HOW
 
 
@@ -39,7 +40,7 @@ class ClosePlanSchema(BaseSchema):
             ["support_complete", "moved_away", "transferred", "declined_support", "died", "other"]
         ),
     )
-    closed_on = fields.Date(load_default=None, validate=_not_future)
+    closed_on = fields.Date(load_default=None, validate=HAPPENED)
 
 
 class SectionWriteSchema(BaseSchema):
@@ -48,7 +49,7 @@ class SectionWriteSchema(BaseSchema):
 
 
 class EntryCreateSchema(BaseSchema):
-    occurred_on = fields.Date(load_default=None, validate=_not_future)
+    occurred_on = fields.Date(load_default=None, validate=HAPPENED)
     text = fields.Str(required=True, validate=validate.Length(min=1, max=5000))
 
 
@@ -144,6 +145,21 @@ class CareTeamMemberSchema(BaseSchema):
     status = fields.Str()  # current, account_closed or ended
 
 
+class HandedOverSchema(BaseSchema):
+    """The plan after a hand-over: its new version, lead agency and key worker."""
+
+    version = fields.Int()
+    lead_agency = fields.Nested(RefSchema)
+    key_worker = fields.Nested(RefSchema)
+    key_worker_agreed = fields.Nested(AgreedSchema)
+
+
+class ClosedPlanSchema(BaseSchema):
+    closed_on = fields.Date()
+    reason = fields.Str()
+    version = fields.Int()
+
+
 plan_create = PlanCreateSchema()
 close_plan = ClosePlanSchema()
 hand_over = HandOverSchema()
@@ -151,6 +167,8 @@ section_write = SectionWriteSchema()
 entry_create = EntryCreateSchema()
 care_team_add = CareTeamAddSchema()
 plan_out = PlanSchema()
+handed_over_out = HandedOverSchema()
+closed_out = ClosedPlanSchema()
 section_out = SectionSchema()
 versions_out = SectionVersionSchema(many=True)
 entry_out = EntrySchema()

@@ -7,11 +7,29 @@ plan is filled in over time; rows in a list need the field that says what the ro
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from careplan.core.schemas import BaseSchema
+from careplan.core import clock
+from careplan.core.schemas import EARLIEST_DAY, BaseSchema, DayRange
+from careplan.core.text import readable
+
+# A review is planned within three years (in Scotland's days; an overdue one stays valid).
+REVIEW_YEARS = 3
+
+
+def _review_horizon() -> date:
+    today = clock.today()
+    return today + timedelta(days=365 * REVIEW_YEARS + 1)
+
+
+REVIEW = DayRange(
+    EARLIEST_DAY,
+    _review_horizon,
+    f"Enter a review date no more than {REVIEW_YEARS} years from today (nor before 1900).",
+)
 
 SHORT = validate.Length(max=200)
 LONG = validate.Length(max=5000)
@@ -87,7 +105,7 @@ class GoalSchema(BaseSchema):
         validate=one_of("not_started", "in_progress", "achieved", "paused", "stopped")
     )
     set_on = fields.Date()
-    review_on = fields.Date()
+    review_on = fields.Date(validate=REVIEW)
     actions = rows(ActionSchema)
 
 
@@ -199,7 +217,7 @@ class OfferSchema(BaseSchema):
 
     @validates_schema
     def _refusal_has_reason(self, data: dict[str, Any], **_: Any) -> None:
-        if data.get("outcome") == "refused" and not (data.get("refusal_reason") or "").strip():
+        if data.get("outcome") == "refused" and not readable(data.get("refusal_reason") or ""):
             raise ValidationError({"refusal_reason": ["Say why the offer was refused."]})
 
 
@@ -366,7 +384,7 @@ class SafetyPlanSchema(BaseSchema):
 class SafetySchema(BaseSchema):
     risk_assessment = fields.Nested(RiskAssessmentSchema)
     safety_plan = fields.Nested(SafetyPlanSchema)
-    review_on = fields.Date()
+    review_on = fields.Date(validate=REVIEW)
 
 
 # --- justice --------------------------------------------------------------------------
@@ -378,7 +396,7 @@ class OrderSchema(BaseSchema):
     start = fields.Date()
     end = fields.Date()
     supervising_officer = short()
-    review_on = fields.Date()
+    review_on = fields.Date(validate=REVIEW)
 
     @validates_schema
     def _order(self, data: dict[str, Any], **_: Any) -> None:

@@ -12,10 +12,10 @@ from careplan.access.permissions import Permission
 from careplan.access.pipeline import requires
 from careplan.core.api_blueprint import bp
 from careplan.core.errors import BadRequest, flatten_messages
-from careplan.core.http import documented, json_body, require_version, respond
+from careplan.core.http import IF_MATCH_REQUIRED, documented, json_body, require_version, respond
 from careplan.extensions import db
 from careplan.plans import operations, presenters, services
-from careplan.plans.access import section_access
+from careplan.plans.access import catalogue_keys, section_access
 from careplan.plans.schemas import (
     entries_out,
     entry_create,
@@ -26,10 +26,17 @@ from careplan.plans.schemas import (
 )
 
 SECTION = "/people/<uuid:person_id>/plan/sections/<key>"
+# The OpenAPI document lists the catalogue's keys (any other answers 404).
+KEYS = {"key": catalogue_keys}
 
 
 @bp.get(SECTION)
-@documented("One section, if you have a basis for it", response=section_out)
+@documented(
+    "One section, if you have a basis for it",
+    response=section_out,
+    versioned=True,
+    path_values=KEYS,
+)
 @requires(Permission.SECTION_VIEW, AuditAction.SECTION_VIEW)
 def get_section(person_id: uuid.UUID, key: str) -> Response:
     access, row = services.read_section(person_id, key)
@@ -41,6 +48,8 @@ def get_section(person_id: uuid.UUID, key: str) -> Response:
     "Replace a section's content (If-Match: the section's version)",
     body=section_write,
     response=section_out,
+    if_match=IF_MATCH_REQUIRED,
+    path_values=KEYS,
 )
 @requires(Permission.SECTION_WRITE, AuditAction.SECTION_UPDATE)
 def put_section(person_id: uuid.UUID, key: str) -> Response:
@@ -64,7 +73,9 @@ def _prefixed(messages: object) -> dict[str, list[str]]:
 
 @bp.get(f"{SECTION}/versions")
 @documented(
-    "Every version of a section, newest first: who, when, what changed", response=versions_out
+    "Every version of a section, newest first: who, when, what changed",
+    response=versions_out,
+    path_values=KEYS,
 )
 @requires(Permission.SECTION_VIEW, AuditAction.SECTION_HISTORY)
 def section_versions(person_id: uuid.UUID, key: str) -> Response:
@@ -73,7 +84,7 @@ def section_versions(person_id: uuid.UUID, key: str) -> Response:
 
 
 @bp.get(f"{SECTION}/entries")
-@documented("Dated updates on a section, newest first", response=entries_out)
+@documented("Dated updates on a section, newest first", response=entries_out, path_values=KEYS)
 @requires(Permission.SECTION_VIEW, AuditAction.ENTRY_VIEW)
 def list_entries(person_id: uuid.UUID, key: str) -> Response:
     rows = services.list_entries(person_id, key)
@@ -81,7 +92,13 @@ def list_entries(person_id: uuid.UUID, key: str) -> Response:
 
 
 @bp.post(f"{SECTION}/entries")
-@documented("Add a dated update to a section", body=entry_create, response=entry_out, status=201)
+@documented(
+    "Add a dated update to a section",
+    body=entry_create,
+    response=entry_out,
+    status=201,
+    path_values=KEYS,
+)
 @requires(Permission.SECTION_ADD_ENTRY, AuditAction.ENTRY_CREATE)
 def add_entry(person_id: uuid.UUID, key: str) -> Response:
     entry = services.add_entry(person_id, key, lambda: json_body(entry_create))

@@ -241,7 +241,7 @@ def care_team(person_id: uuid.UUID) -> list[dict[str, Any]]:
     record(
         AuditAction.CARETEAM_VIEW, person_id=person_id, basis={"plan": access.decision.basis_text}
     )
-    return [presenters.member(r, r.in_period(now.date(), now)) for r in rows]
+    return [presenters.member(r, r.in_period(clock.day_of(now), now)) for r in rows]
 
 
 def add_member(person_id: uuid.UUID, load: Any) -> CareTeamMember:

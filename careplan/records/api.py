@@ -33,6 +33,7 @@ def list_duplicates() -> Response:
     "administrators)",
     body=merge_schema,
     response=merged_out,
+    errors=(409, 422),
 )
 @requires(Permission.JOB_PERSON_MERGE, AuditAction.PERSON_MERGE)
 def merge_people() -> Response:

@@ -30,7 +30,10 @@ export_query = ExportQuerySchema()
 
 @bp.get("/people/<uuid:person_id>/export")
 @documented(
-    "Everything held about the person (subject access), as JSON or HTML", query=export_query
+    "Everything held about the person (subject access), as JSON or HTML",
+    query=export_query,
+    media_type="application/json",
+    also_media_types=("text/html",),
 )
 @requires(Permission.PERSON_EXPORT, AuditAction.EXPORT)
 def subject_access_export(person_id: uuid.UUID) -> Response:

@@ -132,7 +132,7 @@ def _subject(*roles, individual=False):
     ],
 )
 def test_jobs_go_by_role_alone(roles, holds):
-    context = AccessContext.for_job(_subject(*roles), NOW)
+    context = AccessContext.for_job(_subject(*roles), NOW, NOW.date())
     for permission in Permission:
         if permission.resource_type is not ResourceType.JOB:
             continue
@@ -144,7 +144,7 @@ def test_jobs_go_by_role_alone(roles, holds):
 
 
 def test_an_individual_holds_no_job():
-    context = AccessContext.for_job(_subject(individual=True), NOW)
+    context = AccessContext.for_job(_subject(individual=True), NOW, NOW.date())
     for permission in rules.JOBS[Role.PRACTITIONER]:
         assert not decide(context, JOB, permission).permit
 

@@ -141,7 +141,7 @@ def test_hand_over_keeps_history_and_moves_access(api, world):
         "agreed_on": "2026-11-01",
         "agreed_how": "phone",
     }
-    assert api.put(scene.key_worker, url, body).status_code == 400  # no If-Match
+    assert api.put(scene.key_worker, url, body).status_code == 428  # no If-Match
     moved = api.put(scene.key_worker, url, body, headers={"If-Match": '"1"'})
     assert moved.status_code == 200, moved.get_json()
     assert moved.headers["ETag"] == '"2"'

@@ -129,10 +129,11 @@ def test_stale_write_answers_412_and_keeps_the_first_save(api, world):
     assert shown["version"] == 2
 
 
-def test_missing_if_match_is_a_field_error(api, world):
+def test_missing_if_match_is_precondition_required(api, world):
     scene = build_scene(world)
     refused = api.put(scene.key_worker, _url(scene, "housing"), {"content": {}})
-    assert refused.status_code == 400
+    assert refused.status_code == 428
+    assert refused.get_json()["error"] == "precondition_required"
     assert "If-Match" in refused.get_json()["fields"]
 
 
