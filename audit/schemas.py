@@ -7,7 +7,7 @@ from typing import Any
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
 from audit.actions import AuditAction, Outcome
-from careplan.core.schemas import BaseSchema
+from careplan.core.schemas import BaseSchema, Readable
 
 
 class EventQuerySchema(BaseSchema):
@@ -50,7 +50,9 @@ class ReviewSchema(BaseSchema):
     )
     note = fields.Str(
         required=True,
-        validate=validate.Length(min=1, max=4000, error="Write a note of at most 4000 characters."),
+        validate=Readable(
+            min=1, max=4000, too_short=WRITE_NOTE, error="Write a note of at most 4000 characters."
+        ),
         error_messages={"required": WRITE_NOTE},
     )
 

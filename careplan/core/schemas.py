@@ -54,12 +54,13 @@ class Readable(validate.Length):
         max: int | None = None,
         *,
         too_short: str | None = None,
+        error: str | None = None,
     ) -> None:
         self._min = min
         self.max = max
         self.equal = None
-        self.error = None
         self.too_short = too_short  # "{min}" is replaced by the minimum
+        self.error = error  # as validate.Length's: any failure not given its own message
 
     @property
     def min(self) -> int | None:  # type: ignore[override]
@@ -78,11 +79,15 @@ class Readable(validate.Length):
         """`value` (a str) if it fits; else ValidationError with a message that says how
         long it must be, and that spaces and invisible characters do not count."""
         if self.max is not None and len(value) > self.max:
+            if self.error is not None:
+                raise ValidationError(self.error.format(min=self.min, max=self.max))
             raise ValidationError(f"Shorten this to {self.max} characters or fewer.")
         minimum = self.min
         if minimum and readable_length(value) < minimum:
             if self.too_short is not None:
                 raise ValidationError(self.too_short.format(min=minimum))
+            if self.error is not None:
+                raise ValidationError(self.error.format(min=minimum, max=self.max))
             if minimum == 1:
                 raise ValidationError(
                     "Enter some text: spaces and invisible characters alone do not count."
@@ -202,7 +207,8 @@ def _readable(validator: Any) -> Any:
     """A `validate.Length` with a minimum, as a `Readable` with the same bounds."""
     plain_length = isinstance(validator, validate.Length) and not isinstance(validator, Readable)
     if plain_length and validator.equal is None and validator.min:
-        return Readable(min=validator.min, max=validator.max)
+        # The field's own message stays, if it has one.
+        return Readable(min=validator.min, max=validator.max, error=validator.error)
     return validator
 
 

@@ -75,10 +75,11 @@ def readable_length(text: str) -> int:
 
 
 def one_line(value: str | None, limit: int) -> str | None:
-    """A header value made safe to store and show on one line: control characters,
-    unpaired surrogates and noncharacters removed, at most `limit` characters; None when
-    nothing is left. For values recorded as evidence (User-Agent), never refused."""
+    """A header value made safe to store and show on one line: each control character,
+    unpaired surrogate or noncharacter replaced by a space (so what was there still shows),
+    at most `limit` characters; None when nothing but spaces is left. For values recorded as
+    evidence (User-Agent), never refused."""
     if not value:
         return None
-    cleaned = _CONTROL.sub("", value)[:limit].strip()
-    return cleaned or None
+    cleaned = _CONTROL.sub(" ", value[:limit])
+    return cleaned if cleaned.strip() else None

@@ -85,7 +85,8 @@ def test_storable_text(text):
 
 
 def test_one_line_header_values():
-    assert one_line("curl/8\x00.1", 300) == "curl/8.1"
+    assert one_line("curl/8\x00.1", 300) == "curl/8 .1"
+    assert one_line("\t+1+1", 300) == " +1+1"
     assert one_line("\x00\x1b", 300) is None
     assert one_line("A" * 500, 300) == "A" * 300
     assert one_line(None, 300) is None
