@@ -230,8 +230,7 @@ def test_the_api_export_has_no_cell_that_runs(api, world):
     names = {row[header.index("actor_agency_name")] for row in rows[1:]}
     assert "'@SUM(1+1)*cmd|' /C calc'!A0" in names  # trimmed, then neutralised
     agents = {row[header.index("user_agent")] for row in rows[1:]}
-    # The User-Agent is trimmed as it is recorded (issue 16, fault 6), then neutralised.
-    assert {"'=cmd|' /C calc'!A0", "'+1+1", "'-1+1", "'\uff20SUM(1)"} <= agents
+    assert {"'=cmd|' /C calc'!A0", "' +1+1", "' -1+1", "'\uff20SUM(1)"} <= agents
     viewed = [r for r in rows[1:] if r[header.index("action")] == "plan.view"]
     assert any("; " in r[header.index("sections")] for r in viewed)  # a list, as text
 
