@@ -42,11 +42,9 @@ def waiting(candidate_id: uuid.UUID | None = None) -> list[dict[str, Any]]:
     pair's identities; every person shown is recorded as viewed (their access log shows
     it). NotFound if `candidate_id` names no pair waiting."""
     require_job(Permission.JOB_PERSON_MERGE, AuditAction.PERSON_VIEW)
-    pairs = merge.waiting(db.session)
-    if candidate_id is not None:
-        pairs = [p for p in pairs if p[0].id == candidate_id]
-        if not pairs:
-            raise NotFound("No such possible duplicate waiting for a decision.")
+    pairs = merge.waiting(db.session, candidate_id)
+    if candidate_id is not None and not pairs:
+        raise NotFound("No such possible duplicate waiting for a decision.")
     ids = {p.id for _, a, b in pairs for p in (a, b)}
     plans = (
         {p.person_id: p for p in db.session.scalars(select(Plan).where(Plan.person_id.in_(ids)))}

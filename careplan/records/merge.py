@@ -166,15 +166,15 @@ def mark_distinct(session: Session, candidate_id: uuid.UUID, by: User) -> Duplic
     return row
 
 
-def waiting(session: Session) -> list[tuple[DuplicateCandidate, Person, Person]]:
-    """Pairs noted at registration and not yet decided, oldest first, with both records."""
-    rows = list(
-        session.scalars(
-            select(DuplicateCandidate)
-            .where(DuplicateCandidate.resolved_at.is_(None))
-            .order_by(DuplicateCandidate.noted_at)
-        )
-    )
+def waiting(
+    session: Session, candidate_id: uuid.UUID | None = None
+) -> list[tuple[DuplicateCandidate, Person, Person]]:
+    """Pairs noted at registration and not yet decided (or only `candidate_id`), oldest
+    first, with both records."""
+    query = select(DuplicateCandidate).where(DuplicateCandidate.resolved_at.is_(None))
+    if candidate_id is not None:
+        query = query.where(DuplicateCandidate.id == candidate_id)
+    rows = list(session.scalars(query.order_by(DuplicateCandidate.noted_at)))
     ids = {i for r in rows for i in (r.person_id, r.candidate_id)}
     people = (
         {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(ids)))} if ids else {}

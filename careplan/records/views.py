@@ -13,9 +13,10 @@ from marshmallow import ValidationError
 from audit.actions import AuditAction
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import requires
-from careplan.core.errors import ApiError
+from careplan.core.errors import ApiError, NotFound
+from careplan.extensions import db
 from careplan.identity.web import recent_auth_required, signed_in_required
-from careplan.records import duplicates
+from careplan.records import duplicates, merge
 from careplan.records.schemas import decision_schema
 from careplan.web.pages import form_values, load, refused, render
 
@@ -65,14 +66,18 @@ def _carry_out(candidate_id: uuid.UUID, data: dict[str, Any]) -> None:
     if data["decision"] == "distinct":
         duplicates.mark_distinct(candidate_id, lambda: {"reason": data["reason"]})
         return
-    [pair] = duplicates.waiting(candidate_id)
+    # The pair's ids only: the page that showed it already recorded the two views.
+    found = merge.waiting(db.session, candidate_id)
+    if not found:
+        raise NotFound("No such possible duplicate waiting for a decision.")
+    row = found[0][0]
     keep, other = (
-        (pair["existing"], pair["registered"])
+        (row.candidate_id, row.person_id)
         if data["decision"] == "keep_existing"
-        else (pair["registered"], pair["existing"])
+        else (row.person_id, row.candidate_id)
     )
     duplicates.merge_records(
-        lambda: {"survivor_id": keep["id"], "duplicate_id": other["id"], "reason": data["reason"]}
+        lambda: {"survivor_id": keep, "duplicate_id": other, "reason": data["reason"]}
     )
 
 
