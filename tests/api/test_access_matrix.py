@@ -186,6 +186,9 @@ ROUTES = {
         False,
         (403, 403, 403, 403, 403, 200, 403),
     ),
+    # Possible duplicate records: IG officers and administrators only (identities, no content).
+    "duplicates": ("GET", "/people/duplicates", None, False, (403, 403, 403, 403, 403, 200, 200)),
+    "merge": ("POST", "/people/merge", {}, False, (403, 403, 403, 403, 403, 400, 400)),
     "me": ("GET", "/me", None, False, (200, 200, 200, 200, 200, 200, 200)),
     "my_plan": ("GET", "/me/plan", None, False, (404, 404, 404, 200, 200, 404, 404)),
     "agencies": ("GET", "/agencies", None, False, (403, 403, 403, 403, 403, 403, 200)),
