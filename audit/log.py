@@ -143,6 +143,7 @@ def begin() -> None:
     """Begin hook of the unit of work: nothing queued or attempted is inherited from an
     earlier request or job held in the same app context."""
     g.pop("audit_attempt", None)
+    g.pop("audit_committing", None)
     pending(g).clear()
 
 
@@ -152,12 +153,27 @@ def append_pending(session: Any, error_code: str | None) -> None:
     `error_code`: the work failed, so a permitted attempt is recorded as refused with it.
     The queue is emptied whatever happens."""
     events = pending(g)
+    g.pop("audit_committing", None)
     try:
         if error_code is not None:
             record_failed_attempt(error_code)
-        writer.append(session, events, current_app.extensions["careplan.checkpoints"])
+        signed: list[int] = []
+        rows = writer.append(
+            session, events, current_app.extensions["careplan.checkpoints"], signed
+        )
+        if rows:
+            g.audit_committing = (rows[-1]["seq"], rows[-1]["hash"], bool(signed))
     finally:
         events.clear()
+
+
+def witness_committed() -> None:
+    """After-commit hook of the unit of work: the head this unit of work committed goes
+    to the witnesses (audit.witnesses; never fails, never waits)."""
+    head = g.pop("audit_committing", None)
+    deliverer = current_app.extensions.get("careplan.witnesses")
+    if head is not None and deliverer is not None:
+        deliverer.offer(*head)
 
 
 def pending(namespace: Any) -> list[dict[str, Any]]:

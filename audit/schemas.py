@@ -121,12 +121,53 @@ class AccessLogSchema(BaseSchema):
     next_cursor = fields.Int(allow_none=True)
 
 
+class WitnessCheckSchema(BaseSchema):
+    """One witness file read by a verification (audit.verify.verify_witnessed)."""
+
+    name = fields.Str()
+    ok = fields.Bool()
+    last_seq = fields.Int(metadata={"description": "the newest record the witness holds"})
+    behind = fields.Int(
+        allow_none=True, metadata={"description": "records the log holds past it (not tampering)"}
+    )
+    problem = fields.Str(allow_none=True)
+    line = fields.Int(allow_none=True)
+
+
 class VerifySchema(BaseSchema):
     ok = fields.Bool()
     checked = fields.Int()
     first_bad_seq = fields.Int(allow_none=True)
     problem = fields.Str(allow_none=True)
     checkpoint = fields.Dict(allow_none=True)
+    witnesses = fields.List(fields.Nested(WitnessCheckSchema))
+
+
+class WitnessLagSchema(BaseSchema):
+    """How far behind one configured witness is (audit.witnesses.lag)."""
+
+    name = fields.Str()
+    kind = fields.Str(metadata={"description": "file or syslog"})
+    delivered_seq = fields.Int()
+    behind = fields.Int(metadata={"description": "records not yet given to it"})
+    behind_seconds = fields.Int(
+        metadata={"description": "age of the oldest record not yet given to it; 0 if none"}
+    )
+    delivered_at = fields.Str(allow_none=True)
+    failing_since = fields.Str(allow_none=True)
+    last_error = fields.Str(allow_none=True)
+
+
+class HeadSchema(BaseSchema):
+    """The latest head, signed when asked: the Ed25519 signature covers
+    `careplan-audit-head:v1:{seq}:{hash}:{signed_at}` (audit.witnesses.head_message)."""
+
+    seq = fields.Int()
+    hash = fields.Str()
+    signed_at = fields.Str()
+    key_id = fields.Str()
+    signature = fields.Str()
+    witnesses = fields.List(fields.Nested(WitnessLagSchema))
 
 
 class ReviewItemSchema(BaseSchema):
@@ -169,5 +210,6 @@ page_query = PageQuerySchema()
 event_page_out = EventPageSchema()
 access_log_out = AccessLogSchema()
 verify_out = VerifySchema()
+head_out = HeadSchema()
 review_item_out = ReviewItemSchema()
 review_items_out = ReviewItemSchema(many=True)

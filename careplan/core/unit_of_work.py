@@ -6,6 +6,8 @@ failure they roll back. Either way the commit hooks run first, inside the same
 transaction: the audit log's hook (installed by `careplan.create_app`) appends the
 records the work queued, so an action and its record commit together or not at all. If a
 hook or the commit fails, nothing is committed and `NotRecorded` is raised (fail closed).
+After a successful commit the after-commit hooks run (the audit witnesses are told the
+new head); they cannot undo or fail the work.
 The platform knows nothing of what the hooks do: it imports no package above it.
 """
 
@@ -29,8 +31,11 @@ log = logging.getLogger(__name__)
 CommitHook = Callable[[Session, str | None], None]
 # () -> None; run as a unit of work begins (requests: before_request; jobs: `job`).
 BeginHook = Callable[[], None]
+# () -> None; run once the commit has succeeded (outside the transaction); must not raise.
+AfterCommitHook = Callable[[], None]
 COMMIT_HOOKS = "careplan.commit_hooks"
 BEGIN_HOOKS = "careplan.begin_hooks"
+AFTER_COMMIT_HOOKS = "careplan.after_commit_hooks"
 
 
 def add_commit_hook(app: Flask, hook: CommitHook) -> None:
@@ -39,6 +44,12 @@ def add_commit_hook(app: Flask, hook: CommitHook) -> None:
 
 def add_begin_hook(app: Flask, hook: BeginHook) -> None:
     app.extensions.setdefault(BEGIN_HOOKS, []).append(hook)
+
+
+def add_after_commit_hook(app: Flask, hook: AfterCommitHook) -> None:
+    """`hook` runs after each successful commit (the audit witnesses: what is committed
+    is told outside the database). A failing hook is logged, never undoes the work."""
+    app.extensions.setdefault(AFTER_COMMIT_HOOKS, []).append(hook)
 
 
 def begin() -> None:
@@ -62,6 +73,11 @@ def finish(error_code: str | None = None) -> None:
         session.rollback()
         log.error("unit of work not committed: %s", type(exc).__name__)
         raise NotRecorded() from None
+    for after in current_app.extensions.get(AFTER_COMMIT_HOOKS, ()):
+        try:
+            after()
+        except Exception as exc:  # committed already: the work stands whatever this does
+            log.error("after-commit hook failed: %s", type(exc).__name__)
 
 
 @contextmanager

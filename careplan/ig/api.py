@@ -16,6 +16,7 @@ from audit.schemas import (
     access_log_out,
     event_page_out,
     event_query,
+    head_out,
     page_query,
     report_out,
     report_query,
@@ -60,6 +61,16 @@ def export_events() -> Response:
 def verify() -> Response:
     result = services.verify()
     return respond(verify_out.dump(result.__dict__))
+
+
+@bp.get("/audit/head")
+@documented(
+    "The latest head of the chain, signed now, and how far behind each witness is",
+    response=head_out,
+)
+@requires(Permission.JOB_AUDIT_VERIFY, AuditAction.AUDIT_HEAD_VIEW)
+def audit_head() -> Response:
+    return respond(head_out.dump(services.head()))
 
 
 @bp.get("/audit/<any('break-glass','claims'):kind>")
