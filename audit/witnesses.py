@@ -456,11 +456,14 @@ class Deliverer:
 
     def _save_progress(self, force: bool) -> None:
         now = time.monotonic()
+        # Saved at once when nothing else is waiting; under load (another head already
+        # offered) at most once a second, and by the next round otherwise.
+        idle = not self._wake.is_set()
         due = [
             p
             for p in self._progress
             if (p.saved_seq != p.delivered_seq or p.failing_since is not None or p.saved_at == 0)
-            and (force or p.saved_at == 0 or now - p.saved_at >= self.SAVE_EVERY)
+            and (force or idle or p.saved_at == 0 or now - p.saved_at >= self.SAVE_EVERY)
         ]
         if not due:
             return

@@ -135,6 +135,17 @@ def verify_with_configured_witnesses(session: Any, extra: Sequence[Path] = ()) -
     return verify_witnessed(session, public, sources, given)
 
 
+def witness_lag() -> list[dict[str, Any]]:
+    """How far behind each configured witness is, for the IG page (recorded as a look at
+    the head)."""
+    require_job(Permission.JOB_AUDIT_VERIFY, AuditAction.AUDIT_HEAD_VIEW)
+    deliverer = current_app.extensions.get("careplan.witnesses")
+    configured = deliverer.witnesses if deliverer is not None else []
+    lag = witnesses.lag(db.session.connection(), configured, clock.now())
+    record(AuditAction.AUDIT_HEAD_VIEW, details={"witnesses": len(lag)})
+    return lag
+
+
 def head() -> dict[str, Any]:
     """The latest head, signed now, and how far behind each configured witness is
     (audit.witnesses.lag); recorded."""

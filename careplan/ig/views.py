@@ -168,7 +168,10 @@ def reports() -> Any:
 @signed_in_required
 @requires(Permission.JOB_AUDIT_VERIFY, AuditAction.AUDIT_VERIFY)
 def verify() -> Any:
-    if request.args.get("run") != "1":
-        return render("ig/verify.html", page_title="Check the log is intact", result=None)
-    result = ig_services.verify()
-    return render("ig/verify.html", page_title="Check the log is intact", result=result)
+    result = ig_services.verify() if request.args.get("run") == "1" else None
+    return render(
+        "ig/verify.html",
+        page_title="Check the log is intact",
+        result=result,
+        witnesses=ig_services.witness_lag(),
+    )
