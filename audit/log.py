@@ -15,7 +15,7 @@ from typing import Any
 from flask import current_app, g, has_app_context, has_request_context, request
 
 from audit import writer
-from audit.actions import AuditAction, Outcome
+from audit.actions import AuditAction, Outcome, outcome_for_status
 from audit.stored import json_text, time_text
 from careplan.core import clock
 from careplan.core.text import one_line, storable
@@ -126,17 +126,21 @@ def attempt(action: AuditAction, **fields: Any) -> None:
     """Note an access that was permitted but not yet carried out.
 
     If the request then fails (bad input, a conflict, a stale version) before the handler
-    records its outcome, the commit records the attempt as refused, with the error code:
-    an attempt on a person's plan is access too, even when it changes nothing.
+    records its outcome, the commit records the attempt as what became of it (invalid,
+    conflict, failed; deny only for a 403), with the error code: an attempt on a person's
+    plan is access too, even when it changes nothing.
     """
     g.audit_attempt = {"action": action, **fields}
 
 
-def record_failed_attempt(error_code: str) -> None:
+def record_failed_attempt(error_code: str, status: int | None) -> None:
+    """The permitted attempt noted for this request, recorded as what became of it: the
+    outcome follows the error's HTTP `status` (audit.actions.outcome_for_status; None: a
+    job that failed), the reason is the error code."""
     attempted = g.pop("audit_attempt", None)
     if attempted is not None:
         action = attempted.pop("action")
-        record(action, Outcome.DENY, reason=error_code, **attempted)
+        record(action, outcome_for_status(status), reason=error_code, **attempted)
 
 
 def begin() -> None:
@@ -156,7 +160,7 @@ def append_pending(session: Any, error_code: str | None) -> None:
     g.pop("audit_committing", None)
     try:
         if error_code is not None:
-            record_failed_attempt(error_code)
+            record_failed_attempt(error_code, g.get("failed_status"))
         signed: list[int] = []
         rows = writer.append(
             session, events, current_app.extensions["careplan.checkpoints"], signed

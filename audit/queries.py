@@ -112,9 +112,13 @@ def report_query(kind: str, filters: dict[str, Any], threshold: int | None) -> S
     base = _filtered(filters).subquery()
     actor = (base.c.actor_id, base.c.actor_name, base.c.actor_agency_name)
     if kind == "denied":
+        # Refusals by the access policy only: never a form mistake, a conflict or a
+        # failure (their own outcomes), nor a failed sign-in (its actor is the account
+        # named, not necessarily who typed; sign-in has its own locks).
         query = (
             select(*actor, func.count().label("count"))
-            .where(base.c.outcome == "deny")
+            .where(base.c.outcome == Outcome.DENY.value)
+            .where(base.c.action != AuditAction.AUTH_FAILED.value)
             .where(base.c.actor_id.is_not(None))
             .group_by(*actor)
             .having(func.count() >= (threshold or 5))
@@ -140,11 +144,15 @@ def report_query(kind: str, filters: dict[str, Any], threshold: int | None) -> S
             .group_by(*inner_actor)
             .having(func.count() >= (threshold or 1))
         )
-    elif kind == "break_glass":
+    elif kind in ("break_glass", "break_glass_refused"):
+        # Emergency access used, or refused by the policy (no recent exact lookup, a role
+        # that may not, a closed plan): every refusal shows by default.
+        outcome = Outcome.PERMIT if kind == "break_glass" else Outcome.DENY
         query = (
             select(*actor, func.count().label("count"))
             .where(base.c.action == AuditAction.BREAKGLASS_INVOKE.value)
-            .where(base.c.outcome == "permit")
+            .where(base.c.outcome == outcome.value)
+            .where(base.c.actor_id.is_not(None))
             .group_by(*actor)
             .having(func.count() >= (threshold or 1))
         )
@@ -153,7 +161,7 @@ def report_query(kind: str, filters: dict[str, Any], threshold: int | None) -> S
     return query.order_by(func.count().desc()).limit(500)
 
 
-REPORTS = ("denied", "many_people", "out_of_hours", "break_glass")
+REPORTS = ("denied", "many_people", "out_of_hours", "break_glass", "break_glass_refused")
 
 
 def looked_up(session: Session, actor_id: uuid.UUID, person_id: uuid.UUID, since: datetime) -> bool:

@@ -111,7 +111,8 @@ class AccessEntrySchema(BaseSchema):
     what = fields.Str()
     sections = fields.List(fields.Str())
     why = fields.Str(allow_none=True)
-    allowed = fields.Bool()
+    allowed = fields.Bool(metadata={"description": "the access rules allowed it"})
+    done = fields.Bool(metadata={"description": "it happened (false: refused, or not done)"})
     emergency = fields.Bool()
     justification = fields.Str(allow_none=True)
 

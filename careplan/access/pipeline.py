@@ -324,21 +324,22 @@ def _refuse_missing_record(
     person_id = context.person.id
     kind = permission.resource_type
     if not _known(context, key):
-        record(action, Outcome.DENY, person_id=person_id, reason="unknown_section")
+        record(action, Outcome.INVALID, person_id=person_id, reason="unknown_section")
         raise NotFound(NO_SECTION)
     needs_plan = kind is ResourceType.SECTION or (
         kind is ResourceType.PLAN and permission is not Permission.PLAN_CREATE
     )
     denied_for_no_plan = decision.denial == DENIALS[DenialKind.NO_PLAN]
     if (needs_plan or denied_for_no_plan) and context.plan is None:
-        record(action, Outcome.DENY, person_id=person_id, reason="no_plan")
+        record(action, Outcome.INVALID, person_id=person_id, reason="no_plan")
         raise NotFound(NO_PLAN)
 
 
 def _not_found(audit_action: AuditAction, person_id: uuid.UUID) -> NoReturn:
+    """No person has this id: recorded as invalid (nothing to refuse), answered 404."""
     record(
         audit_action,
-        Outcome.DENY,
+        Outcome.INVALID,
         person_id=None,
         reason="not_found",
         details={"requested_id": person_id},
@@ -406,10 +407,15 @@ def person_by_exact_id(
     the lookup did. Returns the person's row; raises NotFound (recorded) otherwise."""
     require_job(permission, audit_action)
     context = load_context(person_id)
-    window = timedelta(minutes=current_app.config["LOOKUP_VALID_MINUTES"])
-    if context is None or not audit_queries.looked_up(
-        db.session, g.user.id, person_id, clock.now() - window
-    ):
+    if context is None:
         _not_found(audit_action, person_id)
+    window = timedelta(minutes=current_app.config["LOOKUP_VALID_MINUTES"])
+    if not audit_queries.looked_up(db.session, g.user.id, person_id, clock.now() - window):
+        # A real person, refused by the policy (no exact lookup of theirs just now): a
+        # refusal on this person's record, for IG and the person, though the caller is
+        # told only what they would be told of nobody (issue 18: refused emergency
+        # access must show).
+        record(audit_action, Outcome.DENY, person_id=person_id, reason="no_recent_lookup")
+        raise NotFound(PERSON_NOT_FOUND)
     attempt(audit_action, person_id=person_id)
     return context.person

@@ -57,10 +57,13 @@ def begin() -> None:
         hook()
 
 
-def finish(error_code: str | None = None) -> None:
+def finish(error_code: str | None = None, status: int | None = None) -> None:
     """Commit the work and what its hooks add; `error_code`: the work failed, so its
     changes are rolled back and only what the hooks add (the failed attempt's audit
-    record among it) is committed. Raises NotRecorded if that cannot be done."""
+    record among it) is committed; `status`: the HTTP status it was answered with (None
+    for a job; the hooks read it as `g.failed_status`). Raises NotRecorded if that cannot
+    be done."""
+    g.failed_status = status
     session = db.session
     try:
         if error_code is not None:
@@ -93,6 +96,6 @@ def job(name: str, actor: Any = None) -> Iterator[str]:
     try:
         yield g.request_id
     except Exception as exc:
-        finish(f"job_failed:{type(exc).__name__}")
+        finish(f"job_failed:{type(exc).__name__}", None)
         raise
     finish()

@@ -103,7 +103,9 @@ def review_item(kind: str, item_id: uuid.UUID) -> Response:
 
 @bp.get("/audit/reports/<kind>")
 @documented(
-    "Unusual access: denied, many_people, out_of_hours, break_glass",
+    "Unusual access: denied (refused by the access policy: never invalid input, conflicts "
+    "or failures), many_people, out_of_hours, break_glass (emergency access used), "
+    "break_glass_refused (emergency access refused)",
     query=report_query,
     response=report_out,
     path_values={"kind": REPORTS},

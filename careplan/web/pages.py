@@ -72,11 +72,13 @@ def problems(exc: ApiError | ValidationError) -> dict[str, list[str]]:
 
 
 def refused(exc: ApiError | ValidationError) -> tuple[dict[str, list[str]], int]:
-    """A permitted attempt that failed on its input: record it as refused now (as the API's
-    commit does), so loading the page again cannot replace it; then the form's errors."""
+    """A permitted attempt that failed on its input: record what became of it now (as the
+    API's commit does: invalid, conflict, or deny for a 403), so loading the page again
+    cannot replace it; then the form's errors."""
     code = exc.code if isinstance(exc, ApiError) else "invalid"
-    audit_log.record_failed_attempt(code)
-    return problems(exc), exc.status if isinstance(exc, ApiError) else 400
+    status = exc.status if isinstance(exc, ApiError) else 400
+    audit_log.record_failed_attempt(code, status)
+    return problems(exc), status
 
 
 def render(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
