@@ -82,5 +82,18 @@ def outcome_for_status(status: int | None) -> Outcome:
     return Outcome.INVALID
 
 
+class Purpose(enum.StrEnum):
+    """Purposes of access recorded in the audit log (the vocabulary and its sources:
+    careplan.access.purposes)."""
+
+    DIRECT_CARE = "direct_care"
+    REFERRAL = "referral"
+    SAFEGUARDING = "safeguarding"
+    SUBJECT_ACCESS = "subject_access"
+    STATUTORY_RETURN = "statutory_return"
+    AUDIT = "audit"
+    IG_INVESTIGATION = "ig_investigation"
+
+
 # Outcomes recorded when something was not done though the policy allowed the attempt.
 NOT_DONE = (Outcome.INVALID, Outcome.CONFLICT, Outcome.FAILED)

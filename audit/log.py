@@ -104,11 +104,16 @@ def build(
         "withheld": json_text(list(withheld)),
         "basis": json_text(dict(basis or {})),
         "reason": None if reason is None else storable(reason)[:REASON_CHARS],
-        "purpose": purpose,
+        # The request's purpose (careplan.access.purposes, set as it is decided).
+        "purpose": purpose if purpose is not None else _purpose(),
         "justification": seal_justification(justification, context["request_id"], action),
         "details": json_text({k: _plain(v) for k, v in (details or {}).items()}),
         **context,
     }
+
+
+def _purpose() -> str | None:
+    return g.get("purpose") if has_app_context() else None
 
 
 def _id(value: Any) -> str | None:

@@ -7,6 +7,7 @@ from typing import Any
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
 from audit.actions import AuditAction, Outcome
+from audit.actions import Purpose as PURPOSES
 from careplan.core.schemas import BaseSchema, Readable
 
 
@@ -16,6 +17,10 @@ class EventQuerySchema(BaseSchema):
     agency = fields.UUID()
     action = fields.Str(validate=validate.OneOf([a.value for a in AuditAction]))
     outcome = fields.Str(validate=validate.OneOf([o.value for o in Outcome]))
+    # Not `purpose`: that names the purpose of this request itself (API.md conventions).
+    purpose = fields.Str(
+        data_key="for_purpose", validate=validate.OneOf([p.value for p in PURPOSES])
+    )
     from_ = fields.DateTime(data_key="from")
     to = fields.DateTime()
     cursor = fields.Int(validate=validate.Range(min=1))
@@ -30,6 +35,10 @@ class EventQuerySchema(BaseSchema):
 class ReportQuerySchema(BaseSchema):
     from_ = fields.DateTime(data_key="from")
     to = fields.DateTime()
+    # Not `purpose`: that names the purpose of this request itself (API.md conventions).
+    purpose = fields.Str(
+        data_key="for_purpose", validate=validate.OneOf([p.value for p in PURPOSES])
+    )
     threshold = fields.Int(load_default=None, validate=validate.Range(min=1, max=100000))
 
 
@@ -195,6 +204,10 @@ class ReportRowSchema(BaseSchema):
     actor_name = fields.Str(allow_none=True)
     agency = fields.Str(allow_none=True)
     count = fields.Int()
+    purpose = fields.Str(
+        allow_none=True, metadata={"description": "purposes report: the purpose of access"}
+    )
+    people = fields.Int(metadata={"description": "purposes report: people whose records"})
 
 
 class ReportSchema(BaseSchema):

@@ -28,7 +28,7 @@ from flask import Flask, current_app, g, request
 from audit import queries as audit_queries
 from audit.actions import AuditAction, Outcome
 from audit.log import attempt, record
-from careplan.access import sources
+from careplan.access import purposes, sources
 from careplan.access.context import AccessContext
 from careplan.access.decision import DENIAL_MESSAGES, DENIALS, Decision, DenialKind
 from careplan.access.permissions import Permission, ResourceType
@@ -36,7 +36,7 @@ from careplan.access.policy import can_see_person, decide_on, section_decisions
 from careplan.access.rules import job_role
 from careplan.access.subject import Subject
 from careplan.core import clock
-from careplan.core.errors import Forbidden, NotFound, Unauthorised
+from careplan.core.errors import BadRequest, Forbidden, NotFound, Unauthorised
 from careplan.core.untrusted import screen_request
 from careplan.extensions import db
 
@@ -105,10 +105,15 @@ def requires(
     def wrap(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
         def checked(*args: Any, **kwargs: Any) -> Any:
+            # The purpose first: decisions (consent limits it) and records carry it.
+            problem = purposes.take(declared.permission_for(request.method))
             _enforce(declared, kwargs)
-            # After the decision, so a refusal of unstorable input is recorded as the
-            # failed attempt it is (careplan.core.untrusted).
+            # After the decision, so a refusal of unstorable input (or of a purpose
+            # outside the vocabulary) is recorded as the failed attempt it is
+            # (careplan.core.untrusted).
             screen_request()
+            if problem is not None:
+                raise BadRequest(problem, fields={"purpose": [problem]})
             return view(*args, **kwargs)
 
         checked.__access__ = declared  # type: ignore[attr-defined]
@@ -179,6 +184,7 @@ def begin() -> None:
     request (an app context held open by a test or a tool), so nothing is inherited."""
     g.access_contexts = {}
     g.access_grants = {}
+    g.purpose = None
 
 
 def init_app(app: Flask) -> None:
@@ -292,8 +298,13 @@ def _settle(
 def _refuse_unseen(context: AccessContext, audit_action: AuditAction) -> None:
     """404, recorded, when the caller may know nothing of the person: as for nobody."""
     if not can_see_person(context):
-        reason = decide_on(context, Permission.PERSON_VIEW).reason
+        decision = decide_on(context, Permission.PERSON_VIEW)
+        reason = decision.reason
         record(audit_action, Outcome.DENY, person_id=context.person.id, reason=reason)
+        if decision.denial == DENIALS[DenialKind.PURPOSE]:
+            # The person's consent covers the caller, for another purpose: they know of
+            # the person already, so say why (403), rather than "nobody".
+            raise Forbidden(DENIAL_MESSAGES[DenialKind.PURPOSE], reason=reason)
         raise NotFound(PERSON_NOT_FOUND)
 
 
