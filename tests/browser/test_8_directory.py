@@ -48,3 +48,23 @@ def test_the_person_finds_support_on_a_phone(browser, site):
         check(page, "a service on a phone")
     finally:
         context.close()
+
+
+def test_an_administrator_records_how_to_refer(users, site):
+    page = users.page("alex.murray@careplan.demo")
+    page.goto(site + "/directory?q=money")
+    page.get_by_role("link", name="Money and Debt Advice").click()
+    page.get_by_role("link", name="Change the details recorded here").click()
+    check(page, "change a service's local details")
+    page.fill("#maximum_age", "12")
+    page.fill("#minimum_age", "16")
+    page.click("button:has-text('Save the changes')")
+    assert page.locator(".ds_error-summary").is_visible()
+    assert page.get_by_text("The youngest age must not be above the oldest.").first.is_visible()
+    check(page, "change a service with an error")
+    page.fill("#maximum_age", "")
+    page.fill("#referral_method", "Phone the centre; they call back within two days.")
+    page.click("button:has-text('Save the changes')")
+    assert page.get_by_text("Your changes have been saved.").is_visible()
+    assert page.get_by_text("they call back within two days").is_visible()
+    check(page, "a service after its details changed")

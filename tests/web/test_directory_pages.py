@@ -3,11 +3,12 @@ service with its source and licence, and download the located services for a map
 
 from __future__ import annotations
 
+import html
 import json
 
 import pytest
 
-from tests.web.support import Browser, staff, text
+from tests.web.support import Browser, hidden, staff, text
 
 MIDLOTHIAN = "S12000019"
 
@@ -91,3 +92,79 @@ def test_the_map_download_is_geojson(fiona):
     (feature,) = json.loads(answer.data)["features"]
     assert feature["properties"]["name"] == "Recovery Cafe Drop-in"
     assert feature["geometry"]["coordinates"] == [-3.2521, 55.9288]
+
+
+@pytest.fixture(scope="module")
+def alex(demo_app):
+    return Browser(demo_app, staff(demo_app, "alex.murray@careplan.demo"))
+
+
+def _service_link(browser, words):
+    page = text(browser.get(f"/directory?q={words}"))
+    return page.split('class="ds_search-result__link" href="')[1].split('"')[0]
+
+
+def test_only_those_who_keep_the_directory_may_change_it(fiona, alex):
+    assert "Add a service" not in text(fiona.get("/directory"))
+    assert "Add a service" in text(alex.get("/directory"))
+    link = _service_link(fiona, "listening")
+    assert "Change the details recorded here" not in text(fiona.get(link))
+    assert fiona.get(link + "/edit").status_code == 403
+    assert fiona.post(link + "/edit", {"thresholds": "x", "version": "1"}).status_code == 403
+    assert fiona.get("/directory/new").status_code == 403
+    assert fiona.post("/directory/new", {"name": "X", "organization_name": "Y"}).status_code == 403
+
+
+def test_an_administrator_records_local_details_of_an_imported_service(fiona, alex):
+    link = _service_link(alex, "money")
+    form = text(alex.get(link + "/edit"))
+    assert "arrive with the next import" in form
+    assert 'name="name"' not in form  # the source keeps the name
+    version = hidden(alex.get(link + "/edit"), "version")
+    saved = alex.post(
+        link + "/edit",
+        {
+            "version": version,
+            "thresholds": "Must live in the city.",
+            "opening_hours": "Tuesdays 10am to 2pm",
+            "minimum_age": "16",
+            "accepts_referrals": "no",
+        },
+    )
+    assert saved.status_code == 302
+    shown = text(fiona.get(saved.headers["Location"]))
+    assert "Your changes have been saved." in shown
+    assert "Must live in the city." in shown
+    assert "16 and over" in shown
+    stale = alex.post(link + "/edit", {"version": version, "thresholds": "Older words"})
+    assert stale.status_code == 412
+    assert "Someone else changed this service while you were editing it" in text(stale)
+    assert "Older words" in text(stale)  # what they typed is kept
+    assert "Must live in the city." in text(fiona.get(link))
+
+
+def test_adding_a_local_service_says_what_is_missing(alex):
+    empty = alex.post("/directory/new", {"accepts_referrals": "no", "status": "active"})
+    assert empty.status_code == 400
+    assert "Enter the service's name." in html.unescape(text(empty))
+    no_agency = alex.post(
+        "/directory/new",
+        {"name": "Food bank", "organization_name": "St Mary's", "accepts_referrals": "yes"},
+    )
+    assert no_agency.status_code == 422
+    assert "Choose the agency that receives its referrals." in text(no_agency)
+    made = alex.post(
+        "/directory/new",
+        {
+            "name": "Community Food Bank",
+            "organization_name": "St Mary's Church",
+            "status": "active",
+            "accepts_referrals": "no",
+            "service_areas": "S12000036",
+        },
+    )
+    assert made.status_code == 302
+    shown = text(alex.get(made.headers["Location"]))
+    assert "The service has been added." in shown
+    assert "Added on this service." in shown
+    assert "City of Edinburgh" in shown
