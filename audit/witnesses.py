@@ -329,6 +329,8 @@ class Deliverer:
         True if that happened within `timeout` seconds."""
         deadline = time.monotonic() + timeout
         with self._lock:
+            if self._offered[0] == 0 and not self._busy:
+                return True  # nothing was committed by this process: nothing to deliver
             while self._pending_locked():
                 left = deadline - time.monotonic()
                 if left <= 0:

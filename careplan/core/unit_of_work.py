@@ -64,13 +64,13 @@ def finish(error_code: str | None = None, status: int | None = None) -> None:
     for a job; the hooks read it as `g.failed_status`). Raises NotRecorded if that cannot
     be done."""
     g.failed_status = status
-    session = db.session
+    session = db.session()
     try:
         if error_code is not None:
             session.rollback()
         for hook in current_app.extensions.get(COMMIT_HOOKS, ()):
             hook(session, error_code)
-        if session().in_transaction():
+        if session.in_transaction():
             session.commit()
     except Exception as exc:
         session.rollback()

@@ -6,7 +6,7 @@ recorded before this revision stays `deny`: the chain hash covers it, so it is n
 rewritten).
 
 Revision ID: 5e7a9c2d4b18
-Revises: 3b1c612420d0
+Revises: d391f1d13218
 Create Date: 2026-11-30 16:05:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 revision = '5e7a9c2d4b18'
-down_revision = '3b1c612420d0'
+down_revision = 'd391f1d13218'
 branch_labels = None
 depends_on = None
 
