@@ -297,6 +297,7 @@ class Deliverer:
         self._offered = (0, "")
         self._checkpoint_offered = False
         self._force_save = False
+        self._stopping = False
         self._busy = False
         self._thread: threading.Thread | None = None
         self._pid = os.getpid()
@@ -354,13 +355,27 @@ class Deliverer:
         for p in self._progress:
             p.witness.close()
 
+    def stop(self, timeout: float = 5.0) -> None:
+        """Deliver what is pending (up to `timeout`), then end the thread and close the
+        witnesses (an app being torn down: its database connections must be returned)."""
+        self.flush(timeout)
+        with self._lock:
+            self._stopping = True
+            thread = self._thread
+        self._wake.set()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+        self.close()
+
     # -- the thread ----------------------------------------------------------------
 
     def _run(self) -> None:
         while True:
-            woken = self._wake.wait(self.retry_seconds)
+            # Progress not yet saved is saved within SAVE_EVERY (a round of its own).
+            unsaved = any(p.saved_seq != p.delivered_seq for p in self._progress)
+            woken = self._wake.wait(self.SAVE_EVERY if unsaved else self.retry_seconds)
             app = self._app()
-            if app is None:
+            if app is None or self._stopping:
                 return
             with self._lock:
                 self._wake.clear()
@@ -458,14 +473,13 @@ class Deliverer:
 
     def _save_progress(self, force: bool) -> None:
         now = time.monotonic()
-        # Saved at once when nothing else is waiting; under load (another head already
-        # offered) at most once a second, and by the next round otherwise.
-        idle = not self._wake.is_set()
+        # At most once a SAVE_EVERY per witness (a write transaction of its own; on SQLite
+        # it queues with the requests), and by the next round otherwise (`_run`).
         due = [
             p
             for p in self._progress
             if (p.saved_seq != p.delivered_seq or p.failing_since is not None or p.saved_at == 0)
-            and (force or idle or p.saved_at == 0 or now - p.saved_at >= self.SAVE_EVERY)
+            and (force or p.saved_at == 0 or now - p.saved_at >= self.SAVE_EVERY)
         ]
         if not due:
             return

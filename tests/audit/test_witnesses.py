@@ -115,6 +115,14 @@ def deliverer(app):
     return app.extensions["careplan.witnesses"]
 
 
+@pytest.fixture(autouse=True)
+def _stop_delivery(app):
+    """The delivery thread ends before the app's engine is disposed (its connections
+    returned, not left for the garbage collector)."""
+    yield
+    deliverer(app).stop(2)
+
+
 def views(api, scene, n: int) -> None:
     for _ in range(n):
         assert api.get(scene.key_worker, f"/people/{scene.person.id}/plan").status_code == 200
