@@ -26,6 +26,9 @@ FIGURES = ROOT / "build" / "faults" / "figures.json"
 EXPECTED = {200, 201, 412}
 APP_FAILURES = {"not_recorded", "unavailable"}
 ACTIONS = {"section": "section.update", "entry": "entry.create"}
+# This run's figures and the restore drill's line, for the summary (tests/faults/conftest.py).
+RUN: list[Figures] = []
+DRILL: list[str] = []
 
 
 @dataclass
@@ -152,6 +155,11 @@ def _check_write(sent: Sent, versions: dict, entries: dict, audit: dict, figures
 
 def record(figures: Figures) -> None:
     """Add (or replace) this fault's figures in build/faults/figures.json."""
+    record_named(figures.fault, asdict(figures))
+
+
+def record_named(name: str, values: dict[str, Any]) -> None:
+    """Add (or replace) `name`'s figures in build/faults/figures.json."""
     FIGURES.parent.mkdir(parents=True, exist_ok=True)
     known: dict[str, Any] = {}
     if FIGURES.exists():
@@ -159,7 +167,7 @@ def record(figures: Figures) -> None:
             known = json.loads(FIGURES.read_text())
         except ValueError:
             known = {}
-    known[figures.fault] = asdict(figures)
+    known[name] = values
     FIGURES.write_text(json.dumps(known, indent=2) + "\n")
 
 

@@ -1,5 +1,6 @@
 """The fault suite's stack (PostgreSQL, two gunicorn processes, haproxy), made once for
-the module, and the figures table printed at the end of the run.
+the package (the fault tests, then the restore drill), and the figures table printed at
+the end of the run.
 
 It runs only against PostgreSQL (production's database): scripts/test.sh runs it in its
 PostgreSQL pass (marker `faults`); with TEST_DATABASE_URL unset it is skipped. It makes a
@@ -18,7 +19,7 @@ import pytest
 
 from tests.faults import checks, harness
 
-RUN: list[checks.Figures] = []
+RUN, DRILL = checks.RUN, checks.DRILL
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -27,7 +28,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.faults)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[harness.Stack]:
     if not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"):
         pytest.skip("the fault suite runs on PostgreSQL only (TEST_DATABASE_URL)")
@@ -49,8 +50,10 @@ def figures() -> Iterator[list[checks.Figures]]:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if not RUN:
+    if not RUN and not DRILL:
         return
     terminalreporter.section("faults survived (figures also in build/faults/figures.json)")
-    for line in checks.table(RUN):
+    for line in checks.table(RUN) if RUN else []:
+        terminalreporter.write_line(line)
+    for line in DRILL:
         terminalreporter.write_line(line)

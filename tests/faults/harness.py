@@ -111,6 +111,34 @@ class Postgres:
             "-m", mode, "-w", "-t", "60", "restart",
         )  # fmt: skip
 
+    def query(self, sql: str) -> Any:
+        """One value from the server, on a connection of its own."""
+        import psycopg
+
+        with psycopg.connect(
+            host="127.0.0.1", port=self.port, user="postgres", dbname="careplan_test"
+        ) as conn:
+            return conn.execute(sql).fetchone()[0]  # type: ignore[index]
+
+    def base_backup(self, target: Path) -> None:
+        """`pg_basebackup` over a replication connection, streaming the WAL it needs, while
+        the server keeps working (PostgreSQL manual, 26.3.2)."""
+        as_owner(
+            pg_bin("pg_basebackup"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
+            "-D", str(target), "-X", "stream", "-c", "fast", "--no-sync",
+        )  # fmt: skip
+
+    def archive_now(self, seconds: float = 60) -> str:
+        """Close the current WAL segment and wait until it is in the archive; returns its
+        name (the point a restore from the archive reaches)."""
+        segment = self.query("SELECT pg_walfile_name(pg_switch_wal())")
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if (self.archive / segment).exists():
+                return segment
+            time.sleep(0.2)
+        raise RuntimeError(f"WAL segment {segment} was not archived in {seconds}s")
+
     def stop(self) -> None:
         subprocess.run(  # noqa: S603
             [BASH, str(ROOT / "scripts" / "pg.sh"), "stop", str(self.folder)],
@@ -118,6 +146,69 @@ class Postgres:
             check=False,
             timeout=120,
         )
+
+
+class Restored:
+    """A base backup restored into a new data folder with the WAL archive replayed
+    (recovery.signal and restore_command), started on another port."""
+
+    def __init__(self, source: Postgres, port: int) -> None:
+        self.source, self.port = source, port
+        self.folder = Path(tempfile.mkdtemp(prefix="careplan-restore."))
+        if os.geteuid() == 0:
+            shutil.chown(self.folder, "postgres", "postgres")
+        self.data = self.folder / "data"
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/careplan_test"
+
+    def take_backup(self) -> None:
+        self.source.base_backup(self.data)
+
+    def recover(self) -> None:
+        """Start the backup with the archive replayed to its end (PostgreSQL manual,
+        26.3.4)."""
+        # The copied postgresql.conf is the source's: the last setting of a name wins.
+        settings = [
+            f"port = {self.port}",
+            f"unix_socket_directories = '{self.folder}'",
+            "archive_mode = off",
+            f"restore_command = 'cp {self.source.archive}/%f %p'",
+        ]
+        lines = " ".join(f'"{line}"' for line in settings)
+        as_owner(
+            "sh",
+            "-c",
+            f"printf '%s\\n' {lines} >> '{self.data}/postgresql.conf' && "
+            f"touch '{self.data}/recovery.signal'",
+        )
+        as_owner(
+            pg_bin("pg_ctl"), "-D", str(self.data), "-l", str(self.folder / "log"),
+            "-w", "-t", "120", "start",
+        )  # fmt: skip
+
+    def wait_promoted(self, seconds: float = 120) -> None:
+        """Until archive recovery has replayed everything and the server takes writes."""
+        import psycopg
+
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            with (
+                contextlib.suppress(psycopg.OperationalError),
+                psycopg.connect(
+                    host="127.0.0.1", port=self.port, user="postgres", dbname="careplan_test"
+                ) as conn,
+            ):
+                if not conn.execute("SELECT pg_is_in_recovery()").fetchone()[0]:  # type: ignore[index]
+                    return
+            time.sleep(0.3)
+        raise RuntimeError(f"the restored server did not finish recovery in {seconds}s")
+
+    def stop(self) -> None:
+        if (self.data / "postmaster.pid").exists():
+            as_owner(
+                pg_bin("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "-t", "60", "stop",
+                check=False,
+            )  # fmt: skip
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 # --- the app processes ---------------------------------------------------------------------
@@ -222,7 +313,10 @@ backend app
     balance roundrobin
     option httpchk GET /readyz
     http-check expect status 200
-    default-server inter 400ms fall 2 rise 2
+    # A sync worker answers the check only once it has finished the request in hand: a
+    # short check timeout marks busy processes DOWN (all of them, under load).
+    timeout check 5s
+    default-server inter 1s fall 3 rise 2
 {servers}
 """
 
@@ -249,23 +343,43 @@ class Balancer:
                 start_new_session=True,
             )
 
-    def servers(self) -> dict[str, str]:
-        """Each backend server's state as haproxy sees it: UP, DOWN, ..."""
+    def command(self, line: str) -> str:
+        """One command on haproxy's admin socket (the runtime API); returns its answer."""
         with socket.socket(socket.AF_UNIX) as sock:
             sock.settimeout(2)
             sock.connect(str(self.sock))
-            sock.sendall(b"show stat\n")
+            sock.sendall(line.encode() + b"\n")
             data = b""
             while chunk := sock.recv(65536):
                 data += chunk
-        lines = data.decode().splitlines()
+        return data.decode()
+
+    def _stats(self) -> dict[str, dict[str, str]]:
+        lines = self.command("show stat").splitlines()
         header = lines[0].lstrip("# ").split(",")
-        states = {}
+        rows = {}
         for line in lines[1:]:
             row = dict(zip(header, line.split(","), strict=False))
             if row.get("pxname") == "app" and row.get("svname") not in ("BACKEND", None):
-                states[row["svname"]] = row["status"].split()[0]
-        return states
+                rows[row["svname"]] = row
+        return rows
+
+    def servers(self) -> dict[str, str]:
+        """Each backend server's state as haproxy sees it: UP, DOWN, DRAIN, MAINT..."""
+        return {name: row["status"].split()[0] for name, row in self._stats().items()}
+
+    def drain(self, name: str, leave: int = 0, seconds: float = 30) -> None:
+        """Send `name` no new requests, then wait until at most `leave` are still with it
+        (the operator's step before stopping a process)."""
+        self.command(f"set server app/{name} state drain")
+        deadline = time.monotonic() + seconds
+        while int(self._stats()[name]["scur"] or 0) > leave:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{name} did not drain in {seconds}s")
+            time.sleep(0.05)
+
+    def ready(self, name: str) -> None:
+        self.command(f"set server app/{name} state ready")
 
     def wait_servers(self, want: str, names: list[str], seconds: float = 60) -> None:
         deadline = time.monotonic() + seconds
