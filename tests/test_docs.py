@@ -1,4 +1,5 @@
-"""The README and the operator guide document every setting, and the OpenAPI document covers every API route."""
+"""The README and the operator guide document every setting; the OpenAPI document covers
+every API route."""
 
 import re
 from pathlib import Path

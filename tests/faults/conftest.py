@@ -22,12 +22,6 @@ from tests.faults import checks, harness
 RUN, DRILL = checks.RUN, checks.DRILL
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if "tests/faults/" in str(item.fspath).replace(os.sep, "/"):
-            item.add_marker(pytest.mark.faults)
-
-
 @pytest.fixture(scope="package")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[harness.Stack]:
     if not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"):

@@ -19,10 +19,14 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from tests.faults import checks
 from tests.faults.harness import Load, Sent, Stack, request
 
 BEFORE, AFTER = 3.0, 4.0  # seconds of load either side of the fault
+
+pytestmark = pytest.mark.faults
 
 
 def under_load(

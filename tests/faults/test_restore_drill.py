@@ -10,8 +10,12 @@ import os
 import re
 import time
 
+import pytest
+
 from tests.faults import checks
 from tests.faults.harness import Restored, Stack, flask, free_port
+
+pytestmark = pytest.mark.faults
 
 
 def test_a_base_backup_and_the_wal_archive_restore_to_an_intact_audit_log(stack: Stack) -> None:
