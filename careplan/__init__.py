@@ -104,6 +104,7 @@ def _register_models() -> None:
     import audit.models  # noqa: F401
     import careplan.accounts.models
     import careplan.agencies.models
+    import careplan.directory.models
     import careplan.identity.models
     import careplan.people.models
     import careplan.plans.models
