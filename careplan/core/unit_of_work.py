@@ -64,7 +64,7 @@ def finish(error_code: str | None = None) -> None:
         raise NotRecorded() from None
 
 
-def _discard(session: Any) -> None:
+def _discard(session: Session) -> None:
     """Roll the unit of work back. If the connection has gone (the database restarted or
     ended it), the server has rolled the transaction back already and the rollback
     itself fails: then the session's connections are invalidated (dropped from the pool,
@@ -73,7 +73,7 @@ def _discard(session: Any) -> None:
         session.rollback()
     except Exception as exc:
         log.warning("rollback failed (%s): connection discarded", type(exc).__name__)
-        session().invalidate()  # the Session itself (scoped_session does not proxy it)
+        session.invalidate()
 
 
 @contextmanager
