@@ -44,6 +44,7 @@ class Figures:
     writes_accepted: int = 0
     writes_committed_unanswered: int = 0
     statuses: dict[str, int] = field(default_factory=dict)
+    failed_by: dict[str, int] = field(default_factory=dict)  # "app 503 unavailable": 12
     audit_records: int = 0
     audit_chain_ok: bool = False
     seconds: float = 0.0
@@ -110,6 +111,8 @@ def check(app: Any, people: list[str], fault: str, log: list[Sent], seconds: flo
             sent.source == "balancer" and sent.status in (502, 503, 504)
         ):
             figures.failed_cleanly += 1
+            how = f"{sent.source} {sent.status}" + (f" {sent.error}" if sent.error else "")
+            figures.failed_by[how] = figures.failed_by.get(how, 0) + 1
         else:
             figures.unclean += 1
             figures.problems.append(f"{sent.kind} answered {key} from {sent.source}")

@@ -28,6 +28,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[harness.Stack]:
         pytest.skip("the fault suite runs on PostgreSQL only (TEST_DATABASE_URL)")
     if shutil.which("haproxy") is None and not Path(harness.HAPROXY).exists():
         pytest.fail("haproxy is not installed: run scripts/setup.sh")
+    checks.FIGURES.unlink(missing_ok=True)  # this run's figures only
     port = int(os.environ.get("CAREPLAN_FAULTS_PG_PORT") or harness.free_port())
     with harness.running(tmp_path_factory.mktemp("faults"), port) as running:
         yield running

@@ -24,7 +24,7 @@ import pytest
 from tests.faults import checks
 from tests.faults.harness import Load, Sent, Stack, request
 
-BEFORE, AFTER = 3.0, 4.0  # seconds of load either side of the fault
+BEFORE, AFTER = 2.0, 3.0  # seconds of load either side of the fault
 
 pytestmark = pytest.mark.faults
 
@@ -172,7 +172,7 @@ def test_postgresql_restarted_under_load(stack: Stack, figures: list) -> None:
         stack.pg.restart("fast")
         return before
 
-    result, _ = under_load(stack, "PostgreSQL fast restart", act, after=6)
+    result, _ = under_load(stack, "PostgreSQL fast restart", act, after=5)
     # It recovered without restarting the app: the same processes answer.
     assert {b.name: (b.pid, sorted(b.workers())) for b in stack.backends} == workers
     figures.append(result)
