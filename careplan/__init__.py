@@ -156,6 +156,7 @@ def _register_request_handling(app: Flask) -> None:
 def _register_pages(app: Flask) -> None:
     """The server-rendered pages, each blueprint beside its domain (Indico's shape)."""
     from careplan.admin import views as admin
+    from careplan.directory import views as directory
     from careplan.ig import access_log_views
     from careplan.ig import views as ig
     from careplan.me import home
@@ -179,6 +180,7 @@ def _register_pages(app: Flask) -> None:
         ig,
         admin,
         records,
+        directory,
     ):
         app.register_blueprint(module.bp)
 

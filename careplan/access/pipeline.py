@@ -397,6 +397,17 @@ def require_job(permission: Permission, audit_action: AuditAction) -> None:
     attempt(audit_action, basis=_job_basis(permission, decision))
 
 
+def job_allowed(permission: Permission) -> bool:
+    """Whether the caller holds a job or reference-record permission, asked of the policy
+    and recorded nowhere: what a page may offer (a link to add a service), never a
+    substitute for the route's own declaration, which decides and records."""
+    if g.get("user") is None:
+        return False
+    now = clock.now()
+    context = AccessContext.for_job(Subject.of(g.user), now, clock.day_of(now))
+    return decide_on(context, permission).permit
+
+
 def _job_basis(permission: Permission, decision: Decision) -> dict[str, str]:
     """How a job or a reference record was granted, as its audit record says it: the
     role (`{"role": "admin"}`) or any signed-in account (`{"signed_in": "account"}`)."""

@@ -12,6 +12,7 @@ from careplan.access.pipeline import requires
 from careplan.core.api_blueprint import bp
 from careplan.core.http import IF_MATCH_REQUIRED, documented, json_body, respond
 from careplan.directory import queries, services
+from careplan.directory.queries import GEOJSON, MAP_LIMIT
 from careplan.directory.schemas import (
     geojson_out,
     service_create,
@@ -21,9 +22,6 @@ from careplan.directory.schemas import (
     services_out,
 )
 from careplan.extensions import db
-
-GEOJSON = "application/geo+json"  # RFC 7946
-MAP_LIMIT = 10_000
 
 
 @bp.get("/services")

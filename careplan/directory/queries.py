@@ -23,6 +23,9 @@ from careplan.directory.models import (
     TaxonomyTerm,
 )
 
+GEOJSON = "application/geo+json"  # RFC 7946's media type
+MAP_LIMIT = 10_000  # features in one GeoJSON download
+
 # Shown in searches: a defunct service is kept (a referral may name it) but not offered.
 LISTED = (ServiceStatus.ACTIVE, ServiceStatus.TEMPORARILY_CLOSED, ServiceStatus.INACTIVE)
 

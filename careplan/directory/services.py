@@ -18,7 +18,7 @@ from careplan.agencies.models import Agency
 from careplan.core.errors import NotFound, Unprocessable
 from careplan.core.http import require_version
 from careplan.directory import operations, queries
-from careplan.directory.models import LOCAL, Service
+from careplan.directory.models import LOCAL, Service, ServiceArea
 from careplan.extensions import db
 
 NO_SERVICE = "There is no service with that id in the directory."
@@ -66,6 +66,14 @@ def filters_of(query: dict[str, Any]) -> queries.Filters:
     )
 
 
+def editable(service_id: uuid.UUID) -> Service:
+    """The service to show in its edit form (no record: the form's page records)."""
+    service = queries.one(db.session, service_id)
+    if service is None:
+        raise NotFound(NO_SERVICE)
+    return service
+
+
 def get(service_id: uuid.UUID) -> dict[str, Any]:
     """One service in `ServiceSchema`'s shape; NotFound (404) if there is none."""
     service = queries.one(db.session, service_id)
@@ -86,16 +94,21 @@ def create(load_body: Loader) -> dict[str, Any]:
     return present_all([service])[0]
 
 
-def update(service_id: uuid.UUID, load_body: Loader) -> tuple[dict[str, Any], list[str]]:
-    """Change a service (`ServiceWriteSchema`), If-Match naming its version (412/428
-    otherwise). An imported service takes only the local fields: any other is 422, as
-    its source keeps it. Recorded as `service.update` with the fields changed."""
+def update(
+    service_id: uuid.UUID,
+    load_body: Loader,
+    check_version: Callable[[int], None] = require_version,
+) -> tuple[dict[str, Any], list[str]]:
+    """Change a service (`ServiceWriteSchema`); `check_version(current)` raises unless the
+    caller read the current version (default: If-Match, 412/428). An imported service
+    takes only the local fields: any other is 422, as its source keeps it. Recorded as
+    `service.update` with the fields changed."""
     service = db.session.scalars(
         select(Service).where(Service.id == service_id).with_for_update()
     ).one_or_none()
     if service is None:
         raise NotFound(NO_SERVICE)
-    require_version(service.version)
+    check_version(service.version)
     data = load_body()
     _check_links(data, service)
     try:
@@ -109,6 +122,17 @@ def update(service_id: uuid.UUID, load_body: Loader) -> tuple[dict[str, Any], li
         ) from None
     record(AuditAction.SERVICE_UPDATE, details={"service_id": service.id, "changed": changed})
     return present_all([service])[0], changed
+
+
+def agencies() -> list[Agency]:
+    """Agencies that can receive referrals, by name (for the edit form)."""
+    return list(db.session.scalars(select(Agency).order_by(Agency.name)))
+
+
+def area_codes(service_id: uuid.UUID) -> list[str]:
+    return list(
+        db.session.scalars(select(ServiceArea.code).where(ServiceArea.service_id == service_id))
+    )
 
 
 def _check_links(data: dict[str, Any], service: Service | None) -> None:
