@@ -2,8 +2,8 @@
 # Installs everything the project needs, idempotently, and does nothing slow when it is
 # already done:
 #   1. system packages (Debian/Ubuntu): PostgreSQL server for the tests, rsyslog for the
-#      audit witness tests (a syslog collector they start themselves), Chromium for the
-#      browser tests;
+#      audit witness tests (a syslog collector they start themselves), haproxy for the
+#      fault suite's load balancer, Chromium for the browser tests;
 #   2. the Python virtualenv .venv with the pinned dependencies and the dev tools;
 #   3. the npm packages from package-lock.json, copied into careplan/static/vendor/.
 #
@@ -58,6 +58,8 @@ system_packages() {
   local missing=()
   have_postgres || missing+=(postgresql)
   have_rsyslog || missing+=(rsyslog)
+  # The fault suite's load balancer (tests/faults), as production runs one in front.
+  command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
   if [ "$want_browser" = 1 ] && ! have_chromium; then missing+=(chromium); fi
   # Debian splits venv support out of python3.
   python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)

@@ -99,9 +99,10 @@ run_pytest() {
 
 step "tests on SQLite (browser tests included)"
 # The suite reads TEST_DATABASE_URL: absent means SQLite. The browser tests (Chromium through
-# Playwright against the service on a loopback port) run in this pass only.
+# Playwright against the service on a loopback port) run in this pass only; the fault
+# suite (tests/faults: haproxy, gunicorn, a PostgreSQL server of its own) does not.
 unset TEST_DATABASE_URL
-run_pytest "$@"
+run_pytest -m "not faults" "$@"
 
 step "tests on PostgreSQL"
 # The first free port from CAREPLAN_TEST_PG_PORT (default 55432), so two runs can coexist.
@@ -116,4 +117,12 @@ url=$(bash scripts/pg.sh start "$pgdir" "$port")
 echo "test database: $url"
 export TEST_DATABASE_URL="$url"
 # The pages and their access rules are checked here too; the browser walk is not repeated.
+# The fault suite runs here (figures in build/faults/figures.json), on its own server on
+# the next free port.
+fault_port=$((port + 1))
+for _ in $(seq 50); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$fault_port") 2>/dev/null || break
+  fault_port=$((fault_port + 1))
+done
+export CAREPLAN_FAULTS_PG_PORT=$fault_port
 run_pytest -m "not browser" "$@"

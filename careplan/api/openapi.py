@@ -5,8 +5,8 @@ document, tests/api/test_openapi_contract.py, fails on any answer it does not de
 - its success answer and schema, and `ETag` for a versioned resource;
 - the error answers every route may give, in the error shape (`Error`): 400 (bad input,
   including a path or query string that holds unstorable text), 401 and 403 (signed-in
-  routes), 404, 503 (the audit record or a key could not be had, so nothing was done); a
-  body adds 413 (too large) and 415 (not JSON); a versioned write adds the `If-Match`
+  routes), 404, 503 (the audit record, a key or the database could not be had, so nothing
+  was done); a body adds 413 (too large) and 415 (not JSON); a versioned write adds the `If-Match`
   header, 412 (another version) and 428 (If-Match missing or `*`, RFC 6585 section 3);
   the route's own further answers (409, 422) come from its `documented(errors=...)`;
 - minimum and maximum lengths (minLength counts readable characters: spaces and invisible
@@ -71,7 +71,8 @@ DESCRIPTIONS = {
     415: "The body is not JSON (application/json)",
     422: "Makes no sense in this state (a record it names cannot be used)",
     428: "If-Match is missing, or is * (send the ETag you read): nothing was changed",
-    503: "Could not be recorded, or keys are unavailable: nothing was done",
+    503: "Could not be recorded, keys are unavailable, or the database cannot be reached "
+    "(Retry-After): nothing was done",
 }
 IF_MATCH_DESCRIPTION = (
     'The version you read (its ETag, such as "3"). * is not accepted: a client must '

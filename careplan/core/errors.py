@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, request
 from marshmallow import ValidationError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,18 @@ class UnsupportedMediaType(ApiError):
 class NotRecorded(ApiError):
     status, code = 503, "not_recorded"
     message = "The request could not be recorded, so nothing was done."
+
+
+class Unavailable(ApiError):
+    """The database could not be reached or did not answer in time (restarting, failing
+    over, a lock held too long): nothing was done, and trying again shortly is right."""
+
+    status, code = 503, "unavailable"
+    message = (
+        "The service cannot reach its database just now, so nothing was done. "
+        "Try again in a minute."
+    )
+    retry_after_seconds = 5
 
 
 class Unprocessable(ApiError):
@@ -179,6 +192,21 @@ def register_error_handlers(app: Flask) -> None:
             return _json(413, body)
         return _with_http_headers(_json(exc.code or 500, _http_body(exc)), exc)
 
+    @app.errorhandler(DBAPIError)
+    def database_error(exc: DBAPIError) -> Response:
+        if not database_unavailable(exc):
+            return unexpected(exc)
+        # The driver's type only: its message may quote a statement's parameters.
+        log.error(
+            "database unavailable (%s) on %s %s",
+            type(exc.orig).__name__,
+            request.method,
+            request.url_rule.rule if request.url_rule else "?",
+        )
+        response = answer(Unavailable.status, Unavailable().body())
+        response.headers["Retry-After"] = str(Unavailable.retry_after_seconds)
+        return response
+
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response:
         # Type only: messages may carry personal data, and the audit log is the record.
@@ -195,6 +223,15 @@ def register_error_handlers(app: Flask) -> None:
             "fields": {},
         }
         return answer(500, body)
+
+
+def database_unavailable(exc: DBAPIError) -> bool:
+    """The database could not do the work now, through no fault of the request: a lost or
+    refused connection (SQLAlchemy marks it invalidated, pool_pre_ping then replaces it), a
+    server shutting down or starting up, or SQLite's "database is locked" after the busy
+    timeout (PEP 249 OperationalError and InterfaceError). Constraint violations and
+    programming errors are not (they answer 500)."""
+    return exc.connection_invalidated or isinstance(exc, (OperationalError, InterfaceError))
 
 
 def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:

@@ -73,7 +73,7 @@ def finish(error_code: str | None = None, status: int | None = None) -> None:
         if session.in_transaction():
             session.commit()
     except Exception as exc:
-        session.rollback()
+        _discard(session)
         log.error("unit of work not committed: %s", type(exc).__name__)
         raise NotRecorded() from None
     for after in current_app.extensions.get(AFTER_COMMIT_HOOKS, ()):
@@ -81,6 +81,18 @@ def finish(error_code: str | None = None, status: int | None = None) -> None:
             after()
         except Exception as exc:  # committed already: the work stands whatever this does
             log.error("after-commit hook failed: %s", type(exc).__name__)
+
+
+def _discard(session: Session) -> None:
+    """Roll the unit of work back. If the connection has gone (the database restarted or
+    ended it), the server has rolled the transaction back already and the rollback
+    itself fails: then the session's connections are invalidated (dropped from the pool,
+    never reused) so the next unit of work starts on a new one."""
+    try:
+        session.rollback()
+    except Exception as exc:
+        log.warning("rollback failed (%s): connection discarded", type(exc).__name__)
+        session.invalidate()
 
 
 @contextmanager
