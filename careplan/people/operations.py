@@ -193,7 +193,15 @@ def invite_individual(session: Session, person: Person, email: str) -> tuple[Use
     if session.scalar(select(User.id).where(User.person_id == person.id)):
         raise Conflict("This person already has an account.")
     if session.scalar(select(User.id).where(User.email == email)):
-        raise Conflict("An account with this email exists.", fields={"email": ["Already used."]})
+        raise Conflict(
+            "An account with this email exists.",
+            fields={
+                "email": [
+                    "An account with this email address already exists: enter a different "
+                    "email address"
+                ]
+            },
+        )
     user = User(
         kind=AccountKind.INDIVIDUAL,
         email=email,

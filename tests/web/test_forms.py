@@ -117,7 +117,7 @@ def test_register_then_start_the_plan_recording_the_agreement(demo_app, morag):
     start = page.headers["Location"]
     missing = morag.post(start, {"key_worker_id": str(morag.user.id)})
     assert missing.status_code == 400
-    assert "Missing data for required field." in text(missing)
+    assert "Enter the date they agreed to the plan" in text(missing)
     done = morag.post(
         start,
         {"key_worker_id": str(morag.user.id), "agreed_on": "2026-11-01", "agreed_how": "in_person"},
