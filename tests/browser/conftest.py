@@ -158,6 +158,16 @@ def check(page: Any, name: str) -> None:
             .map(img => (img.getAttribute('alt') || img.src).slice(0, 60))"""
     )
     assert broken == [], f"{name}: images that did not load: {broken}"
+    # Each element id once: a label, an error link or a click reaches one element only
+    # (two review forms sharing ids once let an answer in one tick the other).
+    repeated = page.evaluate(
+        """() => {
+            const seen = {};
+            document.querySelectorAll('[id]').forEach(e => { seen[e.id] = (seen[e.id] || 0) + 1; });
+            return Object.keys(seen).filter(id => seen[id] > 1);
+        }"""
+    )
+    assert repeated == [], f"{name}: ids used more than once: {repeated}"
     SHOTS.mkdir(parents=True, exist_ok=True)
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
     page.screenshot(path=str(SHOTS / f"{next(_shot_numbers):02d}-{slug}.png"), full_page=True)

@@ -17,7 +17,7 @@ from careplan.core.messages import default_messages
 from careplan.extensions import db
 from careplan.people.models import DuplicateCandidate, Person
 from careplan.plans.access import catalogue
-from tests.web.forms_walk import Form, default_messages_in, forms
+from tests.web.forms_walk import Form, default_messages_in, duplicate_ids, forms
 from tests.web.support import Browser, staff, text
 
 REASON = "Found unresponsive at the hostel; paramedics need her medication history now."
@@ -59,6 +59,13 @@ def world(demo_app):
         {"reason": "risk_to_life", "justification": REASON, "step": "confirm"},
     )
     assert opened.status_code == 302
+    # A second emergency access, so the reviews page holds two review forms.
+    gordon.look_up(people["Kerry"])
+    second = gordon.post(
+        f"/people/{people['Kerry']}/emergency",
+        {"reason": "serious_harm", "justification": REASON, "step": "confirm"},
+    )
+    assert second.status_code == 302
     with demo_app.app_context():
         sections = [kind.key for kind in catalogue()]
     return {
@@ -172,6 +179,21 @@ def test_no_form_shows_a_marshmallow_default_message(demo_app, world):
     assert sent > 150
     assert not found, found[:10]
     assert not unnamed, unnamed[:10]
+
+
+def test_two_reviews_on_one_page_have_their_own_ids(demo_app, world):
+    """An answer in the second review form goes to the second review (issue 17: they
+    shared ids, and clicking the second ticked the first)."""
+    priya = Browser(demo_app, staff(demo_app, "priya.shah@nhs.demo"))
+    page = text(priya.get("/ig/reviews"))
+    review_forms = [f for f in forms(page) if "/ig/reviews/" in f.action]
+    assert len(review_forms) >= 2
+    for form in review_forms:
+        item = form.action.rsplit("/", 1)[1]
+        # Each radio's label points at a radio inside this review's own form.
+        assert f'for="r-{item}-outcome-1"' in page
+        assert f'id="r-{item}-outcome-1"' in page
+    assert duplicate_ids(page) == []
 
 
 def test_every_form_is_walked(demo_app, world):
