@@ -26,6 +26,8 @@ PUBLIC_ENDPOINTS = {
     "identity.invitation",
     "identity.sign_out",
     "identity.signed_out",
+    # The timeout warning's "Stay signed in": shows nothing; 401 without a session.
+    "identity.still_here",
     "oidc.start",
     "oidc.callback",
     "oidc.link",
