@@ -119,6 +119,20 @@ def users(browser: Any, site: str) -> Iterator[Users]:
         page.context.close()
 
 
+def fill_date(page: Any, selector: str, iso: str) -> None:
+    """Type a date into the date input pattern's day, month and year boxes, as a person
+    would: `selector` names the field ("#date_of_birth", "[name='c.x.by_when']")."""
+    year, month, day = iso.split("-")
+    if selector.startswith("[name="):
+        name = selector[len("[name=") : -1].strip("'\"")
+        boxes = {part: f"[name='{name}-{part}']" for part in ("day", "month", "year")}
+    else:
+        boxes = {part: f"{selector}-{part}" for part in ("day", "month", "year")}
+    page.fill(boxes["day"], str(int(day)))
+    page.fill(boxes["month"], str(int(month)))
+    page.fill(boxes["year"], year)
+
+
 def confirm_if_asked(page: Any, email: str) -> None:
     """Break-glass and IG exports ask the person to confirm who they are again."""
     if "/confirm" not in page.url:

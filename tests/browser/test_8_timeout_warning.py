@@ -11,11 +11,11 @@ from tests.browser.conftest import check
 
 pytestmark = pytest.mark.browser
 
-FIONA = "fiona.reid@housing.demo"
+MORAG = "morag.campbell@nhs.demo"
 
 
 def test_warned_before_being_signed_out_and_can_stay(users, site):
-    page = users.page(FIONA)
+    page = users.page(MORAG)
     page.clock.install()
     page.goto(site + "/people/new")
     idle = int(page.locator("body").get_attribute("data-idle-seconds"))
