@@ -1,3 +1,6 @@
+// The design system's scripted styles (a responsive table's "boxes" on a phone) apply
+// only once it knows scripts run.
+document.documentElement.classList.add("js-enabled");
 // Start the design system's components (it sets window.DS when its module loads).
 if (window.DS && window.DS.initAll) {
   window.DS.initAll();
