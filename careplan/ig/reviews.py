@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from careplan.accounts.models import User
@@ -49,6 +49,25 @@ def pending(session: Session, kind: str, status: str) -> list[dict[str, Any]]:
     when = model.invoked_at if model is BreakGlass else model.added_at
     rows = list(session.scalars(query.order_by(when, model.id).limit(500)))
     return [present(session, kind, row) for row in rows]
+
+
+def waiting(session: Session) -> dict[str, int]:
+    """How many reviews wait, by what waits: {"break_glass": n, "claims": n,
+    "follow_up": n} (emergency accesses and claimed relationships not reviewed yet, and
+    reviews of either waiting for their follow-up). Counts only: no one's details."""
+    counts = {"break_glass": 0, "claims": 0, "follow_up": 0}
+    for kind, model in KINDS.items():
+        query = select(model.review_status, func.count()).group_by(model.review_status)
+        if model is CareTeamMember:
+            query = query.where(CareTeamMember.how == MembershipHow.CLAIMED)
+        for status, count in session.execute(
+            query.where(model.review_status.in_((PENDING, FOLLOW_UP)))
+        ):
+            if status == FOLLOW_UP:
+                counts["follow_up"] += count
+            else:
+                counts["break_glass" if kind == "break-glass" else "claims"] += count
+    return counts
 
 
 def present(session: Session, kind: str, row: Any) -> dict[str, Any]:
