@@ -50,6 +50,13 @@ class AuditAction(enum.StrEnum):
     STAFF_CREATE = "staff.create"
     STAFF_DEACTIVATE = "staff.deactivate"
     STAFF_RESET_SECOND_FACTOR = "staff.reset_second_factor"
+    # The service directory: no personal data, but every request is recorded like the
+    # administration lists (who looked for what kind of help is itself telling).
+    SERVICE_SEARCH = "service.search"
+    SERVICE_VIEW = "service.view"
+    SERVICE_CREATE = "service.create"
+    SERVICE_UPDATE = "service.update"
+    SERVICE_IMPORT = "service.import"
 
 
 class Outcome(enum.StrEnum):

@@ -104,6 +104,7 @@ def _register_models() -> None:
     import audit.models  # noqa: F401
     import careplan.accounts.models
     import careplan.agencies.models
+    import careplan.directory.models
     import careplan.identity.models
     import careplan.people.models
     import careplan.plans.models
@@ -155,6 +156,7 @@ def _register_request_handling(app: Flask) -> None:
 def _register_pages(app: Flask) -> None:
     """The server-rendered pages, each blueprint beside its domain (Indico's shape)."""
     from careplan.admin import views as admin
+    from careplan.directory import views as directory
     from careplan.ig import access_log_views
     from careplan.ig import views as ig
     from careplan.me import about, home
@@ -179,6 +181,7 @@ def _register_pages(app: Flask) -> None:
         ig,
         admin,
         records,
+        directory,
     ):
         app.register_blueprint(module.bp)
 

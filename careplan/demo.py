@@ -7,7 +7,9 @@ passwords below exist only here, for the embedded default; they are printed by
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from flask import current_app
@@ -18,6 +20,9 @@ from careplan.accounts.models import AccountKind, User
 from careplan.accounts.passwords import hash_password
 from careplan.agencies.models import Agency, AgencyKind, Sector
 from careplan.core import clock
+from careplan.directory import operations as directory
+from careplan.directory import sources
+from careplan.directory.models import Service
 from careplan.people.models import Person
 from careplan.plans import operations
 from careplan.plans.models import AgreedHow, CareTeamMember, MembershipHow, Plan
@@ -136,6 +141,7 @@ def load_demo(session: Session) -> list[str]:
             plan = _plan(session, person, worker)
             _fill(session, plan, worker, chi)
     _care_teams_and_consents(session, staff, agencies, people)
+    _directory(session, agencies)
     email, chi, password = INDIVIDUAL
     _get_or_add(
         session,
@@ -159,6 +165,37 @@ def load_demo(session: Session) -> list[str]:
     ]
     lines.append(f"{email:32} {password:22} Sarah Mackenzie (individual: her own plan)")
     return lines
+
+
+# Demo services (fictional, in HSDS 3.0's shape) and what this service adds to two of them:
+# the council's housing support and the recovery cafe take referrals here.
+DEMO_SERVICES = Path(__file__).parent / "directory" / "data" / "demo_services.json"
+TAKES_REFERRALS = {
+    "demo-housing-support": (
+        HOUSING,
+        "Refer through this service with the person's agreement; we answer within 5 working days.",
+    ),
+    "demo-recovery-cafe": (CAFE, "Refer through this service, or the person can walk in."),
+}
+
+
+def _directory(session: Session, agencies: dict[str, Agency]) -> None:
+    found = sources.read(
+        json.loads(DEMO_SERVICES.read_text()),
+        hsds_source="demo",
+        licence="Fictional demo data",
+        attribution="Demo services: not real",
+    )
+    directory.import_services(session, found)
+    for ref, (agency, how) in TAKES_REFERRALS.items():
+        service = session.scalars(
+            select(Service).where(Service.source == "demo", Service.source_ref == ref)
+        ).one()
+        if service.agency_id is None:
+            service.agency_id = agencies[agency].id
+            service.accepts_referrals = True
+            service.referral_method = how
+    session.flush()
 
 
 def _plan(session: Session, person: Person, worker: User) -> Plan:

@@ -24,6 +24,7 @@ class BasisKind(enum.StrEnum):
     BREAK_GLASS = "breakglass"  # (ref) an emergency access in force
     ROLE = "role"  # a job granted by a staff role
     ACCOUNT = "account"  # the caller's own account
+    SIGNED_IN = "signed_in"  # any active account: reference data such as the directory
 
 
 class DenialKind(enum.StrEnum):

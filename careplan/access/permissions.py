@@ -20,6 +20,8 @@ class ResourceType(enum.StrEnum):
     PLAN = "plan"  # the plan as a whole: care team, key worker, closing
     SECTION = "plan:section"  # one section of the plan
     JOB = "job"  # work that is about a role, not a person: search, audit, administration
+    # Shared reference records holding no one's personal data: the service directory.
+    DIRECTORY = "directory"
     ACCOUNT = "account"  # the caller's own account, sessions and tokens
 
 
@@ -60,6 +62,9 @@ class Permission(enum.StrEnum):
     JOB_PERSON_MERGE = "job:person:merge"  # join two records of one person (IG, admin)
     JOB_STAFF_MANAGE = "job:staff:manage"
     JOB_AGENCY_MANAGE = "job:agency:manage"
+    # The service directory (reference data: services, not people).
+    DIRECTORY_VIEW = "directory:view"  # search and read services, download the map
+    DIRECTORY_MANAGE = "directory:manage"  # add local services, edit their local fields
     # The caller's own account.
     ACCOUNT_OWN = "account:own"
 
@@ -88,6 +93,7 @@ class Resource:
 PERSON = Resource(ResourceType.PERSON)
 PLAN = Resource(ResourceType.PLAN)
 JOB = Resource(ResourceType.JOB)
+DIRECTORY = Resource(ResourceType.DIRECTORY)
 ACCOUNT = Resource(ResourceType.ACCOUNT)
 
 

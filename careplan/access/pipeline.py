@@ -30,10 +30,10 @@ from audit.actions import AuditAction, Outcome
 from audit.log import attempt, record
 from careplan.access import sources
 from careplan.access.context import AccessContext
-from careplan.access.decision import DENIAL_MESSAGES, DENIALS, Decision, DenialKind
+from careplan.access.decision import DENIAL_MESSAGES, DENIALS, BasisKind, Decision, DenialKind
 from careplan.access.permissions import Permission, ResourceType
 from careplan.access.policy import can_see_person, decide_on, section_decisions
-from careplan.access.rules import job_role
+from careplan.access.rules import REFERENCE, job_role
 from careplan.access.subject import Subject
 from careplan.core import clock
 from careplan.core.errors import Forbidden, NotFound, Unauthorised
@@ -136,7 +136,7 @@ def _enforce(declared: Declared, kwargs: Mapping[str, Any]) -> None:
     kind = permission.resource_type
     if kind is ResourceType.ACCOUNT:
         return  # the caller's own account: being signed in is the basis
-    if kind is ResourceType.JOB:
+    if kind is ResourceType.JOB or kind in REFERENCE:
         require_job(permission, action)
         return
     person_id = _person_id(declared, kwargs, action)
@@ -381,10 +381,11 @@ def section_views(context: AccessContext) -> dict[str, Decision]:
 
 
 def require_job(permission: Permission, audit_action: AuditAction) -> None:
-    """403 unless the caller's role grants the job (`careplan.access.rules.JOBS`)."""
+    """403 unless the caller's role grants the job (`careplan.access.rules.JOBS`), or, for
+    a reference record such as the directory, the caller holds it (`rules.REFERENCE`)."""
     grants = _grants()
     if (g.user.id, permission, None) in grants:
-        attempt(audit_action, basis={"role": job_role(permission).value})
+        attempt(audit_action, basis=_job_basis(permission, grants[(g.user.id, permission, None)]))
         return
     subject = Subject.of(g.user)
     now = clock.now()
@@ -393,7 +394,29 @@ def require_job(permission: Permission, audit_action: AuditAction) -> None:
         record(audit_action, Outcome.DENY, reason=decision.reason)
         raise Forbidden(reason=decision.reason)
     grants[(g.user.id, permission, None)] = decision
-    attempt(audit_action, basis={"role": job_role(permission).value})
+    attempt(audit_action, basis=_job_basis(permission, decision))
+
+
+def job_allowed(permission: Permission) -> bool:
+    """Whether the caller holds a job or reference-record permission, asked of the policy
+    and recorded nowhere: what a page may offer (a link to add a service), never a
+    substitute for the route's own declaration, which decides and records."""
+    if g.get("user") is None:
+        return False
+    now = clock.now()
+    context = AccessContext.for_job(Subject.of(g.user), now, clock.day_of(now))
+    return decide_on(context, permission).permit
+
+
+def _job_basis(permission: Permission, decision: Decision) -> dict[str, str]:
+    """How a job or a reference record was granted, as its audit record says it: the
+    role (`{"role": "admin"}`) or any signed-in account (`{"signed_in": "account"}`)."""
+    basis = decision.basis
+    if basis is not None and basis.kind is BasisKind.SIGNED_IN:
+        return {"signed_in": "account"}
+    if basis is not None and isinstance(basis.ref, str):
+        return {"role": basis.ref}
+    return {"role": job_role(permission).value}
 
 
 def person_by_exact_id(

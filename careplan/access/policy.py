@@ -7,7 +7,9 @@ all ask it (`careplan.access.pipeline`); nothing else decides.
 
 The order of the rules is the policy (BRIEF.md, "Sharing rules"):
 0. a deactivated account is refused everything;
-1. the caller's own account, and jobs, go by role alone (`rules.JOBS`);
+1. the caller's own account, and jobs, go by role alone (`rules.JOBS`); reference
+   records that hold no one's personal data (the service directory) by role, or to any
+   signed-in account (`rules.REFERENCE`);
 2. the person themselves sees their whole plan; IG officers and administrators see no
    plan content, whatever else they hold (`rules.ROLE_ON_PERSON` lists the exceptions);
 3. before a plan exists, only the practitioner who registered the person;
@@ -60,6 +62,8 @@ def decide(context: AccessContext, resource: Resource, permission: Permission) -
         return _decide_job(context, permission)
     if kind is ResourceType.ACCOUNT:
         return Decision.allow(BASES[BasisKind.ACCOUNT])
+    if kind in rules.REFERENCE:
+        return _decide_reference(context, kind, permission)
     subject = context.subject
     if context.person is None:
         return Decision.deny(DenialKind.NOT_FOUND)
@@ -85,6 +89,21 @@ def _decide_job(context: AccessContext, permission: Permission) -> Decision:
         holds = subject.is_practitioner if role is rules.Role.PRACTITIONER else subject.has(role)
         if holds and permission in granted:
             return Decision.allow(ROLE_BASIS)
+    return Decision.deny(DenialKind.ROLE)
+
+
+def _decide_reference(
+    context: AccessContext, kind: ResourceType, permission: Permission
+) -> Decision:
+    """Reference records (the directory): every active account, or a role (`rules.REFERENCE`)."""
+    subject = context.subject
+    for holder, granted in rules.REFERENCE[kind].items():
+        if permission not in granted:
+            continue
+        if holder is BasisKind.SIGNED_IN:
+            return Decision.allow(BASES[BasisKind.SIGNED_IN])
+        if isinstance(holder, rules.Role) and subject.has(holder):
+            return Decision.allow(Basis(BasisKind.ROLE, holder.value))
     return Decision.deny(DenialKind.ROLE)
 
 

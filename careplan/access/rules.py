@@ -114,6 +114,17 @@ JOBS: Mapping[Role, frozenset[P]] = {
     Role.ADMIN: frozenset({P.JOB_STAFF_MANAGE, P.JOB_AGENCY_MANAGE, P.JOB_PERSON_MERGE}),
 }
 
+# Reference records (the service directory) hold no one's personal data: reading them
+# needs only an active account, staff or the person themselves (issue 19: a directory
+# "readable by staff and by the person"); keeping them is a role's job.
+REFERENCE: Mapping[ResourceType, Mapping[BasisKind | Role, frozenset[P]]] = {
+    ResourceType.DIRECTORY: {
+        BasisKind.SIGNED_IN: frozenset({P.DIRECTORY_VIEW}),
+        Role.ADMIN: frozenset({P.DIRECTORY_VIEW, P.DIRECTORY_MANAGE}),
+        Role.DIRECTORY_MANAGER: frozenset({P.DIRECTORY_VIEW, P.DIRECTORY_MANAGE}),
+    }
+}
+
 # Person permissions a staff role holds with no relationship to the person: none. The IG
 # officer once produced the subject access export here, and so read the whole plan with a
 # token and no request on record; BRIEF.md says IG officers never see plan content. The
@@ -150,6 +161,7 @@ def check() -> None:
     """
     rows = [(kind, basis, p) for kind, t in RECORDS.items() for basis, ps in t.items() for p in ps]
     rows += [(ResourceType.JOB, role, p) for role, ps in JOBS.items() for p in ps]
+    rows += [(kind, h, p) for kind, t in REFERENCE.items() for h, ps in t.items() for p in ps]
     for kind, holder, permission in rows:
         if permission.resource_type is not kind:
             raise ValueError(f"{permission} is listed for {kind} ({holder})")
@@ -161,3 +173,13 @@ def job_role(permission: Permission) -> Role:
         if permission in granted:
             return role
     raise ValueError(f"{permission} is no role's job")
+
+
+def reference_holders(permission: Permission) -> list[BasisKind | Role]:
+    """Who holds a reference-record permission: the roles, or every signed-in account
+    (`BasisKind.SIGNED_IN`), in the table's order (ValueError: nobody)."""
+    table = REFERENCE.get(permission.resource_type, {})
+    holders = [holder for holder, granted in table.items() if permission in granted]
+    if not holders:
+        raise ValueError(f"{permission} is held by nobody")
+    return holders

@@ -14,6 +14,9 @@ class Role(enum.StrEnum):
     PRACTITIONER = "practitioner"
     IG_OFFICER = "ig_officer"
     ADMIN = "admin"
+    # Keeps the service directory's local fields (thresholds, how to refer); no basis on
+    # any person: held beside "practitioner" or alone.
+    DIRECTORY_MANAGER = "directory_manager"
 
 
 # Roles that must never see plan content, whatever else the account holds (BRIEF.md:

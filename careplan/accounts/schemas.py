@@ -18,7 +18,7 @@ class StaffSchema(BaseSchema):
     roles = fields.List(
         fields.Str(validate=validate.OneOf([r.value for r in Role])),
         required=True,
-        validate=validate.Length(min=1, max=3),
+        validate=validate.Length(min=1, max=len(Role)),
     )
     active = fields.Bool(dump_only=True)
 

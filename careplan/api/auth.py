@@ -26,7 +26,7 @@ def authenticate() -> None:
     if scheme.lower() != "bearer" or not raw:
         raise Unauthorised()
     if raw.startswith(tokens.PREFIX):
-        token = tokens.authenticate(db.session, raw)
+        token = tokens.authenticate(db.session(), raw)
         if token is None:
             # A presented but unusable credential concerns an identity: record it.
             record(AuditAction.AUTH_FAILED, Outcome.DENY, user=None, reason="bad_token")

@@ -3,6 +3,7 @@
 from careplan.accounts import api as accounts_api
 from careplan.admin import api as admin_api
 from careplan.api import auth, openapi
+from careplan.directory import api as directory_api
 from careplan.ig import api as ig_api
 from careplan.people import api as people_api
 from careplan.plans import api as plans_api
@@ -24,4 +25,5 @@ MODULES = (
     consent_api,
     ig_api,
     subject_access_api,
+    directory_api,
 )

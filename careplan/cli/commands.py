@@ -278,7 +278,7 @@ def retention_command(what: str, dry_run: bool) -> None:
 
 
 def register(app: Flask) -> None:
-    from careplan.cli import account_commands
+    from careplan.cli import account_commands, directory_commands
 
     account_commands.register(token_cli)
     for group in (
@@ -288,6 +288,7 @@ def register(app: Flask) -> None:
         audit_cli,
         keys_cli,
         account_commands.account_cli,
+        directory_commands.directory_cli,
     ):
         app.cli.add_command(group)
     app.cli.add_command(backup_command)

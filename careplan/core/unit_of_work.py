@@ -50,13 +50,13 @@ def finish(error_code: str | None = None) -> None:
     """Commit the work and what its hooks add; `error_code`: the work failed, so its
     changes are rolled back and only what the hooks add (the failed attempt's audit
     record among it) is committed. Raises NotRecorded if that cannot be done."""
-    session = db.session
+    session = db.session()
     try:
         if error_code is not None:
             session.rollback()
         for hook in current_app.extensions.get(COMMIT_HOOKS, ()):
             hook(session, error_code)
-        if session().in_transaction():
+        if session.in_transaction():
             session.commit()
     except Exception as exc:
         session.rollback()

@@ -110,6 +110,7 @@ def navigation(user: User | None) -> list[tuple[str, str]]:
             ("me.plan", "My plan"),
             ("me.sharing", "Who can see my plan"),
             ("me.access_log", "Who has looked at my plan"),
+            ("directory.search", "Find support"),
         ]
     items: list[tuple[str, str]] = []
     if is_practitioner(user):
@@ -117,6 +118,7 @@ def navigation(user: User | None) -> list[tuple[str, str]]:
             ("home.start", "My caseload"),
             ("people.find", "Find a person"),
             ("people.register", "Register a person"),
+            ("directory.search", "Service directory"),
         ]
     if user.has_role(Role.IG_OFFICER):
         items += [
@@ -129,6 +131,9 @@ def navigation(user: User | None) -> list[tuple[str, str]]:
         items += [("admin.agencies", "Agencies"), ("admin.staff", "Staff accounts")]
     if user.has_role(Role.IG_OFFICER) or user.has_role(Role.ADMIN):
         items.append(("records.waiting", "Possible duplicates"))
+    keeps_directory = user.has_role(Role.ADMIN) or user.has_role(Role.DIRECTORY_MANAGER)
+    if keeps_directory and ("directory.search", "Service directory") not in items:
+        items.append(("directory.search", "Service directory"))
     return items
 
 

@@ -28,6 +28,7 @@ VALUE_LABELS = {
     "inappropriate": "Not appropriate",
     "ig_officer": "Information governance officer",
     "admin": "Administrator",
+    "directory_manager": "Directory manager",
     "self_service": "Online, by the person",
     "art6_1_e_art9_2_h": "Public task and health or social care (Art 6(1)(e), 9(2)(h))",
     "art6_1_f": "Legitimate interests (Art 6(1)(f))",

@@ -17,7 +17,7 @@ import pytest
 from careplan.access import rules
 from careplan.access.context import AccessContext
 from careplan.access.decision import BasisKind, DenialKind
-from careplan.access.permissions import JOB, Permission, ResourceType, resource_for
+from careplan.access.permissions import DIRECTORY, JOB, Permission, ResourceType, resource_for
 from careplan.access.policy import decide, decide_on
 from careplan.access.subject import Role, Subject
 from tests.unit.test_decision import (
@@ -61,7 +61,50 @@ def test_every_permission_is_granted_somewhere():
     """A permission nobody holds is dead code or a forgotten row."""
     held = {p for table in rules.RECORDS.values() for ps in table.values() for p in ps}
     held |= {p for ps in rules.JOBS.values() for p in ps}
+    held |= {p for table in rules.REFERENCE.values() for ps in table.values() for p in ps}
     assert set(Permission) == held
+
+
+def _subject(roles=(), individual=False, active=True):
+    return Subject(
+        id=uuid.uuid4(),
+        is_individual=individual,
+        roles=frozenset(roles),
+        agency_id=None if individual else uuid.uuid4(),
+        person_id=uuid.uuid4() if individual else None,
+        active=active,
+    )
+
+
+# The service directory (issue 19): reading it is any active account's, the person's
+# included; keeping it is an administrator's or a directory manager's; a deactivated
+# account is refused both.
+DIRECTORY_CALLERS = {
+    "practitioner": (_subject([Role.PRACTITIONER]), {"view"}),
+    "ig officer": (_subject([Role.IG_OFFICER]), {"view"}),
+    "administrator": (_subject([Role.ADMIN]), {"view", "manage"}),
+    "directory manager": (_subject([Role.DIRECTORY_MANAGER]), {"view", "manage"}),
+    "practitioner and directory manager": (
+        _subject([Role.PRACTITIONER, Role.DIRECTORY_MANAGER]),
+        {"view", "manage"},
+    ),
+    "the person": (_subject(individual=True), {"view"}),
+    "deactivated administrator": (_subject([Role.ADMIN], active=False), set()),
+}
+
+
+@pytest.mark.parametrize("caller", list(DIRECTORY_CALLERS))
+@pytest.mark.parametrize("verb", ["view", "manage"])
+def test_the_directory_is_read_by_any_account_and_kept_by_its_managers(caller, verb):
+    subject, allowed = DIRECTORY_CALLERS[caller]
+    permission = Permission(f"directory:{verb}")
+    decision = decide(AccessContext.for_job(subject, NOW, NOW.date()), DIRECTORY, permission)
+    assert decision.permit is (verb in allowed)
+    if decision.permit:
+        expected = BasisKind.SIGNED_IN if verb == "view" else BasisKind.ROLE
+        assert decision.basis.kind is expected
+    else:
+        assert decision.reason == "role"
 
 
 @pytest.mark.parametrize("basis", list(BASES), ids=str)
