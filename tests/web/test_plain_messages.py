@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from careplan.agencies.models import Agency
 from careplan.core.messages import default_messages
+from careplan.directory.models import Service
 from careplan.extensions import db
 from careplan.people.models import DuplicateCandidate, Person
 from careplan.plans.access import catalogue
@@ -53,6 +54,7 @@ def world(demo_app):
         people = {p.given_name: p.id for p in db.session.scalars(select(Person))}
         agency = db.session.scalars(select(Agency).order_by(Agency.name)).first().id
         duplicate = db.session.scalars(select(DuplicateCandidate.id)).first()
+        service = db.session.scalars(select(Service.id).order_by(Service.name)).first()
     gordon.look_up(people["Sarah"])
     opened = gordon.post(
         f"/people/{people['Sarah']}/emergency",
@@ -74,6 +76,7 @@ def world(demo_app):
         "plan_new": new.headers["Location"],
         "duplicate": duplicate,
         "sections": sections,
+        "service": service,
     }
 
 
@@ -100,6 +103,8 @@ def _pages(world) -> list[tuple[str | None, str]]:
         ("alex.murray@careplan.demo", "/admin/agencies"),
         ("alex.murray@careplan.demo", f"/admin/agencies/{world['agency']}/agreement"),
         ("alex.murray@careplan.demo", "/admin/staff"),
+        ("alex.murray@careplan.demo", "/directory/new"),
+        ("alex.murray@careplan.demo", f"/directory/{world['service']}/edit"),
         ("sarah.mackenzie@example.demo", "/my-plan/sharing"),
         ("sarah.mackenzie@example.demo", "/my-plan/access-log"),
     ]
@@ -211,8 +216,10 @@ def test_every_form_is_walked(demo_app, world):
         "/account/tokens/<uuid:token_id>/revoke",
         "/sign-out",
         "/sign-out/everywhere",
-        # Steps of signing in reached only part-way through it (tests/identity walks them
-        # with the same check, `test_sign_in_steps_show_no_default_message`).
+        # The timeout warning's "Stay signed in" (no input; tests/web/test_idle_sign_out.py).
+        "/session/still-here",
+        # Steps of signing in reached only part-way through it: their forms' schemas
+        # (careplan.identity.schemas) are checked by tests/unit/test_plain_messages.py.
         "/sign-in/code",
         "/sign-in/set-up-code",
         "/sign-in/invitation",
