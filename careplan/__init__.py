@@ -183,7 +183,7 @@ def _register_pages(app: Flask) -> None:
     from careplan.directory import views as directory
     from careplan.ig import access_log_views
     from careplan.ig import views as ig
-    from careplan.me import home
+    from careplan.me import about, home
     from careplan.me import views as me
     from careplan.people import views as people
     from careplan.plans import section_views
@@ -194,6 +194,7 @@ def _register_pages(app: Flask) -> None:
 
     pages.init_app(app)
     for module in (
+        about,
         home,
         people,
         plans,

@@ -29,6 +29,21 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting(
+        "CAREPLAN_OPERATOR",
+        "OPERATOR",
+        str,
+        "the partner organisations of this service",
+        "who runs this deployment, as the privacy notice and accessibility statement name it",
+    ),
+    Setting(
+        "CAREPLAN_CONTACT_EMAIL",
+        "CONTACT_EMAIL",
+        str,
+        "",
+        "where people send questions, feedback and data protection requests (the footer's "
+        "pages give it; empty: they say to ask a key worker)",
+    ),
+    Setting(
         "CAREPLAN_RETENTION_DAYS",
         "RETENTION_DAYS",
         int,

@@ -35,10 +35,16 @@ def record_consent(
 ) -> Consent:
     unknown = sorted(set(data["sections"] or []) - set(section_keys))
     if unknown:
-        raise BadRequest(fields={"sections": [f"Unknown section: {k}" for k in unknown]})
+        raise BadRequest(
+            fields={
+                "sections": [
+                    f"Choose parts of the plan from the list ({k} is not one)" for k in unknown
+                ]
+            }
+        )
     grantee = data["grantee"]
     if "agency_id" in grantee and session.get(Agency, grantee["agency_id"]) is None:
-        raise BadRequest(fields={"grantee.agency_id": ["No such agency."]})
+        raise BadRequest(fields={"grantee.agency_id": ["Choose an organisation from the list"]})
     if by.is_individual and data["method"] is not ConsentMethod.SELF_SERVICE:
         raise BadRequest(fields={"method": ["When you record it yourself, use self_service."]})
     consent = Consent(

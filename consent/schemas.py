@@ -28,7 +28,9 @@ class SectionsField(fields.Field):
             or len(value) > 100
             or not all(isinstance(v, str) for v in value)
         ):
-            raise ValidationError('Give a list of section keys, or "all".')
+            raise ValidationError(
+                'Choose which parts of the plan: a list of section keys, or "all"'
+            )
         return sorted(set(value))
 
     def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
@@ -42,7 +44,10 @@ class GranteeSchema(BaseSchema):
     @validates_schema
     def _one(self, data: dict[str, Any], **_: Any) -> None:
         if len(data) != 1:
-            raise ValidationError("Name one agency (agency_id) or one sector.")
+            raise ValidationError(
+                "Choose who can see it: one organisation (agency_id) or one group of "
+                "services (sector)"
+            )
 
 
 class ConsentCreateSchema(BaseSchema):

@@ -9,15 +9,19 @@
 #
 #   scripts/setup.sh               everything
 #   scripts/setup.sh --no-browser  without Chromium (running the service does not need it)
+#   scripts/setup.sh --no-postgres without the servers only the tests start (PostgreSQL,
+#                                  rsyslog, haproxy); serving on SQLite needs none)
 #   CAREPLAN_SKIP_SYSTEM=1         skip the system packages (install them yourself)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_browser=1
+want_postgres=1
 for arg in "$@"; do
   case "$arg" in
     --no-browser) want_browser=0 ;;
-    *) echo "usage: $0 [--no-browser]" >&2; exit 2 ;;
+    --no-postgres) want_postgres=0 ;;
+    *) echo "usage: $0 [--no-browser] [--no-postgres]" >&2; exit 2 ;;
   esac
 done
 
@@ -56,10 +60,14 @@ have_chromium() {
 system_packages() {
   if [ "${CAREPLAN_SKIP_SYSTEM:-0}" = "1" ]; then return 0; fi
   local missing=()
-  have_postgres || missing+=(postgresql)
-  have_rsyslog || missing+=(rsyslog)
-  # The fault suite's load balancer (tests/faults), as production runs one in front.
-  command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
+  # The servers only the tests start (serving the demo on SQLite needs none of them):
+  # PostgreSQL, rsyslog (the audit witness tests' collector) and haproxy (the fault
+  # suite's load balancer, as production runs one in front).
+  if [ "$want_postgres" = 1 ]; then
+    have_postgres || missing+=(postgresql)
+    have_rsyslog || missing+=(rsyslog)
+    command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
+  fi
   if [ "$want_browser" = 1 ] && ! have_chromium; then missing+=(chromium); fi
   # Debian splits venv support out of python3.
   python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
@@ -80,7 +88,7 @@ system_packages() {
   fi
   # The test server runs as the postgres system user when we are root (scripts/pg.sh).
   # The Debian package creates it; PostgreSQL binaries from elsewhere may not have.
-  if [ "$(id -u)" -eq 0 ] && ! id postgres >/dev/null 2>&1; then
+  if [ "$want_postgres" = 1 ] && [ "$(id -u)" -eq 0 ] && ! id postgres >/dev/null 2>&1; then
     say "creating the postgres system user"
     useradd --system --user-group --home-dir /nonexistent --shell /usr/sbin/nologin postgres
   fi

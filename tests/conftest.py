@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from argon2 import PasswordHasher
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from careplan import create_app
@@ -34,7 +35,28 @@ KEY_FILES = ("audit-key.pem", "data-keys.json")
 _schema_folder: list[Path] = []
 
 
+class PageCheckingClient(FlaskClient):
+    """Every test's client: each HTML page it receives uses each element id once (issue
+    17: two review forms sharing ids let an answer in one tick the other), so every page
+    any test renders is checked."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        response = super().open(*args, **kwargs)
+        if response.mimetype == "text/html":
+            from tests.web.forms_walk import duplicate_ids
+
+            repeated = duplicate_ids(response.get_data(as_text=True))
+            assert not repeated, f"ids used more than once on {response.request.path}: {repeated}"
+        return response
+
+
 def _app(url: str, instance: Path, **extra: Any) -> Flask:
+    application = _created(url, instance, **extra)
+    application.test_client_class = PageCheckingClient
+    return application
+
+
+def _created(url: str, instance: Path, **extra: Any) -> Flask:
     return create_app(
         {
             "SQLALCHEMY_DATABASE_URI": url,

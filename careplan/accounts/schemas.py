@@ -25,7 +25,7 @@ class StaffSchema(BaseSchema):
     @validates("roles")
     def _distinct(self, value: list[str], **_: Any) -> None:
         if len(set(value)) != len(value):
-            raise ValidationError("List each role once.")
+            raise ValidationError("Choose each role once")
 
     @post_load
     def _tidy(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:

@@ -18,16 +18,28 @@ from careplan.identity import sessions
 
 def _email_free(session: Session, email: str) -> None:
     if session.scalar(select(User.id).where(User.email == email)):
-        raise Conflict("An account with this email exists.", fields={"email": ["Already used."]})
+        raise Conflict(
+            "An account with this email exists.",
+            fields={
+                "email": [
+                    "An account with this email address already exists: find it in the staff "
+                    "list, or enter a different email address"
+                ]
+            },
+        )
 
 
 def create_staff(session: Session, data: dict[str, Any]) -> User:
     _email_free(session, data["email"])
     if data["agency_id"] is None:
         if data["roles"] != [Role.ADMIN.value]:
-            raise BadRequest(fields={"agency_id": ["Only an administrator may have no agency."]})
+            raise BadRequest(
+                fields={
+                    "agency_id": ["Choose their organisation: only an administrator may have none"]
+                }
+            )
     elif session.get(Agency, data["agency_id"]) is None:
-        raise BadRequest(fields={"agency_id": ["No such agency."]})
+        raise BadRequest(fields={"agency_id": ["Choose their organisation from the list"]})
     user = User(kind=AccountKind.STAFF, **data)
     session.add(user)
     session.flush()

@@ -84,7 +84,10 @@ def create_agency(load: Any) -> Agency:
     require_job(Permission.JOB_AGENCY_MANAGE, AuditAction.AGENCY_CREATE)
     data = load()
     if db.session.scalar(select(Agency.id).where(Agency.name == data["name"])):
-        raise Conflict("An agency with this name exists.", fields={"name": ["Already used."]})
+        raise Conflict(
+            "An agency with this name exists.",
+            fields={"name": ["An agency with this name already exists: choose a different name"]},
+        )
     agency = Agency(**data)
     db.session.add(agency)
     db.session.flush()
@@ -99,9 +102,17 @@ def set_agreement(agency_id: uuid.UUID, load: Any) -> SharingAgreement:
     data = load()
     unknown = sorted(set(data["sections"] or []) - set(catalogue().keys()))
     if unknown:
-        raise BadRequest(fields={"sections": [f"Unknown section: {k}" for k in unknown]})
+        raise BadRequest(
+            fields={
+                "sections": [
+                    f"Choose parts of the plan from the list ({k} is not one)" for k in unknown
+                ]
+            }
+        )
     if data["valid_until"] < clock.today():
-        raise BadRequest(fields={"valid_until": ["An agreement cannot end in the past."]})
+        raise BadRequest(
+            fields={"valid_until": ["Enter an end date for the agreement that is today or later"]}
+        )
     # A new row each time: the agreement history stays, the newest is in force.
     agreement = SharingAgreement(agency_id=agency_id, created_by_id=g.user.id, **data)
     db.session.add(agreement)

@@ -25,6 +25,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 
+from careplan.core.messages import SCHEMA_MESSAGES, plain_messages
 from careplan.core.text import UNSTORABLE_MESSAGE, readable_length, unstorable
 
 EARLIEST_DAY = date(1900, 1, 1)
@@ -61,6 +62,9 @@ class Readable(validate.Length):
         self.equal = None
         self.too_short = too_short  # "{min}" is replaced by the minimum
         self.error = error  # as validate.Length's: any failure not given its own message
+        # The field as said in a message ("their first name"), set as the field joins its
+        # schema (careplan.core.messages); None: messages that do not name it.
+        self.label: str | None = None
 
     @property
     def min(self) -> int | None:  # type: ignore[override]
@@ -81,6 +85,9 @@ class Readable(validate.Length):
         if self.max is not None and len(value) > self.max:
             if self.error is not None:
                 raise ValidationError(self.error.format(min=self.min, max=self.max))
+            if self.label:
+                said = self.label[:1].upper() + self.label[1:]
+                raise ValidationError(f"{said} must be {self.max} characters or fewer")
             raise ValidationError(f"Shorten this to {self.max} characters or fewer.")
         minimum = self.min
         if minimum and readable_length(value) < minimum:
@@ -88,6 +95,16 @@ class Readable(validate.Length):
                 raise ValidationError(self.too_short.format(min=minimum))
             if self.error is not None:
                 raise ValidationError(self.error.format(min=minimum, max=self.max))
+            if minimum == 1 and self.label:
+                raise ValidationError(
+                    f"Enter {self.label}: spaces and invisible characters alone do not count"
+                )
+            if self.label:
+                said = self.label[:1].upper() + self.label[1:]
+                raise ValidationError(
+                    f"{said} must be at least {minimum} characters (spaces and invisible "
+                    "characters do not count)"
+                )
             if minimum == 1:
                 raise ValidationError(
                     "Enter some text: spaces and invisible characters alone do not count."
@@ -254,9 +271,13 @@ class BaseSchema(Schema):
         unknown = RAISE
         ordered = True
 
+    error_messages = SCHEMA_MESSAGES
+
     def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
-        """marshmallow's hook as each field joins the schema: the shared rules."""
+        """marshmallow's hook as each field joins the schema: the shared rules, then
+        messages that name the field (careplan.core.messages)."""
         apply_shared_rules(field_obj)
+        plain_messages(field_name, field_obj)
 
     @pre_load
     def _storable(self, data: Any, **_: Any) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from careplan.core.messages import SCHEMA_MESSAGES, plain_messages
 from careplan.core.schemas import OneLine, Readable
 
 
@@ -30,6 +31,12 @@ class FormSchema(Schema):
     class Meta:
         unknown = EXCLUDE  # the CSRF field and buttons ride along with every form
 
+    error_messages = SCHEMA_MESSAGES
+
+    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
+        """Messages that name the field, where one was not given (careplan.core.messages)."""
+        plain_messages(field_name, field_obj)
+
 
 class SignInForm(FormSchema):
     email = _entered("Enter your email address.", max_length=254, min_length=3)
@@ -50,7 +57,11 @@ class ReauthForm(FormSchema):
 
 
 class EnrolForm(CodeForm):
-    secret = fields.String(required=True, validate=validate.Regexp(r"^[A-Z2-7]{32}$"))
+    secret = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^[A-Z2-7]{32}$"),
+        metadata={"label": "the set-up key this page showed (start again from signing in)"},
+    )
     # A signed-in account replacing (or adding) an app also confirms who it is: its
     # password and a code from the app it has now (`code` is the new app's).
     current = _optional(PASSWORD_TOO_LONG, 1024)

@@ -118,6 +118,8 @@ def sign_in() -> Any:
             "identity/sign_in.html",
             next=next_path,
             ended=ended,
+            unsaved=request.args.get("unsaved") == "1",
+            idle_minutes=current_app.config["SESSION_IDLE_MINUTES"],
             errors={},
             form={},
             providers=_providers(),
@@ -445,6 +447,21 @@ def sign_out_everywhere() -> Response:
     )
     g.user = None
     return redirect(url_for("identity.signed_out", everywhere=1))
+
+
+@bp.post("/session/still-here")
+@public
+def still_here() -> Response:
+    """The timeout warning's "Stay signed in" (careplan/static/careplan.js): loading the
+    browser's session (careplan.identity.sessions.load) has already counted this as
+    activity, so the idle limit starts again. 204 when signed in; 401 when the session has
+    already ended, so the page can say so. A POST with the page's CSRF token, so another
+    site cannot keep a session open. Records nothing: it shows and changes no record."""
+    if g.get("user") is None:
+        return Response(status=401)
+    session = g.web_session
+    session.last_seen_at = clock.now()
+    return Response(status=204)
 
 
 @bp.get("/signed-out")

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, g, redirect, request, url_for
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
 from careplan.core import clock
 from careplan.core.errors import error_page
@@ -123,7 +124,25 @@ def recent_auth_required_then(back: str) -> Callable[[Callable[..., Any]], Calla
     return wrap
 
 
+def _page_of_form() -> str:
+    """Where the form that was sent lives: its own address when that is a page (a GET
+    answers it), else the home page."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    try:
+        adapter.match(request.path, method="GET")
+    except HTTPException:
+        return "/"
+    return safe_next(request.path)
+
+
 def csrf_failed(exc: CSRFError) -> Response:
+    """A form refused by the CSRF check. When the browser's session had just ended (no
+    activity for SESSION_IDLE_MINUTES, or the absolute limit), that is why: the person is
+    told so plainly on the sign-in page and brought back to the form's page after signing
+    in (issue 17: it used to say the form "did not come from this service")."""
+    ended = g.get("session_ended")
+    if ended in ("idle", "expired"):
+        return redirect(url_for("identity.sign_in", next=_page_of_form(), ended=ended, unsaved="1"))
     message = (
         "This form had expired or did not come from this service, so nothing was done. "
         "Go back, reload the page and try again."

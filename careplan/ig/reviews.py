@@ -12,15 +12,17 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from audit.models import AuditEvent
 from careplan.accounts.models import User
 from careplan.core import clock
 from careplan.core.clock import iso
 from careplan.core.errors import BadRequest, Conflict, NotFound
+from careplan.people.models import Person
 from careplan.plans.models import CareTeamMember, MembershipHow, Plan
-from consent.models import BreakGlass
+from consent.models import BreakGlass, Consent, ConsentEffect
 
 KINDS = {"break-glass": BreakGlass, "claims": CareTeamMember}
 
@@ -51,13 +53,83 @@ def pending(session: Session, kind: str, status: str) -> list[dict[str, Any]]:
     return [present(session, kind, row) for row in rows]
 
 
+def waiting(session: Session) -> dict[str, int]:
+    """How many reviews wait, by what waits: {"break_glass": n, "claims": n,
+    "follow_up": n} (emergency accesses and claimed relationships not reviewed yet, and
+    reviews of either waiting for their follow-up). Counts only: no one's details."""
+    counts = {"break_glass": 0, "claims": 0, "follow_up": 0}
+    for kind, model in KINDS.items():
+        query = select(model.review_status, func.count()).group_by(model.review_status)
+        if model is CareTeamMember:
+            query = query.where(CareTeamMember.how == MembershipHow.CLAIMED)
+        for status, count in session.execute(
+            query.where(model.review_status.in_((PENDING, FOLLOW_UP)))
+        ):
+            if status == FOLLOW_UP:
+                counts["follow_up"] += count
+            else:
+                counts["break_glass" if kind == "break-glass" else "claims"] += count
+    return counts
+
+
+def emergency_use(session: Session, row: BreakGlass, actor: User) -> dict[str, Any]:
+    """What a judgement of an emergency access needs (issue 17), from the audit log and
+    the person's refusals: {"opened": [(section key, times opened)], "overridden":
+    [section key]}. Opened: the sections the audit log shows the actor read or changed
+    for this person from the access's start to its end. Overridden: those among them the
+    person had refused to the actor's organisation (or its sector) when the access began:
+    the emergency let them be seen anyway. Keys only; the page gives their titles."""
+    times: dict[str, int] = {}
+    events = session.execute(
+        select(AuditEvent.sections).where(
+            AuditEvent.actor_id == row.user_id,
+            AuditEvent.person_id == row.person_id,
+            AuditEvent.outcome == "permit",
+            AuditEvent.occurred_at >= row.invoked_at,
+            AuditEvent.occurred_at <= row.expires_at,
+        )
+    )
+    for (sections,) in events:
+        for key in sections or []:
+            times[key] = times.get(key, 0) + 1
+    began = row.invoked_at.date()
+    refused: set[str] = set()
+    everything = False
+    agency = actor.agency
+    grantee = [Consent.grantee_agency_id == agency.id, Consent.grantee_sector == agency.sector]
+    refusals = (
+        session.scalars(
+            select(Consent).where(
+                Consent.person_id == row.person_id,
+                Consent.effect == ConsentEffect.DENY,
+                or_(*grantee),
+                Consent.starts_on <= began,
+                or_(Consent.expires_on.is_(None), Consent.expires_on >= began),
+                or_(Consent.withdrawn_at.is_(None), Consent.withdrawn_at > row.invoked_at),
+            )
+        )
+        if agency is not None
+        else []
+    )
+    for refusal in refusals:
+        if refusal.sections is None:
+            everything = True
+        else:
+            refused.update(refusal.sections)
+    overridden = sorted(k for k in times if everything or k in refused)
+    return {"opened": sorted(times.items()), "overridden": overridden}
+
+
 def present(session: Session, kind: str, row: Any) -> dict[str, Any]:
     if kind == "break-glass":
         actor = session.get(User, row.user_id)
+        person = session.get(Person, row.person_id)
         return {
             "id": row.id,
             "kind": "break_glass",
             "person_id": row.person_id,
+            "person_name": person.display_name if person is not None else None,
+            **emergency_use(session, row, actor),
             "actor": actor.name,
             "agency": actor.agency.name if actor.agency else None,
             "reason": row.reason.value,
@@ -72,6 +144,7 @@ def present(session: Session, kind: str, row: Any) -> dict[str, Any]:
         "id": row.id,
         "kind": "claim",
         "person_id": plan.person_id,
+        "person_name": plan.person.display_name if plan.person is not None else None,
         "actor": staff.name,
         "agency": staff.agency.name if staff.agency else None,
         "reason": None,

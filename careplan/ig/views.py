@@ -23,6 +23,7 @@ from careplan.core.errors import ApiError
 from careplan.extensions import db
 from careplan.identity.web import recent_auth_required, signed_in_required
 from careplan.ig import services as ig_services
+from careplan.plans.access import catalogue
 from careplan.web.pages import form_values, load, loader, refused, render
 
 bp = Blueprint("ig", __name__, url_prefix="/ig")
@@ -119,6 +120,7 @@ def _reviews_page(form: dict, errors: dict, failed: str | None, status: int = 20
         outcomes=REVIEW_OUTCOMES,
         follow_up_outcomes=FOLLOW_UP_OUTCOMES,
         filters=REVIEW_FILTERS,
+        titles={k.key: k.title for k in catalogue()},
         form=form,
         errors=errors,
         failed=failed,

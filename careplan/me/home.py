@@ -7,14 +7,17 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import Blueprint, g, render_template
+from sqlalchemy import func, select
 
 from careplan.access.pipeline import public
 from careplan.access.sources import Scope
 from careplan.access.subject import Role
 from careplan.core import clock
+from careplan.extensions import db
+from careplan.ig import reviews
 from careplan.me.views import plan
 from careplan.people import services as people
-from careplan.people.models import Person
+from careplan.people.models import DuplicateCandidate, Person
 from careplan.plans import services as plans
 from careplan.plans.models import Entry
 from careplan.web.pages import is_practitioner, render
@@ -37,9 +40,49 @@ def start() -> Any:
     if is_practitioner(user):
         return caseload()
     if user.has_role(Role.IG_OFFICER) or user.has_role(Role.ADMIN):
-        # A home page of links: opening it reads nothing, so it records nothing.
-        return render("tools.html", page_title="What do you want to do?")
+        # A home page of links and counts of what waits: it reads no one's details, so
+        # it records nothing.
+        return render("tools.html", page_title="What do you want to do?", waiting=_waiting(user))
     return render("no_role.html", 403, page_title="There is nothing here for your account yet")
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def _waiting(user: Any) -> dict[str, list[str]]:
+    """What waits for an IG officer or administrator, as sentences under the link to it
+    (issue 17: "2 emergency accesses to review"): {endpoint: [sentence, ...]}."""
+    found: dict[str, list[str]] = {}
+    if user.has_role(Role.IG_OFFICER):
+        counts = reviews.waiting(db.session)
+        lines = []
+        if counts["break_glass"]:
+            lines.append(
+                _plural(counts["break_glass"], "emergency access", "emergency accesses")
+                + " to review"
+            )
+        if counts["claims"]:
+            lines.append(
+                _plural(counts["claims"], "claimed relationship", "claimed relationships")
+                + " to review"
+            )
+        if counts["follow_up"]:
+            lines.append(
+                _plural(counts["follow_up"], "review", "reviews") + " waiting for follow-up"
+            )
+        found["ig.reviews"] = lines or ["Nothing to review."]
+    duplicates = db.session.scalar(
+        select(func.count())
+        .select_from(DuplicateCandidate)
+        .where(DuplicateCandidate.resolved_at.is_(None))
+    )
+    found["records.waiting"] = (
+        [_plural(duplicates, "possible duplicate", "possible duplicates") + " to check"]
+        if duplicates
+        else ["Nothing to check."]
+    )
+    return found
 
 
 @dataclass

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, tuple_
@@ -13,6 +12,8 @@ from careplan.access import sources
 from careplan.access.sources import Scope
 from careplan.accounts import invitations
 from careplan.accounts.models import AccountKind, User
+from careplan.core import clock, days
+from careplan.core.days import typed_day
 from careplan.core.errors import Conflict, Unprocessable
 from careplan.people import matching
 from careplan.people.chi import CHI_NOT_BIRTH, chi_born_on, chi_problem, normalise_chi
@@ -149,25 +150,72 @@ def search_page(
 
 
 def _matches(q: str) -> Any:
+    """The SQL condition for search text `q`: a CHI number; or a date of birth as people
+    type it (careplan.core.days.typed_day: 12/04/1988, 12 April 1988, 12-4-1988) with any
+    names beside it; and each other word a name, read generously: "Mac" and "Mc" alike,
+    apostrophes, hyphens and spaces inside names ignored, and a given name's common short
+    forms (careplan.people.matching.VARIANTS: Kate finds Catherine). Every condition
+    applies within the people the caller may see (`search_page` adds that in SQL)."""
     digits = q.replace(" ", "")
     if digits.isdigit() and len(digits) == 10:
         return Person.chi == digits
-    try:
-        born = datetime.strptime(q, "%Y-%m-%d").date()
-    except ValueError:
-        born = None
-    if born is not None:
-        return Person.date_of_birth == born
-    terms = [t for t in q.lower().split() if t]
-    clauses = [
-        or_(
-            func.lower(Person.given_name).contains(t, autoescape=True),
-            func.lower(Person.family_name).contains(t, autoescape=True),
-            func.lower(Person.preferred_name).contains(t, autoescape=True),
-        )
-        for t in terms
-    ]
-    return and_(*clauses)
+    today = clock.today()
+    born = typed_day(q, today)
+    words = q
+    if born is None:
+        in_words = days.IN_WORDS.search(q)
+        if in_words and typed_day(in_words.group(0), today):
+            born = typed_day(in_words.group(0), today)
+            words = q[: in_words.start()] + " " + q[in_words.end() :]
+        else:
+            words = ""
+            for term in q.split():
+                day = typed_day(term, today) if born is None else None
+                if day is not None:
+                    born = day
+                else:
+                    words += " " + term
+    else:
+        words = ""
+    clauses = [Person.date_of_birth == born] if born is not None else []
+    for term in words.split():
+        options = name_variants(term)
+        if options:
+            clauses.append(or_(*(_name_contains(v) for v in options)))
+    return and_(*clauses) if clauses else Person.id.is_not(None)
+
+
+def _plain(column: Any) -> Any:
+    """A name column in lower case without apostrophes, hyphens or spaces (in SQL, so the
+    search stays one query on both databases)."""
+    text = func.lower(column)
+    for mark in ("'", "\u2019", "-", " "):
+        text = func.replace(text, mark, "")
+    return text
+
+
+def _name_contains(variant: str) -> Any:
+    return or_(
+        _plain(Person.given_name).contains(variant, autoescape=True),
+        _plain(Person.family_name).contains(variant, autoescape=True),
+        _plain(Person.preferred_name).contains(variant, autoescape=True),
+    )
+
+
+def name_variants(term: str) -> list[str]:
+    """The ways a typed name may be written (lower case, letters only): itself, "Mac" for
+    "Mc" and back, and its common short or long forms. [] for a term with no letters.
+
+    >>> name_variants("McKenzie"), name_variants("O'Neill")
+    (['mackenzie', 'mckenzie'], ['oneill'])
+    """
+    key = matching.name_key(term)
+    if not key:
+        return []
+    found = {key, *matching.VARIANTS.get(key, ())}
+    if key.startswith("mac"):
+        found.add("mc" + key[3:])
+    return sorted(found)
 
 
 def lookup(session: Session, data: dict[str, Any]) -> Person | None:
@@ -193,7 +241,15 @@ def invite_individual(session: Session, person: Person, email: str) -> tuple[Use
     if session.scalar(select(User.id).where(User.person_id == person.id)):
         raise Conflict("This person already has an account.")
     if session.scalar(select(User.id).where(User.email == email)):
-        raise Conflict("An account with this email exists.", fields={"email": ["Already used."]})
+        raise Conflict(
+            "An account with this email exists.",
+            fields={
+                "email": [
+                    "An account with this email address already exists: enter a different "
+                    "email address"
+                ]
+            },
+        )
     user = User(
         kind=AccountKind.INDIVIDUAL,
         email=email,

@@ -51,7 +51,7 @@ def _practitioner_in(
 def _agency(session: Session, agency_id: uuid.UUID, field: str) -> Agency:
     agency = session.get(Agency, agency_id)
     if agency is None:
-        raise Unprocessable(fields={field: ["No such agency."]})
+        raise Unprocessable(fields={field: ["Choose an organisation from the list"]})
     return agency
 
 
@@ -62,7 +62,7 @@ def create_plan(
     if by.agency_id != data["lead_agency_id"]:
         raise Unprocessable(
             "The lead agency must be your own agency.",
-            fields={"lead_agency_id": ["Must be your own agency."]},
+            fields={"lead_agency_id": ["Choose your own organisation as the lead agency"]},
         )
     _practitioner_in(session, data["key_worker_id"], data["lead_agency_id"], "key_worker_id")
     if session.scalar(select(Plan.id).where(Plan.person_id == person.id)):
@@ -263,7 +263,7 @@ def incoming_key_worker(session: Session, plan: Plan, data: dict[str, Any]) -> U
     if data["staff_id"] == plan.key_worker_id:
         raise Conflict(
             "This person is already the key worker.",
-            fields={"staff_id": ["Already the key worker."]},
+            fields={"staff_id": ["They are already the key worker: choose someone else"]},
         )
     return worker
 

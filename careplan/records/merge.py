@@ -62,11 +62,15 @@ class Merged:
 def _person(session: Session, person_id: uuid.UUID, field_name: str) -> Person:
     person = session.get(Person, person_id)
     if person is None:
-        raise NotFound("No such person.", fields={field_name: ["No such person."]})
+        raise NotFound("No such person.", fields={field_name: ["Choose a record from the list"]})
     if person.merged_at is not None:
         raise Conflict(
             "This record has already been merged into another.",
-            fields={field_name: ["Already merged into another record."]},
+            fields={
+                field_name: [
+                    "This record is already merged into another one: choose another record"
+                ]
+            },
         )
     return person
 

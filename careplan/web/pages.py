@@ -13,6 +13,7 @@ from marshmallow import Schema, ValidationError
 from audit import log as audit_log
 from careplan.access.subject import Role
 from careplan.accounts.models import User
+from careplan.core import days
 from careplan.core.errors import ApiError, flatten_messages
 from careplan.web import words
 from careplan.web.display import grouped
@@ -43,10 +44,18 @@ DONE = {
 
 
 def form_values(names: Iterable[str]) -> dict[str, str]:
-    """The named fields as typed (trimmed); blank ones left out so defaults apply."""
+    """The named fields as typed (trimmed); blank ones left out so defaults apply. A date
+    sent in the date input pattern's three boxes (`NAME-day`, `NAME-month`, `NAME-year`,
+    templates/macros/forms.html `date_input`) comes back as one value under NAME
+    (careplan.core.days.from_parts: ISO 8601, or the boxes as typed, "d/m/y", which the
+    page shows again box by box)."""
     values = {}
     for name in names:
-        value = request.form.get(name, "").strip()
+        boxes = [request.form.get(f"{name}-{part}") for part in days.PARTS]
+        if any(box is not None for box in boxes):
+            value = days.from_parts(*((box or "").strip()[:10] for box in boxes))
+        else:
+            value = request.form.get(name, "").strip()
         if value:
             values[name] = value
     return values

@@ -16,6 +16,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
+from careplan.core.days import PARTS, from_parts
 from careplan.web.words import field_label, value_label
 
 PREFIX = "c."
@@ -161,6 +162,13 @@ def from_form(form: Any) -> dict[str, Any]:
     for name in form:
         if not name.startswith(PREFIX):
             continue
+        value = form.get(name, "")
+        if name.endswith("-day"):
+            # A date in the date input pattern's three boxes (careplan.core.days.from_parts).
+            name = name.removesuffix("-day")
+            value = from_parts(*(form.get(f"{name}-{part}", "")[:10] for part in PARTS))
+        elif name.endswith(("-month", "-year")):
+            continue
         parts = name[len(PREFIX) :].split(".")
         if len(parts) > 8 or not all(parts):
             continue
@@ -170,7 +178,7 @@ def from_form(form: Any) -> dict[str, Any]:
             if not isinstance(node, dict):
                 break
         else:
-            node[parts[-1]] = form.get(name, "")
+            node[parts[-1]] = value
     return _lists(tree)
 
 

@@ -26,6 +26,12 @@ PUBLIC_ENDPOINTS = {
     "identity.invitation",
     "identity.sign_out",
     "identity.signed_out",
+    # The timeout warning's "Stay signed in": shows nothing; 401 without a session.
+    "identity.still_here",
+    # What every public service publishes: nothing about anyone.
+    "about.privacy",
+    "about.accessibility",
+    "about.contact",
     "oidc.start",
     "oidc.callback",
     "oidc.link",

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.browser.conftest import check
+from tests.browser.conftest import check, fill_date
 
 pytestmark = pytest.mark.browser
 
@@ -37,13 +37,13 @@ def test_register_a_person_and_start_their_plan(users, site):
     assert page.input_value("#chi") == "12345"
     check(page, "register a person with errors")
     page.fill("#family_name", "Gray")
-    page.fill("#date_of_birth", "1990-02-03")
+    fill_date(page, "#date_of_birth", "1990-02-03")
     page.fill("#chi", "")
     page.click("button:has-text('Register')")
     assert "/plan/new" in page.url
     check(page, "start the plan")
     page.select_option("#key_worker_id", label="Morag Campbell")
-    page.fill("#agreed_on", "2026-11-20")
+    fill_date(page, "#agreed_on", "2026-11-20")
     page.click("label[for='agreed_how-1']")
     page.click("button:has-text('Start the plan')")
     assert page.locator(".ds_notification--success").inner_text().strip() == (
@@ -68,11 +68,11 @@ def test_goals_as_a_form_with_rows_dates_and_statuses(users, site):
     goal = page.locator("[name='c.goals.2.goal']")
     goal.fill("Get my driving licence back")
     page.select_option("[name='c.goals.2.status']", "not_started")
-    page.fill("[name='c.goals.2.review_on']", str(date.today() + timedelta(days=7)))
+    fill_date(page, "[name='c.goals.2.review_on']", str(date.today() + timedelta(days=7)))
     page.click("button[value='goals.2.actions']")
     assert page.input_value("[name='c.goals.2.goal']") == "Get my driving licence back"
     page.fill("[name='c.goals.2.actions.0.action']", "Ask the GP for a medical report")
-    page.fill("[name='c.goals.2.actions.0.by_when']", str(date.today() - timedelta(days=3)))
+    fill_date(page, "[name='c.goals.2.actions.0.by_when']", str(date.today() - timedelta(days=3)))
     page.select_option("[name='c.goals.2.actions.0.status']", "to_do")
     check(page, "change goals with a new row")
     page.click("button:has-text('Save changes')")
@@ -88,9 +88,9 @@ def test_housing_plan_rows_can_be_removed(users, site):
     _open_plan(page, site, "Sarah Mackenzie")
     page.get_by_role("link", name="Change personal housing plan").click()
     check(page, "change the personal housing plan")
-    before = page.locator("[name^='c.offers.'][name$='.offered_on']").count()
+    before = page.locator("[name^='c.offers.'][name$='.offered_on-day']").count()
     page.click("button[value='offers']")
-    page.fill(f"[name='c.offers.{before}.offered_on']", "2026-11-18")
+    fill_date(page, f"[name='c.offers.{before}.offered_on']", "2026-11-18")
     page.select_option(f"[name='c.offers.{before}.outcome']", "refused")
     page.click("button:has-text('Save changes')")
     assert page.locator(".ds_error-summary").is_visible()
@@ -102,7 +102,7 @@ def test_housing_plan_rows_can_be_removed(users, site):
         "#f-safety_needs-no_mixed_gender_shared[type=checkbox]"
     ).count() else page.select_option("#f-safety_needs-no_mixed_gender_shared", "true")
     page.click(f"button[value='offers.{before}']")  # remove it again
-    assert page.locator(f"[name='c.offers.{before}.offered_on']").count() == 0
+    assert page.locator(f"[name='c.offers.{before}.offered_on-day']").count() == 0
     page.click("button:has-text('Save changes')")
     page.get_by_text("Your changes are saved.").first.wait_for()  # waits for the next page
 
@@ -173,7 +173,7 @@ def test_hand_over_to_a_new_key_worker(users, site):
     page.get_by_role("link", name="Hand over to a new key worker").click()
     check(page, "hand over")
     page.select_option("#staff_id", label="Ali Hassan (NHS Lothian Addiction Recovery Team)")
-    page.fill("#agreed_on", "2026-11-21")
+    fill_date(page, "#agreed_on", "2026-11-21")
     page.click("label[for='agreed_how-2']")
     page.click("button:has-text('Record the hand-over')")
     page.get_by_text("The new key worker is recorded.").first.wait_for()  # waits for the next page

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import check
+from tests.browser.conftest import check, fill_date
 
 pytestmark = pytest.mark.browser
 
@@ -46,7 +46,7 @@ def test_who_can_see_my_plan_give_refuse_withdraw(users, site):
     page.click("button:has-text('Record this choice')")
     assert page.locator(".ds_error-summary").is_visible()  # a permission needs an end date
     check(page, "give permission with an error")
-    page.fill("#expires_on", "2027-06-30")
+    fill_date(page, "#expires_on", "2027-06-30")
     page.click("button:has-text('Record this choice')")
     assert "Money" in page.locator("tr", has_text="Broomhill Recovery Cafe").inner_text()
     # Withdraw the refusal: "About me" is shared again at once.

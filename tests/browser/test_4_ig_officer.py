@@ -50,15 +50,40 @@ def test_audit_search_with_filters_and_csv(users, site):
     assert not [word for word in CONTENT if word in csv_text]
 
 
+def test_two_reviews_answer_their_own_forms(users, site):
+    """Clicking an answer in the second review ticks the second review's radio, never the
+    first's (issue 17: the forms shared ids, so an outcome could land on the wrong one)."""
+    gordon = users.page("gordon.bell@justice.demo")
+    gordon.goto(site + "/people/lookup")
+    gordon.fill("#chi", "2201957819")
+    gordon.click("button:has-text('Find')")
+    gordon.get_by_role("link", name="Emergency access").click()
+    confirm_if_asked(gordon, "gordon.bell@justice.demo")
+    gordon.click("label:has-text('Risk of serious harm')")
+    gordon.fill("#justification", "Threats made at the day centre; need the safety plan now.")
+    gordon.click("button:has-text('Continue')")
+    gordon.click("button:has-text('Open the plan in an emergency')")
+    gordon.get_by_text("Emergency access is open").first.wait_for()
+    page = users.page(PRIYA)
+    page.goto(site + "/ig/reviews")
+    rows = page.locator(".careplan-row", has=page.locator("form"))
+    assert rows.count() >= 2
+    first, second = rows.nth(0), rows.nth(1)
+    second.locator("label", has_text="Not appropriate").click()
+    assert second.locator("input[value=inappropriate]").is_checked()
+    assert first.locator("input[type=radio]:checked").count() == 0
+    check(page, "two reviews waiting")
+
+
 def test_review_emergency_access(users, site):
     page = users.page(PRIYA)
     page.goto(site + "/ig/reviews")
-    item = page.locator(".careplan-row", has_text="Gordon Bell").first
+    item = page.locator(".careplan-row", has_text="paramedics need her medication").first
     assert "paramedics need her medication history" in item.inner_text()
     check(page, "reviews")
     item.get_by_role("button", name="Record the review").click()
     assert page.locator(".ds_error-summary").is_visible()
-    item = page.locator(".careplan-row", has_text="Gordon Bell").first
+    item = page.locator(".careplan-row", has_text="paramedics need her medication").first
     item.locator("label", has_text="Appropriate").first.click()
     item.locator("textarea").fill("Confirmed with the ambulance service log.")
     item.get_by_role("button", name="Record the review").click()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import check, confirm_if_asked
+from tests.browser.conftest import check, confirm_if_asked, fill_date
 
 pytestmark = pytest.mark.browser
 
@@ -33,7 +33,7 @@ def test_agencies_and_agreements(users, site):
     row.get_by_role("link").click()
     check(page, "set an agreement")
     page.click("label:has-text('Standard')")
-    page.fill("#valid_until", "2027-12-31")
+    fill_date(page, "#valid_until", "2027-12-31")
     page.click("button:has-text('Record the agreement')")
     assert "Up to standard" in page.locator("tr", has_text="Streetwork Outreach").inner_text()
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import check, confirm_if_asked
+from tests.browser.conftest import check, confirm_if_asked, fill_date
 
 pytestmark = pytest.mark.browser
 
@@ -30,7 +30,7 @@ def test_registering_sarah_again_is_stopped(users, site):
     page.goto(site + "/people/new")
     page.fill("#given_name", "Sally")
     page.fill("#family_name", "McKenzie")
-    page.fill("#date_of_birth", "1988-04-12")
+    fill_date(page, "#date_of_birth", "1988-04-12")
     page.click("button:has-text('Register')")
     assert page.get_by_text("This person may already be registered").is_visible()
     assert page.get_by_role("link", name="find them by their exact details").first.is_visible()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -68,7 +69,7 @@ class Browser:
         """Find the person by their CHI on the exact-details page, as a practitioner who
         does not work with them yet would; the answer redirects to the "found" page."""
         with self.app.app_context():
-            chi = db.session.get(Person, person_id).chi
+            chi = db.session.get(Person, uuid.UUID(str(person_id))).chi
         found = self.post("/people/lookup", {"chi": chi})
         assert found.status_code == 302, text(found)[:300]
         return found

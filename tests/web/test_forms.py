@@ -117,7 +117,7 @@ def test_register_then_start_the_plan_recording_the_agreement(demo_app, morag):
     start = page.headers["Location"]
     missing = morag.post(start, {"key_worker_id": str(morag.user.id)})
     assert missing.status_code == 400
-    assert "Missing data for required field." in text(missing)
+    assert "Enter the date they agreed to the plan" in text(missing)
     done = morag.post(
         start,
         {"key_worker_id": str(morag.user.id), "agreed_on": "2026-11-01", "agreed_how": "in_person"},
@@ -392,7 +392,9 @@ def test_key_worker_adds_and_ends_a_care_team_member(demo_app, morag, ids):
     missing = morag.post(path, {"staff_id": str(ali.id), "from": "2026-11-01"})
     assert missing.status_code == 400
     assert 'href="#role"' in text(missing)
-    assert 'value="2026-11-01"' in text(missing)
+    # The date typed is kept, shown in the date input's boxes.
+    assert 'name="from-day" value="01"' in text(missing)
+    assert 'name="from-year" value="2026"' in text(missing)
     added = morag.post(path, {"staff_id": str(ali.id), "role": "Nurse", "from": "2026-11-01"})
     assert added.status_code == 302
     page = text(morag.get(path))
