@@ -8,6 +8,7 @@ from typing import Any
 
 from careplan.accounts.models import User
 from careplan.agencies.models import Agency
+from careplan.directory.models import LOCAL, Organization, Service
 from careplan.people.models import Person
 from careplan.plans.models import CareTeamMember, MembershipHow, Plan
 from consent.models import Consent, SharingAgreement
@@ -34,6 +35,7 @@ class Scene:
     other_individual: User
     member: CareTeamMember
     consent: Consent
+    service: Service  # a local service in the directory
 
     def role(self, name: str) -> User | None:
         return {
@@ -97,6 +99,16 @@ def _build(world: World) -> Scene:
         recorded_by_id=key_worker.id,
     )
     world.session.add(consent)
+    organization = Organization(name="Community Food Bank", source=LOCAL, source_ref="org-1")
+    service = Service(
+        organization=organization,
+        name="Food bank drop-in",
+        source=LOCAL,
+        source_ref="svc-1",
+        version=1,
+        search_text="food bank drop-in community food bank",
+    )
+    world.session.add(service)
     world.session.commit()
     return Scene(
         lead,
@@ -114,6 +126,7 @@ def _build(world: World) -> Scene:
         world.individual(other_person),
         member,
         consent,
+        service,
     )
 
 
@@ -126,4 +139,5 @@ def paths(s: Scene) -> dict[str, Any]:
         "colleague": s.colleague.id,
         "outsider": s.outsider.id,
         "c": s.consent.id,
+        "svc": s.service.id,
     }

@@ -201,6 +201,24 @@ ROUTES = {
         False,
         (403, 403, 403, 403, 403, 403, 200),
     ),
+    # The service directory (issue 19): read by every account, kept by administrators.
+    "services": ("GET", "/services?q=food", None, False, (200,) * 7),
+    "service": ("GET", "/services/{svc}", None, False, (200,) * 7),
+    "services_map": ("GET", "/services.geojson", None, False, (200,) * 7),
+    "service_create": (
+        "POST",
+        "/services",
+        {"name": "Peer support", "organization_name": "Recovery cafe"},
+        False,
+        (403, 403, 403, 403, 403, 403, 201),
+    ),
+    "service_update": (
+        "PUT",
+        "/services/{svc}",
+        {"thresholds": "Anyone over 16 in the city."},
+        True,
+        (403, 403, 403, 403, 403, 403, 200),
+    ),
     "staff": ("GET", "/staff", None, False, (403, 403, 403, 403, 403, 403, 200)),
     "staff_create": ("POST", "/staff", STAFF, False, (403, 403, 403, 403, 403, 403, 201)),
     "deactivate": (

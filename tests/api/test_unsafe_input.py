@@ -194,6 +194,7 @@ PLACEHOLDERS = {
     "c": "{consent_id}",
     "lead": "{agency_id}",
     "colleague": "{staff_id}",
+    "svc": "{service_id}",
 }
 
 
