@@ -32,8 +32,13 @@ from careplan.notifications.schemas import (
 )
 @requires(Permission.ACCOUNT_OWN, AuditAction.NOTIFICATION_LIST)
 def my_notifications() -> Response:
-    query = notification_query.load(request.args.to_dict())
-    page = services.my_notifications(query)
+    query: dict = {}
+
+    def load() -> dict:
+        query.update(notification_query.load(request.args.to_dict()))
+        return query
+
+    page = services.my_notifications(load)
     response = respond(notifications_out.dump(page.notifications))
     response.headers["X-Total-Count"] = str(page.total)
     response.headers["X-Unread-Count"] = str(page.unread)
@@ -75,4 +80,4 @@ def my_notification_preferences() -> Response:
 )
 @requires(Permission.ACCOUNT_OWN, AuditAction.NOTIFICATION_PREFERENCES)
 def set_notification_preferences() -> Response:
-    return respond(preference_out.dump(services.choose(json_body(preference_in))))
+    return respond(preference_out.dump(services.choose(lambda: json_body(preference_in))))

@@ -1,17 +1,19 @@
 """The signed-in account's notifications and choice of channel, shared by the API and the
 pages; each request leaves one audit record (no person is named: these are the caller's
-own account's records, `Permission.ACCOUNT_OWN`)."""
+own account's records, `Permission.ACCOUNT_OWN`). Each notes its attempt first, so a
+request that then fails (bad input, an id that is not theirs) is recorded as refused."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from flask import g
 
 from audit.actions import AuditAction
-from audit.log import record
+from audit.log import attempt, record
 from careplan.core.clock import iso
 from careplan.extensions import db
 from careplan.notifications import kinds, operations, queries
@@ -38,8 +40,11 @@ def present(row: Notification) -> dict[str, Any]:
     }
 
 
-def my_notifications(query: dict[str, Any]) -> Page:
-    """The caller's notifications, newest first (`query`: {unread, limit, offset})."""
+def my_notifications(load: Callable[[], dict[str, Any]]) -> Page:
+    """The caller's notifications, newest first (`load()` -> {unread, limit, offset};
+    it may raise ValidationError, 400)."""
+    attempt(AuditAction.NOTIFICATION_LIST)
+    query = load()
     user = g.user
     rows, total = queries.page(
         db.session,
@@ -58,12 +63,14 @@ def my_notifications(query: dict[str, Any]) -> Page:
 
 def read(notification_id: uuid.UUID) -> dict[str, Any]:
     """Mark one read; NotFound (404, recorded as refused) if it is not the caller's."""
+    attempt(AuditAction.NOTIFICATION_READ)
     row = operations.mark_read(db.session, g.user.id, notification_id)
     record(AuditAction.NOTIFICATION_READ, details={"notification_id": row.id})
     return present(row)
 
 
 def read_all() -> int:
+    attempt(AuditAction.NOTIFICATION_READ)
     done = operations.mark_all_read(db.session, g.user.id)
     record(AuditAction.NOTIFICATION_READ, details={"all": True, "marked": done})
     return done
@@ -78,8 +85,12 @@ def preference(*, recorded: bool = True) -> dict[str, Any]:
     return {"choice": choice, "phone": user.phone, "email": user.email, "default": default}
 
 
-def choose(data: dict[str, Any]) -> dict[str, Any]:
-    """Record the caller's choice ({choice, phone}); the person's choice is theirs alone."""
+def choose(load: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Record the caller's choice (`load()` -> {choice, phone}; it may raise
+    ValidationError, 400, and then nothing changes). The person's choice is theirs alone:
+    only they can make it."""
+    attempt(AuditAction.NOTIFICATION_PREFERENCES)
+    data = load()
     user = g.user
     choice: Choice = data["choice"]
     operations.choose(db.session, user, choice, data.get("phone"))

@@ -40,7 +40,7 @@ def notifications() -> Any:
     raw = request.args.get("page", "1")
     page = int(raw) if raw.isdigit() and 1 <= int(raw) <= 50_000 else 1
     shown = services.my_notifications(
-        {"unread": False, "limit": PAGE_SIZE, "offset": (page - 1) * PAGE_SIZE}
+        lambda: {"unread": False, "limit": PAGE_SIZE, "offset": (page - 1) * PAGE_SIZE}
     )
     pages = max(1, -(-shown.total // PAGE_SIZE))
     return render(
@@ -85,7 +85,7 @@ def preferences() -> Any:
     if data["choice"] is None:
         data.pop("choice")
     try:
-        services.choose(loader(preference_in, data)())
+        services.choose(loader(preference_in, data))
     except (ApiError, ValidationError) as exc:
         errors, status = refused(exc)
         return _preferences_page(form, errors, False, status)

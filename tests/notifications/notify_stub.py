@@ -134,6 +134,5 @@ class Running:
 def templates_toml(email: str | None = None, sms: str | None = None) -> str:
     """A templates file with one default template per channel."""
     return (
-        f'[email]\ndefault = "{email or uuid.uuid4()}"\n'
-        f'[sms]\ndefault = "{sms or uuid.uuid4()}"\n'
+        f'[email]\ndefault = "{email or uuid.uuid4()}"\n[sms]\ndefault = "{sms or uuid.uuid4()}"\n'
     )

@@ -55,7 +55,8 @@ def deliveries():
 def test_every_kind_has_a_title_and_sentence_that_name_no_one():
     for kind in NotificationKind:
         rule = RULES[kind]
-        assert rule.title and rule.sentence.endswith(".")
+        assert rule.title
+        assert rule.sentence.endswith(".")
         assert "Sign in" in rule.sentence
 
 
@@ -76,7 +77,8 @@ def test_break_glass_tells_the_key_worker_and_the_ig_officers(app, api, world, s
     # The IG officers' come when the sender fans the agency's notice out.
     assert kinds_of(api, scene.ig) == []
     counts = send(app)
-    assert counts.fanned_out >= 2 and counts.accepted == 2
+    assert counts.fanned_out >= 2
+    assert counts.accepted == 2
     assert kinds_of(api, scene.ig) == ["break_glass.review"]
     assert mine(api, scene.ig).get_json()[0]["link"] == "/ig/reviews"
     # Nobody else: not the user who broke glass, not colleagues without the IG role.
@@ -90,7 +92,8 @@ def test_break_glass_tells_the_key_worker_and_the_ig_officers(app, api, world, s
         assert set(body["personalisation"]) == {"message", "link"}
         assert body["personalisation"]["link"] == f"{PUBLIC_URL}/me/notifications"
         assert str(scene.person.id) not in str(body)
-        assert "Sarah" not in str(body) and "Mackenzie" not in str(body)
+        assert "Sarah" not in str(body)
+        assert "Mackenzie" not in str(body)
     messages = {b["personalisation"]["message"] for b in bodies}
     assert messages == {
         kinds.sentence(NotificationKind.BREAK_GLASS_ON_MY_PERSON),
@@ -159,14 +162,19 @@ def test_a_refused_change_queues_nothing(app, api, world, stub):
         {"reason": "risk_to_life", "justification": "need it"},
     )
     assert short.status_code == 400
-    with pytest.raises(RuntimeError), unit_of_work.job("test-rolled-back"):
-        queue(
-            db.session,
-            NotificationKind.CARE_TEAM_ADDED,
-            to_user_id=scene.colleague.id,
-            link="/",
-        )
-        raise RuntimeError("the change failed after queueing")
+
+    def change_that_fails():
+        with unit_of_work.job("test-rolled-back"):
+            queue(
+                db.session,
+                NotificationKind.CARE_TEAM_ADDED,
+                to_user_id=scene.colleague.id,
+                link="/",
+            )
+            raise RuntimeError("the change failed after queueing")
+
+    with pytest.raises(RuntimeError):
+        change_that_fails()
     assert list(db.session.scalars(select(Notification))) == []
 
 
@@ -234,7 +242,8 @@ def test_the_in_app_list_is_newest_first_paged_and_marked_read(app, api, world, 
         assert api.get(scene.spare, "/me/notifications", query_string=bad).status_code == 400
     # Every request left its audit record, naming no person.
     actions = [e for e in world.audit() if e.action.startswith("notification.")]
-    assert actions and all(e.person_id is None for e in actions)
+    assert actions
+    assert all(e.person_id is None for e in actions)
 
 
 def test_choices_of_channel(app, api, world, stub):
@@ -303,14 +312,17 @@ def test_a_failed_send_is_tried_again_with_backoff(app, world, stub):
     assert second.accepted == 1
     [row] = deliveries()
     assert row.status is DeliveryStatus.SENDING
-    assert row.attempts == 2 and row.provider_reference and row.last_error_code is None
+    assert row.attempts == 2
+    assert row.provider_reference
+    assert row.last_error_code is None
     assert [r["status"] for r in stub.received] == [500, 201]
     # Notify then says it was delivered (asked once a minute).
     row.updated_at = clock.now() - timedelta(minutes=2)
     db.session.commit()
     assert send(app).delivered == 1
     [row] = deliveries()
-    assert row.status is DeliveryStatus.DELIVERED and row.delivered_at is not None
+    assert row.status is DeliveryStatus.DELIVERED
+    assert row.delivered_at is not None
 
 
 def test_backoff_doubles_up_to_an_hour():
@@ -358,7 +370,9 @@ def test_notify_checks_the_key_the_client_signs_with(app, world, stub, notify):
     _one_for(world, scene)
     wrong = f"careplan-test-{notify.stub.service_id}-{uuid.uuid4()}"
     counts = send(app, NOTIFY_API_KEY=wrong)
-    assert counts.retrying == 1 and stub.refused_tokens == 1 and stub.received == []
+    assert counts.retrying == 1
+    assert stub.refused_tokens == 1
+    assert stub.received == []
     [row] = deliveries()
     assert row.last_error_code == "http_403:AuthError"
     assert send(app, NOTIFY_API_KEY=notify.stub.key).accepted == 1
@@ -401,7 +415,8 @@ def test_a_claim_is_taken_once_and_a_stalled_one_taken_again(app, world, stub):
         first = sender.claim(db.session, clock.now(), 10, table, PUBLIC_URL)
     with unit_of_work.job("test-claim"):
         second = sender.claim(db.session, clock.now(), 10, table, PUBLIC_URL)
-    assert len(first) == 1 and second == []
+    assert len(first) == 1
+    assert second == []
     # A sender that stopped mid-send: its claim lapses, and another takes the row.
     later = clock.now() + sender.CLAIM + timedelta(seconds=1)
     with unit_of_work.job("test-claim"):
@@ -413,7 +428,9 @@ def test_queue_takes_only_paths_inside_the_service(app, world):
     scene = build_scene(world)
     for link in ("https://evil.example", "//evil.example", "/people?name=Sarah", "people", ""):
         with pytest.raises(ValueError, match="path"):
-            queue(db.session, NotificationKind.CARE_TEAM_ADDED, to_user_id=scene.spare.id, link=link)
+            queue(
+                db.session, NotificationKind.CARE_TEAM_ADDED, to_user_id=scene.spare.id, link=link
+            )
     with pytest.raises(ValueError, match="one recipient"):
         queue(db.session, NotificationKind.CARE_TEAM_ADDED, link="/")
     with pytest.raises(ValueError, match="not an agency"):
