@@ -122,7 +122,9 @@ class NotificationDelivery(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
 
-    notification: Mapped[Notification] = relationship(back_populates="deliveries", lazy="joined")
+    notification: Mapped[Notification] = relationship(
+        back_populates="deliveries", lazy="joined", innerjoin=True
+    )
 
 
 class NotificationPreference(db.Model):

@@ -476,7 +476,11 @@ def record_statuses(
 ) -> Counts:
     counts = Counts()
     for delivery_id, status in answers:
-        row = session.get(NotificationDelivery, delivery_id, with_for_update={"skip_locked": True})
+        row = session.scalars(
+            select(NotificationDelivery)
+            .where(NotificationDelivery.id == delivery_id)
+            .with_for_update(skip_locked=True, of=NotificationDelivery)
+        ).one_or_none()
         if row is None or row.status is not DeliveryStatus.SENDING:
             continue
         counts.checked += 1

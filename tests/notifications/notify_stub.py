@@ -42,6 +42,8 @@ class NotifyStub:
     script: deque[int] = field(default_factory=deque)
     # What GET /v2/notifications/<id> says of every message.
     status: str = "delivered"
+    # Seconds each send takes, as Notify's own round trip would (the benchmark).
+    delay: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -82,6 +84,8 @@ class NotifyStub:
 
     def _send(self, channel: str, request: Request) -> Response:
         body = request.get_data(as_text=True)
+        if self.delay:
+            time.sleep(self.delay)
         with self.lock:
             code = self.script.popleft() if self.script else 201
             self.received.append({"channel": channel, "status": code, "body": body})
