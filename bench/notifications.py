@@ -40,7 +40,8 @@ from careplan.extensions import db
 from careplan.notifications.kinds import NotificationKind
 from careplan.notifications.models import DeliveryStatus, Notification, NotificationDelivery
 from careplan.notifications.outbox import queue
-from tests.notifications.notify_stub import NotifyStub, Running, templates_toml
+from careplan.notifications.sender import Sender
+from tests.notifications.notify_stub import NotifyStub, templates_toml
 
 RESULTS = Path(__file__).resolve().parent / "results"
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,7 +54,7 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def build(folder: Path, url: str | None, stub: Running) -> tuple[Any, dict[str, str]]:
+def build(folder: Path, url: str | None, key: str, notify_url: str) -> tuple[Any, dict[str, str]]:
     templates = folder / "templates.toml"
     templates.write_text(templates_toml())
     settings = {
@@ -61,11 +62,11 @@ def build(folder: Path, url: str | None, stub: Running) -> tuple[Any, dict[str, 
         "DATABASE_URL": url or f"sqlite:///{folder / 'bench.sqlite'}",
         "CAREPLAN_AUDIT_KEY_FILE": str(folder / "audit-key.pem"),
         "CAREPLAN_DATA_KEYS_FILE": str(folder / "data-keys.json"),
-        "CAREPLAN_NOTIFY_API_KEY": stub.stub.key,
-        "CAREPLAN_NOTIFY_BASE_URL": stub.url,
+        "CAREPLAN_NOTIFY_API_KEY": key,
+        "CAREPLAN_NOTIFY_BASE_URL": notify_url,
         "CAREPLAN_NOTIFY_TEMPLATES_FILE": str(templates),
         "CAREPLAN_NOTIFY_POLL_SECONDS": "1",
-        "CAREPLAN_LOG_LEVEL": "WARNING",
+        "CAREPLAN_LOG_LEVEL": "INFO",
     }
     os.environ.update(settings)
     app = create_app()
@@ -92,6 +93,37 @@ def build(folder: Path, url: str | None, stub: Running) -> tuple[Any, dict[str, 
     return app, settings
 
 
+def _capacity(app: Any, staff: list[Any], count: int) -> dict[str, float]:
+    """`count` notifications queued at once, then sent by one sender in this process with
+    nothing else running (the sender processes are stopped first): its wall and CPU time
+    per notification, so the figure can be read apart from a busy machine."""
+    with unit_of_work.job("bench-queue"):
+        for n in range(count):
+            queue(
+                db.session,
+                NotificationKind.CARE_TEAM_ADDED,
+                to_user_id=staff[n % len(staff)],
+                link="/",
+            )
+    job = Sender(app)
+    wall, cpu = time.perf_counter(), time.process_time()
+    sent = 0
+    try:
+        while sent < count:
+            counts = job.round()
+            sent += counts.accepted
+            if not counts.busy:
+                break
+    finally:
+        job.pool.close()
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    return {
+        "notifications": sent,
+        "per_s": round(sent / wall, 1),
+        "cpu_ms_per_notification": round(cpu * 1000 / max(sent, 1), 2),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=float, default=100.0, help="notifications queued a second")
@@ -99,20 +131,38 @@ def main() -> None:
     parser.add_argument("--notify-ms", type=float, default=50.0, help="each send's round trip")
     parser.add_argument("--pg", default=None, help="a PostgreSQL URL (empty database)")
     parser.add_argument("--senders", type=int, default=1, help="sender processes")
+    parser.add_argument(
+        "--capacity", type=int, default=2000, help="then this many sent by one sender alone"
+    )
     args = parser.parse_args()
 
-    stub = Running(NotifyStub(delay=args.notify_ms / 1000))
+    # The Notify-like server in a process of its own, as Notify is.
+    stub = NotifyStub()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tests.notifications.notify_stub",
+            stub.service_id,
+            stub.secret,
+            str(args.notify_ms),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    url = server.stdout.readline().strip()
     folder = Path(tempfile.mkdtemp(prefix="bench-notify-"))
-    app, settings = build(folder, args.pg, stub)
+    app, settings = build(folder, args.pg, stub.key, url)
     env = {**os.environ, **settings}
     flask = str(Path(sys.executable).parent / "flask")
     senders = [
-        subprocess.Popen(
-            [flask, "--app", "careplan", "notifications", "send"], env=env, cwd=ROOT
-        )
+        subprocess.Popen([flask, "--app", "careplan", "notifications", "send"], env=env, cwd=ROOT)
         for _ in range(args.senders)
     ]
     request_ms: list[float] = []
+    bare_ms: list[float] = []
     try:
         with app.app_context():
             staff = list(db.session.scalars(select(User.id)))
@@ -132,6 +182,11 @@ def main() -> None:
                         link="/",
                     )
                 request_ms.append((time.perf_counter() - begun) * 1000)
+                # The same unit of work without the notification, for comparison.
+                begun = time.perf_counter()
+                with unit_of_work.job("bench-request"):
+                    db.session.execute(select(User.id).limit(1))
+                bare_ms.append((time.perf_counter() - begun) * 1000)
             queued_for = time.perf_counter() - started
             # Wait for the sender to finish what was queued (at most a minute more).
             deadline = time.perf_counter() + 60
@@ -146,6 +201,8 @@ def main() -> None:
                     .select_from(Notification)
                     .where(Notification.expanded_at.is_(None))
                 )
+                # End the read at once: on SQLite every transaction holds the write lock.
+                db.session.rollback()
                 if waiting == 0:
                     break
                 time.sleep(0.2)
@@ -154,13 +211,20 @@ def main() -> None:
                 .join(NotificationDelivery)
                 .where(NotificationDelivery.sent_at.is_not(None))
             ).all()
+            db.session.rollback()  # the read's transaction holds SQLite's write lock
             dialect = db.engine.dialect.name
+            for process in senders:
+                process.terminate()
+            for process in senders:
+                process.wait(timeout=30)
+            capacity = _capacity(app, staff, args.capacity)
     finally:
         for process in senders:
-            process.terminate()
-        for process in senders:
-            process.wait(timeout=30)
-        stub.stop()
+            if process.poll() is None:
+                process.terminate()
+                process.wait(timeout=30)
+        server.terminate()
+        server.wait(timeout=30)
     waits = [(sent - created).total_seconds() for created, sent in rows]
     first = min(created for created, _ in rows)
     last = max(sent for _, sent in rows)
@@ -183,7 +247,13 @@ def main() -> None:
             "p95": round(percentile(request_ms, 0.95), 2),
             "p99": round(percentile(request_ms, 0.99), 2),
         },
+        "same_unit_of_work_without_a_notification_ms": {
+            "p50": round(statistics.median(bare_ms), 2),
+            "p95": round(percentile(bare_ms, 0.95), 2),
+            "p99": round(percentile(bare_ms, 0.99), 2),
+        },
     }
+    result["sender_alone"] = capacity
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"notifications-{dialect}.json").write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))

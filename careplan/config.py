@@ -306,7 +306,7 @@ SETTINGS: tuple[Setting, ...] = (
         "CAREPLAN_NOTIFY_THREADS",
         "NOTIFY_THREADS",
         int,
-        8,
+        16,
         "requests to Notify one sender makes at once",
     ),
     Setting(

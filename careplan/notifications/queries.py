@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from careplan.accounts.models import AccountKind
 from careplan.notifications.models import Choice, Notification, NotificationPreference
 
 
@@ -43,14 +44,15 @@ def unread_count(session: Session | Connection, user_id: uuid.UUID) -> int:
     )
 
 
-def default_choice(user: Any) -> Choice:
-    """Staff: email (and in-app); the person: in-app only until they choose."""
-    return Choice.IN_APP if user.is_individual else Choice.EMAIL
+def default_for(kind: AccountKind) -> Choice:
+    """Staff: email (and in-app); the person: in-app only until they choose (an email or
+    a text on a shared phone could itself tell someone they are supported)."""
+    return Choice.IN_APP if kind is AccountKind.INDIVIDUAL else Choice.EMAIL
 
 
 def choice_of(session: Session, user: Any) -> tuple[Choice, bool]:
     """(the account's choice, whether it is the default because they have not chosen)."""
     row = session.get(NotificationPreference, user.id)
     if row is None:
-        return default_choice(user), True
+        return default_for(user.kind), True
     return row.choice, False

@@ -42,7 +42,7 @@ from typing import Any
 from flask import Flask, current_app
 from notifications_python_client.errors import APIError
 from notifications_python_client.notifications import NotificationsAPIClient
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, insert, or_, select, update
 
 from audit.actions import AuditAction
 from audit.log import record
@@ -93,11 +93,13 @@ class Outgoing:
     address: str | None
     template_id: str | None
     personalisation: dict[str, str]
+    attempts: int  # this one included
 
 
 @dataclass(frozen=True)
 class Result:
     delivery_id: uuid.UUID
+    attempts: int
     reference: str | None = None  # Notify's id: accepted
     error: str | None = None
     permanent: bool = False
@@ -178,48 +180,65 @@ def client_factory(config: dict[str, Any]) -> Callable[[], NotificationsAPIClien
 
 def fan_out(session: Any, now: datetime, limit: int) -> int:
     """Give up to `limit` waiting notifications their deliveries (see the module's step
-    1); returns how many were handled. Flush only."""
-    waiting = list(
-        session.scalars(
-            select(Notification)
-            .where(Notification.expanded_at.is_(None))
-            .order_by(Notification.created_at, Notification.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-    )
+    1); returns how many were handled. Flush only; rows are read and written in bulk
+    (a sender makes thousands a minute)."""
+    waiting = session.execute(
+        select(Notification.id, Notification.recipient_user_id, Notification.recipient_agency_id)
+        .where(Notification.expanded_at.is_(None))
+        .order_by(Notification.created_at, Notification.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
     if not waiting:
         return 0
-    for_accounts = [n for n in waiting if n.recipient_user_id is not None]
-    for agency_row in [n for n in waiting if n.recipient_agency_id is not None]:
-        for_accounts += _for_agency_staff(session, agency_row, now)
-        agency_row.expanded_at = now
-    users = _accounts(session, {n.recipient_user_id for n in for_accounts})
-    choices = {
-        p.user_id: p.choice
-        for p in session.scalars(
-            select(NotificationPreference).where(NotificationPreference.user_id.in_(list(users)))
+    for_accounts = [(r.id, r.recipient_user_id) for r in waiting if r.recipient_user_id]
+    for found in [r for r in waiting if r.recipient_agency_id is not None]:
+        agency_row = session.get(Notification, found.id)
+        for child in _for_agency_staff(session, agency_row, now):
+            child.expanded_at = now
+            for_accounts.append((child.id, child.recipient_user_id))
+    user_ids = list({user_id for _, user_id in for_accounts})
+    accounts = {
+        row.id: row
+        for row in session.execute(
+            select(User.id, User.active, User.kind).where(User.id.in_(user_ids))
         )
     }
-    for row in for_accounts:
-        user = users.get(row.recipient_user_id)
-        row.expanded_at = now
-        if user is None or not user.active:
+    choices = dict(
+        session.execute(
+            select(NotificationPreference.user_id, NotificationPreference.choice).where(
+                NotificationPreference.user_id.in_(user_ids)
+            )
+        ).all()
+    )
+    made = []
+    for notification_id, user_id in for_accounts:
+        account = accounts.get(user_id)
+        if account is None or not account.active:
             continue
-        choice = choices.get(user.id) or queries.default_choice(user)
+        choice = choices.get(user_id) or queries.default_for(account.kind)
         if choice is Choice.IN_APP:
             continue
-        channel = Channel.EMAIL if choice is Choice.EMAIL else Channel.SMS
-        session.add(
-            NotificationDelivery(
-                notification_id=row.id,
-                channel=channel,
-                status=DeliveryStatus.QUEUED,
-                next_attempt_at=now,
-                created_at=now,
-                updated_at=now,
-            )
+        made.append(
+            {
+                "id": uuid.uuid4(),
+                "notification_id": notification_id,
+                "channel": Channel.EMAIL if choice is Choice.EMAIL else Channel.SMS,
+                "status": DeliveryStatus.QUEUED,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+                "updated_at": now,
+            }
         )
+    if made:
+        session.execute(insert(NotificationDelivery), made)
+    session.execute(
+        update(Notification)
+        .where(Notification.id.in_([r.id for r in waiting]))
+        .values(expanded_at=now)
+        .execution_options(synchronize_session=False)
+    )
     session.flush()
     return len(waiting)
 
@@ -279,35 +298,56 @@ def claim(
             NotificationDelivery.claimed_until < now,
         ),
     )
-    rows = list(
-        session.scalars(
-            select(NotificationDelivery)
-            .where(due)
-            .order_by(NotificationDelivery.next_attempt_at, NotificationDelivery.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True, of=NotificationDelivery)
+    rows = session.execute(
+        select(
+            NotificationDelivery.id,
+            NotificationDelivery.channel,
+            NotificationDelivery.attempts,
+            Notification.kind,
+            Notification.recipient_user_id,
         )
+        .join(Notification, Notification.id == NotificationDelivery.notification_id)
+        .where(due)
+        .order_by(NotificationDelivery.next_attempt_at, NotificationDelivery.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=NotificationDelivery)
+    ).all()
+    if not rows:
+        return []
+    session.execute(
+        update(NotificationDelivery)
+        .where(NotificationDelivery.id.in_([r.id for r in rows]))
+        .values(
+            status=DeliveryStatus.SENDING,
+            claimed_until=now + CLAIM,
+            attempts=NotificationDelivery.attempts + 1,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
     )
-    users = _accounts(session, {r.notification.recipient_user_id for r in rows})
+    users = {
+        u.id: u
+        for u in session.execute(
+            select(User.id, User.active, User.email, User.phone).where(
+                User.id.in_(list({r.recipient_user_id for r in rows}))
+            )
+        )
+    }
     link = public_url.rstrip("/") + NOTIFICATIONS_PAGE
     outgoing = []
     for row in rows:
-        row.status = DeliveryStatus.SENDING
-        row.claimed_until = now + CLAIM
-        row.attempts += 1
-        row.updated_at = now
-        user = users.get(row.notification.recipient_user_id)
+        user = users.get(row.recipient_user_id)
         address = None
         if user is not None and user.active:
             address = user.email if row.channel is Channel.EMAIL else user.phone
-        kind = row.notification.kind
         outgoing.append(
             Outgoing(
                 delivery_id=row.id,
                 channel=row.channel,
                 address=address,
-                template_id=template_for(table, row.channel, kind.value),
-                personalisation={"message": kinds.sentence(kind), "link": link},
+                template_id=template_for(table, row.channel, row.kind.value),
+                personalisation={"message": kinds.sentence(row.kind), "link": link},
+                attempts=row.attempts + 1,
             )
         )
     session.flush()
@@ -321,9 +361,9 @@ def send_one(client: NotificationsAPIClient, item: Outgoing) -> Result:
     """POST one email or text to Notify; never raises."""
     if item.address is None:
         code = "no_phone" if item.channel is Channel.SMS else "no_recipient"
-        return Result(item.delivery_id, error=code, permanent=True)
+        return Result(item.delivery_id, item.attempts, error=code, permanent=True)
     if item.template_id is None:
-        return Result(item.delivery_id, error="no_template")
+        return Result(item.delivery_id, item.attempts, error="no_template")
     try:
         if item.channel is Channel.EMAIL:
             answer = client.send_email_notification(
@@ -334,13 +374,14 @@ def send_one(client: NotificationsAPIClient, item: Outgoing) -> Result:
                 item.address, item.template_id, item.personalisation, str(item.delivery_id)
             )
     except APIError as exc:
-        return Result(item.delivery_id, error=error_code(exc), permanent=exc.status_code == 400)
+        refused = exc.status_code == 400
+        return Result(item.delivery_id, item.attempts, error=error_code(exc), permanent=refused)
     except Exception as exc:  # a fault of ours or the network's: tried again
-        return Result(item.delivery_id, error=f"error:{type(exc).__name__}"[:80])
+        return Result(item.delivery_id, item.attempts, error=f"error:{type(exc).__name__}"[:80])
     reference = answer.get("id") if isinstance(answer, dict) else None
     if not isinstance(reference, str) or not reference:
-        return Result(item.delivery_id, error="invalid_response")
-    return Result(item.delivery_id, reference=reference[:64])
+        return Result(item.delivery_id, item.attempts, error="invalid_response")
+    return Result(item.delivery_id, item.attempts, reference=reference[:64])
 
 
 def error_code(exc: APIError) -> str:
@@ -400,34 +441,35 @@ def backoff(attempts: int, base_seconds: int) -> timedelta:
 def settle(
     session: Any, results: list[Result], now: datetime, max_attempts: int, base_seconds: int
 ) -> Counts:
-    """Record each result (see the module's step 4). Flush only."""
+    """Record each result (see the module's step 4), in one bulk update. Flush only."""
     counts = Counts()
-    rows = {
-        r.id: r
-        for r in session.scalars(
-            select(NotificationDelivery).where(
-                NotificationDelivery.id.in_([x.delivery_id for x in results])
-            )
-        )
-    }
+    changes = []
     for result in results:
-        row = rows.get(result.delivery_id)
-        if row is None:
-            continue
-        row.updated_at = now
-        row.claimed_until = None
+        change = {
+            "id": result.delivery_id,
+            "status": DeliveryStatus.SENDING,
+            "provider_reference": result.reference,
+            "sent_at": None,
+            "last_error_code": None,
+            "next_attempt_at": now,
+            "claimed_until": None,
+            "updated_at": now,
+        }
         if result.reference is not None:
-            row.status = DeliveryStatus.SENDING
-            row.provider_reference = result.reference
-            row.sent_at = now
-            row.last_error_code = None
+            change["sent_at"] = now
             counts.accepted += 1
-            continue
-        _failed(row, result.error or "error", result.permanent, now, max_attempts, base_seconds)
-        if row.status is DeliveryStatus.PERMANENT_FAILURE:
-            counts.failed += 1
         else:
-            counts.retrying += 1
+            change["last_error_code"] = (result.error or "error")[:80]
+            if result.permanent or result.attempts >= max_attempts:
+                change["status"] = DeliveryStatus.PERMANENT_FAILURE
+                counts.failed += 1
+            else:
+                change["status"] = DeliveryStatus.FAILED
+                change["next_attempt_at"] = now + backoff(result.attempts, base_seconds)
+                counts.retrying += 1
+        changes.append(change)
+    if changes:
+        session.execute(update(NotificationDelivery), changes)
     session.flush()
     return counts
 
@@ -570,11 +612,21 @@ class Sender:
                 signal.signal(signum, lambda *_: self.stopping.set())
         try:
             while True:
-                today = clock.today()
-                if daily is not None and today != last_day:
-                    daily()
-                    last_day = today
-                counts = self.round()
+                try:
+                    today = clock.today()
+                    if daily is not None and today != last_day:
+                        daily()
+                        last_day = today
+                    counts = self.round()
+                except Exception as exc:  # the database or Notify away: the next round retries
+                    if once:
+                        raise
+                    log.error("notifications: round failed: %s", type(exc).__name__)
+                    db.session.rollback()
+                    self.stopping.wait(current_app.config["NOTIFY_POLL_SECONDS"] or 1)
+                    if self.stopping.is_set():
+                        return Counts()
+                    continue
                 if counts.busy:
                     log.info(
                         "notifications: %d fanned out, %d accepted, %d retrying, %d failed, "

@@ -39,7 +39,7 @@ def test_a_nurse_added_to_a_care_team_is_told(users, site):
     assert ali.url.startswith(sarah_url)
     assert ali.locator("#unread-count").count() == 0
     ali.goto(site + "/me/notification-preferences")
-    ali.check("#choice-2")
+    ali.click("label[for=choice-2]")
     ali.click("button:has-text('Save')")
     assert ali.locator(".ds_error-summary").is_visible()
     check(ali, "notification preferences with an error")

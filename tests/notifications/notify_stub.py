@@ -140,3 +140,23 @@ def templates_toml(email: str | None = None, sms: str | None = None) -> str:
     return (
         f'[email]\ndefault = "{email or uuid.uuid4()}"\n[sms]\ndefault = "{sms or uuid.uuid4()}"\n'
     )
+
+
+def main() -> None:
+    """`python -m tests.notifications.notify_stub SERVICE_ID SECRET DELAY_MS`: serve on a
+    free loopback port in a process of its own (the benchmark); prints the URL."""
+    import logging
+    import sys
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
+    service_id, secret, delay_ms = sys.argv[1], sys.argv[2], float(sys.argv[3])
+    running = Running(NotifyStub(service_id=service_id, secret=secret, delay=delay_ms / 1000))
+    print(running.url, flush=True)
+    try:
+        running.thread.join()
+    except KeyboardInterrupt:
+        running.stop()
+
+
+if __name__ == "__main__":
+    main()
