@@ -28,7 +28,7 @@ from careplan.directory.models import (
     ServiceStatus,
     TaxonomyTerm,
 )
-from careplan.directory.sources import SourceOrganization, SourceService
+from careplan.directory.sources import SourceLocation, SourceOrganization, SourceService
 
 # What the sources do not hold, kept here (issue 19): an import leaves them alone.
 LOCAL_FIELDS = (
@@ -58,26 +58,47 @@ class ImportCounts:
 
 
 def import_services(session: Session, services: list[SourceService]) -> ImportCounts:
-    """Add or update every service of a file (see the module's rules). Raises ValueError
-    if the file names one service twice."""
+    """Add or update every service of a file (see the module's rules). What is already
+    held for the file's sources is read once, up front (a national file holds 10,000
+    services or more), and links are rewritten only for services whose links changed.
+    Raises ValueError if the file names one service twice."""
     refs = [(s.source, s.ref) for s in services]
     if len(set(refs)) != len(refs):
         twice = next(r for r in refs if refs.count(r) > 1)
         raise ValueError(f'The file lists service "{twice[1]}" more than once.')
+    held = _Held.read(session, {s.source for s in services})
     counts = ImportCounts()
-    organizations: dict[tuple[str, str], Organization] = {}
-    terms: dict[tuple[str, str], TaxonomyTerm] = {}
     now = clock.now()
+    # Rows other rows point at are written first (the tables have no ORM relationships
+    # to order them by): organisations and categories, then locations, then services.
     for source in services:
-        org = _organization(session, source.source, source.organization, organizations)
-        service = session.scalars(
-            select(Service).where(Service.source == source.source, Service.source_ref == source.ref)
-        ).one_or_none()
-        before = _snapshot(session, service) if service is not None else None
+        held.organization(session, source.source, source.organization)
+        for taxonomy, code, name in source.categories:
+            held.term(session, taxonomy, code, name)
+    session.flush()
+    for source in services:
+        org = held.organizations[(source.source, source.organization.ref)]
+        for loc in source.locations:
+            held.location(session, source.source, org, loc)
+    session.flush()
+    rewrites: list[tuple[uuid.UUID, Links, dict[str, str], bool]] = []
+    for source in services:
+        org = held.organizations[(source.source, source.organization.ref)]
+        service = held.services.get((source.source, source.ref))
+        links = (
+            frozenset(held.terms[(t, c)].id for t, c, _ in source.categories),
+            frozenset(code for code, _ in source.areas),
+            frozenset(held.locations[(source.source, loc.ref)].id for loc in source.locations),
+        )
+        before = None
         if service is None:
-            service = Service(source=source.source, source_ref=source.ref, version=1)
+            service = Service(
+                id=uuid.uuid4(), source=source.source, source_ref=source.ref, version=1
+            )
             session.add(service)
             counts.services_added += 1
+        else:
+            before = (_own(service), held.links.get(service.id))
         service.organization = org
         service.name = source.name
         service.description = source.description
@@ -89,133 +110,138 @@ def import_services(session: Session, services: list[SourceService]) -> ImportCo
         for key, value in source.local.items():
             if getattr(service, key) is None:
                 setattr(service, key, value)
-        session.flush()
-        _replace_links(session, service, source, org, terms)
-        counts.locations += len(source.locations)
         service.search_text = search_text(service, org.name, [t[2] for t in source.categories])
-        session.flush()
+        counts.locations += len(source.locations)
+        if before is not None and before == (_own(service), links):
+            counts.services_unchanged += 1
+            continue
         if before is not None:
-            if _snapshot(session, service) == before:
-                counts.services_unchanged += 1
-            else:
-                counts.services_updated += 1
-                service.version += 1
-                service.updated_at = now
-    counts.organizations = len(organizations)
+            counts.services_updated += 1
+            service.version += 1
+            service.updated_at = now
+        if before is None or before[1] != links:
+            rewrites.append((service.id, links, dict(source.areas), before is None))
+    session.flush()
+    for service_id, links, area_names, fresh in rewrites:
+        _write_links(session, service_id, links, area_names, fresh=fresh)
+    counts.organizations = len({(s.source, s.organization.ref) for s in services})
     session.flush()
     return counts
 
 
-def _organization(
-    session: Session,
-    source: str,
-    given: SourceOrganization,
-    seen: dict[tuple[str, str], Organization],
-) -> Organization:
-    key = (source, given.ref)
-    if key in seen:
-        return seen[key]
-    org = session.scalars(
-        select(Organization).where(
-            Organization.source == source, Organization.source_ref == given.ref
-        )
-    ).one_or_none()
-    if org is None:
-        org = Organization(source=source, source_ref=given.ref)
-        session.add(org)
-    org.name, org.description = given.name, given.description
-    org.url, org.email = given.url, given.email
-    seen[key] = org
-    session.flush()
-    return org
+def _own(service: Service) -> tuple[Any, ...]:
+    """What an import can change in a service's own row, to tell "updated" from
+    "unchanged"."""
+    fields = (*DESCRIPTIVE_FIELDS, "organization_id", "source_url", "licence", "attribution")
+    return tuple(getattr(service, f) for f in fields)
 
 
-def _replace_links(
+Links = tuple[frozenset[uuid.UUID], frozenset[str], frozenset[uuid.UUID]]
+
+
+def _write_links(
     session: Session,
-    service: Service,
-    source: SourceService,
-    org: Organization,
-    terms: dict[tuple[str, str], TaxonomyTerm],
+    service_id: uuid.UUID,
+    links: Links,
+    area_names: dict[str, str],
+    *,
+    fresh: bool,
 ) -> None:
-    session.execute(delete(ServiceAttribute).where(ServiceAttribute.service_id == service.id))
-    session.execute(delete(ServiceArea).where(ServiceArea.service_id == service.id))
-    session.execute(delete(ServiceAtLocation).where(ServiceAtLocation.service_id == service.id))
-    term_ids = set()
-    for taxonomy, code, name in source.categories:
-        term = _term(session, taxonomy, code, name, terms)
-        term_ids.add(term.id)
-    session.add_all(ServiceAttribute(service_id=service.id, taxonomy_term_id=t) for t in term_ids)
-    session.add_all(ServiceArea(service_id=service.id, code=c, name=n) for c, n in source.areas)
-    location_ids = set()
-    for given in source.locations:
-        location = session.scalars(
-            select(Location).where(
-                Location.source == source.source, Location.source_ref == given.ref
-            )
-        ).one_or_none()
+    if not fresh:
+        for table in (ServiceAttribute, ServiceArea, ServiceAtLocation):
+            session.execute(delete(table).where(table.service_id == service_id))
+    terms, areas, locations = links
+    session.add_all(ServiceAttribute(service_id=service_id, taxonomy_term_id=t) for t in terms)
+    session.add_all(ServiceArea(service_id=service_id, code=c, name=area_names[c]) for c in areas)
+    session.add_all(ServiceAtLocation(service_id=service_id, location_id=i) for i in locations)
+
+
+@dataclass
+class _Held:
+    """What the directory already holds for the sources of one file, read in a fixed
+    number of statements; new rows are added to it as the import makes them."""
+
+    services: dict[tuple[str, str], Service]
+    organizations: dict[tuple[str, str], Organization]
+    locations: dict[tuple[str, str], Location]
+    terms: dict[tuple[str, str], TaxonomyTerm]
+    links: dict[uuid.UUID, Links]
+
+    @classmethod
+    def read(cls, session: Session, sources: set[str]) -> _Held:
+        services = {
+            (s.source, s.source_ref): s
+            for s in session.scalars(select(Service).where(Service.source.in_(sources))).unique()
+        }
+        orgs = {
+            (o.source, o.source_ref): o
+            for o in session.scalars(select(Organization).where(Organization.source.in_(sources)))
+        }
+        locations = {
+            (loc.source, loc.source_ref): loc
+            for loc in session.scalars(select(Location).where(Location.source.in_(sources)))
+        }
+        terms = {(t.taxonomy, t.code): t for t in session.scalars(select(TaxonomyTerm))}
+        ids = [s.id for s in services.values()]
+        found: dict[uuid.UUID, tuple[set[Any], set[Any], set[Any]]] = {
+            i: (set(), set(), set()) for i in ids
+        }
+        for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
+            for sid, term in session.execute(
+                select(ServiceAttribute.service_id, ServiceAttribute.taxonomy_term_id).where(
+                    ServiceAttribute.service_id.in_(chunk)
+                )
+            ):
+                found[sid][0].add(term)
+            for sid, code in session.execute(
+                select(ServiceArea.service_id, ServiceArea.code).where(
+                    ServiceArea.service_id.in_(chunk)
+                )
+            ):
+                found[sid][1].add(code)
+            for sid, loc in session.execute(
+                select(ServiceAtLocation.service_id, ServiceAtLocation.location_id).where(
+                    ServiceAtLocation.service_id.in_(chunk)
+                )
+            ):
+                found[sid][2].add(loc)
+        links = {i: (frozenset(a), frozenset(b), frozenset(c)) for i, (a, b, c) in found.items()}
+        return cls(services, orgs, locations, terms, links)
+
+    def organization(
+        self, session: Session, source: str, given: SourceOrganization
+    ) -> Organization:
+        org = self.organizations.get((source, given.ref))
+        if org is None:
+            org = Organization(id=uuid.uuid4(), source=source, source_ref=given.ref)
+            session.add(org)
+            self.organizations[(source, given.ref)] = org
+        org.name, org.description = given.name, given.description
+        org.url, org.email = given.url, given.email
+        return org
+
+    def term(self, session: Session, taxonomy: str, code: str, name: str) -> TaxonomyTerm:
+        term = self.terms.get((taxonomy, code))
+        if term is None:
+            term = TaxonomyTerm(id=uuid.uuid4(), taxonomy=taxonomy, code=code, name=name)
+            session.add(term)
+            self.terms[(taxonomy, code)] = term
+        term.name = name
+        return term
+
+    def location(
+        self, session: Session, source: str, org: Organization, given: SourceLocation
+    ) -> Location:
+        location = self.locations.get((source, given.ref))
         if location is None:
-            location = Location(source=source.source, source_ref=given.ref)
+            location = Location(id=uuid.uuid4(), source=source, source_ref=given.ref)
             session.add(location)
+            self.locations[(source, given.ref)] = location
         location.organization_id = org.id
         location.name, location.address = given.name, given.address
         location.postal_code = given.postal_code
         location.latitude, location.longitude = given.latitude, given.longitude
-        session.flush()
-        location_ids.add(location.id)
-    session.add_all(ServiceAtLocation(service_id=service.id, location_id=i) for i in location_ids)
-
-
-def _term(
-    session: Session,
-    taxonomy: str,
-    code: str,
-    name: str,
-    seen: dict[tuple[str, str], TaxonomyTerm],
-) -> TaxonomyTerm:
-    key = (taxonomy, code)
-    term = (
-        seen.get(key)
-        or session.scalars(
-            select(TaxonomyTerm).where(TaxonomyTerm.taxonomy == taxonomy, TaxonomyTerm.code == code)
-        ).one_or_none()
-    )
-    if term is None:
-        term = TaxonomyTerm(taxonomy=taxonomy, code=code, name=name)
-        session.add(term)
-        session.flush()
-    term.name = name
-    seen[key] = term
-    return term
-
-
-def _snapshot(session: Session, service: Service) -> tuple[Any, ...]:
-    """What an import can change about a service, to tell "updated" from "unchanged"."""
-    links = (
-        sorted(
-            str(t)
-            for t in session.scalars(
-                select(ServiceAttribute.taxonomy_term_id).where(
-                    ServiceAttribute.service_id == service.id
-                )
-            )
-        ),
-        sorted(
-            session.scalars(select(ServiceArea.code).where(ServiceArea.service_id == service.id))
-        ),
-        sorted(
-            str(i)
-            for i in session.scalars(
-                select(ServiceAtLocation.location_id).where(
-                    ServiceAtLocation.service_id == service.id
-                )
-            )
-        ),
-    )
-    own = tuple(
-        getattr(service, f)
-        for f in (*DESCRIPTIVE_FIELDS, "organization_id", "source_url", "licence", "attribution")
-    )
-    return own + tuple(tuple(x) for x in links)
+        return location
 
 
 def search_text(service: Service, organization_name: str, category_names: list[str]) -> str:

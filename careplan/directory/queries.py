@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from careplan.directory import councils
@@ -51,19 +51,20 @@ def _where(filters: Filters) -> list[Any]:
     clauses: list[Any] = [Service.status.in_(LISTED)]
     for word in filters.words:
         clauses.append(Service.search_text.like(_like(word), escape="\\"))
+    # Uncorrelated IN subqueries: each is answered once from its index, not per service.
     if filters.category:
         clauses.append(
-            exists()
-            .where(ServiceAttribute.service_id == Service.id)
-            .where(ServiceAttribute.taxonomy_term_id == TaxonomyTerm.id)
-            .where(TaxonomyTerm.code == filters.category)
+            Service.id.in_(
+                select(ServiceAttribute.service_id)
+                .join(TaxonomyTerm, TaxonomyTerm.id == ServiceAttribute.taxonomy_term_id)
+                .where(TaxonomyTerm.code == filters.category)
+            )
         )
     if filters.area:
         clauses.append(
-            exists().where(
-                and_(
-                    ServiceArea.service_id == Service.id,
-                    ServiceArea.code.in_([filters.area, councils.SCOTLAND]),
+            Service.id.in_(
+                select(ServiceArea.service_id).where(
+                    ServiceArea.code.in_([filters.area, councils.SCOTLAND])
                 )
             )
         )
@@ -90,38 +91,51 @@ def one(session: Session, service_id: uuid.UUID) -> Service | None:
 
 @dataclass(frozen=True)
 class Links:
-    """A page of services' categories, areas and locations, by service id."""
+    """A page of services' categories, areas and locations, by service id, as plain rows
+    (attribute access like the models': `code`, `name`, `taxonomy`; `code`, `name`; `id`,
+    `name`, `address`, `postal_code`, `latitude`, `longitude`)."""
 
-    categories: dict[uuid.UUID, list[TaxonomyTerm]]
-    areas: dict[uuid.UUID, list[ServiceArea]]
-    locations: dict[uuid.UUID, list[Location]]
+    categories: dict[uuid.UUID, list[Any]]
+    areas: dict[uuid.UUID, list[Any]]
+    locations: dict[uuid.UUID, list[Any]]
 
 
 def links(session: Session, services: Sequence[Service]) -> Links:
     """Three statements for any number of services (no query per service)."""
     ids = [s.id for s in services]
-    categories: dict[uuid.UUID, list[TaxonomyTerm]] = defaultdict(list)
-    areas: dict[uuid.UUID, list[ServiceArea]] = defaultdict(list)
-    locations: dict[uuid.UUID, list[Location]] = defaultdict(list)
+    categories: dict[uuid.UUID, list[Any]] = defaultdict(list)
+    areas: dict[uuid.UUID, list[Any]] = defaultdict(list)
+    locations: dict[uuid.UUID, list[Any]] = defaultdict(list)
     if ids:
-        for service_id, term in session.execute(
-            select(ServiceAttribute.service_id, TaxonomyTerm)
-            .join(TaxonomyTerm, TaxonomyTerm.id == ServiceAttribute.taxonomy_term_id)
+        term, area, loc = TaxonomyTerm, ServiceArea, Location
+        for row in session.execute(
+            select(ServiceAttribute.service_id, term.code, term.name, term.taxonomy)
+            .join(term, term.id == ServiceAttribute.taxonomy_term_id)
             .where(ServiceAttribute.service_id.in_(ids))
-            .order_by(TaxonomyTerm.name)
+            .order_by(term.name)
         ):
-            categories[service_id].append(term)
-        for area in session.scalars(
-            select(ServiceArea).where(ServiceArea.service_id.in_(ids)).order_by(ServiceArea.name)
+            categories[row.service_id].append(row)
+        for row in session.execute(
+            select(area.service_id, area.code, area.name)
+            .where(area.service_id.in_(ids))
+            .order_by(area.name)
         ):
-            areas[area.service_id].append(area)
-        for service_id, location in session.execute(
-            select(ServiceAtLocation.service_id, Location)
-            .join(Location, Location.id == ServiceAtLocation.location_id)
+            areas[row.service_id].append(row)
+        for row in session.execute(
+            select(
+                ServiceAtLocation.service_id,
+                loc.id,
+                loc.name,
+                loc.address,
+                loc.postal_code,
+                loc.latitude,
+                loc.longitude,
+            )
+            .join(loc, loc.id == ServiceAtLocation.location_id)
             .where(ServiceAtLocation.service_id.in_(ids))
-            .order_by(Location.name)
+            .order_by(loc.name)
         ):
-            locations[service_id].append(location)
+            locations[row.service_id].append(row)
     return Links(categories, areas, locations)
 
 

@@ -91,6 +91,7 @@ def upgrade():
     with op.batch_alter_table('directory_service', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_directory_service_agency_id'), ['agency_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_directory_service_organization_id'), ['organization_id'], unique=False)
+        batch_op.create_index('ix_directory_service_name_id', ['name', 'id'], unique=False)
 
     op.create_table('directory_attribute',
     sa.Column('service_id', sa.Uuid(), nullable=False),
@@ -141,6 +142,7 @@ def downgrade():
     op.drop_table('directory_attribute')
     with op.batch_alter_table('directory_service', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_directory_service_organization_id'))
+        batch_op.drop_index('ix_directory_service_name_id')
         batch_op.drop_index(batch_op.f('ix_directory_service_agency_id'))
 
     op.drop_table('directory_service')
