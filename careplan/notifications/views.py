@@ -17,9 +17,10 @@ from marshmallow import ValidationError
 from audit.actions import AuditAction
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import requires
+from careplan.core.database import reading
 from careplan.core.errors import ApiError
 from careplan.identity.web import signed_in_required
-from careplan.notifications import services
+from careplan.notifications import queries, services
 from careplan.notifications.models import Choice
 from careplan.notifications.schemas import preference_in
 from careplan.web.pages import loader, refused, render
@@ -31,6 +32,19 @@ CHOICES = {
     Choice.SMS: "By text message",
     Choice.IN_APP: "Only here, when I sign in",
 }
+
+
+@bp.app_context_processor
+def _unread_count() -> dict[str, int | None]:
+    """For every page: how many notifications the signed-in account has not read (the
+    count beside Notifications in the header; None when nobody is signed in). A
+    read-only connection of its own: a page made after its request committed (the plan
+    view) must not open a writing transaction (careplan.core.database.reading)."""
+    user = g.get("user")
+    if user is None or getattr(user, "id", None) is None:
+        return {"unread_notifications": None}
+    with reading() as connection:
+        return {"unread_notifications": queries.unread_count(connection, user.id)}
 
 
 @bp.get("/notifications")

@@ -13,9 +13,7 @@ from marshmallow import Schema, ValidationError
 from audit import log as audit_log
 from careplan.access.subject import Role
 from careplan.accounts.models import User
-from careplan.core.database import reading
 from careplan.core.errors import ApiError, flatten_messages
-from careplan.notifications import queries as notification_queries
 from careplan.web import words
 from careplan.web.display import grouped
 
@@ -132,16 +130,6 @@ def navigation(user: User | None) -> list[tuple[str, str]]:
     return items
 
 
-def unread(user: User | None) -> int | None:
-    """How many notifications the signed-in account has not read (the header's count)."""
-    if user is None or getattr(user, "id", None) is None:
-        return None
-    # A read-only connection of its own: a page made after its request committed (the
-    # plan view) must not open a writing transaction (careplan.core.database.reading).
-    with reading() as connection:
-        return notification_queries.unread_count(connection, user.id)
-
-
 def _pairs(items: Iterable[Any], value: str = "id", label: str = "name") -> list[tuple[str, str]]:
     """Options for a select or radios: (value, label) from objects."""
     return [(str(getattr(i, value)), str(getattr(i, label))) for i in items]
@@ -196,9 +184,7 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _page_context() -> dict[str, Any]:
         done = request.args.get("done", "")
-        user = g.get("user")
         return {
-            "nav": navigation(user),
+            "nav": navigation(g.get("user")),
             "done_message": DONE.get(done),
-            "unread_notifications": unread(user),
         }
