@@ -33,6 +33,7 @@ class AuditAction(enum.StrEnum):
     ACCESSLOG_VIEW = "accesslog.view"
     AUDIT_SEARCH = "audit.search"
     AUDIT_VERIFY = "audit.verify"
+    AUDIT_HEAD_VIEW = "audithead.view"  # the signed head and how far behind each witness is
     EXPORT = "export"
     RESTORE = "restore"
     PLAN_CLOSE = "plan.close"
@@ -66,5 +67,46 @@ class AuditAction(enum.StrEnum):
 
 
 class Outcome(enum.StrEnum):
-    PERMIT = "permit"
-    DENY = "deny"
+    """What became of an attempt (issue 18: reports must mean what they say).
+
+    Only `deny` is a refusal: the access policy (or sign-in) said no. A request the
+    policy allowed that then failed on its own terms is recorded as what it was, so a
+    form mistake or a stale version never counts as a refused attempt.
+    """
+
+    PERMIT = "permit"  # done as asked
+    DENY = "deny"  # refused by the access policy, or a sign-in refused
+    INVALID = "invalid"  # not valid (400, 413, 415, 422), or named nothing that exists (404)
+    CONFLICT = "conflict"  # conflicted with the record's state (409, 412 stale, 428 no If-Match)
+    FAILED = "failed"  # the service could not do it (5xx, a failed job, a failed integrity check)
+
+
+def outcome_for_status(status: int | None) -> Outcome:
+    """The outcome of an allowed attempt that ended in an error answer of HTTP `status`
+    (None: a job that failed). 401, 403 and 429 are refusals; 409, 412 and 428 conflicts
+    (RFC 9110 section 15.5.10 and 15.5.13, RFC 6585 section 3); other 4xx invalid; 5xx
+    failed."""
+    if status is None or status >= 500:
+        return Outcome.FAILED
+    if status in (401, 403, 429):
+        return Outcome.DENY
+    if status in (409, 412, 428):
+        return Outcome.CONFLICT
+    return Outcome.INVALID
+
+
+class Purpose(enum.StrEnum):
+    """Purposes of access recorded in the audit log (the vocabulary and its sources:
+    careplan.access.purposes)."""
+
+    DIRECT_CARE = "direct_care"
+    REFERRAL = "referral"
+    SAFEGUARDING = "safeguarding"
+    SUBJECT_ACCESS = "subject_access"
+    STATUTORY_RETURN = "statutory_return"
+    AUDIT = "audit"
+    IG_INVESTIGATION = "ig_investigation"
+
+
+# Outcomes recorded when something was not done though the policy allowed the attempt.
+NOT_DONE = (Outcome.INVALID, Outcome.CONFLICT, Outcome.FAILED)

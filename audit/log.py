@@ -15,7 +15,7 @@ from typing import Any
 from flask import current_app, g, has_app_context, has_request_context, request
 
 from audit import writer
-from audit.actions import AuditAction, Outcome
+from audit.actions import AuditAction, Outcome, outcome_for_status
 from audit.stored import json_text, time_text
 from careplan.core import clock
 from careplan.core.text import one_line, storable
@@ -104,11 +104,16 @@ def build(
         "withheld": json_text(list(withheld)),
         "basis": json_text(dict(basis or {})),
         "reason": None if reason is None else storable(reason)[:REASON_CHARS],
-        "purpose": purpose,
+        # The request's purpose (careplan.access.purposes, set as it is decided).
+        "purpose": purpose if purpose is not None else _purpose(),
         "justification": seal_justification(justification, context["request_id"], action),
         "details": json_text({k: _plain(v) for k, v in (details or {}).items()}),
         **context,
     }
+
+
+def _purpose() -> str | None:
+    return g.get("purpose") if has_app_context() else None
 
 
 def _id(value: Any) -> str | None:
@@ -126,23 +131,28 @@ def attempt(action: AuditAction, **fields: Any) -> None:
     """Note an access that was permitted but not yet carried out.
 
     If the request then fails (bad input, a conflict, a stale version) before the handler
-    records its outcome, the commit records the attempt as refused, with the error code:
-    an attempt on a person's plan is access too, even when it changes nothing.
+    records its outcome, the commit records the attempt as what became of it (invalid,
+    conflict, failed; deny only for a 403), with the error code: an attempt on a person's
+    plan is access too, even when it changes nothing.
     """
     g.audit_attempt = {"action": action, **fields}
 
 
-def record_failed_attempt(error_code: str) -> None:
+def record_failed_attempt(error_code: str, status: int | None) -> None:
+    """The permitted attempt noted for this request, recorded as what became of it: the
+    outcome follows the error's HTTP `status` (audit.actions.outcome_for_status; None: a
+    job that failed), the reason is the error code."""
     attempted = g.pop("audit_attempt", None)
     if attempted is not None:
         action = attempted.pop("action")
-        record(action, Outcome.DENY, reason=error_code, **attempted)
+        record(action, outcome_for_status(status), reason=error_code, **attempted)
 
 
 def begin() -> None:
     """Begin hook of the unit of work: nothing queued or attempted is inherited from an
     earlier request or job held in the same app context."""
     g.pop("audit_attempt", None)
+    g.pop("audit_committing", None)
     pending(g).clear()
 
 
@@ -152,12 +162,27 @@ def append_pending(session: Any, error_code: str | None) -> None:
     `error_code`: the work failed, so a permitted attempt is recorded as refused with it.
     The queue is emptied whatever happens."""
     events = pending(g)
+    g.pop("audit_committing", None)
     try:
         if error_code is not None:
-            record_failed_attempt(error_code)
-        writer.append(session, events, current_app.extensions["careplan.checkpoints"])
+            record_failed_attempt(error_code, g.get("failed_status"))
+        signed: list[int] = []
+        rows = writer.append(
+            session, events, current_app.extensions["careplan.checkpoints"], signed
+        )
+        if rows:
+            g.audit_committing = (rows[-1]["seq"], rows[-1]["hash"], bool(signed))
     finally:
         events.clear()
+
+
+def witness_committed() -> None:
+    """After-commit hook of the unit of work: the head this unit of work committed goes
+    to the witnesses (audit.witnesses; never fails, never waits)."""
+    head = g.pop("audit_committing", None)
+    deliverer = current_app.extensions.get("careplan.witnesses")
+    if head is not None and deliverer is not None:
+        deliverer.offer(*head)
 
 
 def pending(namespace: Any) -> list[dict[str, Any]]:

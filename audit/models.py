@@ -31,6 +31,8 @@ class AuditEvent(db.Model):
         Index("ix_audit_event_actor_time", "actor_id", "occurred_at"),
         Index("ix_audit_event_outcome_time", "outcome", "occurred_at"),
         Index("ix_audit_event_action_time", "action", "occurred_at"),
+        # The report on purposes of access (audit.queries.purposes).
+        Index("ix_audit_event_purpose_time", "purpose", "occurred_at"),
         Index(
             "ix_audit_event_time_actor",
             "occurred_at",
@@ -93,6 +95,19 @@ class AuditCheckpoint(db.Model):
     signed_at: Mapped[datetime] = mapped_column(DateTime)
     key_id: Mapped[str] = mapped_column(String(16))
     signature: Mapped[str] = mapped_column(String(128))
+
+
+class WitnessState(db.Model):
+    """How far each configured witness has been given the chain (one row a witness)."""
+
+    __tablename__ = "audit_witness"
+
+    name: Mapped[str] = mapped_column(String(300), primary_key=True)
+    delivered_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    checkpoint_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    failing_since: Mapped[datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(String(100))
 
 
 # DDL shared by the metadata (tests) and the migrations (real databases).

@@ -55,13 +55,30 @@ def why(basis: str | None) -> str | None:
     return None
 
 
+# Said of an attempt the rules allowed that did not happen (audit.actions.NOT_DONE): a
+# mistake in a form is never shown to the person as "not allowed".
+NOT_DONE = {
+    "invalid": "started to do this, but nothing was done because what they sent had a "
+    "mistake in it",
+    "conflict": "started to do this, but nothing was done because someone had changed it "
+    "just before",
+    "failed": "started to do this, but the service could not do it, so nothing was done",
+}
+
+
 def entry(row: Mapping[str, Any], titles: Mapping[str, str]) -> dict[str, Any]:
+    """One line of the person's access log. `allowed`: the access rules allowed it;
+    `done`: it happened (only for `permit`)."""
     action = row["action"]
     bases = [b for b in (row["basis"] or {}).values() if b]
-    allowed = row["outcome"] == "permit"
+    outcome = row["outcome"]
+    done = outcome == "permit"
+    allowed = outcome != "deny"
     what = WHAT.get(action, "used your record")
-    if not allowed:
+    if outcome == "deny":
         what = f"tried to do this but was not allowed: {what}"
+    elif not done:
+        what = f"{NOT_DONE.get(outcome, NOT_DONE['failed'])}: {what}"
     return {
         "when": iso(row["occurred_at"]),
         "who": row["actor_name"],
@@ -70,6 +87,7 @@ def entry(row: Mapping[str, Any], titles: Mapping[str, str]) -> dict[str, Any]:
         "sections": [titles.get(k, k) for k in row["sections"] or []],
         "why": why(bases[0]) if bases else None,
         "allowed": allowed,
+        "done": done,
         "emergency": action == "breakglass.invoke"
         or any(b.startswith("breakglass:") for b in bases),
         "justification": open_justification(row),

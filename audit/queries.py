@@ -48,6 +48,7 @@ def _filtered(filters: dict[str, Any]) -> Select[Any]:
         ("agency", c.actor_agency_id),
         ("action", c.action),
         ("outcome", c.outcome),
+        ("purpose", c.purpose),
     ):
         if filters.get(key) is not None:
             query = query.where(column == filters[key])
@@ -102,7 +103,21 @@ def _hour() -> Any:
 def report(
     session: Session, kind: str, filters: dict[str, Any], threshold: int | None
 ) -> list[dict[str, Any]]:
+    """Rows `{actor_id, actor_name, agency, count}` (the purposes report adds `purpose`
+    and counts `people`), most first, at most 500."""
     rows = session.execute(report_query(kind, filters, threshold)).all()
+    if kind == "purposes":
+        return [
+            {
+                "actor_id": r[0],
+                "actor_name": r[1],
+                "agency": r[2],
+                "purpose": r[3],
+                "count": r[4],
+                "people": r[5],
+            }
+            for r in rows
+        ]
     return [{"actor_id": r[0], "actor_name": r[1], "agency": r[2], "count": r[3]} for r in rows]
 
 
@@ -112,9 +127,13 @@ def report_query(kind: str, filters: dict[str, Any], threshold: int | None) -> S
     base = _filtered(filters).subquery()
     actor = (base.c.actor_id, base.c.actor_name, base.c.actor_agency_name)
     if kind == "denied":
+        # Refusals by the access policy only: never a form mistake, a conflict or a
+        # failure (their own outcomes), nor a failed sign-in (its actor is the account
+        # named, not necessarily who typed; sign-in has its own locks).
         query = (
             select(*actor, func.count().label("count"))
-            .where(base.c.outcome == "deny")
+            .where(base.c.outcome == Outcome.DENY.value)
+            .where(base.c.action != AuditAction.AUTH_FAILED.value)
             .where(base.c.actor_id.is_not(None))
             .group_by(*actor)
             .having(func.count() >= (threshold or 5))
@@ -140,12 +159,32 @@ def report_query(kind: str, filters: dict[str, Any], threshold: int | None) -> S
             .group_by(*inner_actor)
             .having(func.count() >= (threshold or 1))
         )
-    elif kind == "break_glass":
+    elif kind in ("break_glass", "break_glass_refused"):
+        # Emergency access used, or refused by the policy (no recent exact lookup, a role
+        # that may not, a closed plan): every refusal shows by default.
+        outcome = Outcome.PERMIT if kind == "break_glass" else Outcome.DENY
         query = (
             select(*actor, func.count().label("count"))
             .where(base.c.action == AuditAction.BREAKGLASS_INVOKE.value)
-            .where(base.c.outcome == "permit")
+            .where(base.c.outcome == outcome.value)
+            .where(base.c.actor_id.is_not(None))
             .group_by(*actor)
+            .having(func.count() >= (threshold or 1))
+        )
+    elif kind == "purposes":
+        # Why each member of staff reached people's records: accesses and people by
+        # purpose of access (Caldicott principle 1), refusals left out.
+        query = (
+            select(
+                *actor,
+                base.c.purpose,
+                func.count().label("count"),
+                func.count(distinct(base.c.person_id)).label("people"),
+            )
+            .where(base.c.action.in_(ACCESS_ACTIONS))
+            .where(base.c.outcome == Outcome.PERMIT.value)
+            .where(base.c.actor_id.is_not(None))
+            .group_by(*actor, base.c.purpose)
             .having(func.count() >= (threshold or 1))
         )
     else:
@@ -153,7 +192,14 @@ def report_query(kind: str, filters: dict[str, Any], threshold: int | None) -> S
     return query.order_by(func.count().desc()).limit(500)
 
 
-REPORTS = ("denied", "many_people", "out_of_hours", "break_glass")
+REPORTS = (
+    "denied",
+    "many_people",
+    "out_of_hours",
+    "break_glass",
+    "break_glass_refused",
+    "purposes",
+)
 
 
 def looked_up(session: Session, actor_id: uuid.UUID, person_id: uuid.UUID, since: datetime) -> bool:

@@ -7,6 +7,7 @@ from typing import Any
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
 from audit.actions import AuditAction, Outcome
+from audit.actions import Purpose as PURPOSES
 from careplan.core.schemas import BaseSchema, Readable
 
 
@@ -16,6 +17,10 @@ class EventQuerySchema(BaseSchema):
     agency = fields.UUID()
     action = fields.Str(validate=validate.OneOf([a.value for a in AuditAction]))
     outcome = fields.Str(validate=validate.OneOf([o.value for o in Outcome]))
+    # Not `purpose`: that names the purpose of this request itself (API.md conventions).
+    purpose = fields.Str(
+        data_key="for_purpose", validate=validate.OneOf([p.value for p in PURPOSES])
+    )
     from_ = fields.DateTime(data_key="from")
     to = fields.DateTime()
     cursor = fields.Int(validate=validate.Range(min=1))
@@ -30,6 +35,10 @@ class EventQuerySchema(BaseSchema):
 class ReportQuerySchema(BaseSchema):
     from_ = fields.DateTime(data_key="from")
     to = fields.DateTime()
+    # Not `purpose`: that names the purpose of this request itself (API.md conventions).
+    purpose = fields.Str(
+        data_key="for_purpose", validate=validate.OneOf([p.value for p in PURPOSES])
+    )
     threshold = fields.Int(load_default=None, validate=validate.Range(min=1, max=100000))
 
 
@@ -111,7 +120,8 @@ class AccessEntrySchema(BaseSchema):
     what = fields.Str()
     sections = fields.List(fields.Str())
     why = fields.Str(allow_none=True)
-    allowed = fields.Bool()
+    allowed = fields.Bool(metadata={"description": "the access rules allowed it"})
+    done = fields.Bool(metadata={"description": "it happened (false: refused, or not done)"})
     emergency = fields.Bool()
     justification = fields.Str(allow_none=True)
 
@@ -121,12 +131,53 @@ class AccessLogSchema(BaseSchema):
     next_cursor = fields.Int(allow_none=True)
 
 
+class WitnessCheckSchema(BaseSchema):
+    """One witness file read by a verification (audit.verify.verify_witnessed)."""
+
+    name = fields.Str()
+    ok = fields.Bool()
+    last_seq = fields.Int(metadata={"description": "the newest record the witness holds"})
+    behind = fields.Int(
+        allow_none=True, metadata={"description": "records the log holds past it (not tampering)"}
+    )
+    problem = fields.Str(allow_none=True)
+    line = fields.Int(allow_none=True)
+
+
 class VerifySchema(BaseSchema):
     ok = fields.Bool()
     checked = fields.Int()
     first_bad_seq = fields.Int(allow_none=True)
     problem = fields.Str(allow_none=True)
     checkpoint = fields.Dict(allow_none=True)
+    witnesses = fields.List(fields.Nested(WitnessCheckSchema))
+
+
+class WitnessLagSchema(BaseSchema):
+    """How far behind one configured witness is (audit.witnesses.lag)."""
+
+    name = fields.Str()
+    kind = fields.Str(metadata={"description": "file or syslog"})
+    delivered_seq = fields.Int()
+    behind = fields.Int(metadata={"description": "records not yet given to it"})
+    behind_seconds = fields.Int(
+        metadata={"description": "age of the oldest record not yet given to it; 0 if none"}
+    )
+    delivered_at = fields.Str(allow_none=True)
+    failing_since = fields.Str(allow_none=True)
+    last_error = fields.Str(allow_none=True)
+
+
+class HeadSchema(BaseSchema):
+    """The latest head, signed when asked: the Ed25519 signature covers
+    `careplan-audit-head:v1:{seq}:{hash}:{signed_at}` (audit.witnesses.head_message)."""
+
+    seq = fields.Int()
+    hash = fields.Str()
+    signed_at = fields.Str()
+    key_id = fields.Str()
+    signature = fields.Str()
+    witnesses = fields.List(fields.Nested(WitnessLagSchema))
 
 
 class ReviewItemSchema(BaseSchema):
@@ -153,6 +204,10 @@ class ReportRowSchema(BaseSchema):
     actor_name = fields.Str(allow_none=True)
     agency = fields.Str(allow_none=True)
     count = fields.Int()
+    purpose = fields.Str(
+        allow_none=True, metadata={"description": "purposes report: the purpose of access"}
+    )
+    people = fields.Int(metadata={"description": "purposes report: people whose records"})
 
 
 class ReportSchema(BaseSchema):
@@ -169,5 +224,6 @@ page_query = PageQuerySchema()
 event_page_out = EventPageSchema()
 access_log_out = AccessLogSchema()
 verify_out = VerifySchema()
+head_out = HeadSchema()
 review_item_out = ReviewItemSchema()
 review_items_out = ReviewItemSchema(many=True)

@@ -37,9 +37,14 @@ class CheckpointPolicy:
 
 
 def append(
-    session: Session, records: Sequence[dict[str, Any]], checkpoints: CheckpointPolicy | None = None
+    session: Session,
+    records: Sequence[dict[str, Any]],
+    checkpoints: CheckpointPolicy | None = None,
+    signed: list[int] | None = None,
 ) -> list[dict[str, Any]]:
-    """Chain and insert `records` (dicts of AuditEvent fields without seq and hashes)."""
+    """Chain and insert `records` (dicts of AuditEvent fields without seq and hashes);
+    returns them with their places in the chain. `signed`: if given, the sequence number
+    of a checkpoint signed by this append is added to it (for the witnesses)."""
     if not records:
         return []
     head_query, insert_event, update_head = _statements()
@@ -62,6 +67,8 @@ def append(
     }
     if checkpoints is not None and _due(head, seq, checkpoints):
         values.update(_checkpoint(session, seq, prev, checkpoints.signer))
+        if signed is not None:
+            signed.append(seq)
     update_head.execute(connection, values)
     return rows
 

@@ -82,6 +82,30 @@ def _register_audit_signing(app: Flask) -> None:
 
     unit_of_work.add_begin_hook(app, audit_log.begin)
     unit_of_work.add_commit_hook(app, audit_log.append_pending)
+    _register_witnesses(app, signer)
+
+
+def _register_witnesses(app: Flask, signer: Any) -> None:
+    """Each committed head goes to the configured witnesses (audit.witnesses)."""
+    import atexit
+
+    from audit import log as audit_log
+    from audit.witnesses import Deliverer, WitnessConfigError, parse
+    from careplan.config import ConfigError
+    from careplan.core import unit_of_work
+
+    try:
+        witnesses = parse(
+            app.config["AUDIT_WITNESSES"], float(app.config["AUDIT_WITNESS_TIMEOUT_SECONDS"])
+        )
+    except WitnessConfigError as exc:
+        raise ConfigError(str(exc)) from None
+    deliverer = Deliverer(app, witnesses, signer, app.config["AUDIT_WITNESS_RETRY_SECONDS"])
+    app.extensions["careplan.witnesses"] = deliverer
+    unit_of_work.add_after_commit_hook(app, audit_log.witness_committed)
+    if witnesses:
+        # A command line tool's last head is delivered before it exits (if it can be soon).
+        atexit.register(deliverer.flush, 2.0)
 
 
 def _register_vault(app: Flask) -> None:

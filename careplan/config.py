@@ -80,6 +80,38 @@ SETTINGS: tuple[Setting, ...] = (
         "and at least this often, in seconds, while records are written",
     ),
     Setting(
+        "CAREPLAN_AUDIT_WITNESSES",
+        "AUDIT_WITNESSES",
+        str,
+        "",
+        "where each committed audit head and signed checkpoint is also written, outside the "
+        "database: comma-separated file:PATH (an append-only file) and syslog://HOST:PORT "
+        "(an RFC 5424 collector over TCP); 'none' for none (default: a file "
+        "audit-witness.log beside the audit signing key)",
+    ),
+    Setting(
+        "CAREPLAN_AUDIT_WITNESS_RETRY_SECONDS",
+        "AUDIT_WITNESS_RETRY_SECONDS",
+        int,
+        5,
+        "how often a witness that could not be reached is tried again",
+    ),
+    Setting(
+        "CAREPLAN_AUDIT_WITNESS_TIMEOUT_SECONDS",
+        "AUDIT_WITNESS_TIMEOUT_SECONDS",
+        int,
+        2,
+        "how long connecting or sending to a syslog witness may take (never a request's time)",
+    ),
+    Setting(
+        "CAREPLAN_AUDIT_WITNESS_MAX_LAG_SECONDS",
+        "AUDIT_WITNESS_MAX_LAG_SECONDS",
+        int,
+        300,
+        "/readyz answers not ready when the oldest audit record a witness has not been given "
+        "is older than this; 0: never (the lag is still shown and in /metrics)",
+    ),
+    Setting(
         "CAREPLAN_ENV",
         "CAREPLAN_ENV",
         str,
@@ -382,6 +414,14 @@ def _complete(config: dict[str, Any]) -> dict[str, Any]:
         config["AUDIT_KEY_FILE"] = str(
             Path.home() / ".local" / "share" / "careplan" / tag / "audit-signing-key.pem"
         )
+    if not config["AUDIT_WITNESSES"]:
+        # Outside the database, beside the signing key: a cut tail is found by default.
+        witness = Path(config["AUDIT_KEY_FILE"]).parent / "audit-witness.log"
+        config["AUDIT_WITNESSES"] = f"file:{witness}"
+    if config["AUDIT_WITNESS_RETRY_SECONDS"] < 1 or config["AUDIT_WITNESS_TIMEOUT_SECONDS"] < 1:
+        raise ConfigError("the audit witness retry and timeout must be at least 1 second")
+    if config["AUDIT_WITNESS_MAX_LAG_SECONDS"] < 0:
+        raise ConfigError("CAREPLAN_AUDIT_WITNESS_MAX_LAG_SECONDS must be 0 or more")
     if not config["DATA_KEYS_FILE"]:
         config["DATA_KEYS_FILE"] = str(Path(config["AUDIT_KEY_FILE"]).parent / "data-keys.json")
     if not config["SQLALCHEMY_DATABASE_URI"]:

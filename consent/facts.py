@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from careplan.access import purposes
 from careplan.access.context import (
     AccessContext,
     AgreementFact,
@@ -146,6 +147,7 @@ def _facts(
             )
         agreement = current_agreement(connection or session, user.agency_id)
     today = clock.day_of(now)
+    purpose = purposes.current()
     return [
         AccessContext(
             subject=subject,
@@ -159,6 +161,7 @@ def _facts(
             consents=tuple(consents.get(person.id, ())),
             agreement=agreement,
             break_glass=tuple(glass.get(person.id, ())),
+            purpose=purpose,
         )
         for person, plan in entries
     ]
@@ -174,6 +177,7 @@ def consent_fact(c: Any) -> ConsentFact:
         starts_on=c.starts_on,
         expires_on=c.expires_on,
         withdrawn=c.withdrawn_at is not None,
+        purpose=c.purpose,
     )
 
 
@@ -271,6 +275,7 @@ def _statements() -> _Statements:
         consent.starts_on,
         consent.expires_on,
         consent.withdrawn_at,
+        consent.purpose,
     )
     broken = BreakGlass.__table__.c
     break_glass = select(broken.person_id, broken.id, broken.invoked_at, broken.expires_at).where(

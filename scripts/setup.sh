@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the project needs, idempotently, and does nothing slow when it is
 # already done:
-#   1. system packages (Debian/Ubuntu): PostgreSQL server for the tests, Chromium for the
+#   1. system packages (Debian/Ubuntu): PostgreSQL server for the tests, rsyslog for the
+#      audit witness tests (a syslog collector they start themselves), Chromium for the
 #      browser tests;
 #   2. the Python virtualenv .venv with the pinned dependencies and the dev tools;
 #   3. the npm packages from package-lock.json, copied into careplan/static/vendor/.
@@ -43,6 +44,11 @@ have_postgres() {
     || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1
 }
 
+have_rsyslog() {
+  # The audit witness tests run their own rsyslogd (RFC 5424 over TCP on loopback).
+  command -v rsyslogd >/dev/null 2>&1 || [ -x /usr/sbin/rsyslogd ]
+}
+
 have_chromium() {
   command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1
 }
@@ -51,6 +57,7 @@ system_packages() {
   if [ "${CAREPLAN_SKIP_SYSTEM:-0}" = "1" ]; then return 0; fi
   local missing=()
   have_postgres || missing+=(postgresql)
+  have_rsyslog || missing+=(rsyslog)
   if [ "$want_browser" = 1 ] && ! have_chromium; then missing+=(chromium); fi
   # Debian splits venv support out of python3.
   python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)

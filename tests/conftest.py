@@ -42,6 +42,8 @@ def _app(url: str, instance: Path, **extra: Any) -> Flask:
             "TESTING": True,
             "AUDIT_KEY_FILE": str(instance / "audit-key.pem"),
             "DATA_KEYS_FILE": str(instance / "data-keys.json"),
+            # No witness thread per test app; tests/audit/test_witnesses.py sets its own.
+            "AUDIT_WITNESSES": "none",
             **extra,
         }
     )

@@ -55,6 +55,7 @@ def test_readyz_is_ready_at_the_migrations_head(migrated):
             "database": "ok",
             "migrations": "ok",
             "data_keys": "ok",
+            "audit_witness": "ok",
             "signing_key": "ok",
         },
     }

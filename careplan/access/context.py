@@ -30,6 +30,7 @@ class ConsentFact:
     starts_on: date
     expires_on: date | None
     withdrawn: bool
+    purpose: str = "direct_care"  # what the person agreed to share for
 
     def covers(self, section: str) -> bool:
         return self.sections is None or section in self.sections
@@ -111,6 +112,9 @@ class AccessContext:
     consents: tuple[ConsentFact, ...] = ()
     agreement: AgreementFact | None = None
     break_glass: tuple[BreakGlassFact, ...] = ()
+    # The request's purpose of access (careplan.access.purposes): a consent serves only
+    # the purposes it was given for.
+    purpose: str = "direct_care"
 
     @classmethod
     def for_job(cls, subject: Subject, now: datetime, today: date) -> AccessContext:

@@ -44,6 +44,7 @@ class DenialKind(enum.StrEnum):
     HAS_PLAN = "has_plan"
     CLOSED = "closed"
     NOT_FOUND = "not_found"
+    PURPOSE = "purpose"  # a consent that covers this, but not for the request's purpose
 
 
 def _text(kind: enum.StrEnum, ref: object) -> str:
@@ -104,6 +105,10 @@ DENIALS = {kind: Denial(kind) for kind in DenialKind}
 # What a refusal says to the person refused, where the reason alone would not tell them
 # what to do (the rest answer "You do not have permission to do this.").
 DENIAL_MESSAGES: dict[DenialKind, str] = {
+    DenialKind.PURPOSE: (
+        "The person agreed to share this for their care, not for the purpose this request "
+        "gives. Ask with the purpose their agreement covers, or ask their key worker."
+    ),
     DenialKind.CLOSED: (
         "This plan is closed. It can still be read, but nothing can be added to it or "
         "shared from it. A refusal, a withdrawal or ending someone's place in the care "

@@ -28,7 +28,7 @@ from flask import Flask, current_app, g, request
 from audit import queries as audit_queries
 from audit.actions import AuditAction, Outcome
 from audit.log import attempt, record
-from careplan.access import sources
+from careplan.access import purposes, sources
 from careplan.access.context import AccessContext
 from careplan.access.decision import DENIAL_MESSAGES, DENIALS, BasisKind, Decision, DenialKind
 from careplan.access.permissions import Permission, ResourceType
@@ -36,7 +36,7 @@ from careplan.access.policy import can_see_person, decide_on, section_decisions
 from careplan.access.rules import REFERENCE, job_role
 from careplan.access.subject import Subject
 from careplan.core import clock
-from careplan.core.errors import Forbidden, NotFound, Unauthorised
+from careplan.core.errors import BadRequest, Forbidden, NotFound, Unauthorised
 from careplan.core.untrusted import screen_request
 from careplan.extensions import db
 
@@ -105,10 +105,15 @@ def requires(
     def wrap(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
         def checked(*args: Any, **kwargs: Any) -> Any:
+            # The purpose first: decisions (consent limits it) and records carry it.
+            problem = purposes.take(declared.permission_for(request.method))
             _enforce(declared, kwargs)
-            # After the decision, so a refusal of unstorable input is recorded as the
-            # failed attempt it is (careplan.core.untrusted).
+            # After the decision, so a refusal of unstorable input (or of a purpose
+            # outside the vocabulary) is recorded as the failed attempt it is
+            # (careplan.core.untrusted).
             screen_request()
+            if problem is not None:
+                raise BadRequest(problem, fields={"purpose": [problem]})
             return view(*args, **kwargs)
 
         checked.__access__ = declared  # type: ignore[attr-defined]
@@ -179,6 +184,7 @@ def begin() -> None:
     request (an app context held open by a test or a tool), so nothing is inherited."""
     g.access_contexts = {}
     g.access_grants = {}
+    g.purpose = None
 
 
 def init_app(app: Flask) -> None:
@@ -292,8 +298,13 @@ def _settle(
 def _refuse_unseen(context: AccessContext, audit_action: AuditAction) -> None:
     """404, recorded, when the caller may know nothing of the person: as for nobody."""
     if not can_see_person(context):
-        reason = decide_on(context, Permission.PERSON_VIEW).reason
+        decision = decide_on(context, Permission.PERSON_VIEW)
+        reason = decision.reason
         record(audit_action, Outcome.DENY, person_id=context.person.id, reason=reason)
+        if decision.denial == DENIALS[DenialKind.PURPOSE]:
+            # The person's consent covers the caller, for another purpose: they know of
+            # the person already, so say why (403), rather than "nobody".
+            raise Forbidden(DENIAL_MESSAGES[DenialKind.PURPOSE], reason=reason)
         raise NotFound(PERSON_NOT_FOUND)
 
 
@@ -324,21 +335,22 @@ def _refuse_missing_record(
     person_id = context.person.id
     kind = permission.resource_type
     if not _known(context, key):
-        record(action, Outcome.DENY, person_id=person_id, reason="unknown_section")
+        record(action, Outcome.INVALID, person_id=person_id, reason="unknown_section")
         raise NotFound(NO_SECTION)
     needs_plan = kind is ResourceType.SECTION or (
         kind is ResourceType.PLAN and permission is not Permission.PLAN_CREATE
     )
     denied_for_no_plan = decision.denial == DENIALS[DenialKind.NO_PLAN]
     if (needs_plan or denied_for_no_plan) and context.plan is None:
-        record(action, Outcome.DENY, person_id=person_id, reason="no_plan")
+        record(action, Outcome.INVALID, person_id=person_id, reason="no_plan")
         raise NotFound(NO_PLAN)
 
 
 def _not_found(audit_action: AuditAction, person_id: uuid.UUID) -> NoReturn:
+    """No person has this id: recorded as invalid (nothing to refuse), answered 404."""
     record(
         audit_action,
-        Outcome.DENY,
+        Outcome.INVALID,
         person_id=None,
         reason="not_found",
         details={"requested_id": person_id},
@@ -429,10 +441,15 @@ def person_by_exact_id(
     the lookup did. Returns the person's row; raises NotFound (recorded) otherwise."""
     require_job(permission, audit_action)
     context = load_context(person_id)
-    window = timedelta(minutes=current_app.config["LOOKUP_VALID_MINUTES"])
-    if context is None or not audit_queries.looked_up(
-        db.session, g.user.id, person_id, clock.now() - window
-    ):
+    if context is None:
         _not_found(audit_action, person_id)
+    window = timedelta(minutes=current_app.config["LOOKUP_VALID_MINUTES"])
+    if not audit_queries.looked_up(db.session, g.user.id, person_id, clock.now() - window):
+        # A real person, refused by the policy (no exact lookup of theirs just now): a
+        # refusal on this person's record, for IG and the person, though the caller is
+        # told only what they would be told of nobody (issue 18: refused emergency
+        # access must show).
+        record(audit_action, Outcome.DENY, person_id=person_id, reason="no_recent_lookup")
+        raise NotFound(PERSON_NOT_FOUND)
     attempt(audit_action, person_id=person_id)
     return context.person

@@ -31,7 +31,15 @@ from collections.abc import Iterable
 
 from careplan.access import rules
 from careplan.access.context import AccessContext
-from careplan.access.decision import BASES, Basis, BasisKind, Decision, Denial, DenialKind
+from careplan.access.decision import (
+    BASES,
+    DENIALS,
+    Basis,
+    BasisKind,
+    Decision,
+    Denial,
+    DenialKind,
+)
 from careplan.access.permissions import (
     PERSON,
     Permission,
@@ -172,15 +180,20 @@ def _decide_whole(context: AccessContext, kind: ResourceType, permission: Permis
 
 
 def first_visible_section(context: AccessContext) -> Decision:
-    """The first section (catalogue order) the caller may view, or the first denial."""
+    """The first section (catalogue order) the caller may view, or the first denial (a
+    denial for the request's purpose before any other: a consent covers the caller,
+    only not for this purpose)."""
     first_denial = Decision.deny(DenialKind.NO_RELATIONSHIP)
+    purpose_denial = None
     for index, key in enumerate(context.sensitivity):
         decision = _decide_section(context, key, Permission.SECTION_VIEW)
         if decision.permit:
             return decision
         if index == 0:
             first_denial = decision
-    return first_denial
+        if purpose_denial is None and decision.denial == DENIALS[DenialKind.PURPOSE]:
+            purpose_denial = decision
+    return purpose_denial or first_denial
 
 
 def _decide_section(context: AccessContext, key: str, permission: Permission) -> Decision:

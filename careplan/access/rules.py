@@ -183,3 +183,19 @@ def reference_holders(permission: Permission) -> list[BasisKind | Role]:
     if not holders:
         raise ValueError(f"{permission} is held by nobody")
     return holders
+
+
+# Purposes of access a consent serves, by the purpose it was given for (issue 18: "consent
+# purposes can limit it"; the vocabulary and its sources: careplan.access.purposes). A
+# consent for the person's care covers a referral for it (the National Data Guardian counts
+# referral as direct care); no consent covers an investigation, a return or safeguarding,
+# which rest on other bases.
+CONSENT_SERVES: dict[str, frozenset[str]] = {
+    "direct_care": frozenset({"direct_care", "referral"}),
+    "referral": frozenset({"referral"}),
+}
+
+
+def consent_serves(consent_purpose: str, purpose: str) -> bool:
+    """Whether access under a consent given for `consent_purpose` may serve `purpose`."""
+    return purpose in CONSENT_SERVES.get(consent_purpose, frozenset())

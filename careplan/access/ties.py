@@ -17,6 +17,7 @@ from typing import Protocol
 
 from careplan.access.context import AccessContext, ConsentFact
 from careplan.access.decision import BASES, Basis, BasisKind, Denial, DenialKind
+from careplan.access.rules import consent_serves
 
 
 class Tie(Protocol):
@@ -80,9 +81,11 @@ class CareTeam:
         if refusal is not None:
             return Denial(DenialKind.REFUSED, refusal.id)
         covering = [c for c in context.consents_for_me if c.permit and c.covers(key)]
-        granted = _first(c for c in covering if c.status(context.today) == "active")
+        active = [c for c in covering if c.status(context.today) == "active"]
+        # A consent serves only the purposes it was given for (careplan.access.purposes).
+        granted = _first(c for c in active if consent_serves(c.purpose, context.purpose))
         if granted is None:
-            return Denial(_why_no_consent(covering, context))
+            return Denial(DenialKind.PURPOSE if active else _why_no_consent(covering, context))
         return Basis(BasisKind.CONSENT, granted.id)
 
 

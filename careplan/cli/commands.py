@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -16,9 +17,10 @@ from flask.cli import AppGroup
 from marshmallow import Schema, ValidationError, fields
 from sqlalchemy import select
 
+from audit import witnesses
 from audit.actions import AuditAction
 from audit.signing import load_public_key
-from audit.verify import verify_chain
+from audit.verify import verify_witnessed
 from careplan.access.subject import Role
 from careplan.accounts import tokens
 from careplan.accounts.models import AccountKind, User
@@ -134,17 +136,35 @@ def demo_load() -> None:
     default=None,
     help="PEM public key to check checkpoint signatures with (default: this installation's key).",
 )
-def audit_verify(public_key_path: str | None) -> None:
-    """Re-walk the audit chain and checkpoints; exit 0 only when it is intact."""
-    from pathlib import Path
-
+@click.option(
+    "--witness",
+    "witness_paths",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A witness file to check the log against (this service's file witness, or a syslog "
+    "collector's file holding its messages); may be given more than once. The configured "
+    "file witnesses are always checked.",
+)
+def audit_verify(public_key_path: str | None, witness_paths: tuple[Path, ...]) -> None:
+    """Re-walk the audit chain and checkpoints, and check them against the witnesses;
+    exit 0 only when it is intact (a witness that is only behind is reported, not failed)."""
     g.user = None
+    deliverer = current_app.extensions.get("careplan.witnesses")
+    configured = [
+        (w.name, w.readable_path())
+        for w in (deliverer.witnesses if deliverer is not None else [])
+        if w.readable_path() is not None
+    ]
+    sources = configured + [(str(p), p) for p in witness_paths]
     public = (
         load_public_key(Path(public_key_path))
         if public_key_path
         else current_app.extensions["careplan.checkpoints"].signer.public
     )
-    result = verify_chain(db.session, public)
+    given = witnesses.given(db.session.connection(), [name for name, _ in configured])
+    result = verify_witnessed(db.session, public, sources, given)
+    for report in result.witnesses:
+        click.echo(_witness_line(report), err=not report["ok"])
     if result.ok:
         last = result.checkpoint
         click.echo(
@@ -161,6 +181,17 @@ def audit_verify(public_key_path: str | None) -> None:
         err=True,
     )
     sys.exit(1)
+
+
+def _witness_line(report: dict[str, Any]) -> str:
+    name = report["name"]
+    if not report["ok"]:
+        return f"Witness {name}: NOT consistent with the log: {report['problem']}."
+    if report["last_seq"] == 0:
+        return f"Witness {name}: holds no head yet ({report['behind']} records not witnessed)."
+    behind = report["behind"]
+    lag = f"behind by {behind} records (not yet delivered)" if behind else "up to date"
+    return f"Witness {name}: every record up to {report['last_seq']} present and unchanged; {lag}."
 
 
 @audit_cli.command("public-key")

@@ -36,7 +36,8 @@ def respond_after_commit(make: Callable[[], Response]) -> Response:
 def commit_request(response: Response) -> Response:
     make = g.pop(_AFTER_COMMIT, None) if response.status_code < 400 else None
     try:
-        commit_now(_error_code(response) if response.status_code >= 400 else None)
+        failed = response.status_code >= 400
+        commit_now(_error_code(response) if failed else None, response.status_code)
         if make is not None:
             _fill(response, make)
     except NotRecorded:
@@ -52,7 +53,7 @@ def _fill(response: Response, make: Callable[[], Response]) -> None:
         made = make()
     except Exception as exc:  # answered by the app's own error handlers
         made = current_app.make_response(current_app.handle_user_exception(exc))
-        commit_now(_error_code(made))
+        commit_now(_error_code(made), made.status_code)
     response.status_code = made.status_code
     response.set_data(made.get_data())
     for name in dict(made.headers):
@@ -72,9 +73,10 @@ def init_app(app: Flask) -> None:
     app.after_request(commit_request)
 
 
-def commit_now(error_code: str | None = None) -> None:
+def commit_now(error_code: str | None = None, status: int | None = None) -> None:
     """Commit the request's changes and audit records (careplan.core.unit_of_work);
-    `error_code`: the request failed, so its changes are rolled back and only its audit
-    records (the failed attempt among them) are committed. Called by the unit of work's
-    end of request only; raises NotRecorded (answered 503) if that cannot be done."""
-    unit_of_work.finish(error_code)
+    `error_code`: the request failed (answered `status`), so its changes are rolled back
+    and only its audit records (the failed attempt among them) are committed. Called by
+    the unit of work's end of request only; raises NotRecorded (answered 503) if that
+    cannot be done."""
+    unit_of_work.finish(error_code, status if error_code is not None else None)

@@ -6,6 +6,8 @@ failure they roll back. Either way the commit hooks run first, inside the same
 transaction: the audit log's hook (installed by `careplan.create_app`) appends the
 records the work queued, so an action and its record commit together or not at all. If a
 hook or the commit fails, nothing is committed and `NotRecorded` is raised (fail closed).
+After a successful commit the after-commit hooks run (the audit witnesses are told the
+new head); they cannot undo or fail the work.
 The platform knows nothing of what the hooks do: it imports no package above it.
 """
 
@@ -29,8 +31,11 @@ log = logging.getLogger(__name__)
 CommitHook = Callable[[Session, str | None], None]
 # () -> None; run as a unit of work begins (requests: before_request; jobs: `job`).
 BeginHook = Callable[[], None]
+# () -> None; run once the commit has succeeded (outside the transaction); must not raise.
+AfterCommitHook = Callable[[], None]
 COMMIT_HOOKS = "careplan.commit_hooks"
 BEGIN_HOOKS = "careplan.begin_hooks"
+AFTER_COMMIT_HOOKS = "careplan.after_commit_hooks"
 
 
 def add_commit_hook(app: Flask, hook: CommitHook) -> None:
@@ -41,15 +46,24 @@ def add_begin_hook(app: Flask, hook: BeginHook) -> None:
     app.extensions.setdefault(BEGIN_HOOKS, []).append(hook)
 
 
+def add_after_commit_hook(app: Flask, hook: AfterCommitHook) -> None:
+    """`hook` runs after each successful commit (the audit witnesses: what is committed
+    is told outside the database). A failing hook is logged, never undoes the work."""
+    app.extensions.setdefault(AFTER_COMMIT_HOOKS, []).append(hook)
+
+
 def begin() -> None:
     for hook in current_app.extensions.get(BEGIN_HOOKS, ()):
         hook()
 
 
-def finish(error_code: str | None = None) -> None:
+def finish(error_code: str | None = None, status: int | None = None) -> None:
     """Commit the work and what its hooks add; `error_code`: the work failed, so its
     changes are rolled back and only what the hooks add (the failed attempt's audit
-    record among it) is committed. Raises NotRecorded if that cannot be done."""
+    record among it) is committed; `status`: the HTTP status it was answered with (None
+    for a job; the hooks read it as `g.failed_status`). Raises NotRecorded if that cannot
+    be done."""
+    g.failed_status = status
     session = db.session()
     try:
         if error_code is not None:
@@ -62,6 +76,11 @@ def finish(error_code: str | None = None) -> None:
         session.rollback()
         log.error("unit of work not committed: %s", type(exc).__name__)
         raise NotRecorded() from None
+    for after in current_app.extensions.get(AFTER_COMMIT_HOOKS, ()):
+        try:
+            after()
+        except Exception as exc:  # committed already: the work stands whatever this does
+            log.error("after-commit hook failed: %s", type(exc).__name__)
 
 
 @contextmanager
@@ -77,6 +96,6 @@ def job(name: str, actor: Any = None) -> Iterator[str]:
     try:
         yield g.request_id
     except Exception as exc:
-        finish(f"job_failed:{type(exc).__name__}")
+        finish(f"job_failed:{type(exc).__name__}", None)
         raise
     finish()

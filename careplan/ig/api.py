@@ -16,6 +16,7 @@ from audit.schemas import (
     access_log_out,
     event_page_out,
     event_query,
+    head_out,
     page_query,
     report_out,
     report_query,
@@ -62,6 +63,16 @@ def verify() -> Response:
     return respond(verify_out.dump(result.__dict__))
 
 
+@bp.get("/audit/head")
+@documented(
+    "The latest head of the chain, signed now, and how far behind each witness is",
+    response=head_out,
+)
+@requires(Permission.JOB_AUDIT_VERIFY, AuditAction.AUDIT_HEAD_VIEW)
+def audit_head() -> Response:
+    return respond(head_out.dump(services.head()))
+
+
 @bp.get("/audit/<any('break-glass','claims'):kind>")
 @documented(
     "Break-glass uses or claimed relationships to review (status: pending, follow_up, "
@@ -92,7 +103,10 @@ def review_item(kind: str, item_id: uuid.UUID) -> Response:
 
 @bp.get("/audit/reports/<kind>")
 @documented(
-    "Unusual access: denied, many_people, out_of_hours, break_glass",
+    "Unusual access: denied (refused by the access policy: never invalid input, conflicts "
+    "or failures), many_people, out_of_hours, break_glass (emergency access used), "
+    "break_glass_refused (emergency access refused), purposes (accesses and people by "
+    "purpose of access; `purpose` filters any report)",
     query=report_query,
     response=report_out,
     path_values={"kind": REPORTS},

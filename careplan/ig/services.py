@@ -7,19 +7,22 @@ from __future__ import annotations
 
 import io
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from flask import Response, current_app, g, stream_with_context
+from sqlalchemy import select
 
-from audit import plain, queries
+from audit import plain, queries, witnesses
 from audit.actions import AuditAction, Outcome
 from audit.chain import CHAINED_FIELDS
 from audit.log import open_justification, record
-from audit.verify import VerifyResult, verify_chain
+from audit.models import AuditHead
+from audit.verify import VerifyResult, verify_witnessed
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import person_context, require, require_job
-from careplan.core import spreadsheet
+from careplan.core import clock, spreadsheet
 from careplan.core.clock import iso
 from careplan.core.errors import NotFound
 from careplan.extensions import db
@@ -100,14 +103,70 @@ def csv_response(args: dict[str, Any]) -> Response:
 
 
 def verify() -> VerifyResult:
+    """The chain, the checkpoints and every witness file this host can read (the
+    configured file witnesses), recorded with what it found."""
     require_job(Permission.JOB_AUDIT_VERIFY, AuditAction.AUDIT_VERIFY)
-    result = verify_chain(db.session, current_app.extensions["careplan.checkpoints"].signer.public)
+    result = verify_with_configured_witnesses(db.session)
     record(
         AuditAction.AUDIT_VERIFY,
         outcome=Outcome.PERMIT,
-        details={"ok": result.ok, "checked": result.checked, "first_bad_seq": result.first_bad_seq},
+        details={
+            "ok": result.ok,
+            "checked": result.checked,
+            "first_bad_seq": result.first_bad_seq,
+            "witnesses": len(result.witnesses),
+        },
     )
     return result
+
+
+def verify_with_configured_witnesses(session: Any, extra: Sequence[Path] = ()) -> VerifyResult:
+    """verify_witnessed over the configured file witnesses and `extra` files (a syslog
+    collector's file, a copy kept elsewhere), with what each was given (audit_witness)."""
+    deliverer = current_app.extensions.get("careplan.witnesses")
+    configured = [
+        (w.name, w.readable_path())
+        for w in (deliverer.witnesses if deliverer is not None else [])
+        if w.readable_path() is not None
+    ]
+    sources = configured + [(str(p), p) for p in extra]
+    given = witnesses.given(session.connection(), [name for name, _ in configured])
+    public = current_app.extensions["careplan.checkpoints"].signer.public
+    return verify_witnessed(session, public, sources, given)
+
+
+def witness_lag() -> list[dict[str, Any]]:
+    """How far behind each configured witness is, for the IG page (recorded as a look at
+    the head)."""
+    require_job(Permission.JOB_AUDIT_VERIFY, AuditAction.AUDIT_HEAD_VIEW)
+    deliverer = current_app.extensions.get("careplan.witnesses")
+    configured = deliverer.witnesses if deliverer is not None else []
+    lag = witnesses.lag(db.session.connection(), configured, clock.now())
+    record(AuditAction.AUDIT_HEAD_VIEW, details={"witnesses": len(lag)})
+    return lag
+
+
+def head() -> dict[str, Any]:
+    """The latest head, signed now, and how far behind each configured witness is
+    (audit.witnesses.lag); recorded."""
+    require_job(Permission.JOB_AUDIT_VERIFY, AuditAction.AUDIT_HEAD_VIEW)
+    row = db.session.execute(select(AuditHead.seq, AuditHead.hash)).one()
+    signer = current_app.extensions["careplan.checkpoints"].signer
+    signed = witnesses.signed_head(signer, row.seq, row.hash)
+    deliverer = current_app.extensions.get("careplan.witnesses")
+    configured = deliverer.witnesses if deliverer is not None else []
+    lag = witnesses.lag(db.session.connection(), configured, clock.now())
+    record(AuditAction.AUDIT_HEAD_VIEW, details={"seq": row.seq, "witnesses": len(lag)})
+    return {
+        **{k: signed[k] for k in ("seq", "hash", "signed_at", "key_id", "signature")},
+        "witnesses": [
+            {
+                **w,
+                **{k: iso(w[k]) if w[k] else None for k in ("delivered_at", "failing_since")},
+            }
+            for w in lag
+        ],
+    }
 
 
 def list_reviews(kind: str, load: Any) -> list[dict[str, Any]]:

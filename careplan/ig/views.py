@@ -13,7 +13,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from audit import queries
-from audit.actions import AuditAction, Outcome
+from audit.actions import AuditAction, Outcome, Purpose
 from audit.schemas import event_query, report_query, review_query, review_schema
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import requires
@@ -146,7 +146,11 @@ def reports() -> Any:
     kind = request.args.get("kind", "denied")
     if kind not in queries.REPORTS:
         kind = "denied"
-    args = {k: v for k, v in request.args.items() if k in ("from", "to", "threshold") and v}
+    args = {
+        k: v
+        for k, v in request.args.items()
+        if k in ("from", "to", "threshold", "for_purpose") and v
+    }
     data, errors = load(report_query, args)
     if errors:
         rows: list = []
@@ -158,6 +162,7 @@ def reports() -> Any:
         page_title="Unusual access",
         kind=kind,
         kinds=queries.REPORTS,
+        purposes=list(Purpose),
         args=args,
         rows=rows,
         errors=errors,
@@ -168,7 +173,10 @@ def reports() -> Any:
 @signed_in_required
 @requires(Permission.JOB_AUDIT_VERIFY, AuditAction.AUDIT_VERIFY)
 def verify() -> Any:
-    if request.args.get("run") != "1":
-        return render("ig/verify.html", page_title="Check the log is intact", result=None)
-    result = ig_services.verify()
-    return render("ig/verify.html", page_title="Check the log is intact", result=result)
+    result = ig_services.verify() if request.args.get("run") == "1" else None
+    return render(
+        "ig/verify.html",
+        page_title="Check the log is intact",
+        result=result,
+        witnesses=ig_services.witness_lag(),
+    )

@@ -16,7 +16,9 @@ from alembic.script import ScriptDirectory
 from flask import Blueprint, Response, current_app, jsonify
 from sqlalchemy import inspect, text
 
+from audit import witnesses
 from careplan.access.pipeline import public
+from careplan.core import clock
 from careplan.core.database import reading
 
 bp = Blueprint("ops", __name__)
@@ -35,7 +37,8 @@ def healthz() -> Response:
 @public
 def readyz() -> Response:
     """Readiness: the database answers, its schema is at the migrations' head, the audit
-    signing key and the data keys are loaded and open what the database holds. 503 with
+    signing key and the data keys are loaded and open what the database holds, and the
+    audit witnesses are within their limit of lag. 503 with
     the failing checks named (no details that could help an attacker) otherwise."""
     checks: dict[str, str] = {}
     try:
@@ -47,6 +50,7 @@ def readyz() -> Response:
             checks["data_keys"] = (
                 "ok" if vault is not None and vault.unopenable(connection) == 0 else "failing"
             )
+            checks["audit_witness"] = _witnesses_within_limit(connection)
     except Exception:  # any database failure means not ready; the log has its type
         log.warning("readiness: database check failed")
         checks.setdefault("database", "unreachable")
@@ -56,6 +60,19 @@ def readyz() -> Response:
     return _answer(
         {"status": "ready" if ready else "not_ready", "checks": checks}, 200 if ready else 503
     )
+
+
+def _witnesses_within_limit(connection: Any) -> str:
+    """ "ok" while every audit witness holds all but records younger than
+    CAREPLAN_AUDIT_WITNESS_MAX_LAG_SECONDS (0: not checked); "behind" otherwise. Every
+    process shares the witnesses, so a long outage of one takes them all out of rotation:
+    set the limit to what the service may run unwitnessed."""
+    limit = current_app.config["AUDIT_WITNESS_MAX_LAG_SECONDS"]
+    deliverer = current_app.extensions.get("careplan.witnesses")
+    if not limit or deliverer is None or not deliverer.witnesses:
+        return "ok"
+    lags = witnesses.lag(connection, deliverer.witnesses, clock.now())
+    return "ok" if all(w["behind_seconds"] <= limit for w in lags) else "behind"
 
 
 def _at_head(connection: Any) -> bool:

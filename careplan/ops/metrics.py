@@ -26,10 +26,13 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+from prometheus_client.core import GaugeMetricFamily
 
 from audit import log as audit_log
+from audit import witnesses
 from careplan.access.pipeline import public
-from careplan.core import unit_of_work
+from careplan.core import clock, unit_of_work
+from careplan.core.database import reading
 from careplan.core.errors import NotFound
 
 bp = Blueprint("metrics", __name__)
@@ -86,7 +89,49 @@ def metrics() -> Response:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
     body = generate_latest(registry) if registry is not None else generate_latest()
+    body += generate_latest(_witness_registry())
     return Response(body, mimetype=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})
+
+
+class _WitnessLag:
+    """The audit witnesses' lag, read from the database at each scrape (the same for
+    every worker, so not a per-process gauge)."""
+
+    def __init__(self, lags: list[dict[str, Any]]) -> None:
+        self.lags = lags
+
+    def collect(self) -> Any:
+        records = GaugeMetricFamily(
+            "careplan_audit_witness_behind_records",
+            "Audit records not yet given to the witness",
+            labels=["witness", "kind"],
+        )
+        seconds = GaugeMetricFamily(
+            "careplan_audit_witness_behind_seconds",
+            "Age of the oldest audit record not yet given to the witness (0: none)",
+            labels=["witness", "kind"],
+        )
+        failing = GaugeMetricFamily(
+            "careplan_audit_witness_failing",
+            "1 while the witness cannot be reached",
+            labels=["witness", "kind"],
+        )
+        for lag in self.lags:
+            labels = [lag["name"], lag["kind"]]
+            records.add_metric(labels, lag["behind"])
+            seconds.add_metric(labels, lag["behind_seconds"])
+            failing.add_metric(labels, 1 if lag["failing_since"] else 0)
+        yield from (records, seconds, failing)
+
+
+def _witness_registry() -> CollectorRegistry:
+    registry = CollectorRegistry()
+    deliverer = current_app.extensions.get("careplan.witnesses")
+    if deliverer is not None and deliverer.witnesses:
+        with reading() as connection:
+            lags = witnesses.lag(connection, deliverer.witnesses, clock.now())
+        registry.register(_WitnessLag(lags))
+    return registry
 
 
 def init_app(app: Flask) -> None:

@@ -130,7 +130,7 @@ def register(load: Any) -> Person:
     except operations.PossibleDuplicate as exc:
         record(
             AuditAction.PERSON_CREATE,
-            Outcome.DENY,
+            Outcome.CONFLICT,
             reason=exc.code,
             details={"possible_duplicate_of": [str(m) for m in exc.matches]},
         )
@@ -169,8 +169,13 @@ def lookup(load: Any) -> Person | None:
     by = "chi" if "chi" in criteria else "name_and_date_of_birth"
     person = operations.lookup(db.session, criteria)
     if person is None:
+        # Not a refusal: the lookup was allowed and found no one person (invalid: it
+        # named nothing that exists). Reports of refusals do not count it.
         record(
-            AuditAction.PERSON_LOOKUP, Outcome.DENY, reason="no_single_match", details={"by": by}
+            AuditAction.PERSON_LOOKUP,
+            Outcome.INVALID,
+            reason="no_single_match",
+            details={"by": by},
         )
         return None
     record(AuditAction.PERSON_LOOKUP, person_id=person.id, details={"by": by})

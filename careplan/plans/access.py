@@ -50,7 +50,7 @@ def plan_access(
     the plan may be a plain row (consent.facts.PlanRow)."""
     facts, decision = authorise(person_id, permission, audit_action, rows=view)
     if facts.plan is None:
-        record(audit_action, Outcome.DENY, person_id=person_id, reason="no_plan")
+        record(audit_action, Outcome.INVALID, person_id=person_id, reason="no_plan")
         raise NotFound(NO_PLAN)
     return PlanAccess(facts, facts.plan, decision)
 

@@ -61,7 +61,7 @@ def plan_body(view: PlanView, audit_action: AuditAction) -> dict[str, Any]:
     try:
         return view.body(catalogue())
     except Tampered:
-        record(audit_action, Outcome.DENY, person_id=view.person_id, reason="data_integrity")
+        record(audit_action, Outcome.FAILED, person_id=view.person_id, reason="data_integrity")
         raise
 
 
@@ -118,7 +118,7 @@ def hand_over(access: PlanAccess, data: dict[str, Any]) -> Plan:
     if refused:
         record(
             AuditAction.KEYWORKER_CHANGE,
-            Outcome.DENY,
+            Outcome.CONFLICT,
             person_id=access.plan.person_id,
             sections=refused,
             reason="refused_agency",

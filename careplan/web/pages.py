@@ -74,11 +74,13 @@ def problems(exc: ApiError | ValidationError) -> dict[str, list[str]]:
 
 
 def refused(exc: ApiError | ValidationError) -> tuple[dict[str, list[str]], int]:
-    """A permitted attempt that failed on its input: record it as refused now (as the API's
-    commit does), so loading the page again cannot replace it; then the form's errors."""
+    """A permitted attempt that failed on its input: record what became of it now (as the
+    API's commit does: invalid, conflict, or deny for a 403), so loading the page again
+    cannot replace it; then the form's errors."""
     code = exc.code if isinstance(exc, ApiError) else "invalid"
-    audit_log.record_failed_attempt(code)
-    return problems(exc), exc.status if isinstance(exc, ApiError) else 400
+    status = exc.status if isinstance(exc, ApiError) else 400
+    audit_log.record_failed_attempt(code, status)
+    return problems(exc), status
 
 
 def render(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
@@ -168,6 +170,16 @@ def _moment(value: Any) -> str:
     return f"{_day(value)} at {value:%H:%M}"
 
 
+def duration_words(seconds: int) -> str:
+    """45 seconds, 3 minutes, 2 hours, 4 days: a lag as people say it (rounded down)."""
+    for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
+        if seconds >= size:
+            count = int(seconds // size)
+            return f"{count} {unit}" + ("" if count == 1 else "s")
+    count = int(seconds)
+    return f"{count} second" + ("" if count == 1 else "s")
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["words"] = words.value_label
     app.jinja_env.filters["label"] = words.field_label
@@ -180,6 +192,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["zip_names"] = lambda items, names: [(i, names.get(i, i)) for i in items]
     app.jinja_env.filters["day"] = _day
     app.jinja_env.filters["moment"] = _moment
+    app.jinja_env.filters["duration_words"] = duration_words
 
     @app.context_processor
     def _page_context() -> dict[str, Any]:

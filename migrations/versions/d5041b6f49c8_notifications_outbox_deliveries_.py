@@ -1,7 +1,7 @@
 """notifications outbox, deliveries, preferences; phone on accounts
 
 Revision ID: d5041b6f49c8
-Revises: d391f1d13218
+Revises: 5e7a9c2d4b18
 Create Date: 2026-11-30 16:17:14.674314
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd5041b6f49c8'
-down_revision = 'd391f1d13218'
+down_revision = '5e7a9c2d4b18'
 branch_labels = None
 depends_on = None
 

@@ -208,7 +208,7 @@ def test_no_hand_over_into_a_refused_agency(api, world, grantee, sections):
     plan = api.get(scene.key_worker, f"/people/{scene.person.id}/plan").get_json()
     assert plan["key_worker"]["id"] == str(scene.key_worker.id)
     events = [e for e in world.audit() if e.action == "keyworker.change"]
-    assert events[-1].outcome == "deny"
+    assert events[-1].outcome == "conflict"
     assert events[-1].reason == "refused_agency"
     # Withdrawn with the person first: the hand-over goes ahead.
     url = f"/people/{scene.person.id}/consents/{refusal}/withdraw"

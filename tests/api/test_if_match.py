@@ -102,7 +102,7 @@ def test_a_missing_if_match_or_star_is_precondition_required(api, world, app, wr
     assert "If-Match" in answer["fields"]
     assert _version(api, scene, read) == before
     records = _records(world, refused)
-    assert [(r.outcome, r.reason) for r in records] == [("deny", "precondition_required")]
+    assert [(r.outcome, r.reason) for r in records] == [("conflict", "precondition_required")]
     done = api.call(
         method,
         scene.key_worker,

@@ -78,7 +78,7 @@ def test_a_second_registration_is_stopped_and_sent_to_the_exact_lookup(api, worl
     refused = world.audit()[-1]
     assert (refused.action, refused.outcome, refused.reason) == (
         "person.create",
-        "deny",
+        "conflict",
         "possible_duplicate",
     )
     assert refused.details["possible_duplicate_of"] == [sarah_id]

@@ -239,7 +239,8 @@ def test_claim_a_relationship(api, world):
     assert api.post(scene.outsider, url, {"reason": "x" * 50}).status_code == 409
     assert plan_of(api, scene.outsider, scene).status_code == 200
     claims = [e for e in world.audit() if e.action == "careteam.claim"]
-    assert [e.outcome for e in claims] == ["deny", "permit", "deny"]  # short, made, repeated
+    # Too short (invalid), made, made again (conflict): none of them a refusal.
+    assert [e.outcome for e in claims] == ["invalid", "permit", "conflict"]
     event_ = claims[1]
     assert event_.details["review"] == "pending"
     assert _opened(event_).startswith("Allocated")

@@ -220,7 +220,8 @@ def test_unstorable_text_anywhere_in_a_json_write_is_refused(api, world, client,
         if path.startswith(("/people/{p}", "/people/{new}")):
             records = _request_records(world, refused)
             assert records, place
-            assert records[-1].outcome == "deny", place  # a failed attempt
+            # A failed attempt, recorded as the invalid request it was (not a refusal).
+            assert records[-1].outcome == "invalid", place
     as_key = {**valid, UNSTORABLE[bad]: "x"}
     refused = _raw(client, api, user, method, url, json.dumps(as_key), headers)
     assert refused.status_code == 400

@@ -82,9 +82,13 @@ def test_unusual_access_reports(users, site):
 def test_check_the_log_is_intact(users, site):
     page = users.page(PRIYA)
     page.goto(site + "/ig/verify")
+    # The default installation's file witness, beside the signing key.
+    assert page.locator("#witness-lag tbody tr").count() == 1
+    assert page.locator("#witness-lag td", has_text="File").is_visible()
     check(page, "check the log")
     page.click("button:has-text('Check the log now')")
     assert page.locator("#verify-result h2").inner_text() == "The log is intact"
+    assert "present and unchanged" in page.locator("#witness-checks").inner_text()
     check(page, "the log is intact")
 
 

@@ -176,7 +176,7 @@ def test_tampered_section_in_a_plan_view_shows_nothing_and_is_logged_twice(api, 
     records = [e for e in world.audit() if e.request_id == request_id]
     assert [(e.action, e.outcome, e.reason) for e in records] == [
         ("plan.view", "permit", None),
-        ("plan.view", "deny", "data_integrity"),
+        ("plan.view", "failed", "data_integrity"),
     ]
     assert "housing" in records[0].sections
 

@@ -419,4 +419,4 @@ def test_tampered_form_controls_are_refused_and_change_nothing(demo_app, ids, co
     assert "Traceback" not in text(page)
     events = _events(demo_app, "section.update")
     assert len(events) == before + 1
-    assert events[-1].outcome == "deny"  # the refused attempt is on record
+    assert events[-1].outcome == "invalid"  # the attempt is on record, as invalid

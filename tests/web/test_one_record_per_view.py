@@ -94,7 +94,7 @@ def test_a_refused_care_team_change_is_not_also_a_refused_view(demo_app):
     sent = morag.post(f"/people/{sarah}/care-team", {})
     assert sent.status_code == 400
     assert sorted(_records_of(demo_app, sent)) == [
-        ("careteam.add", "deny"),
+        ("careteam.add", "invalid"),
         ("careteam.view", "permit"),
     ]
 
