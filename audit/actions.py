@@ -58,6 +58,12 @@ class AuditAction(enum.StrEnum):
     SERVICE_CREATE = "service.create"
     SERVICE_UPDATE = "service.update"
     SERVICE_IMPORT = "service.import"
+    # Notifications: the caller's own list and choice, and the sender's deliveries (no
+    # personal data: kinds, ids, statuses).
+    NOTIFICATION_LIST = "notification.list"
+    NOTIFICATION_READ = "notification.read"
+    NOTIFICATION_PREFERENCES = "notification.preferences"
+    NOTIFICATION_SEND = "notification.send"
 
 
 class Outcome(enum.StrEnum):

@@ -130,6 +130,7 @@ def _register_models() -> None:
     import careplan.agencies.models
     import careplan.directory.models
     import careplan.identity.models
+    import careplan.notifications.models
     import careplan.people.models
     import careplan.plans.models
     import careplan.protection.models  # noqa: F401
@@ -185,6 +186,7 @@ def _register_pages(app: Flask) -> None:
     from careplan.ig import views as ig
     from careplan.me import about, home
     from careplan.me import views as me
+    from careplan.notifications import views as notifications
     from careplan.people import views as people
     from careplan.plans import section_views
     from careplan.plans import views as plans
@@ -206,6 +208,7 @@ def _register_pages(app: Flask) -> None:
         admin,
         records,
         directory,
+        notifications,
     ):
         app.register_blueprint(module.bp)
 

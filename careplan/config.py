@@ -300,6 +300,70 @@ SETTINGS: tuple[Setting, ...] = (
         "OpenID Connect providers, as TOML (see 'Identity providers'); none when unset",
     ),
     Setting(
+        "CAREPLAN_PUBLIC_URL",
+        "PUBLIC_URL",
+        str,
+        "http://localhost:5000",
+        "the service's address as people reach it: the link in every email and text",
+    ),
+    Setting(
+        "CAREPLAN_NOTIFY_API_KEY",
+        "NOTIFY_API_KEY",
+        str,
+        "",
+        "GOV.UK Notify API key for the sender (`notifications send`); unset: it refuses to "
+        "start, and notifications stay in the in-app list",
+    ),
+    Setting(
+        "CAREPLAN_NOTIFY_BASE_URL",
+        "NOTIFY_BASE_URL",
+        str,
+        "https://api.notifications.service.gov.uk",
+        "GOV.UK Notify's API address (another for a stand-in, as in the tests)",
+    ),
+    Setting(
+        "CAREPLAN_NOTIFY_TEMPLATES_FILE",
+        "NOTIFY_TEMPLATES_FILE",
+        str,
+        "",
+        "Notify template ids per channel and kind, as TOML (see 'Notifications')",
+    ),
+    Setting(
+        "CAREPLAN_NOTIFY_MAX_ATTEMPTS",
+        "NOTIFY_MAX_ATTEMPTS",
+        int,
+        8,
+        "tries of one email or text before it is given up as a permanent failure",
+    ),
+    Setting(
+        "CAREPLAN_NOTIFY_RETRY_SECONDS",
+        "NOTIFY_RETRY_SECONDS",
+        int,
+        30,
+        "wait before the first retry; each later one waits twice as long (at most an hour)",
+    ),
+    Setting(
+        "CAREPLAN_NOTIFY_BATCH",
+        "NOTIFY_BATCH",
+        int,
+        200,
+        "emails and texts one sender claims at a time",
+    ),
+    Setting(
+        "CAREPLAN_NOTIFY_THREADS",
+        "NOTIFY_THREADS",
+        int,
+        16,
+        "requests to Notify one sender makes at once",
+    ),
+    Setting(
+        "CAREPLAN_NOTIFY_POLL_SECONDS",
+        "NOTIFY_POLL_SECONDS",
+        int,
+        2,
+        "how long the sender waits when there is nothing to send before looking again",
+    ),
+    Setting(
         "CAREPLAN_PROXY_HOPS",
         "PROXY_HOPS",
         int,
@@ -341,6 +405,14 @@ def _complete(config: dict[str, Any]) -> dict[str, Any]:
             raise ConfigError("production needs " + ", ".join(missing))
     if not 1 <= config["CONSENT_MAX_DAYS"] <= 36_500:
         raise ConfigError("CAREPLAN_CONSENT_MAX_DAYS must be between 1 and 36500")
+    if not 1 <= config["NOTIFY_MAX_ATTEMPTS"] <= 50:
+        raise ConfigError("CAREPLAN_NOTIFY_MAX_ATTEMPTS must be between 1 and 50")
+    if not 1 <= config["NOTIFY_BATCH"] <= 5000 or not 1 <= config["NOTIFY_THREADS"] <= 64:
+        raise ConfigError(
+            "CAREPLAN_NOTIFY_BATCH must be between 1 and 5000, CAREPLAN_NOTIFY_THREADS 1 and 64"
+        )
+    if config["NOTIFY_RETRY_SECONDS"] < 0 or config["NOTIFY_POLL_SECONDS"] < 0:
+        raise ConfigError("CAREPLAN_NOTIFY_RETRY_SECONDS and _POLL_SECONDS cannot be negative")
     if config["PASSWORD_MIN_LENGTH"] < 8:
         raise ConfigError("CAREPLAN_PASSWORD_MIN_LENGTH must be at least 8")
     if not config["SIGNIN_LOCK_AFTER"] <= config["SECOND_FACTOR_MAX_FAILURES"] <= 100:

@@ -20,7 +20,7 @@ from careplan.core.errors import Forbidden, NotFound
 from careplan.extensions import db
 from careplan.plans.access import PlanAccess, catalogue_keys, plan_access
 from careplan.plans.models import CareTeamMember, Plan
-from consent import operations, presenters
+from consent import notices, operations, presenters
 from consent.models import Consent, ConsentEffect
 
 
@@ -77,6 +77,7 @@ def withdrawal_access(person_id: uuid.UUID) -> PlanAccess:
 
 def withdraw(access: PlanAccess, row: Consent, reason: str | None) -> Consent:
     row = operations.withdraw(db.session, row, g.user, reason)
+    notices.consent_withdrawn(db.session, row, g.user)
     record(
         AuditAction.CONSENT_WITHDRAW,
         person_id=access.plan.person_id,
@@ -106,6 +107,7 @@ def claim(person_id: uuid.UUID, load: Any) -> CareTeamMember:
     member = operations.claim(
         db.session, plan, g.user, data["reason"], cfg["CLAIM_DAYS"], cfg["JUSTIFICATION_MIN_CHARS"]
     )
+    notices.relationship_claimed(db.session, plan, g.user)
     record(
         AuditAction.CARETEAM_CLAIM,
         person_id=person_id,
@@ -130,6 +132,7 @@ def break_glass(person_id: uuid.UUID, load: Any) -> dict[str, Any]:
         cfg["BREAK_GLASS_HOURS"],
         cfg["JUSTIFICATION_MIN_CHARS"],
     )
+    notices.break_glass_used(db.session, person.id, g.user)
     facts = context_for(person)
     opened = [k for k, d in section_views(facts).items() if d.permit]
     record(

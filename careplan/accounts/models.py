@@ -30,6 +30,8 @@ class User(db.Model):
     id: Mapped[uuid.UUID] = uuid_pk()
     kind: Mapped[AccountKind] = mapped_column(enum_column(AccountKind, "account_kind"))
     email: Mapped[str] = mapped_column(String(254), unique=True)
+    # A mobile number for notifications by text (E.164, +447700900123), if they gave one.
+    phone: Mapped[str | None] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(200))
     agency_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("agency.id"), index=True)
     person_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("person.id"), unique=True)

@@ -5,6 +5,7 @@ from careplan.admin import api as admin_api
 from careplan.api import auth, openapi
 from careplan.directory import api as directory_api
 from careplan.ig import api as ig_api
+from careplan.notifications import api as notifications_api
 from careplan.people import api as people_api
 from careplan.plans import api as plans_api
 from careplan.plans import care_team_api, sections_api
@@ -26,4 +27,5 @@ MODULES = (
     ig_api,
     subject_access_api,
     directory_api,
+    notifications_api,
 )

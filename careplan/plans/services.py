@@ -22,6 +22,8 @@ from careplan.accounts.models import User
 from careplan.core import clock
 from careplan.core.errors import Conflict, NotFound
 from careplan.extensions import db
+from careplan.notifications.kinds import NotificationKind
+from careplan.notifications.outbox import queue
 from careplan.plans import operations, presenters, queries
 from careplan.plans.access import PlanAccess, SectionAccess, catalogue, plan_access, section_access
 from careplan.plans.models import CareTeamMember, Entry, Plan, Section, SectionVersion
@@ -247,6 +249,13 @@ def care_team(person_id: uuid.UUID) -> list[dict[str, Any]]:
 def add_member(person_id: uuid.UUID, load: Any) -> CareTeamMember:
     access = plan_access(person_id, Permission.PLAN_CARE_TEAM_MANAGE, AuditAction.CARETEAM_ADD)
     member = operations.add_member(db.session, access.plan, load(), g.user)
+    queue(
+        db.session,
+        NotificationKind.CARE_TEAM_ADDED,
+        to_user_id=member.staff_id,
+        link=f"/people/{person_id}",
+        actor_id=g.user.id,
+    )
     record(
         AuditAction.CARETEAM_ADD,
         person_id=person_id,

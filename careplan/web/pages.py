@@ -40,6 +40,8 @@ DONE = {
     "member_ended": "Their place in the care team has ended.",
     "merged": "The two records are now one. Both records' access logs show the merge.",
     "distinct": "Recorded: they are two different people. Both records stay.",
+    "notifications_read": "All your notifications are marked as read.",
+    "preferences_saved": "Your choice is saved. It applies to new notifications from now.",
 }
 
 

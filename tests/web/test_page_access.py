@@ -56,6 +56,9 @@ MATRIX = {
     "/ig/verify?run=1": (403, 403, 403, 403, 200, 403, 403),
     "/admin/agencies": (403, 403, 403, 403, 403, 200, 403),
     "/admin/staff": (403, 403, 403, 403, 403, 200, 403),
+    # Everyone's own notifications and choice of channel.
+    "/me/notifications": (200, 200, 200, 200, 200, 200, 200),
+    "/me/notification-preferences": (200, 200, 200, 200, 200, 200, 200),
 }
 CASES = [
     (page, role, statuses[i]) for page, statuses in MATRIX.items() for i, role in enumerate(ROLES)

@@ -1,0 +1,87 @@
+"""The kinds of notification: each one sentence, and who in an agency receives it.
+
+Adding a kind is one enum member plus its entry in `RULES` (a title and a sentence; a
+test checks every member has one, and the column has no constraint to migrate). The
+sentence is the whole message: it is what an email or text says, in the words a key
+worker, an IG officer or the person would want to hear, and it names no one.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from careplan.access.subject import Role
+
+
+class NotificationKind(enum.StrEnum):
+    BREAK_GLASS_ON_MY_PERSON = "break_glass.key_worker"
+    BREAK_GLASS_FOR_REVIEW = "break_glass.review"
+    CLAIM_ON_MY_PERSON = "claim.key_worker"
+    CLAIM_FOR_REVIEW = "claim.review"
+    CONSENT_WITHDRAWN = "consent.withdrawn"
+    CONSENT_ENDING = "consent.ending"
+    CONSENT_ENDING_MINE = "consent.ending.person"
+    CARE_TEAM_ADDED = "care_team.added"
+
+
+@dataclass(frozen=True)
+class KindRule:
+    """`title`: what it is about, in a few words (lists, pages); `sentence`: the message,
+    with no personal content; `agency_role`: the role a staff member must hold, at send
+    time, to receive a notification addressed to their agency (None: the kind is only
+    ever addressed to one account)."""
+
+    title: str
+    sentence: str
+    agency_role: Role | None = None
+
+
+RULES: dict[NotificationKind, KindRule] = {
+    NotificationKind.BREAK_GLASS_ON_MY_PERSON: KindRule(
+        "Emergency access used",
+        "Someone used emergency access to see the plan of a person you are key worker for. "
+        "Sign in to see who and why.",
+    ),
+    NotificationKind.BREAK_GLASS_FOR_REVIEW: KindRule(
+        "Emergency access to review",
+        "Emergency access was used and is waiting for review. Sign in to review it.",
+        agency_role=Role.IG_OFFICER,
+    ),
+    NotificationKind.CLAIM_ON_MY_PERSON: KindRule(
+        "Relationship claimed",
+        "Someone joined the care team of a person you are key worker for by claiming a "
+        "relationship. Sign in to see it.",
+    ),
+    NotificationKind.CLAIM_FOR_REVIEW: KindRule(
+        "Claimed relationship to review",
+        "A claimed relationship is waiting for review. Sign in to review it.",
+        agency_role=Role.IG_OFFICER,
+    ),
+    NotificationKind.CONSENT_WITHDRAWN: KindRule(
+        "Consent withdrawn",
+        "A person you are key worker for has withdrawn a consent to share. It stopped "
+        "applying straight away. Sign in to see it.",
+    ),
+    NotificationKind.CONSENT_ENDING: KindRule(
+        "Consent ending soon",
+        "A consent to share for a person you are key worker for ends within 30 days. "
+        "Sign in to see it and talk to them about it.",
+    ),
+    NotificationKind.CONSENT_ENDING_MINE: KindRule(
+        "Your choice ends soon",
+        "One of your choices about who can see your plan ends within 30 days. Sign in to see it.",
+    ),
+    NotificationKind.CARE_TEAM_ADDED: KindRule(
+        "Added to a care team",
+        "You have been added to the care team of someone you support. Sign in to see their plan.",
+    ),
+}
+
+
+def sentence(kind: NotificationKind) -> str:
+    return RULES[kind].sentence
+
+
+def title(kind: NotificationKind) -> str:
+    return RULES[kind].title

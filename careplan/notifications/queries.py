@@ -1,0 +1,58 @@
+"""What an account sees of its notifications, and its choice of channel."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from careplan.accounts.models import AccountKind
+from careplan.notifications.models import Choice, Notification, NotificationPreference
+
+
+def page(
+    session: Session, user_id: uuid.UUID, *, limit: int, offset: int, unread_only: bool = False
+) -> tuple[list[Notification], int]:
+    """(the account's notifications, newest first, `limit` from `offset`; how many in all)."""
+    where = [Notification.recipient_user_id == user_id]
+    if unread_only:
+        where.append(Notification.read_at.is_(None))
+    rows = session.scalars(
+        select(Notification)
+        .where(*where)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    total = session.scalar(select(func.count()).select_from(Notification).where(*where))
+    return list(rows), int(total or 0)
+
+
+def unread_count(session: Session | Connection, user_id: uuid.UUID) -> int:
+    """How many of the account's notifications are not read yet (the header's count);
+    `session`: a session or a (read-only) connection."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.recipient_user_id == user_id, Notification.read_at.is_(None))
+        )
+        or 0
+    )
+
+
+def default_for(kind: AccountKind) -> Choice:
+    """Staff: email (and in-app); the person: in-app only until they choose (an email or
+    a text on a shared phone could itself tell someone they are supported)."""
+    return Choice.IN_APP if kind is AccountKind.INDIVIDUAL else Choice.EMAIL
+
+
+def choice_of(session: Session, user: Any) -> tuple[Choice, bool]:
+    """(the account's choice, whether it is the default because they have not chosen)."""
+    row = session.get(NotificationPreference, user.id)
+    if row is None:
+        return default_for(user.kind), True
+    return row.choice, False
