@@ -129,3 +129,34 @@ def test_json_logs_carry_the_request_id(app):
     assert line["message"] == "a refusal was recorded for a route"
     assert line["request_id"] == "req-123"
     assert "time" in line
+
+
+def test_metrics_give_the_notification_outbox_depth_without_ids(app, api, world, client):
+    app.config["METRICS_TOKEN"] = TOKEN
+    scene = build_scene(world)
+
+    def scraped() -> str:
+        answer = client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+        return answer.get_data(as_text=True)
+
+    assert "careplan_notification_outbox 0.0" in scraped()
+    assert "careplan_notification_oldest_waiting_seconds 0.0" in scraped()
+    # Emergency access tells the key worker and IG: queued in the same unit of work.
+    api.post(scene.outsider, "/people/lookup", {"chi": scene.person.chi})
+    glass = api.post(
+        scene.outsider,
+        f"/people/{scene.person.id}/break-glass",
+        {
+            "reason": "risk_to_life",
+            "justification": "Found unresponsive at the hostel; paramedics need her plan now.",
+        },
+    )
+    assert glass.status_code == 201, glass.get_json()
+    text = scraped()
+    queued = next(
+        line for line in text.splitlines() if line.startswith("careplan_notification_outbox ")
+    )
+    assert float(queued.split()[1]) >= 1
+    assert 'careplan_notification_deliveries{status="queued"} 0.0' in text
+    for secret in (str(scene.person.id), str(scene.key_worker.id), "Mackenzie"):
+        assert secret not in text

@@ -91,7 +91,7 @@ class SourceSchema(BaseSchema):
     url = fields.Str(allow_none=True)
     licence = fields.Str(allow_none=True)
     attribution = fields.Str(allow_none=True)
-    last_updated = fields.DateTime(allow_none=True)
+    last_updated = fields.Str(allow_none=True, metadata={"description": "ISO 8601 UTC"})
 
 
 class ServiceSchema(BaseSchema):

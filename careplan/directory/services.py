@@ -15,6 +15,7 @@ from sqlalchemy import select
 from audit.actions import AuditAction
 from audit.log import record
 from careplan.agencies.models import Agency
+from careplan.core.clock import iso
 from careplan.core.errors import NotFound, Unprocessable
 from careplan.core.http import require_version
 from careplan.directory import operations, queries
@@ -204,7 +205,7 @@ def _present(service: Service, links: queries.Links) -> dict[str, Any]:
             "url": service.source_url,
             "licence": service.licence,
             "attribution": service.attribution if service.source != LOCAL else None,
-            "last_updated": service.source_updated_at or service.updated_at,
+            "last_updated": iso(service.source_updated_at or service.updated_at),
         },
         "version": service.version,
     }

@@ -1,8 +1,10 @@
-"""What an account sees of its notifications, and its choice of channel."""
+"""What an account sees of its notifications, and its choice of channel; the outbox's depth
+for operators."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -10,7 +12,13 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from careplan.accounts.models import AccountKind
-from careplan.notifications.models import Choice, Notification, NotificationPreference
+from careplan.notifications.models import (
+    Choice,
+    DeliveryStatus,
+    Notification,
+    NotificationDelivery,
+    NotificationPreference,
+)
 
 
 def page(
@@ -56,3 +64,33 @@ def choice_of(session: Session, user: Any) -> tuple[Choice, bool]:
     if row is None:
         return default_for(user.kind), True
     return row.choice, False
+
+
+def outbox_depth(session: Session | Connection, now: datetime) -> dict[str, Any]:
+    """For operators (careplan.ops.metrics): notifications queued but not yet made into
+    deliveries (`not_expanded`), deliveries by status (`{"queued": 3, ...}`, every status
+    present, 0 when none), and the age in seconds of the oldest thing still waiting to be
+    sent (a notification not yet expanded, or a delivery queued or failed and due again;
+    0 when none). Counts and ages only: no ids, no people."""
+    counts = dict.fromkeys((s.value for s in DeliveryStatus), 0)
+    for status, count in session.execute(
+        select(NotificationDelivery.status, func.count()).group_by(NotificationDelivery.status)
+    ):
+        counts[DeliveryStatus(status).value] = count
+    not_expanded, oldest_notice = session.execute(
+        select(func.count(), func.min(Notification.created_at)).where(
+            Notification.expanded_at.is_(None)
+        )
+    ).one()
+    oldest_delivery = session.scalar(
+        select(func.min(NotificationDelivery.created_at)).where(
+            NotificationDelivery.status.in_((DeliveryStatus.QUEUED, DeliveryStatus.FAILED))
+        )
+    )
+    waiting = [t for t in (oldest_notice, oldest_delivery) if t is not None]
+    age = max(0.0, (now - min(waiting)).total_seconds()) if waiting else 0.0
+    return {
+        "not_expanded": not_expanded,
+        "by_status": counts,
+        "oldest_waiting_seconds": round(age, 1),
+    }

@@ -2,7 +2,8 @@
 
 What is counted, never who: requests by route template (`/api/v1/people/<uuid:person_id>/
 plan`, never an id), method and status; latency; audit records written by outcome; access
-refusals by reason. Under gunicorn each worker writes its numbers to
+refusals by reason; the audit witnesses' lag and the notification outbox's depth, read
+from the database at each scrape. Under gunicorn each worker writes its numbers to
 `PROMETHEUS_MULTIPROC_DIR` (config/gunicorn.conf.py sets it up) and `/metrics` adds them
 up; in one process they are kept in memory.
 
@@ -34,6 +35,7 @@ from careplan.access.pipeline import public
 from careplan.core import clock, unit_of_work
 from careplan.core.database import reading
 from careplan.core.errors import NotFound
+from careplan.notifications import queries as notification_queries
 
 bp = Blueprint("metrics", __name__)
 
@@ -90,6 +92,7 @@ def metrics() -> Response:
         multiprocess.MultiProcessCollector(registry)
     body = generate_latest(registry) if registry is not None else generate_latest()
     body += generate_latest(_witness_registry())
+    body += generate_latest(_outbox_registry())
     return Response(body, mimetype=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})
 
 
@@ -131,6 +134,42 @@ def _witness_registry() -> CollectorRegistry:
         with reading() as connection:
             lags = witnesses.lag(connection, deliverer.witnesses, clock.now())
         registry.register(_WitnessLag(lags))
+    return registry
+
+
+class _OutboxDepth:
+    """The notification outbox, read from the database at each scrape: deliveries by
+    status, and how long the oldest one still to send has waited (alert when it grows:
+    the sender has stopped or GOV.UK Notify is refusing)."""
+
+    def __init__(self, depth: dict[str, Any]) -> None:
+        self.depth = depth
+
+    def collect(self) -> Any:
+        by_status = GaugeMetricFamily(
+            "careplan_notification_deliveries",
+            "Notification deliveries (email, text) by status",
+            labels=["status"],
+        )
+        for status, count in self.depth["by_status"].items():
+            by_status.add_metric([status], count)
+        outbox = GaugeMetricFamily(
+            "careplan_notification_outbox",
+            "Notifications queued and not yet made into deliveries by the sender",
+        )
+        outbox.add_metric([], self.depth["not_expanded"])
+        oldest = GaugeMetricFamily(
+            "careplan_notification_oldest_waiting_seconds",
+            "Age of the oldest notification or delivery still to be sent (0: none waiting)",
+        )
+        oldest.add_metric([], self.depth["oldest_waiting_seconds"])
+        yield from (outbox, by_status, oldest)
+
+
+def _outbox_registry() -> CollectorRegistry:
+    registry = CollectorRegistry()
+    with reading() as connection:
+        registry.register(_OutboxDepth(notification_queries.outbox_depth(connection, clock.now())))
     return registry
 
 

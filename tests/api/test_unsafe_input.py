@@ -65,6 +65,14 @@ JSON_WRITES = {
         False,
         (403, 403, 403, 403, 403, 200, 403),
     ),
+    # Anyone's own choice of how notifications reach them (issue 19).
+    "notification_preferences": (
+        "PUT",
+        "/me/notification-preferences",
+        {"choice": "sms", "phone": "07700 900123"},
+        False,
+        (200,) * 7,
+    ),
     "review": (
         "POST",
         "/audit/claims/{m}/review",

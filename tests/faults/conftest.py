@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.audit.test_witnesses import Collector
 from tests.faults import checks, harness
 
 RUN, DRILL = checks.RUN, checks.DRILL
@@ -30,8 +31,16 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[harness.Stack]:
         pytest.fail("haproxy is not installed: run scripts/setup.sh")
     checks.FIGURES.unlink(missing_ok=True)  # this run's figures only
     port = int(os.environ.get("CAREPLAN_FAULTS_PG_PORT") or harness.free_port())
-    with harness.running(tmp_path_factory.mktemp("faults"), port) as running:
-        yield running
+    folder = tmp_path_factory.mktemp("faults")
+    (folder / "syslog").mkdir()
+    collector = Collector(folder / "syslog", harness.free_port())
+    collector.start()
+    try:
+        with harness.running(folder, port, witness_port=collector.port) as running:
+            running.collector = collector  # type: ignore[attr-defined]
+            yield running
+    finally:
+        collector.stop()
 
 
 @pytest.fixture

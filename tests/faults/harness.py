@@ -592,8 +592,10 @@ def flask(env: dict[str, str], *args: str, timeout: float = 180) -> subprocess.C
 
 
 @contextlib.contextmanager
-def running(folder: Path, pg_port: int, backends: int = 2) -> Iterator[Stack]:
-    stack = Stack(folder, pg_port, backends)
+def running(
+    folder: Path, pg_port: int, backends: int = 2, witness_port: int | None = None
+) -> Iterator[Stack]:
+    stack = Stack(folder, pg_port, backends, witness_port)
     try:
         stack.start()
         yield stack
@@ -604,8 +606,13 @@ def running(folder: Path, pg_port: int, backends: int = 2) -> Iterator[Stack]:
 class Stack:
     """PostgreSQL, the app processes and haproxy, started in that order."""
 
-    def __init__(self, folder: Path, pg_port: int, backends: int) -> None:
+    def __init__(
+        self, folder: Path, pg_port: int, backends: int, witness_port: int | None = None
+    ) -> None:
         self.folder = folder
+        # A syslog collector (RFC 5424 over TCP) as a second audit witness beside the
+        # default file one, so a witness can be made unreachable under load.
+        self.witness_port = witness_port
         # A folder of its own under /tmp: pg.sh hands it to the postgres user, who may not
         # be able to enter `folder` (pytest's are private to the user running the tests).
         self.pg = Postgres(Path(tempfile.mkdtemp(prefix="careplan-faults-pg.")), pg_port)
@@ -622,6 +629,13 @@ class Stack:
         self.pg.start()
         make_keys(self.folder)
         self.env = env_for(self.pg.url, self.folder)
+        if self.witness_port is not None:
+            self.env["CAREPLAN_AUDIT_WITNESSES"] = (
+                f"file:{self.folder / 'keys' / 'audit-witness.log'},"
+                f"syslog://127.0.0.1:{self.witness_port}"
+            )
+            self.env["CAREPLAN_AUDIT_WITNESS_RETRY_SECONDS"] = "1"
+            self.env["CAREPLAN_AUDIT_WITNESS_TIMEOUT_SECONDS"] = "1"
         upgrade = flask(self.env, "db", "upgrade")
         if upgrade.returncode != 0:
             raise RuntimeError(f"flask db upgrade failed: {upgrade.stderr[-2000:]}")

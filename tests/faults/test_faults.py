@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from tests.faults import checks
-from tests.faults.harness import Load, Sent, Stack, request
+from tests.faults.harness import Load, Sent, Stack, flask, request
 
 BEFORE, AFTER = 2.0, 3.0  # seconds of load either side of the fault
 
@@ -202,3 +202,36 @@ def test_a_transaction_that_dies_between_the_action_and_its_audit_record(
         assert (sent.status, sent.error) in {(503, "not_recorded"), (412, "precondition_failed")}
     assert sum(1 for s in injected if s.status == 503) >= 6
     figures.append(result)
+
+
+def _witnessed_seq(stack: Stack) -> int:
+    """The newest head the syslog collector has received (0: none)."""
+    heads = stack.collector.heads()  # type: ignore[attr-defined]
+    return max((int(h.get("seq", 0)) for h in heads), default=0)
+
+
+def test_the_audit_witness_unreachable_for_a_while_then_back(stack: Stack, figures: list) -> None:
+    """The syslog witness goes away under load: no request waits or fails for it, the
+    service stays ready (the lag is within its limit), and once the collector is back the
+    witness catches up to the head, so `audit verify` with its file is intact."""
+    collector = stack.collector  # type: ignore[attr-defined]
+    readiness: list[int] = []
+
+    def act(load: Load) -> None:
+        collector.stop()
+        for _ in range(8):  # four seconds unreachable, readiness asked throughout
+            readiness.append(request(stack.port, "GET", "/readyz")[0])
+            time.sleep(0.5)
+        collector.start()
+
+    found, _ = under_load(stack, "audit witness unreachable, then back", act)
+    figures.append(found)
+    assert found.failed_cleanly == 0, found.failed_by  # nobody waited on the witness
+    assert set(readiness) == {200}
+    head = int(stack.pg.query("SELECT seq FROM audit_head WHERE id = 1"))
+    deadline = time.monotonic() + 30
+    while _witnessed_seq(stack) < head and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _witnessed_seq(stack) >= head, "the witness did not catch up once it was back"
+    verified = flask(stack.env, "audit", "verify", "--witness", str(collector.output))
+    assert verified.returncode == 0, verified.stdout + verified.stderr

@@ -105,6 +105,8 @@ def _pages(world) -> list[tuple[str | None, str]]:
         ("alex.murray@careplan.demo", "/admin/staff"),
         ("alex.murray@careplan.demo", "/directory/new"),
         ("alex.murray@careplan.demo", f"/directory/{world['service']}/edit"),
+        ("morag.campbell@nhs.demo", "/me/notification-preferences"),
+        ("sarah.mackenzie@example.demo", "/me/notification-preferences"),
         ("sarah.mackenzie@example.demo", "/my-plan/sharing"),
         ("sarah.mackenzie@example.demo", "/my-plan/access-log"),
     ]
@@ -214,6 +216,7 @@ def test_every_form_is_walked(demo_app, world):
         "/admin/staff/<uuid:staff_id>/deactivate",
         "/admin/staff/<uuid:staff_id>/reset-second-factor",
         "/account/tokens/<uuid:token_id>/revoke",
+        "/me/notifications/read",  # "Mark all as read"
         "/sign-out",
         "/sign-out/everywhere",
         # The timeout warning's "Stay signed in" (no input; tests/web/test_idle_sign_out.py).
