@@ -32,6 +32,7 @@ page, `/readyz` and `/metrics`.
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import fcntl
 import json
@@ -107,7 +108,7 @@ def entry_line(entry: dict[str, Any]) -> str:
 # --- the witnesses ------------------------------------------------------------------
 
 
-class Witness:
+class Witness(abc.ABC):
     """Somewhere outside the database that keeps what it is given."""
 
     kind = ""
@@ -121,8 +122,10 @@ class Witness:
         as each host of a deployment has its own file at that path)."""
         return self.spec
 
-    def write(self, entries: Sequence[dict[str, Any]]) -> None:  # pragma: no cover
-        raise NotImplementedError
+    @abc.abstractmethod
+    def write(self, entries: Sequence[dict[str, Any]]) -> None:
+        """Append `entries` (heads and checkpoints, in order); raises OSError if the
+        witness cannot be reached (the deliverer retries later)."""
 
     def readable_path(self) -> Path | None:
         """The file `audit verify` can read this witness from, if this host has it."""
