@@ -41,15 +41,21 @@ def can_manage() -> bool:
     return job_allowed(Permission.DIRECTORY_MANAGE)
 
 
+def _as_query(form: dict[str, str]) -> dict[str, str]:
+    """The search form's filters as the API's query takes them (the box sends "yes")."""
+    query = dict(form)
+    if query.get("accepts_referrals") == "yes":
+        query["accepts_referrals"] = "true"
+    return query
+
+
 @bp.get("")
 @signed_in_required
 @requires(Permission.DIRECTORY_VIEW, AuditAction.SERVICE_SEARCH)
 def search() -> Any:
     args = _query_args()
     page_number = args.pop("page", "1")
-    filters = {k: v for k, v in args.items()}
-    if filters.get("accepts_referrals") == "yes":
-        filters["accepts_referrals"] = "true"
+    filters = _as_query(args)
     errors: dict[str, list[str]] = {}
     if not page_number.isdigit() or not 1 <= int(page_number) <= 50_000:
         errors["page"] = ["Choose a page of the results from the links."]
@@ -98,9 +104,7 @@ def service(service_id: uuid.UUID) -> Any:
 def map_download() -> Any:
     args = _query_args()
     args.pop("page", None)
-    if args.get("accepts_referrals") == "yes":
-        args["accepts_referrals"] = "true"
-    query = service_query.load(args)
+    query = service_query.load(_as_query(args))
     body = queries.geojson(db.session, services.filters_of(query), limit=MAP_LIMIT)
     services.record_search(query, len(body["features"]))
     response = respond(geojson_out.dump(body))
