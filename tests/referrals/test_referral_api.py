@@ -232,7 +232,12 @@ def test_reasons_are_required_where_the_life_cycle_says(api, world, scene):
     for body in (
         {"status": "rejected"},
         {"status": "rejected", "reason_code": "not_eligible", "reason_text": "Under 25s only."},
-        {"status": "rejected", "reason_code": "nonsense", "reason_text": "x", "declined_by": "provider"},
+        {
+            "status": "rejected",
+            "reason_code": "nonsense",
+            "reason_text": "x",
+            "declined_by": "provider",
+        },
         {"status": "on-hold"},
         {"status": "accepted", "reason_code": "not_eligible"},
     ):

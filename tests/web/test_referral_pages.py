@@ -68,8 +68,13 @@ def test_the_refer_page_searches_the_directory_then_asks_for_agreement(morag, pe
 
 
 def test_a_referral_without_agreement_says_what_to_do(morag, people):
-    refused = _refer(morag, people, "demo-housing-support", consent_method="", **{
-        "agreed_on-day": "", "agreed_on-month": "", "agreed_on-year": ""})
+    refused = _refer(
+        morag,
+        people,
+        "demo-housing-support",
+        consent_method="",
+        **{"agreed_on-day": "", "agreed_on-month": "", "agreed_on-year": ""},
+    )
     assert refused.status_code == 422
     assert "Record how and when they agreed to this referral" in _plain(refused)
 
@@ -88,8 +93,11 @@ def test_refer_accept_and_the_person_sees_it(morag, ewan, people, demo_app):
     assert page.status_code == 200
     shown = _plain(page)
     assert "What was sent with it" in shown
-    assert "Housing" in shown and "Money" in shown
-    assert "Substance use" not in shown.split("What was sent with it")[1].split("What has happened")[0]
+    sent_part = shown.split("What was sent with it")[1].split("What has happened")[0]
+    assert "Personal housing plan" in sent_part
+    assert "Money, benefits and everyday needs" in sent_part
+    for withheld in ("Alcohol and drugs", "Mental health", "Safety and risk", "Justice"):
+        assert withheld not in sent_part
     # A rejection with no reason, or an answer to a version someone else changed, is
     # said plainly and changes nothing.
     version = hidden(page, "version")
