@@ -59,8 +59,8 @@ STAFF = (
     ("priya.shah@nhs.demo", "Priya Shah", NHS, ["ig_officer"], "demo-ig-officer-2026"),
     ("fiona.reid@housing.demo", "Fiona Reid", HOUSING, ["practitioner"], "demo-housing-2026"),
     (
-        "ewan.grant@housing.demo",
-        "Ewan Grant",
+        "niamh.grant@housing.demo",
+        "Niamh Grant",
         HOUSING,
         ["practitioner", "referral_coordinator"],
         "demo-referrals-2026",

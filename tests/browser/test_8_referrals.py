@@ -1,5 +1,5 @@
 """Referrals in a real browser (issue 19): Morag refers Sarah to the council's housing
-support with her agreement; Ewan accepts it from the inbox and reads only what was sent;
+support with her agreement; Niamh accepts it from the inbox and reads only what was sent;
 a second referral, to the recovery cafe, is rejected with a reason and a suggested
 service; Sarah sees both, on a phone."""
 
@@ -12,7 +12,7 @@ from tests.browser.conftest import check, sign_in
 pytestmark = pytest.mark.browser
 
 MORAG = "morag.campbell@nhs.demo"
-EWAN = "ewan.grant@housing.demo"
+NIAMH = "niamh.grant@housing.demo"
 JAMIE = "jamie.robertson@cafe.demo"
 SARAH = "sarah.mackenzie@example.demo"
 
@@ -49,22 +49,22 @@ def test_refer_accept_reject_and_sarah_sees_both(users, site, browser):
     assert morag.get_by_text("The referral has been sent").is_visible()
     check(morag, "a referral just sent")
 
-    ewan = users.page(EWAN)
-    ewan.goto(site + "/")
-    ewan.get_by_role("link", name="Referrals").first.click()
-    check(ewan, "the referral inbox")
-    ewan.get_by_role("link", name="Sarah Mackenzie").first.click()
-    sent = ewan.locator("main").inner_text()
+    niamh = users.page(NIAMH)
+    niamh.goto(site + "/")
+    niamh.get_by_role("link", name="Referrals").first.click()
+    check(niamh, "the referral inbox")
+    niamh.get_by_role("link", name="Sarah Mackenzie").first.click()
+    sent = niamh.locator("main").inner_text()
     assert "What was sent with it" in sent
     shared = sent.split("What was sent with it")[1].split("What has happened")[0]
     assert "Personal housing plan" in shared
     for withheld in ("Alcohol and drugs", "Mental health", "Safety and risk", "Money, benefits"):
         assert withheld not in shared
-    check(ewan, "a referral as the receiving service reads it")
-    ewan.click("label:has-text('The service has accepted it')")
-    ewan.click("button:has-text('Save')")
-    assert ewan.get_by_text("The referral has been updated").is_visible()
-    assert ewan.get_by_text("Taken on by").is_visible()
+    check(niamh, "a referral as the receiving service reads it")
+    niamh.click("label:has-text('The service has accepted it')")
+    niamh.click("button:has-text('Save')")
+    assert niamh.get_by_text("The referral has been updated").is_visible()
+    assert niamh.get_by_text("Taken on by").is_visible()
 
     _refer(morag, site, "cafe", "Recovery Cafe Drop-in", ["My goals and actions"])
     morag.click("button:has-text('Send the referral')")

@@ -1,5 +1,5 @@
 """Referral pages (issue 19) on the demo world: Morag refers Sarah to the council's housing
-support with her agreement; Ewan, its referral coordinator, finds it in the inbox, reads
+support with her agreement; Niamh, its referral coordinator, finds it in the inbox, reads
 only what was sent and answers; Sarah reads both referrals and their answers."""
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ def morag(demo_app):
 
 
 @pytest.fixture(scope="module")
-def ewan(demo_app):
-    return Browser(demo_app, staff(demo_app, "ewan.grant@housing.demo"))
+def niamh(demo_app):
+    return Browser(demo_app, staff(demo_app, "niamh.grant@housing.demo"))
 
 
 def _refer(morag, people, service_ref, **changes):
@@ -79,17 +79,17 @@ def test_a_referral_without_agreement_says_what_to_do(morag, people):
     assert "Record how and when they agreed to this referral" in _plain(refused)
 
 
-def test_refer_accept_and_the_person_sees_it(morag, ewan, people, demo_app):
+def test_refer_accept_and_the_person_sees_it(morag, niamh, people, demo_app):
     made = _refer(morag, people, "demo-housing-support")
     assert made.status_code == 302, _plain(made)[:2000]
     referral_url = made.headers["Location"].split("?")[0]
     sent = _plain(morag.get(made.headers["Location"]))
     assert "The referral has been sent" in sent
-    # Ewan's inbox holds it; the page shows only what was sent.
-    inbox = _plain(ewan.get("/referrals"))
+    # Niamh's inbox holds it; the page shows only what was sent.
+    inbox = _plain(niamh.get("/referrals"))
     assert "Sarah Mackenzie" in inbox
     assert "Housing Support and Homelessness Prevention" in inbox
-    page = ewan.get(referral_url)
+    page = niamh.get(referral_url)
     assert page.status_code == 200
     shown = _plain(page)
     assert "What was sent with it" in shown
@@ -101,18 +101,18 @@ def test_refer_accept_and_the_person_sees_it(morag, ewan, people, demo_app):
     # A rejection with no reason, or an answer to a version someone else changed, is
     # said plainly and changes nothing.
     version = hidden(page, "version")
-    missing = ewan.post(referral_url + "/status", {"status": "rejected", "version": version})
+    missing = niamh.post(referral_url + "/status", {"status": "rejected", "version": version})
     assert missing.status_code == 400
     assert "Choose a reason from the list" in _plain(missing)
-    stale = ewan.post(referral_url + "/status", {"status": "received", "version": "99"})
+    stale = niamh.post(referral_url + "/status", {"status": "received", "version": "99"})
     assert stale.status_code == 412
     assert "Someone else updated this referral" in _plain(stale)
     # He accepts it.
-    accepted = ewan.post(
+    accepted = niamh.post(
         referral_url + "/status", {"status": "accepted", "version": hidden(page, "version")}
     )
     assert accepted.status_code == 302, _plain(accepted)[:1500]
-    assert "The service has accepted it" in _plain(ewan.get(referral_url))
+    assert "The service has accepted it" in _plain(niamh.get(referral_url))
     # A second referral, by letter: the money advice centre is not on the platform.
     second = _refer(morag, people, "demo-money-advice")
     assert second.status_code == 302
