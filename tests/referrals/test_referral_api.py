@@ -393,3 +393,16 @@ def test_the_person_sees_their_referrals(api, world, scene):
     assert one.status_code == 200
     assert "shared_sections" not in one.get_json() or one.get_json()["shared_sections"] is None
     assert api.get(scene.other_individual, f"/referrals/{made['id']}").status_code == 404
+
+
+def test_the_person_reads_in_their_access_log_who_read_their_referral(api, world, scene):
+    made = _refer(api, scene).get_json()
+    assert api.get(scene.coordinator, f"/referrals/{made['id']}").status_code == 200
+    log = api.get(scene.individual, "/me/access-log").get_json()
+    lines = log["entries"] if isinstance(log, dict) else log
+    read = [e for e in lines if e["who"] == "Cora Ordinator"]
+    assert read[0]["what"] == "looked at a referral of yours"
+    assert read[0]["why"] == "you agreed to send this to their organisation with a referral"
+    made_line = [e for e in lines if e["what"] == "referred you to a service"]
+    assert made_line
+    assert made_line[0]["who"] == "Kay Worker"
