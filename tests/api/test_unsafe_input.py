@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -19,7 +20,10 @@ from sqlalchemy import func, select
 
 from audit.models import AuditEvent
 from audit.verify import verify_chain
+from careplan.core import clock
+from careplan.directory.models import LOCAL, Organization, Service
 from careplan.extensions import db
+from careplan.referrals.models import Referral, ReferralStatus, Urgency
 from tests.api.scene import build_scene, paths
 from tests.api.test_access_matrix import EXACT_ID, ROLES, ROUTES, _fill
 
@@ -72,6 +76,35 @@ JSON_WRITES = {
         {"choice": "sms", "phone": "07700 900123"},
         False,
         (200,) * 7,
+    ),
+    # Referrals (issue 19): the scene's local service takes them by letter; {ref} is a
+    # referral to the other agency's service, whose practitioner coordinates referrals here.
+    "refer": (
+        "POST",
+        "/people/{p}/referrals",
+        {
+            "service_id": "{svc}",
+            "reason": "She asked for help with food while her benefits are sorted.",
+            "sections": ["housing"],
+            "contact_note": "Ring the hostel first.",
+            "consent": {"method": "verbal", "agreed_on": "2026-10-01"},
+        },
+        False,
+        (201, 201, 404, 403, 404, 404, 404),
+    ),
+    "referral_status": (
+        "POST",
+        "/referrals/{ref}/status",
+        {"status": "cancelled", "reason_code": "no_longer_needed", "reason_text": "Housed."},
+        True,
+        (200, 200, 403, 403, 404, 404, 404),
+    ),
+    "referral_forward": (
+        "POST",
+        "/referrals/{ref}/forward",
+        {"service_id": "{svc}", "reason": "The food bank can help her this week."},
+        False,
+        (403, 403, 201, 403, 404, 404, 404),
     ),
     "review": (
         "POST",
@@ -141,7 +174,48 @@ def caller_for(api, scene, name: str) -> Any:
 
 
 def _ids(world, scene) -> dict[str, Any]:
-    return {**paths(scene), "new": world.person(scene.key_worker).id, "cand": uuid.uuid4()}
+    return {
+        **paths(scene),
+        "new": world.person(scene.key_worker).id,
+        "cand": uuid.uuid4(),
+        "ref": _referral(world, scene),
+    }
+
+
+def _referral(world, scene) -> uuid.UUID:
+    """A referral from the key worker to a service of the other agency, whose practitioner
+    (the matrix's "other_agency") is made its referral coordinator. No consent travels
+    with it, so nothing else the matrix expects of them changes."""
+    outsider = scene.outsider
+    outsider.roles = ["practitioner", "referral_coordinator"]
+    service = Service(
+        organization=Organization(name="Council housing", source=LOCAL, source_ref="org-h"),
+        name="Housing options",
+        source=LOCAL,
+        source_ref="svc-h",
+        version=1,
+        accepts_referrals=True,
+        agency_id=scene.other_agency.id,
+    )
+    world.session.add(service)
+    world.session.flush()
+    referral = Referral(
+        person_id=scene.person.id,
+        plan_id=scene.plan.id,
+        service_id=service.id,
+        receiving_agency_id=scene.other_agency.id,
+        referrer_id=scene.key_worker.id,
+        referring_agency_id=scene.lead.id,
+        urgency=Urgency.ROUTINE,
+        sections=[],
+        status=ReferralStatus.REQUESTED,
+        respond_by=clock.now() + timedelta(days=14),
+        version=1,
+    )
+    referral.reason = "Needs a tenancy before winter."
+    world.session.add(referral)
+    world.session.commit()
+    return referral.id
 
 
 def _strings(value: Any, path: str = "") -> list[str]:
@@ -203,6 +277,7 @@ PLACEHOLDERS = {
     "lead": "{agency_id}",
     "colleague": "{staff_id}",
     "svc": "{service_id}",
+    "ref": "{referral_id}",
 }
 
 
