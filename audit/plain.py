@@ -34,7 +34,10 @@ WHAT = {
     "accesslog.view": "looked at this list",
     "account.link": "invited you to sign in",
     "export": "made a copy of everything held about you",
+    "plan.reopen": "reopened your plan",
 }
+# An export that is the plan on paper (careplan.plans.printing), not everything held.
+PRINTED = "printed your plan, with the parts they can see"
 
 
 def why(basis: str | None) -> str | None:
@@ -75,6 +78,8 @@ def entry(row: Mapping[str, Any], titles: Mapping[str, str]) -> dict[str, Any]:
     done = outcome == "permit"
     allowed = outcome != "deny"
     what = WHAT.get(action, "used your record")
+    if action == "export" and (row.get("details") or {}).get("format") == "pdf":
+        what = PRINTED
     if outcome == "deny":
         what = f"tried to do this but was not allowed: {what}"
     elif not done:

@@ -115,6 +115,9 @@ class AccessContext:
     # The request's purpose of access (careplan.access.purposes): a consent serves only
     # the purposes it was given for.
     purpose: str = "direct_care"
+    # The sections the person writes themselves (the catalogue's `person_writes`): the
+    # only ones their own basis may change.
+    person_writes: frozenset[str] = frozenset()
 
     @classmethod
     def for_job(cls, subject: Subject, now: datetime, today: date) -> AccessContext:

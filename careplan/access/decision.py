@@ -109,6 +109,10 @@ DENIAL_MESSAGES: dict[DenialKind, str] = {
         "The person agreed to share this for their care, not for the purpose this request "
         "gives. Ask with the purpose their agreement covers, or ask their key worker."
     ),
+    DenialKind.HAS_PLAN: (
+        "This person already has a care plan. If it is closed, their former key worker or "
+        "lead agency can reopen it with their agreement, keeping its history."
+    ),
     DenialKind.CLOSED: (
         "This plan is closed. It can still be read, but nothing can be added to it or "
         "shared from it. A refusal, a withdrawal or ending someone's place in the care "

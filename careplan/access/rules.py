@@ -51,6 +51,7 @@ PLAN: Table = {
         {
             P.PLAN_VIEW,
             P.PLAN_CLOSE,
+            P.PLAN_REOPEN,
             P.PLAN_HAND_OVER,
             P.PLAN_CARE_TEAM_VIEW,
             P.PLAN_CARE_TEAM_MANAGE,
@@ -60,6 +61,7 @@ PLAN: Table = {
     BasisKind.LEAD_AGENCY: frozenset(
         {
             P.PLAN_VIEW,
+            P.PLAN_REOPEN,
             P.PLAN_HAND_OVER,
             P.PLAN_CARE_TEAM_VIEW,
             P.PLAN_CARE_TEAM_MANAGE,
@@ -67,12 +69,16 @@ PLAN: Table = {
         }
     ),
     BasisKind.REGISTERED: frozenset({P.PLAN_VIEW, P.PLAN_CREATE}),
-    BasisKind.CONSENT: frozenset({P.PLAN_VIEW, P.PLAN_CARE_TEAM_VIEW}),
+    # A care team member the person shares with (the recovery cafe they stepped down to)
+    # may bring a closed plan back, leading it themselves, with the person's agreement.
+    BasisKind.CONSENT: frozenset({P.PLAN_VIEW, P.PLAN_CARE_TEAM_VIEW, P.PLAN_REOPEN}),
     BasisKind.BREAK_GLASS: frozenset({P.PLAN_VIEW, P.PLAN_CARE_TEAM_VIEW}),
 }
 
 SECTION: Table = {
-    BasisKind.SELF: frozenset({P.SECTION_VIEW}),
+    # The person's own voice (issue 20): they write, and add updates to, only the sections
+    # the catalogue marks `person_writes` (the policy narrows these to those).
+    BasisKind.SELF: frozenset({P.SECTION_VIEW, P.SECTION_WRITE, P.SECTION_ADD_ENTRY}),
     BasisKind.KEY_WORKER: frozenset({P.SECTION_VIEW, P.SECTION_WRITE, P.SECTION_ADD_ENTRY}),
     BasisKind.LEAD_AGENCY: frozenset({P.SECTION_VIEW, P.SECTION_ADD_ENTRY}),
     BasisKind.CONSENT: frozenset({P.SECTION_VIEW, P.SECTION_ADD_ENTRY}),
@@ -137,7 +143,9 @@ ROLE_ON_PERSON: Mapping[Role, frozenset[P]] = {}
 # blocked: withdrawing or refusing consent (PERSON_CONSENT_RECORD; consent.services refuses
 # a new permission on a closed plan) and ending a care-team place (PLAN_CARE_TEAM_END).
 # Jobs that would add to a closed plan refuse it themselves: a claimed relationship
-# (consent.services.claim). Emergency access only reads, so it stays open.
+# (consent.services.claim). Emergency access only reads, so it stays open. Reopening
+# (PLAN_REOPEN) is what a closed plan is for: the former key worker or lead agency brings
+# it back with the person's agreement (an open plan answers 409).
 CHANGES = frozenset(
     {
         P.SECTION_WRITE,
@@ -148,6 +156,9 @@ CHANGES = frozenset(
         P.PERSON_ACCOUNT_LINK,
     }
 )
+
+# Section permissions the person holds only for the sections they write themselves.
+OWN_VOICE = frozenset({P.SECTION_WRITE, P.SECTION_ADD_ENTRY})
 
 # Permissions about the person or plan that only read: open before a plan exists (to the
 # person themselves).

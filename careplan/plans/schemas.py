@@ -33,6 +33,15 @@ class HandOverSchema(BaseSchema):
     agreed_how = AGREED_HOW
 
 
+class ReopenPlanSchema(BaseSchema):
+    """A closed plan back to a lead agency and key worker the person agreed to."""
+
+    lead_agency_id = fields.UUID(required=True)
+    key_worker_id = fields.UUID(required=True)
+    agreed_on = fields.Date(required=True, validate=HAPPENED)
+    agreed_how = AGREED_HOW
+
+
 class ClosePlanSchema(BaseSchema):
     reason = fields.Str(
         required=True,
@@ -85,6 +94,7 @@ class SectionSchema(BaseSchema):
     version = fields.Int()
     updated_at = fields.Str(allow_none=True)
     updated_by = fields.Nested(RefSchema, allow_none=True)
+    by_person = fields.Bool()  # last written by the person themselves
 
 
 class PlanSchema(BaseSchema):
@@ -114,7 +124,8 @@ class EntrySchema(BaseSchema):
     occurred_on = fields.Date()
     text = fields.Str()
     author = fields.Nested(RefSchema)
-    agency = fields.Nested(RefSchema)
+    agency = fields.Nested(RefSchema, allow_none=True)  # None: the person themselves
+    by_person = fields.Bool()
     created_at = fields.Str()
 
 
@@ -162,6 +173,7 @@ class ClosedPlanSchema(BaseSchema):
 
 plan_create = PlanCreateSchema()
 close_plan = ClosePlanSchema()
+reopen_plan = ReopenPlanSchema()
 hand_over = HandOverSchema()
 section_write = SectionWriteSchema()
 entry_create = EntryCreateSchema()
