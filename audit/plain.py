@@ -55,6 +55,8 @@ def why(basis: str | None) -> str | None:
         return "you agreed to share this with their organisation"
     if basis.startswith("breakglass:"):
         return "emergency access: they said there was a risk to life or of serious harm"
+    if basis.startswith("handed_over:"):
+        return "they were your key worker, and are handing over to your new one"
     return None
 
 

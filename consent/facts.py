@@ -152,7 +152,14 @@ def _facts(
             glass_rows = list(session.execute(q.break_glass, many))
         for m in member_rows:
             memberships.setdefault(m.plan_id, []).append(
-                MembershipFact(m.id, m.valid_from, m.valid_to, m.ended_at, bool(m.active))
+                MembershipFact(
+                    m.id,
+                    m.valid_from,
+                    m.valid_to,
+                    m.ended_at,
+                    bool(m.active),
+                    bool(m.warm_hand_over),
+                )
             )
         for c in consent_rows:
             consents.setdefault(c.person_id, []).append(consent_fact(c))
@@ -276,6 +283,7 @@ def _statements() -> _Statements:
             member.valid_to,
             member.ended_at,
             account.active,
+            member.warm_hand_over,
         )
         .join(UserModel.__table__, account.id == member.staff_id)
         .where(member.staff_id == bindparam("user_id"))

@@ -68,6 +68,8 @@ class MembershipFact:
     valid_to: date | None
     ended_at: datetime | None
     active: bool = True
+    # A warm hand-over: the previous key worker's read-only place (careplan.access.ties).
+    warm_hand_over: bool = False
 
     def current(self, today: date, now: datetime) -> bool:
         if not self.active:
@@ -148,6 +150,14 @@ class AccessContext:
     @functools.cached_property
     def in_care_team(self) -> bool:
         return any(m.current(self.today, self.now) for m in self.memberships)
+
+    @functools.cached_property
+    def warm_hand_over(self) -> MembershipFact | None:
+        """The caller's current read-only place as previous key worker, if any."""
+        places = [
+            m for m in self.memberships if m.warm_hand_over and m.current(self.today, self.now)
+        ]
+        return min(places, key=lambda m: str(m.id)) if places else None
 
     @functools.cached_property
     def consents_for_me(self) -> tuple[ConsentFact, ...]:

@@ -25,6 +25,9 @@ class BasisKind(enum.StrEnum):
     ROLE = "role"  # a job granted by a staff role
     ACCOUNT = "account"  # the caller's own account
     SIGNED_IN = "signed_in"  # any active account: reference data such as the directory
+    # (ref) the previous key worker's read-only place after a hand-over to another lead
+    # agency (a warm hand-over), until it ends
+    HANDED_OVER = "handed_over"
 
 
 class DenialKind(enum.StrEnum):

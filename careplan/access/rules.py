@@ -43,6 +43,7 @@ PERSON: Table = {
     BasisKind.REGISTERED: frozenset({P.PERSON_VIEW, P.PERSON_CHI_RECORD}),
     BasisKind.CONSENT: frozenset({P.PERSON_VIEW}),
     BasisKind.BREAK_GLASS: frozenset({P.PERSON_VIEW}),
+    BasisKind.HANDED_OVER: frozenset({P.PERSON_VIEW}),
 }
 
 PLAN: Table = {
@@ -73,6 +74,8 @@ PLAN: Table = {
     # may bring a closed plan back, leading it themselves, with the person's agreement.
     BasisKind.CONSENT: frozenset({P.PLAN_VIEW, P.PLAN_CARE_TEAM_VIEW, P.PLAN_REOPEN}),
     BasisKind.BREAK_GLASS: frozenset({P.PLAN_VIEW, P.PLAN_CARE_TEAM_VIEW}),
+    # A warm hand-over reads, while the new key worker takes over; it changes nothing.
+    BasisKind.HANDED_OVER: frozenset({P.PLAN_VIEW, P.PLAN_CARE_TEAM_VIEW}),
 }
 
 SECTION: Table = {
@@ -84,6 +87,7 @@ SECTION: Table = {
     BasisKind.CONSENT: frozenset({P.SECTION_VIEW, P.SECTION_ADD_ENTRY}),
     # An emergency reads; it never changes the plan.
     BasisKind.BREAK_GLASS: frozenset({P.SECTION_VIEW}),
+    BasisKind.HANDED_OVER: frozenset({P.SECTION_VIEW}),
 }
 
 ACCOUNT: Table = {BasisKind.ACCOUNT: frozenset({P.ACCOUNT_OWN})}

@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -121,6 +123,9 @@ class CareTeamMember(db.Model):
     ended_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
     # A claimed relationship alerts IG: "pending" until an IG officer reviews it, then
     # "reviewed", or "follow_up" until its follow-up is recorded (careplan.ig.reviews).
+    # A warm hand-over (issue 20): the previous key worker, after handing the plan to
+    # another lead agency, reads it (and nothing more) until `valid_to`.
+    warm_hand_over: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     review_status: Mapped[str | None] = mapped_column(String(20), index=True)
     reviewed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime)

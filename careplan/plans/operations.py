@@ -6,7 +6,7 @@ import functools
 import json
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -276,10 +276,33 @@ def incoming_key_worker(session: Session, plan: Plan, data: dict[str, Any]) -> U
     return worker
 
 
-def hand_over(session: Session, plan: Plan, data: dict[str, Any], by: User) -> Plan:
-    """Make the named practitioner key worker, with the person's agreement recorded."""
+def hand_over(
+    session: Session, plan: Plan, data: dict[str, Any], by: User, warm_days: int = 0
+) -> Plan:
+    """Make the named practitioner key worker, with the person's agreement recorded. To
+    another lead agency, with `data["warm_hand_over"]` (default true) and `warm_days` > 0,
+    the previous key worker keeps a read-only place in the care team for `warm_days` days
+    (a warm hand-over, ended early like any place)."""
     incoming_key_worker(session, plan, data)
     now = clock.now()
+    if (
+        warm_days > 0
+        and data.get("warm_hand_over", True)
+        and data["agency_id"] != plan.lead_agency_id
+    ):
+        today = clock.day_of(now)
+        session.add(
+            CareTeamMember(
+                plan_id=plan.id,
+                staff_id=plan.key_worker_id,
+                role="Previous key worker (hand-over)",
+                valid_from=today,
+                valid_to=today + timedelta(days=warm_days),
+                how=MembershipHow.ADDED,
+                warm_hand_over=True,
+                added_by_id=by.id,
+            )
+        )
     current = session.scalars(
         select(KeyWorkerAssignment).where(
             KeyWorkerAssignment.plan_id == plan.id, KeyWorkerAssignment.ended_at.is_(None)

@@ -31,6 +31,9 @@ class HandOverSchema(BaseSchema):
     staff_id = fields.UUID(required=True)
     agreed_on = fields.Date(required=True, validate=HAPPENED)
     agreed_how = AGREED_HOW
+    # To another lead agency: the previous key worker keeps reading the plan for
+    # CAREPLAN_WARM_HAND_OVER_DAYS, unless the person says otherwise (false).
+    warm_hand_over = fields.Bool(load_default=True)
 
 
 class ReopenPlanSchema(BaseSchema):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import g
+from flask import current_app, g
 
 from audit.actions import AuditAction, Outcome
 from audit.log import record
@@ -118,13 +118,21 @@ def hand_over(access: PlanAccess, data: dict[str, Any]) -> Plan:
     what the person refused them (issue #16, fault 3)."""
     worker = operations.incoming_key_worker(db.session, access.plan, data)
     _refuse_refused_agency(worker, access.plan.person_id, AuditAction.KEYWORKER_CHANGE, "agency_id")
-    previous = access.plan.key_worker_id
-    plan = operations.hand_over(db.session, access.plan, data, g.user)
+    previous, previous_agency = access.plan.key_worker_id, access.plan.lead_agency_id
+    warm_days = current_app.config["WARM_HAND_OVER_DAYS"]
+    plan = operations.hand_over(db.session, access.plan, data, g.user, warm_days)
     record(
         AuditAction.KEYWORKER_CHANGE,
         person_id=plan.person_id,
         basis={"plan": access.decision.basis_text},
-        details={"from": previous, "to": plan.key_worker_id, "agency": plan.lead_agency_id},
+        details={
+            "from": previous,
+            "to": plan.key_worker_id,
+            "agency": plan.lead_agency_id,
+            "warm_hand_over": bool(data.get("warm_hand_over", True))
+            and warm_days > 0
+            and previous_agency != plan.lead_agency_id,
+        },
     )
     return plan
 

@@ -175,7 +175,7 @@ def hand_over_page(person_id: uuid.UUID) -> Any:
             details={"view": "hand_over"},
         )
         return _hand_over_page(access, {}, {})
-    form = form_values(("agency_id", "staff_id", *AGREEMENT_FIELDS))
+    form = form_values(("agency_id", "staff_id", *AGREEMENT_FIELDS, "warm_hand_over"))
     data, errors = load(hand_over, form)
     if errors:
         return _hand_over_page(access, form, errors, 400)
@@ -200,6 +200,7 @@ def _hand_over_page(access: Any, form: dict, errors: dict, status: int = 200) ->
         agencies=list(db.session.scalars(select(Agency).order_by(Agency.name))),
         workers=[u for u in _practitioners() if u.id != access.plan.key_worker_id],
         ways=list(AgreedHow),
+        warm_days=current_app.config["WARM_HAND_OVER_DAYS"],
         form=form,
         errors=errors,
     )

@@ -25,6 +25,7 @@ from tests.unit.test_decision import (
     CONSENTED,
     GLASS,
     KW,
+    MEMBER,
     LEAD,
     NOW,
     PLAN,
@@ -39,6 +40,10 @@ BASES = {
     BasisKind.LEAD_AGENCY: facts(agency=LEAD, memberships=()),
     BasisKind.CONSENT: facts(**CONSENTED, **OPEN),
     BasisKind.BREAK_GLASS: facts(memberships=(), glass=[GLASS], **OPEN),
+    # A warm hand-over: the previous key worker's read-only place (issue 20).
+    BasisKind.HANDED_OVER: facts(
+        memberships=(dataclasses.replace(MEMBER, warm_hand_over=True),), **OPEN
+    ),
     # The person writes the sections the catalogue marks `person_writes`: here, all of them,
     # so that the table alone decides (the narrowing has its own test below).
     BasisKind.SELF: dataclasses.replace(
@@ -261,3 +266,11 @@ def test_the_person_writes_nothing_to_a_closed_plan(permission):
     )
     for key in SENSITIVITY:
         assert decide_on(closed, permission, key).reason == "closed"
+
+
+def test_a_warm_hand_over_is_bound_by_the_persons_refusal():
+    from tests.unit.test_decision import consent
+
+    context = dataclasses.replace(BASES[BasisKind.HANDED_OVER], consents=(consent(permit=False),))
+    refused = decide_on(context, Permission.SECTION_VIEW, "housing")
+    assert refused.reason.startswith("refused:")

@@ -59,3 +59,12 @@ def test_someone_without_a_basis_cannot_reopen(demo_app):
     craig = _craig(demo_app)
     gordon = Browser(demo_app, staff(demo_app, "gordon.bell@justice.demo"))
     assert gordon.get(f"/people/{craig}/plan/reopen").status_code == 404
+
+
+def test_the_hand_over_page_asks_about_a_warm_hand_over(demo_app):
+    with demo_app.app_context():
+        sarah = db.session.scalars(select(Person.id).where(Person.given_name == "Sarah")).one()
+    morag = Browser(demo_app, staff(demo_app, "morag.campbell@nhs.demo"))
+    page = text(morag.get(f"/people/{sarah}/key-worker"))
+    assert "can Morag Campbell keep reading the plan for 28 days" in page
+    assert 'name="warm_hand_over"' in page
