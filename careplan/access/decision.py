@@ -28,6 +28,8 @@ class BasisKind(enum.StrEnum):
     # (ref) the previous key worker's read-only place after a hand-over to another lead
     # agency (a warm hand-over), until it ends
     HANDED_OVER = "handed_over"
+    REFERRER = "referrer"  # (ref) made the referral named
+    REFERRAL = "referral"  # (ref) the receiving agency of the referral named
 
 
 class DenialKind(enum.StrEnum):

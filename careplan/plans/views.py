@@ -154,6 +154,7 @@ PLAN_LINKS = {
     "manage_care_team": Permission.PLAN_CARE_TEAM_MANAGE,
     "view_care_team": Permission.PLAN_CARE_TEAM_VIEW,
     "reopen": Permission.PLAN_REOPEN,
+    "view_referrals": Permission.PERSON_REFERRALS_VIEW,
 }
 
 

@@ -1,7 +1,7 @@
 """the person's own voice: an update written by the person has no author agency
 
 Revision ID: a7f3c9e1d2b4
-Revises: d5041b6f49c8
+Revises: 3de1e35bb6d4
 Create Date: 2026-11-30 19:30:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a7f3c9e1d2b4'
-down_revision = 'd5041b6f49c8'
+down_revision = '3de1e35bb6d4'
 branch_labels = None
 depends_on = None
 
