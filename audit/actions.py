@@ -37,6 +37,7 @@ class AuditAction(enum.StrEnum):
     EXPORT = "export"
     RESTORE = "restore"
     PLAN_CLOSE = "plan.close"
+    PLAN_REOPEN = "plan.reopen"  # a closed plan back, with the person's agreement
     ERASE = "erase"
     AUTH_LOGIN = "auth.login"
     AUTH_LOGOUT = "auth.logout"

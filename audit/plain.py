@@ -34,12 +34,15 @@ WHAT = {
     "accesslog.view": "looked at this list",
     "account.link": "invited you to sign in",
     "export": "made a copy of everything held about you",
+    "plan.reopen": "reopened your plan",
     "referral.create": "referred you to a service",
     "referral.view": "looked at a referral of yours",
     "referral.list": "looked at your referrals",
     "referral.status": "updated a referral of yours",
     "referral.forward": "passed a referral of yours on to another service",
 }
+# An export that is the plan on paper (careplan.plans.printing), not everything held.
+PRINTED = "printed your plan, with the parts they can see"
 
 
 def why(basis: str | None) -> str | None:
@@ -63,6 +66,8 @@ def why(basis: str | None) -> str | None:
         return "the service closes a referral that was not answered in time"
     if basis.startswith("breakglass:"):
         return "emergency access: they said there was a risk to life or of serious harm"
+    if basis.startswith("handed_over:"):
+        return "they were your key worker, and are handing over to your new one"
     return None
 
 
@@ -86,6 +91,8 @@ def entry(row: Mapping[str, Any], titles: Mapping[str, str]) -> dict[str, Any]:
     done = outcome == "permit"
     allowed = outcome != "deny"
     what = WHAT.get(action, "used your record")
+    if action == "export" and (row.get("details") or {}).get("format") == "pdf":
+        what = PRINTED
     if outcome == "deny":
         what = f"tried to do this but was not allowed: {what}"
     elif not done:

@@ -39,7 +39,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from careplan.access import sources
     from consent.facts import PlanContextLoader
 
-    sources.install(app, PlanContextLoader(db.session, app.extensions["careplan.sensitivity"]))
+    sensitivity = app.extensions["careplan.sensitivity"]
+    sources.install(app, PlanContextLoader(db.session, sensitivity, catalogue.person_writes()))
 
     _register_ops(app)  # first: its timing wraps everything, its commit hook runs first
     _register_audit_signing(app)

@@ -206,6 +206,14 @@ SETTINGS: tuple[Setting, ...] = (
         "latest end a consent may be given, in days from today (default three years)",
     ),
     Setting(
+        "CAREPLAN_WARM_HAND_OVER_DAYS",
+        "WARM_HAND_OVER_DAYS",
+        int,
+        28,
+        "days a key worker handing a plan to another lead agency keeps reading it (a warm "
+        "hand-over), unless the person says otherwise; 0: no warm hand-over",
+    ),
+    Setting(
         "CAREPLAN_LOOKUP_VALID_MINUTES",
         "LOOKUP_VALID_MINUTES",
         int,

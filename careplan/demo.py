@@ -81,7 +81,12 @@ PEOPLE = (
     ("Sarah", "Mackenzie", None, date(1988, 4, 12), "1204881235", "morag.campbell@nhs.demo"),
     ("John", "Paterson", "Johnny", date(1975, 9, 30), "3009754566", "fiona.reid@housing.demo"),
     ("Kerry", "Duncan", None, date(1995, 1, 22), "2201957819", "ali.hassan@nhs.demo"),
+    # Step-down and return (issue 20): his plan closed when he stepped down to the recovery
+    # cafe; it can be reopened, with its history, when he comes back for support.
+    ("Craig", "Wilson", None, date(1982, 6, 15), "1506821235", "morag.campbell@nhs.demo"),
 )
+STEPPED_DOWN = "1506821235"
+STEPPED_DOWN_ON = date(2026, 10, 15)
 INDIVIDUAL = ("sarah.mackenzie@example.demo", "1204881235", "demo-sarah-2026")
 
 # Authenticator-app keys for the demo accounts that must use a second factor (key workers,
@@ -154,6 +159,7 @@ def load_demo(session: Session) -> list[str]:
             plan = _plan(session, person, worker)
             _fill(session, plan, worker, chi)
     _care_teams_and_consents(session, staff, agencies, people)
+    _stepped_down(session, staff, agencies, people[STEPPED_DOWN])
     _directory(session, agencies)
     email, chi, password = INDIVIDUAL
     _get_or_add(
@@ -237,6 +243,47 @@ def _fill(session: Session, plan: Plan, worker: User, chi: str) -> None:
         operations.update_section(
             session, operations.get_section(session, plan, key), valid, worker
         )
+
+
+def _stepped_down(
+    session: Session, staff: dict[str, User], agencies: dict[str, Agency], person: Person
+) -> None:
+    """Craig's plan: the recovery cafe in his care team with his consent to share his goals,
+    then closed when he stepped down to the cafe (reopened by the cafe or his former key
+    worker when he returns)."""
+    plan = session.scalars(select(Plan).where(Plan.person_id == person.id)).one()
+    if plan.closed_on is not None:
+        return
+    cafe = staff["jamie.robertson@cafe.demo"]
+    _get_or_add(
+        session,
+        CareTeamMember,
+        {"plan_id": plan.id, "staff_id": cafe.id},
+        role="Peer support worker",
+        valid_from=date(2026, 9, 1),
+        how=MembershipHow.ADDED,
+        added_by_id=plan.key_worker_id,
+    )
+    _get_or_add(
+        session,
+        Consent,
+        {"person_id": person.id, "grantee_agency_id": agencies[CAFE].id},
+        grantee_sector=None,
+        effect=ConsentEffect.PERMIT,
+        sections=["about_me", "goals"],
+        purpose="direct_care",
+        starts_on=date(2026, 9, 1),
+        expires_on=date(2028, 9, 1),
+        method=ConsentMethod.WRITTEN,
+        recorded_by_id=plan.key_worker_id,
+        evidence_note="Signed consent form scanned to agency record.",
+    )
+    operations.close(
+        session,
+        plan,
+        {"reason": "support_complete", "closed_on": STEPPED_DOWN_ON},
+        session.get(User, plan.key_worker_id),
+    )
 
 
 def _care_teams_and_consents(

@@ -130,4 +130,23 @@ JOHN = {
     },
 }
 
-CONTENT = {"1204881235": SARAH, "3009754566": JOHN}
+# Craig stepped down to the recovery cafe (his plan is closed; issue 20).
+CRAIG = {
+    "about_me": {
+        "my_story": "Two years sober. I help out at the cafe on Tuesdays and I want to keep "
+        "it that way.",
+        "what_matters": ["Staying sober", "Volunteering at the cafe"],
+        "communication": {"preferred_contact": "phone", "interpreter_needed": False},
+    },
+    "goals": {
+        "goals": [
+            {
+                "goal": "Keep my flat and my volunteering going",
+                "status": "achieved",
+                "set_on": "2026-09-01",
+            }
+        ]
+    },
+}
+
+CONTENT = {"1204881235": SARAH, "3009754566": JOHN, "1506821235": CRAIG}

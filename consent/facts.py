@@ -45,13 +45,21 @@ if TYPE_CHECKING:
 
 
 def load_facts(
-    session: Session, user: User, person: Person, sensitivity: Mapping[str, int]
+    session: Session,
+    user: User,
+    person: Person,
+    sensitivity: Mapping[str, int],
+    person_writes: frozenset[str] = frozenset(),
 ) -> AccessContext:
-    return load_facts_many(session, user, [person], sensitivity)[0]
+    return load_facts_many(session, user, [person], sensitivity, person_writes)[0]
 
 
 def load_facts_many(
-    session: Session, user: User, people: list[Person], sensitivity: Mapping[str, int]
+    session: Session,
+    user: User,
+    people: list[Person],
+    sensitivity: Mapping[str, int],
+    person_writes: frozenset[str] = frozenset(),
 ) -> list[AccessContext]:
     """Facts for each person, in five queries at most whatever the number of people."""
 
@@ -59,11 +67,16 @@ def load_facts_many(
         return []
     ids = [p.id for p in people]
     plans = {p.person_id: p for p in session.scalars(select(Plan).where(Plan.person_id.in_(ids)))}
-    return _facts(session, user, [(person, plans.get(person.id)) for person in people], sensitivity)
+    entries = [(person, plans.get(person.id)) for person in people]
+    return _facts(session, user, entries, sensitivity, person_writes=person_writes)
 
 
 def load_plan_view_facts(
-    session: Session, user: User, person_id: uuid.UUID, sensitivity: Mapping[str, int]
+    session: Session,
+    user: User,
+    person_id: uuid.UUID,
+    sensitivity: Mapping[str, int],
+    person_writes: frozenset[str] = frozenset(),
 ) -> AccessContext | None:
     """The same facts as `load_facts` for a read-only view, without ORM objects: the
     person, plan, lead agency and key worker in one query (None: no such person)."""
@@ -97,7 +110,7 @@ def load_plan_view_facts(
         row.chi,
     )
     entry = (person_row, plan_row)
-    return _facts(session, user, [entry], sensitivity, connection)[0]
+    return _facts(session, user, [entry], sensitivity, connection, person_writes)[0]
 
 
 def _facts(
@@ -106,10 +119,12 @@ def _facts(
     entries: list[tuple[Any, Any]],
     sensitivity: Mapping[str, int],
     connection: Connection | None = None,
+    person_writes: frozenset[str] = frozenset(),
 ) -> list[AccessContext]:
     """AccessContext for (person, plan or None) pairs: memberships, consents, break-glass and
     the agreement, loaded with column selects (this runs on every plan request).
-    `connection`: the session's, if the caller already holds it."""
+    `connection`: the session's, if the caller already holds it; `person_writes`: the
+    sections the person writes themselves (the catalogue's flag)."""
     subject = Subject.of(user)
     ids = [person.id for person, _ in entries]
     now = clock.now()
@@ -137,7 +152,14 @@ def _facts(
             glass_rows = list(session.execute(q.break_glass, many))
         for m in member_rows:
             memberships.setdefault(m.plan_id, []).append(
-                MembershipFact(m.id, m.valid_from, m.valid_to, m.ended_at, bool(m.active))
+                MembershipFact(
+                    m.id,
+                    m.valid_from,
+                    m.valid_to,
+                    m.ended_at,
+                    bool(m.active),
+                    bool(m.warm_hand_over),
+                )
             )
         for c in consent_rows:
             consents.setdefault(c.person_id, []).append(consent_fact(c))
@@ -162,6 +184,7 @@ def _facts(
             agreement=agreement,
             break_glass=tuple(glass.get(person.id, ())),
             purpose=purpose,
+            person_writes=person_writes,
         )
         for person, plan in entries
     ]
@@ -261,6 +284,7 @@ def _statements() -> _Statements:
             member.valid_to,
             member.ended_at,
             account.active,
+            member.warm_hand_over,
         )
         .join(UserModel.__table__, account.id == member.staff_id)
         .where(member.staff_id == bindparam("user_id"))
@@ -307,22 +331,32 @@ class PlanContextLoader:
     worker, lead agency), the care team, consents and refusals, break-glass and the
     caller's agency agreement (`careplan.access.sources.ContextLoader`)."""
 
-    def __init__(self, session: Any, sensitivity: Mapping[str, int]) -> None:
+    def __init__(
+        self,
+        session: Any,
+        sensitivity: Mapping[str, int],
+        person_writes: frozenset[str] = frozenset(),
+    ) -> None:
         self._session = session  # the scoped session: each call reads the current one
         self._sensitivity = sensitivity
+        self._person_writes = person_writes
 
     def person(self, user: User, person_id: uuid.UUID, *, rows: bool) -> AccessContext | None:
         if rows:
-            return load_plan_view_facts(self._session(), user, person_id, self._sensitivity)
+            return load_plan_view_facts(
+                self._session(), user, person_id, self._sensitivity, self._person_writes
+            )
 
         session = self._session()
         person = session.get(Person, person_id)
         if person is None:
             return None
-        return load_facts(session, user, person, self._sensitivity)
+        return load_facts(session, user, person, self._sensitivity, self._person_writes)
 
     def people(self, user: User, people: list[Person]) -> list[AccessContext]:
-        return load_facts_many(self._session(), user, people, self._sensitivity)
+        return load_facts_many(
+            self._session(), user, people, self._sensitivity, self._person_writes
+        )
 
     def sensitivity(self) -> Mapping[str, int]:
         return self._sensitivity

@@ -53,6 +53,11 @@ have_rsyslog() {
   command -v rsyslogd >/dev/null 2>&1 || [ -x /usr/sbin/rsyslogd ]
 }
 
+# A shared library the dynamic linker knows (ldconfig's cache).
+have_library() {
+  /sbin/ldconfig -p 2>/dev/null | grep -q "$1"
+}
+
 have_chromium() {
   command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1
 }
@@ -69,6 +74,13 @@ system_packages() {
     command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
   fi
   if [ "$want_browser" = 1 ] && ! have_chromium; then missing+=(chromium); fi
+  # The plan on paper (WeasyPrint, careplan.web.pdf) lays text out with Pango and subsets
+  # fonts with HarfBuzz (WeasyPrint's own install notes for Debian); a font with wide
+  # coverage so names print in any script.
+  have_library libpango-1.0.so.0 || missing+=(libpango-1.0-0)
+  have_library libpangoft2-1.0.so.0 || missing+=(libpangoft2-1.0-0)
+  have_library libharfbuzz-subset.so.0 || missing+=(libharfbuzz-subset0)
+  [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
   # Debian splits venv support out of python3.
   python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
   if [ ${#missing[@]} -gt 0 ]; then

@@ -70,6 +70,8 @@ class MembershipFact:
     valid_to: date | None
     ended_at: datetime | None
     active: bool = True
+    # A warm hand-over: the previous key worker's read-only place (careplan.access.ties).
+    warm_hand_over: bool = False
 
     def current(self, today: date, now: datetime) -> bool:
         if not self.active:
@@ -130,6 +132,9 @@ class AccessContext:
     # The request's purpose of access (careplan.access.purposes): a consent serves only
     # the purposes it was given for.
     purpose: str = "direct_care"
+    # The sections the person writes themselves (the catalogue's `person_writes`): the
+    # only ones their own basis may change.
+    person_writes: frozenset[str] = frozenset()
 
     @classmethod
     def for_job(cls, subject: Subject, now: datetime, today: date) -> AccessContext:
@@ -160,6 +165,14 @@ class AccessContext:
     @functools.cached_property
     def in_care_team(self) -> bool:
         return any(m.current(self.today, self.now) for m in self.memberships)
+
+    @functools.cached_property
+    def warm_hand_over(self) -> MembershipFact | None:
+        """The caller's current read-only place as previous key worker, if any."""
+        places = [
+            m for m in self.memberships if m.warm_hand_over and m.current(self.today, self.now)
+        ]
+        return min(places, key=lambda m: str(m.id)) if places else None
 
     @functools.cached_property
     def consents_for_me(self) -> tuple[ConsentFact, ...]:

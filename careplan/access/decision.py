@@ -25,6 +25,9 @@ class BasisKind(enum.StrEnum):
     ROLE = "role"  # a job granted by a staff role
     ACCOUNT = "account"  # the caller's own account
     SIGNED_IN = "signed_in"  # any active account: reference data such as the directory
+    # (ref) the previous key worker's read-only place after a hand-over to another lead
+    # agency (a warm hand-over), until it ends
+    HANDED_OVER = "handed_over"
     REFERRER = "referrer"  # (ref) made the referral named
     REFERRAL = "referral"  # (ref) the receiving agency of the referral named
 
@@ -110,6 +113,10 @@ DENIAL_MESSAGES: dict[DenialKind, str] = {
     DenialKind.PURPOSE: (
         "The person agreed to share this for their care, not for the purpose this request "
         "gives. Ask with the purpose their agreement covers, or ask their key worker."
+    ),
+    DenialKind.HAS_PLAN: (
+        "This person already has a care plan. If it is closed, their former key worker or "
+        "lead agency can reopen it with their agreement, keeping its history."
     ),
     DenialKind.CLOSED: (
         "This plan is closed. It can still be read, but nothing can be added to it or "

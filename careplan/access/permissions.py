@@ -46,6 +46,9 @@ class Permission(enum.StrEnum):
     PLAN_VIEW = "plan:view"
     PLAN_CREATE = "plan:create"
     PLAN_CLOSE = "plan:close"
+    # A closed plan comes back, with its history, to a lead agency and key worker the
+    # person agrees to (step-down and return, issue 20).
+    PLAN_REOPEN = "plan:reopen"
     PLAN_HAND_OVER = "plan:hand_over"  # change the key worker
     PLAN_CARE_TEAM_VIEW = "plan:care_team:view"
     PLAN_CARE_TEAM_MANAGE = "plan:care_team:manage"  # add a member

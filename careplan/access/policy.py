@@ -10,7 +10,8 @@ The order of the rules is the policy (BRIEF.md, "Sharing rules"):
 1. the caller's own account, and jobs, go by role alone (`rules.JOBS`); reference
    records that hold no one's personal data (the service directory) by role, or to any
    signed-in account (`rules.REFERENCE`);
-2. the person themselves sees their whole plan; IG officers and administrators see no
+2. the person themselves sees their whole plan and writes the sections the catalogue
+   marks `person_writes` (their own voice); IG officers and administrators see no
    plan content, whatever else they hold (`rules.ROLE_ON_PERSON` lists the exceptions);
 3. before a plan exists, only the practitioner who registered the person;
 4. a closed plan is read only;
@@ -79,7 +80,7 @@ def decide(context: AccessContext, resource: Resource, permission: Permission) -
     if kind is ResourceType.REFERRAL and not _of_this_person(context, resource):
         return Decision.deny(DenialKind.NOT_FOUND)
     if subject.is_individual:
-        return _decide_self(context, kind, permission)
+        return _decide_self(context, kind, permission, resource.section)
     if not subject.is_practitioner:
         return _decide_staff_role(context, kind, permission)
     plan = context.plan
@@ -155,11 +156,18 @@ def _decide_reference(
     return Decision.deny(DenialKind.ROLE)
 
 
-def _decide_self(context: AccessContext, kind: ResourceType, permission: Permission) -> Decision:
+def _decide_self(
+    context: AccessContext, kind: ResourceType, permission: Permission, resource_key: str | None
+) -> Decision:
     if not context.is_self:
         return Decision.deny(DenialKind.NO_RELATIONSHIP)
     if context.plan is None and permission not in rules.READS:
         return Decision.deny(DenialKind.NO_PLAN)
+    if permission in rules.CHANGES and context.plan.closed_on is not None:
+        return Decision.deny(DenialKind.CLOSED)
+    if permission in rules.OWN_VOICE and resource_key not in context.person_writes:
+        # Staff keep the rest of the plan; the person asks for a correction instead.
+        return Decision.deny(DenialKind.READ_ONLY)
     if permission in rules.RECORDS[kind].get(BasisKind.SELF, ()):
         return Decision.allow(BASES[BasisKind.SELF])
     return Decision.deny(DenialKind.ROLE)

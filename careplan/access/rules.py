@@ -59,6 +59,7 @@ PERSON: Table = {
     BasisKind.BREAK_GLASS: frozenset({P.PERSON_VIEW, P.PERSON_REFERRALS_VIEW}),
     # The receiving agency knows who was referred, and nothing of their other referrals.
     BasisKind.REFERRAL: frozenset({P.PERSON_VIEW}),
+    BasisKind.HANDED_OVER: frozenset({P.PERSON_VIEW}),
 }
 
 PLAN: Table = {
@@ -67,6 +68,7 @@ PLAN: Table = {
         {
             P.PLAN_VIEW,
             P.PLAN_CLOSE,
+            P.PLAN_REOPEN,
             P.PLAN_HAND_OVER,
             P.PLAN_CARE_TEAM_VIEW,
             P.PLAN_CARE_TEAM_MANAGE,
@@ -76,6 +78,7 @@ PLAN: Table = {
     BasisKind.LEAD_AGENCY: frozenset(
         {
             P.PLAN_VIEW,
+            P.PLAN_REOPEN,
             P.PLAN_HAND_OVER,
             P.PLAN_CARE_TEAM_VIEW,
             P.PLAN_CARE_TEAM_MANAGE,
@@ -83,20 +86,27 @@ PLAN: Table = {
         }
     ),
     BasisKind.REGISTERED: frozenset({P.PLAN_VIEW, P.PLAN_CREATE}),
-    BasisKind.CONSENT: frozenset({P.PLAN_VIEW, P.PLAN_CARE_TEAM_VIEW}),
+    # A care team member the person shares with (the recovery cafe they stepped down to)
+    # may bring a closed plan back, leading it themselves, with the person's agreement.
+    BasisKind.CONSENT: frozenset({P.PLAN_VIEW, P.PLAN_CARE_TEAM_VIEW, P.PLAN_REOPEN}),
     BasisKind.BREAK_GLASS: frozenset({P.PLAN_VIEW, P.PLAN_CARE_TEAM_VIEW}),
+    # A warm hand-over reads, while the new key worker takes over; it changes nothing.
+    BasisKind.HANDED_OVER: frozenset({P.PLAN_VIEW, P.PLAN_CARE_TEAM_VIEW}),
     # The plan page, showing the travelling sections only (the others are withheld),
     # and who leads it, so the receiving service can reach the person through them.
     BasisKind.REFERRAL: frozenset({P.PLAN_VIEW}),
 }
 
 SECTION: Table = {
-    BasisKind.SELF: frozenset({P.SECTION_VIEW}),
+    # The person's own voice (issue 20): they write, and add updates to, only the sections
+    # the catalogue marks `person_writes` (the policy narrows these to those).
+    BasisKind.SELF: frozenset({P.SECTION_VIEW, P.SECTION_WRITE, P.SECTION_ADD_ENTRY}),
     BasisKind.KEY_WORKER: frozenset({P.SECTION_VIEW, P.SECTION_WRITE, P.SECTION_ADD_ENTRY}),
     BasisKind.LEAD_AGENCY: frozenset({P.SECTION_VIEW, P.SECTION_ADD_ENTRY}),
     BasisKind.CONSENT: frozenset({P.SECTION_VIEW, P.SECTION_ADD_ENTRY}),
     # An emergency reads; it never changes the plan.
     BasisKind.BREAK_GLASS: frozenset({P.SECTION_VIEW}),
+    BasisKind.HANDED_OVER: frozenset({P.SECTION_VIEW}),
     # The sections sent with a referral are read, never written, by the receiving agency.
     BasisKind.REFERRAL: frozenset({P.SECTION_VIEW}),
 }
@@ -175,7 +185,9 @@ ROLE_ON_PERSON: Mapping[Role, frozenset[P]] = {}
 # blocked: withdrawing or refusing consent (PERSON_CONSENT_RECORD; consent.services refuses
 # a new permission on a closed plan) and ending a care-team place (PLAN_CARE_TEAM_END).
 # Jobs that would add to a closed plan refuse it themselves: a claimed relationship
-# (consent.services.claim). Emergency access only reads, so it stays open.
+# (consent.services.claim). Emergency access only reads, so it stays open. Reopening
+# (PLAN_REOPEN) is what a closed plan is for: the former key worker or lead agency brings
+# it back with the person's agreement (an open plan answers 409).
 CHANGES = frozenset(
     {
         P.SECTION_WRITE,
@@ -190,6 +202,9 @@ CHANGES = frozenset(
         P.REFERRAL_RECORD_ANSWER,
     }
 )
+
+# Section permissions the person holds only for the sections they write themselves.
+OWN_VOICE = frozenset({P.SECTION_WRITE, P.SECTION_ADD_ENTRY})
 
 # Permissions about the person or plan that only read: open before a plan exists (to the
 # person themselves).

@@ -69,6 +69,29 @@ class BreakGlass:
 
 
 @dataclass(frozen=True)
+class WarmHandOver:
+    """The previous key worker after a hand-over to another lead agency reads the plan,
+    and changes nothing, until their place ends (issue 20). Within the sharing agreement
+    of their agency now, and bound by the person's refusals like anyone not their key
+    worker; no consent is needed: the person agreed to them as key worker, and the
+    hand-over keeps them only while the new key worker takes over."""
+
+    standing: bool = False
+
+    def basis(self, context: AccessContext, key: str | None) -> Basis | Denial | None:
+        place = context.warm_hand_over
+        if key is None or place is None:
+            return None
+        problem = agreement_problem(context, key)
+        if problem is not None:
+            return Denial(problem)
+        refusal = active_refusal(context, key)
+        if refusal is not None:
+            return Denial(DenialKind.REFUSED, refusal.id)
+        return Basis(BasisKind.HANDED_OVER, place.id)
+
+
+@dataclass(frozen=True)
 class CareTeam:
     standing: bool = False
 
@@ -120,7 +143,14 @@ class Referral:
 
 
 # Strongest first: the first tie that holds decides.
-TIES: tuple[Tie, ...] = (KeyWorker(), LeadAgency(), BreakGlass(), CareTeam(), Referral())
+TIES: tuple[Tie, ...] = (
+    KeyWorker(),
+    LeadAgency(),
+    BreakGlass(),
+    WarmHandOver(),
+    CareTeam(),
+    Referral(),
+)
 
 
 def active_refusal(context: AccessContext, key: str) -> ConsentFact | None:

@@ -11,10 +11,12 @@ from sqlalchemy import select
 from audit.actions import AuditAction
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import OWN_PERSON, requires
+from careplan.core import transaction
 from careplan.extensions import db
 from careplan.identity.web import signed_in_required
 from careplan.ig import services as ig_services
 from careplan.ig.access_log_views import access_log_page
+from careplan.plans import printing
 from careplan.plans import services as plans
 from careplan.plans.access import catalogue
 from careplan.plans.models import Plan
@@ -34,11 +36,15 @@ def plan() -> Any:
     if db.session.scalar(select(Plan.id).where(Plan.person_id == person_id)) is None:
         return render("me/no_plan.html", page_title="My plan")
     access, body = plans.view_plan(person_id)
+    # The sections the person writes themselves, while the plan is open (a closed plan is
+    # read only, for them as for staff).
+    yours = catalogue().person_writes() if body["closed"] is None else frozenset()
     sections = [
         {
             **section,
             "description": catalogue().get(key).description,
             "lines": lines(catalogue().get(key).schema, section["content"]),
+            "yours": key in yours,
         }
         for key, section in body["sections"].items()
     ]
@@ -49,6 +55,15 @@ def plan() -> Any:
         plan=body,
         sections=sections,
     )
+
+
+@bp.get("/my-plan/plan.pdf")
+@signed_in_required
+@requires(Permission.PLAN_VIEW, AuditAction.EXPORT, person=OWN_PERSON, rows=True)
+def plan_pdf() -> Any:
+    """My plan on paper, to print or keep (recorded as an export, like any copy)."""
+    person, view = printing.read_for_print(plans.my_person_id())
+    return transaction.respond_after_commit(lambda: printing.response(person, view, own=True))
 
 
 @bp.get("/my-plan/sharing")

@@ -14,7 +14,7 @@ from careplan.core import transaction
 from careplan.core.api_blueprint import bp
 from careplan.core.http import IF_MATCH_REQUIRED, documented, json_body, require_version, respond
 from careplan.extensions import db
-from careplan.plans import operations, presenters, services
+from careplan.plans import operations, presenters, printing, services
 from careplan.plans.access import plan_access
 from careplan.plans.queries import PlanView
 from careplan.plans.schemas import (
@@ -25,7 +25,9 @@ from careplan.plans.schemas import (
     key_workers_out,
     plan_create,
     plan_out,
+    reopen_plan,
 )
+from careplan.web import pdf
 
 
 @bp.get("/people/<uuid:person_id>/plan")
@@ -54,6 +56,34 @@ def _plan_response(view: PlanView, status: int = 200) -> Response:
 @requires(Permission.PLAN_VIEW, AuditAction.PLAN_VIEW, person=OWN_PERSON, rows=True)
 def get_my_plan() -> Response:
     return _plan_view(services.my_person_id())
+
+
+@bp.get("/people/<uuid:person_id>/plan.pdf")
+@documented(
+    "The plan on paper: a tagged (accessible) PDF of the sections you may see, dated, "
+    "saying how many parts are left out; recorded as an export",
+    media_type=pdf.MEDIA_TYPE,
+)
+@requires(Permission.PLAN_VIEW, AuditAction.EXPORT, rows=True)
+def get_plan_pdf(person_id: uuid.UUID) -> Response:
+    return _plan_pdf(person_id, own=False)
+
+
+@bp.get("/me/plan.pdf")
+@documented(
+    "Your own plan on paper (individuals): a tagged (accessible) PDF; recorded as an export",
+    media_type=pdf.MEDIA_TYPE,
+)
+@requires(Permission.PLAN_VIEW, AuditAction.EXPORT, person=OWN_PERSON, rows=True)
+def get_my_plan_pdf() -> Response:
+    return _plan_pdf(services.my_person_id(), own=True)
+
+
+def _plan_pdf(person_id: uuid.UUID, *, own: bool) -> Response:
+    person, view = printing.read_for_print(person_id)
+    # Laid out after the commit, as the plan view's body is: the reads and their audit
+    # record are one transaction, and SQLite's write lock is not held while WeasyPrint works.
+    return transaction.respond_after_commit(lambda: printing.response(person, view, own=own))
 
 
 @bp.post("/people/<uuid:person_id>/plan")
@@ -106,6 +136,34 @@ def change_key_worker(person_id: uuid.UUID) -> Response:
 def key_worker_history(person_id: uuid.UUID) -> Response:
     rows = services.key_worker_history(person_id)
     return respond(key_workers_out.dump([presenters.key_worker(r) for r in rows]))
+
+
+@bp.post("/people/<uuid:person_id>/plan/reopen")
+@documented(
+    "Reopen a closed plan with the person's agreement, keeping its history, to your own "
+    "agency as lead and a key worker in it (If-Match: the plan's version)",
+    body=reopen_plan,
+    response=handed_over_out,
+    if_match=IF_MATCH_REQUIRED,
+    errors=(409, 422),
+)
+@requires(Permission.PLAN_REOPEN, AuditAction.PLAN_REOPEN)
+def reopen_plan_route(person_id: uuid.UUID) -> Response:
+    access = plan_access(person_id, Permission.PLAN_REOPEN, AuditAction.PLAN_REOPEN)
+    data = json_body(reopen_plan)
+    require_version(services.locked_version(access.plan))
+    plan = services.reopen(access, data)
+    return respond(
+        handed_over_out.dump(
+            {
+                "version": plan.version,
+                "lead_agency": presenters.ref(plan.lead_agency),
+                "key_worker": presenters.ref(plan.key_worker),
+                "key_worker_agreed": {"on": plan.agreed_on, "how": plan.agreed_how.value},
+            }
+        ),
+        version=plan.version,
+    )
 
 
 @bp.post("/people/<uuid:person_id>/plan/close")

@@ -41,6 +41,8 @@ class SectionType:
     description: str
     sensitivity: Sensitivity
     schema: Schema
+    # The person writes it themselves and adds updates to it (their own voice).
+    person_writes: bool = False
 
 
 class Catalogue:
@@ -61,6 +63,10 @@ class Catalogue:
 
     def get(self, key: str) -> SectionType | None:
         return self._by_key.get(key)
+
+    def person_writes(self) -> frozenset[str]:
+        """The keys of the sections the person writes themselves (`person_writes = true`)."""
+        return frozenset(s.key for s in self._by_key.values() if s.person_writes)
 
 
 def load_catalogue(path: Path = DEFAULT_PATH) -> Catalogue:
@@ -85,8 +91,15 @@ def load_catalogue(path: Path = DEFAULT_PATH) -> Catalogue:
                 description=item.get("description", ""),
                 sensitivity=Sensitivity.parse(item["sensitivity"]),
                 schema=schema_cls(),
+                person_writes=_flag(key, item.get("person_writes", False)),
             )
         )
     if not sections:
         raise CatalogueError("the section catalogue is empty")
     return Catalogue(sections)
+
+
+def _flag(key: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise CatalogueError(f"section {key}: person_writes must be true or false")
+    return value

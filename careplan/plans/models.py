@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -64,6 +66,21 @@ class Plan(db.Model):
     key_worker: Mapped[User] = relationship(foreign_keys=[key_worker_id], lazy="joined")
 
 
+class PlanClosure(db.Model):
+    """One time the plan was closed and then reopened (step-down and return): the plan
+    row holds the current state, these the closures it came back from, oldest first."""
+
+    __tablename__ = "plan_closure"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    plan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("plan.id"), index=True)
+    closed_on: Mapped[date] = mapped_column(Date)
+    closed_reason: Mapped[str | None] = mapped_column(String(50))
+    closed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    reopened_at: Mapped[datetime] = now_column()
+    reopened_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"))
+
+
 class KeyWorkerAssignment(db.Model):
     """Key worker history: one row per key worker, closed by the hand-over to the next."""
 
@@ -107,6 +124,9 @@ class CareTeamMember(db.Model):
     ended_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
     # A claimed relationship alerts IG: "pending" until an IG officer reviews it, then
     # "reviewed", or "follow_up" until its follow-up is recorded (careplan.ig.reviews).
+    # A warm hand-over (issue 20): the previous key worker, after handing the plan to
+    # another lead agency, reads it (and nothing more) until `valid_to`.
+    warm_hand_over: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     review_status: Mapped[str | None] = mapped_column(String(20), index=True)
     reviewed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -153,6 +173,11 @@ class Section(db.Model):
 
     updated_by: Mapped[User | None] = relationship(lazy="joined")
 
+    @property
+    def by_person(self) -> bool:
+        """Last written by the person themselves (their own voice), not by staff."""
+        return self.updated_by is not None and self.updated_by.is_individual
+
 
 class SectionVersion(db.Model):
     """Every version of a section, the current one included: who, when, what changed."""
@@ -171,7 +196,8 @@ class SectionVersion(db.Model):
 
 
 class Entry(db.Model):
-    """A dated update appended to a section by someone in the care team. Never edited."""
+    """A dated update appended to a section by someone in the care team, or by the person
+    themselves in a section they write (then `author_agency_id` is None). Never edited."""
 
     __tablename__ = "plan_entry"
     __table_args__ = (Index("ix_plan_entry_section", "plan_id", "section_key", "created_at"),)
@@ -183,7 +209,7 @@ class Entry(db.Model):
     _text: Mapped[str] = mapped_column("text", Text)
     text = sealed("text", "entry")
     author_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"))
-    author_agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agency.id"))
+    author_agency_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("agency.id"))
     created_at: Mapped[datetime] = now_column()
 
     author: Mapped[User] = relationship(lazy="joined")

@@ -6,7 +6,7 @@ import functools
 import json
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from careplan.access.subject import Role
-from careplan.accounts.models import User
+from careplan.accounts.models import AccountKind, User
 from careplan.agencies.models import Agency
 from careplan.core import clock
 from careplan.core.errors import Conflict, NotFound, Unprocessable
@@ -26,6 +26,7 @@ from careplan.plans.models import (
     KeyWorkerAssignment,
     MembershipHow,
     Plan,
+    PlanClosure,
     Section,
     SectionVersion,
 )
@@ -119,6 +120,11 @@ class SectionView:
         row = self._row
         return Ref(row.updated_by_id, row.name) if row.updated_by_id is not None else None
 
+    @property
+    def by_person(self) -> bool:
+        """Last written by the person themselves (their own voice), not by staff."""
+        return self._row.kind == AccountKind.INDIVIDUAL
+
     @functools.cached_property
     def content(self) -> dict[str, Any] | None:
         row = self._row
@@ -150,7 +156,7 @@ def _section_views(count: int) -> Prepared:
     keys = [bindparam(f"key_{i}") for i in range(count)]
     return Prepared(
         select(section.id, section.key, section.content, section.version, section.updated_at)
-        .add_columns(section.updated_by_id, user.name)
+        .add_columns(section.updated_by_id, user.name, user.kind)
         .outerjoin(User.__table__, user.id == section.updated_by_id)
         .where(section.plan_id == bindparam("plan_id"), section.key.in_(keys))
     )
@@ -184,7 +190,9 @@ def update_section(
     section.content = content
     section.version += 1
     section.updated_at = clock.now()
-    section.updated_by_id = by.id
+    # The relationship, not only the id: the answer names who wrote this version (the id
+    # alone left the previous writer's name on the loaded row).
+    section.updated_by = by
     session.add(
         SectionVersion(
             section_id=section.id,
@@ -268,10 +276,33 @@ def incoming_key_worker(session: Session, plan: Plan, data: dict[str, Any]) -> U
     return worker
 
 
-def hand_over(session: Session, plan: Plan, data: dict[str, Any], by: User) -> Plan:
-    """Make the named practitioner key worker, with the person's agreement recorded."""
+def hand_over(
+    session: Session, plan: Plan, data: dict[str, Any], by: User, warm_days: int = 0
+) -> Plan:
+    """Make the named practitioner key worker, with the person's agreement recorded. To
+    another lead agency, with `data["warm_hand_over"]` (default true) and `warm_days` > 0,
+    the previous key worker keeps a read-only place in the care team for `warm_days` days
+    (a warm hand-over, ended early like any place)."""
     incoming_key_worker(session, plan, data)
     now = clock.now()
+    if (
+        warm_days > 0
+        and data.get("warm_hand_over", True)
+        and data["agency_id"] != plan.lead_agency_id
+    ):
+        today = clock.day_of(now)
+        session.add(
+            CareTeamMember(
+                plan_id=plan.id,
+                staff_id=plan.key_worker_id,
+                role="Previous key worker (hand-over)",
+                valid_from=today,
+                valid_to=today + timedelta(days=warm_days),
+                how=MembershipHow.ADDED,
+                warm_hand_over=True,
+                added_by_id=by.id,
+            )
+        )
     current = session.scalars(
         select(KeyWorkerAssignment).where(
             KeyWorkerAssignment.plan_id == plan.id, KeyWorkerAssignment.ended_at.is_(None)
@@ -351,6 +382,77 @@ def end_member(session: Session, plan: Plan, member_id: uuid.UUID, by: User) -> 
     member.ended_by_id = by.id
     session.flush()
     return member
+
+
+def reopen(session: Session, plan: Plan, data: dict[str, Any], by: User) -> Plan:
+    """Reopen a closed plan (step-down and return): its closure kept as history
+    (PlanClosure), the named practitioner key worker in the named lead agency with the
+    person's agreement, and a new line in the key worker history. Everything the plan
+    held (sections, versions, updates, care team, consents) is kept as it was. Raises
+    Conflict for a plan that is open, Unprocessable for an agency or key worker that
+    cannot lead it. Flushes; the request commits."""
+    if plan.closed_on is None:
+        raise Conflict(
+            "This plan is open: there is nothing to reopen.",
+            fields={"plan": ["This plan is open."]},
+        )
+    _agency(session, data["lead_agency_id"], "lead_agency_id")
+    if by.agency_id != data["lead_agency_id"]:
+        # As when a plan starts: the agency that will lead reopens it (API.md).
+        raise Unprocessable(
+            "The lead agency must be your own agency.",
+            fields={"lead_agency_id": ["Choose your own organisation as the lead agency"]},
+        )
+    _practitioner_in(session, data["key_worker_id"], data["lead_agency_id"], "key_worker_id")
+    now = clock.now()
+    session.add(
+        PlanClosure(
+            plan_id=plan.id,
+            closed_on=plan.closed_on,
+            closed_reason=plan.closed_reason,
+            closed_by_id=plan.closed_by_id,
+            reopened_at=now,
+            reopened_by_id=by.id,
+        )
+    )
+    for assignment in session.scalars(
+        select(KeyWorkerAssignment).where(
+            KeyWorkerAssignment.plan_id == plan.id, KeyWorkerAssignment.ended_at.is_(None)
+        )
+    ):
+        assignment.ended_at = now
+    session.add(
+        KeyWorkerAssignment(
+            plan_id=plan.id,
+            agency_id=data["lead_agency_id"],
+            staff_id=data["key_worker_id"],
+            agreed_on=data["agreed_on"],
+            agreed_how=data["agreed_how"],
+            started_at=now,
+            recorded_by_id=by.id,
+        )
+    )
+    plan.closed_on = plan.closed_reason = plan.closed_by_id = None
+    plan.lead_agency_id = data["lead_agency_id"]
+    plan.key_worker_id = data["key_worker_id"]
+    plan.agreed_on = data["agreed_on"]
+    plan.agreed_how = data["agreed_how"]
+    plan.version += 1
+    plan.updated_at = now
+    session.flush()
+    session.expire(plan, ["lead_agency", "key_worker"])
+    return plan
+
+
+def closures(session: Session, plan: Plan) -> list[PlanClosure]:
+    """The closures the plan came back from, oldest first."""
+    return list(
+        session.scalars(
+            select(PlanClosure)
+            .where(PlanClosure.plan_id == plan.id)
+            .order_by(PlanClosure.reopened_at)
+        )
+    )
 
 
 def close(session: Session, plan: Plan, data: dict[str, Any], by: User) -> Plan:

@@ -27,6 +27,8 @@ class ShownSection(Protocol):
     def updated_at(self) -> datetime | None: ...
     @property
     def updated_by(self) -> Any: ...
+    @property
+    def by_person(self) -> bool: ...
 
 
 def ref(obj: Any) -> dict[str, Any] | None:
@@ -42,6 +44,8 @@ def section(kind: SectionType, row: ShownSection) -> dict[str, Any]:
         "version": row.version,
         "updated_at": iso(row.updated_at),
         "updated_by": ref(row.updated_by),
+        # The person wrote it themselves: staff see it as theirs, in their words.
+        "by_person": row.by_person,
     }
 
 
@@ -80,7 +84,8 @@ def entry(row: Entry) -> dict[str, Any]:
         "occurred_on": row.occurred_on,
         "text": row.text,
         "author": ref(author),
-        "agency": ref(author.agency),
+        "agency": ref(author.agency),  # None for the person themselves
+        "by_person": author.is_individual,
         "created_at": iso(row.created_at),
     }
 

@@ -31,6 +31,7 @@ class EmptySection:
     updated_at: datetime | None = None
     updated_by: Ref | None = None
     content: dict[str, Any] | None = None
+    by_person: bool = False
 
 
 @dataclass(frozen=True)

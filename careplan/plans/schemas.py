@@ -31,6 +31,18 @@ class HandOverSchema(BaseSchema):
     staff_id = fields.UUID(required=True)
     agreed_on = fields.Date(required=True, validate=HAPPENED)
     agreed_how = AGREED_HOW
+    # To another lead agency: the previous key worker keeps reading the plan for
+    # CAREPLAN_WARM_HAND_OVER_DAYS, unless the person says otherwise (false).
+    warm_hand_over = fields.Bool(load_default=True)
+
+
+class ReopenPlanSchema(BaseSchema):
+    """A closed plan back to a lead agency and key worker the person agreed to."""
+
+    lead_agency_id = fields.UUID(required=True)
+    key_worker_id = fields.UUID(required=True)
+    agreed_on = fields.Date(required=True, validate=HAPPENED)
+    agreed_how = AGREED_HOW
 
 
 class ClosePlanSchema(BaseSchema):
@@ -85,6 +97,7 @@ class SectionSchema(BaseSchema):
     version = fields.Int()
     updated_at = fields.Str(allow_none=True)
     updated_by = fields.Nested(RefSchema, allow_none=True)
+    by_person = fields.Bool()  # last written by the person themselves
 
 
 class PlanSchema(BaseSchema):
@@ -114,7 +127,8 @@ class EntrySchema(BaseSchema):
     occurred_on = fields.Date()
     text = fields.Str()
     author = fields.Nested(RefSchema)
-    agency = fields.Nested(RefSchema)
+    agency = fields.Nested(RefSchema, allow_none=True)  # None: the person themselves
+    by_person = fields.Bool()
     created_at = fields.Str()
 
 
@@ -162,6 +176,7 @@ class ClosedPlanSchema(BaseSchema):
 
 plan_create = PlanCreateSchema()
 close_plan = ClosePlanSchema()
+reopen_plan = ReopenPlanSchema()
 hand_over = HandOverSchema()
 section_write = SectionWriteSchema()
 entry_create = EntryCreateSchema()

@@ -11,7 +11,7 @@ from marshmallow import ValidationError
 
 from audit.actions import AuditAction
 from careplan.access.permissions import Permission
-from careplan.access.pipeline import requires
+from careplan.access.pipeline import OWN_PERSON, requires
 from careplan.access.policy import decide_on
 from careplan.core.errors import ApiError, NotFound
 from careplan.extensions import db
@@ -54,27 +54,58 @@ def section(person_id: uuid.UUID, key: str) -> Any:
 @signed_in_required
 @requires(Permission.SECTION_ADD_ENTRY, AuditAction.ENTRY_CREATE)
 def add_update(person_id: uuid.UUID, key: str) -> Any:
+    return _add_update(person_id, key, own=False)
+
+
+# The person's own voice (issue 20): the sections the catalogue marks `person_writes`,
+# written and added to from their own pages, through the same decisions and records.
+MY_SECTION = "/my-plan/sections/<key>"
+
+
+@bp.route(f"{MY_SECTION}/updates/new", methods=["GET", "POST"])
+@signed_in_required
+@requires(Permission.SECTION_ADD_ENTRY, AuditAction.ENTRY_CREATE, person=OWN_PERSON)
+def add_my_update(key: str) -> Any:
+    return _add_update(plans.my_person_id(), key, own=True)
+
+
+def _add_update(person_id: uuid.UUID, key: str, *, own: bool) -> Any:
     access = section_access(person_id, key, Permission.SECTION_ADD_ENTRY, AuditAction.ENTRY_CREATE)
     form = form_values(("occurred_on", "text"))
     if request.method == "GET":
-        return _update_page(access, {}, {})
+        return _update_page(access, {}, {}, own=own)
     try:
         plans.add_entry(person_id, key, loader(entry_create, form))
     except (ApiError, ValidationError) as exc:
-        return _update_page(access, form, *refused(exc))
+        return _update_page(access, form, *refused(exc), own=own)
+    if own:
+        return redirect(url_for("me.plan", done="update_added") + f"#section-{key}")
     return redirect(url_for("sections.section", person_id=person_id, key=key, done="update_added"))
 
 
-def _update_page(access: Any, form: dict, errors: dict, status: int = 200) -> Any:
+def _update_page(access: Any, form: dict, errors: dict, status: int = 200, *, own: bool) -> Any:
+    person, key = access.facts.person, access.kind.key
+    if own:
+        links = {
+            "action": url_for("sections.add_my_update", key=key),
+            "cancel": url_for("me.plan") + f"#section-{key}",
+        }
+    else:
+        links = {
+            "action": url_for("sections.add_update", person_id=person.id, key=key),
+            "cancel": url_for("sections.section", person_id=person.id, key=key),
+        }
     return render(
         "sections/add_update.html",
         status,
         page_title="Add an update",
-        page_label=f"{access.facts.person.display_name}: {access.kind.title}",
-        person=access.facts.person,
+        page_label="Your plan" if own else f"{person.display_name}: {access.kind.title}",
+        person=person,
         kind=access.kind,
         form=form,
         errors=errors,
+        own=own,
+        links=links,
     )
 
 
@@ -86,9 +117,25 @@ def _update_page(access: Any, form: dict, errors: dict, status: int = 200) -> An
     methods={"POST": (Permission.SECTION_WRITE, AuditAction.SECTION_UPDATE)},
 )
 def edit(person_id: uuid.UUID, key: str) -> Any:
+    return _edit(person_id, key, own=False)
+
+
+@bp.route(f"{MY_SECTION}/edit", methods=["GET", "POST"])
+@signed_in_required
+@requires(
+    Permission.SECTION_WRITE,
+    AuditAction.SECTION_VIEW,
+    methods={"POST": (Permission.SECTION_WRITE, AuditAction.SECTION_UPDATE)},
+    person=OWN_PERSON,
+)
+def edit_mine(key: str) -> Any:
+    return _edit(plans.my_person_id(), key, own=True)
+
+
+def _edit(person_id: uuid.UUID, key: str, *, own: bool) -> Any:
     if request.method == "GET":
         access, row = plans.open_for_edit(person_id, key)
-        return _edit_page(access, row.content or {}, row.version, {})
+        return _edit_page(access, row.content or {}, row.version, {}, own=own)
     access = section_access(person_id, key, Permission.SECTION_WRITE, AuditAction.SECTION_UPDATE)
     row = operations.get_section(db.session, access.plan, key)
     schema = access.kind.schema
@@ -100,18 +147,20 @@ def edit(person_id: uuid.UUID, key: str) -> Any:
         # Adding or removing a row changes the form, not the plan: nothing is saved yet.
         changed = section_forms.change_rows(copy.deepcopy(typed), add, remove)
         changed = section_forms.text_rows_as_strings(schema, changed)
-        return _edit_page(access, changed, sent, {})
+        return _edit_page(access, changed, sent, {}, own=own)
     content = section_forms.tidy(typed)
     try:
         valid = schema.dump(schema.load(content))
     except ValidationError as exc:
         errors, status = refused(exc)
-        return _edit_page(access, content, sent, errors, status)
+        return _edit_page(access, content, sent, errors, status, own=own)
     if sent != row.version:
         # Someone else saved first: keep what this person typed, and let them save it
         # over the newer version once they have looked (the form now carries its number).
-        return _edit_page(access, content, row.version, {}, 412, conflict=row)
+        return _edit_page(access, content, row.version, {}, 412, conflict=row, own=own)
     plans.save_section(access, row, valid)
+    if own:
+        return redirect(url_for("me.plan", done="saved") + f"#section-{key}")
     return redirect(url_for("plans.plan", person_id=person_id, done="saved") + f"#section-{key}")
 
 
@@ -122,22 +171,40 @@ def _edit_page(
     errors: dict,
     status: int = 200,
     conflict: Any = None,
+    *,
+    own: bool,
 ) -> Any:
     nodes = section_forms.build(access.kind.schema, content)
     ids = {}
     _ids(nodes, ids)
+    person, key = access.facts.person, access.kind.key
+    if own:
+        plan_page = url_for("me.plan") + f"#section-{key}"
+        links = {
+            "action": url_for("sections.edit_mine", key=key),
+            "cancel": plan_page,
+            "current": plan_page,
+        }
+    else:
+        links = {
+            "action": url_for("sections.edit", person_id=person.id, key=key),
+            "cancel": url_for("plans.plan", person_id=person.id),
+            "current": url_for("sections.section", person_id=person.id, key=key),
+        }
     return render(
         "sections/edit.html",
         status,
         page_title=f"Change: {access.kind.title}",
-        page_label=access.facts.person.display_name,
-        person=access.facts.person,
+        page_label="Your plan" if own else person.display_name,
+        person=person,
         kind=access.kind,
         nodes=nodes,
         version=version,
         errors=errors,
         ids=ids,
         conflict=conflict,
+        own=own,
+        links=links,
     )
 
 

@@ -9,7 +9,7 @@ from marshmallow import ValidationError
 
 from audit.actions import AuditAction
 from careplan.access.permissions import Permission
-from careplan.access.pipeline import requires
+from careplan.access.pipeline import OWN_PERSON, requires
 from careplan.core.api_blueprint import bp
 from careplan.core.errors import BadRequest, flatten_messages
 from careplan.core.http import IF_MATCH_REQUIRED, documented, json_body, require_version, respond
@@ -53,6 +53,28 @@ def get_section(person_id: uuid.UUID, key: str) -> Response:
 )
 @requires(Permission.SECTION_WRITE, AuditAction.SECTION_UPDATE)
 def put_section(person_id: uuid.UUID, key: str) -> Response:
+    return _put_section(person_id, key)
+
+
+MY_SECTION = "/me/plan/sections/<key>"
+
+
+@bp.put(MY_SECTION)
+@documented(
+    "Write a section of your own plan in your own words (individuals; only the sections "
+    "the catalogue marks `person_writes`, such as about_me and goals; If-Match: the "
+    "section's version)",
+    body=section_write,
+    response=section_out,
+    if_match=IF_MATCH_REQUIRED,
+    path_values=KEYS,
+)
+@requires(Permission.SECTION_WRITE, AuditAction.SECTION_UPDATE, person=OWN_PERSON)
+def put_my_section(key: str) -> Response:
+    return _put_section(services.my_person_id(), key)
+
+
+def _put_section(person_id: uuid.UUID, key: str) -> Response:
     access = section_access(person_id, key, Permission.SECTION_WRITE, AuditAction.SECTION_UPDATE)
     body = json_body(section_write)
     try:
@@ -102,4 +124,18 @@ def list_entries(person_id: uuid.UUID, key: str) -> Response:
 @requires(Permission.SECTION_ADD_ENTRY, AuditAction.ENTRY_CREATE)
 def add_entry(person_id: uuid.UUID, key: str) -> Response:
     entry = services.add_entry(person_id, key, lambda: json_body(entry_create))
+    return respond(entry_out.dump(presenters.entry(entry)), 201)
+
+
+@bp.post(f"{MY_SECTION}/entries")
+@documented(
+    "Add an update to a section of your own plan (individuals; the sections you write)",
+    body=entry_create,
+    response=entry_out,
+    status=201,
+    path_values=KEYS,
+)
+@requires(Permission.SECTION_ADD_ENTRY, AuditAction.ENTRY_CREATE, person=OWN_PERSON)
+def add_my_entry(key: str) -> Response:
+    entry = services.add_entry(services.my_person_id(), key, lambda: json_body(entry_create))
     return respond(entry_out.dump(presenters.entry(entry)), 201)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import g
+from flask import current_app, g
 
 from audit.actions import AuditAction, Outcome
 from audit.log import record
@@ -32,11 +32,14 @@ from careplan.plans.rows import PlanRow
 from careplan.protection.vault import Tampered
 
 
-def read_plan_view(facts: AccessContext, audit_action: AuditAction) -> PlanView:
+def read_plan_view(
+    facts: AccessContext, audit_action: AuditAction, details: dict[str, Any] | None = None
+) -> PlanView:
     """The plan read model for the caller (careplan.plans.queries.PlanView): the sections
     the decision permits, read sealed, the rest named as withheld, and one audit record of
-    what was shown and on what basis. `facts.plan` is the plain row (loaded with
-    `rows=True`). The sections are opened when the view's body is made."""
+    what was shown and on what basis (with `details`, e.g. an export's format).
+    `facts.plan` is the plain row (loaded with `rows=True`). The sections are opened when
+    the view's body is made."""
     plan = facts.plan
     if not isinstance(plan, PlanRow):
         raise TypeError("the plan view reads the plain row (load the context with rows=True)")
@@ -50,6 +53,7 @@ def read_plan_view(facts: AccessContext, audit_action: AuditAction) -> PlanView:
         sections=permitted,
         withheld=withheld,
         basis=basis,
+        details=details,
     )
     return queries.plan_view(db.session, plan, permitted, withheld, basis)
 
@@ -113,24 +117,61 @@ def hand_over(access: PlanAccess, data: dict[str, Any]) -> Plan:
     person's covers the new key worker's agency or sector: as key worker they would read
     what the person refused them (issue #16, fault 3)."""
     worker = operations.incoming_key_worker(db.session, access.plan, data)
-    incoming = sources.loader().person(worker, access.plan.person_id, rows=True)
-    refused = refused_sections(incoming) if incoming is not None else []
-    if refused:
-        record(
-            AuditAction.KEYWORKER_CHANGE,
-            Outcome.CONFLICT,
-            person_id=access.plan.person_id,
-            sections=refused,
-            reason="refused_agency",
-        )
-        raise Conflict(REFUSED_HAND_OVER, fields={"agency_id": [REFUSED_HAND_OVER]})
-    previous = access.plan.key_worker_id
-    plan = operations.hand_over(db.session, access.plan, data, g.user)
+    _refuse_refused_agency(worker, access.plan.person_id, AuditAction.KEYWORKER_CHANGE, "agency_id")
+    previous, previous_agency = access.plan.key_worker_id, access.plan.lead_agency_id
+    warm_days = current_app.config["WARM_HAND_OVER_DAYS"]
+    plan = operations.hand_over(db.session, access.plan, data, g.user, warm_days)
     record(
         AuditAction.KEYWORKER_CHANGE,
         person_id=plan.person_id,
         basis={"plan": access.decision.basis_text},
-        details={"from": previous, "to": plan.key_worker_id, "agency": plan.lead_agency_id},
+        details={
+            "from": previous,
+            "to": plan.key_worker_id,
+            "agency": plan.lead_agency_id,
+            "warm_hand_over": bool(data.get("warm_hand_over", True))
+            and warm_days > 0
+            and previous_agency != plan.lead_agency_id,
+        },
+    )
+    return plan
+
+
+def _refuse_refused_agency(
+    worker: User, person_id: uuid.UUID, action: AuditAction, field: str
+) -> None:
+    """Conflict (409, recorded) while a refusal of the person's covers `worker`'s agency or
+    sector: as key worker they would read what the person refused them."""
+    incoming = sources.loader().person(worker, person_id, rows=True)
+    refused = refused_sections(incoming) if incoming is not None else []
+    if refused:
+        record(
+            action, Outcome.CONFLICT, person_id=person_id, sections=refused, reason="refused_agency"
+        )
+        raise Conflict(REFUSED_HAND_OVER, fields={field: [REFUSED_HAND_OVER]})
+
+
+def reopen(access: PlanAccess, data: dict[str, Any]) -> Plan:
+    """Reopen a closed plan with the person's agreement (careplan.plans.operations.reopen),
+    recorded as `plan.reopen`. Conflict (409) for an open plan, or while a refusal of the
+    person's covers the new key worker's agency; Unprocessable (422) for an agency other
+    than the caller's or a key worker not in it."""
+    plan = access.plan
+    worker = db.session.get(User, data["key_worker_id"]) if plan.closed_on is not None else None
+    if worker is not None:
+        _refuse_refused_agency(worker, plan.person_id, AuditAction.PLAN_REOPEN, "lead_agency_id")
+    closed_on, reason = plan.closed_on, plan.closed_reason
+    plan = operations.reopen(db.session, plan, data, g.user)
+    record(
+        AuditAction.PLAN_REOPEN,
+        person_id=plan.person_id,
+        basis={"plan": access.decision.basis_text},
+        details={
+            "closed_on": closed_on,
+            "closed_reason": reason,
+            "agency": plan.lead_agency_id,
+            "key_worker": plan.key_worker_id,
+        },
     )
     return plan
 

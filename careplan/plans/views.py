@@ -17,14 +17,16 @@ from careplan.access.policy import decide_on
 from careplan.access.subject import Role
 from careplan.accounts.models import AccountKind, User
 from careplan.agencies.models import Agency
-from careplan.core.errors import ApiError
+from careplan.core import transaction
+from careplan.core.errors import ApiError, Conflict
 from careplan.extensions import db
 from careplan.identity.web import signed_in_required
 from careplan.people import services as people
+from careplan.plans import printing
 from careplan.plans import services as plans
 from careplan.plans.access import catalogue, plan_access
 from careplan.plans.models import AgreedHow
-from careplan.plans.schemas import care_team_add, hand_over, plan_create
+from careplan.plans.schemas import care_team_add, hand_over, plan_create, reopen_plan
 from careplan.web.display import lines
 from careplan.web.pages import form_values, load, loader, refused, render
 from careplan.web.schemas import version_only
@@ -102,6 +104,16 @@ def plan(person_id: uuid.UUID) -> Any:
     )
 
 
+@bp.get("/people/<uuid:person_id>/plan.pdf")
+@signed_in_required
+@requires(Permission.PLAN_VIEW, AuditAction.EXPORT, rows=True)
+def plan_pdf(person_id: uuid.UUID) -> Any:
+    """The plan on paper: the sections the caller may see, as a tagged PDF (recorded as an
+    export; careplan.plans.printing)."""
+    person, view = printing.read_for_print(person_id)
+    return transaction.respond_after_commit(lambda: printing.response(person, view, own=False))
+
+
 SECTION_PAGES = ("section", "add_update", "edit", "history")
 
 
@@ -141,6 +153,7 @@ PLAN_LINKS = {
     "view_access_log": Permission.PERSON_ACCESS_LOG_VIEW,
     "manage_care_team": Permission.PLAN_CARE_TEAM_MANAGE,
     "view_care_team": Permission.PLAN_CARE_TEAM_VIEW,
+    "reopen": Permission.PLAN_REOPEN,
     "view_referrals": Permission.PERSON_REFERRALS_VIEW,
 }
 
@@ -163,7 +176,7 @@ def hand_over_page(person_id: uuid.UUID) -> Any:
             details={"view": "hand_over"},
         )
         return _hand_over_page(access, {}, {})
-    form = form_values(("agency_id", "staff_id", *AGREEMENT_FIELDS))
+    form = form_values(("agency_id", "staff_id", *AGREEMENT_FIELDS, "warm_hand_over"))
     data, errors = load(hand_over, form)
     if errors:
         return _hand_over_page(access, form, errors, 400)
@@ -187,6 +200,57 @@ def _hand_over_page(access: Any, form: dict, errors: dict, status: int = 200) ->
         plan=access.plan,
         agencies=list(db.session.scalars(select(Agency).order_by(Agency.name))),
         workers=[u for u in _practitioners() if u.id != access.plan.key_worker_id],
+        ways=list(AgreedHow),
+        warm_days=current_app.config["WARM_HAND_OVER_DAYS"],
+        form=form,
+        errors=errors,
+    )
+
+
+@bp.route("/people/<uuid:person_id>/plan/reopen", methods=["GET", "POST"])
+@signed_in_required
+@requires(Permission.PLAN_REOPEN, AuditAction.PLAN_REOPEN)
+def reopen_page(person_id: uuid.UUID) -> Any:
+    """Step-down and return: a closed plan reopened with the person's agreement, with the
+    caller's agency leading (the same rules and record as the API)."""
+    access = plan_access(person_id, Permission.PLAN_REOPEN, AuditAction.PLAN_REOPEN)
+    if access.plan.closed_on is None:
+        raise Conflict(OPEN_PLAN)
+    if request.method == "GET":
+        record(
+            AuditAction.PERSON_VIEW,
+            person_id=person_id,
+            basis={"plan": access.decision.basis_text},
+            details={"view": "reopen"},
+        )
+        return _reopen_page(access, {"key_worker_id": str(g.user.id)}, {})
+    form = form_values(("key_worker_id", *AGREEMENT_FIELDS))
+    data, errors = load(reopen_plan, {**form, "lead_agency_id": str(g.user.agency_id)})
+    if errors:
+        return _reopen_page(access, form, errors, 400)
+    current = plans.locked_version(access.plan)
+    if version_only.load(form_values(("version",)))["version"] != current:
+        errors = {"_schema": ["Someone else changed this plan while you were on this page."]}
+        return _reopen_page(access, form, errors, 412)
+    try:
+        plans.reopen(access, data)
+    except ApiError as exc:
+        return _reopen_page(access, form, *refused(exc))
+    return redirect(url_for("plans.plan", person_id=person_id, done="reopened"))
+
+
+OPEN_PLAN = "This plan is open: there is nothing to reopen."
+
+
+def _reopen_page(access: Any, form: dict, errors: dict, status: int = 200) -> Any:
+    return render(
+        "plans/reopen.html",
+        status,
+        page_title="Reopen the care plan",
+        person=access.facts.person,
+        plan=access.plan,
+        agency=g.user.agency,
+        workers=_practitioners(g.user.agency_id),
         ways=list(AgreedHow),
         form=form,
         errors=errors,

@@ -22,6 +22,7 @@ from careplan.plans.models import (
     Entry,
     KeyWorkerAssignment,
     Plan,
+    PlanClosure,
     Section,
     SectionVersion,
 )
@@ -53,6 +54,7 @@ def erase(session: Session, plan: Plan) -> uuid.UUID:
         delete(Entry).where(Entry.plan_id == plan_id),
         delete(CareTeamMember).where(CareTeamMember.plan_id == plan_id),
         delete(KeyWorkerAssignment).where(KeyWorkerAssignment.plan_id == plan_id),
+        delete(PlanClosure).where(PlanClosure.plan_id == plan_id),
         delete(Consent).where(Consent.person_id.in_(people)),
         delete(BreakGlass).where(BreakGlass.person_id.in_(people)),
         delete(AccessToken).where(AccessToken.user_id.in_(accounts)),

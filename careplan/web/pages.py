@@ -24,6 +24,7 @@ DONE = {
     "registered": "The person is registered. Now start their care plan with them.",
     "plan_created": "The care plan is started.",
     "saved": "Your changes are saved.",
+    "reopened": "The plan is open again, with everything it held before.",
     "update_added": "Your update is added.",
     "handed_over": "The new key worker is recorded.",
     "consent_recorded": "This is recorded. It applies from now.",

@@ -72,4 +72,6 @@ def basis_words(basis: str | None) -> str:
         return "You made this referral."
     if basis.startswith("breakglass:"):
         return "Emergency access. This is recorded, reviewed and shown to the person."
+    if basis.startswith("handed_over:"):
+        return "You were their key worker: you can read the plan for a while after the hand-over."
     return ""

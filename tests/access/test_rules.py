@@ -26,6 +26,7 @@ from tests.unit.test_decision import (
     GLASS,
     KW,
     LEAD,
+    MEMBER,
     NOW,
     PLAN,
     SENSITIVITY,
@@ -39,7 +40,16 @@ BASES = {
     BasisKind.LEAD_AGENCY: facts(agency=LEAD, memberships=()),
     BasisKind.CONSENT: facts(**CONSENTED, **OPEN),
     BasisKind.BREAK_GLASS: facts(memberships=(), glass=[GLASS], **OPEN),
-    BasisKind.SELF: facts(individual=True, is_self=True, agency=None, memberships=()),
+    # A warm hand-over: the previous key worker's read-only place (issue 20).
+    BasisKind.HANDED_OVER: facts(
+        memberships=(dataclasses.replace(MEMBER, warm_hand_over=True),), **OPEN
+    ),
+    # The person writes the sections the catalogue marks `person_writes`: here, all of them,
+    # so that the table alone decides (the narrowing has its own test below).
+    BasisKind.SELF: dataclasses.replace(
+        facts(individual=True, is_self=True, agency=None, memberships=()),
+        person_writes=frozenset(SENSITIVITY),
+    ),
 }
 RECORD_TYPES = (ResourceType.PERSON, ResourceType.PLAN, ResourceType.SECTION)
 
@@ -228,3 +238,39 @@ def test_bases_and_denials_read_back_from_their_text():
         assert str(Basis.parse(text)) == text
     assert str(Denial.parse(f"refused:{C1}")) == f"refused:{C1}"
     assert Basis.parse("nonsense:1") is None
+
+
+@pytest.mark.parametrize("permission", sorted(rules.OWN_VOICE))
+def test_the_person_changes_only_the_sections_they_write(permission):
+    """The person's own voice (issue 20): their table lists writing, the catalogue's
+    `person_writes` narrows it to those sections; the rest stay staff's, read only."""
+    own = frozenset(list(SENSITIVITY)[:1])
+    context = dataclasses.replace(BASES[BasisKind.SELF], person_writes=own)
+    for key in SENSITIVITY:
+        decision = decide_on(context, permission, key)
+        if key in own:
+            assert decision.permit
+            assert decision.basis.kind is BasisKind.SELF
+        else:
+            assert decision.reason == "read_only", key
+    # Nobody else's voice: the same question about another person is refused.
+    other = dataclasses.replace(context, person=SimpleNamespace(id=uuid.uuid4()))
+    assert decide_on(other, permission, next(iter(own))).reason == "no_relationship"
+
+
+@pytest.mark.parametrize("permission", sorted(rules.OWN_VOICE))
+def test_the_person_writes_nothing_to_a_closed_plan(permission):
+    context = BASES[BasisKind.SELF]
+    closed = dataclasses.replace(
+        context, plan=SimpleNamespace(**{**vars(context.plan), "closed_on": NOW.date()})
+    )
+    for key in SENSITIVITY:
+        assert decide_on(closed, permission, key).reason == "closed"
+
+
+def test_a_warm_hand_over_is_bound_by_the_persons_refusal():
+    from tests.unit.test_decision import consent
+
+    context = dataclasses.replace(BASES[BasisKind.HANDED_OVER], consents=(consent(permit=False),))
+    refused = decide_on(context, Permission.SECTION_VIEW, "housing")
+    assert refused.reason.startswith("refused:")

@@ -128,6 +128,19 @@ ROUTES = {
         (200, 200, 404, 200, 404, 404, 404),
     ),
     "care_team": ("GET", P + "/care-team", None, False, (200, 200, 404, 200, 404, 404, 404)),
+    # Step-down and return: the plan is open here, so those allowed are told so (409).
+    "reopen": (
+        "POST",
+        P + "/plan/reopen",
+        {
+            "lead_agency_id": "{lead}",
+            "key_worker_id": "{spare}",
+            "agreed_on": "2026-10-01",
+            "agreed_how": "phone",
+        },
+        True,
+        (409, 409, 404, 403, 404, 404, 404),
+    ),
     "care_team_add": ("POST", P + "/care-team", TEAM, False, (201, 201, 404, 403, 404, 404, 404)),
     "care_team_end": (
         "POST",
@@ -192,6 +205,46 @@ ROUTES = {
     "merge": ("POST", "/people/merge", {}, False, (403, 403, 403, 403, 403, 400, 400)),
     "me": ("GET", "/me", None, False, (200, 200, 200, 200, 200, 200, 200)),
     "my_plan": ("GET", "/me/plan", None, False, (404, 404, 404, 200, 200, 404, 404)),
+    # The plan on paper: the plan as the caller may see it, recorded as an export.
+    "plan_pdf": ("GET", P + "/plan.pdf", None, False, (200, 200, 404, 200, 404, 404, 404)),
+    "my_plan_pdf": ("GET", "/me/plan.pdf", None, False, (404, 404, 404, 200, 200, 404, 404)),
+    # The person's own voice: only the sections the catalogue marks `person_writes`.
+    "my_section_update": (
+        "PUT",
+        "/me/plan/sections/about_me",
+        {"content": {"my_story": "In my own words."}},
+        True,
+        (404, 404, 404, 200, 200, 404, 404),
+    ),
+    "my_section_staff_only": (
+        "PUT",
+        "/me/plan/sections/housing",
+        HOUSING,
+        True,
+        (404, 404, 404, 403, 403, 404, 404),
+    ),
+    "my_entry_create": (
+        "POST",
+        "/me/plan/sections/goals/entries",
+        ENTRY,
+        False,
+        (404, 404, 404, 201, 201, 404, 404),
+    ),
+    "my_entry_staff_only": (
+        "POST",
+        "/me/plan/sections/housing/entries",
+        ENTRY,
+        False,
+        (404, 404, 404, 403, 403, 404, 404),
+    ),
+    # Through the staff route, the person may write their own sections too, and only those.
+    "own_section_by_id": (
+        "PUT",
+        P + "/plan/sections/about_me",
+        {"content": {"my_story": "In my own words."}},
+        True,
+        (200, 403, 404, 200, 404, 404, 404),
+    ),
     "agencies": ("GET", "/agencies", None, False, (403, 403, 403, 403, 403, 403, 200)),
     "agency_create": ("POST", "/agencies", AGENCY, False, (403, 403, 403, 403, 403, 403, 201)),
     "agreement": (

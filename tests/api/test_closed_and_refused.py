@@ -67,7 +67,53 @@ OPEN_WHEN_CLOSED = {
     "api.invoke_break_glass",  # emergency access reads; it never changes the plan
     "api.create_plan",  # refused anyway: the person has a plan (has_plan)
     "api.record_chi",  # identity only: it opens nothing, and merging may need it
+    "api.reopen_plan_route",  # what a closed plan is for: tests/living/test_reopen.py
 }
+
+
+# The person's own routes (/me/...): the person is the caller's own, not in the address.
+OWN_REFUSED_WHEN_CLOSED = {
+    "api.put_my_section": {"content": {"my_story": "In my own words."}},
+    "api.add_my_entry": {"text": "A good week."},
+}
+OWN_OPEN_WHEN_CLOSED: set[str] = set()
+
+
+def own_writes(app):
+    """API write routes about the caller's own person (`person=OWN_PERSON`)."""
+    from careplan.access.pipeline import OWN_PERSON, declared
+
+    return sorted(
+        (rule.endpoint, rule.rule, method)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("api.")
+        and getattr(declared(app.view_functions[rule.endpoint]), "person", None) == OWN_PERSON
+        for method in rule.methods - {"HEAD", "OPTIONS", "GET"}
+    )
+
+
+def test_every_own_write_route_is_placed_in_a_table(app):
+    endpoints = {endpoint for endpoint, _, _ in own_writes(app)}
+    assert endpoints == set(OWN_REFUSED_WHEN_CLOSED) | OWN_OPEN_WHEN_CLOSED
+
+
+def test_the_person_writes_nothing_to_their_closed_plan(app, api, world):
+    scene = build_scene(world)
+    _close(api, scene)
+    for endpoint, rule, method in own_writes(app):
+        if endpoint not in OWN_REFUSED_WHEN_CLOSED:
+            continue
+        url = rule.removeprefix("/api/v1").replace("<key>", "about_me")
+        response = api.call(
+            method,
+            scene.individual,
+            url,
+            json=OWN_REFUSED_WHEN_CLOSED[endpoint],
+            headers={"If-Match": '"1"'},
+        )
+        assert response.status_code == 403, (endpoint, response.get_json())
+        assert response.get_json()["reason"] == "closed", endpoint
+        assert "This plan is closed" in response.get_json()["message"]
 
 
 def _fill(value, ids):

@@ -33,11 +33,18 @@ WRITES = {
     ),
     "hand_over": ("PUT", "/people/{p}/plan/key-worker", HAND_OVER, "/people/{p}/plan"),
     "close": ("POST", "/people/{p}/plan/close", {"reason": "moved_away"}, "/people/{p}/plan"),
+    # The person's own voice (issue 20): Sarah writes "About me" herself.
+    "own_section": (
+        "PUT",
+        "/me/plan/sections/about_me",
+        {"content": {"my_story": "In my own words."}},
+        "/people/{p}/plan/sections/about_me",
+    ),
     # A service in the directory, kept by administrators (issue 19).
     "service": ("PUT", "/services/{svc}", {"thresholds": "Over 16."}, "/services/{svc}"),
 }
 # Who makes each write (the key worker unless named here).
-WRITERS = {"service": "admin"}
+WRITERS = {"service": "admin", "own_section": "self"}
 REQUIRED = {
     "missing": None,
     "star": "*",
@@ -90,6 +97,8 @@ def test_the_document_lists_exactly_these_versioned_writes(client):
         ("PUT", "/people/{person_id}/plan/sections/{key}"): True,
         ("PUT", "/people/{person_id}/plan/key-worker"): True,
         ("POST", "/people/{person_id}/plan/close"): True,
+        ("POST", "/people/{person_id}/plan/reopen"): True,
+        ("PUT", "/me/plan/sections/{key}"): True,
         ("POST", "/people/{person_id}/consents/{consent_id}/withdraw"): False,
         ("PUT", "/services/{service_id}"): True,
         ("POST", "/referrals/{referral_id}/status"): True,

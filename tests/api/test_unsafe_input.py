@@ -39,8 +39,15 @@ UNSTORABLE = {
 EVERYONE_ELSE = (403, 403, 404, 403, 404, 404, 404)
 # Every JSON write of the API (test_every_json_write_is_here checks against the document):
 # the access matrix's, and the ones it leaves out. {new} is a person with no plan yet.
+REFUSAL_ONLY = {"my_section_staff_only", "my_entry_staff_only"}
 JSON_WRITES = {
-    **{name: route for name, route in ROUTES.items() if route[2] is not None},
+    # (Rows that only show a refusal, such as the person writing a section staff keep, have
+    # no caller whose body is read: the same route is here through its permitted row.)
+    **{
+        name: route
+        for name, route in ROUTES.items()
+        if route[2] is not None and name not in REFUSAL_ONLY
+    },
     "create_plan": (
         "POST",
         "/people/{new}/plan",
@@ -261,7 +268,11 @@ def test_every_json_write_is_here(client):
     here = {
         (
             method,
-            _fill(path, PLACEHOLDERS).replace("/housing", "/{key}").replace("/claims/", "/{kind}/"),
+            _fill(path, PLACEHOLDERS)
+            .replace("/housing", "/{key}")
+            .replace("/about_me", "/{key}")
+            .replace("/goals/", "/{key}/")
+            .replace("/claims/", "/{kind}/"),
         )
         for method, path, *_ in JSON_WRITES.values()
     }

@@ -245,7 +245,9 @@ CASES = {
     "no_relationship": (facts(memberships=()), {s: ("no_relationship",) * 3 for s in SENSITIVITY}),
     "the_person": (
         facts(individual=True, practitioner=False, is_self=True, agency=None, memberships=()),
-        {s: ("self", "role", "role") for s in SENSITIVITY},
+        # The person writes only the sections the catalogue marks `person_writes` (none
+        # here: tests/access/test_rules.py has the person's own voice).
+        {s: ("self", "read_only", "read_only") for s in SENSITIVITY},
     ),
     "another_individual": (
         facts(individual=True, practitioner=False, agency=None, memberships=()),

@@ -42,6 +42,7 @@ OPEN_WHEN_CLOSED = {
     "sharing.withdraw_consent",
     "plans.end_member",
     "sharing.emergency",  # reads only
+    "plans.reopen_page",  # what a closed plan is for: tests/web/test_reopen_page.py
 }
 
 
@@ -56,6 +57,43 @@ def _close(app):
         ).first()
         db.session.commit()
         return person.id, member
+
+
+# The person's own page forms (/my-plan/...): refused on a closed plan but for those that
+# narrow access (withdrawing a consent, recording a refusal).
+OWN_REFUSED_WHEN_CLOSED = {
+    "sections.edit_mine": {"version": "1"},
+    "sections.add_my_update": {"text": "A good week."},
+}
+OWN_OPEN_WHEN_CLOSED = {"me.new_consent", "me.withdraw_consent"}
+
+
+def own_page_forms(app):
+    from careplan.access.pipeline import OWN_PERSON, declared
+
+    return sorted(
+        (rule.endpoint, rule.rule)
+        for rule in app.url_map.iter_rules()
+        if not rule.endpoint.startswith("api.")
+        and "POST" in rule.methods
+        and getattr(declared(app.view_functions[rule.endpoint]), "person", None) == OWN_PERSON
+    )
+
+
+def test_every_own_page_form_is_placed(demo_app):
+    posts = {endpoint for endpoint, _ in own_page_forms(demo_app)}
+    assert posts == set(OWN_REFUSED_WHEN_CLOSED) | OWN_OPEN_WHEN_CLOSED
+
+
+def test_the_person_writes_nothing_to_their_closed_plan_from_a_page(demo_app):
+    _close(demo_app)
+    sarah = Browser(demo_app, staff(demo_app, "sarah.mackenzie@example.demo"))
+    for endpoint, rule in own_page_forms(demo_app):
+        if endpoint not in OWN_REFUSED_WHEN_CLOSED:
+            continue
+        response = sarah.post(rule.replace("<key>", "about_me"), OWN_REFUSED_WHEN_CLOSED[endpoint])
+        assert response.status_code == 403, (endpoint, response.status_code)
+        assert "This plan is closed" in text(response), endpoint
 
 
 def test_every_page_form_is_placed(demo_app):

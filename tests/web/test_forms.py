@@ -333,6 +333,10 @@ def test_hand_over_records_the_new_key_worker(demo_app, ids):
     page = text(new_key_worker.get(f"/people/{ids['John']}"))
     assert "Why you can see this: You are their key worker." in page
     assert _events(demo_app, "keyworker.change")[-1].outcome == "permit"
+    # A warm hand-over (the form's default): Fiona still reads John's plan, and no more.
+    after = text(fiona.get(f"/people/{ids['John']}"))
+    assert "You were their key worker: you can read the plan for a while" in after
+    assert f"/people/{ids['John']}/sections/housing/edit" not in after
 
 
 def test_admin_invites_and_deactivates_staff(demo_app):

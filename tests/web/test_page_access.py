@@ -44,12 +44,22 @@ MATRIX = {
     S + "/access-log": (200, 403, 403, 404, 404, 404, 200),
     S + "/key-worker": (200, 403, 403, 404, 404, 404, 403),
     S + "/care-team": (200, 200, 200, 404, 404, 404, 200),
+    # The plan on paper, as the caller may see it (the person is sent to their own).
+    S + "/plan.pdf": (200, 200, 200, 404, 404, 404, 200),
+    "/my-plan/plan.pdf": (404, 404, 404, 404, 404, 404, 200),
     S + "/plan/new": (403, 403, 403, 404, 404, 404, 403),
+    # Sarah's plan is open: those who could reopen a closed one are told there is nothing to.
+    S + "/plan/reopen": (409, 409, 409, 404, 404, 404, 403),
     # Only after the caller's own exact lookup (tests/web/test_forms.py goes through it).
     S + "/found": (404, 404, 404, 404, 403, 403, 403),
     "/my-plan": (404, 404, 404, 404, 404, 404, 200),
     "/my-plan/sharing": (404, 404, 404, 404, 404, 404, 200),
     "/my-plan/access-log": (404, 404, 404, 404, 404, 404, 200),
+    # The person's own voice: only the sections the catalogue marks `person_writes`.
+    "/my-plan/sections/about_me/edit": (404, 404, 404, 404, 404, 404, 200),
+    "/my-plan/sections/goals/updates/new": (404, 404, 404, 404, 404, 404, 200),
+    "/my-plan/sections/housing/edit": (404, 404, 404, 404, 404, 404, 403),
+    "/my-plan/sections/housing/updates/new": (404, 404, 404, 404, 404, 404, 403),
     "/ig/audit": (403, 403, 403, 403, 200, 403, 403),
     "/ig/reviews": (403, 403, 403, 403, 200, 403, 403),
     "/ig/reports": (403, 403, 403, 403, 200, 403, 403),
@@ -85,6 +95,11 @@ def sarah(demo_app):
 @pytest.mark.parametrize(("page", "role", "status"), CASES)
 def test_page_access(browsers, sarah, page, role, status):
     response = browsers[role].get(page.format(sarah=sarah))
+    if response.mimetype == "application/pdf":
+        # The plan on paper (its content: tests/living/test_plan_pdf.py).
+        assert status == 200
+        assert response.get_data().startswith(b"%PDF-")
+        return
     assert response.status_code == status, text(response)[:300]
     body = text(response)
     if role in ("ig", "admin"):

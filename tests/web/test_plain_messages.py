@@ -133,6 +133,10 @@ def _pages(world) -> list[tuple[str | None, str]]:
         ("sarah.mackenzie@example.demo", "/me/notification-preferences"),
         ("sarah.mackenzie@example.demo", "/my-plan/sharing"),
         ("sarah.mackenzie@example.demo", "/my-plan/access-log"),
+        # The person's own voice, and reopening a closed plan (issue 20).
+        ("sarah.mackenzie@example.demo", "/my-plan/sections/about_me/edit"),
+        ("sarah.mackenzie@example.demo", "/my-plan/sections/goals/updates/new"),
+        ("morag.campbell@nhs.demo", f"/people/{world['people']['Craig']}/plan/reopen"),
     ]
     for key in world["sections"]:
         pages.append(("morag.campbell@nhs.demo", f"/people/{sarah}/sections/{key}/edit"))
