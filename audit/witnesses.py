@@ -360,7 +360,9 @@ class Deliverer:
 
     def stop(self, timeout: float = 5.0) -> None:
         """Deliver what is pending (up to `timeout`), then end the thread and close the
-        witnesses (an app being torn down: its database connections must be returned)."""
+        witnesses: the app's engine is being disposed (careplan._register_witnesses), so
+        the thread must not open connections in it afterwards, which nobody would close.
+        A later offer starts the thread again."""
         self.flush(timeout)
         with self._lock:
             self._stopping = True
@@ -368,6 +370,10 @@ class Deliverer:
         self._wake.set()
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
+        with self._lock:
+            if self._thread is thread:
+                self._thread = None
+            self._stopping = False
         self.close()
 
     # -- the thread ----------------------------------------------------------------

@@ -106,6 +106,25 @@ def _register_witnesses(app: Flask, signer: Any) -> None:
     if witnesses:
         # A command line tool's last head is delivered before it exits (if it can be soon).
         atexit.register(deliverer.flush, 2.0)
+        _stop_delivery_with_the_engine(app, deliverer)
+
+
+def _stop_delivery_with_the_engine(app: Flask, deliverer: Any) -> None:
+    """When the app's engine is disposed (an app torn down, a restore), the delivery
+    thread delivers what is pending and ends, and the connections its last round opened
+    are closed; a later commit starts it again. Without this the thread, waking after its
+    retry interval, opened a connection in the new pool that nobody disposed, left for the
+    garbage collector (psycopg's ResourceWarning, at random in later tests)."""
+    from sqlalchemy import event
+
+    from careplan.extensions import db
+
+    def disposed(engine: Any) -> None:
+        deliverer.stop(2.0)
+        engine.pool.dispose()
+
+    with app.app_context():
+        event.listen(db.engine, "engine_disposed", disposed)
 
 
 def _register_vault(app: Flask) -> None:
