@@ -120,7 +120,9 @@ def _stop_delivery_with_the_engine(app: Flask, deliverer: Any) -> None:
     from careplan.extensions import db
 
     def disposed(engine: Any) -> None:
-        deliverer.stop(2.0)
+        # Long enough for a round under load (the thread must have ended before the
+        # pool is emptied); a down witness does not hold it (flush skips failing ones).
+        deliverer.stop(10.0)
         engine.pool.dispose()
 
     with app.app_context():
