@@ -154,7 +154,8 @@ def _register_models() -> None:
     import careplan.notifications.models
     import careplan.people.models
     import careplan.plans.models
-    import careplan.protection.models  # noqa: F401
+    import careplan.protection.models
+    import careplan.referrals.models  # noqa: F401
     import consent.models  # noqa: F401
 
 
@@ -212,6 +213,7 @@ def _register_pages(app: Flask) -> None:
     from careplan.plans import section_views
     from careplan.plans import views as plans
     from careplan.records import views as records
+    from careplan.referrals import views as referrals
     from careplan.web import pages
     from consent import views as sharing
 
@@ -230,6 +232,7 @@ def _register_pages(app: Flask) -> None:
         records,
         directory,
         notifications,
+        referrals,
     ):
         app.register_blueprint(module.bp)
 

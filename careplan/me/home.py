@@ -20,6 +20,8 @@ from careplan.people import services as people
 from careplan.people.models import DuplicateCandidate, Person
 from careplan.plans import services as plans
 from careplan.plans.models import Entry
+from careplan.referrals import queries as referral_queries
+from careplan.referrals.queries import ReferralCounts
 from careplan.web.pages import is_practitioner, render
 
 bp = Blueprint("home", __name__)
@@ -91,8 +93,10 @@ class CaseloadItem:
     reviews_due: list[dict[str, Any]] = field(default_factory=list)
     overdue: list[dict[str, Any]] = field(default_factory=list)
     updates: list[Entry] = field(default_factory=list)
+    referrals: ReferralCounts = field(default_factory=ReferralCounts)
 
 
+REFERRALS_WINDOW = timedelta(days=30)
 OTHERS_SHOWN = 20  # the caseload lists the first of the others; Find a person pages them all
 
 
@@ -124,6 +128,13 @@ def caseload() -> Any:
         _, goals = plans.read_section(item.person.id, "goals")
         _what_is_due(item, goals.content or {}, today)
         item.updates = plans.recent_updates(item.person.id, since)
+    # Referrals waiting, taken on, and not taken up in the last 30 days: numbers only,
+    # for people the caller is key worker for (the referral pages record who reads them).
+    referral_counts = referral_queries.counts(
+        db.session, [i.person.id for i in mine], clock.now() - REFERRALS_WINDOW
+    )
+    for item in mine:
+        item.referrals = referral_counts.get(item.person.id, ReferralCounts())
     return render(
         "me/caseload.html",
         page_title="My caseload",
@@ -133,6 +144,8 @@ def caseload() -> Any:
         reviews_due=sum(len(i.reviews_due) for i in mine),
         overdue=sum(len(i.overdue) for i in mine),
         updates=sum(len(i.updates) for i in mine),
+        referrals_waiting=sum(i.referrals.waiting for i in mine),
+        referrals_not_taken=sum(i.referrals.not_taken for i in mine),
     )
 
 

@@ -109,6 +109,7 @@ def test_every_route_leaves_one_record_per_request(app, api, world):
         "candidate_id": scene.person.id,  # no such pair: refused (or 404) and recorded
         "service_id": scene.person.id,  # no such service: 404, recorded
         "notification_id": scene.person.id,  # not the caller's notification: 404, recorded
+        "referral_id": scene.person.id,  # no such referral: 404, recorded
     }
     routes = sorted(
         (r.endpoint, r.rule, m)
