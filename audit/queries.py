@@ -50,8 +50,11 @@ def _filtered(filters: dict[str, Any]) -> Select[Any]:
         ("outcome", c.outcome),
         ("purpose", c.purpose),
     ):
-        if filters.get(key) is not None:
-            query = query.where(column == filters[key])
+        value = filters.get(key)
+        if isinstance(value, (list, tuple)):  # a person and the records joined into them
+            query = query.where(column.in_(value))
+        elif value is not None:
+            query = query.where(column == value)
     if filters.get("from_"):
         query = query.where(c.occurred_at >= _naive(filters["from_"]))
     if filters.get("to"):

@@ -10,9 +10,20 @@ from audit.actions import AuditAction, Outcome
 from audit.actions import Purpose as PURPOSES
 from careplan.core.schemas import BaseSchema, Readable
 
+PERSON_HOW = "Enter the person's CHI number (10 digits), or their record id from this log."
+NAME_AND_BIRTH = "Enter both the person's full name and their date of birth."
+ONE_WAY = "Search by CHI number or record id, or by full name and date of birth, not both."
+
 
 class EventQuerySchema(BaseSchema):
-    person = fields.UUID()
+    """An IG search. The person is given as the complaint gives them: `person` takes a
+    record id or a CHI number; `person_name` (given or preferred name, then family name)
+    with `date_of_birth` finds them exactly (careplan.ig.services.find_person). Never a
+    partial match: IG officers do not get people search."""
+
+    person = fields.Str(validate=validate.Length(min=1, max=64, error=PERSON_HOW))
+    person_name = fields.Str(validate=validate.Length(min=1, max=201, error=NAME_AND_BIRTH))
+    date_of_birth = fields.Date(error_messages={"invalid": "Enter a real date of birth."})
     actor = fields.UUID()
     agency = fields.UUID()
     action = fields.Str(validate=validate.OneOf([a.value for a in AuditAction]))
@@ -30,6 +41,15 @@ class EventQuerySchema(BaseSchema):
     def _range(self, data: dict[str, Any], **_: Any) -> None:
         if data.get("from_") and data.get("to") and data["to"] < data["from_"]:
             raise ValidationError({"to": ["The end must be after the start."]})
+
+    @validates_schema
+    def _one_way_to_the_person(self, data: dict[str, Any], **_: Any) -> None:
+        by_name = [k for k in ("person_name", "date_of_birth") if k in data]
+        if by_name and "person" in data:
+            raise ValidationError({"person": [ONE_WAY]})
+        if len(by_name) == 1:
+            missing = "date_of_birth" if by_name == ["person_name"] else "person_name"
+            raise ValidationError({missing: [NAME_AND_BIRTH]})
 
 
 class ReportQuerySchema(BaseSchema):
@@ -96,6 +116,10 @@ class EventSchema(BaseSchema):
     action = fields.Str()
     outcome = fields.Str()
     person_id = fields.UUID(allow_none=True)
+    person_name = fields.Str(
+        allow_none=True,
+        metadata={"description": "the person's name, for the IG officer (never plan content)"},
+    )
     sections = fields.List(fields.Str())
     withheld = fields.List(fields.Str())
     basis = fields.Dict()

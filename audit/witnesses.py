@@ -300,7 +300,8 @@ class Deliverer:
         self._offered = (0, "")
         self._checkpoint_offered = False
         self._force_save = False
-        self._stopping = False
+        # Raised by stop(): a thread of an earlier generation ends at its next look.
+        self._generation = 0
         self._busy = False
         self._thread: threading.Thread | None = None
         self._pid = os.getpid()
@@ -324,7 +325,9 @@ class Deliverer:
             for p in self._progress:
                 p.witness.close()
         if self._thread is None or not self._thread.is_alive():
-            self._thread = threading.Thread(target=self._run, name="audit-witness", daemon=True)
+            self._thread = threading.Thread(
+                target=self._run, args=(self._generation,), name="audit-witness", daemon=True
+            )
             self._thread.start()
 
     def flush(self, timeout: float = 5.0) -> bool:
@@ -360,11 +363,13 @@ class Deliverer:
 
     def stop(self, timeout: float = 5.0) -> None:
         """Deliver what is pending (up to `timeout`), then end the thread and close the
-        witnesses (an app being torn down: its database connections must be returned)."""
+        witnesses: the app's engine is being disposed (careplan._register_witnesses), so
+        the thread must not open connections in it afterwards, which nobody would close.
+        A later offer starts the thread again."""
         self.flush(timeout)
         with self._lock:
-            self._stopping = True
-            thread = self._thread
+            self._generation += 1
+            thread, self._thread = self._thread, None
         self._wake.set()
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
@@ -372,13 +377,13 @@ class Deliverer:
 
     # -- the thread ----------------------------------------------------------------
 
-    def _run(self) -> None:
+    def _run(self, generation: int) -> None:
         while True:
             # Progress not yet saved is saved within SAVE_EVERY (a round of its own).
             unsaved = any(p.saved_seq != p.delivered_seq for p in self._progress)
             woken = self._wake.wait(self.SAVE_EVERY if unsaved else self.retry_seconds)
             app = self._app()
-            if app is None or self._stopping:
+            if app is None or generation != self._generation:
                 return
             with self._lock:
                 self._wake.clear()
@@ -400,6 +405,8 @@ class Deliverer:
                     self._idle.notify_all()
             if not woken and not failing:
                 with self._lock:
+                    if generation != self._generation:
+                        return
                     if not self._wake.is_set():
                         self._thread = None
                         return

@@ -107,6 +107,37 @@ def _register_witnesses(app: Flask, signer: Any) -> None:
     if witnesses:
         # A command line tool's last head is delivered before it exits (if it can be soon).
         atexit.register(deliverer.flush, 2.0)
+        _stop_delivery_with_the_engine(app, deliverer)
+
+
+def _stop_delivery_with_the_engine(app: Flask, deliverer: Any) -> None:
+    """When the app's engine is disposed (an app torn down, a restore), the delivery
+    thread delivers what is pending and ends, and the connections its last round opened
+    are closed; a later commit starts it again. Without this the thread, waking after its
+    retry interval, opened a connection in the new pool that nobody disposed, or returned
+    one it held during the disposal to the old pool, left for the garbage collector
+    (psycopg's ResourceWarning, at random in later tests)."""
+    from sqlalchemy import event
+
+    from careplan.extensions import db
+
+    # The event comes after the old pool was emptied: a connection the thread held then
+    # goes back to that pool once its round ends, so the old pool is emptied again.
+    pools: dict[str, Any] = {}
+
+    def disposed(engine: Any) -> None:
+        # Long enough for a round under load (the thread must have ended before the
+        # pools are emptied); a down witness does not hold it (flush skips failing ones).
+        deliverer.stop(10.0)
+        old = pools.pop("current", None)
+        if old is not None:
+            old.dispose()
+        engine.pool.dispose()
+        pools["current"] = engine.pool
+
+    with app.app_context():
+        pools["current"] = db.engine.pool
+        event.listen(db.engine, "engine_disposed", disposed)
 
 
 def _register_vault(app: Flask) -> None:

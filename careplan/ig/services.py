@@ -26,7 +26,7 @@ from careplan.core import clock, spreadsheet
 from careplan.core.clock import iso
 from careplan.core.errors import NotFound
 from careplan.extensions import db
-from careplan.ig import reviews
+from careplan.ig import finding, reviews
 
 REVIEW_ACTIONS = {"break-glass": AuditAction.BREAKGLASS_REVIEW, "claims": AuditAction.CLAIM_REVIEW}
 
@@ -36,12 +36,35 @@ def review_action(values: Mapping[str, Any]) -> AuditAction:
     return REVIEW_ACTIONS[values["kind"]]
 
 
+# How the person was named stays out of the record's details: the record's person_id
+# says who, and a CHI or a name and birth date is personal data the log need not copy.
+PERSON_FILTERS = ("person", "person_name", "date_of_birth")
+
+
 def filters_for_audit(args: dict[str, Any]) -> dict[str, Any]:
     return {
         k: (iso(v) if hasattr(v, "isoformat") and k in ("from_", "to") else v)
         for k, v in args.items()
-        if k not in ("cursor", "limit")
+        if k not in ("cursor", "limit", *PERSON_FILTERS)
     }
+
+
+def with_person(args: dict[str, Any]) -> tuple[dict[str, Any], finding.Found | None]:
+    """The search's filters with the person the IG officer named (a record id, a CHI
+    number, or a name and date of birth: careplan.ig.finding) as the record ids the log
+    holds them under. Raises NotFound or BadRequest (recorded as an invalid attempt)."""
+    found = finding.find(db.session, args)
+    filters = {k: v for k, v in args.items() if k not in PERSON_FILTERS}
+    if found is not None:
+        filters["person"] = list(found.record_ids)
+    return filters, found
+
+
+def _person_details(found: finding.Found | None) -> dict[str, Any]:
+    if found is None:
+        return {}
+    joined = {"joined_records": len(found.record_ids) - 1} if len(found.record_ids) > 1 else {}
+    return {"found_by": found.how, **joined}
 
 
 def event(row: Any) -> dict[str, Any]:
@@ -55,13 +78,19 @@ def event(row: Any) -> dict[str, Any]:
 def search(load: Any) -> tuple[list[dict[str, Any]], int | None]:
     require_job(Permission.JOB_AUDIT_SEARCH, AuditAction.AUDIT_SEARCH)
     args = load()
-    rows, cursor = queries.search(db.session, args, args["limit"], args.get("cursor"))
+    filters, found = with_person(args)
+    rows, cursor = queries.search(db.session, filters, args["limit"], args.get("cursor"))
     record(
         AuditAction.AUDIT_SEARCH,
-        person_id=args.get("person"),
-        details={"filters": filters_for_audit(args), "returned": len(rows)},
+        person_id=found.person_id if found else None,
+        details={
+            "filters": filters_for_audit(args),
+            "returned": len(rows),
+            **_person_details(found),
+        },
     )
-    return [event(r) for r in rows], cursor
+    named = finding.names(db.session, (r["person_id"] for r in rows))
+    return [{**event(r), "person_name": named.get(r["person_id"])} for r in rows], cursor
 
 
 def start_export(load: Any) -> dict[str, Any]:
@@ -69,12 +98,13 @@ def start_export(load: Any) -> dict[str, Any]:
     require_job(Permission.JOB_AUDIT_EXPORT, AuditAction.EXPORT)
     args = load()
     args.pop("cursor", None)
+    filters, found = with_person(args)
     record(
         AuditAction.EXPORT,
-        person_id=args.get("person"),
-        details={"format": "csv", "filters": filters_for_audit(args)},
+        person_id=found.person_id if found else None,
+        details={"format": "csv", "filters": filters_for_audit(args), **_person_details(found)},
     )
-    return args
+    return filters
 
 
 def csv_rows(session: Any, args: dict[str, Any]) -> Iterator[str]:

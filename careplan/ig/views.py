@@ -19,6 +19,7 @@ from careplan.access.permissions import Permission
 from careplan.access.pipeline import requires
 from careplan.accounts.models import AccountKind, User
 from careplan.agencies.models import Agency
+from careplan.core import days
 from careplan.core.errors import ApiError
 from careplan.extensions import db
 from careplan.identity.web import recent_auth_required, signed_in_required
@@ -28,7 +29,26 @@ from careplan.web.pages import form_values, load, loader, refused, render
 
 bp = Blueprint("ig", __name__, url_prefix="/ig")
 
-FILTERS = ("person", "actor", "agency", "action", "outcome", "from", "to")
+FILTERS = (
+    "person",
+    "person_name",
+    "date_of_birth",
+    "actor",
+    "agency",
+    "action",
+    "outcome",
+    "for_purpose",
+    "from",
+    "to",
+)
+# What each outcome means, in the words the page shows (audit.actions.Outcome).
+OUTCOME_WORDS = {
+    Outcome.PERMIT.value: "Allowed",
+    Outcome.DENY.value: "Refused",
+    Outcome.INVALID.value: "Not valid, nothing done",
+    Outcome.CONFLICT.value: "Conflict, nothing done",
+    Outcome.FAILED.value: "Failed, nothing done",
+}
 REVIEW_OUTCOMES = [
     ("appropriate", "Appropriate"),
     ("inappropriate", "Not appropriate"),
@@ -47,7 +67,13 @@ REVIEW_FILTERS = [
 
 
 def _filters() -> dict[str, str]:
-    return {k: v.strip() for k, v in request.args.items() if k in FILTERS and v.strip()}
+    """The search's filters as typed; a date of birth typed in the date input pattern's
+    boxes (`date_of_birth-day` etc.) comes back as one value (careplan.core.days)."""
+    found = {k: v.strip() for k, v in request.args.items() if k in FILTERS and v.strip()}
+    boxes = [(request.args.get(f"date_of_birth-{part}") or "").strip() for part in days.PARTS]
+    if any(boxes):
+        found["date_of_birth"] = days.from_parts(*(box[:10] for box in boxes))
+    return found
 
 
 @bp.get("/audit")
@@ -62,7 +88,11 @@ def events() -> Any:
     data, errors = load(event_query, query)
     if errors:
         return _events_page(filters, [], None, errors, 400)
-    rows, cursor = ig_services.search(lambda: data)
+    try:
+        rows, cursor = ig_services.search(lambda: data)
+    except ApiError as exc:  # the person named matches nobody, or more than one
+        errors, status = refused(exc)
+        return _events_page(filters, [], None, errors, status)
     return _events_page(filters, rows, cursor, {})
 
 
@@ -81,7 +111,9 @@ def _events_page(filters: dict, rows: list, cursor: Any, errors: dict, status: i
         staff=list(staff),
         agencies=list(db.session.scalars(select(Agency).order_by(Agency.name))),
         actions=[a.value for a in AuditAction],
-        outcomes=[o.value for o in Outcome],
+        outcomes=list(OUTCOME_WORDS.items()),
+        outcome_words=OUTCOME_WORDS,
+        purposes=list(Purpose),
     )
 
 

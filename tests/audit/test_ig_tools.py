@@ -56,7 +56,8 @@ def test_ig_sees_no_plan_content(api, world):
     )
     body = api.get(scene.ig, "/audit/events?limit=200").get_data(as_text=True)
     assert "Gorgie" not in body
-    assert "Mackenzie" not in body
+    # Whose record it is, yes (issue 18: results name the person to the IG officer).
+    assert "Sarah Mackenzie" in body
 
 
 def test_csv_export_is_recorded_and_safe(api, world):
