@@ -133,7 +133,8 @@ def _register_models() -> None:
     import careplan.notifications.models
     import careplan.people.models
     import careplan.plans.models
-    import careplan.protection.models  # noqa: F401
+    import careplan.protection.models
+    import careplan.tasks.models  # noqa: F401
     import consent.models  # noqa: F401
 
 

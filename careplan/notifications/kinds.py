@@ -23,6 +23,8 @@ class NotificationKind(enum.StrEnum):
     CONSENT_ENDING = "consent.ending"
     CONSENT_ENDING_MINE = "consent.ending.person"
     CARE_TEAM_ADDED = "care_team.added"
+    TASK_ASSIGNED = "task.assigned"
+    TASK_ASSIGNED_AGENCY = "task.assigned.agency"
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,16 @@ RULES: dict[NotificationKind, KindRule] = {
     NotificationKind.CARE_TEAM_ADDED: KindRule(
         "Added to a care team",
         "You have been added to the care team of someone you support. Sign in to see their plan.",
+    ),
+    NotificationKind.TASK_ASSIGNED: KindRule(
+        "Action for you",
+        "You have been given an action for someone you support. Sign in to see it in your tasks.",
+    ),
+    NotificationKind.TASK_ASSIGNED_AGENCY: KindRule(
+        "Action for your organisation",
+        "Your organisation has been given an action for someone it supports. Sign in to see "
+        "it in your tasks.",
+        agency_role=Role.PRACTITIONER,
     ),
 }
 
