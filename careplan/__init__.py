@@ -134,7 +134,8 @@ def _register_models() -> None:
     import careplan.people.models
     import careplan.plans.models
     import careplan.protection.models
-    import careplan.tasks.models  # noqa: F401
+    import careplan.tasks.models
+    import careplan.teams.models  # noqa: F401
     import consent.models  # noqa: F401
 
 

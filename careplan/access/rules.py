@@ -40,6 +40,14 @@ PERSON: Table = {
         }
     ),
     BasisKind.LEAD_AGENCY: frozenset({P.PERSON_VIEW, P.PERSON_CONSENTS_VIEW, P.PERSON_CHI_RECORD}),
+    # Issue 22: where the lead agency has teams, the key worker's team holds what the whole
+    # agency held; a team leader reads, for supervision; a cover sees what the key worker
+    # sees while they are away (their consents included), and changes nothing of theirs.
+    BasisKind.KEY_WORKER_TEAM: frozenset(
+        {P.PERSON_VIEW, P.PERSON_CONSENTS_VIEW, P.PERSON_CHI_RECORD}
+    ),
+    BasisKind.TEAM_LEADER: frozenset({P.PERSON_VIEW}),
+    BasisKind.COVER: frozenset({P.PERSON_VIEW, P.PERSON_CONSENTS_VIEW}),
     BasisKind.REGISTERED: frozenset({P.PERSON_VIEW, P.PERSON_CHI_RECORD}),
     BasisKind.CONSENT: frozenset({P.PERSON_VIEW}),
     BasisKind.BREAK_GLASS: frozenset({P.PERSON_VIEW}),
@@ -52,6 +60,7 @@ PLAN: Table = {
             P.PLAN_VIEW,
             P.PLAN_CLOSE,
             P.PLAN_HAND_OVER,
+            P.PLAN_AGREEMENT_RECORD,
             P.PLAN_CARE_TEAM_VIEW,
             P.PLAN_CARE_TEAM_MANAGE,
             P.PLAN_CARE_TEAM_END,
@@ -66,6 +75,17 @@ PLAN: Table = {
             P.PLAN_CARE_TEAM_END,
         }
     ),
+    BasisKind.KEY_WORKER_TEAM: frozenset(
+        {
+            P.PLAN_VIEW,
+            P.PLAN_HAND_OVER,
+            P.PLAN_CARE_TEAM_VIEW,
+            P.PLAN_CARE_TEAM_MANAGE,
+            P.PLAN_CARE_TEAM_END,
+        }
+    ),
+    BasisKind.TEAM_LEADER: frozenset({P.PLAN_VIEW, P.PLAN_CARE_TEAM_VIEW}),
+    BasisKind.COVER: frozenset({P.PLAN_VIEW, P.PLAN_CARE_TEAM_VIEW}),
     BasisKind.REGISTERED: frozenset({P.PLAN_VIEW, P.PLAN_CREATE}),
     BasisKind.CONSENT: frozenset({P.PLAN_VIEW, P.PLAN_CARE_TEAM_VIEW}),
     BasisKind.BREAK_GLASS: frozenset({P.PLAN_VIEW, P.PLAN_CARE_TEAM_VIEW}),
@@ -75,6 +95,9 @@ SECTION: Table = {
     BasisKind.SELF: frozenset({P.SECTION_VIEW}),
     BasisKind.KEY_WORKER: frozenset({P.SECTION_VIEW, P.SECTION_WRITE, P.SECTION_ADD_ENTRY}),
     BasisKind.LEAD_AGENCY: frozenset({P.SECTION_VIEW, P.SECTION_ADD_ENTRY}),
+    BasisKind.KEY_WORKER_TEAM: frozenset({P.SECTION_VIEW, P.SECTION_ADD_ENTRY}),
+    BasisKind.TEAM_LEADER: frozenset({P.SECTION_VIEW}),
+    BasisKind.COVER: frozenset({P.SECTION_VIEW, P.SECTION_ADD_ENTRY}),
     BasisKind.CONSENT: frozenset({P.SECTION_VIEW, P.SECTION_ADD_ENTRY}),
     # An emergency reads; it never changes the plan.
     BasisKind.BREAK_GLASS: frozenset({P.SECTION_VIEW}),
@@ -89,6 +112,14 @@ RECORDS: Mapping[ResourceType, Table] = {
     ResourceType.ACCOUNT: ACCOUNT,
 }
 
+# Teams and continuity (issue 22), by role; which team, whose people and which plans are
+# then the team's own records (careplan.continuity.services): a team's caseload and its
+# hand-over for its leaders only, the queue for the lead agency's staff only.
+TEAM_JOBS: Mapping[Role, frozenset[P]] = {
+    Role.PRACTITIONER: frozenset({P.JOB_TEAM_LEAD, P.JOB_KEY_WORKER_QUEUE, P.JOB_COVER}),
+    Role.ADMIN: frozenset({P.JOB_TEAM_MANAGE}),
+}
+
 # Jobs, granted by role alone. "practitioner" means a practitioner holding no role barred
 # from plan content (`Subject.is_practitioner`).
 JOBS: Mapping[Role, frozenset[P]] = {
@@ -100,7 +131,8 @@ JOBS: Mapping[Role, frozenset[P]] = {
             P.JOB_PERSON_CLAIM,
             P.JOB_BREAK_GLASS,
         }
-    ),
+    )
+    | TEAM_JOBS[Role.PRACTITIONER],
     Role.IG_OFFICER: frozenset(
         {
             P.JOB_AUDIT_SEARCH,
@@ -111,7 +143,8 @@ JOBS: Mapping[Role, frozenset[P]] = {
             P.JOB_PERSON_MERGE,
         }
     ),
-    Role.ADMIN: frozenset({P.JOB_STAFF_MANAGE, P.JOB_AGENCY_MANAGE, P.JOB_PERSON_MERGE}),
+    Role.ADMIN: frozenset({P.JOB_STAFF_MANAGE, P.JOB_AGENCY_MANAGE, P.JOB_PERSON_MERGE})
+    | TEAM_JOBS[Role.ADMIN],
 }
 
 # Reference records (the service directory) hold no one's personal data: reading them
@@ -144,6 +177,7 @@ CHANGES = frozenset(
         P.SECTION_ADD_ENTRY,
         P.PLAN_CARE_TEAM_MANAGE,
         P.PLAN_HAND_OVER,
+        P.PLAN_AGREEMENT_RECORD,
         P.PLAN_CLOSE,
         P.PERSON_ACCOUNT_LINK,
     }

@@ -40,16 +40,49 @@ class KeyWorker:
 
 
 @dataclass(frozen=True)
+class Cover:
+    """A colleague covering the key worker's absence sees what the key worker sees, for
+    the dates the key worker named; the person's refusals bind them (they are not the
+    key worker the person agreed to)."""
+
+    standing: bool = True
+
+    def basis(self, context: AccessContext, key: str | None) -> Basis | Denial | None:
+        cover = context.active_cover
+        if cover is None:
+            return None
+        refusal = active_refusal(context, key) if key is not None else None
+        if refusal is not None:
+            return Denial(DenialKind.REFUSED, refusal.id)
+        return Basis(BasisKind.COVER, cover.id)
+
+
+@dataclass(frozen=True)
 class LeadAgency:
+    """Staff of the lead agency. Where it is organised in teams (issue 22: need to know,
+    Caldicott principles 3 and 4), only a team leader of the key worker's team
+    (`team_leader`, read only, for supervision) or a member of one of the key worker's
+    teams (`key_worker_team`) holds this tie; other colleagues reach the person as anyone
+    else does (care team, cover, emergency access). A refusal beats any of them."""
+
     standing: bool = True
 
     def basis(self, context: AccessContext, key: str | None) -> Basis | Denial | None:
         if not context.in_lead_agency:
             return None
+        kind = BasisKind.LEAD_AGENCY
+        teams = context.teams
+        if teams is not None and teams.organised:
+            if teams.led:
+                kind = BasisKind.TEAM_LEADER
+            elif teams.shared:
+                kind = BasisKind.KEY_WORKER_TEAM
+            else:
+                return None
         refusal = active_refusal(context, key) if key is not None else None
         if refusal is not None:
             return Denial(DenialKind.REFUSED, refusal.id)
-        return BASES[BasisKind.LEAD_AGENCY]
+        return BASES[kind]
 
 
 @dataclass(frozen=True)
@@ -90,7 +123,7 @@ class CareTeam:
 
 
 # Strongest first: the first tie that holds decides.
-TIES: tuple[Tie, ...] = (KeyWorker(), LeadAgency(), BreakGlass(), CareTeam())
+TIES: tuple[Tie, ...] = (KeyWorker(), Cover(), LeadAgency(), BreakGlass(), CareTeam())
 
 
 def active_refusal(context: AccessContext, key: str) -> ConsentFact | None:
