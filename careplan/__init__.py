@@ -183,6 +183,7 @@ def _register_request_handling(app: Flask) -> None:
 def _register_pages(app: Flask) -> None:
     """The server-rendered pages, each blueprint beside its domain (Indico's shape)."""
     from careplan.admin import views as admin
+    from careplan.continuity import views as continuity
     from careplan.directory import views as directory
     from careplan.ig import access_log_views
     from careplan.ig import views as ig
@@ -211,6 +212,7 @@ def _register_pages(app: Flask) -> None:
         records,
         directory,
         notifications,
+        continuity,
     ):
         app.register_blueprint(module.bp)
 

@@ -117,6 +117,26 @@ def deactivate_staff(staff_id: uuid.UUID, load: Any = dict) -> Deactivated:
     return Deactivated(user, moved, target.id if target is not None else None, waiting)
 
 
+def deactivation_choices(staff_id: uuid.UUID) -> tuple[User, int, list[User]]:
+    """For the confirmation page: the account, how many open plans it is key worker for
+    (a number, no names), and the colleagues who could hold them all."""
+    require_job(Permission.JOB_STAFF_MANAGE, AuditAction.STAFF_LIST)
+    user = _staff(staff_id)
+    plans = continuity.open_plans_of(db.session, user.id)
+    agencies = {plan.lead_agency_id for plan in plans} or {user.agency_id}
+    colleagues = [
+        u
+        for u in db.session.scalars(
+            select(User)
+            .where(User.kind == AccountKind.STAFF, User.id != user.id)
+            .order_by(User.name)
+        )
+        if all(continuity.usable_key_worker(u, agency) for agency in agencies)
+    ]
+    record(AuditAction.STAFF_LIST, details={"staff_id": user.id, "view": "deactivate"})
+    return user, len(plans), colleagues
+
+
 def _hand_over_target(user: User, target_id: uuid.UUID | None, plans: list[Any]) -> User | None:
     if target_id is None:
         return None

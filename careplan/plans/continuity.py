@@ -185,6 +185,19 @@ def open_agreement_tasks(session: Session, person_id: uuid.UUID) -> list[Task]:
     )
 
 
+def my_agreement_tasks(session: Session, staff_id: uuid.UUID) -> list[Task]:
+    """The open tasks `staff_id` holds to record a person's agreement to them."""
+    return list(
+        session.scalars(
+            select(Task).where(
+                Task.owner_staff_id == staff_id,
+                Task.source == TaskSource.HAND_OVER,
+                Task.status == TaskStatus.OPEN,
+            )
+        )
+    )
+
+
 def cancel_agreement_tasks(session: Session, person_id: uuid.UUID, by: User, note: str) -> None:
     for task in open_agreement_tasks(session, person_id):
         tasks.change_status(session, task, TaskStatus.CANCELLED, note, by)
