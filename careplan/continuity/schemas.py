@@ -43,8 +43,10 @@ class TeamSchema(BaseSchema):
 
 
 class TeamUpdateSchema(TeamSchema):
-    """PUT: the whole team again, but its agency stays (a team does not change agency)."""
+    """PUT: members and leaders (API.md), and a new name if given; its agency stays (a
+    team does not change agency)."""
 
+    name = OneLine(load_default=None, validate=validate.Length(min=2, max=200))
     agency_id = fields.UUID(load_default=None)
 
 

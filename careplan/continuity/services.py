@@ -143,8 +143,9 @@ def update_team(team: Team, data: dict[str, Any]) -> Team:
     agency or members who cannot join, 409 for a name taken."""
     if data.get("agency_id") not in (None, team.agency_id):
         raise Unprocessable(fields={"agency_id": ["A team stays in its organisation"]})
-    _name_free(team.agency_id, data["name"], team.id)
-    team.name = data["name"]
+    name = data.get("name") or team.name
+    _name_free(team.agency_id, name, team.id)
+    team.name = name
     _set_members(team, data)
     team.version += 1
     team.updated_at = clock.now()

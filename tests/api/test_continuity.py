@@ -548,6 +548,16 @@ def test_an_administrator_sets_up_and_changes_a_team(api, world):
         scene.admin, path, {**change, "agency_id": str(scene.plain.id)}, headers={"If-Match": '"2"'}
     )
     assert moved.status_code == 422
+    # Members and leaders alone (API.md's row): the name stays.
+    kept = api.put(
+        scene.admin,
+        path,
+        {"members": [str(scene.cover.id)], "leaders": [str(scene.no_team.id)]},
+        headers={"If-Match": '"2"'},
+    )
+    assert kept.status_code == 200, kept.get_json()
+    assert kept.get_json()["name"] == "East"
+    assert len(kept.get_json()["members"]) == 2
 
 
 @pytest.mark.parametrize(
