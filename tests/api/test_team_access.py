@@ -218,3 +218,29 @@ def test_leaving_a_team_ends_its_basis_on_the_next_request(api, world):
     )
     assert changed.status_code == 200, changed.get_json()
     assert api.get(scene.north_mate, path).status_code == 404
+
+
+def test_the_team_and_cover_statement_runs_once_and_never_for_the_key_worker(
+    api, world, monkeypatch
+):
+    """Issue 22 adds one statement to a plan request by anyone but the key worker (teams
+    and covers together), and none to the key worker's, the busiest page."""
+    from consent import facts
+
+    ran = []
+    statement = facts._statements().teams_one
+    real = statement.rows
+
+    def counted(*args, **kwargs):
+        ran.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(statement, "rows", counted)
+    scene = build_team_scene(world)
+    path = f"/people/{scene.sarah.id}/plan"
+    assert api.get(scene.kay, path).status_code == 200
+    assert ran == []
+    for who in (scene.north_mate, scene.cover, scene.south_mate):
+        ran.clear()
+        api.get(who, path)
+        assert ran == [1], who.name
