@@ -12,6 +12,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from audit.actions import AuditAction
+from audit.log import record
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import requires
 from careplan.access.subject import Role
@@ -132,7 +133,7 @@ def team(team_id: uuid.UUID) -> Any:
         else:
             errors, status = {**problems, **errors}, 400
     else:
-        services.list_teams()  # records the administrator's look at the teams
+        record(AuditAction.TEAM_LIST, details={"team_id": found.id})
     staff = [(str(u.id), u.name) for u in _practitioners(found.agency_id)]
     # A member whose account has closed is still listed, so they can be taken off.
     staff += [
