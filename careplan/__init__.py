@@ -134,6 +134,7 @@ def _register_models() -> None:
     import careplan.people.models
     import careplan.plans.models
     import careplan.protection.models
+    import careplan.referrals.models
     import careplan.tasks.models
     import careplan.teams.models  # noqa: F401
     import consent.models  # noqa: F401
@@ -194,6 +195,7 @@ def _register_pages(app: Flask) -> None:
     from careplan.plans import section_views
     from careplan.plans import views as plans
     from careplan.records import views as records
+    from careplan.referrals import views as referrals
     from careplan.web import pages
     from consent import views as sharing
 
@@ -212,6 +214,7 @@ def _register_pages(app: Flask) -> None:
         records,
         directory,
         notifications,
+        referrals,
         continuity,
     ):
         app.register_blueprint(module.bp)

@@ -245,6 +245,7 @@ def consent_fact(c: Any) -> ConsentFact:
         expires_on=c.expires_on,
         withdrawn=c.withdrawn_at is not None,
         purpose=c.purpose,
+        referral_id=c.referral_id,
     )
 
 
@@ -345,6 +346,7 @@ def _statements() -> _Statements:
         consent.expires_on,
         consent.withdrawn_at,
         consent.purpose,
+        consent.referral_id,
     )
     broken = BreakGlass.__table__.c
     break_glass = select(broken.person_id, broken.id, broken.invoked_at, broken.expires_at).where(

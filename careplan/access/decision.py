@@ -29,6 +29,8 @@ class BasisKind(enum.StrEnum):
     ROLE = "role"  # a job granted by a staff role
     ACCOUNT = "account"  # the caller's own account
     SIGNED_IN = "signed_in"  # any active account: reference data such as the directory
+    REFERRER = "referrer"  # (ref) made the referral named
+    REFERRAL = "referral"  # (ref) the receiving agency of the referral named
 
 
 class DenialKind(enum.StrEnum):

@@ -9,8 +9,10 @@ without signing in. A route that declares neither is refused (deny by default), 
 test walks the URL map so that none ships undeclared.
 
 Handlers and services then ask `person_context`, `require`, `require_job` and
-`person_by_exact_id`: they reuse the context and the decision already made for this
-request, and decide anything further (what a page may offer) on the same context.
+`person_by_exact_id` (and `require_on` for a record decided on itself, such as a
+referral, whose route names it with `locate`): they reuse the context and the decision
+already made for this request, and decide anything further (what a page may offer) on
+the same context.
 """
 
 from __future__ import annotations
@@ -31,8 +33,8 @@ from audit.log import attempt, record
 from careplan.access import purposes, sources
 from careplan.access.context import AccessContext
 from careplan.access.decision import DENIAL_MESSAGES, DENIALS, BasisKind, Decision, DenialKind
-from careplan.access.permissions import Permission, ResourceType
-from careplan.access.policy import can_see_person, decide_on, section_decisions
+from careplan.access.permissions import Permission, Resource, ResourceType
+from careplan.access.policy import can_see_person, decide, decide_on, section_decisions
 from careplan.access.rules import REFERENCE, job_role
 from careplan.access.subject import Subject
 from careplan.core import clock
@@ -53,6 +55,10 @@ OWN_PERSON = "own"  # the signed-in individual's own person (/me/...)
 
 
 AuditFor = AuditAction | Callable[[Mapping[str, Any]], AuditAction]
+# Finds the record a route names (a referral by its id) and the person it belongs to:
+# (person id, the resource with the record's facts). Given the URL's values and the
+# audit action; raises NotFound, recorded, for a record that does not exist.
+Locator = Callable[[Mapping[str, Any], AuditAction], tuple[uuid.UUID, Resource]]
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,7 @@ class Declared:
     methods: Mapping[str, tuple[Permission, AuditFor]] = field(default_factory=dict)
     person: str = URL_PERSON
     rows: bool = False
+    locate: Locator | None = None
 
     def permission_for(self, method: str) -> Permission | None:
         """The permission an HTTP method is decided by (None: public)."""
@@ -91,6 +98,7 @@ def requires(
     methods: Mapping[str, tuple[Permission, AuditFor]] | None = None,
     person: str = URL_PERSON,
     rows: bool = False,
+    locate: Locator | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare the route's permission and decide it before the handler runs.
 
@@ -98,9 +106,10 @@ def requires(
     giving it); `methods`: another permission and action for an HTTP method (a page whose
     POST changes what its GET shows); `person`: URL_PERSON (the route's `person_id`) or
     OWN_PERSON; `rows`: the route only reads, so the person and plan may be loaded as
-    plain rows (faster).
+    plain rows (faster); `locate`: the route names one record decided on itself (a
+    referral), found by this function, instead of a person.
     """
-    declared = Declared(permission, audit, dict(methods or {}), person, rows)
+    declared = Declared(permission, audit, dict(methods or {}), person, rows, locate)
 
     def wrap(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
@@ -143,6 +152,10 @@ def _enforce(declared: Declared, kwargs: Mapping[str, Any]) -> None:
         return  # the caller's own account: being signed in is the basis
     if kind is ResourceType.JOB or kind in REFERENCE:
         require_job(permission, action)
+        return
+    if declared.locate is not None:
+        person_id, resource = declared.locate(kwargs, action)
+        authorise(person_id, permission, action, resource=resource, rows=declared.rows)
         return
     person_id = _person_id(declared, kwargs, action)
     authorise(person_id, permission, action, kwargs.get("key"), rows=declared.rows)
@@ -207,7 +220,7 @@ def _contexts() -> dict[tuple[uuid.UUID, bool], AccessContext | None]:
     return g.access_contexts
 
 
-def _grants() -> dict[tuple[uuid.UUID, Permission, str | None], Decision]:
+def _grants() -> dict[tuple[uuid.UUID, Permission, Any], Decision]:
     if "access_grants" not in g:
         g.access_grants = {}
     return g.access_grants
@@ -252,26 +265,53 @@ def authorise(
     key: str | None = None,
     *,
     rows: bool = False,
+    resource: Resource | None = None,
 ) -> tuple[AccessContext, Decision]:
     """The person's context and the permit for `permission` (on section `key`, for a
-    section permission), or a recorded refusal raised as NotFound (no person, or none
-    this caller may know of; an unknown section; no plan yet) or Forbidden (403).
+    section permission; on `resource`, for a record decided on itself), or a recorded
+    refusal raised as NotFound (no person, or none this caller may know of; an unknown
+    section; no plan yet) or Forbidden (403).
     """
-    granted = _grants().get((person_id, permission, key))
+    slot = _slot(key, resource)
+    granted = _grants().get((person_id, permission, slot))
     context = load_context(person_id, rows=rows)
     if granted is not None and context is not None:
         _attempt(audit_action, person_id, key, granted)
         return context, granted
     if context is None:
         _not_found(audit_action, person_id)
-    if _known(context, key):
+    if resource is not None:
+        decision = decide(context, resource, permission)
+    elif _known(context, key):
         decision = decide_on(context, permission, key)
     else:
         decision = Decision.deny(DenialKind.NOT_FOUND)
     if not decision.permit:
         _refuse_unseen(context, audit_action)
     _refuse_missing_record(context, permission, key, audit_action, decision)
-    return context, _settle(context, key, permission, audit_action, decision)
+    return context, _settle(context, key, permission, audit_action, decision, slot)
+
+
+def _slot(key: str | None, resource: Resource | None) -> Any:
+    """Where a decision is kept for the request: by section key, or by the record."""
+    if resource is None or resource.record is None:
+        return key
+    return (resource.type, resource.record.id)
+
+
+def require_on(
+    context: AccessContext, resource: Resource, permission: Permission, audit_action: AuditAction
+) -> Decision:
+    """`require` for a record decided on itself (a referral): permit, or the refusal
+    recorded and answered 403."""
+    slot = _slot(None, resource)
+    person_id = context.person.id
+    granted = _grants().get((person_id, permission, slot))
+    if granted is not None:
+        _attempt(audit_action, person_id, None, granted)
+        return granted
+    decision = decide(context, resource, permission)
+    return _settle(context, None, permission, audit_action, decision, slot)
 
 
 def _settle(
@@ -280,6 +320,7 @@ def _settle(
     permission: Permission,
     audit_action: AuditAction,
     decision: Decision,
+    slot: Any = None,
 ) -> Decision:
     """A refusal recorded and answered 403; a permit kept for the request and its attempt
     noted."""
@@ -290,7 +331,7 @@ def _settle(
         record(audit_action, Outcome.DENY, person_id=person_id, sections=sections, reason=reason)
         kind = decision.denial.kind if decision.denial is not None else None
         raise Forbidden(DENIAL_MESSAGES.get(kind) if kind else None, reason=reason)
-    _grants()[(person_id, permission, key)] = decision
+    _grants()[(person_id, permission, key if slot is None else slot)] = decision
     _attempt(audit_action, person_id, key, decision)
     return decision
 

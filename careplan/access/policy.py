@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from careplan.access import rules
-from careplan.access.context import AccessContext
+from careplan.access.context import AccessContext, ReferralFact
 from careplan.access.decision import (
     BASES,
     DENIALS,
@@ -48,7 +48,8 @@ from careplan.access.permissions import (
     resource_for,
     section,
 )
-from careplan.access.ties import TIES, active_refusal
+from careplan.access.subject import Role
+from careplan.access.ties import TIES, active_refusal, lead_agency_kind
 
 ROLE_BASIS = Basis(BasisKind.ROLE)
 
@@ -75,6 +76,8 @@ def decide(context: AccessContext, resource: Resource, permission: Permission) -
     subject = context.subject
     if context.person is None:
         return Decision.deny(DenialKind.NOT_FOUND)
+    if kind is ResourceType.REFERRAL and not _of_this_person(context, resource):
+        return Decision.deny(DenialKind.NOT_FOUND)
     if subject.is_individual:
         return _decide_self(context, kind, permission)
     if not subject.is_practitioner:
@@ -88,7 +91,49 @@ def decide(context: AccessContext, resource: Resource, permission: Permission) -
         return Decision.deny(DenialKind.CLOSED)
     if kind is ResourceType.SECTION:
         return _decide_section(context, resource.section or "", permission)
+    if kind is ResourceType.REFERRAL:
+        return _decide_referral(context, resource.record, permission)
     return _decide_whole(context, kind, permission)
+
+
+def _of_this_person(context: AccessContext, resource: Resource) -> bool:
+    """A record-scoped resource names its facts, and they are the context's person's."""
+    record = resource.record
+    return isinstance(record, ReferralFact) and record.person_id == context.person.id
+
+
+def _decide_referral(
+    context: AccessContext, referral: ReferralFact, permission: Permission
+) -> Decision:
+    """The referrer's side (who made it, then the person's key worker and lead agency)
+    before the receiving agency; nobody else opens a referral (`rules.REFERRAL`)."""
+    basis = referral_basis(context, referral)
+    if basis is None:
+        return Decision.deny(DenialKind.NO_RELATIONSHIP)
+    return _granted(ResourceType.REFERRAL, basis, permission)
+
+
+def referral_basis(context: AccessContext, referral: ReferralFact) -> Basis | None:
+    """Why the caller (a practitioner) may open `referral`, if they may."""
+    subject = context.subject
+    if referral.referrer_id == subject.id:
+        return Basis(BasisKind.REFERRER, referral.id)
+    if context.is_key_worker:
+        return BASES[BasisKind.KEY_WORKER]
+    cover = context.active_cover
+    if cover is not None:
+        return Basis(BasisKind.COVER, cover.id)
+    # Narrowed to the key worker's team where the lead agency has teams (issue 22).
+    through_lead = lead_agency_kind(context)
+    if through_lead is not None:
+        return BASES[through_lead]
+    receiving = referral.receiving_agency_id
+    at_receiving = receiving is not None and receiving == subject.agency_id
+    # The agency's referral coordinators, and the practitioner who took it on.
+    handles = subject.has(Role.REFERRAL_COORDINATOR) or referral.taken_by_id == subject.id
+    if at_receiving and handles:
+        return Basis(BasisKind.REFERRAL, referral.id)
+    return None
 
 
 def _decide_job(context: AccessContext, permission: Permission) -> Decision:

@@ -5,7 +5,7 @@ Each tie reads its own facts from the context (loaded by its relationship source
 - None: it does not hold; the policy asks the next tie;
 - a Denial: it holds, but a rule of the person's or of the agreement refuses;
 - a Basis: it holds, and the rule table for that basis decides what is allowed.
-A new relationship (a referral, a supporter, a team, a cover) is one more tie here, one more
+A new relationship (a supporter, a team, a cover) is one more tie here, one more
 field of facts in the context, one source that loads it and one row in each rule table.
 """
 
@@ -18,6 +18,7 @@ from typing import Protocol
 from careplan.access.context import AccessContext, ConsentFact
 from careplan.access.decision import BASES, Basis, BasisKind, Denial, DenialKind
 from careplan.access.rules import consent_serves
+from careplan.access.subject import Role
 
 
 class Tie(Protocol):
@@ -68,17 +69,9 @@ class LeadAgency:
     standing: bool = True
 
     def basis(self, context: AccessContext, key: str | None) -> Basis | Denial | None:
-        if not context.in_lead_agency:
+        kind = lead_agency_kind(context)
+        if kind is None:
             return None
-        kind = BasisKind.LEAD_AGENCY
-        teams = context.teams
-        if teams is not None and teams.organised:
-            if teams.led:
-                kind = BasisKind.TEAM_LEADER
-            elif teams.shared:
-                kind = BasisKind.KEY_WORKER_TEAM
-            else:
-                return None
         refusal = active_refusal(context, key) if key is not None else None
         if refusal is not None:
             return Denial(DenialKind.REFUSED, refusal.id)
@@ -122,8 +115,61 @@ class CareTeam:
         return Basis(BasisKind.CONSENT, granted.id)
 
 
+@dataclass(frozen=True)
+class Referral:
+    """The receiving agency's referral coordinators, before anyone there joins the care
+    team: the sections the person agreed to send with a referral (a consent whose
+    `referral_id` names it), and nothing else (issue 19, basis `referral:<id>`). The
+    agreement ceiling, refusals, withdrawal and the consent's end apply as to any consent."""
+
+    standing: bool = False
+
+    def basis(self, context: AccessContext, key: str | None) -> Basis | Denial | None:
+        if key is None or not context.subject.has(Role.REFERRAL_COORDINATOR):
+            return None
+        travelling = [c for c in context.consents_for_me if c.referral_id is not None]
+        if not travelling:
+            return None
+        problem = agreement_problem(context, key)
+        if problem is not None:
+            return Denial(problem)
+        refusal = active_refusal(context, key)
+        if refusal is not None:
+            return Denial(DenialKind.REFUSED, refusal.id)
+        covering = [c for c in travelling if c.permit and c.covers(key)]
+        active = [c for c in covering if c.status(context.today) == "active"]
+        granted = _first(c for c in active if consent_serves(c.purpose, context.purpose))
+        if granted is None:
+            return Denial(DenialKind.PURPOSE if active else _why_no_consent(covering, context))
+        return Basis(BasisKind.REFERRAL, granted.referral_id)
+
+
 # Strongest first: the first tie that holds decides.
-TIES: tuple[Tie, ...] = (KeyWorker(), Cover(), LeadAgency(), BreakGlass(), CareTeam())
+TIES: tuple[Tie, ...] = (
+    KeyWorker(),
+    Cover(),
+    LeadAgency(),
+    BreakGlass(),
+    CareTeam(),
+    Referral(),
+)
+
+
+def lead_agency_kind(context: AccessContext) -> BasisKind | None:
+    """The caller's tie through the plan's lead agency (the one copy of the rule, for the
+    plan and for records about it such as referrals): `lead_agency` where the agency has
+    no teams; `team_leader` or `key_worker_team` where it has and the caller leads, or is
+    in, one of the key worker's teams; None otherwise (issue 22)."""
+    if not context.in_lead_agency:
+        return None
+    teams = context.teams
+    if teams is None or not teams.organised:
+        return BasisKind.LEAD_AGENCY
+    if teams.led:
+        return BasisKind.TEAM_LEADER
+    if teams.shared:
+        return BasisKind.KEY_WORKER_TEAM
+    return None
 
 
 def active_refusal(context: AccessContext, key: str) -> ConsentFact | None:

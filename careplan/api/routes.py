@@ -11,6 +11,7 @@ from careplan.people import api as people_api
 from careplan.plans import api as plans_api
 from careplan.plans import care_team_api, sections_api
 from careplan.records import api as records_api
+from careplan.referrals import api as referrals_api
 from careplan.subject_access import api as subject_access_api
 from consent import api as consent_api
 
@@ -29,5 +30,6 @@ MODULES = (
     subject_access_api,
     directory_api,
     notifications_api,
+    referrals_api,
     continuity_api,
 )

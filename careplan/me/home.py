@@ -21,6 +21,8 @@ from careplan.people.models import DuplicateCandidate, Person
 from careplan.plans import continuity
 from careplan.plans import services as plans
 from careplan.plans.models import Entry
+from careplan.referrals import queries as referral_queries
+from careplan.referrals.queries import ReferralCounts
 from careplan.teams import queries as teams
 from careplan.web.pages import is_practitioner, render
 
@@ -96,8 +98,10 @@ class CaseloadItem:
     # Issue 22: they became this key worker's without being there; their agreement waits
     # (the new key worker's task, careplan.plans.continuity).
     agreement_task: bool = False
+    referrals: ReferralCounts = field(default_factory=ReferralCounts)
 
 
+REFERRALS_WINDOW = timedelta(days=30)
 OTHERS_SHOWN = 20  # the caseload lists the first of the others; Find a person pages them all
 
 
@@ -131,6 +135,13 @@ def caseload() -> Any:
         _, goals = plans.read_section(item.person.id, "goals")
         _what_is_due(item, goals.content or {}, today)
         item.updates = plans.recent_updates(item.person.id, since)
+    # Referrals waiting, taken on, and not taken up in the last 30 days: numbers only,
+    # for people the caller is key worker for (the referral pages record who reads them).
+    referral_counts = referral_queries.counts(
+        db.session, [i.person.id for i in mine], clock.now() - REFERRALS_WINDOW
+    )
+    for item in mine:
+        item.referrals = referral_counts.get(item.person.id, ReferralCounts())
     return render(
         "me/caseload.html",
         page_title="My caseload",
@@ -145,6 +156,8 @@ def caseload() -> Any:
         needing_key_worker=continuity.needing_key_worker_count(db.session, g.user.agency_id)
         if g.user.agency_id
         else 0,
+        referrals_waiting=sum(i.referrals.waiting for i in mine),
+        referrals_not_taken=sum(i.referrals.not_taken for i in mine),
     )
 
 

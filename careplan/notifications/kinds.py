@@ -30,6 +30,12 @@ class NotificationKind(enum.StrEnum):
     NEEDS_KEY_WORKER_AGENCY = "key_worker.needed.agency"
     KEY_WORKER_COVER = "key_worker.cover"
     TASK_ASSIGNED_AGENCY = "task.assigned.agency"
+    REFERRAL_RECEIVED = "referral.received"
+    REFERRAL_CANCELLED = "referral.cancelled"
+    REFERRAL_STATUS = "referral.status"
+    REFERRAL_STATUS_MINE = "referral.status.person"
+    REFERRAL_EXPIRING = "referral.expiring"
+    REFERRAL_EXPIRING_SENT = "referral.expiring.referrer"
 
 
 @dataclass(frozen=True)
@@ -108,6 +114,35 @@ RULES: dict[NotificationKind, KindRule] = {
         "You are covering for a colleague",
         "A colleague has asked you to cover the people they are key worker for while they "
         "are away. Sign in to see the dates.",
+    ),
+    NotificationKind.REFERRAL_RECEIVED: KindRule(
+        "New referral",
+        "Your organisation has a new referral. Sign in to see it.",
+        agency_role=Role.REFERRAL_COORDINATOR,
+    ),
+    NotificationKind.REFERRAL_CANCELLED: KindRule(
+        "Referral cancelled",
+        "A referral to your organisation was cancelled. Sign in to see why.",
+        agency_role=Role.REFERRAL_COORDINATOR,
+    ),
+    NotificationKind.REFERRAL_STATUS: KindRule(
+        "Referral updated",
+        "A referral you made has been updated. Sign in to see it.",
+    ),
+    NotificationKind.REFERRAL_STATUS_MINE: KindRule(
+        "News about a referral",
+        "There is news about one of your referrals. Sign in to see it.",
+    ),
+    NotificationKind.REFERRAL_EXPIRING: KindRule(
+        "Referral waiting for an answer",
+        "A referral to your organisation has not been answered and closes within a day. "
+        "Sign in to answer it.",
+        agency_role=Role.REFERRAL_COORDINATOR,
+    ),
+    NotificationKind.REFERRAL_EXPIRING_SENT: KindRule(
+        "Referral not answered yet",
+        "A referral you made has not been answered yet, and closes within a day if it is "
+        "not. Sign in to see it.",
     ),
 }
 

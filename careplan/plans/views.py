@@ -141,6 +141,7 @@ PLAN_LINKS = {
     "view_access_log": Permission.PERSON_ACCESS_LOG_VIEW,
     "manage_care_team": Permission.PLAN_CARE_TEAM_MANAGE,
     "view_care_team": Permission.PLAN_CARE_TEAM_VIEW,
+    "view_referrals": Permission.PERSON_REFERRALS_VIEW,
     "record_agreement": Permission.PLAN_AGREEMENT_RECORD,
 }
 

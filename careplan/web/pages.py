@@ -120,6 +120,7 @@ def navigation(user: User | None) -> list[tuple[str, str]]:
             ("me.plan", "My plan"),
             ("me.sharing", "Who can see my plan"),
             ("me.access_log", "Who has looked at my plan"),
+            ("referrals.my_referrals", "My referrals"),
             ("directory.search", "Find support"),
         ]
     items: list[tuple[str, str]] = []
@@ -128,6 +129,7 @@ def navigation(user: User | None) -> list[tuple[str, str]]:
             ("home.start", "My caseload"),
             ("people.find", "Find a person"),
             ("people.register", "Register a person"),
+            ("referrals.inbox", "Referrals"),
             ("directory.search", "Service directory"),
         ]
     if user.has_role(Role.IG_OFFICER):

@@ -1,7 +1,7 @@
 """teams, team members, absence cover; key worker agreement may wait
 
 Revision ID: e09455336c5a
-Revises: fe68a8b107f7
+Revises: fe68a8b107f7, 3de1e35bb6d4 (joins the tasks and referrals heads)
 Create Date: 2026-11-30 19:00:14.974639
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e09455336c5a'
-down_revision = 'fe68a8b107f7'
+down_revision = ('fe68a8b107f7', '3de1e35bb6d4')
 branch_labels = None
 depends_on = None
 

@@ -54,6 +54,15 @@ REFUSED_WHEN_CLOSED = {
     "api.link_account": ("key_worker", {"email": "sarah.new@example.test"}),
     "api.claim_relationship": ("outsider", CLAIM),
     "api.create_consent": ("key_worker", PERMIT),
+    "api.create_referral": (
+        "key_worker",
+        {
+            "service_id": "{svc}",
+            "reason": "She asked for help with food while her benefits are sorted.",
+            "sections": ["housing"],
+            "consent": {"method": "verbal", "agreed_on": "2026-10-01"},
+        },
+    ),
 }
 # Open on a closed plan, because they only narrow access or only read (rules.CHANGES).
 OPEN_WHEN_CLOSED = {
@@ -104,6 +113,7 @@ def test_no_write_reaches_a_closed_plan(app, api, world):
         "lead": scene.lead.id,
         "colleague": scene.colleague.id,
         "outsider": scene.outsider.id,
+        "svc": scene.service.id,
     }
     values = {"person_id": scene.person.id, "key": "housing", "member_id": scene.member.id}
     api.look_up(scene.outsider, scene.person)

@@ -244,3 +244,19 @@ def test_the_team_and_cover_statement_runs_once_and_never_for_the_key_worker(
         ran.clear()
         api.get(who, path)
         assert ran == [1], who.name
+
+
+def test_who_can_see_what_is_the_agencys_not_the_covering_callers(api, world, app):
+    """The sharing page asks the policy what a care-team member of each agency would see:
+    the cover's own basis must not be lent to every agency (issue 22)."""
+    import re
+
+    from tests.identity.pages import signed_in_browser
+
+    scene = build_team_scene(world)
+    page = signed_in_browser(app, scene.cover).get(f"/people/{scene.sarah.id}/sharing")
+    assert page.status_code == 200
+    body = page.get_data(as_text=True)
+    row = re.search(r"Recovery cafe</th>\s*<td>(.*?)</td>", body, re.S)
+    assert row is not None, body[:2000]
+    assert row.group(1).strip() == "Nothing"

@@ -143,3 +143,27 @@ def test_a_closed_plan_is_read_only_for_team_and_cover(case):
     closed = dataclasses.replace(context, plan=plan)
     assert decide_on(closed, Permission.SECTION_VIEW, "housing").permit
     assert decide_on(closed, Permission.SECTION_ADD_ENTRY, "housing").reason == "closed"
+
+
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        ("no_teams", "lead_agency"),
+        ("key_worker_team", "key_worker_team"),
+        ("team_leader", "team_leader"),
+        ("other_team", None),
+        ("cover", f"cover:{COVER.id}"),
+    ],
+)
+def test_a_referral_follows_the_same_narrowing(case, expected):
+    """Issue 19's referrals are opened on the referrer's side by the key worker and lead
+    agency: where the lead agency has teams, by the key worker's team only (issue 22)."""
+    from careplan.access.context import ReferralFact
+    from careplan.access.policy import referral_basis
+
+    context = SECTION_CASES[case][0]
+    referral = ReferralFact(
+        uuid.UUID(int=800), context.person.id, uuid.UUID(int=801), uuid.UUID(int=802)
+    )
+    basis = referral_basis(context, referral)
+    assert (str(basis) if basis is not None else None) == expected

@@ -71,7 +71,26 @@ def world(demo_app):
     assert second.status_code == 302
     with demo_app.app_context():
         sections = [kind.key for kind in catalogue()]
+        housing = db.session.scalars(
+            select(Service.id).where(Service.source_ref == "demo-housing-support")
+        ).one()
         team = db.session.scalars(select(Team.id)).first()
+    # A referral for the council's referral coordinator to answer or pass on.
+    referred = morag.post(
+        f"/people/{people['Sarah']}/referrals/new",
+        {
+            "service_id": str(housing),
+            "reason": "Her tenancy ends in January and she wants help finding a flat.",
+            "urgency": "routine",
+            "sections": "housing",
+            "do_not_contact": "no",
+            "consent_method": "verbal",
+            "agreed_on-day": "20",
+            "agreed_on-month": "11",
+            "agreed_on-year": "2026",
+        },
+    )
+    assert referred.status_code == 302, text(referred)[:500]
     morag_id = staff(demo_app, "morag.campbell@nhs.demo").id
     # Issue 22: Ewan shares Kerry out to Morag, so her agreement waits to be recorded.
     ewan = Browser(demo_app, staff(demo_app, "ewan.fraser@nhs.demo"))
@@ -81,6 +100,8 @@ def world(demo_app):
     )
     assert shared.status_code == 302, text(shared)[:500]
     return {
+        "referral": referred.headers["Location"].split("?")[0],
+        "housing": housing,
         "people": people,
         "agency": agency,
         "plan_new": new.headers["Location"],
@@ -117,15 +138,18 @@ def _pages(world) -> list[tuple[str | None, str]]:
         ("alex.murray@careplan.demo", "/directory/new"),
         ("alex.murray@careplan.demo", f"/directory/{world['service']}/edit"),
         ("morag.campbell@nhs.demo", "/me/notification-preferences"),
-        ("sarah.mackenzie@example.demo", "/me/notification-preferences"),
-        ("sarah.mackenzie@example.demo", "/my-plan/sharing"),
-        ("sarah.mackenzie@example.demo", "/my-plan/access-log"),
+        ("morag.campbell@nhs.demo", f"/people/{sarah}/referrals/new?service={world['housing']}"),
+        ("niamh.grant@housing.demo", world["referral"]),
+        ("niamh.grant@housing.demo", world["referral"] + "/forward"),
         # Teams and continuity (issue 22).
         ("alex.murray@careplan.demo", "/admin/teams"),
         ("alex.murray@careplan.demo", f"/admin/teams/{world['team']}"),
         ("ewan.fraser@nhs.demo", f"/teams/{world['team']}"),
         ("morag.campbell@nhs.demo", "/cover"),
         ("morag.campbell@nhs.demo", f"/people/{world['people']['Kerry']}/key-worker/agreement"),
+        ("sarah.mackenzie@example.demo", "/me/notification-preferences"),
+        ("sarah.mackenzie@example.demo", "/my-plan/sharing"),
+        ("sarah.mackenzie@example.demo", "/my-plan/access-log"),
     ]
     for key in world["sections"]:
         pages.append(("morag.campbell@nhs.demo", f"/people/{sarah}/sections/{key}/edit"))
