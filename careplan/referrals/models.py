@@ -51,9 +51,12 @@ class DeclinedBy(enum.StrEnum):
 class Referral(db.Model):
     __tablename__ = "referral"
     __table_args__ = (
-        # The inbox: an agency's incoming referrals by status, newest first.
-        Index("ix_referral_inbox", "receiving_agency_id", "status", "created_at"),
-        Index("ix_referral_outbox", "referring_agency_id", "status", "created_at"),
+        # The inbox: an agency's incoming referrals newest first, of every status or one.
+        Index("ix_referral_inbox", "receiving_agency_id", "created_at"),
+        Index("ix_referral_inbox_status", "receiving_agency_id", "status", "created_at"),
+        # The outbox: made by the caller, or for a plan they are key worker of.
+        Index("ix_referral_referrer", "referrer_id", "created_at"),
+        Index("ix_referral_plan", "plan_id", "created_at"),
         Index("ix_referral_person", "person_id", "created_at"),
         Index("ix_referral_due", "status", "respond_by"),
     )

@@ -58,8 +58,10 @@ def upgrade():
     )
     with op.batch_alter_table('referral', schema=None) as batch_op:
         batch_op.create_index('ix_referral_due', ['status', 'respond_by'], unique=False)
-        batch_op.create_index('ix_referral_inbox', ['receiving_agency_id', 'status', 'created_at'], unique=False)
-        batch_op.create_index('ix_referral_outbox', ['referring_agency_id', 'status', 'created_at'], unique=False)
+        batch_op.create_index('ix_referral_inbox', ['receiving_agency_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_referral_inbox_status', ['receiving_agency_id', 'status', 'created_at'], unique=False)
+        batch_op.create_index('ix_referral_referrer', ['referrer_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_referral_plan', ['plan_id', 'created_at'], unique=False)
         batch_op.create_index('ix_referral_person', ['person_id', 'created_at'], unique=False)
 
     op.create_table('referral_event',
@@ -116,7 +118,9 @@ def downgrade():
     op.drop_table('referral_event')
     with op.batch_alter_table('referral', schema=None) as batch_op:
         batch_op.drop_index('ix_referral_person')
-        batch_op.drop_index('ix_referral_outbox')
+        batch_op.drop_index('ix_referral_plan')
+        batch_op.drop_index('ix_referral_referrer')
+        batch_op.drop_index('ix_referral_inbox_status')
         batch_op.drop_index('ix_referral_inbox')
         batch_op.drop_index('ix_referral_due')
 
