@@ -52,6 +52,18 @@ class AuditAction(enum.StrEnum):
     STAFF_CREATE = "staff.create"
     STAFF_DEACTIVATE = "staff.deactivate"
     STAFF_RESET_SECOND_FACTOR = "staff.reset_second_factor"
+    # Teams and continuity (issue 22). Each key worker change a deactivation or a bulk
+    # hand-over makes is its own `keyworker.change` record on the person's log.
+    TEAM_LIST = "team.list"
+    TEAM_CREATE = "team.create"
+    TEAM_UPDATE = "team.update"
+    TEAM_CASELOAD = "team.caseload"
+    TEAM_HAND_OVER = "team.hand_over"
+    KEYWORKER_QUEUE = "keyworker.queue"  # the plans needing a new key worker
+    KEYWORKER_AGREE = "keyworker.agree"  # the person's agreement to a key worker recorded
+    COVER_CREATE = "cover.create"
+    COVER_LIST = "cover.list"
+    COVER_END = "cover.end"
     # The service directory: no personal data, but every request is recorded like the
     # administration lists (who looked for what kind of help is itself telling).
     SERVICE_SEARCH = "service.search"

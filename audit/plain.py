@@ -30,6 +30,9 @@ WHAT = {
     "consent.withdraw": "withdrew a permission to share",
     "consent.view": "looked at what you agreed to share",
     "keyworker.change": "changed your key worker",
+    "keyworker.agree": "recorded that you agreed to your new key worker",
+    "keyworker.queue": "saw that you need a new key worker",
+    "team.caseload": "looked at your goals and reviews in their team's caseload",
     "breakglass.invoke": "used emergency access to your plan",
     "accesslog.view": "looked at this list",
     "account.link": "invited you to sign in",
@@ -52,6 +55,12 @@ def why(basis: str | None) -> str | None:
         return "they are your key worker"
     if basis == "lead_agency":
         return "they work in your lead agency"
+    if basis == "key_worker_team":
+        return "they are in your key worker's team"
+    if basis == "team_leader":
+        return "they lead your key worker's team and check the work is going well"
+    if basis.startswith("cover:"):
+        return "they are covering for your key worker while your key worker is away"
     if basis == "self":
         return "it was you"
     if basis == "registered":

@@ -166,7 +166,9 @@ def _register_models() -> None:
     import careplan.people.models
     import careplan.plans.models
     import careplan.protection.models
-    import careplan.referrals.models  # noqa: F401
+    import careplan.referrals.models
+    import careplan.tasks.models
+    import careplan.teams.models  # noqa: F401
     import consent.models  # noqa: F401
 
 
@@ -214,6 +216,7 @@ def _register_request_handling(app: Flask) -> None:
 def _register_pages(app: Flask) -> None:
     """The server-rendered pages, each blueprint beside its domain (Indico's shape)."""
     from careplan.admin import views as admin
+    from careplan.continuity import views as continuity
     from careplan.directory import views as directory
     from careplan.ig import access_log_views
     from careplan.ig import views as ig
@@ -244,6 +247,7 @@ def _register_pages(app: Flask) -> None:
         directory,
         notifications,
         referrals,
+        continuity,
     ):
         app.register_blueprint(module.bp)
 

@@ -26,6 +26,7 @@ from careplan.directory.models import Service
 from careplan.people.models import Person
 from careplan.plans import operations
 from careplan.plans.models import AgreedHow, CareTeamMember, MembershipHow, Plan
+from careplan.teams.models import Cover, Team, TeamMember
 from consent.models import (
     Consent,
     ConsentEffect,
@@ -56,6 +57,9 @@ AGENCIES = (
 STAFF = (
     ("morag.campbell@nhs.demo", "Morag Campbell", NHS, ["practitioner"], "demo-keyworker-2026"),
     ("ali.hassan@nhs.demo", "Ali Hassan", NHS, ["practitioner"], "demo-nurse-2026"),
+    # Leads the Leith team that Morag and Ali are in (issue 22): reads their plans to
+    # supervise, sees the team caseload and shares out work.
+    ("ewan.fraser@nhs.demo", "Ewan Fraser", NHS, ["practitioner"], "demo-team-leader-2026"),
     ("priya.shah@nhs.demo", "Priya Shah", NHS, ["ig_officer"], "demo-ig-officer-2026"),
     ("fiona.reid@housing.demo", "Fiona Reid", HOUSING, ["practitioner"], "demo-housing-2026"),
     (
@@ -160,6 +164,7 @@ def load_demo(session: Session) -> list[str]:
             _fill(session, plan, worker, chi)
     _care_teams_and_consents(session, staff, agencies, people)
     _stepped_down(session, staff, agencies, people[STEPPED_DOWN])
+    _teams_and_cover(session, staff, agencies)
     _directory(session, agencies)
     email, chi, password = INDIVIDUAL
     _get_or_add(
@@ -214,6 +219,38 @@ def _directory(session: Session, agencies: dict[str, Agency]) -> None:
             service.agency_id = agencies[agency].id
             service.accepts_referrals = True
             service.referral_method = how
+    session.flush()
+
+
+DEMO_TEAM = "Leith recovery team"
+
+
+def _teams_and_cover(session: Session, staff: dict[str, User], agencies: dict[str, Agency]) -> None:
+    """The NHS team is organised in teams (issue 22): Ewan leads Leith, where Morag and
+    Ali work, so the lead-agency rule narrows to that team; Morag has named Ali to cover
+    her people during a week's leave next month."""
+    team = session.scalar(
+        select(Team).where(Team.agency_id == agencies[NHS].id, Team.name == DEMO_TEAM)
+    )
+    if team is None:
+        team = Team(agency_id=agencies[NHS].id, name=DEMO_TEAM, version=1)
+        team.members = [
+            TeamMember(staff_id=staff["ewan.fraser@nhs.demo"].id, leader=True),
+            TeamMember(staff_id=staff["morag.campbell@nhs.demo"].id, leader=False),
+            TeamMember(staff_id=staff["ali.hassan@nhs.demo"].id, leader=False),
+        ]
+        session.add(team)
+    morag, ali = staff["morag.campbell@nhs.demo"], staff["ali.hassan@nhs.demo"]
+    if session.scalar(select(Cover.id).where(Cover.staff_id == morag.id)) is None:
+        starts = clock.today() + timedelta(days=30)
+        session.add(
+            Cover(
+                staff_id=morag.id,
+                cover_id=ali.id,
+                starts_on=starts,
+                ends_on=starts + timedelta(days=6),
+            )
+        )
     session.flush()
 
 

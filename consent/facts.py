@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Boolean, Date, String, bindparam, literal, null, or_, select, union_all
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -24,7 +24,9 @@ from careplan.access.context import (
     AgreementFact,
     BreakGlassFact,
     ConsentFact,
+    CoverFact,
     MembershipFact,
+    TeamFact,
 )
 from careplan.access.sources import Scope
 from careplan.access.subject import Subject
@@ -36,6 +38,7 @@ from careplan.people.models import Person
 from careplan.plans.catalogue import Sensitivity
 from careplan.plans.models import CareTeamMember, Plan
 from careplan.plans.rows import PersonRow, PlanRow, Ref
+from careplan.teams.models import Cover, Team, TeamMember
 from consent.models import BreakGlass, Consent, SharingAgreement
 from consent.visibility import conditional_clause, standing_clause
 
@@ -133,6 +136,7 @@ def _facts(
     consents: dict[Any, list[ConsentFact]] = {}
     glass: dict[Any, list[BreakGlassFact]] = {}
     agreement = None
+    team_rows: list[Any] = []
     # A key worker may do everything on their own people's plans: nothing more to load.
     others = [plan for _, plan in entries if plan is not None and plan.key_worker_id != user.id]
     if practitioner and others:
@@ -145,11 +149,32 @@ def _facts(
             member_rows = q.membership_one.rows(connection, one)
             consent_rows = q.consents_one.rows(connection, one)
             glass_rows = q.break_glass_one.rows(connection, one)
+            team_rows = q.teams_one.rows(
+                connection,
+                {
+                    "user_id": user.id,
+                    "agency_id": user.agency_id,
+                    "key_worker_id": others[0].key_worker_id,
+                    "today": clock.day_of(now),
+                },
+            )
         else:
             many = {"user_id": user.id, "ids": ids, "plan_ids": [p.id for p in others], "now": now}
             member_rows = list(session.execute(q.memberships, many))
             consent_rows = list(session.execute(q.consents, many))
             glass_rows = list(session.execute(q.break_glass, many))
+            workers = sorted({p.key_worker_id for p in others}, key=str)
+            team_rows = list(
+                session.execute(
+                    q.teams,
+                    {
+                        "user_id": user.id,
+                        "agency_id": user.agency_id,
+                        "key_worker_ids": workers,
+                        "today": clock.day_of(now),
+                    },
+                )
+            )
         for m in member_rows:
             memberships.setdefault(m.plan_id, []).append(
                 MembershipFact(
@@ -170,6 +195,7 @@ def _facts(
         agreement = current_agreement(connection or session, user.agency_id)
     today = clock.day_of(now)
     purpose = purposes.current()
+    teams_of, covers_of = _teams_and_covers(user, team_rows)
     return [
         AccessContext(
             subject=subject,
@@ -185,9 +211,50 @@ def _facts(
             break_glass=tuple(glass.get(person.id, ())),
             purpose=purpose,
             person_writes=person_writes,
+            teams=teams_of(plan),
+            covers=covers_of(plan),
         )
         for person, plan in entries
     ]
+
+
+def _teams_and_covers(user: User, rows: list[Any]) -> tuple[Any, Any]:
+    """From the team-and-cover statement's rows, two functions of a plan: its `TeamFact`
+    (None unless the caller works in its lead agency) and the caller's `CoverFact`s of its
+    key worker (careplan.teams.models)."""
+    organised = False
+    mine: set[uuid.UUID] = set()
+    leading: set[uuid.UUID] = set()
+    of_worker: dict[uuid.UUID, set[uuid.UUID]] = {}
+    covers: dict[uuid.UUID, list[CoverFact]] = {}
+    for row in rows:
+        if row.kind == "cover":
+            covers.setdefault(row.staff_id, []).append(
+                CoverFact(row.ref, row.starts_on, row.ends_on)
+            )
+            continue
+        organised = True
+        if row.staff_id == user.id:
+            mine.add(row.ref)
+            if row.leader:
+                leading.add(row.ref)
+        elif row.staff_id is not None:
+            of_worker.setdefault(row.staff_id, set()).add(row.ref)
+
+    def teams_of(plan: Any) -> TeamFact | None:
+        if plan is None or user.agency_id is None or plan.lead_agency_id != user.agency_id:
+            return None
+        if not organised:
+            return TeamFact()
+        worker = of_worker.get(plan.key_worker_id, set())
+        # The key worker's own teams: when the caller is the key worker there is nothing
+        # to load (and no need: the key worker tie decides first).
+        return TeamFact(True, frozenset(mine & worker), frozenset(leading & worker))
+
+    def covers_of(plan: Any) -> tuple[CoverFact, ...]:
+        return tuple(covers.get(plan.key_worker_id, ())) if plan is not None else ()
+
+    return teams_of, covers_of
 
 
 def consent_fact(c: Any) -> ConsentFact:
@@ -237,6 +304,8 @@ class _Statements:
     consents_one: Prepared
     break_glass_one: Prepared
     agreement: Prepared
+    teams: Any
+    teams_one: Prepared
 
 
 @functools.cache
@@ -314,7 +383,10 @@ def _statements() -> _Statements:
         .order_by(deal.created_at.desc(), deal.id)
         .limit(1)
     )
+    teams, teams_one = _team_statements()
     return _Statements(
+        teams=teams,
+        teams_one=Prepared(teams_one),
         view=Prepared(view),
         memberships=memberships.where(member.plan_id.in_(bindparam("plan_ids", expanding=True))),
         consents=consents.where(consent.person_id.in_(bindparam("ids", expanding=True))),
@@ -324,6 +396,53 @@ def _statements() -> _Statements:
         break_glass_one=Prepared(break_glass.where(broken.person_id == bindparam("person_id"))),
         agreement=Prepared(agreement),
     )
+
+
+def _team_statements() -> tuple[Any, Any]:
+    """One statement for the team and cover ties (issue 22), for many key workers and for
+    one: the caller's agency's teams (each once, so that an agency organised in teams is
+    known even where neither the caller nor the key worker is in one), with the team
+    places of the caller and of the key workers; and the caller's covers of those key
+    workers in force today."""
+
+    def build(workers: Any) -> Any:
+        team, member, cover = Team.__table__.c, TeamMember.__table__.c, Cover.__table__.c
+        places = (
+            select(
+                literal("team", String).label("kind"),
+                team.id.label("ref"),
+                member.staff_id,
+                member.leader,
+                null().cast(Date).label("starts_on"),
+                null().cast(Date).label("ends_on"),
+            )
+            .select_from(Team.__table__)
+            .outerjoin(
+                TeamMember.__table__,
+                (member.team_id == team.id)
+                & or_(member.staff_id == bindparam("user_id"), workers(member.staff_id)),
+            )
+            .where(team.agency_id == bindparam("agency_id"))
+        )
+        covering = select(
+            literal("cover", String).label("kind"),
+            cover.id.label("ref"),
+            cover.staff_id,
+            literal(False, Boolean).label("leader"),
+            cover.starts_on,
+            cover.ends_on,
+        ).where(
+            cover.cover_id == bindparam("user_id"),
+            workers(cover.staff_id),
+            cover.ended_at.is_(None),
+            cover.starts_on <= bindparam("today"),
+            cover.ends_on >= bindparam("today"),
+        )
+        return union_all(places, covering)
+
+    many = build(lambda column: column.in_(bindparam("key_worker_ids", expanding=True)))
+    one = build(lambda column: column == bindparam("key_worker_id"))
+    return many, one
 
 
 class PlanContextLoader:

@@ -51,6 +51,10 @@ def visible_to_agencies(
             agreement=current_agreement(session, agency.id),
             consents=consents,
             break_glass=(),
+            # The caller's own team places and covers are not the agency's (issue 22): a
+            # member of the lead agency's key worker's team reads as the lead agency did.
+            teams=None,
+            covers=(),
         )
         seen = section_decisions(as_member, Permission.SECTION_VIEW)
         sections = [k for k, d in seen.items() if d.permit]

@@ -16,13 +16,15 @@ exact identifier (lookup), which is how a relationship is claimed or glass is br
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, exists, or_, select
+from sqlalchemy.orm import aliased
 
 from careplan.access.sources import Scope
 from careplan.accounts.models import User
 from careplan.core import clock
 from careplan.people.models import Person
 from careplan.plans.models import CareTeamMember, Plan
+from careplan.teams.models import Cover, Team, TeamMember
 from consent.models import BreakGlass
 
 
@@ -46,11 +48,38 @@ def _in_scope(user: User, scope: Scope) -> ColumnElement[bool] | None:
     return None
 
 
+def _lead_agency(user: User) -> ColumnElement[bool]:
+    """A condition on a plan: `user` holds the lead-agency tie (careplan.access.ties
+    .LeadAgency). Where their agency is organised in teams, only where they share a team
+    with the key worker (as member or leader); otherwise every practitioner of it."""
+    mine, worker = aliased(TeamMember), aliased(TeamMember)
+    organised = exists().where(Team.agency_id == user.agency_id)
+    shares_team = exists().where(
+        mine.staff_id == user.id,
+        worker.team_id == mine.team_id,
+        worker.staff_id == Plan.key_worker_id,
+    )
+    return and_(Plan.lead_agency_id == user.agency_id, or_(~organised, shares_team))
+
+
+def _covering(user: User) -> ColumnElement[bool]:
+    """A condition on a plan: `user` covers its key worker today (careplan.access.ties.Cover)."""
+    today = clock.today()
+    return exists().where(
+        Cover.cover_id == user.id,
+        Cover.staff_id == Plan.key_worker_id,
+        Cover.ended_at.is_(None),
+        Cover.starts_on <= today,
+        Cover.ends_on >= today,
+    )
+
+
 def standing_clause(user: User, scope: Scope = Scope.ALL) -> ColumnElement[bool]:
     """A condition on `person.id`: a person in `scope` whom `user` sees by a standing tie
-    (key worker, lead agency, of an open or closed plan), or registered with no plan yet."""
+    (key worker, lead agency or its team ties, cover; of an open or closed plan), or
+    registered with no plan yet."""
     standing = select(Plan.person_id).where(
-        or_(Plan.key_worker_id == user.id, Plan.lead_agency_id == user.agency_id)
+        or_(Plan.key_worker_id == user.id, _lead_agency(user), _covering(user))
     )
     clause = and_(
         or_(Person.id.in_(standing), _unplanned(user)),

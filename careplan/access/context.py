@@ -95,6 +95,33 @@ class BreakGlassFact:
 
 
 @dataclass(frozen=True, slots=True)
+class TeamFact:
+    """The lead agency's teams as they bear on the caller and the plan's key worker.
+
+    `organised`: the lead agency has teams (otherwise the lead-agency rule holds for all
+    its practitioners); `shared`: teams both the caller and the key worker are members
+    of; `led`: teams of the key worker's the caller leads."""
+
+    organised: bool = False
+    shared: frozenset[uuid.UUID] = frozenset()
+    led: frozenset[uuid.UUID] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class CoverFact:
+    """The caller covering the plan's key worker from `starts_on` to `ends_on` (days in
+    Scotland, inclusive), unless stopped early (`ended`)."""
+
+    id: uuid.UUID
+    starts_on: date
+    ends_on: date
+    ended: bool = False
+
+    def in_force(self, today: date) -> bool:
+        return not self.ended and self.starts_on <= today <= self.ends_on
+
+
+@dataclass(frozen=True, slots=True)
 class ReferralFact:
     """One referral as the policy sees it: whose it is, who made it, which agency
     receives it (None: a service not on the platform, answered by letter), and who at
@@ -135,6 +162,10 @@ class AccessContext:
     # The sections the person writes themselves (the catalogue's `person_writes`): the
     # only ones their own basis may change.
     person_writes: frozenset[str] = frozenset()
+    # The lead agency's teams (None: not loaded, as for a caller outside the lead agency)
+    # and the caller's covers of the key worker (careplan.teams.models).
+    teams: TeamFact | None = None
+    covers: tuple[CoverFact, ...] = ()
 
     @classmethod
     def for_job(cls, subject: Subject, now: datetime, today: date) -> AccessContext:
@@ -160,6 +191,16 @@ class AccessContext:
     def in_lead_agency(self) -> bool:
         agency = self.subject.agency_id
         return self.plan is not None and agency is not None and self.plan.lead_agency_id == agency
+
+    @property
+    def team_organised(self) -> bool:
+        """The lead agency is organised in teams: its staff reach plans by team."""
+        return self.teams is not None and self.teams.organised
+
+    @functools.cached_property
+    def active_cover(self) -> CoverFact | None:
+        active = [c for c in self.covers if c.in_force(self.today)]
+        return min(active, key=lambda c: str(c.id)) if active else None
 
     # Derived once: the policy asks for them for every section of the plan.
     @functools.cached_property

@@ -18,7 +18,11 @@ class BasisKind(enum.StrEnum):
 
     SELF = "self"  # the person themselves
     KEY_WORKER = "key_worker"
-    LEAD_AGENCY = "lead_agency"
+    LEAD_AGENCY = "lead_agency"  # an agency not organised in teams: all its practitioners
+    # Where the lead agency is organised in teams (issue 22, Caldicott principles 3 and 4):
+    KEY_WORKER_TEAM = "key_worker_team"  # a member of a team the key worker belongs to
+    TEAM_LEADER = "team_leader"  # leads a team the key worker belongs to: reads, supervises
+    COVER = "cover"  # (ref) covering the key worker's absence for dates they named
     REGISTERED = "registered"  # registered the person, who has no plan yet
     CONSENT = "consent"  # (ref) a consent covering the caller's agency and the section
     BREAK_GLASS = "breakglass"  # (ref) an emergency access in force

@@ -50,6 +50,9 @@ class Permission(enum.StrEnum):
     # person agrees to (step-down and return, issue 20).
     PLAN_REOPEN = "plan:reopen"
     PLAN_HAND_OVER = "plan:hand_over"  # change the key worker
+    # Record the person's agreement to their key worker after a change made without them
+    # (issue 22): the key worker they are asked about, no one else.
+    PLAN_AGREEMENT_RECORD = "plan:agreement:record"
     PLAN_CARE_TEAM_VIEW = "plan:care_team:view"
     PLAN_CARE_TEAM_MANAGE = "plan:care_team:manage"  # add a member
     PLAN_CARE_TEAM_END = "plan:care_team:end"  # end a member's place (narrows access)
@@ -71,6 +74,12 @@ class Permission(enum.StrEnum):
     JOB_PERSON_MERGE = "job:person:merge"  # join two records of one person (IG, admin)
     JOB_STAFF_MANAGE = "job:staff:manage"
     JOB_AGENCY_MANAGE = "job:agency:manage"
+    # Teams and continuity (issue 22): what a team is allowed is decided by the team's
+    # own records (its leaders), after the role: careplan.continuity.services.
+    JOB_TEAM_MANAGE = "job:team:manage"  # create teams, set members and leaders
+    JOB_TEAM_LEAD = "job:team:lead"  # a team's caseload and bulk hand-over, for its leaders
+    JOB_KEY_WORKER_QUEUE = "job:plan:needing_key_worker"  # the lead agency's queue
+    JOB_COVER = "job:cover"  # name a colleague to cover one's absence
     # The service directory (reference data: services, not people).
     DIRECTORY_VIEW = "directory:view"  # search and read services, download the map
     DIRECTORY_MANAGE = "directory:manage"  # add local services, edit their local fields

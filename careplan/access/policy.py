@@ -50,7 +50,7 @@ from careplan.access.permissions import (
     section,
 )
 from careplan.access.subject import Role
-from careplan.access.ties import TIES, active_refusal
+from careplan.access.ties import TIES, active_refusal, lead_agency_kind
 
 ROLE_BASIS = Basis(BasisKind.ROLE)
 
@@ -121,8 +121,13 @@ def referral_basis(context: AccessContext, referral: ReferralFact) -> Basis | No
         return Basis(BasisKind.REFERRER, referral.id)
     if context.is_key_worker:
         return BASES[BasisKind.KEY_WORKER]
-    if context.in_lead_agency:
-        return BASES[BasisKind.LEAD_AGENCY]
+    cover = context.active_cover
+    if cover is not None:
+        return Basis(BasisKind.COVER, cover.id)
+    # Narrowed to the key worker's team where the lead agency has teams (issue 22).
+    through_lead = lead_agency_kind(context)
+    if through_lead is not None:
+        return BASES[through_lead]
     receiving = referral.receiving_agency_id
     at_receiving = receiving is not None and receiving == subject.agency_id
     # The agency's referral coordinators, and the practitioner who took it on.

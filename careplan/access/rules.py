@@ -51,6 +51,20 @@ PERSON: Table = {
             P.PERSON_REFERRALS_VIEW,
         }
     ),
+    # Issue 22: where the lead agency has teams, the key worker's team holds what the whole
+    # agency held; a team leader reads, for supervision; a cover sees what the key worker
+    # sees while they are away (their consents and referrals included), and changes nothing.
+    BasisKind.KEY_WORKER_TEAM: frozenset(
+        {
+            P.PERSON_VIEW,
+            P.PERSON_CONSENTS_VIEW,
+            P.PERSON_CHI_RECORD,
+            P.PERSON_REFERRAL_CREATE,
+            P.PERSON_REFERRALS_VIEW,
+        }
+    ),
+    BasisKind.TEAM_LEADER: frozenset({P.PERSON_VIEW, P.PERSON_REFERRALS_VIEW}),
+    BasisKind.COVER: frozenset({P.PERSON_VIEW, P.PERSON_CONSENTS_VIEW, P.PERSON_REFERRALS_VIEW}),
     BasisKind.REGISTERED: frozenset({P.PERSON_VIEW, P.PERSON_CHI_RECORD}),
     # A care-team member with the person's consent may refer them on (API.md).
     BasisKind.CONSENT: frozenset(
@@ -70,6 +84,7 @@ PLAN: Table = {
             P.PLAN_CLOSE,
             P.PLAN_REOPEN,
             P.PLAN_HAND_OVER,
+            P.PLAN_AGREEMENT_RECORD,
             P.PLAN_CARE_TEAM_VIEW,
             P.PLAN_CARE_TEAM_MANAGE,
             P.PLAN_CARE_TEAM_END,
@@ -85,6 +100,17 @@ PLAN: Table = {
             P.PLAN_CARE_TEAM_END,
         }
     ),
+    BasisKind.KEY_WORKER_TEAM: frozenset(
+        {
+            P.PLAN_VIEW,
+            P.PLAN_HAND_OVER,
+            P.PLAN_CARE_TEAM_VIEW,
+            P.PLAN_CARE_TEAM_MANAGE,
+            P.PLAN_CARE_TEAM_END,
+        }
+    ),
+    BasisKind.TEAM_LEADER: frozenset({P.PLAN_VIEW, P.PLAN_CARE_TEAM_VIEW}),
+    BasisKind.COVER: frozenset({P.PLAN_VIEW, P.PLAN_CARE_TEAM_VIEW}),
     BasisKind.REGISTERED: frozenset({P.PLAN_VIEW, P.PLAN_CREATE}),
     # A care team member the person shares with (the recovery cafe they stepped down to)
     # may bring a closed plan back, leading it themselves, with the person's agreement.
@@ -103,6 +129,9 @@ SECTION: Table = {
     BasisKind.SELF: frozenset({P.SECTION_VIEW, P.SECTION_WRITE, P.SECTION_ADD_ENTRY}),
     BasisKind.KEY_WORKER: frozenset({P.SECTION_VIEW, P.SECTION_WRITE, P.SECTION_ADD_ENTRY}),
     BasisKind.LEAD_AGENCY: frozenset({P.SECTION_VIEW, P.SECTION_ADD_ENTRY}),
+    BasisKind.KEY_WORKER_TEAM: frozenset({P.SECTION_VIEW, P.SECTION_ADD_ENTRY}),
+    BasisKind.TEAM_LEADER: frozenset({P.SECTION_VIEW}),
+    BasisKind.COVER: frozenset({P.SECTION_VIEW, P.SECTION_ADD_ENTRY}),
     BasisKind.CONSENT: frozenset({P.SECTION_VIEW, P.SECTION_ADD_ENTRY}),
     # An emergency reads; it never changes the plan.
     BasisKind.BREAK_GLASS: frozenset({P.SECTION_VIEW}),
@@ -123,6 +152,12 @@ REFERRAL: Table = {
     BasisKind.LEAD_AGENCY: frozenset(
         {P.REFERRAL_VIEW, P.REFERRAL_CANCEL, P.REFERRAL_RECORD_ANSWER}
     ),
+    # Issue 22: the key worker's team as the lead agency was; its leader and a cover read.
+    BasisKind.KEY_WORKER_TEAM: frozenset(
+        {P.REFERRAL_VIEW, P.REFERRAL_CANCEL, P.REFERRAL_RECORD_ANSWER}
+    ),
+    BasisKind.TEAM_LEADER: frozenset({P.REFERRAL_VIEW}),
+    BasisKind.COVER: frozenset({P.REFERRAL_VIEW}),
     BasisKind.REFERRAL: frozenset({P.REFERRAL_VIEW, P.REFERRAL_RESPOND, P.REFERRAL_FORWARD}),
 }
 
@@ -134,6 +169,14 @@ RECORDS: Mapping[ResourceType, Table] = {
     ResourceType.SECTION: SECTION,
     ResourceType.ACCOUNT: ACCOUNT,
     ResourceType.REFERRAL: REFERRAL,
+}
+
+# Teams and continuity (issue 22), by role; which team, whose people and which plans are
+# then the team's own records (careplan.continuity.services): a team's caseload and its
+# hand-over for its leaders only, the queue for the lead agency's staff only.
+TEAM_JOBS: Mapping[Role, frozenset[P]] = {
+    Role.PRACTITIONER: frozenset({P.JOB_TEAM_LEAD, P.JOB_KEY_WORKER_QUEUE, P.JOB_COVER}),
+    Role.ADMIN: frozenset({P.JOB_TEAM_MANAGE}),
 }
 
 # Jobs, granted by role alone. "practitioner" means a practitioner holding no role barred
@@ -148,7 +191,8 @@ JOBS: Mapping[Role, frozenset[P]] = {
             P.JOB_BREAK_GLASS,
             P.JOB_REFERRAL_LIST,
         }
-    ),
+    )
+    | TEAM_JOBS[Role.PRACTITIONER],
     Role.IG_OFFICER: frozenset(
         {
             P.JOB_AUDIT_SEARCH,
@@ -159,7 +203,8 @@ JOBS: Mapping[Role, frozenset[P]] = {
             P.JOB_PERSON_MERGE,
         }
     ),
-    Role.ADMIN: frozenset({P.JOB_STAFF_MANAGE, P.JOB_AGENCY_MANAGE, P.JOB_PERSON_MERGE}),
+    Role.ADMIN: frozenset({P.JOB_STAFF_MANAGE, P.JOB_AGENCY_MANAGE, P.JOB_PERSON_MERGE})
+    | TEAM_JOBS[Role.ADMIN],
 }
 
 # Reference records (the service directory) hold no one's personal data: reading them
@@ -194,6 +239,7 @@ CHANGES = frozenset(
         P.SECTION_ADD_ENTRY,
         P.PLAN_CARE_TEAM_MANAGE,
         P.PLAN_HAND_OVER,
+        P.PLAN_AGREEMENT_RECORD,
         P.PLAN_CLOSE,
         P.PERSON_ACCOUNT_LINK,
         P.PERSON_REFERRAL_CREATE,

@@ -41,16 +41,41 @@ class KeyWorker:
 
 
 @dataclass(frozen=True)
-class LeadAgency:
+class Cover:
+    """A colleague covering the key worker's absence sees what the key worker sees, for
+    the dates the key worker named; the person's refusals bind them (they are not the
+    key worker the person agreed to)."""
+
     standing: bool = True
 
     def basis(self, context: AccessContext, key: str | None) -> Basis | Denial | None:
-        if not context.in_lead_agency:
+        cover = context.active_cover
+        if cover is None:
             return None
         refusal = active_refusal(context, key) if key is not None else None
         if refusal is not None:
             return Denial(DenialKind.REFUSED, refusal.id)
-        return BASES[BasisKind.LEAD_AGENCY]
+        return Basis(BasisKind.COVER, cover.id)
+
+
+@dataclass(frozen=True)
+class LeadAgency:
+    """Staff of the lead agency. Where it is organised in teams (issue 22: need to know,
+    Caldicott principles 3 and 4), only a team leader of the key worker's team
+    (`team_leader`, read only, for supervision) or a member of one of the key worker's
+    teams (`key_worker_team`) holds this tie; other colleagues reach the person as anyone
+    else does (care team, cover, emergency access). A refusal beats any of them."""
+
+    standing: bool = True
+
+    def basis(self, context: AccessContext, key: str | None) -> Basis | Denial | None:
+        kind = lead_agency_kind(context)
+        if kind is None:
+            return None
+        refusal = active_refusal(context, key) if key is not None else None
+        if refusal is not None:
+            return Denial(DenialKind.REFUSED, refusal.id)
+        return BASES[kind]
 
 
 @dataclass(frozen=True)
@@ -145,12 +170,30 @@ class Referral:
 # Strongest first: the first tie that holds decides.
 TIES: tuple[Tie, ...] = (
     KeyWorker(),
+    Cover(),
     LeadAgency(),
     BreakGlass(),
     WarmHandOver(),
     CareTeam(),
     Referral(),
 )
+
+
+def lead_agency_kind(context: AccessContext) -> BasisKind | None:
+    """The caller's tie through the plan's lead agency (the one copy of the rule, for the
+    plan and for records about it such as referrals): `lead_agency` where the agency has
+    no teams; `team_leader` or `key_worker_team` where it has and the caller leads, or is
+    in, one of the key worker's teams; None otherwise (issue 22)."""
+    if not context.in_lead_agency:
+        return None
+    teams = context.teams
+    if teams is None or not teams.organised:
+        return BasisKind.LEAD_AGENCY
+    if teams.led:
+        return BasisKind.TEAM_LEADER
+    if teams.shared:
+        return BasisKind.KEY_WORKER_TEAM
+    return None
 
 
 def active_refusal(context: AccessContext, key: str) -> ConsentFact | None:

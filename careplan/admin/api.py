@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Response
+from flask import Response, request
 
 from audit.actions import AuditAction
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import requires
 from careplan.accounts.schemas import staff_list_out, staff_schema
 from careplan.admin import services
-from careplan.admin.schemas import agencies_out, agency_schema, agreement_schema
+from careplan.admin.schemas import (
+    agencies_out,
+    agency_schema,
+    agreement_schema,
+    deactivate_schema,
+    deactivated_out,
+)
 from careplan.core.api_blueprint import bp
 from careplan.core.http import documented, json_body, respond
 
@@ -62,10 +68,33 @@ def create_staff() -> Response:
 
 @bp.post("/staff/<uuid:staff_id>/deactivate")
 @documented(
-    "Deactivate: sessions and tokens stop working on the next request",
-    response=staff_schema,
-    errors=(409,),
+    "Deactivate: sessions and tokens stop working on the next request; the open plans "
+    "the account was key worker for go to `hand_over_to`, or to the lead agency's "
+    '"needs a new key worker" list; the answer says how many went where',
+    body=deactivate_schema,
+    body_required=False,
+    response=deactivated_out,
+    errors=(409, 422),
 )
 @requires(Permission.JOB_STAFF_MANAGE, AuditAction.STAFF_DEACTIVATE)
 def deactivate_staff(staff_id: uuid.UUID) -> Response:
-    return respond(staff_schema.dump(services.deactivate_staff(staff_id)))
+    def load() -> dict:
+        # The body is optional: none (or an empty one) leaves the plans in the list.
+        if not request.get_data(cache=True):
+            return {"hand_over_to": None}
+        return json_body(deactivate_schema)
+
+    done = services.deactivate_staff(staff_id, load)
+    user = done.user
+    return respond(
+        deactivated_out.dump(
+            {
+                **staff_schema.dump(user),
+                "plans": {
+                    "handed_over": done.handed_over,
+                    "handed_over_to": done.handed_over_to if done.handed_over else None,
+                    "needing_key_worker": done.needing_key_worker,
+                },
+            }
+        )
+    )

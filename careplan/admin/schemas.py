@@ -48,6 +48,32 @@ class SharingAgreementSchema(BaseSchema):
     )
 
 
+class DeactivateSchema(BaseSchema):
+    """`hand_over_to`: an active practitioner of the same organisation who becomes key
+    worker for every open plan the account held (the person's agreement to be recorded
+    later); none: those plans wait in the "needs a new key worker" list (issue 22)."""
+
+    hand_over_to = fields.UUID(load_default=None, allow_none=True)
+
+
+class PlansMovedSchema(BaseSchema):
+    handed_over = fields.Int()  # plans now held by `handed_over_to`
+    handed_over_to = fields.UUID(allow_none=True)
+    needing_key_worker = fields.Int()  # plans left in the list for the lead agency
+
+
+class DeactivatedSchema(BaseSchema):
+    id = fields.UUID()
+    email = fields.Str()
+    name = fields.Str()
+    agency_id = fields.UUID(allow_none=True)
+    roles = fields.List(fields.Str())
+    active = fields.Bool()
+    plans = fields.Nested(PlansMovedSchema)
+
+
 agency_schema = AgencySchema()
 agencies_out = AgencySchema(many=True)
 agreement_schema = SharingAgreementSchema()
+deactivate_schema = DeactivateSchema()
+deactivated_out = DeactivatedSchema()

@@ -6,6 +6,7 @@ Administrators never see plan content: nothing here reads a plan.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from flask import g
@@ -13,17 +14,23 @@ from sqlalchemy import select
 
 from audit.actions import AuditAction
 from audit.log import record
+from careplan.access import sources
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import require_job
+from careplan.access.policy import refused_sections
 from careplan.accounts import invitations
 from careplan.accounts.models import AccountKind, User
 from careplan.admin import operations
 from careplan.agencies.models import Agency
 from careplan.core import clock
-from careplan.core.errors import BadRequest, Conflict, NotFound
+from careplan.core.errors import BadRequest, Conflict, NotFound, Unprocessable
 from careplan.extensions import db
 from careplan.identity import second_factor, sessions
+from careplan.notifications.kinds import NotificationKind
+from careplan.notifications.outbox import queue
+from careplan.plans import continuity
 from careplan.plans.access import catalogue
+from careplan.teams import queries as teams
 from consent.models import SharingAgreement
 
 
@@ -55,12 +62,125 @@ def _staff(staff_id: uuid.UUID) -> User:
     return user
 
 
-def deactivate_staff(staff_id: uuid.UUID) -> User:
+HAND_OVER_TO = "Choose an active practitioner in the same organisation, or no one."
+
+
+@dataclass(frozen=True)
+class Deactivated:
+    """A deactivation's outcome: the account, and where its open plans went."""
+
+    user: User
+    handed_over: int
+    handed_over_to: uuid.UUID | None
+    needing_key_worker: int
+
+
+def deactivate_staff(staff_id: uuid.UUID, load: Any = dict) -> Deactivated:
+    """Deactivate a staff account, and see that no plan is left silently pointing at it
+    (issue 22): with `hand_over_to` (from `load()`), every open plan it was key worker
+    for goes to that colleague at once, each its own `keyworker.change` record on the
+    person's log and a task for the new key worker to record the person's agreement;
+    without it (or for a plan where the person's refusal bars that colleague) the plans
+    wait in the lead agency's "needs a new key worker" list, and its team leaders (or,
+    with no teams, its practitioners) are told. 422 and nothing changed for a colleague
+    who cannot hold them; 409 for an account already deactivated."""
     require_job(Permission.JOB_STAFF_MANAGE, AuditAction.STAFF_DEACTIVATE)
     user = _staff(staff_id)
+    data = load()
+    plans = continuity.open_plans_of(db.session, user.id)
+    target = _hand_over_target(user, data.get("hand_over_to"), plans)
     operations.deactivate(db.session, user)
-    record(AuditAction.STAFF_DEACTIVATE, details={"staff_id": user.id})
-    return user
+    moved = 0
+    for plan in plans:
+        if target is None or _refused(target, plan.person_id):
+            continue
+        continuity.move_without_agreement(db.session, plan, target, g.user)
+        moved += 1
+        record(
+            AuditAction.KEYWORKER_CHANGE,
+            person_id=plan.person_id,
+            basis={"plan": "role:admin"},
+            details={"from": user.id, "to": target.id, "why": "deactivated"},
+        )
+    waiting = len(plans) - moved
+    if waiting:
+        _tell_needing_key_worker(user)
+    record(
+        AuditAction.STAFF_DEACTIVATE,
+        details={
+            "staff_id": user.id,
+            "plans_handed_over": moved,
+            "handed_over_to": target.id if target is not None and moved else None,
+            "plans_needing_key_worker": waiting,
+        },
+    )
+    return Deactivated(user, moved, target.id if target is not None else None, waiting)
+
+
+def deactivation_choices(staff_id: uuid.UUID) -> tuple[User, int, list[User]]:
+    """For the confirmation page: the account, how many open plans it is key worker for
+    (a number, no names), and the colleagues who could hold them all."""
+    require_job(Permission.JOB_STAFF_MANAGE, AuditAction.STAFF_LIST)
+    user = _staff(staff_id)
+    plans = continuity.open_plans_of(db.session, user.id)
+    agencies = {plan.lead_agency_id for plan in plans} or {user.agency_id}
+    colleagues = [
+        u
+        for u in db.session.scalars(
+            select(User)
+            .where(User.kind == AccountKind.STAFF, User.id != user.id)
+            .order_by(User.name)
+        )
+        if all(continuity.usable_key_worker(u, agency) for agency in agencies)
+    ]
+    record(AuditAction.STAFF_LIST, details={"staff_id": user.id, "view": "deactivate"})
+    return user, len(plans), colleagues
+
+
+def _hand_over_target(user: User, target_id: uuid.UUID | None, plans: list[Any]) -> User | None:
+    if target_id is None:
+        return None
+    target = db.session.get(User, target_id)
+    agencies = {plan.lead_agency_id for plan in plans} or {user.agency_id}
+    if (
+        target is None
+        or target.id == user.id
+        or not all(continuity.usable_key_worker(target, agency) for agency in agencies)
+    ):
+        raise Unprocessable(fields={"hand_over_to": [HAND_OVER_TO]})
+    return target
+
+
+def _refused(worker: User, person_id: uuid.UUID) -> bool:
+    """A refusal of the person's covers the worker's agency or sector: as key worker they
+    would read what was refused (careplan.plans.services.hand_over), so that plan waits."""
+    context = sources.loader().person(worker, person_id, rows=True)
+    return context is not None and bool(refused_sections(context))
+
+
+def _tell_needing_key_worker(user: User) -> None:
+    """The departed key worker's team leaders, or where they were in no team, the
+    agency's practitioners: content-free, linking to the list."""
+    leaders = teams.leaders_of_member(db.session, user.id)
+    link = "/needing-key-worker"
+    for leader_id in leaders:
+        queue(
+            db.session,
+            NotificationKind.NEEDS_KEY_WORKER,
+            to_user_id=leader_id,
+            link=link,
+            actor_id=g.user.id,
+            dedupe_key=f"key_worker.needed:{user.id}:{leader_id}",
+        )
+    if not leaders and user.agency_id is not None:
+        queue(
+            db.session,
+            NotificationKind.NEEDS_KEY_WORKER_AGENCY,
+            to_agency_id=user.agency_id,
+            link=link,
+            actor_id=g.user.id,
+            dedupe_key=f"key_worker.needed:{user.id}",
+        )
 
 
 def reset_second_factor(staff_id: uuid.UUID) -> User:

@@ -17,7 +17,12 @@ from careplan.access.pipeline import requires
 from careplan.access.subject import Role
 from careplan.accounts.schemas import staff_schema
 from careplan.admin import services
-from careplan.admin.schemas import SENSITIVITIES, agency_schema, agreement_schema
+from careplan.admin.schemas import (
+    SENSITIVITIES,
+    agency_schema,
+    agreement_schema,
+    deactivate_schema,
+)
 from careplan.agencies.models import AgencyKind, Sector
 from careplan.core.errors import ApiError, NotFound
 from careplan.identity.web import recent_auth_required_then, signed_in_required
@@ -139,12 +144,37 @@ def staff() -> Any:
     )
 
 
-@bp.post("/staff/<uuid:staff_id>/deactivate")
+@bp.route("/staff/<uuid:staff_id>/deactivate", methods=["GET", "POST"])
 @signed_in_required
-@requires(Permission.JOB_STAFF_MANAGE, AuditAction.STAFF_DEACTIVATE)
+@requires(
+    Permission.JOB_STAFF_MANAGE,
+    AuditAction.STAFF_LIST,
+    methods={"POST": (Permission.JOB_STAFF_MANAGE, AuditAction.STAFF_DEACTIVATE)},
+)
 def deactivate(staff_id: uuid.UUID) -> Any:
-    services.deactivate_staff(staff_id)
-    return redirect(url_for("admin.staff", done="deactivated"))
+    """Confirm, saying how many people the account is key worker for, and choose: hand
+    them to a colleague now, or leave them on the "needs a new key worker" list (issue 22).
+    The number is all an administrator sees: no one's name."""
+    form = form_values(("hand_over_to",))
+    errors: dict[str, list[str]] = {}
+    status = 200
+    if request.method == "POST":
+        try:
+            services.deactivate_staff(staff_id, loader(deactivate_schema, form))
+            return redirect(url_for("admin.staff", done="deactivated"))
+        except (ApiError, ValidationError) as exc:
+            errors, status = refused(exc)
+    user, plans, colleagues = services.deactivation_choices(staff_id)
+    return render(
+        "admin/deactivate.html",
+        status,
+        page_title=f"Deactivate {user.name}",
+        user=user,
+        plans=plans,
+        colleagues=colleagues,
+        form=form,
+        errors=errors,
+    )
 
 
 @bp.post("/staff/<uuid:staff_id>/reset-second-factor")

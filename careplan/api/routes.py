@@ -3,6 +3,7 @@
 from careplan.accounts import api as accounts_api
 from careplan.admin import api as admin_api
 from careplan.api import auth, openapi
+from careplan.continuity import api as continuity_api
 from careplan.directory import api as directory_api
 from careplan.ig import api as ig_api
 from careplan.notifications import api as notifications_api
@@ -30,4 +31,5 @@ MODULES = (
     directory_api,
     notifications_api,
     referrals_api,
+    continuity_api,
 )

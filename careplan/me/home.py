@@ -18,10 +18,12 @@ from careplan.ig import reviews
 from careplan.me.views import plan
 from careplan.people import services as people
 from careplan.people.models import DuplicateCandidate, Person
+from careplan.plans import continuity
 from careplan.plans import services as plans
 from careplan.plans.models import Entry
 from careplan.referrals import queries as referral_queries
 from careplan.referrals.queries import ReferralCounts
+from careplan.teams import queries as teams
 from careplan.web.pages import is_practitioner, render
 
 bp = Blueprint("home", __name__)
@@ -93,6 +95,9 @@ class CaseloadItem:
     reviews_due: list[dict[str, Any]] = field(default_factory=list)
     overdue: list[dict[str, Any]] = field(default_factory=list)
     updates: list[Entry] = field(default_factory=list)
+    # Issue 22: they became this key worker's without being there; their agreement waits
+    # (the new key worker's task, careplan.plans.continuity).
+    agreement_task: bool = False
     referrals: ReferralCounts = field(default_factory=ReferralCounts)
 
 
@@ -124,7 +129,9 @@ def caseload() -> Any:
     )
     today = clock.today()
     since = clock.now() - UPDATES_WINDOW
+    waiting = {t.person_id for t in continuity.my_agreement_tasks(db.session, g.user.id)}
     for item in mine:
+        item.agreement_task = item.person.id in waiting
         _, goals = plans.read_section(item.person.id, "goals")
         _what_is_due(item, goals.content or {}, today)
         item.updates = plans.recent_updates(item.person.id, since)
@@ -144,6 +151,11 @@ def caseload() -> Any:
         reviews_due=sum(len(i.reviews_due) for i in mine),
         overdue=sum(len(i.overdue) for i in mine),
         updates=sum(len(i.updates) for i in mine),
+        agreements=[i for i in mine if i.agreement_task],
+        led_teams=teams.led_by(db.session, g.user.id),
+        needing_key_worker=continuity.needing_key_worker_count(db.session, g.user.agency_id)
+        if g.user.agency_id
+        else 0,
         referrals_waiting=sum(i.referrals.waiting for i in mine),
         referrals_not_taken=sum(i.referrals.not_taken for i in mine),
     )

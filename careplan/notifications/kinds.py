@@ -23,6 +23,13 @@ class NotificationKind(enum.StrEnum):
     CONSENT_ENDING = "consent.ending"
     CONSENT_ENDING_MINE = "consent.ending.person"
     CARE_TEAM_ADDED = "care_team.added"
+    TASK_ASSIGNED = "task.assigned"
+    # Issue 22: plans left without an active key worker (a team leader of the departed
+    # key worker's team, or the lead agency's practitioners where it has no teams).
+    NEEDS_KEY_WORKER = "key_worker.needed"
+    NEEDS_KEY_WORKER_AGENCY = "key_worker.needed.agency"
+    KEY_WORKER_COVER = "key_worker.cover"
+    TASK_ASSIGNED_AGENCY = "task.assigned.agency"
     REFERRAL_RECEIVED = "referral.received"
     REFERRAL_CANCELLED = "referral.cancelled"
     REFERRAL_STATUS = "referral.status"
@@ -81,6 +88,32 @@ RULES: dict[NotificationKind, KindRule] = {
     NotificationKind.CARE_TEAM_ADDED: KindRule(
         "Added to a care team",
         "You have been added to the care team of someone you support. Sign in to see their plan.",
+    ),
+    NotificationKind.TASK_ASSIGNED: KindRule(
+        "Action for you",
+        "You have been given an action for someone you support. Sign in to see it in your tasks.",
+    ),
+    NotificationKind.TASK_ASSIGNED_AGENCY: KindRule(
+        "Action for your organisation",
+        "Your organisation has been given an action for someone it supports. Sign in to see "
+        "it in your tasks.",
+        agency_role=Role.PRACTITIONER,
+    ),
+    NotificationKind.NEEDS_KEY_WORKER: KindRule(
+        "People need a new key worker",
+        "A key worker in your team has left, and some of the people they supported need a "
+        "new key worker. Sign in to see the list and share them out.",
+    ),
+    NotificationKind.NEEDS_KEY_WORKER_AGENCY: KindRule(
+        "People need a new key worker",
+        "A key worker in your organisation has left, and some of the people they supported "
+        "need a new key worker. Sign in to see the list.",
+        agency_role=Role.PRACTITIONER,
+    ),
+    NotificationKind.KEY_WORKER_COVER: KindRule(
+        "You are covering for a colleague",
+        "A colleague has asked you to cover the people they are key worker for while they "
+        "are away. Sign in to see the dates.",
     ),
     NotificationKind.REFERRAL_RECEIVED: KindRule(
         "New referral",

@@ -18,6 +18,7 @@ from careplan.plans import operations, presenters, printing, services
 from careplan.plans.access import plan_access
 from careplan.plans.queries import PlanView
 from careplan.plans.schemas import (
+    agreement,
     close_plan,
     closed_out,
     hand_over,
@@ -123,7 +124,35 @@ def change_key_worker(person_id: uuid.UUID) -> Response:
                 "version": plan.version,
                 "lead_agency": presenters.ref(plan.lead_agency),
                 "key_worker": presenters.ref(plan.key_worker),
-                "key_worker_agreed": {"on": plan.agreed_on, "how": plan.agreed_how.value},
+                "key_worker_agreed": presenters.agreed(plan),
+            }
+        ),
+        version=plan.version,
+    )
+
+
+@bp.post("/people/<uuid:person_id>/plan/key-worker/agreement")
+@documented(
+    "Record the person's agreement to their key worker after a change made without them "
+    "(If-Match: the plan's version); the agreement task is done",
+    body=agreement,
+    response=handed_over_out,
+    if_match=IF_MATCH_REQUIRED,
+    errors=(409, 422),
+)
+@requires(Permission.PLAN_AGREEMENT_RECORD, AuditAction.KEYWORKER_AGREE)
+def record_key_worker_agreement(person_id: uuid.UUID) -> Response:
+    access = plan_access(person_id, Permission.PLAN_AGREEMENT_RECORD, AuditAction.KEYWORKER_AGREE)
+    data = json_body(agreement)
+    require_version(services.locked_version(access.plan))
+    plan = services.record_agreement(access, data)
+    return respond(
+        handed_over_out.dump(
+            {
+                "version": plan.version,
+                "lead_agency": presenters.ref(plan.lead_agency),
+                "key_worker": presenters.ref(plan.key_worker),
+                "key_worker_agreed": presenters.agreed(plan),
             }
         ),
         version=plan.version,

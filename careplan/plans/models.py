@@ -51,8 +51,11 @@ class Plan(db.Model):
     person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"), unique=True)
     lead_agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agency.id"), index=True)
     key_worker_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"), index=True)
-    agreed_on: Mapped[date] = mapped_column(Date)
-    agreed_how: Mapped[AgreedHow] = mapped_column(enum_column(AgreedHow, "agreed_how"))
+    # The person's agreement to the lead agency and key worker. None while a key worker
+    # change made without them (a bulk hand-over, issue 22) waits for it: the new key
+    # worker has a task to record it (careplan.plans.continuity).
+    agreed_on: Mapped[date | None] = mapped_column(Date)
+    agreed_how: Mapped[AgreedHow | None] = mapped_column(enum_column(AgreedHow, "agreed_how"))
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = now_column()
     updated_at: Mapped[datetime] = now_column()
@@ -90,8 +93,9 @@ class KeyWorkerAssignment(db.Model):
     plan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("plan.id"), index=True)
     agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agency.id"))
     staff_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"))
-    agreed_on: Mapped[date] = mapped_column(Date)
-    agreed_how: Mapped[AgreedHow] = mapped_column(enum_column(AgreedHow, "agreed_how"))
+    # None until the person's agreement to this key worker is recorded (issue 22).
+    agreed_on: Mapped[date | None] = mapped_column(Date)
+    agreed_how: Mapped[AgreedHow | None] = mapped_column(enum_column(AgreedHow, "agreed_how"))
     started_at: Mapped[datetime] = now_column()
     ended_at: Mapped[datetime | None] = mapped_column(DateTime)
     recorded_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"))

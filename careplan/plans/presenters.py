@@ -57,13 +57,21 @@ def plan(
         "person_id": plan.person_id,
         "lead_agency": ref(plan.lead_agency),
         "key_worker": ref(plan.key_worker),
-        "key_worker_agreed": {"on": plan.agreed_on, "how": plan.agreed_how.value},
+        "key_worker_agreed": agreed(plan),
         "version": plan.version,
         "closed": {"on": plan.closed_on, "reason": plan.closed_reason} if plan.closed_on else None,
         "sections": sections,
         "withheld": withheld,
         "basis": basis,
     }
+
+
+def agreed(plan: Any) -> dict[str, Any] | None:
+    """The person's agreement to their key worker: {on, how}, or None while a change made
+    without them waits for it (careplan.plans.continuity)."""
+    if plan.agreed_on is None or plan.agreed_how is None:
+        return None
+    return {"on": plan.agreed_on, "how": plan.agreed_how.value}
 
 
 def version(row: SectionVersion, names: dict[Any, Any]) -> dict[str, Any]:
@@ -96,7 +104,7 @@ def key_worker(row: KeyWorkerAssignment) -> dict[str, Any]:
         "staff_active": row.staff.active,
         "agency": ref(row.agency),
         "agreed_on": row.agreed_on,
-        "agreed_how": row.agreed_how.value,
+        "agreed_how": row.agreed_how.value if row.agreed_how is not None else None,
         "from_": iso(row.started_at),
         "to": iso(row.ended_at),
     }

@@ -45,6 +45,14 @@ class ReopenPlanSchema(BaseSchema):
     agreed_how = AGREED_HOW
 
 
+class AgreementSchema(BaseSchema):
+    """The person's agreement to their key worker, recorded after a change made without
+    them (a bulk hand-over or a departure, issue 22)."""
+
+    agreed_on = fields.Date(required=True, validate=HAPPENED)
+    agreed_how = AGREED_HOW
+
+
 class ClosePlanSchema(BaseSchema):
     reason = fields.Str(
         required=True,
@@ -105,7 +113,7 @@ class PlanSchema(BaseSchema):
     person_id = fields.UUID()
     lead_agency = fields.Nested(RefSchema)
     key_worker = fields.Nested(RefSchema)
-    key_worker_agreed = fields.Nested(AgreedSchema)
+    key_worker_agreed = fields.Nested(AgreedSchema, allow_none=True)  # None: still to ask
     version = fields.Int()
     closed = fields.Nested(ClosedSchema, allow_none=True)
     sections = fields.Dict(keys=fields.Str(), values=fields.Nested(SectionSchema))
@@ -165,7 +173,7 @@ class HandedOverSchema(BaseSchema):
     version = fields.Int()
     lead_agency = fields.Nested(RefSchema)
     key_worker = fields.Nested(RefSchema)
-    key_worker_agreed = fields.Nested(AgreedSchema)
+    key_worker_agreed = fields.Nested(AgreedSchema, allow_none=True)  # None: still to ask
 
 
 class ClosedPlanSchema(BaseSchema):
@@ -178,6 +186,7 @@ plan_create = PlanCreateSchema()
 close_plan = ClosePlanSchema()
 reopen_plan = ReopenPlanSchema()
 hand_over = HandOverSchema()
+agreement = AgreementSchema()
 section_write = SectionWriteSchema()
 entry_create = EntryCreateSchema()
 care_team_add = CareTeamAddSchema()

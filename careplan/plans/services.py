@@ -24,7 +24,7 @@ from careplan.core.errors import Conflict, NotFound
 from careplan.extensions import db
 from careplan.notifications.kinds import NotificationKind
 from careplan.notifications.outbox import queue
-from careplan.plans import operations, presenters, queries
+from careplan.plans import continuity, operations, presenters, queries
 from careplan.plans.access import PlanAccess, SectionAccess, catalogue, plan_access, section_access
 from careplan.plans.models import CareTeamMember, Entry, Plan, Section, SectionVersion
 from careplan.plans.queries import PlanView
@@ -172,6 +172,31 @@ def reopen(access: PlanAccess, data: dict[str, Any]) -> Plan:
             "agency": plan.lead_agency_id,
             "key_worker": plan.key_worker_id,
         },
+    )
+    # The person agreed to this key worker: an earlier change's agreement task is moot.
+    continuity.cancel_agreement_tasks(
+        db.session, plan.person_id, g.user, "Handed over with the person's agreement."
+    )
+    return plan
+
+
+def record_agreement(access: PlanAccess, data: dict[str, Any]) -> Plan:
+    """The person's agreement to their current key worker, recorded (409, recorded as a
+    conflict, when it already is)."""
+    plan = access.plan
+    if plan.agreed_on is not None:
+        record(
+            AuditAction.KEYWORKER_AGREE,
+            Outcome.CONFLICT,
+            person_id=plan.person_id,
+            reason="already_agreed",
+        )
+    continuity.record_agreement(db.session, plan, data["agreed_on"], data["agreed_how"], g.user)
+    record(
+        AuditAction.KEYWORKER_AGREE,
+        person_id=plan.person_id,
+        basis={"plan": access.decision.basis_text},
+        details={"key_worker": plan.key_worker_id, "how": str(data["agreed_how"])},
     )
     return plan
 

@@ -26,7 +26,7 @@ from careplan.plans import printing
 from careplan.plans import services as plans
 from careplan.plans.access import catalogue, plan_access
 from careplan.plans.models import AgreedHow
-from careplan.plans.schemas import care_team_add, hand_over, plan_create, reopen_plan
+from careplan.plans.schemas import agreement, care_team_add, hand_over, plan_create, reopen_plan
 from careplan.web.display import lines
 from careplan.web.pages import form_values, load, loader, refused, render
 from careplan.web.schemas import version_only
@@ -155,6 +155,7 @@ PLAN_LINKS = {
     "view_care_team": Permission.PLAN_CARE_TEAM_VIEW,
     "reopen": Permission.PLAN_REOPEN,
     "view_referrals": Permission.PERSON_REFERRALS_VIEW,
+    "record_agreement": Permission.PLAN_AGREEMENT_RECORD,
 }
 
 
@@ -189,6 +190,49 @@ def hand_over_page(person_id: uuid.UUID) -> Any:
     except ApiError as exc:
         return _hand_over_page(access, form, *refused(exc))
     return redirect(url_for("plans.plan", person_id=person_id, done="handed_over"))
+
+
+@bp.route("/people/<uuid:person_id>/key-worker/agreement", methods=["GET", "POST"])
+@signed_in_required
+@requires(Permission.PLAN_AGREEMENT_RECORD, AuditAction.KEYWORKER_AGREE)
+def agreement_page(person_id: uuid.UUID) -> Any:
+    """The key worker records the person's agreement to them, after a change made without
+    the person (a bulk hand-over or a departure, issue 22): the task it answers is done."""
+    access = plan_access(person_id, Permission.PLAN_AGREEMENT_RECORD, AuditAction.KEYWORKER_AGREE)
+    if request.method == "GET":
+        record(
+            AuditAction.CARETEAM_VIEW,
+            person_id=person_id,
+            basis={"plan": access.decision.basis_text},
+            details={"view": "key_worker_agreement"},
+        )
+        return _agreement_page(access, {}, {})
+    form = form_values(AGREEMENT_FIELDS)
+    data, errors = load(agreement, form)
+    if errors:
+        return _agreement_page(access, form, errors, 400)
+    current = plans.locked_version(access.plan)
+    if version_only.load(form_values(("version",)))["version"] != current:
+        errors = {"_schema": ["Someone else changed the plan while you were on this page."]}
+        return _agreement_page(access, form, errors, 412)
+    try:
+        plans.record_agreement(access, data)
+    except ApiError as exc:
+        return _agreement_page(access, form, *refused(exc))
+    return redirect(url_for("plans.plan", person_id=person_id, done="agreement_recorded"))
+
+
+def _agreement_page(access: Any, form: dict, errors: dict, status: int = 200) -> Any:
+    return render(
+        "plans/agreement.html",
+        status,
+        page_title="Record their agreement to their key worker",
+        person=access.facts.person,
+        plan=access.plan,
+        ways=list(AgreedHow),
+        form=form,
+        errors=errors,
+    )
 
 
 def _hand_over_page(access: Any, form: dict, errors: dict, status: int = 200) -> Any:

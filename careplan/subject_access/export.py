@@ -92,7 +92,11 @@ def _plan(session: Session, plan: Plan, catalogue: Catalogue) -> dict[str, Any]:
     return {
         "lead_agency": plan.lead_agency.name,
         "key_worker": plan.key_worker.name,
-        "agreed": {"on": plan.agreed_on.isoformat(), "how": plan.agreed_how.value},
+        "agreed": (
+            {"on": plan.agreed_on.isoformat(), "how": plan.agreed_how.value}
+            if plan.agreed_on is not None and plan.agreed_how is not None
+            else None
+        ),
         "created_at": iso(plan.created_at),
         "version": plan.version,
         "sections": sections,
@@ -100,8 +104,8 @@ def _plan(session: Session, plan: Plan, catalogue: Catalogue) -> dict[str, Any]:
             {
                 "name": a.staff.name,
                 "agency": a.agency.name,
-                "agreed_on": a.agreed_on.isoformat(),
-                "how": a.agreed_how.value,
+                "agreed_on": a.agreed_on.isoformat() if a.agreed_on is not None else None,
+                "how": a.agreed_how.value if a.agreed_how is not None else None,
                 "from": iso(a.started_at),
                 "to": iso(a.ended_at),
                 "account_active": a.staff.active,

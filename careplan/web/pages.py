@@ -36,6 +36,12 @@ DONE = {
     "agency_added": "The agency is added.",
     "agreement_set": "The information-sharing agreement is recorded.",
     "deactivated": "The account is deactivated. It stopped working straight away.",
+    "team_added": "The team is added.",
+    "team_saved": "The team is saved. Who can see which plans changes from now.",
+    "shared_out": "Done. Each new key worker has a task to ask the person if they agree.",
+    "cover_named": "Your cover is recorded. Your colleague has been told.",
+    "cover_ended": "The cover has ended.",
+    "agreement_recorded": "Their agreement to their key worker is recorded.",
     "second_factor_reset": "Done. They will set up a new authenticator app when they next sign in.",
     "member_added": "They are added to the care team.",
     "member_ended": "Their place in the care team has ended.",
@@ -135,7 +141,11 @@ def navigation(user: User | None) -> list[tuple[str, str]]:
             ("ig.verify", "Check the log"),
         ]
     if user.has_role(Role.ADMIN):
-        items += [("admin.agencies", "Agencies"), ("admin.staff", "Staff accounts")]
+        items += [
+            ("admin.agencies", "Agencies"),
+            ("admin.staff", "Staff accounts"),
+            ("continuity.teams", "Teams"),
+        ]
     if user.has_role(Role.IG_OFFICER) or user.has_role(Role.ADMIN):
         items.append(("records.waiting", "Possible duplicates"))
     keeps_directory = user.has_role(Role.ADMIN) or user.has_role(Role.DIRECTORY_MANAGER)

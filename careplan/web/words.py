@@ -62,6 +62,12 @@ def basis_words(basis: str | None) -> str:
         return "You are their key worker."
     if basis == "lead_agency":
         return "You work in their lead agency."
+    if basis == "key_worker_team":
+        return "You are in their key worker's team."
+    if basis == "team_leader":
+        return "You lead their key worker's team. You can read the plan, for supervision."
+    if basis.startswith("cover:"):
+        return "You are covering for their key worker while they are away."
     if basis == "self":
         return "This is your own plan."
     if basis.startswith("consent:"):

@@ -281,6 +281,55 @@ ROUTES = {
         False,
         (403, 403, 403, 403, 403, 403, 200),
     ),
+    # Teams and continuity (issue 22); the team leader, key worker's team and cover bases
+    # have a matrix of their own (tests/api/test_team_access.py).
+    # The key worker's plan is agreed already: the key worker passes the check, then
+    # conflicts; nobody else may record the person's agreement to their key worker.
+    "key_worker_agreement": (
+        "POST",
+        P + "/plan/key-worker/agreement",
+        {"agreed_on": "2026-10-01", "agreed_how": "phone"},
+        True,
+        (409, 403, 404, 403, 404, 404, 404),
+    ),
+    "teams": ("GET", "/teams", None, False, (403, 403, 403, 403, 403, 403, 200)),
+    "team_create": (
+        "POST",
+        "/teams",
+        {"name": "North", "agency_id": "{lead}", "leaders": ["{colleague}"]},
+        False,
+        (403, 403, 403, 403, 403, 403, 201),
+    ),
+    # Nobody in this scene leads a team: a practitioner is told there is no such team.
+    "team_caseload": (
+        "GET",
+        "/teams/{colleague}/caseload",
+        None,
+        False,
+        (404, 404, 404, 403, 403, 403, 403),
+    ),
+    "team_hand_over": (
+        "POST",
+        "/teams/{colleague}/hand-over",
+        {"moves": [{"person_id": "{p}", "key_worker_id": "{spare}"}]},
+        False,
+        (404, 404, 404, 403, 403, 403, 403),
+    ),
+    "needing_key_worker": (
+        "GET",
+        "/plans/needing-key-worker",
+        None,
+        False,
+        (200, 200, 200, 403, 403, 403, 403),
+    ),
+    "my_cover": ("GET", "/me/cover", None, False, (200, 200, 200, 403, 403, 403, 403)),
+    "cover_create": (
+        "POST",
+        "/me/cover",
+        {"staff_id": "{spare}", "from": "2030-01-01", "to": "2030-01-14"},
+        False,
+        (201, 201, 422, 403, 403, 403, 403),
+    ),
 }
 # Routes about a person: every answer, permit or deny, leaves an audit record.
 PERSON_ROUTES = {name for name, route in ROUTES.items() if route[1].startswith(P)} | {
@@ -306,6 +355,8 @@ def _fill(value, ids):
         return value.format(**ids)
     if isinstance(value, dict):
         return {k: _fill(v, ids) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v, ids) for v in value]
     return value
 
 

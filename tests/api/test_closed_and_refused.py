@@ -47,6 +47,10 @@ REFUSED_WHEN_CLOSED = {
         },
     ),
     "api.close_plan_route": ("key_worker", {"reason": "moved_away"}),
+    "api.record_key_worker_agreement": (
+        "key_worker",
+        {"agreed_on": "2026-10-01", "agreed_how": "phone"},
+    ),
     "api.link_account": ("key_worker", {"email": "sarah.new@example.test"}),
     "api.claim_relationship": ("outsider", CLAIM),
     "api.create_consent": ("key_worker", PERMIT),

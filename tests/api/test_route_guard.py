@@ -110,6 +110,8 @@ def test_every_route_leaves_one_record_per_request(app, api, world):
         "service_id": scene.person.id,  # no such service: 404, recorded
         "notification_id": scene.person.id,  # not the caller's notification: 404, recorded
         "referral_id": scene.person.id,  # no such referral: 404, recorded
+        "team_id": scene.person.id,  # no such team (none the caller leads): 404, recorded
+        "cover_id": scene.person.id,  # no such cover of the caller's: 404, recorded
     }
     routes = sorted(
         (r.endpoint, r.rule, m)

@@ -178,9 +178,9 @@ def test_hand_over_to_a_new_key_worker(users, site):
     page.click("button:has-text('Record the hand-over')")
     page.get_by_text("The new key worker is recorded.").first.wait_for()  # waits for the next page
     assert page.locator(".ds_summary-list", has_text="Ali Hassan").first.is_visible()
-    # Morag still reads it (lead agency) but may no longer change it.
+    # Morag still reads it (she is in Ali's team, issue 22) but may no longer change it.
     assert page.get_by_text(
-        "Why you can see this: You work in their lead agency."
+        "Why you can see this: You are in their key worker's team."
     ).first.is_visible()
     assert page.get_by_role("link", name="Change about me").count() == 0
     check(page, "plan after hand-over")

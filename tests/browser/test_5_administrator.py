@@ -52,7 +52,9 @@ def test_staff_invite_deactivate_reset(users, site):
     assert page.locator("#invitation-code").inner_text().strip()
     check(page, "staff invited")
     row = page.locator("tr", has_text="Rab Neil")
-    row.get_by_role("button", name="Deactivate").click()
+    row.get_by_role("link", name="Deactivate").click()  # a page to confirm, then deactivate
+    check(page, "deactivate someone who is key worker for no one")
+    page.click("button:has-text('Deactivate Rab Neil')")
     assert "Deactivated" in page.locator("tr", has_text="Rab Neil").inner_text()
     row = page.locator("tr", has_text="Fiona Reid")
     row.get_by_role("button", name="Reset second factor").click()

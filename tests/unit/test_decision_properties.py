@@ -140,7 +140,9 @@ def test_time_passing_never_revives_an_expired_consent(f, section, later_days):
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     worlds(),
-    st.sampled_from(["key_worker", "lead_agency", "registered"]),
+    st.sampled_from(
+        ["key_worker", "lead_agency", "registered", "key_worker_team", "team_leader", "cover"]
+    ),
     st.booleans(),
     st.lists(st.integers(min_value=-3, max_value=3), max_size=2),
 )
@@ -150,7 +152,7 @@ def test_a_standing_tie_always_sees_the_person(world, tie, closed, glass_hours):
     registered with no plan yet. The policy must let them see each such person whatever
     the consents, refusals, agreement, care team or emergency access say; otherwise a
     search would count someone it cannot show."""
-    from careplan.access.context import BreakGlassFact
+    from careplan.access.context import BreakGlassFact, CoverFact, TeamFact
     from careplan.access.policy import can_see_person
     from tests.unit.test_decision import KW, LEAD, PLAN
 
@@ -164,6 +166,20 @@ def test_a_standing_tie_always_sees_the_person(world, tie, closed, glass_hours):
         world = dataclasses.replace(
             world, subject=dataclasses.replace(subject, agency_id=LEAD), plan=plan
         )
+    elif tie in ("key_worker_team", "team_leader"):
+        # Issue 22: in a lead agency organised in teams, the key worker's team and its
+        # leaders (consent.visibility._lead_agency).
+        team = frozenset({uuid.UUID(int=700)})
+        led = team if tie == "team_leader" else frozenset()
+        world = dataclasses.replace(
+            world,
+            subject=dataclasses.replace(subject, agency_id=LEAD),
+            plan=plan,
+            teams=TeamFact(True, team, led),
+        )
+    elif tie == "cover":
+        cover = CoverFact(uuid.UUID(int=701), TODAY - timedelta(days=1), TODAY)
+        world = dataclasses.replace(world, plan=plan, covers=(cover,))
     else:
         world = dataclasses.replace(world, plan=None, registered_person=True)
     glass = tuple(

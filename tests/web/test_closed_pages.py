@@ -19,6 +19,7 @@ from tests.web.test_page_guard import page_routes
 REFUSED_WHEN_CLOSED = {
     "plans.start_plan": ("morag", {}),  # the person has a plan already
     "plans.hand_over_page": ("morag", {}),
+    "plans.agreement_page": ("morag", {}),
     "plans.care_team": ("morag", {"staff_id": "", "role": "Nurse"}),
     "sections.edit": ("morag", {"version": "1"}),
     "sections.add_update": ("morag", {"text": "Met at the cafe."}),

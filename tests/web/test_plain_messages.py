@@ -18,6 +18,7 @@ from careplan.directory.models import Service
 from careplan.extensions import db
 from careplan.people.models import DuplicateCandidate, Person
 from careplan.plans.access import catalogue
+from careplan.teams.models import Team
 from tests.web.forms_walk import Form, default_messages_in, duplicate_ids, forms
 from tests.web.support import Browser, staff, text
 
@@ -73,6 +74,7 @@ def world(demo_app):
         housing = db.session.scalars(
             select(Service.id).where(Service.source_ref == "demo-housing-support")
         ).one()
+        team = db.session.scalars(select(Team.id)).first()
     # A referral for the council's referral coordinator to answer or pass on.
     referred = morag.post(
         f"/people/{people['Sarah']}/referrals/new",
@@ -89,6 +91,14 @@ def world(demo_app):
         },
     )
     assert referred.status_code == 302, text(referred)[:500]
+    morag_id = staff(demo_app, "morag.campbell@nhs.demo").id
+    # Issue 22: Ewan shares Kerry out to Morag, so her agreement waits to be recorded.
+    ewan = Browser(demo_app, staff(demo_app, "ewan.fraser@nhs.demo"))
+    shared = ewan.post(
+        f"/teams/{team}/hand-over",
+        {"person": str(people["Kerry"]), f"to-{people['Kerry']}": str(morag_id)},
+    )
+    assert shared.status_code == 302, text(shared)[:500]
     return {
         "referral": referred.headers["Location"].split("?")[0],
         "housing": housing,
@@ -98,6 +108,7 @@ def world(demo_app):
         "duplicate": duplicate,
         "sections": sections,
         "service": service,
+        "team": team,
     }
 
 
@@ -130,6 +141,12 @@ def _pages(world) -> list[tuple[str | None, str]]:
         ("morag.campbell@nhs.demo", f"/people/{sarah}/referrals/new?service={world['housing']}"),
         ("niamh.grant@housing.demo", world["referral"]),
         ("niamh.grant@housing.demo", world["referral"] + "/forward"),
+        # Teams and continuity (issue 22).
+        ("alex.murray@careplan.demo", "/admin/teams"),
+        ("alex.murray@careplan.demo", f"/admin/teams/{world['team']}"),
+        ("ewan.fraser@nhs.demo", f"/teams/{world['team']}"),
+        ("morag.campbell@nhs.demo", "/cover"),
+        ("morag.campbell@nhs.demo", f"/people/{world['people']['Kerry']}/key-worker/agreement"),
         ("sarah.mackenzie@example.demo", "/me/notification-preferences"),
         ("sarah.mackenzie@example.demo", "/my-plan/sharing"),
         ("sarah.mackenzie@example.demo", "/my-plan/access-log"),
@@ -241,7 +258,10 @@ def test_every_form_is_walked(demo_app, world):
         "/people/<uuid:person_id>/care-team/<uuid:member_id>/end",
         "/people/<uuid:person_id>/sharing/<uuid:consent_id>/withdraw",
         "/my-plan/sharing/<uuid:consent_id>/withdraw",
+        # Deactivating: a choice of colleague, or none, which is a valid answer (walking
+        # it would deactivate the demo key worker); tests/web/test_team_pages.py.
         "/admin/staff/<uuid:staff_id>/deactivate",
+        "/cover/<uuid:cover_id>/end",
         "/admin/staff/<uuid:staff_id>/reset-second-factor",
         "/account/tokens/<uuid:token_id>/revoke",
         "/me/notifications/read",  # "Mark all as read"

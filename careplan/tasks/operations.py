@@ -1,0 +1,141 @@
+"""Mutations on tasks. Each one flushes; the request (or job) commits once, with its audit
+records and the notification to the task's owner (`careplan.notifications.outbox`)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from careplan.access.subject import Role
+from careplan.accounts.models import User
+from careplan.agencies.models import Agency
+from careplan.core import clock
+from careplan.core.errors import Conflict, Unprocessable
+from careplan.notifications import outbox
+from careplan.notifications.kinds import NotificationKind
+from careplan.tasks.models import Task, TaskSource, TaskStatus
+
+TITLE_MAX = 500
+NOTE_MAX = 2000
+# A content-free link: the owner's "My tasks" page (what the task is, they see there).
+MY_TASKS_LINK = "/my-tasks"
+OWNER_MESSAGE = "Choose one owner: a practitioner or an organisation."
+STAFF_MESSAGE = "Choose an active practitioner."
+AGENCY_MESSAGE = "Choose an organisation from the list."
+
+
+def owner_problem(
+    session: Session,
+    owner_staff_id: uuid.UUID | None,
+    owner_agency_id: uuid.UUID | None,
+    field: str = "owner",
+) -> dict[str, list[str]] | None:
+    """Why the owner cannot be given a task, as form fields (None: they can). An owner is
+    exactly one of an active practitioner account or an agency."""
+    if (owner_staff_id is None) == (owner_agency_id is None):
+        return {field: [OWNER_MESSAGE]}
+    if owner_staff_id is not None:
+        staff = session.get(User, owner_staff_id)
+        if staff is None or not staff.active or not staff.has_role(Role.PRACTITIONER):
+            return {field: [STAFF_MESSAGE]}
+        return None
+    if session.get(Agency, owner_agency_id) is None:
+        return {field: [AGENCY_MESSAGE]}
+    return None
+
+
+def create_task(
+    session: Session,
+    *,
+    person_id: uuid.UUID,
+    title: str,
+    owner_staff_id: uuid.UUID | None = None,
+    owner_agency_id: uuid.UUID | None = None,
+    due_on: date | None = None,
+    source: TaskSource,
+    source_id: uuid.UUID | None = None,
+    actor: User,
+) -> Task:
+    """Add an open task for the person, owned by one practitioner (`owner_staff_id`) or one
+    agency (`owner_agency_id`), and queue its owner a content-free notification (an
+    agency's goes to its practitioners at send time). Flushes; the caller commits.
+
+    `title`: 1..500 characters after trimming; `due_on`: a day in Scotland, or None;
+    `source`/`source_id`: where it came from (a meeting's id, a referral's...); `actor`:
+    who gave it (never notified of their own task).
+
+    Raises Unprocessable (422, with `fields`) for an empty or overlong title, no owner or
+    two, or an owner that is not an active practitioner or a known agency. The caller
+    decides first that `actor` may create tasks for this person (the access policy).
+    """
+    text = (title or "").strip()
+    if not text or len(text) > TITLE_MAX:
+        raise Unprocessable(fields={"title": [f"Enter the action, up to {TITLE_MAX} characters."]})
+    problem = owner_problem(session, owner_staff_id, owner_agency_id)
+    if problem is not None:
+        raise Unprocessable(fields=problem)
+    task = Task(
+        id=uuid.uuid4(),
+        person_id=person_id,
+        owner_staff_id=owner_staff_id,
+        owner_agency_id=owner_agency_id,
+        due_on=due_on,
+        status=TaskStatus.OPEN,
+        source=source,
+        source_id=source_id,
+        version=1,
+        created_at=clock.now(),
+        created_by_id=actor.id,
+    )
+    task.title = text
+    session.add(task)
+    session.flush()
+    if owner_staff_id is not None:
+        outbox.queue(
+            session,
+            NotificationKind.TASK_ASSIGNED,
+            to_user_id=owner_staff_id,
+            link=MY_TASKS_LINK,
+            actor_id=actor.id,
+        )
+    else:
+        outbox.queue(
+            session,
+            NotificationKind.TASK_ASSIGNED_AGENCY,
+            to_agency_id=owner_agency_id,
+            link=MY_TASKS_LINK,
+            actor_id=actor.id,
+        )
+    return task
+
+
+# Which status a task may move to from each (done and cancelled tasks can be reopened:
+# an action marked done by mistake is put right, on the record, not re-created).
+TRANSITIONS: dict[TaskStatus, frozenset[TaskStatus]] = {
+    TaskStatus.OPEN: frozenset({TaskStatus.DONE, TaskStatus.CANCELLED}),
+    TaskStatus.DONE: frozenset({TaskStatus.OPEN}),
+    TaskStatus.CANCELLED: frozenset({TaskStatus.OPEN}),
+}
+
+
+def change_status(
+    session: Session, task: Task, status: TaskStatus, note: str | None, actor: User
+) -> Task:
+    """Move `task` to `status` with an optional note (up to 2,000 characters), bumping its
+    version. Flushes. Raises Conflict (409) for a move `TRANSITIONS` does not allow (the
+    same status included), Unprocessable (422) for an overlong note. The caller checked
+    the version (If-Match) and the caller's right."""
+    if status not in TRANSITIONS[task.status]:
+        raise Conflict(f"This action is already {task.status.value}; it cannot become {status}.")
+    text = (note or "").strip() or None
+    if text is not None and len(text) > NOTE_MAX:
+        raise Unprocessable(fields={"note": [f"Write up to {NOTE_MAX} characters."]})
+    task.status = status
+    task.status_note = text
+    task.status_changed_at = clock.now()
+    task.status_changed_by_id = actor.id
+    task.version += 1
+    session.flush()
+    return task
