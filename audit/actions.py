@@ -84,6 +84,7 @@ class AuditAction(enum.StrEnum):
     REFERRAL_LIST = "referral.list"
     REFERRAL_STATUS = "referral.status"
     REFERRAL_FORWARD = "referral.forward"
+    REFERRAL_LETTER = "referral.letter"  # printed for a service not on the platform
 
 
 class Outcome(enum.StrEnum):

@@ -43,6 +43,7 @@ WHAT = {
     "referral.list": "looked at your referrals",
     "referral.status": "updated a referral of yours",
     "referral.forward": "passed a referral of yours on to another service",
+    "referral.letter": "printed a referral letter for a service, with what you agreed to send",
 }
 # An export that is the plan on paper (careplan.plans.printing), not everything held.
 PRINTED = "printed your plan, with the parts they can see"

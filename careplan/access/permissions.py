@@ -89,6 +89,7 @@ class Permission(enum.StrEnum):
     REFERRAL_FORWARD = "referral:forward"  # pass it on to another service (`part_of`)
     REFERRAL_CANCEL = "referral:cancel"  # the referrer's side withdraws it
     REFERRAL_RECORD_ANSWER = "referral:record_answer"  # a service not on the platform answered
+    REFERRAL_LETTER = "referral:letter"  # print the letter for a service not on the platform
     JOB_REFERRAL_LIST = "job:referral:list"  # the agency's referral inbox and outbox
     # The caller's own account.
     ACCOUNT_OWN = "account:own"

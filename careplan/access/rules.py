@@ -147,14 +147,18 @@ SECTION: Table = {
 # list of referrals (PERSON_REFERRALS_VIEW), not opened.
 REFERRAL: Table = {
     BasisKind.SELF: frozenset({P.REFERRAL_VIEW}),
-    BasisKind.REFERRER: frozenset({P.REFERRAL_VIEW, P.REFERRAL_CANCEL, P.REFERRAL_RECORD_ANSWER}),
-    BasisKind.KEY_WORKER: frozenset({P.REFERRAL_VIEW, P.REFERRAL_CANCEL, P.REFERRAL_RECORD_ANSWER}),
+    BasisKind.REFERRER: frozenset(
+        {P.REFERRAL_VIEW, P.REFERRAL_CANCEL, P.REFERRAL_RECORD_ANSWER, P.REFERRAL_LETTER}
+    ),
+    BasisKind.KEY_WORKER: frozenset(
+        {P.REFERRAL_VIEW, P.REFERRAL_CANCEL, P.REFERRAL_RECORD_ANSWER, P.REFERRAL_LETTER}
+    ),
     BasisKind.LEAD_AGENCY: frozenset(
-        {P.REFERRAL_VIEW, P.REFERRAL_CANCEL, P.REFERRAL_RECORD_ANSWER}
+        {P.REFERRAL_VIEW, P.REFERRAL_CANCEL, P.REFERRAL_RECORD_ANSWER, P.REFERRAL_LETTER}
     ),
     # Issue 22: the key worker's team as the lead agency was; its leader and a cover read.
     BasisKind.KEY_WORKER_TEAM: frozenset(
-        {P.REFERRAL_VIEW, P.REFERRAL_CANCEL, P.REFERRAL_RECORD_ANSWER}
+        {P.REFERRAL_VIEW, P.REFERRAL_CANCEL, P.REFERRAL_RECORD_ANSWER, P.REFERRAL_LETTER}
     ),
     BasisKind.TEAM_LEADER: frozenset({P.REFERRAL_VIEW}),
     BasisKind.COVER: frozenset({P.REFERRAL_VIEW}),

@@ -11,7 +11,7 @@ from careplan.access.permissions import Permission
 from careplan.access.pipeline import OWN_PERSON, requires
 from careplan.core.api_blueprint import bp
 from careplan.core.http import IF_MATCH_REQUIRED, documented, json_body, respond
-from careplan.referrals import services
+from careplan.referrals import letters, services
 from careplan.referrals.schemas import (
     forward,
     inbox_out,
@@ -21,6 +21,7 @@ from careplan.referrals.schemas import (
     referrals_out,
     status_change,
 )
+from careplan.web.pdf import MEDIA_TYPE
 
 
 @bp.post("/people/<uuid:person_id>/referrals")
@@ -136,3 +137,16 @@ def forward_referral(referral_id: uuid.UUID) -> Response:
     response = respond(referral_out.dump(body), 201, version=body["version"])
     response.headers["Location"] = url_for("api.get_referral", referral_id=body["id"])
     return response
+
+
+@bp.get("/referrals/<uuid:referral_id>/letter.pdf")
+@documented(
+    "The referral letter for a service not on the platform: a tagged (accessible) PDF of "
+    "the referral and what the person agreed to send with it, for the referrer to send; "
+    "409 for a service that answers referrals here",
+    media_type=MEDIA_TYPE,
+    errors=(404, 409),
+)
+@requires(Permission.REFERRAL_LETTER, AuditAction.REFERRAL_LETTER, locate=services.locate)
+def get_referral_letter(referral_id: uuid.UUID) -> Response:
+    return letters.response(letters.read_for_letter(referral_id))

@@ -70,7 +70,7 @@ def locate(values: Mapping[str, Any], action: AuditAction) -> tuple[uuid.UUID, R
     return row.person_id, resource(row)
 
 
-def _access(
+def referral_access(
     row: Referral, permission: Permission, action: AuditAction
 ) -> tuple[AccessContext, Decision]:
     context = load_context(row.person_id)
@@ -97,7 +97,9 @@ def _consents(referral_ids: list[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
     return {r.referral_id: r.id for r in rows}
 
 
-def _shared(context: AccessContext, row: Referral) -> tuple[list[dict[str, Any]], list[str]]:
+def shared_sections(
+    context: AccessContext, row: Referral
+) -> tuple[list[dict[str, Any]], list[str]]:
     """The sections sent with the referral as the caller may read them now: the consent's
     withdrawal or end, a refusal or the agreement's ceiling stop one at once."""
     keys = [k for k in row.sections if k in context.sensitivity]
@@ -127,7 +129,7 @@ def present(
     history = operations.events(db.session, [row.id])[row.id]
     names = Names.of(db.session, [row], history)
     receiving = decision.basis is not None and decision.basis.kind is BasisKind.REFERRAL
-    shared, shown = _shared(context, row) if receiving else (None, [])
+    shared, shown = shared_sections(context, row) if receiving else (None, [])
     body = presenters.referral(
         row,
         names,
@@ -143,7 +145,7 @@ def view(referral_id: uuid.UUID) -> tuple[dict[str, Any], AccessContext, Decisio
     """One referral (`referral.view`): for the receiving agency with the sections sent
     with it, as the policy lets them read those now."""
     row = operations.get(db.session, referral_id)
-    context, decision = _access(row, Permission.REFERRAL_VIEW, AuditAction.REFERRAL_VIEW)
+    context, decision = referral_access(row, Permission.REFERRAL_VIEW, AuditAction.REFERRAL_VIEW)
     body, shown = present(row, context, decision)
     withheld = [s["key"] for s in body.get("shared_sections") or [] if s["withheld"]]
     record(
@@ -224,7 +226,7 @@ def change_status(
     permission = lifecycle.permission_to_set(
         wanted, on_platform=row.receiving_agency_id is not None
     )
-    context, decision = _access(row, permission, AuditAction.REFERRAL_STATUS)
+    context, decision = referral_access(row, permission, AuditAction.REFERRAL_STATUS)
     before = row.status
     operations.change_status(db.session, row, data, g.user)
     notices.status_changed(db.session, row, g.user)
@@ -253,7 +255,9 @@ def forward(referral_id: uuid.UUID, load: Loader) -> dict[str, Any]:
     Raises Conflict (409) for a closed referral, Unprocessable (422) for the same or an
     unusable service, DuplicateReferral (409)."""
     row = operations.get(db.session, referral_id, for_update=True)
-    context, decision = _access(row, Permission.REFERRAL_FORWARD, AuditAction.REFERRAL_FORWARD)
+    context, decision = referral_access(
+        row, Permission.REFERRAL_FORWARD, AuditAction.REFERRAL_FORWARD
+    )
     data = load()
     if row.status in lifecycle.CLOSED:
         raise Conflict(

@@ -23,7 +23,7 @@ from careplan.directory.models import ServiceStatus
 from careplan.extensions import db
 from careplan.identity.web import signed_in_required
 from careplan.plans.access import catalogue, plan_access
-from careplan.referrals import lifecycle, operations, services
+from careplan.referrals import letters, lifecycle, operations, services
 from careplan.referrals.models import ReferralStatus, Urgency
 from careplan.referrals.schemas import forward, referral_create, referral_query, status_change
 from careplan.web.display import lines
@@ -116,6 +116,7 @@ def _referral_page(
         needs_reason=[s.value for s in lifecycle.NEEDS_REASON],
         declined_by=DECLINED_BY,
         can_forward=can_forward,
+        can_print=not on_platform and decide(context, resource, Permission.REFERRAL_LETTER).permit,
         sent_titles=[kinds.get(k).title if kinds.get(k) else k for k in body["sections"]],
         suggestions=_service_choices("", exclude=row.service_id) if receiving and allowed else [],
         form=form,
@@ -128,6 +129,13 @@ def _referral_page(
 @requires(Permission.REFERRAL_VIEW, AuditAction.REFERRAL_VIEW, locate=services.locate)
 def referral(referral_id: uuid.UUID) -> Any:
     return _referral_page(referral_id, {}, {})
+
+
+@bp.get("/referrals/<uuid:referral_id>/letter.pdf")
+@signed_in_required
+@requires(Permission.REFERRAL_LETTER, AuditAction.REFERRAL_LETTER, locate=services.locate)
+def letter(referral_id: uuid.UUID) -> Any:
+    return letters.response(letters.read_for_letter(referral_id))
 
 
 @bp.post("/referrals/<uuid:referral_id>/status")

@@ -406,3 +406,38 @@ def test_the_person_reads_in_their_access_log_who_read_their_referral(api, world
     made_line = [e for e in lines if e["what"] == "referred you to a service"]
     assert made_line
     assert made_line[0]["who"] == "Kay Worker"
+
+
+def _pdf_text(response) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(response.get_data()))
+    return " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
+
+
+def test_the_letter_for_a_service_not_on_the_platform(api, world, scene):
+    _write_housing(api, scene)
+    made = _refer(
+        api, scene, service_id=str(scene.letter_service.id), sections=["housing", "safety"]
+    ).get_json()
+    letter = api.get(scene.key_worker, f"/referrals/{made['id']}/letter.pdf")
+    assert letter.status_code == 200, letter.get_data()[:200]
+    assert letter.mimetype == "application/pdf"
+    assert letter.headers["Cache-Control"] == "no-store"
+    assert "Mackenzie" not in letter.headers["Content-Disposition"]
+    text = _pdf_text(letter)
+    assert "Referral to Hillside recovery cafe" in text
+    assert "Sarah Mackenzie" in text
+    assert "sofa surfing" in text
+    assert "Personal housing plan" in text
+    assert "Gorgie" in text
+    printed = _records(world, "referral.letter")
+    assert [(e.outcome, e.person_id) for e in printed] == [("permit", scene.person.id)]
+    # Only the referrer's side prints it; a service here needs no letter.
+    assert api.get(scene.individual, f"/referrals/{made['id']}/letter.pdf").status_code == 403
+    on_platform = _refer(api, scene).get_json()
+    refused = api.get(scene.key_worker, f"/referrals/{on_platform['id']}/letter.pdf")
+    assert refused.status_code == 409
+    assert refused.get_json()["reason"] == "on_platform"
