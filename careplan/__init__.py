@@ -40,6 +40,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from consent.facts import PlanContextLoader
 
     sources.install(app, PlanContextLoader(db.session, app.extensions["careplan.sensitivity"]))
+    _register_record_people()
 
     _register_ops(app)  # first: its timing wraps everything, its commit hook runs first
     _register_audit_signing(app)
@@ -121,6 +122,16 @@ def _register_vault(app: Flask) -> None:
     from careplan.protection import errors
 
     errors.register_error_handlers(app)
+
+
+def _register_record_people() -> None:
+    """How the access pipeline finds the person of a record named in a URL (/tasks/<id>)."""
+    from careplan.access.permissions import ResourceType
+    from careplan.access.pipeline import find_people_of
+    from careplan.extensions import db
+    from careplan.tasks import queries as tasks
+
+    find_people_of(ResourceType.TASK, lambda task_id: tasks.person_of(db.session, task_id))
 
 
 def _register_models() -> None:

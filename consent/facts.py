@@ -25,6 +25,7 @@ from careplan.access.context import (
     BreakGlassFact,
     ConsentFact,
     MembershipFact,
+    TaskOwnerFact,
 )
 from careplan.access.sources import Scope
 from careplan.access.subject import Subject
@@ -36,6 +37,7 @@ from careplan.people.models import Person
 from careplan.plans.catalogue import Sensitivity
 from careplan.plans.models import CareTeamMember, Plan
 from careplan.plans.rows import PersonRow, PlanRow, Ref
+from careplan.tasks.models import Task
 from consent.models import BreakGlass, Consent, SharingAgreement
 from consent.visibility import conditional_clause, standing_clause
 
@@ -118,6 +120,7 @@ def _facts(
     consents: dict[Any, list[ConsentFact]] = {}
     glass: dict[Any, list[BreakGlassFact]] = {}
     agreement = None
+    owned: tuple[TaskOwnerFact, ...] = ()
     # A key worker may do everything on their own people's plans: nothing more to load.
     others = [plan for _, plan in entries if plan is not None and plan.key_worker_id != user.id]
     if practitioner and others:
@@ -130,6 +133,11 @@ def _facts(
             member_rows = q.membership_one.rows(connection, one)
             consent_rows = q.consents_one.rows(connection, one)
             glass_rows = q.break_glass_one.rows(connection, one)
+            if others[0].lead_agency_id != user.agency_id:
+                # The task-owner tie: only for one person, and only for a caller whom
+                # neither standing tie already gives every task permission.
+                owner = {"person_id": ids[0], "user_id": user.id, "agency_id": user.agency_id}
+                owned = tuple(TaskOwnerFact(r.id) for r in q.tasks_owned.rows(connection, owner))
         else:
             many = {"user_id": user.id, "ids": ids, "plan_ids": [p.id for p in others], "now": now}
             member_rows = list(session.execute(q.memberships, many))
@@ -162,6 +170,7 @@ def _facts(
             agreement=agreement,
             break_glass=tuple(glass.get(person.id, ())),
             purpose=purpose,
+            tasks_owned=owned,
         )
         for person, plan in entries
     ]
@@ -213,6 +222,7 @@ class _Statements:
     consents_one: Prepared
     break_glass_one: Prepared
     agreement: Prepared
+    tasks_owned: Prepared
 
 
 @functools.cache
@@ -288,6 +298,16 @@ def _statements() -> _Statements:
         .order_by(deal.created_at.desc(), deal.id)
         .limit(1)
     )
+    task = Task.__table__.c
+    tasks_owned = (
+        select(task.id)
+        .where(
+            task.person_id == bindparam("person_id"),
+            (task.owner_staff_id == bindparam("user_id"))
+            | (task.owner_agency_id == bindparam("agency_id")),
+        )
+        .order_by(task.id)
+    )
     return _Statements(
         view=Prepared(view),
         memberships=memberships.where(member.plan_id.in_(bindparam("plan_ids", expanding=True))),
@@ -297,6 +317,7 @@ def _statements() -> _Statements:
         consents_one=Prepared(consents.where(consent.person_id == bindparam("person_id"))),
         break_glass_one=Prepared(break_glass.where(broken.person_id == bindparam("person_id"))),
         agreement=Prepared(agreement),
+        tasks_owned=Prepared(tasks_owned),
     )
 
 

@@ -90,6 +90,14 @@ class BreakGlassFact:
         return self.invoked_at <= now < self.expires_at
 
 
+@dataclass(frozen=True, slots=True)
+class TaskOwnerFact:
+    """A task for the person that the caller, or the caller's agency, owns (any status:
+    an owner may reopen an action they closed by mistake)."""
+
+    id: uuid.UUID
+
+
 @dataclass(frozen=True)
 class AccessContext:
     """The caller (`subject`) and one person as the policy sees them.
@@ -115,6 +123,9 @@ class AccessContext:
     # The request's purpose of access (careplan.access.purposes): a consent serves only
     # the purposes it was given for.
     purpose: str = "direct_care"
+    # Tasks for the person owned by the caller or their agency (`ties.TaskOwner`); loaded
+    # only for a practitioner who is neither key worker nor in the lead agency.
+    tasks_owned: tuple[TaskOwnerFact, ...] = ()
 
     @classmethod
     def for_job(cls, subject: Subject, now: datetime, today: date) -> AccessContext:

@@ -25,6 +25,7 @@ class BasisKind(enum.StrEnum):
     ROLE = "role"  # a job granted by a staff role
     ACCOUNT = "account"  # the caller's own account
     SIGNED_IN = "signed_in"  # any active account: reference data such as the directory
+    TASK_OWNER = "task_owner"  # (ref) owns a task for the person (the account or its agency)
 
 
 class DenialKind(enum.StrEnum):

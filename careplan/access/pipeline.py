@@ -31,8 +31,8 @@ from audit.log import attempt, record
 from careplan.access import purposes, sources
 from careplan.access.context import AccessContext
 from careplan.access.decision import DENIAL_MESSAGES, DENIALS, BasisKind, Decision, DenialKind
-from careplan.access.permissions import Permission, ResourceType
-from careplan.access.policy import can_see_person, decide_on, section_decisions
+from careplan.access.permissions import Permission, Resource, ResourceType
+from careplan.access.policy import can_see_person, decide, decide_on, section_decisions
 from careplan.access.rules import REFERENCE, job_role
 from careplan.access.subject import Subject
 from careplan.core import clock
@@ -47,9 +47,22 @@ NO_PLAN = "This person has no care plan yet."
 NO_SECTION = "There is no section with that key."
 NOT_LINKED = "You have no plan linked to your account."
 
+RECORD_NOT_FOUND = "There is nothing with that id that you can see."
+
 # Where a route finds the person it is about.
 URL_PERSON = "url"  # the route's <person_id>
 OWN_PERSON = "own"  # the signed-in individual's own person (/me/...)
+RECORD_PERSON = "record"  # the person a record in the URL is about (/tasks/<tid>/...)
+
+# For RECORD_PERSON routes: resource type -> a function from the record's id to its
+# person's id (None: no such record), installed by the package that owns the record (the
+# access package imports no domain package).
+RECORD_PEOPLE: dict[ResourceType, Callable[[uuid.UUID], uuid.UUID | None]] = {}
+
+
+def find_people_of(kind: ResourceType, find: Callable[[uuid.UUID], uuid.UUID | None]) -> None:
+    """Install how to find the person of a record of `kind` by its id (app start-up)."""
+    RECORD_PEOPLE[kind] = find
 
 
 AuditFor = AuditAction | Callable[[Mapping[str, Any]], AuditAction]
@@ -66,6 +79,7 @@ class Declared:
     methods: Mapping[str, tuple[Permission, AuditFor]] = field(default_factory=dict)
     person: str = URL_PERSON
     rows: bool = False
+    record: str | None = None  # RECORD_PERSON: the URL value holding the record's id
 
     def permission_for(self, method: str) -> Permission | None:
         """The permission an HTTP method is decided by (None: public)."""
@@ -91,6 +105,7 @@ def requires(
     methods: Mapping[str, tuple[Permission, AuditFor]] | None = None,
     person: str = URL_PERSON,
     rows: bool = False,
+    record: str | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare the route's permission and decide it before the handler runs.
 
@@ -98,9 +113,13 @@ def requires(
     giving it); `methods`: another permission and action for an HTTP method (a page whose
     POST changes what its GET shows); `person`: URL_PERSON (the route's `person_id`) or
     OWN_PERSON; `rows`: the route only reads, so the person and plan may be loaded as
-    plain rows (faster).
+    plain rows (faster); `record`: the URL value naming a record whose permission depends
+    on which record it is (a task and its owner): its person is found by `RECORD_PEOPLE`
+    and the policy is asked about that record.
     """
-    declared = Declared(permission, audit, dict(methods or {}), person, rows)
+    if record is not None:
+        person = RECORD_PERSON
+    declared = Declared(permission, audit, dict(methods or {}), person, rows, record)
 
     def wrap(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
@@ -143,6 +162,20 @@ def _enforce(declared: Declared, kwargs: Mapping[str, Any]) -> None:
         return  # the caller's own account: being signed in is the basis
     if kind is ResourceType.JOB or kind in REFERENCE:
         require_job(permission, action)
+        return
+    if declared.person == RECORD_PERSON and declared.record is not None:
+        record_id = kwargs[declared.record]
+        person_id = RECORD_PEOPLE[kind](record_id)
+        if person_id is None:
+            record(
+                action,
+                Outcome.INVALID,
+                person_id=None,
+                reason="not_found",
+                details={"requested_id": record_id},
+            )
+            raise NotFound(RECORD_NOT_FOUND)
+        authorise(person_id, permission, action, rows=declared.rows, record=record_id)
         return
     person_id = _person_id(declared, kwargs, action)
     authorise(person_id, permission, action, kwargs.get("key"), rows=declared.rows)
@@ -252,11 +285,15 @@ def authorise(
     key: str | None = None,
     *,
     rows: bool = False,
+    record: uuid.UUID | None = None,
 ) -> tuple[AccessContext, Decision]:
     """The person's context and the permit for `permission` (on section `key`, for a
-    section permission), or a recorded refusal raised as NotFound (no person, or none
-    this caller may know of; an unknown section; no plan yet) or Forbidden (403).
+    section permission; on the record with id `record`, for one whose answer depends on
+    which it is), or a recorded refusal raised as NotFound (no person, or none this caller
+    may know of; an unknown section; no plan yet) or Forbidden (403).
     """
+    if record is not None:
+        return _authorise_record(person_id, permission, audit_action, record, rows)
     granted = _grants().get((person_id, permission, key))
     context = load_context(person_id, rows=rows)
     if granted is not None and context is not None:
@@ -272,6 +309,28 @@ def authorise(
         _refuse_unseen(context, audit_action)
     _refuse_missing_record(context, permission, key, audit_action, decision)
     return context, _settle(context, key, permission, audit_action, decision)
+
+
+def _authorise_record(
+    person_id: uuid.UUID,
+    permission: Permission,
+    audit_action: AuditAction,
+    record_id: uuid.UUID,
+    rows: bool,
+) -> tuple[AccessContext, Decision]:
+    """`authorise` for one record (a task): a caller who may neither see the person nor
+    holds the record is told there is no such record, as for none (and it is recorded)."""
+    context = load_context(person_id, rows=rows)
+    if context is None:
+        _not_found(audit_action, person_id)
+    resource = Resource(permission.resource_type, record=record_id)
+    decision = decide(context, resource, permission)
+    if not decision.permit:
+        _refuse_unseen(context, audit_action, RECORD_NOT_FOUND)
+    if context.plan is None:
+        record(audit_action, Outcome.INVALID, person_id=person_id, reason="no_plan")
+        raise NotFound(NO_PLAN)
+    return context, _settle(context, None, permission, audit_action, decision)
 
 
 def _settle(
@@ -295,8 +354,11 @@ def _settle(
     return decision
 
 
-def _refuse_unseen(context: AccessContext, audit_action: AuditAction) -> None:
-    """404, recorded, when the caller may know nothing of the person: as for nobody."""
+def _refuse_unseen(
+    context: AccessContext, audit_action: AuditAction, not_found: str = PERSON_NOT_FOUND
+) -> None:
+    """404, recorded, when the caller may know nothing of the person: as for nobody
+    (`not_found`: what to say, when the route is about a record of theirs)."""
     if not can_see_person(context):
         decision = decide_on(context, Permission.PERSON_VIEW)
         reason = decision.reason
@@ -305,7 +367,7 @@ def _refuse_unseen(context: AccessContext, audit_action: AuditAction) -> None:
             # The person's consent covers the caller, for another purpose: they know of
             # the person already, so say why (403), rather than "nobody".
             raise Forbidden(DENIAL_MESSAGES[DenialKind.PURPOSE], reason=reason)
-        raise NotFound(PERSON_NOT_FOUND)
+        raise NotFound(not_found)
 
 
 def _attempt(

@@ -48,7 +48,7 @@ from careplan.access.permissions import (
     resource_for,
     section,
 )
-from careplan.access.ties import TIES, active_refusal
+from careplan.access.ties import TASK_OWNER, TIES, active_refusal
 
 ROLE_BASIS = Basis(BasisKind.ROLE)
 
@@ -88,7 +88,22 @@ def decide(context: AccessContext, resource: Resource, permission: Permission) -
         return Decision.deny(DenialKind.CLOSED)
     if kind is ResourceType.SECTION:
         return _decide_section(context, resource.section or "", permission)
+    if kind is ResourceType.TASK:
+        return _decide_task(context, resource, permission)
     return _decide_whole(context, kind, permission)
+
+
+def _decide_task(context: AccessContext, resource: Resource, permission: Permission) -> Decision:
+    """A task: the plan's ties first; failing them, owning it (`ties.TaskOwner`): a task
+    owner outside the care team, or a care-team member closing their own action."""
+    decided = _decide_whole(context, ResourceType.TASK, permission)
+    if decided.permit:
+        return decided
+    key = str(resource.record) if resource.record is not None else None
+    owner = TASK_OWNER.basis(context, key)
+    if isinstance(owner, Basis):
+        return _granted(ResourceType.TASK, owner, permission)
+    return decided
 
 
 def _decide_job(context: AccessContext, permission: Permission) -> Decision:
@@ -120,6 +135,8 @@ def _decide_self(context: AccessContext, kind: ResourceType, permission: Permiss
         return Decision.deny(DenialKind.NO_RELATIONSHIP)
     if context.plan is None and permission not in rules.READS:
         return Decision.deny(DenialKind.NO_PLAN)
+    if permission in rules.CHANGES and context.plan.closed_on is not None:
+        return Decision.deny(DenialKind.CLOSED)  # a closed plan is read only to all
     if permission in rules.RECORDS[kind].get(BasisKind.SELF, ()):
         return Decision.allow(BASES[BasisKind.SELF])
     return Decision.deny(DenialKind.ROLE)

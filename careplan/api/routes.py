@@ -11,6 +11,7 @@ from careplan.plans import api as plans_api
 from careplan.plans import care_team_api, sections_api
 from careplan.records import api as records_api
 from careplan.subject_access import api as subject_access_api
+from careplan.tasks import api as tasks_api
 from consent import api as consent_api
 
 MODULES = (
@@ -28,4 +29,5 @@ MODULES = (
     subject_access_api,
     directory_api,
     notifications_api,
+    tasks_api,
 )

@@ -67,4 +67,6 @@ def basis_words(basis: str | None) -> str:
         return "They agreed to share this with your organisation, and you are in their care team."
     if basis.startswith("breakglass:"):
         return "Emergency access. This is recorded, reviewed and shown to the person."
+    if basis.startswith("task_owner"):
+        return "You or your organisation were given an action for them: you see that action only."
     return ""

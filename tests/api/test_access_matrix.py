@@ -219,6 +219,24 @@ ROUTES = {
         True,
         (403, 403, 403, 403, 403, 403, 200),
     ),
+    # Shared actions (issue 20). The other agency's practitioner owns the scene's task and
+    # has no other basis: they see and close their task, and nothing else (rules.TASK).
+    "tasks": ("GET", P + "/tasks", None, False, (200, 200, 200, 200, 404, 404, 404)),
+    "task_create": (
+        "POST",
+        P + "/tasks",
+        {"title": "Phone the GP surgery", "owner_agency_id": "{lead}", "due_on": "2030-01-01"},
+        False,
+        (201, 201, 404, 403, 404, 404, 404),
+    ),
+    "task_status": (
+        "POST",
+        "/tasks/{t}/status",
+        {"status": "done", "note": "Room held."},
+        True,
+        (200, 200, 200, 403, 404, 404, 404),
+    ),
+    "my_tasks": ("GET", "/me/tasks", None, False, (200, 200, 200, 403, 403, 403, 403)),
     "staff": ("GET", "/staff", None, False, (403, 403, 403, 403, 403, 403, 200)),
     "staff_create": ("POST", "/staff", STAFF, False, (403, 403, 403, 403, 403, 403, 201)),
     "deactivate": (
@@ -234,6 +252,7 @@ PERSON_ROUTES = {name for name, route in ROUTES.items() if route[1].startswith(P
     "search",
     "register",
     "lookup",
+    "task_status",
 }
 
 # Reached by the id of the caller's own recent exact lookup (issue #16, fault 8).

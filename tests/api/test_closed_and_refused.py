@@ -50,6 +50,7 @@ REFUSED_WHEN_CLOSED = {
     "api.link_account": ("key_worker", {"email": "sarah.new@example.test"}),
     "api.claim_relationship": ("outsider", CLAIM),
     "api.create_consent": ("key_worker", PERMIT),
+    "api.add_task": ("key_worker", {"title": "Phone the GP", "owner_staff_id": "{spare}"}),
 }
 # Open on a closed plan, because they only narrow access or only read (rules.CHANGES).
 OPEN_WHEN_CLOSED = {
@@ -100,6 +101,7 @@ def test_no_write_reaches_a_closed_plan(app, api, world):
         "lead": scene.lead.id,
         "colleague": scene.colleague.id,
         "outsider": scene.outsider.id,
+        "spare": scene.spare.id,
     }
     values = {"person_id": scene.person.id, "key": "housing", "member_id": scene.member.id}
     api.look_up(scene.outsider, scene.person)
