@@ -10,8 +10,8 @@ from careplan.accounts.models import User
 from careplan.agencies.models import Agency
 from careplan.directory.models import LOCAL, Organization, Service
 from careplan.people.models import Person
-from careplan.tasks.models import Task, TaskSource
 from careplan.plans.models import CareTeamMember, MembershipHow, Plan
+from careplan.tasks.models import Task, TaskSource
 from consent.models import Consent, SharingAgreement
 from tests import snapshot
 from tests.support import World
