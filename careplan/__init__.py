@@ -139,8 +139,11 @@ def _register_models() -> None:
     import audit.models  # noqa: F401
     import careplan.accounts.models
     import careplan.agencies.models
+    import careplan.corrections.models
+    import careplan.crisis.models
     import careplan.directory.models
     import careplan.identity.models
+    import careplan.meetings.models
     import careplan.notifications.models
     import careplan.people.models
     import careplan.plans.models

@@ -5,6 +5,7 @@ from careplan.admin import api as admin_api
 from careplan.api import auth, openapi
 from careplan.directory import api as directory_api
 from careplan.ig import api as ig_api
+from careplan.meetings import api as meetings_api
 from careplan.notifications import api as notifications_api
 from careplan.people import api as people_api
 from careplan.plans import api as plans_api
@@ -30,4 +31,5 @@ MODULES = (
     directory_api,
     notifications_api,
     tasks_api,
+    meetings_api,
 )

@@ -237,6 +237,15 @@ ROUTES = {
         (200, 200, 200, 403, 404, 404, 404),
     ),
     "my_tasks": ("GET", "/me/tasks", None, False, (200, 200, 200, 403, 403, 403, 403)),
+    # Meetings: attending or owning an action is no basis (rules.MEETING).
+    "meetings": ("GET", P + "/meetings", None, False, (200, 200, 404, 200, 404, 404, 404)),
+    "meeting_record": (
+        "POST",
+        P + "/meetings",
+        {"held_on": "2026-11-01", "kind": "review", "summary": "Reviewed housing."},
+        False,
+        (201, 201, 404, 403, 404, 404, 404),
+    ),
     "staff": ("GET", "/staff", None, False, (403, 403, 403, 403, 403, 403, 200)),
     "staff_create": ("POST", "/staff", STAFF, False, (403, 403, 403, 403, 403, 403, 201)),
     "deactivate": (

@@ -50,6 +50,7 @@ REFUSED_WHEN_CLOSED = {
     "api.link_account": ("key_worker", {"email": "sarah.new@example.test"}),
     "api.claim_relationship": ("outsider", CLAIM),
     "api.create_consent": ("key_worker", PERMIT),
+    "api.record_meeting": ("key_worker", {"held_on": "2026-11-01", "kind": "review"}),
     "api.add_task": ("key_worker", {"title": "Phone the GP", "owner_staff_id": "{spare}"}),
 }
 # Open on a closed plan, because they only narrow access or only read (rules.CHANGES).
