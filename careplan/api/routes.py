@@ -3,6 +3,7 @@
 from careplan.accounts import api as accounts_api
 from careplan.admin import api as admin_api
 from careplan.api import auth, openapi
+from careplan.corrections import api as corrections_api
 from careplan.directory import api as directory_api
 from careplan.ig import api as ig_api
 from careplan.meetings import api as meetings_api
@@ -32,4 +33,5 @@ MODULES = (
     notifications_api,
     tasks_api,
     meetings_api,
+    corrections_api,
 )

@@ -25,6 +25,8 @@ class NotificationKind(enum.StrEnum):
     CARE_TEAM_ADDED = "care_team.added"
     TASK_ASSIGNED = "task.assigned"
     TASK_ASSIGNED_AGENCY = "task.assigned.agency"
+    CORRECTION_ANSWERED = "correction.answered"
+    CRISIS_RECORDED = "crisis.key_worker"
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,15 @@ RULES: dict[NotificationKind, KindRule] = {
         "Your organisation has been given an action for someone it supports. Sign in to see "
         "it in your tasks.",
         agency_role=Role.PRACTITIONER,
+    ),
+    NotificationKind.CORRECTION_ANSWERED: KindRule(
+        "Your question has an answer",
+        "Your key worker has answered your request to correct your plan. Sign in to read it.",
+    ),
+    NotificationKind.CRISIS_RECORDED: KindRule(
+        "Crisis recorded",
+        "A crisis was recorded for a person you are key worker for. Sign in to see what "
+        "follow-up is needed.",
     ),
 }
 

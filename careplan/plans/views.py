@@ -141,6 +141,9 @@ PLAN_LINKS = {
     "view_access_log": Permission.PERSON_ACCESS_LOG_VIEW,
     "manage_care_team": Permission.PLAN_CARE_TEAM_MANAGE,
     "view_care_team": Permission.PLAN_CARE_TEAM_VIEW,
+    "view_meetings": Permission.MEETING_VIEW,
+    "view_tasks": Permission.TASK_VIEW,
+    "view_corrections": Permission.CORRECTION_VIEW,
 }
 
 

@@ -25,7 +25,7 @@ TASKS = "/people/<uuid:person_id>/tasks"
 )
 @requires(Permission.TASK_VIEW, AuditAction.TASK_LIST)
 def list_tasks(person_id: uuid.UUID) -> Response:
-    rows = services.person_tasks(person_id)
+    rows, _, _ = services.person_tasks(person_id)
     return respond(tasks_out.dump([services.present(t) for t in rows]))
 
 

@@ -16,12 +16,13 @@ from flask import g
 
 from audit.actions import AuditAction
 from audit.log import record
+from careplan.access.context import AccessContext
 from careplan.access.decision import BasisKind
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import authorise, require_job
 from careplan.core import clock
 from careplan.core.clock import iso
-from careplan.core.errors import NotFound
+from careplan.core.errors import NotFound, PreconditionFailed
 from careplan.core.http import require_version
 from careplan.extensions import db
 from careplan.tasks import operations, queries
@@ -56,9 +57,10 @@ def present(task: Task, *, with_person: bool = False) -> dict[str, Any]:
     }
 
 
-def person_tasks(person_id: uuid.UUID) -> Sequence[Task]:
+def person_tasks(person_id: uuid.UUID) -> tuple[Sequence[Task], AccessContext, bool]:
     """The person's tasks the caller may see (all of them on a basis on the plan; only
-    their own as a task owner). Records `task.list`."""
+    their own as a task owner), the context, and whether they see only their own.
+    Records `task.list`."""
     context, decision = authorise(person_id, Permission.TASK_VIEW, AuditAction.TASK_LIST)
     only = None
     if decision.basis is not None and decision.basis.kind is BasisKind.TASK_OWNER:
@@ -70,7 +72,7 @@ def person_tasks(person_id: uuid.UUID) -> Sequence[Task]:
         basis={"plan": decision.basis_text},
         details={"count": len(rows)},
     )
-    return rows
+    return rows, context, only is not None
 
 
 def add_task(person_id: uuid.UUID, load: Callable[[], dict[str, Any]]) -> Task:
@@ -96,9 +98,13 @@ def add_task(person_id: uuid.UUID, load: Callable[[], dict[str, Any]]) -> Task:
     return task
 
 
-def change_status(task_id: uuid.UUID, load: Callable[[], dict[str, Any]]) -> Task:
-    """Done, cancelled or reopened, with If-Match: the owner (account or agency), the key
-    worker or the lead agency (the route decided it on this task). Records `task.status`."""
+def change_status(
+    task_id: uuid.UUID, load: Callable[[], dict[str, Any]], expected: int | None = None
+) -> Task:
+    """Done, cancelled or reopened, with If-Match (a page sends the version it showed as
+    `expected` instead): the owner (account or agency), the key worker or the lead agency
+    (the route decided it on this task). Records `task.status`. Raises PreconditionFailed
+    (412) for a stale version, Conflict (409) for a move the task cannot make."""
     task = db.session.get(Task, task_id, with_for_update=True)
     if task is None:
         raise NotFound(TASK_NOT_FOUND)
@@ -106,7 +112,10 @@ def change_status(task_id: uuid.UUID, load: Callable[[], dict[str, Any]]) -> Tas
         task.person_id, Permission.TASK_STATUS, AuditAction.TASK_STATUS, record=task.id
     )
     data = load()
-    require_version(task.version)
+    if expected is None:
+        require_version(task.version)
+    elif expected != task.version:
+        raise PreconditionFailed("Someone else changed this action while you were on the page.")
     operations.change_status(db.session, task, TaskStatus(data["status"]), data["note"], g.user)
     record(
         AuditAction.TASK_STATUS,

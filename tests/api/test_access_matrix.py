@@ -237,6 +237,16 @@ ROUTES = {
         (200, 200, 200, 403, 404, 404, 404),
     ),
     "my_tasks": ("GET", "/me/tasks", None, False, (200, 200, 200, 403, 403, 403, 403)),
+    # Corrections: the person asks (their own plan); key worker and lead agency read them.
+    "correction_ask": (
+        "POST",
+        "/me/corrections",
+        {"section": "housing", "text": "I moved out in October."},
+        False,
+        (404, 404, 404, 201, 201, 404, 404),
+    ),
+    "my_corrections": ("GET", "/me/corrections", None, False, (404, 404, 404, 200, 200, 404, 404)),
+    "corrections": ("GET", P + "/corrections", None, False, (200, 200, 404, 200, 404, 404, 404)),
     # Meetings: attending or owning an action is no basis (rules.MEETING).
     "meetings": ("GET", P + "/meetings", None, False, (200, 200, 404, 200, 404, 404, 404)),
     "meeting_record": (

@@ -59,6 +59,7 @@ OPEN_WHEN_CLOSED = {
     "api.end_care_team_member",  # ending someone's place narrows who can see the plan
     "api.invoke_break_glass",  # emergency access reads; it never changes the plan
     "api.create_plan",  # refused anyway: the person has a plan (has_plan)
+    "api.answer_correction",  # the person is owed an answer; it adds nothing to the plan
     "api.record_chi",  # identity only: it opens nothing, and merging may need it
 }
 

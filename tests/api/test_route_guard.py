@@ -44,6 +44,7 @@ def test_every_person_route_asks_the_decision(app, api, world, decisions):
         "key": "housing",
         "member_id": scene.member.id,
         "consent_id": consent["id"],
+        "correction_id": scene.person.id,  # no such request: decided, then 404
     }
     for endpoint, rule, method in person_routes(app):
         url = rule
@@ -116,6 +117,7 @@ def test_every_route_leaves_one_record_per_request(app, api, world):
         "service_id": scene.person.id,  # no such service: 404, recorded
         "notification_id": scene.person.id,  # not the caller's notification: 404, recorded
         "task_id": scene.person.id,  # no such task: 404, recorded
+        "correction_id": scene.person.id,  # no such request: 404, recorded
     }
     routes = sorted(
         (r.endpoint, r.rule, m)

@@ -32,6 +32,7 @@ REFUSED_WHEN_CLOSED = {
             "method": "verbal",
         },
     ),
+    "meetings.record": ("morag", {"held_on": "2026-11-01", "kind": "review"}),
     "sharing.claim": (
         "gordon",
         {"reason": "Allocated as her justice social worker from today by the sheriff."},
@@ -41,6 +42,7 @@ OPEN_WHEN_CLOSED = {
     "sharing.withdraw_consent",
     "plans.end_member",
     "sharing.emergency",  # reads only
+    "corrections.answer",  # the person is owed an answer; it adds nothing to the plan
 }
 
 

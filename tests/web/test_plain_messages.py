@@ -109,6 +109,9 @@ def _pages(world) -> list[tuple[str | None, str]]:
         ("sarah.mackenzie@example.demo", "/me/notification-preferences"),
         ("sarah.mackenzie@example.demo", "/my-plan/sharing"),
         ("sarah.mackenzie@example.demo", "/my-plan/access-log"),
+        ("sarah.mackenzie@example.demo", "/my-plan/corrections"),
+        ("morag.campbell@nhs.demo", f"/people/{sarah}/meetings/new"),
+        ("morag.campbell@nhs.demo", f"/people/{sarah}/corrections"),
     ]
     for key in world["sections"]:
         pages.append(("morag.campbell@nhs.demo", f"/people/{sarah}/sections/{key}/edit"))
@@ -217,6 +220,7 @@ def test_every_form_is_walked(demo_app, world):
         "/admin/staff/<uuid:staff_id>/reset-second-factor",
         "/account/tokens/<uuid:token_id>/revoke",
         "/me/notifications/read",  # "Mark all as read"
+        "/tasks/<uuid:task_id>/status",  # "Mark as done" / "Open again"
         "/sign-out",
         "/sign-out/everywhere",
         # The timeout warning's "Stay signed in" (no input; tests/web/test_idle_sign_out.py).
