@@ -8,12 +8,24 @@ from careplan.core.schemas import BaseSchema
 
 
 class CorrectionCreateSchema(BaseSchema):
-    section = fields.Str(required=True, validate=validate.Length(min=1, max=50))
-    text = fields.Str(required=True, validate=validate.Length(min=1, max=5000))
+    section = fields.Str(
+        required=True,
+        validate=validate.Length(min=1, max=50),
+        metadata={"required_message": "Choose the part of your plan that needs correcting."},
+    )
+    text = fields.Str(
+        required=True,
+        validate=validate.Length(min=1, max=5000),
+        metadata={"required_message": "Tell us what is wrong, and what it should say."},
+    )
 
 
 class CorrectionAnswerSchema(BaseSchema):
-    answer = fields.Str(required=True, validate=validate.Length(min=1, max=5000))
+    answer = fields.Str(
+        required=True,
+        validate=validate.Length(min=1, max=5000),
+        metadata={"required_message": "Enter your answer to the person."},
+    )
 
 
 class CorrectionSchema(BaseSchema):
