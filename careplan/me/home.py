@@ -9,6 +9,8 @@ from typing import Any
 from flask import Blueprint, g, render_template
 from sqlalchemy import func, select
 
+from audit.actions import AuditAction
+from audit.log import record
 from careplan.access.pipeline import public
 from careplan.access.sources import Scope
 from careplan.access.subject import Role
@@ -19,7 +21,8 @@ from careplan.me.views import plan
 from careplan.people import services as people
 from careplan.people.models import DuplicateCandidate, Person
 from careplan.plans import services as plans
-from careplan.plans.models import Entry
+from careplan.plans.models import Entry, Plan
+from careplan.tasks import queries as tasks
 from careplan.web.pages import is_practitioner, render
 
 bp = Blueprint("home", __name__)
@@ -124,6 +127,7 @@ def caseload() -> Any:
         _, goals = plans.read_section(item.person.id, "goals")
         _what_is_due(item, goals.content or {}, today)
         item.updates = plans.recent_updates(item.person.id, since)
+    _living_plan_due(mine, today)
     return render(
         "me/caseload.html",
         page_title="My caseload",
@@ -147,6 +151,40 @@ def _what_is_due(item: CaseloadItem, goals: dict[str, Any], today: date) -> None
             by = _date(action.get("by_when"))
             if by and by < today and action.get("status") not in FINISHED:
                 item.overdue.append({"action": action.get("action"), "by": by})
+
+
+def _living_plan_due(mine: list[CaseloadItem], today: date) -> None:
+    """The plan's review date (set by the last review meeting) and overdue shared actions
+    (tasks, crisis follow-ups included) of the key worker's own people: two queries for
+    the whole caseload, and one `task.list` record per person whose actions are shown."""
+    ids = [item.person.id for item in mine]
+    if not ids:
+        return
+    reviews = dict(
+        db.session.execute(
+            select(Plan.person_id, Plan.next_review_on).where(
+                Plan.person_id.in_(ids), Plan.next_review_on.is_not(None)
+            )
+        ).all()
+    )
+    late = tasks.overdue(db.session, ids, today)
+    for item in mine:
+        review = reviews.get(item.person.id)
+        if review is not None and review <= today + REVIEW_WINDOW:
+            item.reviews_due.insert(
+                0, {"goal": "Review of the plan", "on": review, "late": review < today}
+            )
+        shown = late.get(item.person.id, [])
+        for task in shown:
+            owner = task.owner_staff.name if task.owner_staff else task.owner_agency.name
+            item.overdue.append({"action": f"{task.title} ({owner})", "by": task.due_on})
+        if shown:
+            record(
+                AuditAction.TASK_LIST,
+                person_id=item.person.id,
+                basis={"plan": "key_worker"},
+                details={"view": "caseload", "task_ids": [t.id for t in shown]},
+            )
 
 
 def _date(value: Any) -> date | None:

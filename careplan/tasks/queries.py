@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from datetime import date
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from careplan.tasks.models import Task, TaskStatus
@@ -58,19 +58,28 @@ def owned_by(
     return session.scalars(query).unique().all()
 
 
-def overdue_counts(
+def overdue(
     session: Session, person_ids: Sequence[uuid.UUID], today: date
-) -> dict[uuid.UUID, int]:
-    """Open tasks past their due day, per person (people with none are absent)."""
+) -> dict[uuid.UUID, list[Task]]:
+    """Open tasks past their due day, per person, oldest due first (people with none are
+    absent). `today`: the day in Scotland."""
     if not person_ids:
         return {}
-    rows = session.execute(
-        select(Task.person_id, func.count())
-        .where(
-            Task.person_id.in_(list(person_ids)),
-            Task.status == TaskStatus.OPEN,
-            Task.due_on < today,
+    rows = (
+        session.scalars(
+            select(Task)
+            .where(
+                Task.person_id.in_(list(person_ids)),
+                Task.status == TaskStatus.OPEN,
+                Task.due_on < today,
+            )
+            .options(joinedload(Task.owner_staff), joinedload(Task.owner_agency))
+            .order_by(Task.due_on, Task.id)
         )
-        .group_by(Task.person_id)
+        .unique()
+        .all()
     )
-    return {person_id: count for person_id, count in rows}
+    found: dict[uuid.UUID, list[Task]] = {}
+    for task in rows:
+        found.setdefault(task.person_id, []).append(task)
+    return found
