@@ -4,6 +4,7 @@ from careplan.accounts import api as accounts_api
 from careplan.admin import api as admin_api
 from careplan.api import auth, openapi
 from careplan.corrections import api as corrections_api
+from careplan.crisis import api as crisis_api
 from careplan.directory import api as directory_api
 from careplan.ig import api as ig_api
 from careplan.meetings import api as meetings_api
@@ -34,4 +35,5 @@ MODULES = (
     tasks_api,
     meetings_api,
     corrections_api,
+    crisis_api,
 )

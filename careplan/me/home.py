@@ -23,6 +23,7 @@ from careplan.people.models import DuplicateCandidate, Person
 from careplan.plans import services as plans
 from careplan.plans.models import Entry, Plan
 from careplan.tasks import queries as tasks
+from careplan.tasks.models import TaskSource
 from careplan.web.pages import is_practitioner, render
 
 bp = Blueprint("home", __name__)
@@ -94,6 +95,7 @@ class CaseloadItem:
     reviews_due: list[dict[str, Any]] = field(default_factory=list)
     overdue: list[dict[str, Any]] = field(default_factory=list)
     updates: list[Entry] = field(default_factory=list)
+    crises: list[dict[str, Any]] = field(default_factory=list)  # follow-ups not yet done
 
 
 OTHERS_SHOWN = 20  # the caseload lists the first of the others; Find a person pages them all
@@ -177,7 +179,11 @@ def _living_plan_due(mine: list[CaseloadItem], today: date) -> None:
         shown = late.get(item.person.id, [])
         for task in shown:
             owner = task.owner_staff.name if task.owner_staff else task.owner_agency.name
-            item.overdue.append({"action": f"{task.title} ({owner})", "by": task.due_on})
+            entry = {"action": f"{task.title} ({owner})", "by": task.due_on}
+            if task.source is TaskSource.CRISIS:
+                item.crises.append({**entry, "late": task.overdue(today)})
+            else:
+                item.overdue.append(entry)
         if shown:
             record(
                 AuditAction.TASK_LIST,

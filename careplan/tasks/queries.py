@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import case, or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from careplan.tasks.models import Task, TaskStatus
+from careplan.tasks.models import Task, TaskSource, TaskStatus
 
 
 def person_of(session: Session, task_id: uuid.UUID) -> uuid.UUID | None:
@@ -61,8 +61,9 @@ def owned_by(
 def overdue(
     session: Session, person_ids: Sequence[uuid.UUID], today: date
 ) -> dict[uuid.UUID, list[Task]]:
-    """Open tasks past their due day, per person, oldest due first (people with none are
-    absent). `today`: the day in Scotland."""
+    """Open tasks past their due day, and open crisis follow-ups whatever their day (a
+    person stays on the caseload until followed up), per person, soonest due first
+    (people with none are absent). `today`: the day in Scotland."""
     if not person_ids:
         return {}
     rows = (
@@ -71,7 +72,7 @@ def overdue(
             .where(
                 Task.person_id.in_(list(person_ids)),
                 Task.status == TaskStatus.OPEN,
-                Task.due_on < today,
+                or_(Task.due_on < today, Task.source == TaskSource.CRISIS),
             )
             .options(joinedload(Task.owner_staff), joinedload(Task.owner_agency))
             .order_by(Task.due_on, Task.id)

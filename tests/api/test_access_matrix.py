@@ -247,6 +247,19 @@ ROUTES = {
     ),
     "my_corrections": ("GET", "/me/corrections", None, False, (404, 404, 404, 200, 200, 404, 404)),
     "corrections": ("GET", P + "/corrections", None, False, (200, 200, 404, 200, 404, 404, 404)),
+    # Crisis events: the care team records and reads them (rules.CRISIS).
+    "crises": ("GET", P + "/crisis-events", None, False, (200, 200, 404, 200, 404, 404, 404)),
+    "crisis_record": (
+        "POST",
+        P + "/crisis-events",
+        {
+            "kind": "near_fatal_overdose",
+            "occurred_on": "2026-11-01",
+            "follow_up": {"owner_staff_id": "{colleague}"},
+        },
+        False,
+        (201, 201, 404, 403, 404, 404, 404),
+    ),
     # Meetings: attending or owning an action is no basis (rules.MEETING).
     "meetings": ("GET", P + "/meetings", None, False, (200, 200, 404, 200, 404, 404, 404)),
     "meeting_record": (

@@ -51,6 +51,14 @@ REFUSED_WHEN_CLOSED = {
     "api.claim_relationship": ("outsider", CLAIM),
     "api.create_consent": ("key_worker", PERMIT),
     "api.record_meeting": ("key_worker", {"held_on": "2026-11-01", "kind": "review"}),
+    "api.record_crisis_event": (
+        "key_worker",
+        {
+            "kind": "eviction",
+            "occurred_on": "2026-11-01",
+            "follow_up": {"owner_staff_id": "{colleague}"},
+        },
+    ),
     "api.add_task": ("key_worker", {"title": "Phone the GP", "owner_staff_id": "{spare}"}),
 }
 # Open on a closed plan, because they only narrow access or only read (rules.CHANGES).
