@@ -196,6 +196,7 @@ def _register_request_handling(app: Flask) -> None:
 def _register_pages(app: Flask) -> None:
     """The server-rendered pages, each blueprint beside its domain (Indico's shape)."""
     from careplan.admin import views as admin
+    from careplan.chronology import views as chronology
     from careplan.corrections import views as corrections
     from careplan.directory import views as directory
     from careplan.ig import access_log_views
@@ -230,6 +231,7 @@ def _register_pages(app: Flask) -> None:
         meetings,
         tasks,
         corrections,
+        chronology,
     ):
         app.register_blueprint(module.bp)
 

@@ -3,6 +3,7 @@
 from careplan.accounts import api as accounts_api
 from careplan.admin import api as admin_api
 from careplan.api import auth, openapi
+from careplan.chronology import api as chronology_api
 from careplan.corrections import api as corrections_api
 from careplan.crisis import api as crisis_api
 from careplan.directory import api as directory_api
@@ -36,4 +37,5 @@ MODULES = (
     meetings_api,
     corrections_api,
     crisis_api,
+    chronology_api,
 )

@@ -144,6 +144,7 @@ PLAN_LINKS = {
     "view_meetings": Permission.MEETING_VIEW,
     "view_tasks": Permission.TASK_VIEW,
     "view_corrections": Permission.CORRECTION_VIEW,
+    "view_chronology": Permission.CHRONOLOGY_VIEW,
 }
 
 

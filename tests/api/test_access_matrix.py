@@ -260,6 +260,8 @@ ROUTES = {
         False,
         (201, 201, 404, 403, 404, 404, 404),
     ),
+    # The chronology: any basis on the plan opens it; each item is decided on its own.
+    "chronology": ("GET", P + "/chronology", None, False, (200, 200, 404, 200, 404, 404, 404)),
     # Meetings: attending or owning an action is no basis (rules.MEETING).
     "meetings": ("GET", P + "/meetings", None, False, (200, 200, 404, 200, 404, 404, 404)),
     "meeting_record": (

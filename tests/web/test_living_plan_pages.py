@@ -41,3 +41,20 @@ def test_meetings_withhold_what_was_said_from_the_care_team(demo_app):
     assert "away from the old crowd" not in page
     morag = Browser(demo_app, staff(demo_app, "morag.campbell@nhs.demo"))
     assert "away from the old crowd" in text(morag.get(f"/people/{sarah}/meetings"))
+
+
+def test_the_chronology_is_filtered_item_by_item(demo_app):
+    sarah = _sarah(demo_app)
+    morag = Browser(demo_app, staff(demo_app, "morag.campbell@nhs.demo"))
+    page = text(morag.get(f"/people/{sarah}/chronology"))
+    assert "Plan review with 3 others" in page
+    assert "Key worker: Morag Campbell" in page
+    assert "Asked for a correction to Contacts and appointments" in page
+    # The recovery cafe worker: third-sector consent for about me, goals and housing only.
+    jamie = Browser(demo_app, staff(demo_app, "jamie.robertson@cafe.demo"))
+    seen = text(jamie.get(f"/people/{sarah}/chronology"))
+    assert "Plan review with 3 others" in seen
+    assert "Asked for a correction" not in seen  # corrections: key worker and lead agency
+    assert "Some events are not shared with you" in seen
+    for section in ("Alcohol and drugs", "Mental health", "Safety and risk"):
+        assert f"Update on {section}" not in seen

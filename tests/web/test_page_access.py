@@ -57,6 +57,7 @@ MATRIX = {
     "/admin/agencies": (403, 403, 403, 403, 403, 200, 403),
     "/admin/staff": (403, 403, 403, 403, 403, 200, 403),
     # The living plan (issue 20): meetings, actions, corrections (careplan.access.rules).
+    S + "/chronology": (200, 200, 200, 404, 404, 404, 200),
     S + "/meetings": (200, 200, 200, 404, 404, 404, 200),
     S + "/meetings/new": (200, 403, 403, 404, 404, 404, 403),
     S + "/tasks": (200, 200, 200, 404, 404, 404, 200),
