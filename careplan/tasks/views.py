@@ -9,8 +9,9 @@ from flask import Blueprint, redirect, request, url_for
 from marshmallow import ValidationError
 
 from audit.actions import AuditAction
-from careplan.access.permissions import Permission
+from careplan.access.permissions import Permission, Resource, ResourceType
 from careplan.access.pipeline import requires
+from careplan.access.policy import decide
 from careplan.core.errors import ApiError
 from careplan.identity.web import signed_in_required
 from careplan.tasks import services
@@ -31,7 +32,9 @@ DONE_WORDS = {
 @signed_in_required
 @requires(Permission.JOB_MY_TASKS, AuditAction.TASK_MINE)
 def mine() -> Any:
-    rows = [services.present(t, with_person=True) for t in services.my_tasks()]
+    rows = [
+        {**services.present(t, with_person=True), "can_change": True} for t in services.my_tasks()
+    ]
     return render(
         "tasks/mine.html",
         page_title="My tasks",
@@ -46,11 +49,18 @@ def mine() -> Any:
 @requires(Permission.TASK_VIEW, AuditAction.TASK_LIST)
 def person_tasks(person_id: uuid.UUID) -> Any:
     rows, context, own_only = services.person_tasks(person_id)
+    shown = []
+    for task in rows:
+        # Each button only where the policy would allow it (decided on the context at
+        # hand: no query); the route decides again when it is pressed.
+        resource = Resource(ResourceType.TASK, record=task.id)
+        allowed = decide(context, resource, Permission.TASK_STATUS).permit
+        shown.append({**services.present(task), "can_change": allowed})
     return render(
         "tasks/person.html",
         page_title="Actions",
         person=context.person,
-        tasks=[services.present(t) for t in rows],
+        tasks=shown,
         own_only=own_only,
         done=DONE_WORDS.get(request.args.get("done", "")),
     )

@@ -58,3 +58,12 @@ def test_the_chronology_is_filtered_item_by_item(demo_app):
     assert "Some events are not shared with you" in seen
     for section in ("Alcohol and drugs", "Mental health", "Safety and risk"):
         assert f"Update on {section}" not in seen
+
+
+def test_a_person_s_actions_offer_buttons_only_where_allowed(demo_app):
+    sarah = _sarah(demo_app)
+    morag = Browser(demo_app, staff(demo_app, "morag.campbell@nhs.demo"))
+    assert text(morag.get(f"/people/{sarah}/tasks")).count("Mark as done") == 3
+    # Fiona (housing, care team) closes her own action only.
+    fiona = Browser(demo_app, staff(demo_app, "fiona.reid@housing.demo"))
+    assert text(fiona.get(f"/people/{sarah}/tasks")).count("Mark as done") == 1
