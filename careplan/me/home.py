@@ -18,6 +18,7 @@ from careplan.core import clock
 from careplan.extensions import db
 from careplan.ig import reviews
 from careplan.me.views import plan
+from careplan.meetings.models import Meeting
 from careplan.people import services as people
 from careplan.people.models import DuplicateCandidate, Person
 from careplan.plans import services as plans
@@ -96,6 +97,9 @@ class CaseloadItem:
     overdue: list[dict[str, Any]] = field(default_factory=list)
     updates: list[Entry] = field(default_factory=list)
     crises: list[dict[str, Any]] = field(default_factory=list)  # follow-ups not yet done
+    # The last day anyone in the care team recorded seeing the person: a dated update, or a
+    # meeting they attended.
+    last_contact: date | None = None
 
 
 OTHERS_SHOWN = 20  # the caseload lists the first of the others; Find a person pages them all
@@ -156,9 +160,10 @@ def _what_is_due(item: CaseloadItem, goals: dict[str, Any], today: date) -> None
 
 
 def _living_plan_due(mine: list[CaseloadItem], today: date) -> None:
-    """The plan's review date (set by the last review meeting) and overdue shared actions
-    (tasks, crisis follow-ups included) of the key worker's own people: two queries for
-    the whole caseload, and one `task.list` record per person whose actions are shown."""
+    """The plan's review date (set by the last review meeting), overdue shared actions and
+    open crisis follow-ups, and the last contact, of the key worker's own people: four
+    queries for the whole caseload, and one `task.list` record per person whose actions
+    are shown."""
     ids = [item.person.id for item in mine]
     if not ids:
         return
@@ -170,7 +175,24 @@ def _living_plan_due(mine: list[CaseloadItem], today: date) -> None:
         ).all()
     )
     late = tasks.overdue(db.session, ids, today)
+    updated = dict(
+        db.session.execute(
+            select(Plan.person_id, func.max(Entry.occurred_on))
+            .join(Entry, Entry.plan_id == Plan.id)
+            .where(Plan.person_id.in_(ids))
+            .group_by(Plan.person_id)
+        ).all()
+    )
+    met = dict(
+        db.session.execute(
+            select(Meeting.person_id, func.max(Meeting.held_on))
+            .where(Meeting.person_id.in_(ids), Meeting.person_attended.is_(True))
+            .group_by(Meeting.person_id)
+        ).all()
+    )
     for item in mine:
+        seen = [d for d in (updated.get(item.person.id), met.get(item.person.id)) if d]
+        item.last_contact = max(seen) if seen else None
         review = reviews.get(item.person.id)
         if review is not None and review <= today + REVIEW_WINDOW:
             item.reviews_due.insert(

@@ -21,6 +21,8 @@ def test_the_caseload_shows_overdue_actions_and_the_review(demo_app):
     page = text(morag.get("/"))
     # The demo's cafe action was due yesterday (careplan/demo.py, _living_plan).
     assert "Book a place at the Tuesday peer group (Broomhill Recovery Cafe)" in page
+    # Sarah attended her review a fortnight ago (or a dated update came later).
+    assert "Last contact: none recorded yet" not in page.split("John")[0]
 
 
 def test_my_tasks_lists_the_agencys_and_my_own(demo_app):
