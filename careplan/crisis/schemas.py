@@ -21,7 +21,9 @@ class FollowUpSchema(OwnerSchema):
 
 
 class CrisisCreateSchema(BaseSchema):
-    kind = fields.Enum(CrisisKind, by_value=True, required=True)
+    kind = fields.Enum(
+        CrisisKind, by_value=True, required=True, metadata={"label": "what happened"}
+    )
     occurred_on = fields.Date(required=True, validate=HAPPENED)
     note = fields.Str(load_default=None, validate=validate.Length(max=5000))
     follow_up = fields.Nested(FollowUpSchema, required=True)

@@ -32,13 +32,21 @@ class AttendeeSchema(BaseSchema):
 
 
 class ActionSchema(OwnerSchema):
-    title = fields.Str(required=True, validate=validate.Length(min=1, max=500))
+    title = fields.Str(
+        required=True,
+        validate=validate.Length(min=1, max=500),
+        metadata={"label": "what the action is"},
+    )
     due_on = fields.Date(load_default=None, validate=DUE)
 
 
 class MeetingCreateSchema(BaseSchema):
-    held_on = fields.Date(required=True, validate=HELD)
-    kind = fields.Enum(MeetingKind, by_value=True, required=True)
+    held_on = fields.Date(
+        required=True, validate=HELD, metadata={"label": "the date of the meeting"}
+    )
+    kind = fields.Enum(
+        MeetingKind, by_value=True, required=True, metadata={"label": "what kind of meeting it was"}
+    )
     attendees = fields.List(
         fields.Nested(AttendeeSchema), load_default=list, validate=validate.Length(max=50)
     )
@@ -49,7 +57,9 @@ class MeetingCreateSchema(BaseSchema):
     actions = fields.List(
         fields.Nested(ActionSchema), load_default=list, validate=validate.Length(max=50)
     )
-    next_review_on = fields.Date(load_default=None, validate=NEXT_REVIEW)
+    next_review_on = fields.Date(
+        load_default=None, validate=NEXT_REVIEW, metadata={"label": "the date of the next review"}
+    )
 
 
 class AttendeeOutSchema(BaseSchema):

@@ -32,7 +32,11 @@ class OwnerSchema(BaseSchema):
 
 
 class TaskCreateSchema(OwnerSchema):
-    title = fields.Str(required=True, validate=validate.Length(min=1, max=500))
+    title = fields.Str(
+        required=True,
+        validate=validate.Length(min=1, max=500),
+        metadata={"label": "what the action is"},
+    )
     due_on = fields.Date(load_default=None, validate=DUE)
     source = fields.Str(load_default="goal", validate=validate.OneOf(DIRECT_SOURCES))
 
