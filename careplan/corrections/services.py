@@ -127,7 +127,7 @@ def answer(
     the person told. Raises NotFound (404) for no such request of this person's, Conflict
     (409) for one already answered."""
     _, decision = authorise(person_id, Permission.CORRECTION_ANSWER, AuditAction.CORRECTION_ANSWER)
-    row = db.session.get(Correction, correction_id, with_for_update=True)
+    row = db.session.get(Correction, correction_id, with_for_update={"of": Correction})
     if row is None or row.person_id != person_id:
         raise NotFound(NOT_FOUND)
     data = load()

@@ -105,7 +105,7 @@ def change_status(
     `expected` instead): the owner (account or agency), the key worker or the lead agency
     (the route decided it on this task). Records `task.status`. Raises PreconditionFailed
     (412) for a stale version, Conflict (409) for a move the task cannot make."""
-    task = db.session.get(Task, task_id, with_for_update=True)
+    task = db.session.get(Task, task_id, with_for_update={"of": Task})
     if task is None:
         raise NotFound(TASK_NOT_FOUND)
     _, decision = authorise(
