@@ -80,6 +80,13 @@ class AuditAction(enum.StrEnum):
     CORRECTION_CREATE = "correction.create"
     CORRECTION_LIST = "correction.list"
     CORRECTION_ANSWER = "correction.answer"
+    # Referrals (issue 19): made, read (one, or a list: a person's, an agency's inbox),
+    # answered, forwarded, expired unanswered.
+    REFERRAL_CREATE = "referral.create"
+    REFERRAL_VIEW = "referral.view"
+    REFERRAL_LIST = "referral.list"
+    REFERRAL_STATUS = "referral.status"
+    REFERRAL_FORWARD = "referral.forward"
 
 
 class Outcome(enum.StrEnum):

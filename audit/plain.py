@@ -47,6 +47,11 @@ WHAT = {
     "correction.create": "asked for a correction to your plan",
     "correction.list": "looked at your requests for corrections",
     "correction.answer": "answered your request for a correction",
+    "referral.create": "referred you to a service",
+    "referral.view": "looked at a referral of yours",
+    "referral.list": "looked at your referrals",
+    "referral.status": "updated a referral of yours",
+    "referral.forward": "passed a referral of yours on to another service",
 }
 
 
@@ -63,6 +68,12 @@ def why(basis: str | None) -> str | None:
         return "they registered you"
     if basis.startswith("consent:"):
         return "you agreed to share this with their organisation"
+    if basis.startswith("referral:"):
+        return "you agreed to send this to their organisation with a referral"
+    if basis.startswith("referrer:"):
+        return "they made the referral"
+    if basis == "service:expiry":
+        return "the service closes a referral that was not answered in time"
     if basis.startswith("breakglass:"):
         return "emergency access: they said there was a risk to life or of serious harm"
     if basis.startswith("task_owner"):

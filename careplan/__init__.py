@@ -40,7 +40,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from consent.facts import PlanContextLoader
 
     sources.install(app, PlanContextLoader(db.session, app.extensions["careplan.sensitivity"]))
-    _register_record_people()
 
     _register_ops(app)  # first: its timing wraps everything, its commit hook runs first
     _register_audit_signing(app)
@@ -124,16 +123,6 @@ def _register_vault(app: Flask) -> None:
     errors.register_error_handlers(app)
 
 
-def _register_record_people() -> None:
-    """How the access pipeline finds the person of a record named in a URL (/tasks/<id>)."""
-    from careplan.access.permissions import ResourceType
-    from careplan.access.pipeline import find_people_of
-    from careplan.extensions import db
-    from careplan.tasks import queries as tasks
-
-    find_people_of(ResourceType.TASK, lambda task_id: tasks.person_of(db.session, task_id))
-
-
 def _register_models() -> None:
     # Every model module, so metadata (migrations, tests) sees every table.
     import audit.models  # noqa: F401
@@ -148,6 +137,7 @@ def _register_models() -> None:
     import careplan.people.models
     import careplan.plans.models
     import careplan.protection.models
+    import careplan.referrals.models
     import careplan.tasks.models  # noqa: F401
     import consent.models  # noqa: F401
 
@@ -209,6 +199,7 @@ def _register_pages(app: Flask) -> None:
     from careplan.plans import section_views
     from careplan.plans import views as plans
     from careplan.records import views as records
+    from careplan.referrals import views as referrals
     from careplan.tasks import views as tasks
     from careplan.web import pages
     from consent import views as sharing
@@ -232,6 +223,7 @@ def _register_pages(app: Flask) -> None:
         tasks,
         corrections,
         chronology,
+        referrals,
     ):
         app.register_blueprint(module.bp)
 

@@ -221,6 +221,44 @@ SETTINGS: tuple[Setting, ...] = (
         "how long a claimed relationship lasts before it must be renewed",
     ),
     Setting(
+        "CAREPLAN_REFERRAL_ANSWER_DAYS_URGENT",
+        "REFERRAL_ANSWER_DAYS_URGENT",
+        int,
+        2,
+        "days an urgent referral waits for the receiving service's answer before it fails "
+        "with 'no answer' (and the referrer is told)",
+    ),
+    Setting(
+        "CAREPLAN_REFERRAL_ANSWER_DAYS_SOON",
+        "REFERRAL_ANSWER_DAYS_SOON",
+        int,
+        7,
+        "days a referral marked 'soon' waits for an answer before it fails",
+    ),
+    Setting(
+        "CAREPLAN_REFERRAL_ANSWER_DAYS_ROUTINE",
+        "REFERRAL_ANSWER_DAYS_ROUTINE",
+        int,
+        14,
+        "days a routine referral waits for an answer before it fails",
+    ),
+    Setting(
+        "CAREPLAN_REFERRAL_WARNING_HOURS",
+        "REFERRAL_WARNING_HOURS",
+        int,
+        24,
+        "hours before an unanswered referral fails when its receiving service and referrer "
+        "are told it is about to",
+    ),
+    Setting(
+        "CAREPLAN_REFERRAL_CONSENT_DAYS_AFTER_COMPLETED",
+        "REFERRAL_CONSENT_DAYS_AFTER_COMPLETED",
+        int,
+        28,
+        "days the consent sent with a referral lasts after the service completes it (for "
+        "the closing letter and questions); after any other close it ends that day",
+    ),
+    Setting(
         "CAREPLAN_SQLITE_BUSY_MS",
         "SQLITE_BUSY_MS",
         int,

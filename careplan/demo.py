@@ -62,8 +62,21 @@ STAFF = (
     ("ali.hassan@nhs.demo", "Ali Hassan", NHS, ["practitioner"], "demo-nurse-2026"),
     ("priya.shah@nhs.demo", "Priya Shah", NHS, ["ig_officer"], "demo-ig-officer-2026"),
     ("fiona.reid@housing.demo", "Fiona Reid", HOUSING, ["practitioner"], "demo-housing-2026"),
+    (
+        "niamh.grant@housing.demo",
+        "Niamh Grant",
+        HOUSING,
+        ["practitioner", "referral_coordinator"],
+        "demo-referrals-2026",
+    ),
     ("gordon.bell@justice.demo", "Gordon Bell", JUSTICE, ["practitioner"], "demo-justice-2026"),
-    ("jamie.robertson@cafe.demo", "Jamie Robertson", CAFE, ["practitioner"], "demo-cafe-2026"),
+    (
+        "jamie.robertson@cafe.demo",
+        "Jamie Robertson",
+        CAFE,
+        ["practitioner", "referral_coordinator"],
+        "demo-cafe-2026",
+    ),
     ("alex.murray@careplan.demo", "Alex Murray", None, ["admin"], "demo-admin-2026"),
 )
 

@@ -187,6 +187,7 @@ def consent_fact(c: Any) -> ConsentFact:
         expires_on=c.expires_on,
         withdrawn=c.withdrawn_at is not None,
         purpose=c.purpose,
+        referral_id=c.referral_id,
     )
 
 
@@ -286,6 +287,7 @@ def _statements() -> _Statements:
         consent.expires_on,
         consent.withdrawn_at,
         consent.purpose,
+        consent.referral_id,
     )
     broken = BreakGlass.__table__.c
     break_glass = select(broken.person_id, broken.id, broken.invoked_at, broken.expires_at).where(

@@ -78,6 +78,9 @@ class Consent(db.Model):
     withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime)
     withdrawn_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
     withdrawn_reason: Mapped[str | None] = mapped_column(Text)
+    # The referral this consent travels with (issue 19): it ends a set time after the
+    # referral closes. The table is the referrals package's; only its id is held here.
+    referral_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("referral.id"), index=True)
 
 
 class BreakGlassReason(enum.StrEnum):

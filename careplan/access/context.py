@@ -31,6 +31,8 @@ class ConsentFact:
     expires_on: date | None
     withdrawn: bool
     purpose: str = "direct_care"  # what the person agreed to share for
+    # The referral this consent travels with (issue 19), None for any other consent.
+    referral_id: uuid.UUID | None = None
 
     def covers(self, section: str) -> bool:
         return self.sections is None or section in self.sections
@@ -91,11 +93,31 @@ class BreakGlassFact:
 
 
 @dataclass(frozen=True, slots=True)
+class TaskFact:
+    """One task asked about (`Resource.record` for a task): its id and its person's."""
+
+    id: uuid.UUID
+    person_id: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True)
 class TaskOwnerFact:
     """A task for the person that the caller, or the caller's agency, owns (any status:
     an owner may reopen an action they closed by mistake)."""
 
     id: uuid.UUID
+
+
+class ReferralFact:
+    """One referral as the policy sees it: whose it is, who made it, which agency
+    receives it (None: a service not on the platform, answered by letter), and who at
+    that agency took it on."""
+
+    id: uuid.UUID
+    person_id: uuid.UUID
+    referrer_id: uuid.UUID
+    receiving_agency_id: uuid.UUID | None
+    taken_by_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,8 @@ class BasisKind(enum.StrEnum):
     ACCOUNT = "account"  # the caller's own account
     SIGNED_IN = "signed_in"  # any active account: reference data such as the directory
     TASK_OWNER = "task_owner"  # (ref) owns a task for the person (the account or its agency)
+    REFERRER = "referrer"  # (ref) made the referral named
+    REFERRAL = "referral"  # (ref) the receiving agency of the referral named
 
 
 class DenialKind(enum.StrEnum):

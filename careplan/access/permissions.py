@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import enum
 import functools
-import uuid
 from dataclasses import dataclass
+from typing import Any
 
 
 class ResourceType(enum.StrEnum):
@@ -30,6 +30,9 @@ class ResourceType(enum.StrEnum):
     CRISIS = "crisis"  # a crisis event and its follow-up
     CORRECTION = "correction"  # the person's request to correct their plan, and the answer
     CHRONOLOGY = "chronology"  # the person's timeline, filtered item by item
+    # One referral of a person to a service: decided on the referral itself (who made
+    # it, which agency receives it), carried in the resource (`Resource.record`).
+    REFERRAL = "referral"
 
 
 class Permission(enum.StrEnum):
@@ -43,6 +46,8 @@ class Permission(enum.StrEnum):
     PERSON_ACCOUNT_LINK = "person:account:link"  # invite the individual to sign in
     PERSON_EXPORT = "person:export"  # subject access: everything held about the person
     PERSON_CHI_RECORD = "person:chi:record"  # add a CHI number registered without one
+    PERSON_REFERRAL_CREATE = "person:referral:create"  # refer them, their consent alongside
+    PERSON_REFERRALS_VIEW = "person:referrals:view"  # every referral of theirs, with history
     # The plan as a whole.
     PLAN_VIEW = "plan:view"
     PLAN_CREATE = "plan:create"
@@ -91,6 +96,13 @@ class Permission(enum.StrEnum):
     # The service directory (reference data: services, not people).
     DIRECTORY_VIEW = "directory:view"  # search and read services, download the map
     DIRECTORY_MANAGE = "directory:manage"  # add local services, edit their local fields
+    # One referral (issue 19; statuses after HL7 Gravity's Task).
+    REFERRAL_VIEW = "referral:view"
+    REFERRAL_RESPOND = "referral:respond"  # the receiving agency's answers and progress
+    REFERRAL_FORWARD = "referral:forward"  # pass it on to another service (`part_of`)
+    REFERRAL_CANCEL = "referral:cancel"  # the referrer's side withdraws it
+    REFERRAL_RECORD_ANSWER = "referral:record_answer"  # a service not on the platform answered
+    JOB_REFERRAL_LIST = "job:referral:list"  # the agency's referral inbox and outbox
     # The caller's own account.
     ACCOUNT_OWN = "account:own"
 
@@ -111,11 +123,12 @@ _RESOURCE_TYPE = {p: _resource_type(p) for p in Permission}
 @dataclass(frozen=True, slots=True)
 class Resource:
     """The record a permission is asked about; `section`: the key, for a section;
-    `record`: the record's id where the answer depends on which one (a task: its owner)."""
+    `record`: the facts of the one record asked about, for a kind decided on the record
+    itself (a referral: `careplan.access.context.ReferralFact`)."""
 
     type: ResourceType
     section: str | None = None
-    record: uuid.UUID | None = None
+    record: Any = None
 
 
 PERSON = Resource(ResourceType.PERSON)

@@ -9,8 +9,10 @@ without signing in. A route that declares neither is refused (deny by default), 
 test walks the URL map so that none ships undeclared.
 
 Handlers and services then ask `person_context`, `require`, `require_job` and
-`person_by_exact_id`: they reuse the context and the decision already made for this
-request, and decide anything further (what a page may offer) on the same context.
+`person_by_exact_id` (and `require_on` for a record decided on itself, such as a
+referral, whose route names it with `locate`): they reuse the context and the decision
+already made for this request, and decide anything further (what a page may offer) on
+the same context.
 """
 
 from __future__ import annotations
@@ -47,25 +49,17 @@ NO_PLAN = "This person has no care plan yet."
 NO_SECTION = "There is no section with that key."
 NOT_LINKED = "You have no plan linked to your account."
 
-RECORD_NOT_FOUND = "There is nothing with that id that you can see."
 
 # Where a route finds the person it is about.
 URL_PERSON = "url"  # the route's <person_id>
 OWN_PERSON = "own"  # the signed-in individual's own person (/me/...)
-RECORD_PERSON = "record"  # the person a record in the URL is about (/tasks/<tid>/...)
-
-# For RECORD_PERSON routes: resource type -> a function from the record's id to its
-# person's id (None: no such record), installed by the package that owns the record (the
-# access package imports no domain package).
-RECORD_PEOPLE: dict[ResourceType, Callable[[uuid.UUID], uuid.UUID | None]] = {}
-
-
-def find_people_of(kind: ResourceType, find: Callable[[uuid.UUID], uuid.UUID | None]) -> None:
-    """Install how to find the person of a record of `kind` by its id (app start-up)."""
-    RECORD_PEOPLE[kind] = find
 
 
 AuditFor = AuditAction | Callable[[Mapping[str, Any]], AuditAction]
+# Finds the record a route names (a referral by its id) and the person it belongs to:
+# (person id, the resource with the record's facts). Given the URL's values and the
+# audit action; raises NotFound, recorded, for a record that does not exist.
+Locator = Callable[[Mapping[str, Any], AuditAction], tuple[uuid.UUID, Resource]]
 
 
 @dataclass(frozen=True)
@@ -79,7 +73,7 @@ class Declared:
     methods: Mapping[str, tuple[Permission, AuditFor]] = field(default_factory=dict)
     person: str = URL_PERSON
     rows: bool = False
-    record: str | None = None  # RECORD_PERSON: the URL value holding the record's id
+    locate: Locator | None = None
 
     def permission_for(self, method: str) -> Permission | None:
         """The permission an HTTP method is decided by (None: public)."""
@@ -105,7 +99,7 @@ def requires(
     methods: Mapping[str, tuple[Permission, AuditFor]] | None = None,
     person: str = URL_PERSON,
     rows: bool = False,
-    record: str | None = None,
+    locate: Locator | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare the route's permission and decide it before the handler runs.
 
@@ -113,13 +107,10 @@ def requires(
     giving it); `methods`: another permission and action for an HTTP method (a page whose
     POST changes what its GET shows); `person`: URL_PERSON (the route's `person_id`) or
     OWN_PERSON; `rows`: the route only reads, so the person and plan may be loaded as
-    plain rows (faster); `record`: the URL value naming a record whose permission depends
-    on which record it is (a task and its owner): its person is found by `RECORD_PEOPLE`
-    and the policy is asked about that record.
+    plain rows (faster); `locate`: the route names one record decided on itself (a
+    referral), found by this function, instead of a person.
     """
-    if record is not None:
-        person = RECORD_PERSON
-    declared = Declared(permission, audit, dict(methods or {}), person, rows, record)
+    declared = Declared(permission, audit, dict(methods or {}), person, rows, locate)
 
     def wrap(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
@@ -163,19 +154,9 @@ def _enforce(declared: Declared, kwargs: Mapping[str, Any]) -> None:
     if kind is ResourceType.JOB or kind in REFERENCE:
         require_job(permission, action)
         return
-    if declared.person == RECORD_PERSON and declared.record is not None:
-        record_id = kwargs[declared.record]
-        person_id = RECORD_PEOPLE[kind](record_id)
-        if person_id is None:
-            record(
-                action,
-                Outcome.INVALID,
-                person_id=None,
-                reason="not_found",
-                details={"requested_id": record_id},
-            )
-            raise NotFound(RECORD_NOT_FOUND)
-        authorise(person_id, permission, action, rows=declared.rows, record=record_id)
+    if declared.locate is not None:
+        person_id, resource = declared.locate(kwargs, action)
+        authorise(person_id, permission, action, resource=resource, rows=declared.rows)
         return
     person_id = _person_id(declared, kwargs, action)
     authorise(person_id, permission, action, kwargs.get("key"), rows=declared.rows)
@@ -240,7 +221,7 @@ def _contexts() -> dict[tuple[uuid.UUID, bool], AccessContext | None]:
     return g.access_contexts
 
 
-def _grants() -> dict[tuple[uuid.UUID, Permission, str | None], Decision]:
+def _grants() -> dict[tuple[uuid.UUID, Permission, Any], Decision]:
     if "access_grants" not in g:
         g.access_grants = {}
     return g.access_grants
@@ -285,52 +266,53 @@ def authorise(
     key: str | None = None,
     *,
     rows: bool = False,
-    record: uuid.UUID | None = None,
+    resource: Resource | None = None,
 ) -> tuple[AccessContext, Decision]:
     """The person's context and the permit for `permission` (on section `key`, for a
-    section permission; on the record with id `record`, for one whose answer depends on
-    which it is), or a recorded refusal raised as NotFound (no person, or none this caller
-    may know of; an unknown section; no plan yet) or Forbidden (403).
+    section permission; on `resource`, for a record decided on itself), or a recorded
+    refusal raised as NotFound (no person, or none this caller may know of; an unknown
+    section; no plan yet) or Forbidden (403).
     """
-    if record is not None:
-        return _authorise_record(person_id, permission, audit_action, record, rows)
-    granted = _grants().get((person_id, permission, key))
+    slot = _slot(key, resource)
+    granted = _grants().get((person_id, permission, slot))
     context = load_context(person_id, rows=rows)
     if granted is not None and context is not None:
         _attempt(audit_action, person_id, key, granted)
         return context, granted
     if context is None:
         _not_found(audit_action, person_id)
-    if _known(context, key):
+    if resource is not None:
+        decision = decide(context, resource, permission)
+    elif _known(context, key):
         decision = decide_on(context, permission, key)
     else:
         decision = Decision.deny(DenialKind.NOT_FOUND)
     if not decision.permit:
         _refuse_unseen(context, audit_action)
     _refuse_missing_record(context, permission, key, audit_action, decision)
-    return context, _settle(context, key, permission, audit_action, decision)
+    return context, _settle(context, key, permission, audit_action, decision, slot)
 
 
-def _authorise_record(
-    person_id: uuid.UUID,
-    permission: Permission,
-    audit_action: AuditAction,
-    record_id: uuid.UUID,
-    rows: bool,
-) -> tuple[AccessContext, Decision]:
-    """`authorise` for one record (a task): a caller who may neither see the person nor
-    holds the record is told there is no such record, as for none (and it is recorded)."""
-    context = load_context(person_id, rows=rows)
-    if context is None:
-        _not_found(audit_action, person_id)
-    resource = Resource(permission.resource_type, record=record_id)
+def _slot(key: str | None, resource: Resource | None) -> Any:
+    """Where a decision is kept for the request: by section key, or by the record."""
+    if resource is None or resource.record is None:
+        return key
+    return (resource.type, resource.record.id)
+
+
+def require_on(
+    context: AccessContext, resource: Resource, permission: Permission, audit_action: AuditAction
+) -> Decision:
+    """`require` for a record decided on itself (a referral): permit, or the refusal
+    recorded and answered 403."""
+    slot = _slot(None, resource)
+    person_id = context.person.id
+    granted = _grants().get((person_id, permission, slot))
+    if granted is not None:
+        _attempt(audit_action, person_id, None, granted)
+        return granted
     decision = decide(context, resource, permission)
-    if not decision.permit:
-        _refuse_unseen(context, audit_action, RECORD_NOT_FOUND)
-    if context.plan is None:
-        record(audit_action, Outcome.INVALID, person_id=person_id, reason="no_plan")
-        raise NotFound(NO_PLAN)
-    return context, _settle(context, None, permission, audit_action, decision)
+    return _settle(context, None, permission, audit_action, decision, slot)
 
 
 def _settle(
@@ -339,6 +321,7 @@ def _settle(
     permission: Permission,
     audit_action: AuditAction,
     decision: Decision,
+    slot: Any = None,
 ) -> Decision:
     """A refusal recorded and answered 403; a permit kept for the request and its attempt
     noted."""
@@ -349,7 +332,7 @@ def _settle(
         record(audit_action, Outcome.DENY, person_id=person_id, sections=sections, reason=reason)
         kind = decision.denial.kind if decision.denial is not None else None
         raise Forbidden(DENIAL_MESSAGES.get(kind) if kind else None, reason=reason)
-    _grants()[(person_id, permission, key)] = decision
+    _grants()[(person_id, permission, key if slot is None else slot)] = decision
     _attempt(audit_action, person_id, key, decision)
     return decision
 

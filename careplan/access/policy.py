@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from careplan.access import rules
-from careplan.access.context import AccessContext
+from careplan.access.context import AccessContext, ReferralFact, TaskFact
 from careplan.access.decision import (
     BASES,
     DENIALS,
@@ -48,6 +48,7 @@ from careplan.access.permissions import (
     resource_for,
     section,
 )
+from careplan.access.subject import Role
 from careplan.access.ties import TASK_OWNER, TIES, active_refusal
 
 ROLE_BASIS = Basis(BasisKind.ROLE)
@@ -75,6 +76,11 @@ def decide(context: AccessContext, resource: Resource, permission: Permission) -
     subject = context.subject
     if context.person is None:
         return Decision.deny(DenialKind.NOT_FOUND)
+    if kind is ResourceType.REFERRAL and not _of_this_person(context, resource):
+        return Decision.deny(DenialKind.NOT_FOUND)
+    one_task = kind is ResourceType.TASK and resource.record is not None
+    if one_task and not _of_this_person(context, resource):
+        return Decision.deny(DenialKind.NOT_FOUND)
     if subject.is_individual:
         return _decide_self(context, kind, permission)
     if not subject.is_practitioner:
@@ -90,6 +96,8 @@ def decide(context: AccessContext, resource: Resource, permission: Permission) -
         return _decide_section(context, resource.section or "", permission)
     if kind is ResourceType.TASK:
         return _decide_task(context, resource, permission)
+    if kind is ResourceType.REFERRAL:
+        return _decide_referral(context, resource.record, permission)
     return _decide_whole(context, kind, permission)
 
 
@@ -99,11 +107,47 @@ def _decide_task(context: AccessContext, resource: Resource, permission: Permiss
     decided = _decide_whole(context, ResourceType.TASK, permission)
     if decided.permit:
         return decided
-    key = str(resource.record) if resource.record is not None else None
+    key = str(resource.record.id) if resource.record is not None else None
     owner = TASK_OWNER.basis(context, key)
     if isinstance(owner, Basis):
         return _granted(ResourceType.TASK, owner, permission)
     return decided
+
+
+def _of_this_person(context: AccessContext, resource: Resource) -> bool:
+    """A record-scoped resource names its facts, and they are the context's person's."""
+    record = resource.record
+    facts = isinstance(record, (ReferralFact, TaskFact))
+    return facts and record.person_id == context.person.id
+
+
+def _decide_referral(
+    context: AccessContext, referral: ReferralFact, permission: Permission
+) -> Decision:
+    """The referrer's side (who made it, then the person's key worker and lead agency)
+    before the receiving agency; nobody else opens a referral (`rules.REFERRAL`)."""
+    basis = referral_basis(context, referral)
+    if basis is None:
+        return Decision.deny(DenialKind.NO_RELATIONSHIP)
+    return _granted(ResourceType.REFERRAL, basis, permission)
+
+
+def referral_basis(context: AccessContext, referral: ReferralFact) -> Basis | None:
+    """Why the caller (a practitioner) may open `referral`, if they may."""
+    subject = context.subject
+    if referral.referrer_id == subject.id:
+        return Basis(BasisKind.REFERRER, referral.id)
+    if context.is_key_worker:
+        return BASES[BasisKind.KEY_WORKER]
+    if context.in_lead_agency:
+        return BASES[BasisKind.LEAD_AGENCY]
+    receiving = referral.receiving_agency_id
+    at_receiving = receiving is not None and receiving == subject.agency_id
+    # The agency's referral coordinators, and the practitioner who took it on.
+    handles = subject.has(Role.REFERRAL_COORDINATOR) or referral.taken_by_id == subject.id
+    if at_receiving and handles:
+        return Basis(BasisKind.REFERRAL, referral.id)
+    return None
 
 
 def _decide_job(context: AccessContext, permission: Permission) -> Decision:

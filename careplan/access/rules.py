@@ -25,6 +25,7 @@ PERSON: Table = {
             P.PERSON_CONSENT_RECORD,
             P.PERSON_ACCESS_LOG_VIEW,
             P.PERSON_EXPORT,
+            P.PERSON_REFERRALS_VIEW,
         }
     ),
     # The person agreed to their key worker: they keep the person's record with them.
@@ -37,12 +38,27 @@ PERSON: Table = {
             P.PERSON_ACCOUNT_LINK,
             P.PERSON_EXPORT,
             P.PERSON_CHI_RECORD,
+            P.PERSON_REFERRAL_CREATE,
+            P.PERSON_REFERRALS_VIEW,
         }
     ),
-    BasisKind.LEAD_AGENCY: frozenset({P.PERSON_VIEW, P.PERSON_CONSENTS_VIEW, P.PERSON_CHI_RECORD}),
+    BasisKind.LEAD_AGENCY: frozenset(
+        {
+            P.PERSON_VIEW,
+            P.PERSON_CONSENTS_VIEW,
+            P.PERSON_CHI_RECORD,
+            P.PERSON_REFERRAL_CREATE,
+            P.PERSON_REFERRALS_VIEW,
+        }
+    ),
     BasisKind.REGISTERED: frozenset({P.PERSON_VIEW, P.PERSON_CHI_RECORD}),
-    BasisKind.CONSENT: frozenset({P.PERSON_VIEW}),
-    BasisKind.BREAK_GLASS: frozenset({P.PERSON_VIEW}),
+    # A care-team member with the person's consent may refer them on (API.md).
+    BasisKind.CONSENT: frozenset(
+        {P.PERSON_VIEW, P.PERSON_REFERRAL_CREATE, P.PERSON_REFERRALS_VIEW}
+    ),
+    BasisKind.BREAK_GLASS: frozenset({P.PERSON_VIEW, P.PERSON_REFERRALS_VIEW}),
+    # The receiving agency knows who was referred, and nothing of their other referrals.
+    BasisKind.REFERRAL: frozenset({P.PERSON_VIEW}),
 }
 
 PLAN: Table = {
@@ -69,6 +85,9 @@ PLAN: Table = {
     BasisKind.REGISTERED: frozenset({P.PLAN_VIEW, P.PLAN_CREATE}),
     BasisKind.CONSENT: frozenset({P.PLAN_VIEW, P.PLAN_CARE_TEAM_VIEW}),
     BasisKind.BREAK_GLASS: frozenset({P.PLAN_VIEW, P.PLAN_CARE_TEAM_VIEW}),
+    # The plan page, showing the travelling sections only (the others are withheld),
+    # and who leads it, so the receiving service can reach the person through them.
+    BasisKind.REFERRAL: frozenset({P.PLAN_VIEW}),
 }
 
 SECTION: Table = {
@@ -78,6 +97,23 @@ SECTION: Table = {
     BasisKind.CONSENT: frozenset({P.SECTION_VIEW, P.SECTION_ADD_ENTRY}),
     # An emergency reads; it never changes the plan.
     BasisKind.BREAK_GLASS: frozenset({P.SECTION_VIEW}),
+    # The sections sent with a referral are read, never written, by the receiving agency.
+    BasisKind.REFERRAL: frozenset({P.SECTION_VIEW}),
+}
+
+# One referral, decided on the referral itself (`policy._decide_referral`): the
+# referrer's side (who made it, the person's key worker and lead agency) follows it up,
+# cancels it and records a paper answer; the receiving agency answers and forwards it;
+# the person sees it. A care-team member without one of these sees it in the person's
+# list of referrals (PERSON_REFERRALS_VIEW), not opened.
+REFERRAL: Table = {
+    BasisKind.SELF: frozenset({P.REFERRAL_VIEW}),
+    BasisKind.REFERRER: frozenset({P.REFERRAL_VIEW, P.REFERRAL_CANCEL, P.REFERRAL_RECORD_ANSWER}),
+    BasisKind.KEY_WORKER: frozenset({P.REFERRAL_VIEW, P.REFERRAL_CANCEL, P.REFERRAL_RECORD_ANSWER}),
+    BasisKind.LEAD_AGENCY: frozenset(
+        {P.REFERRAL_VIEW, P.REFERRAL_CANCEL, P.REFERRAL_RECORD_ANSWER}
+    ),
+    BasisKind.REFERRAL: frozenset({P.REFERRAL_VIEW, P.REFERRAL_RESPOND, P.REFERRAL_FORWARD}),
 }
 
 ACCOUNT: Table = {BasisKind.ACCOUNT: frozenset({P.ACCOUNT_OWN})}
@@ -155,6 +191,7 @@ RECORDS: Mapping[ResourceType, Table] = {
     ResourceType.CRISIS: CRISIS,
     ResourceType.CORRECTION: CORRECTION,
     ResourceType.CHRONOLOGY: CHRONOLOGY,
+    ResourceType.REFERRAL: REFERRAL,
 }
 
 # Jobs, granted by role alone. "practitioner" means a practitioner holding no role barred
@@ -170,6 +207,7 @@ JOBS: Mapping[Role, frozenset[P]] = {
             # The tasks the caller or their agency owns, across people: ownership is the
             # basis for each (TASK above), so the list shows those and nothing else.
             P.JOB_MY_TASKS,
+            P.JOB_REFERRAL_LIST,
         }
     ),
     Role.IG_OFFICER: frozenset(
@@ -224,6 +262,10 @@ CHANGES = frozenset(
         P.CRISIS_RECORD,
         P.CORRECTION_REQUEST,
         P.CHRONOLOGY_MARK_ERROR,
+        P.PERSON_REFERRAL_CREATE,
+        P.REFERRAL_RESPOND,
+        P.REFERRAL_FORWARD,
+        P.REFERRAL_RECORD_ANSWER,
     }
 )
 
@@ -265,12 +307,13 @@ def reference_holders(permission: Permission) -> list[BasisKind | Role]:
 
 # Purposes of access a consent serves, by the purpose it was given for (issue 18: "consent
 # purposes can limit it"; the vocabulary and its sources: careplan.access.purposes). A
-# consent for the person's care covers a referral for it (the National Data Guardian counts
-# referral as direct care); no consent covers an investigation, a return or safeguarding,
-# which rest on other bases.
+# consent for the person's care covers a referral for it, and a consent sent with a
+# referral covers the care the receiving service then gives (the National Data Guardian
+# counts referral as direct care); no consent covers an investigation, a return or
+# safeguarding, which rest on other bases.
 CONSENT_SERVES: dict[str, frozenset[str]] = {
     "direct_care": frozenset({"direct_care", "referral"}),
-    "referral": frozenset({"referral"}),
+    "referral": frozenset({"referral", "direct_care"}),
 }
 
 

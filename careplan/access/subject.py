@@ -17,6 +17,9 @@ class Role(enum.StrEnum):
     # Keeps the service directory's local fields (thresholds, how to refer); no basis on
     # any person: held beside "practitioner" or alone.
     DIRECTORY_MANAGER = "directory_manager"
+    # Answers the agency's incoming referrals (issue 19: "staff with a referral role
+    # there"); reaches a referred person only through the referral, beside "practitioner".
+    REFERRAL_COORDINATOR = "referral_coordinator"
 
 
 # Roles that must never see plan content, whatever else the account holds (BRIEF.md:

@@ -5,7 +5,7 @@ Each tie reads its own facts from the context (loaded by its relationship source
 - None: it does not hold; the policy asks the next tie;
 - a Denial: it holds, but a rule of the person's or of the agreement refuses;
 - a Basis: it holds, and the rule table for that basis decides what is allowed.
-A new relationship (a referral, a supporter, a team, a cover) is one more tie here, one more
+A new relationship (a supporter, a team, a cover) is one more tie here, one more
 field of facts in the context, one source that loads it and one row in each rule table.
 """
 
@@ -18,6 +18,7 @@ from typing import Protocol
 from careplan.access.context import AccessContext, ConsentFact
 from careplan.access.decision import BASES, Basis, BasisKind, Denial, DenialKind
 from careplan.access.rules import consent_serves
+from careplan.access.subject import Role
 
 
 class Tie(Protocol):
@@ -90,6 +91,35 @@ class CareTeam:
 
 
 @dataclass(frozen=True)
+class Referral:
+    """The receiving agency's referral coordinators, before anyone there joins the care
+    team: the sections the person agreed to send with a referral (a consent whose
+    `referral_id` names it), and nothing else (issue 19, basis `referral:<id>`). The
+    agreement ceiling, refusals, withdrawal and the consent's end apply as to any consent."""
+
+    standing: bool = False
+
+    def basis(self, context: AccessContext, key: str | None) -> Basis | Denial | None:
+        if key is None or not context.subject.has(Role.REFERRAL_COORDINATOR):
+            return None
+        travelling = [c for c in context.consents_for_me if c.referral_id is not None]
+        if not travelling:
+            return None
+        problem = agreement_problem(context, key)
+        if problem is not None:
+            return Denial(problem)
+        refusal = active_refusal(context, key)
+        if refusal is not None:
+            return Denial(DenialKind.REFUSED, refusal.id)
+        covering = [c for c in travelling if c.permit and c.covers(key)]
+        active = [c for c in covering if c.status(context.today) == "active"]
+        granted = _first(c for c in active if consent_serves(c.purpose, context.purpose))
+        if granted is None:
+            return Denial(DenialKind.PURPOSE if active else _why_no_consent(covering, context))
+        return Basis(BasisKind.REFERRAL, granted.referral_id)
+
+
+@dataclass(frozen=True)
 class TaskOwner:
     """The caller or their agency owns a task for the person. It reaches tasks only (the
     policy asks it for task records, after the ties above): never a section, the plan or
@@ -109,7 +139,7 @@ class TaskOwner:
 
 
 # Strongest first: the first tie that holds decides.
-TIES: tuple[Tie, ...] = (KeyWorker(), LeadAgency(), BreakGlass(), CareTeam())
+TIES: tuple[Tie, ...] = (KeyWorker(), LeadAgency(), BreakGlass(), CareTeam(), Referral())
 TASK_OWNER = TaskOwner()
 
 

@@ -14,6 +14,7 @@ from careplan.people import api as people_api
 from careplan.plans import api as plans_api
 from careplan.plans import care_team_api, sections_api
 from careplan.records import api as records_api
+from careplan.referrals import api as referrals_api
 from careplan.subject_access import api as subject_access_api
 from careplan.tasks import api as tasks_api
 from consent import api as consent_api
@@ -38,4 +39,5 @@ MODULES = (
     corrections_api,
     crisis_api,
     chronology_api,
+    referrals_api,
 )

@@ -309,7 +309,12 @@ def retention_command(what: str, dry_run: bool) -> None:
 
 
 def register(app: Flask) -> None:
-    from careplan.cli import account_commands, directory_commands, notification_commands
+    from careplan.cli import (
+        account_commands,
+        directory_commands,
+        notification_commands,
+        referral_commands,
+    )
 
     account_commands.register(token_cli)
     for group in (
@@ -321,6 +326,7 @@ def register(app: Flask) -> None:
         account_commands.account_cli,
         directory_commands.directory_cli,
         notification_commands.notifications_cli,
+        referral_commands.referrals_cli,
     ):
         app.cli.add_command(group)
     app.cli.add_command(backup_command)

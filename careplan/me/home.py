@@ -23,6 +23,8 @@ from careplan.people import services as people
 from careplan.people.models import DuplicateCandidate, Person
 from careplan.plans import services as plans
 from careplan.plans.models import Entry, Plan
+from careplan.referrals import queries as referral_queries
+from careplan.referrals.queries import ReferralCounts
 from careplan.tasks import queries as tasks
 from careplan.tasks.models import TaskSource
 from careplan.web.pages import is_practitioner, render
@@ -100,8 +102,10 @@ class CaseloadItem:
     # The last day anyone in the care team recorded seeing the person: a dated update, or a
     # meeting they attended.
     last_contact: date | None = None
+    referrals: ReferralCounts = field(default_factory=ReferralCounts)
 
 
+REFERRALS_WINDOW = timedelta(days=30)
 OTHERS_SHOWN = 20  # the caseload lists the first of the others; Find a person pages them all
 
 
@@ -134,6 +138,13 @@ def caseload() -> Any:
         _what_is_due(item, goals.content or {}, today)
         item.updates = plans.recent_updates(item.person.id, since)
     _living_plan_due(mine, today)
+    # Referrals waiting, taken on, and not taken up in the last 30 days: numbers only,
+    # for people the caller is key worker for (the referral pages record who reads them).
+    referral_counts = referral_queries.counts(
+        db.session, [i.person.id for i in mine], clock.now() - REFERRALS_WINDOW
+    )
+    for item in mine:
+        item.referrals = referral_counts.get(item.person.id, ReferralCounts())
     return render(
         "me/caseload.html",
         page_title="My caseload",
@@ -143,6 +154,8 @@ def caseload() -> Any:
         reviews_due=sum(len(i.reviews_due) for i in mine),
         overdue=sum(len(i.overdue) for i in mine),
         updates=sum(len(i.updates) for i in mine),
+        referrals_waiting=sum(i.referrals.waiting for i in mine),
+        referrals_not_taken=sum(i.referrals.not_taken for i in mine),
     )
 
 

@@ -27,6 +27,12 @@ class NotificationKind(enum.StrEnum):
     TASK_ASSIGNED_AGENCY = "task.assigned.agency"
     CORRECTION_ANSWERED = "correction.answered"
     CRISIS_RECORDED = "crisis.key_worker"
+    REFERRAL_RECEIVED = "referral.received"
+    REFERRAL_CANCELLED = "referral.cancelled"
+    REFERRAL_STATUS = "referral.status"
+    REFERRAL_STATUS_MINE = "referral.status.person"
+    REFERRAL_EXPIRING = "referral.expiring"
+    REFERRAL_EXPIRING_SENT = "referral.expiring.referrer"
 
 
 @dataclass(frozen=True)
@@ -98,6 +104,35 @@ RULES: dict[NotificationKind, KindRule] = {
         "Crisis recorded",
         "A crisis was recorded for a person you are key worker for. Sign in to see what "
         "follow-up is needed.",
+    ),
+    NotificationKind.REFERRAL_RECEIVED: KindRule(
+        "New referral",
+        "Your organisation has a new referral. Sign in to see it.",
+        agency_role=Role.REFERRAL_COORDINATOR,
+    ),
+    NotificationKind.REFERRAL_CANCELLED: KindRule(
+        "Referral cancelled",
+        "A referral to your organisation was cancelled. Sign in to see why.",
+        agency_role=Role.REFERRAL_COORDINATOR,
+    ),
+    NotificationKind.REFERRAL_STATUS: KindRule(
+        "Referral updated",
+        "A referral you made has been updated. Sign in to see it.",
+    ),
+    NotificationKind.REFERRAL_STATUS_MINE: KindRule(
+        "News about a referral",
+        "There is news about one of your referrals. Sign in to see it.",
+    ),
+    NotificationKind.REFERRAL_EXPIRING: KindRule(
+        "Referral waiting for an answer",
+        "A referral to your organisation has not been answered and closes within a day. "
+        "Sign in to answer it.",
+        agency_role=Role.REFERRAL_COORDINATOR,
+    ),
+    NotificationKind.REFERRAL_EXPIRING_SENT: KindRule(
+        "Referral not answered yet",
+        "A referral you made has not been answered yet, and closes within a day if it is "
+        "not. Sign in to see it.",
     ),
 }
 

@@ -39,6 +39,7 @@ class AgreedHow(enum.StrEnum):
 class MembershipHow(enum.StrEnum):
     ADDED = "added"
     CLAIMED = "claimed"
+    REFERRAL = "referral"  # took on a referral at the receiving agency (issue 19)
 
 
 class Plan(db.Model):

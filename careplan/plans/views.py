@@ -145,6 +145,7 @@ PLAN_LINKS = {
     "view_tasks": Permission.TASK_VIEW,
     "view_corrections": Permission.CORRECTION_VIEW,
     "view_chronology": Permission.CHRONOLOGY_VIEW,
+    "view_referrals": Permission.PERSON_REFERRALS_VIEW,
 }
 
 

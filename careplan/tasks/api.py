@@ -52,7 +52,7 @@ def add_task(person_id: uuid.UUID) -> Response:
     if_match=IF_MATCH_REQUIRED,
     errors=(409, 422),
 )
-@requires(Permission.TASK_STATUS, AuditAction.TASK_STATUS, record="task_id")
+@requires(Permission.TASK_STATUS, AuditAction.TASK_STATUS, locate=services.locate)
 def task_status_change(task_id: uuid.UUID) -> Response:
     task = services.change_status(task_id, lambda: json_body(task_status))
     return respond(task_out.dump(services.present(task)), version=task.version)

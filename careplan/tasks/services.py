@@ -9,17 +9,17 @@ basis (`careplan.access.ties.TaskOwner`) and sees only the tasks they own.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from flask import g
 
-from audit.actions import AuditAction
+from audit.actions import AuditAction, Outcome
 from audit.log import record
-from careplan.access.context import AccessContext
+from careplan.access.context import AccessContext, TaskFact
 from careplan.access.decision import BasisKind
-from careplan.access.permissions import Permission
-from careplan.access.pipeline import authorise, require_job
+from careplan.access.permissions import Permission, Resource, ResourceType
+from careplan.access.pipeline import authorise, load_context, require_job, require_on
 from careplan.core import clock
 from careplan.core.clock import iso
 from careplan.core.errors import NotFound, PreconditionFailed
@@ -29,6 +29,22 @@ from careplan.tasks import operations, queries
 from careplan.tasks.models import Task, TaskSource, TaskStatus
 
 TASK_NOT_FOUND = "There is no action with that id that you can see."
+
+
+def resource(task_id: uuid.UUID, person_id: uuid.UUID) -> Resource:
+    """A task as the policy is asked about it (`careplan.access.context.TaskFact`)."""
+    return Resource(ResourceType.TASK, record=TaskFact(task_id, person_id))
+
+
+def locate(values: Mapping[str, Any], action: AuditAction) -> tuple[uuid.UUID, Resource]:
+    """For `@requires(..., locate=locate)`: the task named by the URL's `task_id` and its
+    person (NotFound, recorded as invalid, for no such task)."""
+    task_id = values["task_id"]
+    person_id = queries.person_of(db.session, task_id)
+    if person_id is None:
+        record(action, Outcome.INVALID, reason="not_found", details={"requested_id": task_id})
+        raise NotFound(TASK_NOT_FOUND)
+    return person_id, resource(task_id, person_id)
 
 
 def present(task: Task, *, with_person: bool = False) -> dict[str, Any]:
@@ -108,8 +124,11 @@ def change_status(
     task = db.session.get(Task, task_id, with_for_update={"of": Task})
     if task is None:
         raise NotFound(TASK_NOT_FOUND)
-    _, decision = authorise(
-        task.person_id, Permission.TASK_STATUS, AuditAction.TASK_STATUS, record=task.id
+    context = load_context(task.person_id)
+    if context is None:  # the person was merged away under the task: as for nobody
+        raise NotFound(TASK_NOT_FOUND)
+    decision = require_on(
+        context, resource(task.id, task.person_id), Permission.TASK_STATUS, AuditAction.TASK_STATUS
     )
     data = load()
     if expected is None:

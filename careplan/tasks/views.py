@@ -9,7 +9,7 @@ from flask import Blueprint, redirect, request, url_for
 from marshmallow import ValidationError
 
 from audit.actions import AuditAction
-from careplan.access.permissions import Permission, Resource, ResourceType
+from careplan.access.permissions import Permission
 from careplan.access.pipeline import requires
 from careplan.access.policy import decide
 from careplan.core.errors import ApiError
@@ -53,7 +53,7 @@ def person_tasks(person_id: uuid.UUID) -> Any:
     for task in rows:
         # Each button only where the policy would allow it (decided on the context at
         # hand: no query); the route decides again when it is pressed.
-        resource = Resource(ResourceType.TASK, record=task.id)
+        resource = services.resource(task.id, task.person_id)
         allowed = decide(context, resource, Permission.TASK_STATUS).permit
         shown.append({**services.present(task), "can_change": allowed})
     return render(
@@ -68,7 +68,7 @@ def person_tasks(person_id: uuid.UUID) -> Any:
 
 @bp.post("/tasks/<uuid:task_id>/status")
 @signed_in_required
-@requires(Permission.TASK_STATUS, AuditAction.TASK_STATUS, record="task_id")
+@requires(Permission.TASK_STATUS, AuditAction.TASK_STATUS, locate=services.locate)
 def change_status(task_id: uuid.UUID) -> Any:
     form = form_values(("status", "note", "version", "back"))
     back = form.get("back") if form.get("back") in ("mine", "person") else "mine"

@@ -115,6 +115,7 @@ def navigation(user: User | None) -> list[tuple[str, str]]:
             ("me.sharing", "Who can see my plan"),
             ("me.access_log", "Who has looked at my plan"),
             ("corrections.mine", "Ask for a correction"),
+            ("referrals.my_referrals", "My referrals"),
             ("directory.search", "Find support"),
         ]
     items: list[tuple[str, str]] = []
@@ -124,6 +125,7 @@ def navigation(user: User | None) -> list[tuple[str, str]]:
             ("tasks.mine", "My tasks"),
             ("people.find", "Find a person"),
             ("people.register", "Register a person"),
+            ("referrals.inbox", "Referrals"),
             ("directory.search", "Service directory"),
         ]
     if user.has_role(Role.IG_OFFICER):

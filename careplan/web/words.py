@@ -29,6 +29,7 @@ VALUE_LABELS = {
     "ig_officer": "Information governance officer",
     "admin": "Administrator",
     "directory_manager": "Directory manager",
+    "referral_coordinator": "Referral coordinator",
     "self_service": "Online, by the person",
     "art6_1_e_art9_2_h": "Public task and health or social care (Art 6(1)(e), 9(2)(h))",
     "art6_1_f": "Legitimate interests (Art 6(1)(f))",
@@ -65,6 +66,10 @@ def basis_words(basis: str | None) -> str:
         return "This is your own plan."
     if basis.startswith("consent:"):
         return "They agreed to share this with your organisation, and you are in their care team."
+    if basis.startswith("referral:"):
+        return "They agreed to send this to your organisation with a referral."
+    if basis.startswith("referrer:"):
+        return "You made this referral."
     if basis.startswith("breakglass:"):
         return "Emergency access. This is recorded, reviewed and shown to the person."
     if basis.startswith("task_owner"):

@@ -60,6 +60,15 @@ REFUSED_WHEN_CLOSED = {
         },
     ),
     "api.add_task": ("key_worker", {"title": "Phone the GP", "owner_staff_id": "{spare}"}),
+    "api.create_referral": (
+        "key_worker",
+        {
+            "service_id": "{svc}",
+            "reason": "She asked for help with food while her benefits are sorted.",
+            "sections": ["housing"],
+            "consent": {"method": "verbal", "agreed_on": "2026-10-01"},
+        },
+    ),
 }
 # Open on a closed plan, because they only narrow access or only read (rules.CHANGES).
 OPEN_WHEN_CLOSED = {
@@ -112,6 +121,7 @@ def test_no_write_reaches_a_closed_plan(app, api, world):
         "colleague": scene.colleague.id,
         "outsider": scene.outsider.id,
         "spare": scene.spare.id,
+        "svc": scene.service.id,
     }
     values = {"person_id": scene.person.id, "key": "housing", "member_id": scene.member.id}
     api.look_up(scene.outsider, scene.person)

@@ -92,6 +92,7 @@ def test_the_document_lists_exactly_these_versioned_writes(client):
         ("POST", "/people/{person_id}/plan/close"): True,
         ("POST", "/people/{person_id}/consents/{consent_id}/withdraw"): False,
         ("PUT", "/services/{service_id}"): True,
+        ("POST", "/referrals/{referral_id}/status"): True,
     }
 
 

@@ -118,6 +118,7 @@ def test_every_route_leaves_one_record_per_request(app, api, world):
         "notification_id": scene.person.id,  # not the caller's notification: 404, recorded
         "task_id": scene.person.id,  # no such task: 404, recorded
         "correction_id": scene.person.id,  # no such request: 404, recorded
+        "referral_id": scene.person.id,  # no such referral: 404, recorded
     }
     routes = sorted(
         (r.endpoint, r.rule, m)

@@ -37,6 +37,7 @@ REFUSED_WHEN_CLOSED = {
         "gordon",
         {"reason": "Allocated as her justice social worker from today by the sheriff."},
     ),
+    "referrals.new": ("morag", {}),  # decided before the form is read
 }
 OPEN_WHEN_CLOSED = {
     "sharing.withdraw_consent",

@@ -67,6 +67,12 @@ MATRIX = {
     # Everyone's own notifications and choice of channel.
     "/me/notifications": (200, 200, 200, 200, 200, 200, 200),
     "/me/notification-preferences": (200, 200, 200, 200, 200, 200, 200),
+    # Referrals (issue 19): practitioners' inbox and outbox; a person's referrals for anyone
+    # with a basis on them (and the person); referring needs a basis with their consent.
+    "/referrals": (200, 200, 200, 200, 403, 403, 403),
+    S + "/referrals": (200, 200, 200, 404, 404, 404, 200),
+    S + "/referrals/new": (200, 200, 200, 404, 404, 404, 403),
+    "/me/referrals": (404, 404, 404, 404, 404, 404, 200),
 }
 CASES = [
     (page, role, statuses[i]) for page, statuses in MATRIX.items() for i, role in enumerate(ROLES)

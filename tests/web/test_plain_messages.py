@@ -70,7 +70,28 @@ def world(demo_app):
     assert second.status_code == 302
     with demo_app.app_context():
         sections = [kind.key for kind in catalogue()]
+        housing = db.session.scalars(
+            select(Service.id).where(Service.source_ref == "demo-housing-support")
+        ).one()
+    # A referral for the council's referral coordinator to answer or pass on.
+    referred = morag.post(
+        f"/people/{people['Sarah']}/referrals/new",
+        {
+            "service_id": str(housing),
+            "reason": "Her tenancy ends in January and she wants help finding a flat.",
+            "urgency": "routine",
+            "sections": "housing",
+            "do_not_contact": "no",
+            "consent_method": "verbal",
+            "agreed_on-day": "20",
+            "agreed_on-month": "11",
+            "agreed_on-year": "2026",
+        },
+    )
+    assert referred.status_code == 302, text(referred)[:500]
     return {
+        "referral": referred.headers["Location"].split("?")[0],
+        "housing": housing,
         "people": people,
         "agency": agency,
         "plan_new": new.headers["Location"],
@@ -106,6 +127,9 @@ def _pages(world) -> list[tuple[str | None, str]]:
         ("alex.murray@careplan.demo", "/directory/new"),
         ("alex.murray@careplan.demo", f"/directory/{world['service']}/edit"),
         ("morag.campbell@nhs.demo", "/me/notification-preferences"),
+        ("morag.campbell@nhs.demo", f"/people/{sarah}/referrals/new?service={world['housing']}"),
+        ("niamh.grant@housing.demo", world["referral"]),
+        ("niamh.grant@housing.demo", world["referral"] + "/forward"),
         ("sarah.mackenzie@example.demo", "/me/notification-preferences"),
         ("sarah.mackenzie@example.demo", "/my-plan/sharing"),
         ("sarah.mackenzie@example.demo", "/my-plan/access-log"),
