@@ -108,6 +108,7 @@ class TaskOwnerFact:
     id: uuid.UUID
 
 
+@dataclass(frozen=True, slots=True)
 class ReferralFact:
     """One referral as the policy sees it: whose it is, who made it, which agency
     receives it (None: a service not on the platform, answered by letter), and who at
