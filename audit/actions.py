@@ -77,6 +77,22 @@ class AuditAction(enum.StrEnum):
     NOTIFICATION_READ = "notification.read"
     NOTIFICATION_PREFERENCES = "notification.preferences"
     NOTIFICATION_SEND = "notification.send"
+    # The living plan (issue 20): meetings, shared actions, the chronology, crisis events
+    # and the person's corrections.
+    MEETING_LIST = "meeting.list"
+    MEETING_VIEW = "meeting.view"
+    MEETING_CREATE = "meeting.create"
+    TASK_LIST = "task.list"
+    TASK_CREATE = "task.create"
+    TASK_STATUS = "task.status"
+    TASK_MINE = "task.mine"  # the caller's own tasks, across people
+    CHRONOLOGY_VIEW = "chronology.view"
+    ENTRY_ERROR = "entry.error"  # an update marked "entered in error"
+    CRISIS_LIST = "crisis.list"
+    CRISIS_CREATE = "crisis.create"
+    CORRECTION_CREATE = "correction.create"
+    CORRECTION_LIST = "correction.list"
+    CORRECTION_ANSWER = "correction.answer"
     # Referrals (issue 19): made, read (one, or a list: a person's, an agency's inbox),
     # answered, forwarded, expired unanswered.
     REFERRAL_CREATE = "referral.create"

@@ -38,6 +38,19 @@ WHAT = {
     "account.link": "invited you to sign in",
     "export": "made a copy of everything held about you",
     "plan.reopen": "reopened your plan",
+    "meeting.list": "looked at your reviews and meetings",
+    "meeting.view": "looked at a record of a meeting about you",
+    "meeting.create": "recorded a meeting about you",
+    "task.list": "looked at the actions agreed for you",
+    "task.create": "added an action for you",
+    "task.status": "updated an action for you",
+    "chronology.view": "looked at the timeline of your support",
+    "entry.error": "marked an update as entered in error",
+    "crisis.list": "looked at crisis events recorded for you",
+    "crisis.create": "recorded a crisis event",
+    "correction.create": "asked for a correction to your plan",
+    "correction.list": "looked at your requests for corrections",
+    "correction.answer": "answered your request for a correction",
     "referral.create": "referred you to a service",
     "referral.view": "looked at a referral of yours",
     "referral.list": "looked at your referrals",
@@ -78,6 +91,8 @@ def why(basis: str | None) -> str | None:
         return "emergency access: they said there was a risk to life or of serious harm"
     if basis.startswith("handed_over:"):
         return "they were your key worker, and are handing over to your new one"
+    if basis.startswith("task_owner"):
+        return "they were given an action to do for you"
     return None
 
 

@@ -160,8 +160,11 @@ def _register_models() -> None:
     import audit.models  # noqa: F401
     import careplan.accounts.models
     import careplan.agencies.models
+    import careplan.corrections.models
+    import careplan.crisis.models
     import careplan.directory.models
     import careplan.identity.models
+    import careplan.meetings.models
     import careplan.notifications.models
     import careplan.people.models
     import careplan.plans.models
@@ -216,18 +219,22 @@ def _register_request_handling(app: Flask) -> None:
 def _register_pages(app: Flask) -> None:
     """The server-rendered pages, each blueprint beside its domain (Indico's shape)."""
     from careplan.admin import views as admin
+    from careplan.chronology import views as chronology
     from careplan.continuity import views as continuity
+    from careplan.corrections import views as corrections
     from careplan.directory import views as directory
     from careplan.ig import access_log_views
     from careplan.ig import views as ig
     from careplan.me import about, home
     from careplan.me import views as me
+    from careplan.meetings import views as meetings
     from careplan.notifications import views as notifications
     from careplan.people import views as people
     from careplan.plans import section_views
     from careplan.plans import views as plans
     from careplan.records import views as records
     from careplan.referrals import views as referrals
+    from careplan.tasks import views as tasks
     from careplan.web import pages
     from consent import views as sharing
 
@@ -246,6 +253,10 @@ def _register_pages(app: Flask) -> None:
         records,
         directory,
         notifications,
+        meetings,
+        tasks,
+        corrections,
+        chronology,
         referrals,
         continuity,
     ):

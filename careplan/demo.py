@@ -8,6 +8,7 @@ passwords below exist only here, for the embedded default; they are printed by
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,12 +21,15 @@ from careplan.accounts.models import AccountKind, User
 from careplan.accounts.passwords import hash_password
 from careplan.agencies.models import Agency, AgencyKind, Sector
 from careplan.core import clock
+from careplan.corrections.models import Correction, CorrectionStatus
 from careplan.directory import operations as directory
 from careplan.directory import sources
 from careplan.directory.models import Service
+from careplan.meetings.models import Meeting, MeetingAttendee, MeetingKind
 from careplan.people.models import Person
 from careplan.plans import operations
 from careplan.plans.models import AgreedHow, CareTeamMember, MembershipHow, Plan
+from careplan.tasks.models import Task, TaskSource
 from careplan.teams.models import Cover, Team, TeamMember
 from consent.models import (
     Consent,
@@ -167,7 +171,7 @@ def load_demo(session: Session) -> list[str]:
     _teams_and_cover(session, staff, agencies)
     _directory(session, agencies)
     email, chi, password = INDIVIDUAL
-    _get_or_add(
+    sarah_account = _get_or_add(
         session,
         User,
         {"email": email},
@@ -177,6 +181,7 @@ def load_demo(session: Session) -> list[str]:
         person_id=people[chi].id,
         password_hash=hash_password(password),
     )
+    _living_plan(session, staff, agencies, people, sarah_account)
     for demo_email, secret in DEMO_TOTP.items():
         user = staff[demo_email]
         if user.totp_confirmed_at is None:
@@ -375,3 +380,94 @@ def _care_teams_and_consents(
             recorded_by_id=morag.id if person is sarah else john_plan.key_worker_id,
             evidence_note="Signed consent form scanned to agency record.",
         )
+
+
+def _living_plan(
+    session: Session,
+    staff: dict[str, User],
+    agencies: dict[str, Agency],
+    people: dict[str, Person],
+    sarah_account: User,
+) -> None:
+    """Sarah's last review (the person, her key worker, housing and the recovery cafe), its
+    two actions and her next review date: seeded history, so no one is notified of it."""
+    sarah = people["1204881235"]
+    session.flush()  # ids for the rows just added
+    if session.scalar(select(Meeting.id).where(Meeting.person_id == sarah.id).limit(1)):
+        return
+    plan = session.scalars(select(Plan).where(Plan.person_id == sarah.id)).one()
+    morag = staff["morag.campbell@nhs.demo"]
+    fiona = staff["fiona.reid@housing.demo"]
+    jamie = staff["jamie.robertson@cafe.demo"]
+    today = clock.today()
+    meeting = Meeting(
+        id=uuid.uuid4(),
+        person_id=sarah.id,
+        plan_id=plan.id,
+        held_on=today - timedelta(days=14),
+        kind=MeetingKind.REVIEW,
+        person_attended=True,
+        next_review_on=today + timedelta(days=42),
+        version=1,
+        recorded_by_id=morag.id,
+        recorded_by_agency_id=morag.agency_id,
+    )
+    meeting.person_views = "I want a place of my own near my sister, away from the old crowd."
+    meeting.summary = "Reviewed housing, the script and peer support. Sarah is doing well."
+    meeting.decisions = "Push the housing application; start the Tuesday peer group."
+    session.add(meeting)
+    for position, who in enumerate((morag, fiona, jamie)):
+        row = MeetingAttendee(
+            id=uuid.uuid4(),
+            meeting_id=meeting.id,
+            position=position,
+            staff_id=who.id,
+            agency_name=who.agency.name if who.agency else None,
+        )
+        row.name = None
+        session.add(row)
+    plan.next_review_on = meeting.next_review_on
+    for title, owner, agency, due in (
+        ("Chase the housing application", fiona.id, None, today + timedelta(days=7)),
+        (
+            "Book a place at the Tuesday peer group",
+            None,
+            agencies[CAFE].id,
+            today - timedelta(days=1),
+        ),
+    ):
+        task = Task(
+            id=uuid.uuid4(),
+            person_id=sarah.id,
+            owner_staff_id=owner,
+            owner_agency_id=agency,
+            due_on=due,
+            source=TaskSource.MEETING,
+            source_id=meeting.id,
+            created_by_id=morag.id,
+        )
+        task.title = title
+        session.add(task)
+    # A request of Sarah's waiting for Morag's answer (a task for her, due in two weeks).
+    correction = Correction(
+        id=uuid.uuid4(),
+        person_id=sarah.id,
+        section_key="contacts",
+        status=CorrectionStatus.WAITING,
+        requested_by_id=sarah_account.id,
+    )
+    correction.text = "My sister's name is spelt Eilidh, not Eilid."
+    answer_task = Task(
+        id=uuid.uuid4(),
+        person_id=sarah.id,
+        owner_staff_id=morag.id,
+        due_on=today + timedelta(days=14),
+        source=TaskSource.CORRECTION,
+        source_id=correction.id,
+        created_by_id=morag.id,
+    )
+    answer_task.title = "Answer a request to correct \u201cContacts and appointments\u201d"
+    session.add(answer_task)
+    correction.task_id = answer_task.id
+    session.add(correction)
+    session.flush()

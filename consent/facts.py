@@ -26,6 +26,7 @@ from careplan.access.context import (
     ConsentFact,
     CoverFact,
     MembershipFact,
+    TaskOwnerFact,
     TeamFact,
 )
 from careplan.access.sources import Scope
@@ -38,6 +39,7 @@ from careplan.people.models import Person
 from careplan.plans.catalogue import Sensitivity
 from careplan.plans.models import CareTeamMember, Plan
 from careplan.plans.rows import PersonRow, PlanRow, Ref
+from careplan.tasks.models import Task
 from careplan.teams.models import Cover, Team, TeamMember
 from consent.models import BreakGlass, Consent, SharingAgreement
 from consent.visibility import conditional_clause, standing_clause
@@ -137,6 +139,7 @@ def _facts(
     glass: dict[Any, list[BreakGlassFact]] = {}
     agreement = None
     team_rows: list[Any] = []
+    owned: tuple[TaskOwnerFact, ...] = ()
     # A key worker may do everything on their own people's plans: nothing more to load.
     others = [plan for _, plan in entries if plan is not None and plan.key_worker_id != user.id]
     if practitioner and others:
@@ -158,6 +161,11 @@ def _facts(
                     "today": clock.day_of(now),
                 },
             )
+            if others[0].lead_agency_id != user.agency_id:
+                # The task-owner tie: only for one person, and only for a caller whom
+                # neither standing tie already gives every task permission.
+                owner = {"person_id": ids[0], "user_id": user.id, "agency_id": user.agency_id}
+                owned = tuple(TaskOwnerFact(r.id) for r in q.tasks_owned.rows(connection, owner))
         else:
             many = {"user_id": user.id, "ids": ids, "plan_ids": [p.id for p in others], "now": now}
             member_rows = list(session.execute(q.memberships, many))
@@ -213,6 +221,7 @@ def _facts(
             person_writes=person_writes,
             teams=teams_of(plan),
             covers=covers_of(plan),
+            tasks_owned=owned,
         )
         for person, plan in entries
     ]
@@ -306,6 +315,7 @@ class _Statements:
     agreement: Prepared
     teams: Any
     teams_one: Prepared
+    tasks_owned: Prepared
 
 
 @functools.cache
@@ -384,6 +394,16 @@ def _statements() -> _Statements:
         .limit(1)
     )
     teams, teams_one = _team_statements()
+    task = Task.__table__.c
+    tasks_owned = (
+        select(task.id)
+        .where(
+            task.person_id == bindparam("person_id"),
+            (task.owner_staff_id == bindparam("user_id"))
+            | (task.owner_agency_id == bindparam("agency_id")),
+        )
+        .order_by(task.id)
+    )
     return _Statements(
         teams=teams,
         teams_one=Prepared(teams_one),
@@ -395,6 +415,7 @@ def _statements() -> _Statements:
         consents_one=Prepared(consents.where(consent.person_id == bindparam("person_id"))),
         break_glass_one=Prepared(break_glass.where(broken.person_id == bindparam("person_id"))),
         agreement=Prepared(agreement),
+        tasks_owned=Prepared(tasks_owned),
     )
 
 

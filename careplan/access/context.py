@@ -121,6 +121,21 @@ class CoverFact:
         return not self.ended and self.starts_on <= today <= self.ends_on
 
 
+class TaskFact:
+    """One task asked about (`Resource.record` for a task): its id and its person's."""
+
+    id: uuid.UUID
+    person_id: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True)
+class TaskOwnerFact:
+    """A task for the person that the caller, or the caller's agency, owns (any status:
+    an owner may reopen an action they closed by mistake)."""
+
+    id: uuid.UUID
+
+
 @dataclass(frozen=True, slots=True)
 class ReferralFact:
     """One referral as the policy sees it: whose it is, who made it, which agency
@@ -166,6 +181,9 @@ class AccessContext:
     # and the caller's covers of the key worker (careplan.teams.models).
     teams: TeamFact | None = None
     covers: tuple[CoverFact, ...] = ()
+    # Tasks for the person owned by the caller or their agency (`ties.TaskOwner`); loaded
+    # only for a practitioner who is neither key worker nor in the lead agency.
+    tasks_owned: tuple[TaskOwnerFact, ...] = ()
 
     @classmethod
     def for_job(cls, subject: Subject, now: datetime, today: date) -> AccessContext:

@@ -32,6 +32,7 @@ class BasisKind(enum.StrEnum):
     # (ref) the previous key worker's read-only place after a hand-over to another lead
     # agency (a warm hand-over), until it ends
     HANDED_OVER = "handed_over"
+    TASK_OWNER = "task_owner"  # (ref) owns a task for the person (the account or its agency)
     REFERRER = "referrer"  # (ref) made the referral named
     REFERRAL = "referral"  # (ref) the receiving agency of the referral named
 

@@ -24,6 +24,12 @@ class ResourceType(enum.StrEnum):
     # Shared reference records holding no one's personal data: the service directory.
     DIRECTORY = "directory"
     ACCOUNT = "account"  # the caller's own account, sessions and tokens
+    # The living plan (issue 20): records about the person kept beside the plan's sections.
+    TASK = "task"  # a shared action with an owner (a staff member or an agency)
+    MEETING = "meeting"  # a review or multi-agency meeting
+    CRISIS = "crisis"  # a crisis event and its follow-up
+    CORRECTION = "correction"  # the person's request to correct their plan, and the answer
+    CHRONOLOGY = "chronology"  # the person's timeline, filtered item by item
     # One referral of a person to a service: decided on the referral itself (who made
     # it, which agency receives it), carried in the resource (`Resource.record`).
     REFERRAL = "referral"
@@ -60,6 +66,24 @@ class Permission(enum.StrEnum):
     SECTION_VIEW = "plan:section:view"
     SECTION_WRITE = "plan:section:write"  # replace a section's content
     SECTION_ADD_ENTRY = "plan:section:add_entry"  # append a dated update
+    # Shared actions (tasks).
+    TASK_VIEW = "task:view"  # a person's tasks (a task owner: only the ones they own)
+    TASK_CREATE = "task:create"
+    TASK_STATUS = "task:status"  # done, cancelled, reopened
+    # Reviews and multi-agency meetings.
+    MEETING_VIEW = "meeting:view"  # when, what kind, who attended, actions, next review
+    MEETING_CONTENT_VIEW = "meeting:content:view"  # summary, decisions, the person's views
+    MEETING_RECORD = "meeting:record"
+    # Crisis events (near-fatal overdose, eviction, release from prison, discharge).
+    CRISIS_VIEW = "crisis:view"
+    CRISIS_RECORD = "crisis:record"
+    # The person's corrections.
+    CORRECTION_REQUEST = "correction:request"
+    CORRECTION_VIEW = "correction:view"
+    CORRECTION_ANSWER = "correction:answer"
+    # The chronology (each item then decided on its own record).
+    CHRONOLOGY_VIEW = "chronology:view"
+    CHRONOLOGY_MARK_ERROR = "chronology:mark_error"  # an update "entered in error"
     # Jobs: granted by role alone.
     JOB_PERSON_SEARCH = "job:person:search"  # among the people the caller works with
     JOB_PERSON_REGISTER = "job:person:register"
@@ -80,6 +104,7 @@ class Permission(enum.StrEnum):
     JOB_TEAM_LEAD = "job:team:lead"  # a team's caseload and bulk hand-over, for its leaders
     JOB_KEY_WORKER_QUEUE = "job:plan:needing_key_worker"  # the lead agency's queue
     JOB_COVER = "job:cover"  # name a colleague to cover one's absence
+    JOB_MY_TASKS = "job:tasks:mine"  # tasks owned by the caller or their agency
     # The service directory (reference data: services, not people).
     DIRECTORY_VIEW = "directory:view"  # search and read services, download the map
     DIRECTORY_MANAGE = "directory:manage"  # add local services, edit their local fields

@@ -49,6 +49,7 @@ NO_PLAN = "This person has no care plan yet."
 NO_SECTION = "There is no section with that key."
 NOT_LINKED = "You have no plan linked to your account."
 
+
 # Where a route finds the person it is about.
 URL_PERSON = "url"  # the route's <person_id>
 OWN_PERSON = "own"  # the signed-in individual's own person (/me/...)
@@ -336,8 +337,11 @@ def _settle(
     return decision
 
 
-def _refuse_unseen(context: AccessContext, audit_action: AuditAction) -> None:
-    """404, recorded, when the caller may know nothing of the person: as for nobody."""
+def _refuse_unseen(
+    context: AccessContext, audit_action: AuditAction, not_found: str = PERSON_NOT_FOUND
+) -> None:
+    """404, recorded, when the caller may know nothing of the person: as for nobody
+    (`not_found`: what to say, when the route is about a record of theirs)."""
     if not can_see_person(context):
         decision = decide_on(context, Permission.PERSON_VIEW)
         reason = decision.reason
@@ -346,7 +350,7 @@ def _refuse_unseen(context: AccessContext, audit_action: AuditAction) -> None:
             # The person's consent covers the caller, for another purpose: they know of
             # the person already, so say why (403), rather than "nobody".
             raise Forbidden(DENIAL_MESSAGES[DenialKind.PURPOSE], reason=reason)
-        raise NotFound(PERSON_NOT_FOUND)
+        raise NotFound(not_found)
 
 
 def _attempt(

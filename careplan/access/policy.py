@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from careplan.access import rules
-from careplan.access.context import AccessContext, ReferralFact
+from careplan.access.context import AccessContext, ReferralFact, TaskFact
 from careplan.access.decision import (
     BASES,
     DENIALS,
@@ -50,7 +50,7 @@ from careplan.access.permissions import (
     section,
 )
 from careplan.access.subject import Role
-from careplan.access.ties import TIES, active_refusal, lead_agency_kind
+from careplan.access.ties import TASK_OWNER, TIES, active_refusal, lead_agency_kind
 
 ROLE_BASIS = Basis(BasisKind.ROLE)
 
@@ -79,6 +79,9 @@ def decide(context: AccessContext, resource: Resource, permission: Permission) -
         return Decision.deny(DenialKind.NOT_FOUND)
     if kind is ResourceType.REFERRAL and not _of_this_person(context, resource):
         return Decision.deny(DenialKind.NOT_FOUND)
+    one_task = kind is ResourceType.TASK and resource.record is not None
+    if one_task and not _of_this_person(context, resource):
+        return Decision.deny(DenialKind.NOT_FOUND)
     if subject.is_individual:
         return _decide_self(context, kind, permission, resource.section)
     if not subject.is_practitioner:
@@ -92,15 +95,31 @@ def decide(context: AccessContext, resource: Resource, permission: Permission) -
         return Decision.deny(DenialKind.CLOSED)
     if kind is ResourceType.SECTION:
         return _decide_section(context, resource.section or "", permission)
+    if kind is ResourceType.TASK:
+        return _decide_task(context, resource, permission)
     if kind is ResourceType.REFERRAL:
         return _decide_referral(context, resource.record, permission)
     return _decide_whole(context, kind, permission)
 
 
+def _decide_task(context: AccessContext, resource: Resource, permission: Permission) -> Decision:
+    """A task: the plan's ties first; failing them, owning it (`ties.TaskOwner`): a task
+    owner outside the care team, or a care-team member closing their own action."""
+    decided = _decide_whole(context, ResourceType.TASK, permission)
+    if decided.permit:
+        return decided
+    key = str(resource.record.id) if resource.record is not None else None
+    owner = TASK_OWNER.basis(context, key)
+    if isinstance(owner, Basis):
+        return _granted(ResourceType.TASK, owner, permission)
+    return decided
+
+
 def _of_this_person(context: AccessContext, resource: Resource) -> bool:
     """A record-scoped resource names its facts, and they are the context's person's."""
     record = resource.record
-    return isinstance(record, ReferralFact) and record.person_id == context.person.id
+    facts = isinstance(record, (ReferralFact, TaskFact))
+    return facts and record.person_id == context.person.id
 
 
 def _decide_referral(

@@ -167,11 +167,101 @@ REFERRAL: Table = {
 
 ACCOUNT: Table = {BasisKind.ACCOUNT: frozenset({P.ACCOUNT_OWN})}
 
+# --- The living plan (issue 20) ---------------------------------------------------------
+# Shared actions. The care team (any basis on the plan) sees the person's actions and may
+# add one; the key worker and lead agency also close them. A task owner outside the care
+# team (an agency given an action at a meeting, a worker named on a referral) must see the
+# action to do it, and nothing else: the TASK_OWNER basis (`ties.TaskOwner`, the account
+# or its agency owns the task) lets them see the tasks they own and change their status,
+# and appears in no other table, so it opens no section, no meeting record and not the
+# plan: the task shows its title, due day, status and the person's name, which the owner
+# needs to act on it (the key worker who gave the action chose to share that much). It
+# also lets a care-team member who owns a task close it, which their consent alone does
+# not. The person sees the actions agreed for them (Caldicott principle 8). Break-glass
+# reads only.
+TASK: Table = {
+    BasisKind.SELF: frozenset({P.TASK_VIEW}),
+    BasisKind.KEY_WORKER: frozenset({P.TASK_VIEW, P.TASK_CREATE, P.TASK_STATUS}),
+    BasisKind.LEAD_AGENCY: frozenset({P.TASK_VIEW, P.TASK_CREATE, P.TASK_STATUS}),
+    BasisKind.CONSENT: frozenset({P.TASK_VIEW, P.TASK_CREATE}),
+    BasisKind.BREAK_GLASS: frozenset({P.TASK_VIEW}),
+    BasisKind.TASK_OWNER: frozenset({P.TASK_VIEW, P.TASK_STATUS}),
+    # Issue 22: the key worker's team as the lead agency; a cover acts for the key worker;
+    # a team leader and a warm hand-over read.
+    BasisKind.KEY_WORKER_TEAM: frozenset({P.TASK_VIEW, P.TASK_CREATE, P.TASK_STATUS}),
+    BasisKind.COVER: frozenset({P.TASK_VIEW, P.TASK_CREATE, P.TASK_STATUS}),
+    BasisKind.TEAM_LEADER: frozenset({P.TASK_VIEW}),
+    BasisKind.HANDED_OVER: frozenset({P.TASK_VIEW}),
+}
+
+# Meetings. Who attended, when, and the actions are the care team's to see; what was said
+# (summary, decisions, the person's views in their words) spans every section, so only the
+# key worker, the lead agency and the person see it. Attending a meeting is no basis: an
+# attendee from outside the care team sees what their own basis gives them, and a task
+# owner sees only their task.
+MEETING: Table = {
+    BasisKind.SELF: frozenset({P.MEETING_VIEW, P.MEETING_CONTENT_VIEW}),
+    BasisKind.KEY_WORKER: frozenset({P.MEETING_VIEW, P.MEETING_CONTENT_VIEW, P.MEETING_RECORD}),
+    BasisKind.LEAD_AGENCY: frozenset({P.MEETING_VIEW, P.MEETING_CONTENT_VIEW, P.MEETING_RECORD}),
+    BasisKind.CONSENT: frozenset({P.MEETING_VIEW}),
+    BasisKind.BREAK_GLASS: frozenset({P.MEETING_VIEW}),
+    BasisKind.KEY_WORKER_TEAM: frozenset(
+        {P.MEETING_VIEW, P.MEETING_CONTENT_VIEW, P.MEETING_RECORD}
+    ),
+    BasisKind.COVER: frozenset({P.MEETING_VIEW, P.MEETING_CONTENT_VIEW, P.MEETING_RECORD}),
+    BasisKind.TEAM_LEADER: frozenset({P.MEETING_VIEW, P.MEETING_CONTENT_VIEW}),
+    BasisKind.HANDED_OVER: frozenset({P.MEETING_VIEW}),
+}
+
+# Crisis events: the care team records and sees them (a near-fatal overdose must reach
+# whoever supports the person: the MAT standards' outreach), as does an emergency.
+CRISIS: Table = {
+    BasisKind.SELF: frozenset({P.CRISIS_VIEW}),
+    BasisKind.KEY_WORKER: frozenset({P.CRISIS_VIEW, P.CRISIS_RECORD}),
+    BasisKind.LEAD_AGENCY: frozenset({P.CRISIS_VIEW, P.CRISIS_RECORD}),
+    BasisKind.CONSENT: frozenset({P.CRISIS_VIEW, P.CRISIS_RECORD}),
+    BasisKind.BREAK_GLASS: frozenset({P.CRISIS_VIEW}),
+    BasisKind.KEY_WORKER_TEAM: frozenset({P.CRISIS_VIEW, P.CRISIS_RECORD}),
+    BasisKind.COVER: frozenset({P.CRISIS_VIEW, P.CRISIS_RECORD}),
+    BasisKind.TEAM_LEADER: frozenset({P.CRISIS_VIEW}),
+    BasisKind.HANDED_OVER: frozenset({P.CRISIS_VIEW}),
+}
+
+# Corrections: the person asks; their key worker answers (the lead agency sees and
+# answers when the key worker is away); nobody else reads what the person asked.
+CORRECTION: Table = {
+    BasisKind.SELF: frozenset({P.CORRECTION_REQUEST, P.CORRECTION_VIEW}),
+    BasisKind.KEY_WORKER: frozenset({P.CORRECTION_VIEW, P.CORRECTION_ANSWER}),
+    BasisKind.LEAD_AGENCY: frozenset({P.CORRECTION_VIEW, P.CORRECTION_ANSWER}),
+    BasisKind.KEY_WORKER_TEAM: frozenset({P.CORRECTION_VIEW, P.CORRECTION_ANSWER}),
+    BasisKind.TEAM_LEADER: frozenset({P.CORRECTION_VIEW}),
+}
+
+# The chronology: opening it needs a basis on the plan; each item is then decided on its
+# own record (a section update by its section, a meeting by MEETING_VIEW...). Marking an
+# update "entered in error" is the key worker's and lead agency's (its author may ask them).
+CHRONOLOGY: Table = {
+    BasisKind.SELF: frozenset({P.CHRONOLOGY_VIEW}),
+    BasisKind.KEY_WORKER: frozenset({P.CHRONOLOGY_VIEW, P.CHRONOLOGY_MARK_ERROR}),
+    BasisKind.LEAD_AGENCY: frozenset({P.CHRONOLOGY_VIEW, P.CHRONOLOGY_MARK_ERROR}),
+    BasisKind.CONSENT: frozenset({P.CHRONOLOGY_VIEW}),
+    BasisKind.BREAK_GLASS: frozenset({P.CHRONOLOGY_VIEW}),
+    BasisKind.KEY_WORKER_TEAM: frozenset({P.CHRONOLOGY_VIEW, P.CHRONOLOGY_MARK_ERROR}),
+    BasisKind.COVER: frozenset({P.CHRONOLOGY_VIEW}),
+    BasisKind.TEAM_LEADER: frozenset({P.CHRONOLOGY_VIEW}),
+    BasisKind.HANDED_OVER: frozenset({P.CHRONOLOGY_VIEW}),
+}
+
 RECORDS: Mapping[ResourceType, Table] = {
     ResourceType.PERSON: PERSON,
     ResourceType.PLAN: PLAN,
     ResourceType.SECTION: SECTION,
     ResourceType.ACCOUNT: ACCOUNT,
+    ResourceType.TASK: TASK,
+    ResourceType.MEETING: MEETING,
+    ResourceType.CRISIS: CRISIS,
+    ResourceType.CORRECTION: CORRECTION,
+    ResourceType.CHRONOLOGY: CHRONOLOGY,
     ResourceType.REFERRAL: REFERRAL,
 }
 
@@ -193,6 +283,9 @@ JOBS: Mapping[Role, frozenset[P]] = {
             P.JOB_PERSON_LOOKUP,
             P.JOB_PERSON_CLAIM,
             P.JOB_BREAK_GLASS,
+            # The tasks the caller or their agency owns, across people: ownership is the
+            # basis for each (TASK above), so the list shows those and nothing else.
+            P.JOB_MY_TASKS,
             P.JOB_REFERRAL_LIST,
         }
     )
@@ -230,6 +323,8 @@ REFERENCE: Mapping[ResourceType, Mapping[BasisKind | Role, frozenset[P]]] = {
 ROLE_ON_PERSON: Mapping[Role, frozenset[P]] = {}
 
 # What a closed plan no longer allows: it is kept, read only, until retention erases it.
+# Closing an action (TASK_STATUS) and answering the person (CORRECTION_ANSWER) stay open:
+# they finish what the plan left, and add nothing to it.
 # Whatever narrows access stays open on a closed plan, as a person's withdrawal is never
 # blocked: withdrawing or refusing consent (PERSON_CONSENT_RECORD; consent.services refuses
 # a new permission on a closed plan) and ending a care-team place (PLAN_CARE_TEAM_END).
@@ -246,6 +341,11 @@ CHANGES = frozenset(
         P.PLAN_AGREEMENT_RECORD,
         P.PLAN_CLOSE,
         P.PERSON_ACCOUNT_LINK,
+        P.TASK_CREATE,
+        P.MEETING_RECORD,
+        P.CRISIS_RECORD,
+        P.CORRECTION_REQUEST,
+        P.CHRONOLOGY_MARK_ERROR,
         P.PERSON_REFERRAL_CREATE,
         P.REFERRAL_RESPOND,
         P.REFERRAL_FORWARD,

@@ -167,6 +167,25 @@ class Referral:
         return Basis(BasisKind.REFERRAL, granted.referral_id)
 
 
+@dataclass(frozen=True)
+class TaskOwner:
+    """The caller or their agency owns a task for the person. It reaches tasks only (the
+    policy asks it for task records, after the ties above): never a section, the plan or
+    the person as a whole, so it is not in `TIES`. `key`: the task's id as text (holds if
+    that task is owned), or None for the person's task list (holds if any is)."""
+
+    standing: bool = False
+
+    def basis(self, context: AccessContext, key: str | None) -> Basis | Denial | None:
+        owned = context.tasks_owned
+        if not owned:
+            return None
+        if key is None:
+            return Basis(BasisKind.TASK_OWNER)
+        found = next((t for t in owned if str(t.id) == key), None)
+        return Basis(BasisKind.TASK_OWNER, found.id) if found is not None else None
+
+
 # Strongest first: the first tie that holds decides.
 TIES: tuple[Tie, ...] = (
     KeyWorker(),
@@ -177,6 +196,7 @@ TIES: tuple[Tie, ...] = (
     CareTeam(),
     Referral(),
 )
+TASK_OWNER = TaskOwner()
 
 
 def lead_agency_kind(context: AccessContext) -> BasisKind | None:

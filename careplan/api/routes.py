@@ -3,9 +3,13 @@
 from careplan.accounts import api as accounts_api
 from careplan.admin import api as admin_api
 from careplan.api import auth, openapi
+from careplan.chronology import api as chronology_api
 from careplan.continuity import api as continuity_api
+from careplan.corrections import api as corrections_api
+from careplan.crisis import api as crisis_api
 from careplan.directory import api as directory_api
 from careplan.ig import api as ig_api
+from careplan.meetings import api as meetings_api
 from careplan.notifications import api as notifications_api
 from careplan.people import api as people_api
 from careplan.plans import api as plans_api
@@ -13,6 +17,7 @@ from careplan.plans import care_team_api, sections_api
 from careplan.records import api as records_api
 from careplan.referrals import api as referrals_api
 from careplan.subject_access import api as subject_access_api
+from careplan.tasks import api as tasks_api
 from consent import api as consent_api
 
 MODULES = (
@@ -30,6 +35,11 @@ MODULES = (
     subject_access_api,
     directory_api,
     notifications_api,
+    tasks_api,
+    meetings_api,
+    corrections_api,
+    crisis_api,
+    chronology_api,
     referrals_api,
     continuity_api,
 )

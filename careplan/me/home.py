@@ -9,6 +9,8 @@ from typing import Any
 from flask import Blueprint, g, render_template
 from sqlalchemy import func, select
 
+from audit.actions import AuditAction
+from audit.log import record
 from careplan.access.pipeline import public
 from careplan.access.sources import Scope
 from careplan.access.subject import Role
@@ -16,13 +18,16 @@ from careplan.core import clock
 from careplan.extensions import db
 from careplan.ig import reviews
 from careplan.me.views import plan
+from careplan.meetings.models import Meeting
 from careplan.people import services as people
 from careplan.people.models import DuplicateCandidate, Person
 from careplan.plans import continuity
 from careplan.plans import services as plans
-from careplan.plans.models import Entry
+from careplan.plans.models import Entry, Plan
 from careplan.referrals import queries as referral_queries
 from careplan.referrals.queries import ReferralCounts
+from careplan.tasks import queries as tasks
+from careplan.tasks.models import TaskSource
 from careplan.teams import queries as teams
 from careplan.web.pages import is_practitioner, render
 
@@ -98,6 +103,10 @@ class CaseloadItem:
     # Issue 22: they became this key worker's without being there; their agreement waits
     # (the new key worker's task, careplan.plans.continuity).
     agreement_task: bool = False
+    crises: list[dict[str, Any]] = field(default_factory=list)  # follow-ups not yet done
+    # The last day anyone in the care team recorded seeing the person: a dated update, or a
+    # meeting they attended.
+    last_contact: date | None = None
     referrals: ReferralCounts = field(default_factory=ReferralCounts)
 
 
@@ -135,6 +144,7 @@ def caseload() -> Any:
         _, goals = plans.read_section(item.person.id, "goals")
         _what_is_due(item, goals.content or {}, today)
         item.updates = plans.recent_updates(item.person.id, since)
+    _living_plan_due(mine, today)
     # Referrals waiting, taken on, and not taken up in the last 30 days: numbers only,
     # for people the caller is key worker for (the referral pages record who reads them).
     referral_counts = referral_queries.counts(
@@ -172,6 +182,62 @@ def _what_is_due(item: CaseloadItem, goals: dict[str, Any], today: date) -> None
             by = _date(action.get("by_when"))
             if by and by < today and action.get("status") not in FINISHED:
                 item.overdue.append({"action": action.get("action"), "by": by})
+
+
+def _living_plan_due(mine: list[CaseloadItem], today: date) -> None:
+    """The plan's review date (set by the last review meeting), overdue shared actions and
+    open crisis follow-ups, and the last contact, of the key worker's own people: four
+    queries for the whole caseload, and one `task.list` record per person whose actions
+    are shown."""
+    ids = [item.person.id for item in mine]
+    if not ids:
+        return
+    reviews = dict(
+        db.session.execute(
+            select(Plan.person_id, Plan.next_review_on).where(
+                Plan.person_id.in_(ids), Plan.next_review_on.is_not(None)
+            )
+        ).all()
+    )
+    late = tasks.overdue(db.session, ids, today)
+    updated = dict(
+        db.session.execute(
+            select(Plan.person_id, func.max(Entry.occurred_on))
+            .join(Entry, Entry.plan_id == Plan.id)
+            .where(Plan.person_id.in_(ids))
+            .group_by(Plan.person_id)
+        ).all()
+    )
+    met = dict(
+        db.session.execute(
+            select(Meeting.person_id, func.max(Meeting.held_on))
+            .where(Meeting.person_id.in_(ids), Meeting.person_attended.is_(True))
+            .group_by(Meeting.person_id)
+        ).all()
+    )
+    for item in mine:
+        seen = [d for d in (updated.get(item.person.id), met.get(item.person.id)) if d]
+        item.last_contact = max(seen) if seen else None
+        review = reviews.get(item.person.id)
+        if review is not None and review <= today + REVIEW_WINDOW:
+            item.reviews_due.insert(
+                0, {"goal": "Review of the plan", "on": review, "late": review < today}
+            )
+        shown = late.get(item.person.id, [])
+        for task in shown:
+            owner = task.owner_staff.name if task.owner_staff else task.owner_agency.name
+            entry = {"action": f"{task.title} ({owner})", "by": task.due_on}
+            if task.source is TaskSource.CRISIS:
+                item.crises.append({**entry, "late": task.overdue(today)})
+            else:
+                item.overdue.append(entry)
+        if shown:
+            record(
+                AuditAction.TASK_LIST,
+                person_id=item.person.id,
+                basis={"plan": "key_worker"},
+                details={"view": "caseload", "task_ids": [t.id for t in shown]},
+            )
 
 
 def _date(value: Any) -> date | None:

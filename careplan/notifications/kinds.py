@@ -30,6 +30,8 @@ class NotificationKind(enum.StrEnum):
     NEEDS_KEY_WORKER_AGENCY = "key_worker.needed.agency"
     KEY_WORKER_COVER = "key_worker.cover"
     TASK_ASSIGNED_AGENCY = "task.assigned.agency"
+    CORRECTION_ANSWERED = "correction.answered"
+    CRISIS_RECORDED = "crisis.key_worker"
     REFERRAL_RECEIVED = "referral.received"
     REFERRAL_CANCELLED = "referral.cancelled"
     REFERRAL_STATUS = "referral.status"
@@ -114,6 +116,15 @@ RULES: dict[NotificationKind, KindRule] = {
         "You are covering for a colleague",
         "A colleague has asked you to cover the people they are key worker for while they "
         "are away. Sign in to see the dates.",
+    ),
+    NotificationKind.CORRECTION_ANSWERED: KindRule(
+        "Your question has an answer",
+        "Your key worker has answered your request to correct your plan. Sign in to read it.",
+    ),
+    NotificationKind.CRISIS_RECORDED: KindRule(
+        "Crisis recorded",
+        "A crisis was recorded for a person you are key worker for. Sign in to see what "
+        "follow-up is needed.",
     ),
     NotificationKind.REFERRAL_RECEIVED: KindRule(
         "New referral",

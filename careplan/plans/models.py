@@ -63,6 +63,9 @@ class Plan(db.Model):
     closed_on: Mapped[date | None] = mapped_column(Date, index=True)
     closed_reason: Mapped[str | None] = mapped_column(String(50))
     closed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    # The next review of the plan, set by the last review meeting (careplan.meetings): it
+    # drives the caseload's "reviews due" and reminders.
+    next_review_on: Mapped[date | None] = mapped_column(Date, index=True)
 
     person: Mapped[Person] = relationship()
     lead_agency: Mapped[Agency] = relationship(lazy="joined")

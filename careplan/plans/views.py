@@ -154,6 +154,10 @@ PLAN_LINKS = {
     "manage_care_team": Permission.PLAN_CARE_TEAM_MANAGE,
     "view_care_team": Permission.PLAN_CARE_TEAM_VIEW,
     "reopen": Permission.PLAN_REOPEN,
+    "view_meetings": Permission.MEETING_VIEW,
+    "view_tasks": Permission.TASK_VIEW,
+    "view_corrections": Permission.CORRECTION_VIEW,
+    "view_chronology": Permission.CHRONOLOGY_VIEW,
     "view_referrals": Permission.PERSON_REFERRALS_VIEW,
     "record_agreement": Permission.PLAN_AGREEMENT_RECORD,
 }

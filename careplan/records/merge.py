@@ -22,14 +22,18 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from careplan.accounts.models import User
 from careplan.core import clock
 from careplan.core.errors import Conflict, NotFound, Unprocessable
+from careplan.corrections.models import Correction
+from careplan.crisis.models import CrisisEvent
+from careplan.meetings.models import Meeting
 from careplan.people.models import DuplicateCandidate, Person
 from careplan.plans.models import Plan
+from careplan.tasks.models import Task
 from consent.models import Consent, ConsentEffect
 
 BOTH_OPEN = (
@@ -100,6 +104,15 @@ def merge(
         done.plan = moving.id
     elif moving is not None:
         done.kept_plan = moving.id
+    if done.plan is not None:
+        # The living plan's records go with the plan (issue 20).
+        for model in (Meeting, Task, CrisisEvent, Correction):
+            session.execute(
+                update(model)
+                .where(model.person_id == duplicate.id)
+                .values(person_id=survivor.id)
+                .execution_options(synchronize_session="fetch")
+            )
     for consent in session.scalars(select(Consent).where(Consent.person_id == duplicate.id)):
         if done.plan is not None or consent.effect is ConsentEffect.DENY:
             consent.person_id = survivor.id

@@ -16,6 +16,10 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from careplan.accounts.models import AccessToken, User
+from careplan.corrections.models import Correction
+from careplan.crisis.models import CrisisEvent
+from careplan.meetings.models import Meeting, MeetingAttendee
+from careplan.notifications.models import Notification, NotificationDelivery
 from careplan.people.models import DuplicateCandidate, Person
 from careplan.plans.models import (
     CareTeamMember,
@@ -26,6 +30,7 @@ from careplan.plans.models import (
     Section,
     SectionVersion,
 )
+from careplan.tasks.models import Task
 from consent.models import BreakGlass, Consent
 
 
@@ -47,17 +52,31 @@ def erase(session: Session, plan: Plan) -> uuid.UUID:
     )
     people = [person_id, *merged]
     sections = select(Section.id).where(Section.plan_id == plan_id)
+    meetings = select(Meeting.id).where(Meeting.person_id.in_(people))
     accounts = select(User.id).where(User.person_id.in_(people))
+    notices = select(Notification.id).where(Notification.recipient_user_id.in_(accounts))
     for statement in (
         delete(SectionVersion).where(SectionVersion.section_id.in_(sections)),
         delete(Section).where(Section.plan_id == plan_id),
         delete(Entry).where(Entry.plan_id == plan_id),
+        # The living plan (issue 20): meetings, crisis events and corrections before the
+        # tasks they name.
+        delete(MeetingAttendee).where(MeetingAttendee.meeting_id.in_(meetings)),
+        delete(Meeting).where(Meeting.person_id.in_(people)),
+        delete(CrisisEvent).where(CrisisEvent.person_id.in_(people)),
+        delete(Correction).where(Correction.person_id.in_(people)),
+        delete(Task).where(Task.person_id.in_(people)),
         delete(CareTeamMember).where(CareTeamMember.plan_id == plan_id),
         delete(KeyWorkerAssignment).where(KeyWorkerAssignment.plan_id == plan_id),
         delete(PlanClosure).where(PlanClosure.plan_id == plan_id),
         delete(Consent).where(Consent.person_id.in_(people)),
         delete(BreakGlass).where(BreakGlass.person_id.in_(people)),
         delete(AccessToken).where(AccessToken.user_id.in_(accounts)),
+        # A notice the person's own action caused (a withdrawal, a correction) keeps its
+        # kind and link, not who caused it: their account goes.
+        update(Notification).where(Notification.actor_id.in_(accounts)).values(actor_id=None),
+        delete(NotificationDelivery).where(NotificationDelivery.notification_id.in_(notices)),
+        delete(Notification).where(Notification.recipient_user_id.in_(accounts)),
         delete(User).where(User.person_id.in_(people)),
         delete(Plan).where(Plan.id == plan_id),
         delete(DuplicateCandidate).where(

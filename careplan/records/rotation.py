@@ -16,9 +16,13 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from careplan.accounts.models import User
+from careplan.corrections.models import Correction
+from careplan.crisis.models import CrisisEvent
+from careplan.meetings.models import Meeting, MeetingAttendee
 from careplan.plans.models import CareTeamMember, Entry, Section, SectionVersion
 from careplan.protection.models import DataKey
 from careplan.protection.vault import PREFIX, Vault
+from careplan.tasks.models import Task
 from consent.models import BreakGlass, Consent
 
 # model, sealed attribute, data key family
@@ -30,6 +34,15 @@ SEALED: tuple[tuple[Any, str, str], ...] = (
     (BreakGlass, "justification", "break_glass"),
     (CareTeamMember, "reason", "care_team"),
     (User, "totp_secret", "credential"),
+    (Task, "title", "task"),
+    (Task, "status_note", "task"),
+    (Meeting, "person_views", "meeting"),
+    (Meeting, "summary", "meeting"),
+    (Meeting, "decisions", "meeting"),
+    (MeetingAttendee, "name", "meeting"),
+    (CrisisEvent, "note", "crisis"),
+    (Correction, "text", "correction"),
+    (Correction, "answer", "correction"),
 )
 
 

@@ -1,7 +1,8 @@
 """Subject access (UK GDPR Article 15): everything held about one person, and only them.
 
 Identity, the plan, every version of every section, entries, key worker history, the
-care team, consents and refusals, any linked account, and the full access log. Built from
+care team, consents and refusals, meetings, shared actions, crisis events, corrections,
+any linked account, and the full access log. Built from
 queries that all filter on this person's id or plan id, so nobody else's data can enter.
 """
 
@@ -17,10 +18,18 @@ from careplan.accounts.models import User
 from careplan.agencies.models import Agency
 from careplan.core import clock
 from careplan.core.clock import iso
+from careplan.corrections import services as correction_services
+from careplan.corrections.models import Correction
+from careplan.crisis import services as crisis_services
+from careplan.crisis.models import CrisisEvent
+from careplan.meetings import services as meeting_services
+from careplan.meetings.models import Meeting
 from careplan.people.models import Person
 from careplan.plans import operations
 from careplan.plans.catalogue import Catalogue
 from careplan.plans.models import Plan
+from careplan.tasks import services as task_services
+from careplan.tasks.models import Task
 from consent import operations as consent_operations
 from consent import presenters as consent_presenters
 
@@ -51,10 +60,31 @@ def gather(session: Session, person: Person, catalogue: Catalogue) -> dict[str, 
             _jsonable(consent_presenters.consent(row, _consent_names(session, row)))
             for row in consent_operations.consents(session, person.id)
         ],
+        **_living_plan(session, person),
         "access_log": [
             _jsonable(plain.entry(row, titles))
             for row in queries.stream(session, {"person": person.id})
         ],
+    }
+
+
+def _living_plan(session: Session, person: Person) -> dict[str, Any]:
+    """Meetings (what was said included), shared actions, crisis events and corrections
+    about the person (issue 20): each query filters on the person's id."""
+    meetings = session.scalars(
+        select(Meeting).where(Meeting.person_id == person.id).order_by(Meeting.held_on)
+    ).all()
+    actions = meeting_services.actions_of([m.id for m in meetings])
+    crises = session.scalars(select(CrisisEvent).where(CrisisEvent.person_id == person.id)).all()
+    asked = session.scalars(select(Correction).where(Correction.person_id == person.id)).all()
+    tasks = session.scalars(select(Task).where(Task.person_id == person.id)).all()
+    return {
+        "meetings": [
+            _jsonable(meeting_services.present(m, True, actions.get(m.id, []))) for m in meetings
+        ],
+        "tasks": [_jsonable(task_services.present(t)) for t in tasks],
+        "crisis_events": [_jsonable(crisis_services.present(c)) for c in crises],
+        "corrections": [_jsonable(correction_services.present(c)) for c in asked],
     }
 
 

@@ -4,7 +4,7 @@ records and the notification to the task's owner (`careplan.notifications.outbox
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -18,6 +18,8 @@ from careplan.notifications.kinds import NotificationKind
 from careplan.tasks.models import Task, TaskSource, TaskStatus
 
 TITLE_MAX = 500
+# A person's request for a correction is answered within two weeks (a task due then).
+CORRECTION_ANSWER_WITHIN = timedelta(days=14)
 NOTE_MAX = 2000
 # A content-free link: the owner's "My tasks" page (what the task is, they see there).
 MY_TASKS_LINK = "/my-tasks"

@@ -121,6 +121,7 @@ def navigation(user: User | None) -> list[tuple[str, str]]:
             ("me.plan", "My plan"),
             ("me.sharing", "Who can see my plan"),
             ("me.access_log", "Who has looked at my plan"),
+            ("corrections.mine", "Ask for a correction"),
             ("referrals.my_referrals", "My referrals"),
             ("directory.search", "Find support"),
         ]
@@ -128,6 +129,7 @@ def navigation(user: User | None) -> list[tuple[str, str]]:
     if is_practitioner(user):
         items += [
             ("home.start", "My caseload"),
+            ("tasks.mine", "My tasks"),
             ("people.find", "Find a person"),
             ("people.register", "Register a person"),
             ("referrals.inbox", "Referrals"),

@@ -80,4 +80,6 @@ def basis_words(basis: str | None) -> str:
         return "Emergency access. This is recorded, reviewed and shown to the person."
     if basis.startswith("handed_over:"):
         return "You were their key worker: you can read the plan for a while after the hand-over."
+    if basis.startswith("task_owner"):
+        return "You or your organisation were given an action for them: you see that action only."
     return ""

@@ -1,7 +1,7 @@
 """shared actions (tasks)
 
 Revision ID: fe68a8b107f7
-Revises: d5041b6f49c8
+Revises: 3de1e35bb6d4
 Create Date: 2026-11-30 18:55:57.239931
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'fe68a8b107f7'
-down_revision = 'd5041b6f49c8'
+down_revision = '3de1e35bb6d4'
 branch_labels = None
 depends_on = None
 

@@ -11,6 +11,7 @@ from careplan.agencies.models import Agency
 from careplan.directory.models import LOCAL, Organization, Service
 from careplan.people.models import Person
 from careplan.plans.models import CareTeamMember, MembershipHow, Plan
+from careplan.tasks.models import Task, TaskSource
 from consent.models import Consent, SharingAgreement
 from tests import snapshot
 from tests.support import World
@@ -36,6 +37,9 @@ class Scene:
     member: CareTeamMember
     consent: Consent
     service: Service  # a local service in the directory
+    # An open action for the person owned by the other agency's practitioner (outside the
+    # care team): the task-owner basis (careplan.access.rules.TASK).
+    task: Task | None = None
 
     def role(self, name: str) -> User | None:
         return {
@@ -109,6 +113,15 @@ def _build(world: World) -> Scene:
         search_text="food bank drop-in community food bank",
     )
     world.session.add(service)
+    task = Task(
+        person_id=person.id,
+        owner_staff_id=outsider.id,
+        due_on=date(2026, 12, 1),
+        source=TaskSource.MEETING,
+        created_by_id=key_worker.id,
+    )
+    task.title = "Hold the room at the hostel until Friday"
+    world.session.add(task)
     world.session.commit()
     return Scene(
         lead,
@@ -127,6 +140,7 @@ def _build(world: World) -> Scene:
         member,
         consent,
         service,
+        task,
     )
 
 
@@ -140,4 +154,5 @@ def paths(s: Scene) -> dict[str, Any]:
         "outsider": s.outsider.id,
         "c": s.consent.id,
         "svc": s.service.id,
+        "t": s.task.id,
     }

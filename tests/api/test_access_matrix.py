@@ -272,6 +272,58 @@ ROUTES = {
         True,
         (403, 403, 403, 403, 403, 403, 200),
     ),
+    # Shared actions (issue 20). The other agency's practitioner owns the scene's task and
+    # has no other basis: they see and close their task, and nothing else (rules.TASK).
+    "tasks": ("GET", P + "/tasks", None, False, (200, 200, 200, 200, 404, 404, 404)),
+    "task_create": (
+        "POST",
+        P + "/tasks",
+        {"title": "Phone the GP surgery", "owner_agency_id": "{lead}", "due_on": "2030-01-01"},
+        False,
+        (201, 201, 404, 403, 404, 404, 404),
+    ),
+    "task_status": (
+        "POST",
+        "/tasks/{t}/status",
+        {"status": "done", "note": "Room held."},
+        True,
+        (200, 200, 200, 403, 404, 404, 404),
+    ),
+    "my_tasks": ("GET", "/me/tasks", None, False, (200, 200, 200, 403, 403, 403, 403)),
+    # Corrections: the person asks (their own plan); key worker and lead agency read them.
+    "correction_ask": (
+        "POST",
+        "/me/corrections",
+        {"section": "housing", "text": "I moved out in October."},
+        False,
+        (404, 404, 404, 201, 201, 404, 404),
+    ),
+    "my_corrections": ("GET", "/me/corrections", None, False, (404, 404, 404, 200, 200, 404, 404)),
+    "corrections": ("GET", P + "/corrections", None, False, (200, 200, 404, 200, 404, 404, 404)),
+    # Crisis events: the care team records and reads them (rules.CRISIS).
+    "crises": ("GET", P + "/crisis-events", None, False, (200, 200, 404, 200, 404, 404, 404)),
+    "crisis_record": (
+        "POST",
+        P + "/crisis-events",
+        {
+            "kind": "near_fatal_overdose",
+            "occurred_on": "2026-11-01",
+            "follow_up": {"owner_staff_id": "{colleague}"},
+        },
+        False,
+        (201, 201, 404, 403, 404, 404, 404),
+    ),
+    # The chronology: any basis on the plan opens it; each item is decided on its own.
+    "chronology": ("GET", P + "/chronology", None, False, (200, 200, 404, 200, 404, 404, 404)),
+    # Meetings: attending or owning an action is no basis (rules.MEETING).
+    "meetings": ("GET", P + "/meetings", None, False, (200, 200, 404, 200, 404, 404, 404)),
+    "meeting_record": (
+        "POST",
+        P + "/meetings",
+        {"held_on": "2026-11-01", "kind": "review", "summary": "Reviewed housing."},
+        False,
+        (201, 201, 404, 403, 404, 404, 404),
+    ),
     "staff": ("GET", "/staff", None, False, (403, 403, 403, 403, 403, 403, 200)),
     "staff_create": ("POST", "/staff", STAFF, False, (403, 403, 403, 403, 403, 403, 201)),
     "deactivate": (
@@ -336,6 +388,7 @@ PERSON_ROUTES = {name for name, route in ROUTES.items() if route[1].startswith(P
     "search",
     "register",
     "lookup",
+    "task_status",
 }
 
 # Reached by the id of the caller's own recent exact lookup (issue #16, fault 8).

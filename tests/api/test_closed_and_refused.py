@@ -54,6 +54,16 @@ REFUSED_WHEN_CLOSED = {
     "api.link_account": ("key_worker", {"email": "sarah.new@example.test"}),
     "api.claim_relationship": ("outsider", CLAIM),
     "api.create_consent": ("key_worker", PERMIT),
+    "api.record_meeting": ("key_worker", {"held_on": "2026-11-01", "kind": "review"}),
+    "api.record_crisis_event": (
+        "key_worker",
+        {
+            "kind": "eviction",
+            "occurred_on": "2026-11-01",
+            "follow_up": {"owner_staff_id": "{colleague}"},
+        },
+    ),
+    "api.add_task": ("key_worker", {"title": "Phone the GP", "owner_staff_id": "{spare}"}),
     "api.create_referral": (
         "key_worker",
         {
@@ -70,6 +80,7 @@ OPEN_WHEN_CLOSED = {
     "api.end_care_team_member",  # ending someone's place narrows who can see the plan
     "api.invoke_break_glass",  # emergency access reads; it never changes the plan
     "api.create_plan",  # refused anyway: the person has a plan (has_plan)
+    "api.answer_correction",  # the person is owed an answer; it adds nothing to the plan
     "api.record_chi",  # identity only: it opens nothing, and merging may need it
     "api.reopen_plan_route",  # what a closed plan is for: tests/living/test_reopen.py
 }
@@ -159,6 +170,7 @@ def test_no_write_reaches_a_closed_plan(app, api, world):
         "lead": scene.lead.id,
         "colleague": scene.colleague.id,
         "outsider": scene.outsider.id,
+        "spare": scene.spare.id,
         "svc": scene.service.id,
     }
     values = {"person_id": scene.person.id, "key": "housing", "member_id": scene.member.id}

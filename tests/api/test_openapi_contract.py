@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -75,6 +76,9 @@ def _document(app: Any, scene: Any) -> Any:
     return loaded
 
 
+# One fuzzing pass over every operation: with the living plan's routes (issue 20) it took
+# 343 s on the shared 2-core machine, past the suite's 300 s limit for a hung test.
+@pytest.mark.timeout(900)
 def test_every_answer_is_in_the_document(app, api, world):
     scene = build_scene(world)
     callers = {name: api.headers(scene.role(name)) for name in CALLERS}

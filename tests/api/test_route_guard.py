@@ -8,6 +8,8 @@ from tests.api.scene import build_scene
 EXACT_ID_ROUTES = {"api.claim_relationship", "api.invoke_break_glass"}
 # No person route is open to IG officers: they never see plan content (BRIEF.md).
 IG_ROUTES: set[str] = set()
+# Open to the owner of one of the person's tasks, who has no other basis (rules.TASK).
+TASK_OWNER_ROUTES = {"api.list_tasks"}
 
 
 def person_routes(app):
@@ -42,6 +44,7 @@ def test_every_person_route_asks_the_decision(app, api, world, decisions):
         "key": "housing",
         "member_id": scene.member.id,
         "consent_id": consent["id"],
+        "correction_id": scene.person.id,  # no such request: decided, then 404
     }
     for endpoint, rule, method in person_routes(app):
         url = rule
@@ -56,6 +59,10 @@ def test_every_person_route_asks_the_decision(app, api, world, decisions):
             assert response.status_code != 500
             if user is scene.ig and endpoint in IG_ROUTES:
                 assert response.status_code == 200, (method, rule)
+            elif user is scene.outsider and endpoint in TASK_OWNER_ROUTES:
+                # They own the scene's task (and hold nothing else): their tasks only.
+                assert response.status_code == 200, (method, rule)
+                assert [t["id"] for t in response.get_json()] == [str(scene.task.id)]
             elif user is scene.outsider:
                 # No basis (and no lookup of their own): the person does not exist for them.
                 assert response.status_code == 404, (method, rule, response.get_json())
@@ -109,6 +116,8 @@ def test_every_route_leaves_one_record_per_request(app, api, world):
         "candidate_id": scene.person.id,  # no such pair: refused (or 404) and recorded
         "service_id": scene.person.id,  # no such service: 404, recorded
         "notification_id": scene.person.id,  # not the caller's notification: 404, recorded
+        "task_id": scene.person.id,  # no such task: 404, recorded
+        "correction_id": scene.person.id,  # no such request: 404, recorded
         "referral_id": scene.person.id,  # no such referral: 404, recorded
         "team_id": scene.person.id,  # no such team (none the caller leads): 404, recorded
         "cover_id": scene.person.id,  # no such cover of the caller's: 404, recorded

@@ -8,9 +8,13 @@ from sqlalchemy import func, select
 
 from audit.verify import verify_chain
 from careplan.core import clock
+from careplan.corrections.models import Correction
+from careplan.crisis.models import CrisisEvent
 from careplan.extensions import db
+from careplan.meetings.models import Meeting, MeetingAttendee
 from careplan.people.models import Person
 from careplan.plans.models import Plan, SectionVersion
+from careplan.tasks.models import Task
 from consent.models import Consent
 from tests.api.scene import build_scene
 
@@ -65,6 +69,15 @@ def test_retention_erases_exactly_what_is_due(app, api, world):
         {"content": {"preferred_areas": ["Gorgie"]}},
         headers={"If-Match": '"1"'},
     )
+    # The living plan's records about the person go with the plan (issue 20).
+    p = f"/people/{scene.person.id}"
+    owner = {"owner_staff_id": str(scene.colleague.id)}
+    meeting = {"held_on": old, "kind": "review", "attendees": [{"name": "A sister"}]}
+    assert api.post(scene.key_worker, p + "/meetings", meeting).status_code == 201
+    crisis = {"kind": "eviction", "occurred_on": old, "follow_up": owner}
+    assert api.post(scene.key_worker, p + "/crisis-events", crisis).status_code == 201
+    asked = {"section": "housing", "text": "Wrong date."}
+    assert api.post(scene.individual, "/me/corrections", asked).status_code == 201
     assert _close(api, scene, scene.person, closed_on=old).status_code == 200
     recent_person = world.person(scene.key_worker)
     world.plan(recent_person, scene.key_worker)
@@ -88,6 +101,8 @@ def test_retention_erases_exactly_what_is_due(app, api, world):
         == 0
     )
     assert db.session.scalar(select(func.count()).select_from(SectionVersion)) > 0
+    for model in (Task, Meeting, MeetingAttendee, CrisisEvent, Correction):
+        assert db.session.scalar(select(func.count()).select_from(model)) == 0, model
     events = world.audit()
     erasures = [e for e in events if e.action == "erase"]
     assert [e.person_id for e in erasures] == [erased_id]

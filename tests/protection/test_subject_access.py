@@ -74,6 +74,9 @@ def test_export_holds_everything_and_nothing_else(api, world):
     assert data["consents"][0]["grantee"]["sector"] == "third_sector"
     assert any(a["what"] == "changed a part of your plan" for a in data["access_log"])
     assert data["account"]["email"] == scene.individual.email
+    # The living plan (issue 20): the scene's action for the person is theirs to have.
+    assert [t["title"] for t in data["tasks"]] == ["Hold the room at the hostel until Friday"]
+    assert data["meetings"] == []
     text = response.get_data(as_text=True)
     assert THEIRS not in text
     assert str(scene.other_person.id) not in text

@@ -33,6 +33,7 @@ REFUSED_WHEN_CLOSED = {
             "method": "verbal",
         },
     ),
+    "meetings.record": ("morag", {"held_on": "2026-11-01", "kind": "review"}),
     "sharing.claim": (
         "gordon",
         {"reason": "Allocated as her justice social worker from today by the sheriff."},
@@ -44,6 +45,7 @@ OPEN_WHEN_CLOSED = {
     "plans.end_member",
     "sharing.emergency",  # reads only
     "plans.reopen_page",  # what a closed plan is for: tests/web/test_reopen_page.py
+    "corrections.answer",  # the person is owed an answer; it adds nothing to the plan
 }
 
 

@@ -66,6 +66,14 @@ MATRIX = {
     "/ig/verify?run=1": (403, 403, 403, 403, 200, 403, 403),
     "/admin/agencies": (403, 403, 403, 403, 403, 200, 403),
     "/admin/staff": (403, 403, 403, 403, 403, 200, 403),
+    # The living plan (issue 20): meetings, actions, corrections (careplan.access.rules).
+    S + "/chronology": (200, 200, 200, 404, 404, 404, 200),
+    S + "/meetings": (200, 200, 200, 404, 404, 404, 200),
+    S + "/meetings/new": (200, 403, 403, 404, 404, 404, 403),
+    S + "/tasks": (200, 200, 200, 404, 404, 404, 200),
+    S + "/corrections": (200, 403, 403, 404, 404, 404, 200),
+    "/my-tasks": (200, 200, 200, 200, 403, 403, 403),
+    "/my-plan/corrections": (404, 404, 404, 404, 404, 404, 200),
     # Everyone's own notifications and choice of channel.
     "/me/notifications": (200, 200, 200, 200, 200, 200, 200),
     "/me/notification-preferences": (200, 200, 200, 200, 200, 200, 200),

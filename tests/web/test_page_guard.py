@@ -39,6 +39,7 @@ def test_every_person_page_asks_the_decision(demo_app, decisions):
         "key": "housing",
         "member_id": sarah,
         "consent_id": sarah,
+        "correction_id": sarah,
     }
     routes = page_routes(demo_app)
     assert len(routes) >= 15

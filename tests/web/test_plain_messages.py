@@ -154,6 +154,9 @@ def _pages(world) -> list[tuple[str | None, str]]:
         ("sarah.mackenzie@example.demo", "/my-plan/sections/about_me/edit"),
         ("sarah.mackenzie@example.demo", "/my-plan/sections/goals/updates/new"),
         ("morag.campbell@nhs.demo", f"/people/{world['people']['Craig']}/plan/reopen"),
+        ("sarah.mackenzie@example.demo", "/my-plan/corrections"),
+        ("morag.campbell@nhs.demo", f"/people/{sarah}/meetings/new"),
+        ("morag.campbell@nhs.demo", f"/people/{sarah}/corrections"),
     ]
     for key in world["sections"]:
         pages.append(("morag.campbell@nhs.demo", f"/people/{sarah}/sections/{key}/edit"))
@@ -265,6 +268,7 @@ def test_every_form_is_walked(demo_app, world):
         "/admin/staff/<uuid:staff_id>/reset-second-factor",
         "/account/tokens/<uuid:token_id>/revoke",
         "/me/notifications/read",  # "Mark all as read"
+        "/tasks/<uuid:task_id>/status",  # "Mark as done" / "Open again"
         "/sign-out",
         "/sign-out/everywhere",
         # The timeout warning's "Stay signed in" (no input; tests/web/test_idle_sign_out.py).

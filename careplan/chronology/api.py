@@ -1,0 +1,44 @@
+"""The chronology in the JSON API."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Response
+
+from audit.actions import AuditAction
+from careplan.access.permissions import Permission
+from careplan.access.pipeline import requires
+from careplan.chronology import services
+from careplan.chronology.schemas import chronology_out
+from careplan.core.api_blueprint import bp
+from careplan.core.clock import iso
+from careplan.core.http import documented, respond
+
+
+@bp.get("/people/<uuid:person_id>/chronology")
+@documented(
+    "One timeline of the person's significant events across agencies, newest first, each "
+    "item as the caller may see it (`withheld`: the sections and kinds left out)",
+    response=chronology_out,
+)
+@requires(Permission.CHRONOLOGY_VIEW, AuditAction.CHRONOLOGY_VIEW)
+def chronology(person_id: uuid.UUID) -> Response:
+    items, _, withheld = services.timeline(person_id)
+    body = {
+        "items": [
+            {
+                "on": i.on,
+                "at": iso(i.at),
+                "kind": i.kind,
+                "title": i.title,
+                "by": i.by,
+                "agency": i.agency,
+                "text": i.text,
+                "section": i.section,
+            }
+            for i in items
+        ],
+        "withheld": withheld,
+    }
+    return respond(chronology_out.dump(body))

@@ -1,0 +1,128 @@
+"""Recording a crisis event and its follow-up (rule table: careplan.access.rules.CRISIS).
+
+The follow-up is a task (source "crisis") with an owner and a deadline: by default 3 days
+after a near-fatal overdose (the MAT standards' assertive outreach after a non-fatal
+overdose, commonly within 72 hours) and 7 days after the others. The person stays on the
+key worker's caseload until it is done; the key worker is told of the event.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from typing import Any
+
+from flask import g
+from sqlalchemy import select
+
+from audit.actions import AuditAction
+from audit.log import record
+from careplan.access.permissions import Permission
+from careplan.access.pipeline import authorise
+from careplan.core import clock
+from careplan.core.clock import iso
+from careplan.crisis.models import CrisisEvent, CrisisKind
+from careplan.extensions import db
+from careplan.notifications.kinds import NotificationKind
+from careplan.notifications.outbox import queue
+from careplan.tasks import operations as tasks
+from careplan.tasks.models import TaskSource, TaskStatus
+
+FOLLOW_UP_WITHIN = {
+    CrisisKind.NEAR_FATAL_OVERDOSE: timedelta(days=3),
+    CrisisKind.EVICTION: timedelta(days=7),
+    CrisisKind.PRISON_RELEASE: timedelta(days=7),
+    CrisisKind.HOSPITAL_DISCHARGE: timedelta(days=7),
+}
+FOLLOW_UP_TITLES = {
+    CrisisKind.NEAR_FATAL_OVERDOSE: "Reach out after a near-fatal overdose",
+    CrisisKind.EVICTION: "Follow up the loss of accommodation",
+    CrisisKind.PRISON_RELEASE: "Follow up the release from prison",
+    CrisisKind.HOSPITAL_DISCHARGE: "Follow up the discharge from hospital",
+}
+
+
+def present(row: CrisisEvent) -> dict[str, Any]:
+    task = row.follow_up
+    owner = task.owner_staff.name if task.owner_staff else task.owner_agency.name
+    return {
+        "id": row.id,
+        "person_id": row.person_id,
+        "kind": row.kind.value,
+        "occurred_on": row.occurred_on,
+        "note": row.note,
+        "follow_up_task_id": task.id,
+        "follow_up_owner": owner,
+        "follow_up_due_on": task.due_on,
+        "followed_up": task.status is TaskStatus.DONE,
+        "recorded_by": row.recorded_by.name,
+        "created_at": iso(row.created_at),
+    }
+
+
+def record_event(person_id: uuid.UUID, load: Callable[[], dict[str, Any]]) -> CrisisEvent:
+    """The event, its follow-up task (its owner told) and a notice to the key worker.
+    Records `crisis.create`. Raises Unprocessable (422) for an owner who cannot be."""
+    context, decision = authorise(person_id, Permission.CRISIS_RECORD, AuditAction.CRISIS_CREATE)
+    data = load()
+    kind = data["kind"]
+    follow = data["follow_up"]
+    due = follow["due_on"] or data["occurred_on"] + FOLLOW_UP_WITHIN[kind]
+    row = CrisisEvent(
+        id=uuid.uuid4(),
+        person_id=person_id,
+        kind=kind,
+        occurred_on=data["occurred_on"],
+        created_at=clock.now(),
+        recorded_by_id=g.user.id,
+        recorded_by_agency_id=g.user.agency_id,
+    )
+    row.note = (data["note"] or "").strip() or None
+    task = tasks.create_task(
+        db.session,
+        person_id=person_id,
+        title=FOLLOW_UP_TITLES[kind],
+        owner_staff_id=follow["owner_staff_id"],
+        owner_agency_id=follow["owner_agency_id"],
+        due_on=due,
+        source=TaskSource.CRISIS,
+        source_id=row.id,
+        actor=g.user,
+    )
+    row.follow_up_task_id = task.id
+    db.session.add(row)
+    db.session.flush()
+    key_worker = context.plan.key_worker_id
+    if key_worker != follow["owner_staff_id"]:
+        queue(
+            db.session,
+            NotificationKind.CRISIS_RECORDED,
+            to_user_id=key_worker,
+            link=f"/people/{person_id}/tasks",
+            actor_id=g.user.id,
+        )
+    record(
+        AuditAction.CRISIS_CREATE,
+        person_id=person_id,
+        basis={"plan": decision.basis_text},
+        details={"crisis_id": row.id, "kind": kind.value, "task_id": task.id},
+    )
+    return row
+
+
+def events(person_id: uuid.UUID) -> Sequence[CrisisEvent]:
+    """The person's crisis events, newest first. Records `crisis.list`."""
+    _, decision = authorise(person_id, Permission.CRISIS_VIEW, AuditAction.CRISIS_LIST)
+    rows = db.session.scalars(
+        select(CrisisEvent)
+        .where(CrisisEvent.person_id == person_id)
+        .order_by(CrisisEvent.occurred_on.desc(), CrisisEvent.created_at.desc())
+    ).all()
+    record(
+        AuditAction.CRISIS_LIST,
+        person_id=person_id,
+        basis={"plan": decision.basis_text},
+        details={"count": len(rows)},
+    )
+    return rows

@@ -1,0 +1,101 @@
+"""Input and output shapes for reviews and multi-agency meetings (API.md, "The living plan")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from careplan.core import clock
+from careplan.core.schemas import EARLIEST_DAY, LATEST_DAY, BaseSchema, DayRange
+from careplan.meetings.models import MeetingKind
+from careplan.tasks.schemas import DUE, OwnerSchema
+
+HELD = DayRange(EARLIEST_DAY, clock.today, "Enter the date the meeting was held: today or before.")
+NEXT_REVIEW = DayRange(clock.today, LATEST_DAY, "Enter a date for the next review from today.")
+TEXT = validate.Length(max=10000)
+
+
+class AttendeeSchema(BaseSchema):
+    """A staff member by account (`staff_id`), or anyone else by name, organisation and
+    role (a supporter, a worker without an account)."""
+
+    staff_id = fields.UUID(load_default=None)
+    name = fields.Str(load_default=None, validate=validate.Length(min=1, max=200))
+    agency_name = fields.Str(load_default=None, validate=validate.Length(max=200))
+    role = fields.Str(load_default=None, validate=validate.Length(max=100))
+
+    @validates_schema
+    def _one_kind(self, data: dict[str, Any], **_: Any) -> None:
+        if (data.get("staff_id") is None) == (data.get("name") is None):
+            raise ValidationError({"name": ["Choose a staff member, or enter a name."]})
+
+
+class ActionSchema(OwnerSchema):
+    title = fields.Str(
+        required=True,
+        validate=validate.Length(min=1, max=500),
+        metadata={"label": "what the action is"},
+    )
+    due_on = fields.Date(load_default=None, validate=DUE)
+
+
+class MeetingCreateSchema(BaseSchema):
+    held_on = fields.Date(
+        required=True, validate=HELD, metadata={"label": "the date of the meeting"}
+    )
+    kind = fields.Enum(
+        MeetingKind, by_value=True, required=True, metadata={"label": "what kind of meeting it was"}
+    )
+    attendees = fields.List(
+        fields.Nested(AttendeeSchema), load_default=list, validate=validate.Length(max=50)
+    )
+    person_attended = fields.Bool(load_default=False)
+    person_views = fields.Str(load_default=None, validate=TEXT)
+    summary = fields.Str(load_default=None, validate=TEXT)
+    decisions = fields.Str(load_default=None, validate=TEXT)
+    actions = fields.List(
+        fields.Nested(ActionSchema), load_default=list, validate=validate.Length(max=50)
+    )
+    next_review_on = fields.Date(
+        load_default=None, validate=NEXT_REVIEW, metadata={"label": "the date of the next review"}
+    )
+
+
+class AttendeeOutSchema(BaseSchema):
+    staff_id = fields.UUID(allow_none=True)
+    name = fields.Str()
+    agency_name = fields.Str(allow_none=True)
+    role = fields.Str(allow_none=True)
+
+
+class MeetingActionOutSchema(BaseSchema):
+    task_id = fields.UUID()
+    title = fields.Str()
+    owner_name = fields.Str()
+    due_on = fields.Date(allow_none=True)
+    status = fields.Str()
+
+
+class MeetingSchema(BaseSchema):
+    id = fields.UUID()
+    person_id = fields.UUID()
+    held_on = fields.Date()
+    kind = fields.Str()
+    attendees = fields.List(fields.Nested(AttendeeOutSchema))
+    person_attended = fields.Bool()
+    # Null when withheld: what was said is for the key worker, lead agency and the person.
+    person_views = fields.Str(allow_none=True)
+    summary = fields.Str(allow_none=True)
+    decisions = fields.Str(allow_none=True)
+    withheld = fields.List(fields.Str())
+    actions = fields.List(fields.Nested(MeetingActionOutSchema))
+    next_review_on = fields.Date(allow_none=True)
+    recorded_by = fields.Str()
+    created_at = fields.Str()
+    version = fields.Int()
+
+
+meeting_create = MeetingCreateSchema()
+meeting_out = MeetingSchema()
+meetings_out = MeetingSchema(many=True)

@@ -1,0 +1,167 @@
+"""What a task request does once its input is valid: decide, act, record.
+
+The JSON API and the pages both call these, so a page reaches a task only through the same
+access decision and the same audit records as the API. The rule table is
+`careplan.access.rules.TASK`; a task owner outside the care team holds the TASK_OWNER
+basis (`careplan.access.ties.TaskOwner`) and sees only the tasks they own.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from flask import g
+
+from audit.actions import AuditAction, Outcome
+from audit.log import record
+from careplan.access.context import AccessContext, TaskFact
+from careplan.access.decision import BasisKind
+from careplan.access.permissions import Permission, Resource, ResourceType
+from careplan.access.pipeline import authorise, load_context, require_job, require_on
+from careplan.core import clock
+from careplan.core.clock import iso
+from careplan.core.errors import NotFound, PreconditionFailed
+from careplan.core.http import require_version
+from careplan.extensions import db
+from careplan.tasks import operations, queries
+from careplan.tasks.models import Task, TaskSource, TaskStatus
+
+TASK_NOT_FOUND = "There is no action with that id that you can see."
+
+
+def resource(task_id: uuid.UUID, person_id: uuid.UUID) -> Resource:
+    """A task as the policy is asked about it (`careplan.access.context.TaskFact`)."""
+    return Resource(ResourceType.TASK, record=TaskFact(task_id, person_id))
+
+
+def locate(values: Mapping[str, Any], action: AuditAction) -> tuple[uuid.UUID, Resource]:
+    """For `@requires(..., locate=locate)`: the task named by the URL's `task_id` and its
+    person (NotFound, recorded as invalid, for no such task)."""
+    task_id = values["task_id"]
+    person_id = queries.person_of(db.session, task_id)
+    if person_id is None:
+        record(action, Outcome.INVALID, reason="not_found", details={"requested_id": task_id})
+        raise NotFound(TASK_NOT_FOUND)
+    return person_id, resource(task_id, person_id)
+
+
+def present(task: Task, *, with_person: bool = False) -> dict[str, Any]:
+    """A task as the API and pages show it (`with_person`: the person's name, for lists
+    across people)."""
+    owner = task.owner_staff.name if task.owner_staff else None
+    if owner is None and task.owner_agency is not None:
+        owner = task.owner_agency.name
+    return {
+        "id": task.id,
+        "person_id": task.person_id,
+        "person_name": task.person.display_name if with_person else None,
+        "title": task.title,
+        "owner_staff_id": task.owner_staff_id,
+        "owner_agency_id": task.owner_agency_id,
+        "owner_name": owner or "",
+        "due_on": task.due_on,
+        "overdue": task.overdue(clock.today()),
+        "status": task.status.value,
+        "source": task.source.value,
+        "source_id": task.source_id,
+        "status_note": task.status_note,
+        "status_changed_at": iso(task.status_changed_at),
+        "created_at": iso(task.created_at),
+        "version": task.version,
+    }
+
+
+def person_tasks(person_id: uuid.UUID) -> tuple[Sequence[Task], AccessContext, bool]:
+    """The person's tasks the caller may see (all of them on a basis on the plan; only
+    their own as a task owner), the context, and whether they see only their own.
+    Records `task.list`."""
+    context, decision = authorise(person_id, Permission.TASK_VIEW, AuditAction.TASK_LIST)
+    only = None
+    if decision.basis is not None and decision.basis.kind is BasisKind.TASK_OWNER:
+        only = [t.id for t in context.tasks_owned]
+    rows = queries.for_person(db.session, person_id, only)
+    record(
+        AuditAction.TASK_LIST,
+        person_id=person_id,
+        basis={"plan": decision.basis_text},
+        details={"count": len(rows)},
+    )
+    return rows, context, only is not None
+
+
+def add_task(person_id: uuid.UUID, load: Callable[[], dict[str, Any]]) -> Task:
+    """A task the caller gives someone (source "goal"), after the decision and the input."""
+    _, decision = authorise(person_id, Permission.TASK_CREATE, AuditAction.TASK_CREATE)
+    data = load()
+    task = operations.create_task(
+        db.session,
+        person_id=person_id,
+        title=data["title"],
+        owner_staff_id=data["owner_staff_id"],
+        owner_agency_id=data["owner_agency_id"],
+        due_on=data["due_on"],
+        source=TaskSource(data["source"]),
+        actor=g.user,
+    )
+    record(
+        AuditAction.TASK_CREATE,
+        person_id=person_id,
+        basis={"plan": decision.basis_text},
+        details={"task_id": task.id},
+    )
+    return task
+
+
+def change_status(
+    task_id: uuid.UUID, load: Callable[[], dict[str, Any]], expected: int | None = None
+) -> Task:
+    """Done, cancelled or reopened, with If-Match (a page sends the version it showed as
+    `expected` instead): the owner (account or agency), the key worker or the lead agency
+    (the route decided it on this task). Records `task.status`. Raises PreconditionFailed
+    (412) for a stale version, Conflict (409) for a move the task cannot make."""
+    task = db.session.get(Task, task_id, with_for_update={"of": Task})
+    if task is None:
+        raise NotFound(TASK_NOT_FOUND)
+    context = load_context(task.person_id)
+    if context is None:  # the person was merged away under the task: as for nobody
+        raise NotFound(TASK_NOT_FOUND)
+    decision = require_on(
+        context, resource(task.id, task.person_id), Permission.TASK_STATUS, AuditAction.TASK_STATUS
+    )
+    data = load()
+    if expected is None:
+        require_version(task.version)
+    elif expected != task.version:
+        raise PreconditionFailed("Someone else changed this action while you were on the page.")
+    operations.change_status(db.session, task, TaskStatus(data["status"]), data["note"], g.user)
+    record(
+        AuditAction.TASK_STATUS,
+        person_id=task.person_id,
+        basis={"task": decision.basis_text},
+        details={"task_id": task.id, "status": task.status.value},
+    )
+    return task
+
+
+def my_tasks() -> Sequence[Task]:
+    """Open tasks owned by the caller or their agency, across people, soonest first: the
+    ownership is the basis for each. One `task.mine` record per person shown, so each
+    person's access log says their actions were looked at, and by whom."""
+    require_job(Permission.JOB_MY_TASKS, AuditAction.TASK_MINE)
+    user = g.user
+    rows = queries.owned_by(db.session, user.id, user.agency_id)
+    shown: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for task in rows:
+        shown.setdefault(task.person_id, []).append(task.id)
+    for person_id, ids in shown.items():
+        record(
+            AuditAction.TASK_MINE,
+            person_id=person_id,
+            basis={"task": BasisKind.TASK_OWNER.value},
+            details={"task_ids": ids},
+        )
+    if not shown:
+        record(AuditAction.TASK_MINE, details={"count": 0})
+    return rows

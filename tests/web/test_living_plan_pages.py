@@ -1,0 +1,71 @@
+"""The living plan's pages on the demo world (issue 20): the caseload shows the plan's
+review date and overdue actions; a task owner sees their actions only; meetings withhold
+what was said from the care team outside the lead agency."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from careplan.extensions import db
+from careplan.people.models import Person
+from tests.web.support import Browser, staff, text
+
+
+def _sarah(app):
+    with app.app_context():
+        return db.session.scalars(select(Person.id).where(Person.given_name == "Sarah")).one()
+
+
+def test_the_caseload_shows_overdue_actions_and_the_review(demo_app):
+    morag = Browser(demo_app, staff(demo_app, "morag.campbell@nhs.demo"))
+    page = text(morag.get("/"))
+    # The demo's cafe action was due yesterday (careplan/demo.py, _living_plan).
+    assert "Book a place at the Tuesday peer group (Broomhill Recovery Cafe)" in page
+    # Sarah attended her review a fortnight ago (or a dated update came later).
+    assert "Last contact: none recorded yet" not in page.split("John")[0]
+
+
+def test_my_tasks_lists_the_agencys_and_my_own(demo_app):
+    jamie = Browser(demo_app, staff(demo_app, "jamie.robertson@cafe.demo"))
+    page = text(jamie.get("/my-tasks"))
+    assert "Book a place at the Tuesday peer group" in page
+    assert "Overdue" in page
+    assert "Chase the housing application" not in page  # Fiona's
+    morag = Browser(demo_app, staff(demo_app, "morag.campbell@nhs.demo"))
+    assert "Answer a request to correct" in text(morag.get("/my-tasks"))
+
+
+def test_meetings_withhold_what_was_said_from_the_care_team(demo_app):
+    sarah = _sarah(demo_app)
+    fiona = Browser(demo_app, staff(demo_app, "fiona.reid@housing.demo"))
+    page = text(fiona.get(f"/people/{sarah}/meetings"))
+    assert "Chase the housing application" in page
+    assert "away from the old crowd" not in page
+    morag = Browser(demo_app, staff(demo_app, "morag.campbell@nhs.demo"))
+    assert "away from the old crowd" in text(morag.get(f"/people/{sarah}/meetings"))
+
+
+def test_the_chronology_is_filtered_item_by_item(demo_app):
+    sarah = _sarah(demo_app)
+    morag = Browser(demo_app, staff(demo_app, "morag.campbell@nhs.demo"))
+    page = text(morag.get(f"/people/{sarah}/chronology"))
+    assert "Plan review with 3 others" in page
+    assert "Key worker: Morag Campbell" in page
+    assert "Asked for a correction to Contacts and appointments" in page
+    # The recovery cafe worker: third-sector consent for about me, goals and housing only.
+    jamie = Browser(demo_app, staff(demo_app, "jamie.robertson@cafe.demo"))
+    seen = text(jamie.get(f"/people/{sarah}/chronology"))
+    assert "Plan review with 3 others" in seen
+    assert "Asked for a correction" not in seen  # corrections: key worker and lead agency
+    assert "Some events are not shared with you" in seen
+    for section in ("Alcohol and drugs", "Mental health", "Safety and risk"):
+        assert f"Update on {section}" not in seen
+
+
+def test_a_person_s_actions_offer_buttons_only_where_allowed(demo_app):
+    sarah = _sarah(demo_app)
+    morag = Browser(demo_app, staff(demo_app, "morag.campbell@nhs.demo"))
+    assert text(morag.get(f"/people/{sarah}/tasks")).count("Mark as done") == 3
+    # Fiona (housing, care team) closes her own action only.
+    fiona = Browser(demo_app, staff(demo_app, "fiona.reid@housing.demo"))
+    assert text(fiona.get(f"/people/{sarah}/tasks")).count("Mark as done") == 1
