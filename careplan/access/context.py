@@ -121,6 +121,7 @@ class CoverFact:
         return not self.ended and self.starts_on <= today <= self.ends_on
 
 
+@dataclass(frozen=True, slots=True)
 class TaskFact:
     """One task asked about (`Resource.record` for a task): its id and its person's."""
 

@@ -90,6 +90,9 @@ OPEN_WHEN_CLOSED = {
 OWN_REFUSED_WHEN_CLOSED = {
     "api.put_my_section": {"content": {"my_story": "In my own words."}},
     "api.add_my_entry": {"text": "A good week."},
+    # A closed plan takes no new correction request (rules.CHANGES): the person asks the
+    # lead agency or an IG officer instead (their right to rectification stands).
+    "api.ask_correction": {"section": "about_me", "text": "My son's name is spelt wrong."},
 }
 OWN_OPEN_WHEN_CLOSED: set[str] = set()
 

@@ -102,6 +102,8 @@ def test_the_document_lists_exactly_these_versioned_writes(client):
         ("POST", "/people/{person_id}/consents/{consent_id}/withdraw"): False,
         ("PUT", "/services/{service_id}"): True,
         ("POST", "/referrals/{referral_id}/status"): True,
+        ("POST", "/people/{person_id}/corrections/{correction_id}/answer"): True,
+        ("POST", "/tasks/{task_id}/status"): True,
         # Issue 22: the person's agreement to their key worker, and a team's members.
         ("POST", "/people/{person_id}/plan/key-worker/agreement"): True,
         ("PUT", "/teams/{team_id}"): True,
