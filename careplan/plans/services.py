@@ -134,6 +134,10 @@ def hand_over(access: PlanAccess, data: dict[str, Any]) -> Plan:
             and previous_agency != plan.lead_agency_id,
         },
     )
+    # The person agreed to this key worker: an earlier change's agreement task is moot.
+    continuity.cancel_agreement_tasks(
+        db.session, plan.person_id, g.user, "Handed over with the person's agreement."
+    )
     return plan
 
 

@@ -24,6 +24,7 @@ from careplan.core import clock
 from careplan.directory.models import LOCAL, Organization, Service
 from careplan.extensions import db
 from careplan.referrals.models import Referral, ReferralStatus, Urgency
+from careplan.teams.models import Team, TeamMember
 from tests.api.scene import build_scene, paths
 from tests.api.test_access_matrix import EXACT_ID, ROLES, ROUTES, _fill
 
@@ -113,6 +114,29 @@ JSON_WRITES = {
         False,
         (403, 403, 201, 403, 404, 404, 404),
     ),
+    # Teams (issue 22): {team} is the lead agency's team, led by the key worker, the
+    # colleague a member (so the lead agency's access holds as it was).
+    "team_update": (
+        "PUT",
+        "/teams/{team}",
+        {"members": ["{colleague}"], "leaders": ["{key_worker}"]},
+        True,
+        (403, 403, 403, 403, 403, 403, 200),
+    ),
+    "team_hand_over": (
+        "POST",
+        "/teams/{team}/hand-over",
+        {"moves": [{"person_id": "{p}", "key_worker_id": "{colleague}"}]},
+        False,
+        (200, 404, 404, 403, 403, 403, 403),
+    ),
+    "deactivate_with_hand_over": (
+        "POST",
+        "/staff/{colleague}/deactivate",
+        {"hand_over_to": "{spare}"},
+        False,
+        (403, 403, 403, 403, 403, 403, 200),
+    ),
     "review": (
         "POST",
         "/audit/claims/{m}/review",
@@ -166,15 +190,8 @@ def _raw(client, api, user, method, path, text, headers=None):
     )
 
 
-# Routes whose body is screened before the handler finds their record: the matrix's
-# answer (404, no such team) comes after the screening a practitioner's job reaches.
-THROUGH_TO_THE_BODY = {"team_hand_over": "key_worker"}
-
-
 def _caller(name: str) -> str:
     """The first role the access matrix lets through to this route's body."""
-    if name in THROUGH_TO_THE_BODY:
-        return THROUGH_TO_THE_BODY[name]
     statuses = JSON_WRITES[name][4]
     return next(role for role, s in zip(ROLES, statuses, strict=False) if s < 300 or s == 409)
 
@@ -193,7 +210,23 @@ def _ids(world, scene) -> dict[str, Any]:
         "new": world.person(scene.key_worker).id,
         "cand": uuid.uuid4(),
         "ref": _referral(world, scene),
+        "team": _team(world, scene),
+        "key_worker": scene.key_worker.id,
     }
+
+
+def _team(world, scene) -> uuid.UUID:
+    team = Team(agency_id=scene.lead.id, name="Leith", version=1)
+    world.session.add(team)
+    world.session.flush()
+    world.session.add_all(
+        [
+            TeamMember(team_id=team.id, staff_id=scene.key_worker.id, leader=True),
+            TeamMember(team_id=team.id, staff_id=scene.colleague.id, leader=False),
+        ]
+    )
+    world.session.commit()
+    return team.id
 
 
 def _referral(world, scene) -> uuid.UUID:
@@ -297,6 +330,8 @@ PLACEHOLDERS = {
     "svc": "{service_id}",
     "ref": "{referral_id}",
     "t": "{task_id}",
+    "team": "{team_id}",
+    "key_worker": "{staff_id}",
 }
 
 
