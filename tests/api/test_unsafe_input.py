@@ -21,9 +21,11 @@ from sqlalchemy import func, select
 from audit.models import AuditEvent
 from audit.verify import verify_chain
 from careplan.core import clock
+from careplan.corrections.models import Correction, CorrectionStatus
 from careplan.directory.models import LOCAL, Organization, Service
 from careplan.extensions import db
 from careplan.referrals.models import Referral, ReferralStatus, Urgency
+from careplan.tasks.models import Task, TaskSource
 from careplan.teams.models import Team, TeamMember
 from tests.api.scene import build_scene, paths
 from tests.api.test_access_matrix import EXACT_ID, ROLES, ROUTES, _fill
@@ -137,6 +139,14 @@ JSON_WRITES = {
         False,
         (403, 403, 403, 403, 403, 403, 200),
     ),
+    # Corrections (issue 20): {corr} is the person's request waiting for the key worker.
+    "correction_answer": (
+        "POST",
+        "/people/{p}/corrections/{corr}/answer",
+        {"answer": "Corrected: your son's name is now spelt as you told us."},
+        True,
+        (200, 200, 404, 403, 404, 404, 404),
+    ),
     "review": (
         "POST",
         "/audit/claims/{m}/review",
@@ -211,8 +221,34 @@ def _ids(world, scene) -> dict[str, Any]:
         "cand": uuid.uuid4(),
         "ref": _referral(world, scene),
         "team": _team(world, scene),
+        "corr": _correction(world, scene),
         "key_worker": scene.key_worker.id,
     }
+
+
+def _correction(world, scene) -> uuid.UUID:
+    """The person's request for a correction, with its task for the key worker."""
+    task = Task(
+        person_id=scene.person.id,
+        owner_staff_id=scene.key_worker.id,
+        source=TaskSource.CORRECTION,
+        created_by_id=scene.individual.id,
+    )
+    task.title = "Answer a request for a correction"
+    world.session.add(task)
+    world.session.flush()
+    correction = Correction(
+        person_id=scene.person.id,
+        section_key="about_me",
+        status=CorrectionStatus.WAITING,
+        task_id=task.id,
+        requested_by_id=scene.individual.id,
+        version=1,
+    )
+    correction.text = "My son's name is spelt wrong."
+    world.session.add(correction)
+    world.session.commit()
+    return correction.id
 
 
 def _team(world, scene) -> uuid.UUID:
@@ -332,6 +368,7 @@ PLACEHOLDERS = {
     "t": "{task_id}",
     "team": "{team_id}",
     "key_worker": "{staff_id}",
+    "corr": "{correction_id}",
 }
 
 
