@@ -95,6 +95,7 @@ def counts_body(counts: services.MemberCounts) -> dict[str, Any]:
         "reviews_overdue": counts.reviews_overdue,
         "no_review_date": counts.no_review_date,
         "overdue_actions": counts.overdue_actions,
+        "referrals_waiting": counts.referrals_waiting,
     }
 
 
@@ -121,6 +122,7 @@ def caseload_body(found: services.Caseload) -> dict[str, Any]:
                 "reviews_overdue": r.reviews_overdue,
                 "next_review_on": r.next_review_on,
                 "overdue_actions": r.overdue_actions,
+                "referrals_waiting": r.referrals_waiting,
             }
             for r in found.people
         ],

@@ -118,6 +118,7 @@ class CaseloadPersonSchema(BaseSchema):
     reviews_overdue = fields.Int()
     next_review_on = fields.Date(allow_none=True)  # None: no review date at all
     overdue_actions = fields.Int()  # goal actions and shared actions past their date
+    referrals_waiting = fields.Int()  # sent, not yet answered by the receiving service
 
 
 class CountsSchema(BaseSchema):
@@ -129,6 +130,7 @@ class CountsSchema(BaseSchema):
     reviews_overdue = fields.Int()
     no_review_date = fields.Int()
     overdue_actions = fields.Int()
+    referrals_waiting = fields.Int()
 
 
 class MemberCountsSchema(CountsSchema):

@@ -38,6 +38,7 @@ from careplan.notifications.outbox import queue
 from careplan.people.models import Person
 from careplan.plans import continuity, operations
 from careplan.plans.models import Plan
+from careplan.referrals import queries as referral_queries
 from careplan.tasks.models import Task, TaskStatus
 from careplan.teams import queries
 from careplan.teams.models import Cover, Team, TeamMember
@@ -210,6 +211,7 @@ class CaseloadRow:
     reviews_overdue: int = 0
     next_review_on: date | None = None
     overdue_actions: int = 0
+    referrals_waiting: int = 0  # sent, not yet answered by the receiving service
 
 
 @dataclass
@@ -222,6 +224,7 @@ class MemberCounts:
     reviews_overdue: int = 0
     no_review_date: int = 0
     overdue_actions: int = 0
+    referrals_waiting: int = 0
 
     def add(self, row: CaseloadRow) -> None:
         self.people += 1
@@ -230,6 +233,7 @@ class MemberCounts:
         self.reviews_overdue += row.reviews_overdue
         self.no_review_date += row.next_review_on is None
         self.overdue_actions += row.overdue_actions
+        self.referrals_waiting += row.referrals_waiting
 
 
 @dataclass
@@ -244,8 +248,9 @@ class Caseload:
 def caseload(team: Team, query: dict[str, Any]) -> Caseload:
     """The team's open plans by member, with what is due: goal reviews due within 14 days
     and overdue, plans with no review date, overdue actions (goal actions and shared
-    actions), agreements to record. Each person shown is recorded on their log
-    (`team.caseload`, basis `team_leader`), the goals read for it named. Counts hold no
+    actions), agreements to record, referrals waiting for an answer. Each person shown is
+    recorded on their log (`team.caseload`, basis `team_leader`), the goals read for it
+    named. Counts hold no
     personal content. `query`: member (one member's people), show, sort
     (careplan.continuity.schemas.CaseloadQuerySchema)."""
     today = clock.today()
@@ -255,6 +260,9 @@ def caseload(team: Team, query: dict[str, Any]) -> Caseload:
     ordered = [people[p.person_id] for p in plans]
     contexts = contexts_for(ordered)
     tasks_overdue = _overdue_tasks([p.person_id for p in plans], today)
+    referrals = referral_queries.counts(
+        db.session, [p.person_id for p in plans], clock.now() - timedelta(days=30)
+    )
     rows: list[CaseloadRow] = []
     for plan, person, context in zip(plans, ordered, contexts, strict=True):
         if not can_see_person(context):
@@ -265,6 +273,8 @@ def caseload(team: Team, query: dict[str, Any]) -> Caseload:
             content = operations.get_section(db.session, plan, "goals").content or {}
             _what_is_due(row, content, today)
         row.overdue_actions += tasks_overdue.get(plan.person_id, 0)
+        waiting = referrals.get(plan.person_id)
+        row.referrals_waiting = waiting.waiting if waiting is not None else 0
         record(
             AuditAction.TEAM_CASELOAD,
             person_id=person.id,

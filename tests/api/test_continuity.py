@@ -410,6 +410,7 @@ def test_the_caseload_counts_each_members_people_and_what_is_due(api, world):
         "reviews_overdue": 1,
         "no_review_date": 2,
         "overdue_actions": 1,
+        "referrals_waiting": 0,
     }
     by_member = {m["staff"]["id"]: m for m in body["members"]}
     assert by_member[str(scene.kay.id)]["people"] == 2
@@ -585,3 +586,35 @@ def test_a_team_that_cannot_be_is_refused(api, world, change, field):
     assert answer.status_code in (400, 422), answer.get_json()
     assert field in answer.get_json()["fields"]
     assert "West" not in [t["name"] for t in api.get(scene.admin, "/teams").get_json()]
+
+
+def test_the_caseload_counts_referrals_waiting_for_an_answer(api, world):
+    """Issue 22: "referrals waiting", counted for the team without naming anyone."""
+    from careplan.directory.models import LOCAL, Organization, Service
+
+    scene = build_team_scene(world)
+    service = Service(
+        organization=Organization(name="Hillside Trust", source=LOCAL, source_ref="org-w"),
+        name="Hillside recovery cafe",
+        source=LOCAL,
+        source_ref="svc-w",
+        version=1,
+    )
+    world.session.add(service)
+    world.session.commit()
+    made = api.post(
+        scene.kay,
+        f"/people/{scene.sarah.id}/referrals",
+        {
+            "service_id": str(service.id),
+            "reason": "She wants a peer group near home after her detox.",
+            "sections": ["goals"],
+            "consent": {"method": "verbal", "agreed_on": "2026-11-01"},
+        },
+    )
+    assert made.status_code == 201, made.get_json()
+    body = api.get(scene.north_lead, f"/teams/{scene.north.id}/caseload").get_json()
+    assert body["totals"]["referrals_waiting"] == 1
+    kay = next(m for m in body["members"] if m["staff"]["id"] == str(scene.kay.id))
+    assert kay["referrals_waiting"] == 1
+    assert [p["referrals_waiting"] for p in body["people"]] == [1]
