@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
-from flask import Response, jsonify, request
+from flask import Response, jsonify, request, url_for
 from marshmallow import Schema
 
 from careplan.core.errors import PreconditionFailed, PreconditionRequired, UnsupportedMediaType
@@ -61,6 +61,19 @@ def check_version(current: int, *, required: bool = True) -> None:
 def require_version(current: int) -> None:
     """If-Match is required and must name `current` (`check_version`)."""
     check_version(current, required=True)
+
+
+def paged(response: Response, endpoint: str, total: int, offset: int, limit: int) -> Response:
+    """A page of a list: `X-Total-Count` (how many in all) and, when more follow, a `Link`
+    to the next page (RFC 8288, rel="next") with the request's own query and the next
+    offset. Returns `response`."""
+    response.headers["X-Total-Count"] = str(total)
+    following = offset + limit
+    if following < total:
+        args = {k: v for k, v in request.args.to_dict().items() if k != "offset"}
+        link = url_for(endpoint, **args, offset=following)
+        response.headers["Link"] = f'<{link}>; rel="next"'
+    return response
 
 
 def etag(version: int) -> str:

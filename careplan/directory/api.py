@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Response, request, url_for
+from flask import Response, request
 
 from audit.actions import AuditAction
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import requires
 from careplan.core.api_blueprint import bp
-from careplan.core.http import IF_MATCH_REQUIRED, documented, json_body, respond
+from careplan.core.http import IF_MATCH_REQUIRED, documented, json_body, paged, respond
 from careplan.directory import queries, services
 from careplan.directory.queries import GEOJSON, MAP_LIMIT
 from careplan.directory.schemas import (
@@ -36,13 +36,9 @@ from careplan.extensions import db
 def search_services() -> Response:
     page = services.search(lambda: service_query.load(request.args.to_dict()))
     response = respond(services_out.dump(page.services))
-    response.headers["X-Total-Count"] = str(page.total)
-    following = page.query["offset"] + page.query["limit"]
-    if following < page.total:
-        args = {k: v for k, v in request.args.to_dict().items() if k != "offset"}
-        link = url_for("api.search_services", **args, offset=following)
-        response.headers["Link"] = f'<{link}>; rel="next"'
-    return response
+    return paged(
+        response, "api.search_services", page.total, page.query["offset"], page.query["limit"]
+    )
 
 
 @bp.get("/services.geojson")

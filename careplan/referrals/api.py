@@ -10,7 +10,7 @@ from audit.actions import AuditAction
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import OWN_PERSON, requires
 from careplan.core.api_blueprint import bp
-from careplan.core.http import IF_MATCH_REQUIRED, documented, json_body, respond
+from careplan.core.http import IF_MATCH_REQUIRED, documented, json_body, paged, respond
 from careplan.referrals import letters, services
 from careplan.referrals.schemas import (
     forward,
@@ -79,13 +79,9 @@ def my_referrals() -> Response:
 def list_referrals() -> Response:
     page = services.inbox(lambda: referral_query.load(request.args.to_dict()))
     response = respond(inbox_out.dump(page.referrals))
-    response.headers["X-Total-Count"] = str(page.total)
-    following = page.query["offset"] + page.query["limit"]
-    if following < page.total:
-        args = {k: v for k, v in request.args.to_dict().items() if k != "offset"}
-        link = url_for("api.list_referrals", **args, offset=following)
-        response.headers["Link"] = f'<{link}>; rel="next"'
-    return response
+    return paged(
+        response, "api.list_referrals", page.total, page.query["offset"], page.query["limit"]
+    )
 
 
 @bp.get("/referrals/<uuid:referral_id>")
