@@ -104,6 +104,7 @@ PLAN: Table = {
         {
             P.PLAN_VIEW,
             P.PLAN_HAND_OVER,
+            P.PLAN_REOPEN,
             P.PLAN_CARE_TEAM_VIEW,
             P.PLAN_CARE_TEAM_MANAGE,
             P.PLAN_CARE_TEAM_END,

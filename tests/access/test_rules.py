@@ -274,3 +274,16 @@ def test_a_warm_hand_over_is_bound_by_the_persons_refusal():
     context = dataclasses.replace(BASES[BasisKind.HANDED_OVER], consents=(consent(permit=False),))
     refused = decide_on(context, Permission.SECTION_VIEW, "housing")
     assert refused.reason.startswith("refused:")
+
+
+def test_the_key_workers_team_holds_what_the_lead_agency_held_in_every_table():
+    """Issue 22: where an agency has teams, the key worker's team takes the lead agency's
+    place, no more and no less. A permission added to the lead agency's row of any table
+    (reopening a plan, once) must be added to the team's too."""
+    from careplan.access import rules
+    from careplan.access.decision import BasisKind
+
+    for kind, table in rules.RECORDS.items():
+        lead = table.get(BasisKind.LEAD_AGENCY, frozenset())
+        team = table.get(BasisKind.KEY_WORKER_TEAM, frozenset())
+        assert lead == team, (kind, sorted(lead ^ team))
