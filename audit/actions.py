@@ -90,6 +90,12 @@ class AuditAction(enum.StrEnum):
     ENTRY_ERROR = "entry.error"  # an update marked "entered in error"
     CRISIS_LIST = "crisis.list"
     CRISIS_CREATE = "crisis.create"
+    # Ask and act (Housing (Scotland) Act 2025, Part 5): asked, read, outcome recorded;
+    # the duty's counts (naming nobody).
+    HOUSING_ASK_CREATE = "housing_ask.create"
+    HOUSING_ASK_LIST = "housing_ask.list"
+    HOUSING_ASK_UPDATE = "housing_ask.update"
+    HOUSING_DUTY_REPORT = "housing_duty.report"
     CORRECTION_CREATE = "correction.create"
     CORRECTION_LIST = "correction.list"
     CORRECTION_ANSWER = "correction.answer"

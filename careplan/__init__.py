@@ -36,6 +36,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     catalogue = load_catalogue(Path(sections_file))
     app.extensions["careplan.catalogue"] = catalogue
     app.extensions["careplan.sensitivity"] = sensitivities(catalogue)
+    from careplan.ask_and_act import rules as ask_and_act_rules
+
+    duty_file = app.config["ASK_AND_ACT_FILE"] or ask_and_act_rules.DEFAULT_PATH
+    app.extensions["careplan.ask_and_act"] = ask_and_act_rules.load(Path(duty_file))
     from careplan.access import sources
     from consent.facts import PlanContextLoader
 
@@ -160,6 +164,7 @@ def _register_models() -> None:
     import audit.models  # noqa: F401
     import careplan.accounts.models
     import careplan.agencies.models
+    import careplan.ask_and_act.models
     import careplan.corrections.models
     import careplan.crisis.models
     import careplan.directory.models
@@ -219,6 +224,7 @@ def _register_request_handling(app: Flask) -> None:
 def _register_pages(app: Flask) -> None:
     """The server-rendered pages, each blueprint beside its domain (Indico's shape)."""
     from careplan.admin import views as admin
+    from careplan.ask_and_act import views as ask_and_act
     from careplan.chronology import views as chronology
     from careplan.continuity import views as continuity
     from careplan.corrections import views as corrections
@@ -259,6 +265,7 @@ def _register_pages(app: Flask) -> None:
         chronology,
         referrals,
         continuity,
+        ask_and_act,
     ):
         app.register_blueprint(module.bp)
 

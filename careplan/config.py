@@ -185,6 +185,13 @@ SETTINGS: tuple[Setting, ...] = (
         "section catalogue (default config/sections.toml)",
     ),
     Setting(
+        "CAREPLAN_ASK_AND_ACT_FILE",
+        "ASK_AND_ACT_FILE",
+        str,
+        "",
+        "the ask and act duty's rules (default config/ask_and_act.toml)",
+    ),
+    Setting(
         "CAREPLAN_BREAK_GLASS_HOURS",
         "BREAK_GLASS_HOURS",
         int,

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from careplan.accounts.models import AccountKind, User
 from careplan.accounts.passwords import hash_password
 from careplan.agencies.models import Agency, AgencyKind, Sector
+from careplan.ask_and_act.models import HousingAsk
 from careplan.core import clock
 from careplan.corrections.models import Correction, CorrectionStatus
 from careplan.directory import operations as directory
@@ -182,6 +183,7 @@ def load_demo(session: Session) -> list[str]:
         password_hash=hash_password(password),
     )
     _living_plan(session, staff, agencies, people, sarah_account)
+    _ask_and_act(session, staff, people)
     for demo_email, secret in DEMO_TOTP.items():
         user = staff[demo_email]
         if user.totp_confirmed_at is None:
@@ -380,6 +382,36 @@ def _care_teams_and_consents(
             recorded_by_id=morag.id if person is sarah else john_plan.key_worker_id,
             evidence_note="Signed consent form scanned to agency record.",
         )
+
+
+def _ask_and_act(session: Session, staff: dict[str, User], people: dict[str, Person]) -> None:
+    """Morag asked Sarah about her housing ten days ago (Housing (Scotland) Act 2025,
+    Part 5): her tenancy may end; advice and a referral to the council offered and wanted;
+    what came of it is not recorded yet."""
+    sarah = people["1204881235"]
+    session.flush()
+    if session.scalar(select(HousingAsk.id).where(HousingAsk.person_id == sarah.id).limit(1)):
+        return
+    plan = session.scalars(select(Plan).where(Plan.person_id == sarah.id)).one()
+    morag = staff["morag.campbell@nhs.demo"]
+    wanted = ["housing_options", "homelessness_referral"]
+    ask = HousingAsk(
+        id=uuid.uuid4(),
+        person_id=sarah.id,
+        plan_id=plan.id,
+        asked_on=clock.today() - timedelta(days=10),
+        asked_by_id=morag.id,
+        agency_id=morag.agency_id,
+        agency_kind=morag.agency.kind.value,
+        council_code="S12000036",  # City of Edinburgh
+        under_duty=False,
+        answer="at_risk",
+        actions_offered=wanted,
+        actions_accepted=wanted,
+        version=1,
+    )
+    ask.note = "Her short-term let ends in January; she has nowhere arranged after it."
+    session.add(ask)
 
 
 def _living_plan(

@@ -100,8 +100,8 @@ run_pytest() {
 
 # Both passes run on every core (pytest-xdist; CAREPLAN_TEST_WORKERS, default "auto"):
 # a module's tests stay together on one worker, the browser tests all on one, in order
-# (tests/conftest.py marks the groups); each worker has its own database.
-parallel=(-n "${CAREPLAN_TEST_WORKERS:-auto}" --dist loadgroup)
+# (tests/conftest.py: its scheduler, over xdist's loadscope); each worker has its own database.
+parallel=(-n "${CAREPLAN_TEST_WORKERS:-auto}" --dist loadscope)
 
 step "tests on SQLite (browser tests included)"
 # The suite reads TEST_DATABASE_URL: absent means SQLite. The browser tests (Chromium through

@@ -289,13 +289,24 @@ def _personal_words() -> set[str]:
     return words
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under pytest-xdist's `--dist loadgroup`: a module's tests run on one worker (its
-    module-scoped app and built worlds are made once), and every browser test on one worker
-    in order (one server, one browser, one screenshot folder, each user signed in once)."""
-    for item in items:
-        group = "browser" if item.get_closest_marker("browser") else item.nodeid.split("::")[0]
-        item.add_marker(pytest.mark.xdist_group(group))
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """pytest-xdist's scheduler for this suite (its `pytest_xdist_make_scheduler` hook): a
+    module's tests run on one worker (its module-scoped app and built worlds are made once),
+    and every browser test on one worker in order (one server, one browser, one screenshot
+    folder, each user signed in once).
+
+    Not xdist's `loadgroup`: under pytest 9 it marks the groups by writing `Node._nodeid`,
+    which pytest no longer reads, so every test went out alone (CI ran one browser journey on
+    two workers with two servers, and it broke). This is its `loadscope` with our scopes.
+    """
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleAndBrowserScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return "browser" if module.startswith("tests/browser/") else module
+
+    return ModuleAndBrowserScheduling(config, log)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -33,6 +33,10 @@ class ResourceType(enum.StrEnum):
     # One referral of a person to a service: decided on the referral itself (who made
     # it, which agency receives it), carried in the resource (`Resource.record`).
     REFERRAL = "referral"
+    # "Ask and act" (Housing (Scotland) Act 2025, Part 5): the housing question asked and
+    # the actions offered. It belongs to the personal housing plan, so it is decided as the
+    # housing section is (`rules.SECTION_BOUND`): nobody reads it who may not read that.
+    HOUSING_ASK = "housing_ask"
 
 
 class Permission(enum.StrEnum):
@@ -116,6 +120,11 @@ class Permission(enum.StrEnum):
     REFERRAL_RECORD_ANSWER = "referral:record_answer"  # a service not on the platform answered
     REFERRAL_LETTER = "referral:letter"  # print the letter for a service not on the platform
     JOB_REFERRAL_LIST = "job:referral:list"  # the agency's referral inbox and outbox
+    # Ask and act.
+    HOUSING_ASK_VIEW = "housing_ask:view"
+    HOUSING_ASK_RECORD = "housing_ask:record"  # the question asked, the answer, actions
+    HOUSING_ASK_UPDATE = "housing_ask:update"  # the outcome, the referral it led to
+    JOB_HOUSING_DUTY_REPORT = "job:housing_duty:report"  # counts, naming nobody
     # The caller's own account.
     ACCOUNT_OWN = "account:own"
 

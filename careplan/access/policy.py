@@ -99,6 +99,11 @@ def decide(context: AccessContext, resource: Resource, permission: Permission) -
         return _decide_task(context, resource, permission)
     if kind is ResourceType.REFERRAL:
         return _decide_referral(context, resource.record, permission)
+    bound = rules.SECTION_BOUND.get(kind)
+    if bound is not None:
+        # Decided by the tie that reaches that section, granted by the record's own table.
+        decided = _by_ties(context, kind, bound, permission)
+        return decided if decided is not None else Decision.deny(DenialKind.NO_RELATIONSHIP)
     return _decide_whole(context, kind, permission)
 
 

@@ -253,6 +253,33 @@ CHRONOLOGY: Table = {
     BasisKind.HANDED_OVER: frozenset({P.CHRONOLOGY_VIEW}),
 }
 
+# Ask and act (Housing (Scotland) Act 2025, Part 5): part of the personal housing plan,
+# so decided by the tie that reaches the housing section (`SECTION_BOUND`): a care-team
+# member needs the person's consent to the housing section, and a refusal of it binds.
+# Whoever works with the person asks and acts (the duty falls on each relevant body); the
+# receiving service of a referral that carried the housing plan reads it.
+HOUSING_ASK: Table = {
+    BasisKind.SELF: frozenset({P.HOUSING_ASK_VIEW}),
+    BasisKind.KEY_WORKER: frozenset(
+        {P.HOUSING_ASK_VIEW, P.HOUSING_ASK_RECORD, P.HOUSING_ASK_UPDATE}
+    ),
+    BasisKind.LEAD_AGENCY: frozenset(
+        {P.HOUSING_ASK_VIEW, P.HOUSING_ASK_RECORD, P.HOUSING_ASK_UPDATE}
+    ),
+    BasisKind.CONSENT: frozenset({P.HOUSING_ASK_VIEW, P.HOUSING_ASK_RECORD, P.HOUSING_ASK_UPDATE}),
+    BasisKind.BREAK_GLASS: frozenset({P.HOUSING_ASK_VIEW}),
+    BasisKind.KEY_WORKER_TEAM: frozenset(
+        {P.HOUSING_ASK_VIEW, P.HOUSING_ASK_RECORD, P.HOUSING_ASK_UPDATE}
+    ),
+    BasisKind.COVER: frozenset({P.HOUSING_ASK_VIEW, P.HOUSING_ASK_RECORD, P.HOUSING_ASK_UPDATE}),
+    BasisKind.TEAM_LEADER: frozenset({P.HOUSING_ASK_VIEW}),
+    BasisKind.HANDED_OVER: frozenset({P.HOUSING_ASK_VIEW}),
+    BasisKind.REFERRAL: frozenset({P.HOUSING_ASK_VIEW}),
+}
+
+# Records decided as one section is: the section whose tie decides them.
+SECTION_BOUND: Mapping[ResourceType, str] = {ResourceType.HOUSING_ASK: "housing"}
+
 RECORDS: Mapping[ResourceType, Table] = {
     ResourceType.PERSON: PERSON,
     ResourceType.PLAN: PLAN,
@@ -264,6 +291,7 @@ RECORDS: Mapping[ResourceType, Table] = {
     ResourceType.CORRECTION: CORRECTION,
     ResourceType.CHRONOLOGY: CHRONOLOGY,
     ResourceType.REFERRAL: REFERRAL,
+    ResourceType.HOUSING_ASK: HOUSING_ASK,
 }
 
 # Teams and continuity (issue 22), by role; which team, whose people and which plans are
@@ -299,9 +327,13 @@ JOBS: Mapping[Role, frozenset[P]] = {
             P.JOB_AUDIT_REVIEW,
             P.JOB_SUBJECT_ACCESS,
             P.JOB_PERSON_MERGE,
+            # Counts that name nobody (small numbers suppressed): the duty's returns.
+            P.JOB_HOUSING_DUTY_REPORT,
         }
     ),
-    Role.ADMIN: frozenset({P.JOB_STAFF_MANAGE, P.JOB_AGENCY_MANAGE, P.JOB_PERSON_MERGE})
+    Role.ADMIN: frozenset(
+        {P.JOB_STAFF_MANAGE, P.JOB_AGENCY_MANAGE, P.JOB_PERSON_MERGE, P.JOB_HOUSING_DUTY_REPORT}
+    )
     | TEAM_JOBS[Role.ADMIN],
 }
 
@@ -324,8 +356,9 @@ REFERENCE: Mapping[ResourceType, Mapping[BasisKind | Role, frozenset[P]]] = {
 ROLE_ON_PERSON: Mapping[Role, frozenset[P]] = {}
 
 # What a closed plan no longer allows: it is kept, read only, until retention erases it.
-# Closing an action (TASK_STATUS) and answering the person (CORRECTION_ANSWER) stay open:
-# they finish what the plan left, and add nothing to it.
+# Closing an action (TASK_STATUS), answering the person (CORRECTION_ANSWER) and recording
+# what came of asking about their housing (HOUSING_ASK_UPDATE) stay open: they finish what
+# the plan left, and add nothing to it.
 # Whatever narrows access stays open on a closed plan, as a person's withdrawal is never
 # blocked: withdrawing or refusing consent (PERSON_CONSENT_RECORD; consent.services refuses
 # a new permission on a closed plan) and ending a care-team place (PLAN_CARE_TEAM_END).
@@ -351,6 +384,7 @@ CHANGES = frozenset(
         P.REFERRAL_RESPOND,
         P.REFERRAL_FORWARD,
         P.REFERRAL_RECORD_ANSWER,
+        P.HOUSING_ASK_RECORD,
     }
 )
 

@@ -3,6 +3,7 @@
 from careplan.accounts import api as accounts_api
 from careplan.admin import api as admin_api
 from careplan.api import auth, openapi
+from careplan.ask_and_act import api as ask_and_act_api
 from careplan.chronology import api as chronology_api
 from careplan.continuity import api as continuity_api
 from careplan.corrections import api as corrections_api
@@ -42,4 +43,5 @@ MODULES = (
     chronology_api,
     referrals_api,
     continuity_api,
+    ask_and_act_api,
 )

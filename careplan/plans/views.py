@@ -159,6 +159,7 @@ PLAN_LINKS = {
     "view_corrections": Permission.CORRECTION_VIEW,
     "view_chronology": Permission.CHRONOLOGY_VIEW,
     "view_referrals": Permission.PERSON_REFERRALS_VIEW,
+    "view_housing_asks": Permission.HOUSING_ASK_VIEW,
     "record_agreement": Permission.PLAN_AGREEMENT_RECORD,
 }
 

@@ -26,6 +26,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from careplan.accounts.models import User
+from careplan.ask_and_act.models import HousingAsk
 from careplan.core import clock
 from careplan.core.errors import Conflict, NotFound, Unprocessable
 from careplan.corrections.models import Correction
@@ -33,6 +34,7 @@ from careplan.crisis.models import CrisisEvent
 from careplan.meetings.models import Meeting
 from careplan.people.models import DuplicateCandidate, Person
 from careplan.plans.models import Plan
+from careplan.referrals.models import Referral
 from careplan.tasks.models import Task
 from consent.models import Consent, ConsentEffect
 
@@ -106,7 +108,8 @@ def merge(
         done.kept_plan = moving.id
     if done.plan is not None:
         # The living plan's records go with the plan (issue 20).
-        for model in (Meeting, Task, CrisisEvent, Correction):
+        # Referrals and ask and act (issue 19) likewise.
+        for model in (Meeting, Task, CrisisEvent, Correction, Referral, HousingAsk):
             session.execute(
                 update(model)
                 .where(model.person_id == duplicate.id)

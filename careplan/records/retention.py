@@ -16,6 +16,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from careplan.accounts.models import AccessToken, User
+from careplan.ask_and_act.models import HousingAsk
 from careplan.corrections.models import Correction
 from careplan.crisis.models import CrisisEvent
 from careplan.meetings.models import Meeting, MeetingAttendee
@@ -30,6 +31,7 @@ from careplan.plans.models import (
     Section,
     SectionVersion,
 )
+from careplan.referrals.models import Referral, ReferralEvent
 from careplan.tasks.models import Task
 from consent.models import BreakGlass, Consent
 
@@ -53,6 +55,7 @@ def erase(session: Session, plan: Plan) -> uuid.UUID:
     people = [person_id, *merged]
     sections = select(Section.id).where(Section.plan_id == plan_id)
     meetings = select(Meeting.id).where(Meeting.person_id.in_(people))
+    referrals = select(Referral.id).where(Referral.person_id.in_(people))
     accounts = select(User.id).where(User.person_id.in_(people))
     notices = select(Notification.id).where(Notification.recipient_user_id.in_(accounts))
     for statement in (
@@ -69,7 +72,12 @@ def erase(session: Session, plan: Plan) -> uuid.UUID:
         delete(CareTeamMember).where(CareTeamMember.plan_id == plan_id),
         delete(KeyWorkerAssignment).where(KeyWorkerAssignment.plan_id == plan_id),
         delete(PlanClosure).where(PlanClosure.plan_id == plan_id),
+        # Ask and act and the consents that travelled with referrals name the referrals:
+        # both go before them, a referral's history before the referral.
+        delete(HousingAsk).where(HousingAsk.person_id.in_(people)),
         delete(Consent).where(Consent.person_id.in_(people)),
+        delete(ReferralEvent).where(ReferralEvent.referral_id.in_(referrals)),
+        delete(Referral).where(Referral.person_id.in_(people)),
         delete(BreakGlass).where(BreakGlass.person_id.in_(people)),
         delete(AccessToken).where(AccessToken.user_id.in_(accounts)),
         # A notice the person's own action caused (a withdrawal, a correction) keeps its

@@ -16,12 +16,14 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from careplan.accounts.models import User
+from careplan.ask_and_act.models import HousingAsk
 from careplan.corrections.models import Correction
 from careplan.crisis.models import CrisisEvent
 from careplan.meetings.models import Meeting, MeetingAttendee
 from careplan.plans.models import CareTeamMember, Entry, Section, SectionVersion
 from careplan.protection.models import DataKey
 from careplan.protection.vault import PREFIX, Vault
+from careplan.referrals.models import Referral, ReferralEvent
 from careplan.tasks.models import Task
 from consent.models import BreakGlass, Consent
 
@@ -43,6 +45,11 @@ SEALED: tuple[tuple[Any, str, str], ...] = (
     (CrisisEvent, "note", "crisis"),
     (Correction, "text", "correction"),
     (Correction, "answer", "correction"),
+    (Referral, "reason", "referral"),
+    (Referral, "contact_note", "referral"),
+    (Referral, "reason_text", "referral"),
+    (ReferralEvent, "reason_text", "referral"),
+    (HousingAsk, "note", "housing_ask"),
 )
 
 

@@ -164,6 +164,7 @@ def navigation(user: User | None) -> list[tuple[str, str]]:
         ]
     if user.has_role(Role.IG_OFFICER) or user.has_role(Role.ADMIN):
         items.append(("records.waiting", "Possible duplicates"))
+        items.append(("ask_and_act.report", "Housing duty counts"))
     keeps_directory = user.has_role(Role.ADMIN) or user.has_role(Role.DIRECTORY_MANAGER)
     if keeps_directory and ("directory.search", "Service directory") not in items:
         items.append(("directory.search", "Service directory"))

@@ -313,6 +313,29 @@ ROUTES = {
         False,
         (201, 201, 404, 403, 404, 404, 404),
     ),
+    # Ask and act: decided as the housing section is (rules.HOUSING_ASK, SECTION_BOUND).
+    "housing_asks": ("GET", P + "/housing-asks", None, False, (200, 200, 404, 200, 404, 404, 404)),
+    "housing_ask_record": (
+        "POST",
+        P + "/housing-asks",
+        {
+            "asked_on": "2026-11-01",
+            "council_code": "S12000036",
+            "answer": "at_risk",
+            "actions_offered": ["housing_options", "homelessness_referral"],
+            "actions_accepted": ["housing_options"],
+        },
+        False,
+        (201, 201, 404, 403, 404, 404, 404),
+    ),
+    # The duty's counts name nobody: IG officers and administrators.
+    "housing_duty_report": (
+        "GET",
+        "/reports/housing-duty?from=2026-01-01&to=2026-12-31&by=council",
+        None,
+        False,
+        (403, 403, 403, 403, 403, 200, 200),
+    ),
     # The chronology: any basis on the plan opens it; each item is decided on its own.
     "chronology": ("GET", P + "/chronology", None, False, (200, 200, 404, 200, 404, 404, 404)),
     # Meetings: attending or owning an action is no basis (rules.MEETING).

@@ -64,6 +64,10 @@ REFUSED_WHEN_CLOSED = {
         },
     ),
     "api.add_task": ("key_worker", {"title": "Phone the GP", "owner_staff_id": "{spare}"}),
+    "api.record_housing_ask": (
+        "key_worker",
+        {"asked_on": "2026-11-01", "council_code": "S12000036", "answer": "settled"},
+    ),
     "api.create_referral": (
         "key_worker",
         {

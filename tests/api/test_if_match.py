@@ -107,6 +107,8 @@ def test_the_document_lists_exactly_these_versioned_writes(client):
         # Issue 22: the person's agreement to their key worker, and a team's members.
         ("POST", "/people/{person_id}/plan/key-worker/agreement"): True,
         ("PUT", "/teams/{team_id}"): True,
+        # Issue 19, ask and act: what came of asking (tests/ask_and_act).
+        ("POST", "/housing-asks/{ask_id}"): True,
     }
 
 

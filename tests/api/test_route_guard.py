@@ -119,6 +119,7 @@ def test_every_route_leaves_one_record_per_request(app, api, world):
         "task_id": scene.person.id,  # no such task: 404, recorded
         "correction_id": scene.person.id,  # no such request: 404, recorded
         "referral_id": scene.person.id,  # no such referral: 404, recorded
+        "ask_id": scene.person.id,  # no such ask and act record: 404, recorded
         "team_id": scene.person.id,  # no such team (none the caller leads): 404, recorded
         "cover_id": scene.person.id,  # no such cover of the caller's: 404, recorded
     }

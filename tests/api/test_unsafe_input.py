@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 
 from audit.models import AuditEvent
 from audit.verify import verify_chain
+from careplan.ask_and_act.models import HousingAsk
 from careplan.core import clock
 from careplan.corrections.models import Correction, CorrectionStatus
 from careplan.directory.models import LOCAL, Organization, Service
@@ -147,6 +148,14 @@ JSON_WRITES = {
         True,
         (200, 200, 404, 403, 404, 404, 404),
     ),
+    # Ask and act (issue 19): {ask} is a record of asking Sarah about her housing.
+    "housing_ask_update": (
+        "POST",
+        "/housing-asks/{ask}",
+        {"outcome": "home_kept", "outcome_on": "2026-11-20"},
+        True,
+        (200, 200, 404, 403, 404, 404, 404),
+    ),
     "review": (
         "POST",
         "/audit/claims/{m}/review",
@@ -222,8 +231,29 @@ def _ids(world, scene) -> dict[str, Any]:
         "ref": _referral(world, scene),
         "team": _team(world, scene),
         "corr": _correction(world, scene),
+        "ask": _housing_ask(world, scene),
         "key_worker": scene.key_worker.id,
     }
+
+
+def _housing_ask(world, scene) -> uuid.UUID:
+    """Sarah asked about her housing: she may lose her home; advice offered and taken."""
+    ask = HousingAsk(
+        person_id=scene.person.id,
+        plan_id=scene.plan.id,
+        asked_on=date(2026, 11, 2),
+        asked_by_id=scene.key_worker.id,
+        agency_id=scene.lead.id,
+        agency_kind="nhs",
+        council_code="S12000036",
+        under_duty=False,
+        answer="at_risk",
+        actions_offered=["housing_options"],
+        actions_accepted=["housing_options"],
+    )
+    world.session.add(ask)
+    world.session.commit()
+    return ask.id
 
 
 def _correction(world, scene) -> uuid.UUID:
@@ -345,7 +375,7 @@ def test_every_json_write_is_here(client):
         (
             method,
             _fill(path, PLACEHOLDERS)
-            .replace("/housing", "/{key}")
+            .replace("/sections/housing", "/sections/{key}")
             .replace("/about_me", "/{key}")
             .replace("/goals/", "/{key}/")
             .replace("/claims/", "/{kind}/"),
@@ -369,6 +399,7 @@ PLACEHOLDERS = {
     "team": "{team_id}",
     "key_worker": "{staff_id}",
     "corr": "{correction_id}",
+    "ask": "{ask_id}",
 }
 
 

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from audit.verify import verify_chain
+from careplan.ask_and_act.models import HousingAsk
 from careplan.core import clock
 from careplan.corrections.models import Correction
 from careplan.crisis.models import CrisisEvent
@@ -14,9 +15,12 @@ from careplan.extensions import db
 from careplan.meetings.models import Meeting, MeetingAttendee
 from careplan.people.models import Person
 from careplan.plans.models import Plan, SectionVersion
+from careplan.referrals.models import Referral, ReferralEvent
 from careplan.tasks.models import Task
 from consent.models import Consent
 from tests.api.scene import build_scene
+from tests.referrals.scene import build as build_referral_scene
+from tests.referrals.scene import referral_body
 
 
 def _close(api, scene, person, by=None, closed_on=None):
@@ -59,7 +63,7 @@ def test_closed_plan_is_read_only(api, world):
 
 
 def test_retention_erases_exactly_what_is_due(app, api, world):
-    scene = build_scene(world)
+    scene = build_referral_scene(world)
     days = app.config["RETENTION_DAYS"]
     old = (clock.today() - timedelta(days=days + 1)).isoformat()
     recent = (clock.today() - timedelta(days=days - 1)).isoformat()
@@ -78,6 +82,23 @@ def test_retention_erases_exactly_what_is_due(app, api, world):
     assert api.post(scene.key_worker, p + "/crisis-events", crisis).status_code == 201
     asked = {"section": "housing", "text": "Wrong date."}
     assert api.post(scene.individual, "/me/corrections", asked).status_code == 201
+    # Referrals, their history and travelling consent, and ask and act (issue 19) too.
+    referral = api.post(scene.key_worker, p + "/referrals", referral_body(scene))
+    assert referral.status_code == 201, referral.get_json()
+    received = api.post(
+        scene.coordinator,
+        f"/referrals/{referral.get_json()['id']}/status",
+        {"status": "received"},
+        headers={"If-Match": '"1"'},
+    )
+    assert received.status_code == 200, received.get_json()
+    ask = {
+        "asked_on": old,
+        "council_code": "S12000036",
+        "answer": "at_risk",
+        "referral_id": referral.get_json()["id"],
+    }
+    assert api.post(scene.key_worker, p + "/housing-asks", ask).status_code == 201
     assert _close(api, scene, scene.person, closed_on=old).status_code == 200
     recent_person = world.person(scene.key_worker)
     world.plan(recent_person, scene.key_worker)
@@ -101,7 +122,16 @@ def test_retention_erases_exactly_what_is_due(app, api, world):
         == 0
     )
     assert db.session.scalar(select(func.count()).select_from(SectionVersion)) > 0
-    for model in (Task, Meeting, MeetingAttendee, CrisisEvent, Correction):
+    for model in (
+        Task,
+        Meeting,
+        MeetingAttendee,
+        CrisisEvent,
+        Correction,
+        Referral,
+        ReferralEvent,
+        HousingAsk,
+    ):
         assert db.session.scalar(select(func.count()).select_from(model)) == 0, model
     events = world.audit()
     erasures = [e for e in events if e.action == "erase"]

@@ -72,6 +72,10 @@ MATRIX = {
     S + "/meetings/new": (200, 403, 403, 404, 404, 404, 403),
     S + "/tasks": (200, 200, 200, 404, 404, 404, 200),
     S + "/corrections": (200, 403, 403, 404, 404, 404, 200),
+    # Ask and act (issue 19): as the housing plan is; the duty's counts name nobody.
+    S + "/housing-asks": (200, 200, 200, 404, 404, 404, 200),
+    S + "/housing-asks/new": (200, 200, 200, 404, 404, 404, 403),
+    "/reports/housing-duty": (403, 403, 403, 403, 200, 200, 403),
     "/my-tasks": (200, 200, 200, 200, 403, 403, 403),
     "/my-plan/corrections": (404, 404, 404, 404, 404, 404, 200),
     # Everyone's own notifications and choice of channel.

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from careplan.agencies.models import Agency
+from careplan.ask_and_act.models import HousingAsk
 from careplan.core.messages import default_messages
 from careplan.directory.models import Service
 from careplan.extensions import db
@@ -75,6 +76,7 @@ def world(demo_app):
             select(Service.id).where(Service.source_ref == "demo-housing-support")
         ).one()
         team = db.session.scalars(select(Team.id)).first()
+        ask = db.session.scalars(select(HousingAsk.id)).first()
     # A referral for the council's referral coordinator to answer or pass on.
     referred = morag.post(
         f"/people/{people['Sarah']}/referrals/new",
@@ -109,6 +111,7 @@ def world(demo_app):
         "sections": sections,
         "service": service,
         "team": team,
+        "ask": ask,
     }
 
 
@@ -157,6 +160,9 @@ def _pages(world) -> list[tuple[str | None, str]]:
         ("sarah.mackenzie@example.demo", "/my-plan/corrections"),
         ("morag.campbell@nhs.demo", f"/people/{sarah}/meetings/new"),
         ("morag.campbell@nhs.demo", f"/people/{sarah}/corrections"),
+        # Ask and act (issue 19).
+        ("morag.campbell@nhs.demo", f"/people/{sarah}/housing-asks/new"),
+        ("morag.campbell@nhs.demo", f"/housing-asks/{world['ask']}/outcome"),
     ]
     for key in world["sections"]:
         pages.append(("morag.campbell@nhs.demo", f"/people/{sarah}/sections/{key}/edit"))
