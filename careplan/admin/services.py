@@ -82,14 +82,18 @@ def deactivate_staff(staff_id: uuid.UUID, load: Any = dict) -> Deactivated:
     person's log and a task for the new key worker to record the person's agreement;
     without it (or for a plan where the person's refusal bars that colleague) the plans
     wait in the lead agency's "needs a new key worker" list, and its team leaders (or,
-    with no teams, its practitioners) are told. 422 and nothing changed for a colleague
-    who cannot hold them; 409 for an account already deactivated."""
+    with no teams, its practitioners) are told. Absence covers it named or held stop now:
+    a cover is for the key worker's absence, not their departure (the waiting plans stay
+    with the key worker's team). 422 and nothing changed for a colleague who cannot hold
+    them; 409 for an account already deactivated."""
     require_job(Permission.JOB_STAFF_MANAGE, AuditAction.STAFF_DEACTIVATE)
     user = _staff(staff_id)
     data = load()
     plans = continuity.open_plans_of(db.session, user.id)
     target = _hand_over_target(user, data.get("hand_over_to"), plans)
+    _someone_can_take_on(user, target, plans)
     operations.deactivate(db.session, user)
+    covers_ended = teams.end_covers_of(db.session, user.id, clock.now())
     moved = 0
     for plan in plans:
         if target is None or _refused(target, plan.person_id):
@@ -112,6 +116,7 @@ def deactivate_staff(staff_id: uuid.UUID, load: Any = dict) -> Deactivated:
             "plans_handed_over": moved,
             "handed_over_to": target.id if target is not None and moved else None,
             "plans_needing_key_worker": waiting,
+            "covers_ended": covers_ended,
         },
     )
     return Deactivated(user, moved, target.id if target is not None else None, waiting)
@@ -149,6 +154,25 @@ def _hand_over_target(user: User, target_id: uuid.UUID | None, plans: list[Any])
     ):
         raise Unprocessable(fields={"hand_over_to": [HAND_OVER_TO]})
     return target
+
+
+NOBODY_TO_TAKE_ON = (
+    "Nobody else can see the people they are key worker for (their organisation works in "
+    "teams, and they lead no team's work): choose a colleague to take them on now."
+)
+
+
+def _someone_can_take_on(user: User, target: User | None, plans: list[Any]) -> None:
+    """A plan left waiting must be one somebody can hand on: where its lead agency works
+    in teams, only a leader of the leaver's teams can (the team's bulk hand-over); with no
+    team leader, nobody would ever see it again. 422, nothing changed, for such a plan
+    (the one the colleague named cannot take, for a refusal, included)."""
+    if teams.leaders_of_member(db.session, user.id):
+        return
+    for plan in plans:
+        waits = target is None or _refused(target, plan.person_id)
+        if waits and teams.agency_has_teams(db.session, plan.lead_agency_id):
+            raise Unprocessable(fields={"hand_over_to": [NOBODY_TO_TAKE_ON]})
 
 
 def _refused(worker: User, person_id: uuid.UUID) -> bool:

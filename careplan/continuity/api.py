@@ -197,7 +197,7 @@ def plans_needing_key_worker() -> Response:
     body=cover_in,
     response=cover_out,
     status=201,
-    errors=(422,),
+    errors=(409, 422),
 )
 @requires(Permission.JOB_COVER, AuditAction.COVER_CREATE)
 def name_cover() -> Response:

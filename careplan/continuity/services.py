@@ -515,6 +515,10 @@ def _teams_of(staff_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Team]]:
 # --- Absence cover ------------------------------------------------------------------
 
 COVER_COLLEAGUE = "Choose an active practitioner in your organisation, not yourself."
+COVER_OVERLAP = (
+    "This colleague already covers you for some of these dates: stop that cover first, "
+    "or choose other dates."
+)
 
 
 def name_cover(data: dict[str, Any]) -> Cover:
@@ -530,6 +534,13 @@ def name_cover(data: dict[str, Any]) -> Cover:
         or colleague.agency_id != g.user.agency_id
     ):
         raise Unprocessable(fields={"staff_id": [COVER_COLLEAGUE]})
+    if queries.cover_overlapping(db.session, g.user.id, colleague.id, data["from_"], data["to"]):
+        # A second cover of the same colleague for the same days would outlive the first
+        # being stopped early: one cover per colleague for any day.
+        raise Conflict(
+            "This colleague already covers some of these dates.",
+            fields={"from": [COVER_OVERLAP]},
+        )
     cover = Cover(
         id=uuid.uuid4(),
         staff_id=g.user.id,

@@ -4,9 +4,9 @@ supported: these are staff records)."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from careplan.accounts.models import User
@@ -92,3 +92,38 @@ def covers_held(session: Session, staff_id: uuid.UUID, today: date) -> list[Cove
             .order_by(Cover.starts_on, Cover.id)
         )
     )
+
+
+def cover_overlapping(
+    session: Session, staff_id: uuid.UUID, cover_id: uuid.UUID, starts_on: date, ends_on: date
+) -> bool:
+    """Whether `cover_id` already covers `staff_id` (not stopped) on any day from
+    `starts_on` to `ends_on`."""
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    Cover.staff_id == staff_id,
+                    Cover.cover_id == cover_id,
+                    Cover.ended_at.is_(None),
+                    Cover.starts_on <= ends_on,
+                    Cover.ends_on >= starts_on,
+                )
+            )
+        )
+    )
+
+
+def end_covers_of(session: Session, staff_id: uuid.UUID, now: datetime) -> int:
+    """Stop every cover `staff_id` named or holds that is not already stopped (their account
+    is closing); returns how many."""
+    result = session.execute(
+        update(Cover)
+        .where(
+            or_(Cover.staff_id == staff_id, Cover.cover_id == staff_id),
+            Cover.ended_at.is_(None),
+        )
+        .values(ended_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    return int(result.rowcount or 0)

@@ -15,6 +15,7 @@ from careplan.extensions import db
 from careplan.notifications.models import Notification
 from careplan.plans.models import KeyWorkerAssignment, Plan
 from careplan.tasks.models import Task, TaskSource, TaskStatus
+from careplan.teams.models import Cover
 from tests.api.team_scene import build_team_scene
 
 AGREED = {"agreed_on": "2026-10-01", "agreed_how": "in_person"}
@@ -516,6 +517,66 @@ def test_a_cover_that_cannot_be_is_refused(api, world, case, field):
     assert answer.status_code in (400, 422), answer.get_json()
     assert field in answer.get_json()["fields"]
     assert len(api.get(scene.kay, "/me/cover").get_json()["given"]) == 1  # the scene's own
+
+
+def test_a_second_cover_of_the_same_colleague_for_overlapping_days_is_refused(api, world):
+    """Cora already covers Kay this week: naming her again for any of those days is
+    refused and changes nothing (a duplicate would keep her reading after the first is
+    stopped early); other days, or another colleague, are fine."""
+    scene = build_team_scene(world)
+    last = scene.covering.ends_on  # dates from the scene's own cover, whatever the hour
+    again = {
+        "staff_id": str(scene.cover.id),
+        "from": last.isoformat(),
+        "to": (last + timedelta(days=2)).isoformat(),
+    }
+    answer = api.post(scene.kay, "/me/cover", again)
+    assert answer.status_code == 409, answer.get_json()
+    assert "from" in answer.get_json()["fields"]
+    assert len(api.get(scene.kay, "/me/cover").get_json()["given"]) == 1
+    later = {**again, "from": (last + timedelta(days=1)).isoformat()}
+    assert api.post(scene.kay, "/me/cover", later).status_code == 201
+    other = {**again, "staff_id": str(scene.no_team.id)}
+    assert api.post(scene.kay, "/me/cover", other).status_code == 201
+    # Once the first is stopped, Cora does not see Sarah today.
+    api.post(scene.kay, f"/me/cover/{scene.covering.id}/end")
+    assert api.get(scene.cover, f"/people/{scene.sarah.id}/plan").status_code == 404
+
+
+def test_a_key_worker_in_no_team_cannot_leave_their_people_where_nobody_sees_them(api, world):
+    """Cora is in no team of an agency that works in teams: once her account closed, no
+    colleague could see her people nor any team leader share them out. Deactivating her
+    without a colleague is refused, and changes nothing; naming one works."""
+    scene = build_team_scene(world)
+    (person,) = _more_people(world, scene, 1, worker=scene.cover)
+    answer = api.post(scene.admin, f"/staff/{scene.cover.id}/deactivate")
+    assert answer.status_code == 422, answer.get_json()
+    assert "hand_over_to" in answer.get_json()["fields"]
+    db.session.expire_all()
+    assert db.session.get(User, scene.cover.id).active is True
+    assert _plan(person.id).key_worker_id == scene.cover.id
+    named = {"hand_over_to": str(scene.no_team.id)}
+    answer = api.post(scene.admin, f"/staff/{scene.cover.id}/deactivate", named)
+    assert answer.status_code == 200, answer.get_json()
+    assert _plan(person.id).key_worker_id == scene.no_team.id
+
+
+@pytest.mark.parametrize("whose", ["key_worker", "colleague"])
+def test_deactivating_an_account_stops_the_covers_it_named_or_held(api, world, whose):
+    """Kay's cover is for her absence, not her departure: when Kay (or Cora) is
+    deactivated, Cora stops reading Kay's people through it."""
+    scene = build_team_scene(world)
+    assert api.get(scene.cover, f"/people/{scene.sarah.id}/plan").status_code == 200
+    gone = scene.kay if whose == "key_worker" else scene.cover
+    assert api.post(scene.admin, f"/staff/{gone.id}/deactivate").status_code == 200
+    db.session.expire_all()
+    assert db.session.get(Cover, scene.covering.id).ended_at is not None
+    if whose == "key_worker":
+        assert api.get(scene.cover, f"/people/{scene.sarah.id}/plan").status_code == 404
+        # The key worker's team still reads the waiting plan.
+        assert api.get(scene.north_mate, f"/people/{scene.sarah.id}/plan").status_code == 200
+    stop = [e for e in world.audit() if e.action == "staff.deactivate"][-1]
+    assert stop.details["covers_ended"] == 1
 
 
 # --- Teams (administrators) ---------------------------------------------------------
