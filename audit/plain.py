@@ -1,7 +1,11 @@
-"""The person's access log in plain language: who, when, what, and why they could."""
+"""The person's access log in plain language: who, when, what, and why they could.
+
+The words are the person's ("looked at your plan"); `about(...)` turns them into words
+for staff reading the same log about someone ("looked at Sarah's plan")."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -107,9 +111,25 @@ NOT_DONE = {
 }
 
 
-def entry(row: Mapping[str, Any], titles: Mapping[str, str]) -> dict[str, Any]:
+_YOU = re.compile(r"\b(yours|your|you)\b")
+
+
+def about(words: str | None, name: str) -> str | None:
+    """The person's words said to staff about them: "looked at your plan" becomes "looked
+    at Sarah's plan", "registered you" "registered Sarah"."""
+    if words is None:
+        return None
+    possessive = f"{name}\u2019s"
+    return _YOU.sub(lambda m: name if m.group(1) == "you" else possessive, words)
+
+
+def entry(
+    row: Mapping[str, Any], titles: Mapping[str, str], name: str | None = None
+) -> dict[str, Any]:
     """One line of the person's access log. `allowed`: the access rules allowed it;
-    `done`: it happened (only for `permit`)."""
+    `done`: it happened (only for `permit`). With `name`, `what` and `why` speak to staff
+    about the person (`about`). `seq`, `actor_id` and `action` say which record it is
+    (the pages group and link by them; the API's schema leaves them out)."""
     action = row["action"]
     bases = [b for b in (row["basis"] or {}).values() if b]
     outcome = row["outcome"]
@@ -122,16 +142,39 @@ def entry(row: Mapping[str, Any], titles: Mapping[str, str]) -> dict[str, Any]:
         what = f"tried to do this but was not allowed: {what}"
     elif not done:
         what = f"{NOT_DONE.get(outcome, NOT_DONE['failed'])}: {what}"
+    reason = why(bases[0]) if bases else None
+    if name is not None and bases[:1] == ["self"]:
+        # The person's own doing, said to staff: "looked at their own plan".
+        what, reason = (
+            _YOU.sub(lambda m: "themselves" if m.group(1) == "you" else "their own", what),
+            None,
+        )
+    elif name is not None:
+        what, reason = about(what, name) or what, about(reason, name)
     return {
+        "seq": row["seq"],
+        "actor_id": row["actor_id"],
+        "action": action,
+        "outcome": outcome,
         "when": iso(row["occurred_at"]),
         "who": row["actor_name"],
         "agency": row["actor_agency_name"],
         "what": what,
         "sections": [titles.get(k, k) for k in row["sections"] or []],
-        "why": why(bases[0]) if bases else None,
+        "why": reason,
         "allowed": allowed,
         "done": done,
         "emergency": action == "breakglass.invoke"
         or any(b.startswith("breakglass:") for b in bases),
         "justification": open_justification(row),
     }
+
+
+# Which record a line is: for the pages only (grouping, links), never in a copy given out.
+RECORD_KEYS = ("seq", "actor_id", "action", "outcome")
+
+
+def public(line: Mapping[str, Any]) -> dict[str, Any]:
+    """A line of `entry` without the keys that say which record it is (a subject access
+    copy gives the words, not staff account ids)."""
+    return {k: v for k, v in line.items() if k not in RECORD_KEYS}

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, distinct, func, select
+from sqlalchemy import Select, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
 from audit.actions import AuditAction, Outcome
@@ -92,10 +93,73 @@ def stream(session: Session, filters: dict[str, Any], batch: int = 2000) -> Iter
             return
 
 
+@dataclass(frozen=True)
+class LogFilter:
+    """What a view of a person's access log leaves out (the pages' filters, issue 17).
+
+    `not_actor`: leave out what this account did (the person's own visits); `other_than_agency`:
+    only staff of other organisations than this one (no account, the person themselves and the
+    service's own jobs are left out too); `emergency`: only emergency access, the invocation
+    and everything done on its basis."""
+
+    not_actor: uuid.UUID | None = None
+    other_than_agency: uuid.UUID | None = None
+    emergency: bool = False
+
+
 def person_log(
-    session: Session, person_id: uuid.UUID, limit: int, cursor: int | None
+    session: Session,
+    person_id: uuid.UUID,
+    limit: int,
+    cursor: int | None,
+    only: LogFilter | None = None,
 ) -> tuple[list[Any], int | None]:
-    return search(session, {"person": person_id}, limit, cursor)
+    """A page of the person's log, newest first, through (person_id, seq)."""
+    if only is None:
+        return search(session, {"person": person_id}, limit, cursor)
+    c = EVENTS.c
+    query = _filtered({"person": person_id})
+    if only.not_actor is not None:
+        query = query.where(or_(c.actor_id.is_(None), c.actor_id != only.not_actor))
+    if only.other_than_agency is not None:
+        query = query.where(
+            c.actor_agency_id.is_not(None), c.actor_agency_id != only.other_than_agency
+        )
+    if only.emergency:
+        query = query.where(_emergency())
+    if cursor is not None:
+        query = query.where(c.seq < cursor)
+    rows = session.execute(query.order_by(c.seq.desc()).limit(limit + 1)).mappings().all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return list(rows), (rows[-1]["seq"] if more and rows else None)
+
+
+def _emergency() -> Any:
+    """Emergency access: the invocation, and anything done on a break-glass basis (the
+    basis is stored as JSON text, `{"plan": "breakglass:<id>"}`)."""
+    c = EVENTS.c
+    return or_(
+        c.action == AuditAction.BREAKGLASS_INVOKE.value,
+        c.basis.like('%"breakglass:%'),
+    )
+
+
+def emergencies(session: Session, person_id: uuid.UUID, limit: int = 20) -> list[Any]:
+    """The person's emergency accesses (break-glass used, allowed), newest first, at most
+    `limit`: the summary at the top of their access log."""
+    c = EVENTS.c
+    query = (
+        select(EVENTS)
+        .where(
+            c.person_id == person_id,
+            c.action == AuditAction.BREAKGLASS_INVOKE.value,
+            c.outcome == Outcome.PERMIT.value,
+        )
+        .order_by(c.seq.desc())
+        .limit(limit)
+    )
+    return list(session.execute(query).mappings().all())
 
 
 def _hour() -> Any:

@@ -28,7 +28,7 @@ from careplan.directory.models import Service
 from careplan.meetings.models import Meeting, MeetingAttendee, MeetingKind
 from careplan.people.models import Person
 from careplan.plans import operations
-from careplan.plans.models import AgreedHow, CareTeamMember, MembershipHow, Plan
+from careplan.plans.models import AgreedHow, CareTeamMember, Entry, MembershipHow, Plan
 from careplan.tasks.models import Task, TaskSource
 from careplan.teams.models import Cover, Team, TeamMember
 from consent.models import (
@@ -427,6 +427,22 @@ def _living_plan(
         row.name = None
         session.add(row)
     plan.next_review_on = meeting.next_review_on
+    # The care team's updates, which Sarah reads under each part of "My plan".
+    for key, who, days_ago, text in (
+        ("housing", fiona, 10, "Sent the housing application to the council. Decision due soon."),
+        ("goals", jamie, 6, "Sarah came to the Tuesday peer group and wants to keep going."),
+        ("housing", morag, 3, "Talked through the two areas Sarah wants to live in."),
+    ):
+        entry = Entry(
+            id=uuid.uuid4(),
+            plan_id=plan.id,
+            section_key=key,
+            occurred_on=today - timedelta(days=days_ago),
+            author_id=who.id,
+            author_agency_id=who.agency_id,
+        )
+        entry.text = text
+        session.add(entry)
     for title, owner, agency, due in (
         ("Chase the housing application", fiona.id, None, today + timedelta(days=7)),
         (

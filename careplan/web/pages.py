@@ -13,7 +13,7 @@ from marshmallow import Schema, ValidationError
 from audit import log as audit_log
 from careplan.access.subject import Role
 from careplan.accounts.models import User
-from careplan.core import days
+from careplan.core import clock, days
 from careplan.core.errors import ApiError, flatten_messages
 from careplan.web import words
 from careplan.web.display import grouped
@@ -183,7 +183,9 @@ def _day(value: Any) -> str:
 
 
 def _moment(value: Any) -> str:
-    """12 April 2026 at 14:05 (UTC)."""
+    """12 April 2026 at 15:05: an instant as the clock on the wall in Scotland showed it
+    (Europe/London, careplan.core.clock: BST in summer), never UTC. Stored times are
+    naive UTC; an ISO string with Z or an offset is read as what it says."""
     if not value:
         return ""
     if isinstance(value, str):
@@ -191,7 +193,8 @@ def _moment(value: Any) -> str:
             value = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
             return value
-    return f"{_day(value)} at {value:%H:%M}"
+    local = clock.local(value)
+    return f"{_day(local)} at {local:%H:%M}"
 
 
 def duration_words(seconds: int) -> str:
@@ -224,4 +227,6 @@ def init_app(app: Flask) -> None:
         return {
             "nav": navigation(g.get("user")),
             "done_message": DONE.get(done),
+            # The day a printed page says it was printed (print.css), in Scotland.
+            "printed_on": clock.today(),
         }
