@@ -119,8 +119,22 @@ def about(words: str | None, name: str) -> str | None:
     at Sarah's plan", "registered you" "registered Sarah"."""
     if words is None:
         return None
-    possessive = f"{name}\u2019s"
-    return _YOU.sub(lambda m: name if m.group(1) == "you" else possessive, words)
+    words = words.replace("you need", f"{name} needs")
+    named = False
+
+    def say(match: re.Match[str]) -> str:
+        # The name once; after it "their", as people say it ("looked Sarah up by their
+        # details", not "by Sarah's details").
+        nonlocal named
+        if match.group(1) == "you":
+            named = True
+            return name
+        if named:
+            return "theirs" if match.group(1) == "yours" else "their"
+        named = True
+        return f"{name}\u2019s"
+
+    return _YOU.sub(say, words)
 
 
 def entry(
@@ -178,3 +192,65 @@ def public(line: Mapping[str, Any]) -> dict[str, Any]:
     """A line of `entry` without the keys that say which record it is (a subject access
     copy gives the words, not staff account ids)."""
     return {k: v for k, v in line.items() if k not in RECORD_KEYS}
+
+
+# What an IG officer reads for the actions that are not about one person's plan (the rest
+# come from WHAT, said about "the person"): every audit action has words (a test checks).
+STAFF_WHAT = {
+    "accesslog.view": "Looked at who has looked at the person\u2019s plan",
+    "person.search": "Searched for people",
+    "breakglass.review": "Reviewed an emergency access",
+    "careteam.review": "Reviewed a claimed relationship",
+    "audit.search": "Searched the audit log",
+    "audit.verify": "Checked that the audit log is intact",
+    "audithead.view": "Looked at the latest audit record and its witnesses",
+    "restore": "Restored the service from a backup",
+    "plan.close": "Closed the person's plan",
+    "erase": "Erased a closed plan at the end of its retention period",
+    "auth.login": "Signed in",
+    "auth.logout": "Signed out",
+    "auth.failed": "Tried to sign in, and could not",
+    "auth.token": "Made or revoked an API token",
+    "agency.list": "Looked at the list of agencies",
+    "agency.create": "Added an agency",
+    "staff.list": "Looked at the staff accounts",
+    "me.view": "Looked at their own account",
+    "agreement.set": "Set an agency's information-sharing agreement",
+    "staff.create": "Added a staff account",
+    "staff.deactivate": "Deactivated a staff account",
+    "staff.reset_second_factor": "Reset someone's authenticator app",
+    "team.list": "Looked at teams",
+    "team.create": "Added a team",
+    "team.update": "Changed a team",
+    "team.hand_over": "Handed a team's people to a new key worker",
+    "cover.create": "Arranged cover for a key worker",
+    "cover.list": "Looked at cover arrangements",
+    "cover.end": "Ended a cover arrangement",
+    "service.search": "Searched the service directory",
+    "service.view": "Looked at a service in the directory",
+    "service.create": "Added a service to the directory",
+    "service.update": "Changed a service in the directory",
+    "service.import": "Imported services into the directory",
+    "notification.list": "Looked at their notifications",
+    "notification.read": "Read a notification",
+    "notification.preferences": "Changed how they are told about things",
+    "notification.send": "Sent a notification",
+    "task.mine": "Looked at their own tasks",
+}
+
+
+def staff_what(action: str) -> str:
+    """An audit action in plain words for an IG officer: "Looked at the person's plan",
+    "Searched the audit log". An action with no words (a new one) is shown as itself."""
+    if action in STAFF_WHAT:
+        return STAFF_WHAT[action]
+    if action in WHAT:
+        words = about(WHAT[action], "the person") or action
+        return words[0].upper() + words[1:]
+    return action
+
+
+def staff_why(basis: str | None) -> str | None:
+    """A basis in plain words for an IG officer ("they are the person's key worker"), or
+    None for one with no words (shown as stored)."""
+    return about(why(basis), "the person")
