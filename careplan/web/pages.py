@@ -36,6 +36,11 @@ DONE = {
     "agency_added": "The agency is added.",
     "agreement_set": "The information-sharing agreement is recorded.",
     "deactivated": "The account is deactivated. It stopped working straight away.",
+    "reactivated": "The account is active again. They sign in with their own password and "
+    "authenticator app.",
+    "staff_changed": "The account's roles and organisation are changed. They apply from their "
+    "next page.",
+    "agency_changed": "The agency's details are changed.",
     "team_added": "The team is added.",
     "team_saved": "The team is saved. Who can see which plans changes from now.",
     "shared_out": "Done. Each new key worker has a task to ask the person if they agree.",

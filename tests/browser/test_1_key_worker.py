@@ -164,7 +164,7 @@ def test_access_log_for_the_key_worker(users, site):
     _open_plan(page, site, "Sarah Mackenzie")
     page.get_by_role("link", name="Who has looked at this plan").click()
     # Said to staff about Sarah, her repeated visits on one line.
-    assert page.get_by_text("You looked at Sarah’s plan").first.is_visible()
+    assert page.get_by_text("You looked at Sarah\u2019s plan").first.is_visible()
     assert "your plan" not in page.locator("main").inner_text()
     check(page, "access log for the key worker")
     page.click("label:has-text('Other organisations only')")

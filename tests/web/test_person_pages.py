@@ -69,7 +69,9 @@ def test_my_plan_shows_the_care_teams_updates_under_each_part(demo_app, sarah):
     assert _count(demo_app, "plan.view") == before + 1
     with demo_app.app_context():
         last = db.session.scalars(
-            select(AuditEvent).where(AuditEvent.action == "plan.view").order_by(AuditEvent.seq.desc())
+            select(AuditEvent)
+            .where(AuditEvent.action == "plan.view")
+            .order_by(AuditEvent.seq.desc())
         ).first()
         assert last.details == {"with": "updates"}
 
@@ -81,8 +83,10 @@ def test_the_safety_block_gives_her_key_worker_and_lines_to_call(demo_app, sarah
     assert "If you need help now" in words
     assert "Morag Campbell" in words
     assert 'href="mailto:morag.campbell@nhs.demo"' in block
-    assert 'href="tel:111"' in block and "NHS 24" in words
-    assert 'href="tel:116123"' in block and "Samaritans" in words
+    assert 'href="tel:111"' in block
+    assert "NHS 24" in words
+    assert 'href="tel:116123"' in block
+    assert "Samaritans" in words
     assert "999" in words
     assert "Crisis Centre" not in words  # none configured: nothing made up
     demo_app.config.update(
@@ -103,14 +107,18 @@ def test_every_page_prints_without_navigation_and_with_the_day(sarah, morag, sar
     for browser, path in ((sarah, "/my-plan"), (morag, f"/people/{sarah_id}")):
         body = text(browser.get(path))
         assert 'href="/static/print.css" media="print"' in body
-        assert re.search(r'class="careplan-print-only">Shared care plan. Printed on \d+ \w+ 20\d\d', body)
+        assert re.search(
+            r'class="careplan-print-only">Shared care plan. Printed on \d+ \w+ 20\d\d', body
+        )
     mine = _words(_main(sarah.get("/my-plan")))
     assert re.search(r"Your plan as it was on \d+ \w+ 20\d\d\. It was last changed on", mine)
 
 
 def _count(app, action: str) -> int:
     with app.app_context():
-        return len(db.session.scalars(select(AuditEvent.seq).where(AuditEvent.action == action)).all())
+        return len(
+            db.session.scalars(select(AuditEvent.seq).where(AuditEvent.action == action)).all()
+        )
 
 
 def test_my_access_log_leaves_out_my_own_visits_unless_i_ask(sarah, morag, sarah_id):
@@ -119,7 +127,10 @@ def test_my_access_log_leaves_out_my_own_visits_unless_i_ask(sarah, morag, sarah
     default = _words(_main(sarah.get("/my-plan/access-log")))
     assert "Your own visits are left out" in default
     assert "You looked at your plan" not in default
-    assert "Morag Campbell, NHS Lothian Addiction Recovery Team, looked at a part of your plan: Money" in default
+    assert (
+        "Morag Campbell, NHS Lothian Addiction Recovery Team, looked at a part of your plan: Money"
+        in default
+    )
     everything = _words(_main(sarah.get("/my-plan/access-log?show=all")))
     assert "You looked at your plan" in everything
     assert "Morag Campbell" in everything
@@ -152,7 +163,8 @@ def test_emergency_access_comes_first_with_a_link_to_why(demo_app, sarah, morag,
     words = _words(body)
     summary = words[words.index("Emergency access") : words.index("Show ")]
     assert re.search(
-        r"1 emergency access on \d+ \w+ 20\d\d by Gordon Bell, City of Edinburgh Council Justice Social Work: see why",
+        r"1 emergency access on \d+ \w+ 20\d\d by Gordon Bell, "
+        r"City of Edinburgh Council Justice Social Work: see why",
         summary,
     ), summary
     link = re.search(r'href="(/my-plan/access-log\?show=emergency#event-(\d+))"', body)
@@ -177,7 +189,8 @@ def test_the_key_workers_view_speaks_to_staff_and_groups_repeats(demo_app, morag
     fiona = Browser(demo_app, staff(demo_app, "fiona.reid@housing.demo"))
     fiona.get(f"/people/{sarah_id}/sections/housing")
     others = _words(_main(morag.get(f"/people/{sarah_id}/access-log?show=other_agencies")))
-    assert "Fiona Reid, City of Edinburgh Council Housing Support, looked at a part of Sarah\u2019s plan" in others
+    fiona_words = "Fiona Reid, City of Edinburgh Council Housing Support, looked at a part of"
+    assert f"{fiona_words} Sarah\u2019s plan" in others
     assert "You looked" not in others
     assert "NHS Lothian Addiction Recovery Team," not in others
 
@@ -193,7 +206,8 @@ def test_a_choice_with_an_end_date_says_what_happens_then(sarah, morag, sarah_id
 
 def test_no_api_tokens_on_a_persons_account(demo_app, sarah, morag):
     page = _words(_main(sarah.get("/account")))
-    assert "API token" not in page and "Create token" not in page
+    assert "API token" not in page
+    assert "Create token" not in page
     made = sarah.post("/account/tokens", {"label": "x", "scope": "read", "expires": "1h"})
     assert made.status_code == 403
     assert "API tokens are for staff" in text(made)
