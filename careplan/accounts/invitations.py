@@ -50,6 +50,11 @@ def _digest(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
 
 
+def digest_of(code: str) -> str:
+    """How a code is stored, from the code as typed or shown (the demo's fixed code)."""
+    return _digest(normal(code))
+
+
 def _digests(typed: str) -> list[str]:
     """The hashes a typed code may be stored under: this scheme's, and a code issued before
     it (32 case-sensitive characters) while those are still outstanding."""
