@@ -25,7 +25,7 @@ from careplan.core import clock
 from careplan.identity.web import signed_in_required
 from careplan.ig import services
 from careplan.plans.access import catalogue
-from careplan.web.pages import loader, render
+from careplan.web.pages import load, loader, render
 
 bp = Blueprint("access_log", __name__)
 
@@ -107,7 +107,12 @@ def _instant(when: str) -> datetime:
 
 
 def access_log_page(person_id: uuid.UUID, mine: bool) -> Any:
+    """The log page; a "Show" choice not on the list is said beside the choices (400)
+    and the default shown."""
     args = {k: v for k, v in request.args.items() if k in ("cursor", "show")}
+    _, errors = load(SHOW_QUERIES[mine], {"show": args["show"]} if "show" in args else {})
+    if errors:
+        args.pop("show")
     entries, cursor = services.access_log(
         person_id, loader(SHOW_QUERIES[mine], args), _choose(mine), staff_words=not mine
     )
@@ -120,6 +125,8 @@ def access_log_page(person_id: uuid.UUID, mine: bool) -> Any:
             line["sections"] = ["every part"]
     return render(
         "ig/access_log.html",
+        400 if errors else 200,
+        errors=errors,
         page_title="Who has looked at my plan" if mine else "Who has looked at this plan",
         person_id=person_id,
         mine=mine,

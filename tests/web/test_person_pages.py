@@ -139,7 +139,9 @@ def test_my_access_log_leaves_out_my_own_visits_unless_i_ask(sarah, morag, sarah
 def test_a_choice_that_is_not_on_the_list_is_refused_and_says_why(sarah):
     page = sarah.get("/my-plan/access-log?show=other_agencies")  # the key worker's choice
     assert page.status_code == 400
-    assert "Traceback" not in text(page)
+    assert "Choose which visits to show from the list" in text(page)
+    assert 'href="#show"' in text(page)  # the error summary links to the choices
+    assert "Your own visits are left out" in text(page)  # and the default is shown
 
 
 def test_a_staff_form_mistake_is_never_shown_to_her_as_refused(demo_app, morag, sarah, sarah_id):
