@@ -54,7 +54,7 @@ def test_staff_invite_deactivate_reset(users, site):
     page.fill("#email", "rab.neil@outreach.demo")
     page.click("button:has-text('Invite')")
     assert page.locator(".ds_error-summary").is_visible()  # no role chosen
-    page.select_option("#agency_id", label="Streetwork Outreach")
+    page.select_option("#agency_id", label="Streetwork Outreach Edinburgh")  # renamed above
     page.click("label:has-text('Practitioner')")
     page.click("button:has-text('Invite')")
     first = page.locator("#invitation-code").inner_text().strip()
