@@ -52,6 +52,10 @@ class AuditAction(enum.StrEnum):
     STAFF_CREATE = "staff.create"
     STAFF_DEACTIVATE = "staff.deactivate"
     STAFF_RESET_SECOND_FACTOR = "staff.reset_second_factor"
+    STAFF_UPDATE = "staff.update"  # roles or organisation changed
+    STAFF_INVITE = "staff.invite"  # a new invitation code for an account not yet used
+    STAFF_REACTIVATE = "staff.reactivate"
+    AGENCY_UPDATE = "agency.update"
     # Teams and continuity (issue 22). Each key worker change a deactivation or a bulk
     # hand-over makes is its own `keyworker.change` record on the person's log.
     TEAM_LIST = "team.list"

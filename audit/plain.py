@@ -1,7 +1,11 @@
-"""The person's access log in plain language: who, when, what, and why they could."""
+"""The person's access log in plain language: who, when, what, and why they could.
+
+The words are the person's ("looked at your plan"); `about(...)` turns them into words
+for staff reading the same log about someone ("looked at Sarah's plan")."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -111,9 +115,39 @@ NOT_DONE = {
 }
 
 
-def entry(row: Mapping[str, Any], titles: Mapping[str, str]) -> dict[str, Any]:
+_YOU = re.compile(r"\b(yours|your|you)\b")
+
+
+def about(words: str | None, name: str) -> str | None:
+    """The person's words said to staff about them: "looked at your plan" becomes "looked
+    at Sarah's plan", "registered you" "registered Sarah"."""
+    if words is None:
+        return None
+    words = words.replace("you need", f"{name} needs")
+    named = False
+
+    def say(match: re.Match[str]) -> str:
+        # The name once; after it "their", as people say it ("looked Sarah up by their
+        # details", not "by Sarah's details").
+        nonlocal named
+        if match.group(1) == "you":
+            named = True
+            return name
+        if named:
+            return "theirs" if match.group(1) == "yours" else "their"
+        named = True
+        return f"{name}\u2019s"
+
+    return _YOU.sub(say, words)
+
+
+def entry(
+    row: Mapping[str, Any], titles: Mapping[str, str], name: str | None = None
+) -> dict[str, Any]:
     """One line of the person's access log. `allowed`: the access rules allowed it;
-    `done`: it happened (only for `permit`)."""
+    `done`: it happened (only for `permit`). With `name`, `what` and `why` speak to staff
+    about the person (`about`). `seq`, `actor_id` and `action` say which record it is
+    (the pages group and link by them; the API's schema leaves them out)."""
     action = row["action"]
     bases = [b for b in (row["basis"] or {}).values() if b]
     outcome = row["outcome"]
@@ -126,16 +160,105 @@ def entry(row: Mapping[str, Any], titles: Mapping[str, str]) -> dict[str, Any]:
         what = f"tried to do this but was not allowed: {what}"
     elif not done:
         what = f"{NOT_DONE.get(outcome, NOT_DONE['failed'])}: {what}"
+    reason = why(bases[0]) if bases else None
+    if name is not None and bases[:1] == ["self"]:
+        # The person's own doing, said to staff: "looked at their own plan".
+        what, reason = (
+            _YOU.sub(lambda m: "themselves" if m.group(1) == "you" else "their own", what),
+            None,
+        )
+    elif name is not None:
+        what, reason = about(what, name) or what, about(reason, name)
     return {
+        "seq": row["seq"],
+        "actor_id": row["actor_id"],
+        "action": action,
+        "outcome": outcome,
         "when": iso(row["occurred_at"]),
         "who": row["actor_name"],
         "agency": row["actor_agency_name"],
         "what": what,
         "sections": [titles.get(k, k) for k in row["sections"] or []],
-        "why": why(bases[0]) if bases else None,
+        "why": reason,
         "allowed": allowed,
         "done": done,
         "emergency": action == "breakglass.invoke"
         or any(b.startswith("breakglass:") for b in bases),
         "justification": open_justification(row),
     }
+
+
+# Which record a line is: for the pages only (grouping, links), never in a copy given out.
+RECORD_KEYS = ("seq", "actor_id", "action", "outcome")
+
+
+def public(line: Mapping[str, Any]) -> dict[str, Any]:
+    """A line of `entry` without the keys that say which record it is (a subject access
+    copy gives the words, not staff account ids)."""
+    return {k: v for k, v in line.items() if k not in RECORD_KEYS}
+
+
+# What an IG officer reads for the actions that are not about one person's plan (the rest
+# come from WHAT, said about "the person"): every audit action has words (a test checks).
+STAFF_WHAT = {
+    "accesslog.view": "Looked at who has looked at the person\u2019s plan",
+    "person.search": "Searched for people",
+    "breakglass.review": "Reviewed an emergency access",
+    "careteam.review": "Reviewed a claimed relationship",
+    "audit.search": "Searched the audit log",
+    "audit.verify": "Checked that the audit log is intact",
+    "audithead.view": "Looked at the latest audit record and its witnesses",
+    "restore": "Restored the service from a backup",
+    "plan.close": "Closed the person's plan",
+    "erase": "Erased a closed plan at the end of its retention period",
+    "auth.login": "Signed in",
+    "auth.logout": "Signed out",
+    "auth.failed": "Tried to sign in, and could not",
+    "auth.token": "Made or revoked an API token",
+    "agency.list": "Looked at the list of agencies",
+    "agency.create": "Added an agency",
+    "staff.list": "Looked at the staff accounts",
+    "me.view": "Looked at their own account",
+    "agreement.set": "Set an agency's information-sharing agreement",
+    "staff.create": "Added a staff account",
+    "staff.deactivate": "Deactivated a staff account",
+    "staff.reset_second_factor": "Reset someone's authenticator app",
+    "staff.update": "Changed a staff account's roles or organisation",
+    "staff.invite": "Sent a new invitation code to a staff account",
+    "staff.reactivate": "Reactivated a staff account",
+    "agency.update": "Changed an agency's details",
+    "team.list": "Looked at teams",
+    "team.create": "Added a team",
+    "team.update": "Changed a team",
+    "team.hand_over": "Handed a team's people to a new key worker",
+    "cover.create": "Arranged cover for a key worker",
+    "cover.list": "Looked at cover arrangements",
+    "cover.end": "Ended a cover arrangement",
+    "service.search": "Searched the service directory",
+    "service.view": "Looked at a service in the directory",
+    "service.create": "Added a service to the directory",
+    "service.update": "Changed a service in the directory",
+    "service.import": "Imported services into the directory",
+    "notification.list": "Looked at their notifications",
+    "notification.read": "Read a notification",
+    "notification.preferences": "Changed how they are told about things",
+    "notification.send": "Sent a notification",
+    "task.mine": "Looked at their own tasks",
+}
+
+
+def staff_what(action: str) -> str:
+    """An audit action in plain words for an IG officer: "Looked at the person's plan",
+    "Searched the audit log". An action with no words (a new one) is shown as itself."""
+    if action in STAFF_WHAT:
+        return STAFF_WHAT[action]
+    if action in WHAT:
+        words = about(WHAT[action], "the person") or action
+        return words[0].upper() + words[1:]
+    return action
+
+
+def staff_why(basis: str | None) -> str | None:
+    """A basis in plain words for an IG officer ("they are the person's key worker"), or
+    None for one with no words (shown as stored)."""
+    return about(why(basis), "the person")

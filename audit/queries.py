@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, distinct, func, select
+from sqlalchemy import Select, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
 from audit.actions import AuditAction, Outcome
@@ -55,6 +56,12 @@ def _filtered(filters: dict[str, Any]) -> Select[Any]:
             query = query.where(column.in_(value))
         elif value is not None:
             query = query.where(column == value)
+    if filters.get("not_own"):
+        # An IG officer's own searches left out (their page's default): (actor, actions).
+        actor, actions = filters["not_own"]
+        query = query.where(
+            or_(c.actor_id.is_(None), c.actor_id != actor, c.action.not_in(actions))
+        )
     if filters.get("from_"):
         query = query.where(c.occurred_at >= _naive(filters["from_"]))
     if filters.get("to"):
@@ -69,10 +76,19 @@ def _naive(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
+# What an IG officer does to search the log: left out of their own page unless they ask.
+SEARCHING = tuple(
+    a.value
+    for a in (AuditAction.AUDIT_SEARCH, AuditAction.AUDIT_HEAD_VIEW, AuditAction.AUDIT_VERIFY)
+)
+
+
 def search(
     session: Session, filters: dict[str, Any], limit: int, cursor: int | None
 ) -> tuple[list[Any], int | None]:
-    """A page of events, newest first; the cursor is the last sequence number seen."""
+    """A page of events, newest first; the cursor is the last sequence number seen.
+    `filters` as `_filtered` takes them: person, actor, agency, action, outcome, purpose,
+    from_, to, and `not_own` = (actor id, actions) to leave out."""
     query = _filtered(filters)
     if cursor is not None:
         query = query.where(EVENTS.c.seq < cursor)
@@ -92,10 +108,73 @@ def stream(session: Session, filters: dict[str, Any], batch: int = 2000) -> Iter
             return
 
 
+@dataclass(frozen=True)
+class LogFilter:
+    """What a view of a person's access log leaves out (the pages' filters, issue 17).
+
+    `not_actor`: leave out what this account did (the person's own visits); `other_than_agency`:
+    only staff of other organisations than this one (no account, the person themselves and the
+    service's own jobs are left out too); `emergency`: only emergency access, the invocation
+    and everything done on its basis."""
+
+    not_actor: uuid.UUID | None = None
+    other_than_agency: uuid.UUID | None = None
+    emergency: bool = False
+
+
 def person_log(
-    session: Session, person_id: uuid.UUID, limit: int, cursor: int | None
+    session: Session,
+    person_id: uuid.UUID,
+    limit: int,
+    cursor: int | None,
+    only: LogFilter | None = None,
 ) -> tuple[list[Any], int | None]:
-    return search(session, {"person": person_id}, limit, cursor)
+    """A page of the person's log, newest first, through (person_id, seq)."""
+    if only is None:
+        return search(session, {"person": person_id}, limit, cursor)
+    c = EVENTS.c
+    query = _filtered({"person": person_id})
+    if only.not_actor is not None:
+        query = query.where(or_(c.actor_id.is_(None), c.actor_id != only.not_actor))
+    if only.other_than_agency is not None:
+        query = query.where(
+            c.actor_agency_id.is_not(None), c.actor_agency_id != only.other_than_agency
+        )
+    if only.emergency:
+        query = query.where(_emergency())
+    if cursor is not None:
+        query = query.where(c.seq < cursor)
+    rows = session.execute(query.order_by(c.seq.desc()).limit(limit + 1)).mappings().all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return list(rows), (rows[-1]["seq"] if more and rows else None)
+
+
+def _emergency() -> Any:
+    """Emergency access: the invocation, and anything done on a break-glass basis (the
+    basis is stored as JSON text, `{"plan": "breakglass:<id>"}`)."""
+    c = EVENTS.c
+    return or_(
+        c.action == AuditAction.BREAKGLASS_INVOKE.value,
+        c.basis.like('%"breakglass:%'),
+    )
+
+
+def emergencies(session: Session, person_id: uuid.UUID, limit: int = 20) -> list[Any]:
+    """The person's emergency accesses (break-glass used, allowed), newest first, at most
+    `limit`: the summary at the top of their access log."""
+    c = EVENTS.c
+    query = (
+        select(EVENTS)
+        .where(
+            c.person_id == person_id,
+            c.action == AuditAction.BREAKGLASS_INVOKE.value,
+            c.outcome == Outcome.PERMIT.value,
+        )
+        .order_by(c.seq.desc())
+        .limit(limit)
+    )
+    return list(session.execute(query).mappings().all())
 
 
 def _hour() -> Any:

@@ -44,6 +44,21 @@ SETTINGS: tuple[Setting, ...] = (
         "pages give it; empty: they say to ask a key worker)",
     ),
     Setting(
+        "CAREPLAN_CRISIS_LINE_NAME",
+        "CRISIS_LINE_NAME",
+        str,
+        "",
+        "the local crisis line the person's pages give beside NHS 24 and Samaritans (for "
+        "example 'Edinburgh Crisis Centre'); shown only with CAREPLAN_CRISIS_LINE_PHONE",
+    ),
+    Setting(
+        "CAREPLAN_CRISIS_LINE_PHONE",
+        "CRISIS_LINE_PHONE",
+        str,
+        "",
+        "its telephone number, as people dial it (for example '0808 801 0414')",
+    ),
+    Setting(
         "CAREPLAN_RETENTION_DAYS",
         "RETENTION_DAYS",
         int,

@@ -17,6 +17,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from careplan.accounts import invitations
 from careplan.accounts.models import AccountKind, User
 from careplan.accounts.passwords import hash_password
 from careplan.agencies.models import Agency, AgencyKind, Sector
@@ -29,7 +30,7 @@ from careplan.directory.models import Service
 from careplan.meetings.models import Meeting, MeetingAttendee, MeetingKind
 from careplan.people.models import Person
 from careplan.plans import operations
-from careplan.plans.models import AgreedHow, CareTeamMember, MembershipHow, Plan
+from careplan.plans.models import AgreedHow, CareTeamMember, Entry, MembershipHow, Plan
 from careplan.tasks.models import Task, TaskSource
 from careplan.teams.models import Cover, Team, TeamMember
 from consent.models import (
@@ -96,6 +97,8 @@ PEOPLE = (
 )
 STEPPED_DOWN = "1506821235"
 STEPPED_DOWN_ON = date(2026, 10, 15)
+# Invited, not yet signed in: email, name, agency, the invitation code (demo only).
+INVITED = ("kirsty.doyle@nhs.demo", "Kirsty Doyle", NHS, "DEM0-KRST-2026-NHS1")
 INDIVIDUAL = ("sarah.mackenzie@example.demo", "1204881235", "demo-sarah-2026")
 
 # Authenticator-app keys for the demo accounts that must use a second factor (key workers,
@@ -184,6 +187,20 @@ def load_demo(session: Session) -> list[str]:
     )
     _living_plan(session, staff, agencies, people, sarah_account)
     _ask_and_act(session, staff, people)
+    # A new member of staff invited and not yet signed in (the staff list shows it, with
+    # "Send a new code"); the demo prints the code so anyone can try the invitation page.
+    invited = _get_or_add(
+        session,
+        User,
+        {"email": INVITED[0]},
+        kind=AccountKind.STAFF,
+        name=INVITED[1],
+        roles=["practitioner"],
+        agency_id=agencies[INVITED[2]].id,
+    )
+    if invited.password_hash is None and invited.invite_hash is None:
+        invited.invite_hash = invitations.digest_of(INVITED[3])
+        invited.invite_expires_at = clock.now() + invitations.LIFETIME
     for demo_email, secret in DEMO_TOTP.items():
         user = staff[demo_email]
         if user.totp_confirmed_at is None:
@@ -195,6 +212,7 @@ def load_demo(session: Session) -> list[str]:
         for e, n, a, r, p in STAFF
     ]
     lines.append(f"{email:32} {password:22} Sarah Mackenzie (individual: her own plan)")
+    lines.append(f"{INVITED[0]:32} {'':22} {INVITED[1]}: invited, code {INVITED[3]}")
     return lines
 
 
@@ -459,6 +477,22 @@ def _living_plan(
         row.name = None
         session.add(row)
     plan.next_review_on = meeting.next_review_on
+    # The care team's updates, which Sarah reads under each part of "My plan".
+    for key, who, days_ago, text in (
+        ("housing", fiona, 10, "Sent the housing application to the council. Decision due soon."),
+        ("goals", jamie, 6, "Sarah came to the Tuesday peer group and wants to keep going."),
+        ("housing", morag, 3, "Talked through the two areas Sarah wants to live in."),
+    ):
+        entry = Entry(
+            id=uuid.uuid4(),
+            plan_id=plan.id,
+            section_key=key,
+            occurred_on=today - timedelta(days=days_ago),
+            author_id=who.id,
+            author_agency_id=who.agency_id,
+        )
+        entry.text = text
+        session.add(entry)
     for title, owner, agency, due in (
         ("Chase the housing application", fiona.id, None, today + timedelta(days=7)),
         (

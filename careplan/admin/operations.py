@@ -29,8 +29,8 @@ def _email_free(session: Session, email: str) -> None:
         )
 
 
-def create_staff(session: Session, data: dict[str, Any]) -> User:
-    _email_free(session, data["email"])
+def _organisation_fits(session: Session, data: dict[str, Any]) -> None:
+    """Only an administrator may belong to no organisation; a named one must exist."""
     if data["agency_id"] is None:
         if data["roles"] != [Role.ADMIN.value]:
             raise BadRequest(
@@ -40,6 +40,11 @@ def create_staff(session: Session, data: dict[str, Any]) -> User:
             )
     elif session.get(Agency, data["agency_id"]) is None:
         raise BadRequest(fields={"agency_id": ["Choose their organisation from the list"]})
+
+
+def create_staff(session: Session, data: dict[str, Any]) -> User:
+    _email_free(session, data["email"])
+    _organisation_fits(session, data)
     user = User(kind=AccountKind.STAFF, **data)
     session.add(user)
     session.flush()
@@ -55,4 +60,36 @@ def deactivate(session: Session, user: User) -> None:
     tokens.revoke_all(session, user)
 
     sessions.end_all(user.id, "deactivated")
+    session.flush()
+
+
+def change_staff(session: Session, user: User, data: dict[str, Any], open_plans: int) -> None:
+    """New roles and organisation (`data`: agency_id, roles). BadRequest for an
+    organisation that does not fit the roles; Conflict (409) for a move to another
+    organisation while the account is key worker for `open_plans` plans (a key worker
+    works in the lead agency: their people are handed over first, issue 22)."""
+    _organisation_fits(session, data)
+    if data["agency_id"] != user.agency_id and open_plans:
+        raise Conflict(
+            "This account is key worker for people in its organisation.",
+            fields={
+                "agency_id": [
+                    f"{user.name} is key worker for {open_plans} "
+                    f"{'person' if open_plans == 1 else 'people'}: hand them over to a "
+                    "colleague before moving them to another organisation"
+                ]
+            },
+        )
+    user.agency_id = data["agency_id"]
+    user.roles = sorted(set(data["roles"]))
+    session.flush()
+
+
+def reactivate(session: Session, user: User) -> None:
+    """A deactivated account may sign in again (with its own password and authenticator
+    app; its tokens stay revoked). Conflict (409) for one already active."""
+    if user.active:
+        raise Conflict("This account is already active.")
+    user.active = True
+    user.deactivated_at = None
     session.flush()

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from marshmallow import fields, validate
 
+from careplan.access.subject import Role
 from careplan.agencies.models import AgencyKind, Sector
 from careplan.core import clock
 from careplan.core.schemas import BaseSchema, DayRange, OneLine
@@ -77,3 +78,48 @@ agencies_out = AgencySchema(many=True)
 agreement_schema = SharingAgreementSchema()
 deactivate_schema = DeactivateSchema()
 deactivated_out = DeactivatedSchema()
+
+
+STAFF_STATUSES = ("active", "invited", "deactivated")
+
+
+class StaffFilterSchema(BaseSchema):
+    """The staff list's search and filters (page query): `q` a part of a name or email
+    address; an agency; a role; a status (active, invited and not yet signed in,
+    deactivated)."""
+
+    q = OneLine(
+        validate=validate.Length(max=200, error="Enter at most 200 characters to search for")
+    )
+    agency = fields.UUID(error_messages={"invalid": "Choose an organisation from the list"})
+    role = fields.Str(
+        validate=validate.OneOf([r.value for r in Role], error="Choose a role from the list")
+    )
+    status = fields.Str(
+        validate=validate.OneOf(STAFF_STATUSES, error="Choose a status from the list")
+    )
+
+
+class StaffChangeSchema(BaseSchema):
+    """A staff account's roles and organisation, changed by an administrator."""
+
+    agency_id = fields.UUID(
+        required=True,
+        allow_none=True,
+        error_messages={
+            "required": "Choose their organisation",
+            "invalid": "Choose their organisation from the list",
+        },
+    )
+    roles = fields.List(
+        fields.Str(
+            validate=validate.OneOf([r.value for r in Role], error="Choose roles from the list")
+        ),
+        required=True,
+        validate=validate.Length(min=1, max=len(Role), error="Choose at least one role"),
+        error_messages={"required": "Choose at least one role"},
+    )
+
+
+staff_filter_schema = StaffFilterSchema()
+staff_change_schema = StaffChangeSchema()

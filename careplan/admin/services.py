@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import g
-from sqlalchemy import select
+from sqlalchemy import String, cast, func, or_, select
 
 from audit.actions import AuditAction
 from audit.log import record
@@ -33,13 +33,126 @@ from careplan.plans.access import catalogue
 from careplan.teams import queries as teams
 from consent.models import SharingAgreement
 
+STAFF_PAGE = 100  # rows the staff list shows at once: a national deployment has tens of thousands
+
+
+@dataclass(frozen=True)
+class StaffPage:
+    """A page of the staff list: the first STAFF_PAGE accounts matching, by name, and how
+    many match in all."""
+
+    rows: list[User]
+    total: int
+
 
 def list_staff() -> list[User]:
+    """Every staff account, by name (the API's list)."""
     require_job(Permission.JOB_STAFF_MANAGE, AuditAction.STAFF_LIST)
     record(AuditAction.STAFF_LIST)
     return list(
         db.session.scalars(select(User).where(User.kind == AccountKind.STAFF).order_by(User.name))
     )
+
+
+def find_staff(filters: dict[str, Any] | None = None) -> StaffPage:
+    """Staff accounts matching `filters` (careplan.admin.schemas.StaffFilterSchema: `q` a
+    part of the name or email address, case-insensitive; `agency`; `role`; `status`
+    active, invited (not yet signed in) or deactivated), decided in SQL."""
+    require_job(Permission.JOB_STAFF_MANAGE, AuditAction.STAFF_LIST)
+    filters = filters or {}
+    query = select(User).where(User.kind == AccountKind.STAFF)
+    if filters.get("q"):
+        like = (
+            "%"
+            + filters["q"].lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            + "%"
+        )
+        query = query.where(
+            or_(func.lower(User.name).like(like, escape="\\"), User.email.like(like, escape="\\"))
+        )
+    if filters.get("agency"):
+        query = query.where(User.agency_id == filters["agency"])
+    if filters.get("role"):
+        # Roles are a JSON list: its text holds each role in quotes ("ig_officer").
+        query = query.where(cast(User.roles, String).like(f'%"{filters["role"]}"%'))
+    status = filters.get("status")
+    if status == "active":
+        query = query.where(User.active.is_(True), User.invite_hash.is_(None))
+    elif status == "invited":
+        query = query.where(User.active.is_(True), User.invite_hash.is_not(None))
+    elif status == "deactivated":
+        query = query.where(User.active.is_(False))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = list(db.session.scalars(query.order_by(User.name, User.id).limit(STAFF_PAGE)))
+    shown = {k: str(v) for k, v in filters.items() if k != "q"}
+    record(
+        AuditAction.STAFF_LIST,
+        details={
+            **shown,
+            **({"searched": True} if filters.get("q") else {}),
+            "returned": len(rows),
+        },
+    )
+    return StaffPage(rows, total)
+
+
+def get_staff(staff_id: uuid.UUID) -> User:
+    """One staff account, for its page (recorded as a look at the staff list)."""
+    require_job(Permission.JOB_STAFF_MANAGE, AuditAction.STAFF_LIST)
+    user = _staff(staff_id)
+    record(AuditAction.STAFF_LIST, details={"staff_id": user.id})
+    return user
+
+
+def change_staff(staff_id: uuid.UUID, load: Any) -> User:
+    """New roles and organisation for a staff account. Conflict (409) for the
+    administrator's own account (another administrator changes it: no one removes their
+    own way back in) and for a move away from the organisation while key worker for
+    anyone (careplan.admin.operations.change_staff)."""
+    require_job(Permission.JOB_STAFF_MANAGE, AuditAction.STAFF_UPDATE)
+    user = _staff(staff_id)
+    if user.id == g.user.id:
+        raise Conflict(
+            "You cannot change your own roles.",
+            fields={"roles": ["Ask another administrator to change your own account"]},
+        )
+    data = load()
+    before = {"agency_id": user.agency_id, "roles": list(user.roles)}
+    open_plans = len(continuity.open_plans_of(db.session, user.id))
+    operations.change_staff(db.session, user, data, open_plans)
+    record(
+        AuditAction.STAFF_UPDATE,
+        details={
+            "staff_id": user.id,
+            "from": before,
+            "to": {"agency_id": user.agency_id, "roles": list(user.roles)},
+        },
+    )
+    return user
+
+
+def new_invitation(staff_id: uuid.UUID) -> tuple[User, str]:
+    """A new invitation code for an active account that has not signed in yet (the old
+    code stops working). Conflict (409) for an account already in use or deactivated."""
+    require_job(Permission.JOB_STAFF_MANAGE, AuditAction.STAFF_INVITE)
+    user = _staff(staff_id)
+    if not user.active or not invitations.waiting(user):
+        raise Conflict(
+            "Only an account that has not been used yet gets a new invitation code. "
+            "Someone who has lost their authenticator app needs it reset instead."
+        )
+    code = invitations.issue(user)
+    record(AuditAction.STAFF_INVITE, details={"staff_id": user.id})
+    return user, code
+
+
+def reactivate_staff(staff_id: uuid.UUID) -> User:
+    """Let a deactivated account sign in again. Conflict (409) if it is active."""
+    require_job(Permission.JOB_STAFF_MANAGE, AuditAction.STAFF_REACTIVATE)
+    user = _staff(staff_id)
+    operations.reactivate(db.session, user)
+    record(AuditAction.STAFF_REACTIVATE, details={"staff_id": user.id})
+    return user
 
 
 def create_staff(load: Any) -> User:
@@ -62,6 +175,9 @@ def _staff(staff_id: uuid.UUID) -> User:
     return user
 
 
+OWN_ACCOUNT = (
+    "You cannot deactivate your own account. Ask another administrator if you are leaving."
+)
 HAND_OVER_TO = "Choose an active practitioner in the same organisation, or no one."
 
 
@@ -88,6 +204,8 @@ def deactivate_staff(staff_id: uuid.UUID, load: Any = dict) -> Deactivated:
     them; 409 for an account already deactivated."""
     require_job(Permission.JOB_STAFF_MANAGE, AuditAction.STAFF_DEACTIVATE)
     user = _staff(staff_id)
+    if user.id == g.user.id:
+        raise Conflict(OWN_ACCOUNT)
     data = load()
     plans = continuity.open_plans_of(db.session, user.id)
     target = _hand_over_target(user, data.get("hand_over_to"), plans)
@@ -224,14 +342,55 @@ def list_agencies() -> list[Agency]:
     return list(db.session.scalars(select(Agency).order_by(Agency.name)))
 
 
-def create_agency(load: Any) -> Agency:
-    require_job(Permission.JOB_AGENCY_MANAGE, AuditAction.AGENCY_CREATE)
+def get_agency(agency_id: uuid.UUID) -> Agency:
+    """One agency, for its page (recorded as a look at the list of agencies)."""
+    require_job(Permission.JOB_AGENCY_MANAGE, AuditAction.AGENCY_LIST)
+    agency = db.session.get(Agency, agency_id)
+    if agency is None:
+        raise NotFound("No such agency.")
+    record(AuditAction.AGENCY_LIST, details={"agency_id": agency.id})
+    return agency
+
+
+def update_agency(agency_id: uuid.UUID, load: Any) -> Agency:
+    """Change an agency's name, sector or kind. Conflict (409) for a name another agency
+    has. Its staff, plans and agreement stay as they are."""
+    require_job(Permission.JOB_AGENCY_MANAGE, AuditAction.AGENCY_UPDATE)
+    agency = db.session.get(Agency, agency_id)
+    if agency is None:
+        raise NotFound("No such agency.")
     data = load()
-    if db.session.scalar(select(Agency.id).where(Agency.name == data["name"])):
+    _name_free(data["name"], agency.id)
+    before = {"name": agency.name, "sector": agency.sector.value, "kind": agency.kind.value}
+    for key, value in data.items():
+        setattr(agency, key, value)
+    db.session.flush()
+    record(
+        AuditAction.AGENCY_UPDATE,
+        details={
+            "agency_id": agency.id,
+            "from": before,
+            "to": {"name": agency.name, "sector": agency.sector.value, "kind": agency.kind.value},
+        },
+    )
+    return agency
+
+
+def _name_free(name: str, other_than: uuid.UUID | None = None) -> None:
+    query = select(Agency.id).where(Agency.name == name)
+    if other_than is not None:
+        query = query.where(Agency.id != other_than)
+    if db.session.scalar(query):
         raise Conflict(
             "An agency with this name exists.",
             fields={"name": ["An agency with this name already exists: choose a different name"]},
         )
+
+
+def create_agency(load: Any) -> Agency:
+    require_job(Permission.JOB_AGENCY_MANAGE, AuditAction.AGENCY_CREATE)
+    data = load()
+    _name_free(data["name"])
     agency = Agency(**data)
     db.session.add(agency)
     db.session.flush()

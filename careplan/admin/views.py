@@ -8,13 +8,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Blueprint, redirect, request, url_for
+from flask import Blueprint, g, redirect, request, url_for
 from marshmallow import ValidationError
 
 from audit.actions import AuditAction
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import requires
 from careplan.access.subject import Role
+from careplan.accounts import invitations
 from careplan.accounts.schemas import staff_schema
 from careplan.admin import services
 from careplan.admin.schemas import (
@@ -22,12 +23,15 @@ from careplan.admin.schemas import (
     agency_schema,
     agreement_schema,
     deactivate_schema,
+    staff_change_schema,
+    staff_filter_schema,
 )
 from careplan.agencies.models import AgencyKind, Sector
+from careplan.core import clock
 from careplan.core.errors import ApiError, NotFound
 from careplan.identity.web import recent_auth_required_then, signed_in_required
 from careplan.plans.access import catalogue
-from careplan.web.pages import form_values, loader, refused, render
+from careplan.web.pages import form_values, load, loader, refused, render
 from consent.models import LawfulBasis
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -56,6 +60,40 @@ def agencies() -> Any:
         page_title="Agencies",
         agencies=rows,
         agreements=services.agreements_in_force(),
+        sectors=list(Sector),
+        kinds=list(AgencyKind),
+        form=form,
+        errors=errors,
+    )
+
+
+@bp.route("/agencies/<uuid:agency_id>", methods=["GET", "POST"])
+@signed_in_required
+@requires(
+    Permission.JOB_AGENCY_MANAGE,
+    AuditAction.AGENCY_LIST,
+    methods={"POST": (Permission.JOB_AGENCY_MANAGE, AuditAction.AGENCY_UPDATE)},
+)
+def agency(agency_id: uuid.UUID) -> Any:
+    """Change an agency's name, sector or kind of service."""
+    errors: dict[str, list[str]] = {}
+    status = 200
+    if request.method == "POST":
+        form = form_values(("name", "sector", "kind"))
+        try:
+            services.update_agency(agency_id, loader(agency_schema, form))
+            return redirect(url_for("admin.agencies", done="agency_changed"))
+        except (ApiError, ValidationError) as exc:
+            errors, status = refused(exc)
+        row = services.get_agency(agency_id)
+    else:
+        row = services.get_agency(agency_id)
+        form = {"name": row.name, "sector": row.sector.value, "kind": row.kind.value}
+    return render(
+        "admin/agency.html",
+        status,
+        page_title=f"Change {row.name}",
+        agency=row,
         sectors=list(Sector),
         kinds=list(AgencyKind),
         form=form,
@@ -109,6 +147,9 @@ def agreement(agency_id: uuid.UUID) -> Any:
     )
 
 
+FILTER_KEYS = ("q", "agency", "role", "status")
+
+
 @bp.route("/staff", methods=["GET", "POST"])
 @signed_in_required
 @requires(
@@ -117,6 +158,8 @@ def agreement(agency_id: uuid.UUID) -> Any:
     methods={"POST": (Permission.JOB_STAFF_MANAGE, AuditAction.STAFF_CREATE)},
 )
 def staff() -> Any:
+    """The staff list, searched and filtered (GET `q`, `agency`, `role`, `status`), and the
+    form to invite someone."""
     form: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
     status, invited = 200, None
@@ -130,18 +173,100 @@ def staff() -> Any:
         except (ApiError, ValidationError) as exc:
             errors, status = refused(exc)
             form["roles"] = roles
-    rows = services.list_staff()
+    return _staff_page(status, form=form, errors=errors, invited=invited)
+
+
+def _staff_page(status: int = 200, **context: Any) -> Any:
+    typed = {
+        k: request.args.get(k, "").strip() for k in FILTER_KEYS if request.args.get(k, "").strip()
+    }
+    filters, problems = load(staff_filter_schema, typed)
+    if problems:
+        filters, status = {}, 400
+    found = services.find_staff(filters)
+    errors = {**problems, **context.pop("errors", {})}
     return render(
         "admin/staff.html",
         status,
         page_title="Staff accounts",
-        staff=rows,
+        staff=found.rows,
+        total=found.total,
+        typed=typed,
+        agencies=services.list_agencies(),
+        roles=[r.value for r in Role],
+        statuses=[
+            ("active", "Active"),
+            ("invited", "Invited, not yet signed in"),
+            ("deactivated", "Deactivated"),
+        ],
+        waiting=invitations.waiting,
+        now=clock.now(),
+        errors=errors,
+        **{"form": {}, "invited": None, **context},
+    )
+
+
+@bp.route("/staff/<uuid:staff_id>", methods=["GET", "POST"])
+@signed_in_required
+@requires(
+    Permission.JOB_STAFF_MANAGE,
+    AuditAction.STAFF_LIST,
+    methods={"POST": (Permission.JOB_STAFF_MANAGE, AuditAction.STAFF_UPDATE)},
+)
+def staff_member(staff_id: uuid.UUID) -> Any:
+    """Change a staff account's roles or organisation."""
+    errors: dict[str, list[str]] = {}
+    status = 200
+    if request.method == "POST":
+        roles = request.form.getlist("roles")
+        agency = request.form.get("agency_id", "").strip()
+        data = {"agency_id": agency or None, "roles": roles}
+        try:
+            services.change_staff(staff_id, loader(staff_change_schema, data))
+            return redirect(url_for("admin.staff", done="staff_changed"))
+        except (ApiError, ValidationError) as exc:
+            errors, status = refused(exc)
+        form = {"agency_id": agency, "roles": roles}
+        user = services.get_staff(staff_id)
+    else:
+        user = services.get_staff(staff_id)
+        form = {"agency_id": str(user.agency_id or ""), "roles": list(user.roles)}
+    return render(
+        "admin/staff_member.html",
+        status,
+        page_title=f"Change {user.name}'s roles or organisation",
+        user=user,
+        own=user.id == g.user.id,
         agencies=services.list_agencies(),
         roles=[r.value for r in Role],
         form=form,
         errors=errors,
-        invited=invited,
     )
+
+
+@bp.post("/staff/<uuid:staff_id>/invitation")
+@signed_in_required
+@requires(Permission.JOB_STAFF_MANAGE, AuditAction.STAFF_INVITE)
+def new_invitation(staff_id: uuid.UUID) -> Any:
+    """A new invitation code for someone invited who has not signed in yet, shown once."""
+    try:
+        invited = services.new_invitation(staff_id)
+    except ApiError as exc:
+        errors, status = refused(exc)
+        return _staff_page(status, errors=errors)
+    return _staff_page(invited=invited, again=True)
+
+
+@bp.post("/staff/<uuid:staff_id>/reactivate")
+@signed_in_required
+@requires(Permission.JOB_STAFF_MANAGE, AuditAction.STAFF_REACTIVATE)
+def reactivate(staff_id: uuid.UUID) -> Any:
+    try:
+        services.reactivate_staff(staff_id)
+    except ApiError as exc:
+        errors, status = refused(exc)
+        return _staff_page(status, errors=errors)
+    return redirect(url_for("admin.staff", done="reactivated"))
 
 
 @bp.route("/staff/<uuid:staff_id>/deactivate", methods=["GET", "POST"])
@@ -158,6 +283,11 @@ def deactivate(staff_id: uuid.UUID) -> Any:
     form = form_values(("hand_over_to",))
     errors: dict[str, list[str]] = {}
     status = 200
+    if staff_id == g.user.id:
+        # Never one's own: the page says so instead of offering the button (issue 17).
+        if request.method == "POST":
+            return _staff_page(409, errors={"staff": [services.OWN_ACCOUNT]})
+        return render("admin/deactivate.html", page_title="Deactivate your own account", own=True)
     if request.method == "POST":
         try:
             services.deactivate_staff(staff_id, loader(deactivate_schema, form))

@@ -24,6 +24,13 @@ def day_of(moment: datetime) -> date:
     return aware.astimezone(SCOTLAND).date()
 
 
+def local(moment: datetime) -> datetime:
+    """`moment` (naive UTC, or aware in any zone) as the wall clock in Scotland shows it,
+    aware in Europe/London: what a page shows a person."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(SCOTLAND)
+
+
 def today() -> date:
     """Today in Scotland (Europe/London), whatever the server's own time zone."""
     return day_of(now())

@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, g, redirect, request, url_for
 
-from audit.actions import AuditAction
+from audit.actions import AuditAction, Outcome
 from audit.log import record
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import requires
@@ -25,6 +25,8 @@ from careplan.identity.views import new_password_problems, page, parse
 from careplan.identity.web import signed_in_required
 
 bp = Blueprint("account", __name__, url_prefix="/account")
+
+TOKENS_ARE_FOR_STAFF = "API tokens are for staff's systems. Your account does not need one."
 
 
 def _account_page(status: int = 200, **extra: Any) -> tuple[str, int]:
@@ -60,7 +62,12 @@ def account() -> Any:
 @requires(Permission.ACCOUNT_OWN, AuditAction.ME_VIEW)
 def create_token() -> Any:
     """A token can act as the account: making one is a change to its credentials, so the
-    person confirms who they are in the same form (careplan.identity.reauth)."""
+    person confirms who they are in the same form (careplan.identity.reauth). Staff only:
+    a token lets another system act as the account, and nothing a person using the
+    service does needs one (issue 17), so theirs is refused (403, recorded)."""
+    if g.user.is_individual:
+        record(AuditAction.AUTH_TOKEN, Outcome.DENY, reason="role")
+        return _account_page(403, notices=[("information", TOKENS_ARE_FOR_STAFF)])
     if reauth.provider_confirmation_missing(g.user):
         return redirect(url_for("identity.confirm", next=url_for("account.account")))
     data, errors = parse(schemas.TokenForm())

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -75,16 +75,24 @@ def event(row: Any) -> dict[str, Any]:
     }
 
 
-def search(load: Any) -> tuple[list[dict[str, Any]], int | None]:
+def search(load: Any, own_searches: bool = True) -> tuple[list[dict[str, Any]], int | None]:
+    """A page of the audit log for an IG officer. `own_searches=False` (their page's
+    default) leaves out their own searches of the log (queries.SEARCHING), which otherwise
+    fill the top of every page they look at."""
     require_job(Permission.JOB_AUDIT_SEARCH, AuditAction.AUDIT_SEARCH)
     args = load()
     filters, found = with_person(args)
+    if not own_searches:
+        filters["not_own"] = (g.user.id, queries.SEARCHING)
     rows, cursor = queries.search(db.session, filters, args["limit"], args.get("cursor"))
     record(
         AuditAction.AUDIT_SEARCH,
         person_id=found.person_id if found else None,
         details={
-            "filters": filters_for_audit(args),
+            "filters": {
+                **filters_for_audit(args),
+                **({} if own_searches else {"own_searches": "left out"}),
+            },
             "returned": len(rows),
             **_person_details(found),
         },
@@ -242,15 +250,51 @@ def report(kind: str, load: Any) -> list[dict[str, Any]]:
     return [{**r, "actor_id": str(r["actor_id"])} for r in rows]
 
 
-def access_log(person_id: uuid.UUID, load: Any) -> tuple[list[dict[str, Any]], int | None]:
-    """Who looked at this person's plan, in plain words (the person and their key worker)."""
+def access_log(
+    person_id: uuid.UUID,
+    load: Any,
+    choose: Callable[[dict[str, Any]], queries.LogFilter | None] | None = None,
+    staff_words: bool = False,
+) -> tuple[list[dict[str, Any]], int | None]:
+    """Who looked at this person's plan, in plain words (the person and their key worker):
+    a page of `plain.entry` lines, newest first, and the next page's cursor. `load()`
+    validates the query once the caller is allowed (cursor, limit, and a page's `show`);
+    `choose(args)`: what the page's filter leaves out (`show` goes in the audit record's
+    details); `staff_words`: said to staff about the person ("looked at Sarah's plan")."""
     facts = person_context(person_id, AuditAction.ACCESSLOG_VIEW)
     decision = require(facts, None, Permission.PERSON_ACCESS_LOG_VIEW, AuditAction.ACCESSLOG_VIEW)
     args = load()
-    rows, cursor = queries.person_log(db.session, person_id, args["limit"], args.get("cursor"))
+    only = choose(args) if choose is not None else None
+    show = args.get("show")
+    rows, cursor = queries.person_log(
+        db.session, person_id, args["limit"], args.get("cursor"), only
+    )
     titles = {k.key: k.title for k in current_app.extensions["careplan.catalogue"]}
-    record(AuditAction.ACCESSLOG_VIEW, person_id=person_id, basis={"plan": decision.basis_text})
-    return [plain.entry(r, titles) for r in rows], cursor
+    record(
+        AuditAction.ACCESSLOG_VIEW,
+        person_id=person_id,
+        basis={"plan": decision.basis_text},
+        details={"show": show} if show else None,
+    )
+    person = facts.person
+    name = (person.preferred_name or person.given_name) if staff_words else None
+    return [plain.entry(r, titles, name) for r in rows], cursor
+
+
+def emergency_accesses(person_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The person's emergency accesses for the summary at the top of their access log
+    (`{seq, when, who, agency, justification}`, newest first, at most 20). Called only
+    after `access_log` allowed and recorded the view in the same request."""
+    return [
+        {
+            "seq": r["seq"],
+            "when": iso(r["occurred_at"]),
+            "who": r["actor_name"],
+            "agency": r["actor_agency_name"],
+            "justification": open_justification(r),
+        }
+        for r in queries.emergencies(db.session, person_id)
+    ]
 
 
 def my_person_for_log() -> uuid.UUID:

@@ -12,7 +12,7 @@ from flask import Blueprint, redirect, request, url_for
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from audit import queries
+from audit import plain, queries
 from audit.actions import AuditAction, Outcome, Purpose
 from audit.schemas import event_query, report_query, review_query, review_schema
 from careplan.access.permissions import Permission
@@ -88,15 +88,20 @@ def events() -> Any:
     data, errors = load(event_query, query)
     if errors:
         return _events_page(filters, [], None, errors, 400)
+    own = request.args.get("own_searches") == "1"
     try:
-        rows, cursor = ig_services.search(lambda: data)
+        rows, cursor = ig_services.search(lambda: data, own_searches=own)
     except ApiError as exc:  # the person named matches nobody, or more than one
         errors, status = refused(exc)
-        return _events_page(filters, [], None, errors, status)
-    return _events_page(filters, rows, cursor, {})
+        return _events_page(filters, [], None, errors, status, own)
+    return _events_page(filters, rows, cursor, {}, 200, own)
 
 
-def _events_page(filters: dict, rows: list, cursor: Any, errors: dict, status: int = 200) -> Any:
+def _events_page(
+    filters: dict, rows: list, cursor: Any, errors: dict, status: int = 200, own: bool = False
+) -> Any:
+    """The audit log page: each event in plain words (audit.plain.staff_what, staff_why),
+    times in Scotland's local time; `own`: the officer's own searches are shown."""
     staff = db.session.scalars(
         select(User).where(User.kind == AccountKind.STAFF).order_by(User.name)
     )
@@ -110,7 +115,13 @@ def _events_page(filters: dict, rows: list, cursor: Any, errors: dict, status: i
         errors=errors,
         staff=list(staff),
         agencies=list(db.session.scalars(select(Agency).order_by(Agency.name))),
-        actions=[a.value for a in AuditAction],
+        actions=sorted(
+            ((a.value, plain.staff_what(a.value)) for a in AuditAction), key=lambda p: p[1]
+        ),
+        what=plain.staff_what,
+        titles={k.key: k.title for k in catalogue()},
+        why=plain.staff_why,
+        own_searches=own,
         outcomes=list(OUTCOME_WORDS.items()),
         outcome_words=OUTCOME_WORDS,
         purposes=list(Purpose),

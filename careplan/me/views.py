@@ -11,11 +11,13 @@ from sqlalchemy import select
 from audit.actions import AuditAction
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import OWN_PERSON, requires
+from careplan.accounts.models import User
 from careplan.core import transaction
 from careplan.extensions import db
 from careplan.identity.web import signed_in_required
 from careplan.ig import services as ig_services
 from careplan.ig.access_log_views import access_log_page
+from careplan.me import safety
 from careplan.plans import printing
 from careplan.plans import services as plans
 from careplan.plans.access import catalogue
@@ -35,7 +37,7 @@ def plan() -> Any:
     person_id = plans.my_person_id()
     if db.session.scalar(select(Plan.id).where(Plan.person_id == person_id)) is None:
         return render("me/no_plan.html", page_title="My plan")
-    access, body = plans.view_plan(person_id)
+    access, body, updates = plans.view_my_plan(person_id)
     # The sections the person writes themselves, while the plan is open (a closed plan is
     # read only, for them as for staff).
     yours = catalogue().person_writes() if body["closed"] is None else frozenset()
@@ -45,6 +47,7 @@ def plan() -> Any:
             "description": catalogue().get(key).description,
             "lines": lines(catalogue().get(key).schema, section["content"]),
             "yours": key in yours,
+            "updates": updates.get(key, []),
         }
         for key, section in body["sections"].items()
     ]
@@ -54,6 +57,12 @@ def plan() -> Any:
         person=access.facts.person,
         plan=body,
         sections=sections,
+        key_worker=db.session.get(User, body["key_worker"]["id"]),
+        crisis_line=safety.crisis_line(),
+        national_lines=safety.NATIONAL,
+        last_changed=max(
+            (s["updated_at"] for s in body["sections"].values() if s["updated_at"]), default=None
+        ),
     )
 
 

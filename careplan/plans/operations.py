@@ -240,6 +240,24 @@ def entries(session: Session, plan: Plan, key: str) -> list[Entry]:
     )
 
 
+def entries_by_section(
+    session: Session, plan_id: uuid.UUID, keys: list[str]
+) -> dict[str, list[Entry]]:
+    """Every update of the plan in the `keys` sections, in one statement: section key ->
+    its updates, newest first (the person's own plan page)."""
+    found: dict[str, list[Entry]] = {key: [] for key in keys}
+    if not keys:
+        return found
+    rows = session.scalars(
+        select(Entry)
+        .where(Entry.plan_id == plan_id, Entry.section_key.in_(keys))
+        .order_by(Entry.created_at.desc())
+    )
+    for row in rows:
+        found[row.section_key].append(row)
+    return found
+
+
 def recent_entries(session: Session, plan: Plan, keys: list[str], since: Any) -> list[Entry]:
     if not keys:
         return []

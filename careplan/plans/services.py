@@ -77,6 +77,19 @@ def view_plan(person_id: uuid.UUID) -> tuple[PlanAccess, dict[str, Any]]:
     return access, plan_body(view, AuditAction.PLAN_VIEW)
 
 
+def view_my_plan(person_id: uuid.UUID) -> tuple[PlanAccess, dict[str, Any], dict[str, list[Entry]]]:
+    """The person's own plan with the care team's updates under each part (issue 17):
+    the plan view of `view_plan` and every update of the shown sections in one more
+    statement, one audit record (`plan.view`, details `{"with": "updates"}`).
+    Returns (access, body in `presenters.plan`'s shape, section key -> updates newest
+    first)."""
+    access = plan_access(person_id, Permission.PLAN_VIEW, AuditAction.PLAN_VIEW, view=True)
+    view = read_plan_view(access.facts, AuditAction.PLAN_VIEW, {"with": "updates"})
+    body = plan_body(view, AuditAction.PLAN_VIEW)
+    updates = operations.entries_by_section(db.session, view.plan.id, list(view.sections))
+    return access, body, updates
+
+
 def my_person_id() -> uuid.UUID:
     """The signed-in individual's own person id, or a recorded refusal (404)."""
     person_id = g.user.person_id if g.user.is_individual else None

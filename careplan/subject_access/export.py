@@ -62,7 +62,7 @@ def gather(session: Session, person: Person, catalogue: Catalogue) -> dict[str, 
         ],
         **_living_plan(session, person),
         "access_log": [
-            _jsonable(plain.entry(row, titles))
+            _jsonable(plain.public(plain.entry(row, titles)))
             for row in queries.stream(session, {"person": person.id})
         ],
     }

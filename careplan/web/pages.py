@@ -13,7 +13,7 @@ from marshmallow import Schema, ValidationError
 from audit import log as audit_log
 from careplan.access.subject import Role
 from careplan.accounts.models import User
-from careplan.core import days
+from careplan.core import clock, days
 from careplan.core.errors import ApiError, PreconditionFailed, flatten_messages
 from careplan.web import words
 from careplan.web.display import grouped
@@ -36,6 +36,11 @@ DONE = {
     "agency_added": "The agency is added.",
     "agreement_set": "The information-sharing agreement is recorded.",
     "deactivated": "The account is deactivated. It stopped working straight away.",
+    "reactivated": "The account is active again. They sign in with their own password and "
+    "authenticator app.",
+    "staff_changed": "The account's roles and organisation are changed. They apply from their "
+    "next page.",
+    "agency_changed": "The agency's details are changed.",
     "team_added": "The team is added.",
     "team_saved": "The team is saved. Who can see which plans changes from now.",
     "shared_out": "Done. Each new key worker has a task to ask the person if they agree.",
@@ -198,7 +203,9 @@ def _day(value: Any) -> str:
 
 
 def _moment(value: Any) -> str:
-    """12 April 2026 at 14:05 (UTC)."""
+    """12 April 2026 at 15:05: an instant as the clock on the wall in Scotland showed it
+    (Europe/London, careplan.core.clock: BST in summer), never UTC. Stored times are
+    naive UTC; an ISO string with Z or an offset is read as what it says."""
     if not value:
         return ""
     if isinstance(value, str):
@@ -206,7 +213,8 @@ def _moment(value: Any) -> str:
             value = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
             return value
-    return f"{_day(value)} at {value:%H:%M}"
+    local = clock.local(value)
+    return f"{_day(local)} at {local:%H:%M}"
 
 
 def duration_words(seconds: int) -> str:
@@ -239,4 +247,6 @@ def init_app(app: Flask) -> None:
         return {
             "nav": navigation(g.get("user")),
             "done_message": DONE.get(done),
+            # The day a printed page says it was printed (print.css), in Scotland.
+            "printed_on": clock.today(),
         }

@@ -19,6 +19,8 @@ VALUE_LABELS = {
     "private_residential": "Private residential tenancy",
     "in_person": "In person",
     "third_sector": "Third sector (charities)",
+    "nhs": "NHS",
+    "statutory": "Statutory (NHS and council)",
     "standard": "Standard",
     "sensitive": "Sensitive",
     "restricted": "Restricted",

@@ -163,8 +163,19 @@ def test_access_log_for_the_key_worker(users, site):
     page = users.page(MORAG)
     _open_plan(page, site, "Sarah Mackenzie")
     page.get_by_role("link", name="Who has looked at this plan").click()
-    assert page.get_by_text("Morag Campbell").first.is_visible()
+    # Said to staff about Sarah, her repeated visits on one line.
+    assert page.get_by_text("You looked at Sarah\u2019s plan").first.is_visible()
+    assert "your plan" not in page.locator("main").inner_text()
     check(page, "access log for the key worker")
+    page.click("label:has-text('Other organisations only')")
+    page.click("button:has-text('Show these visits')")
+    page.wait_for_url("**show=other_agencies**")
+    assert "You looked" not in page.locator("main").inner_text()
+    check(page, "access log for the key worker: other organisations")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    check(page, "access log for the key worker on a phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def test_hand_over_to_a_new_key_worker(users, site):

@@ -18,7 +18,7 @@ def test_my_plan_in_plain_language(users, site):
     page = users.page(SARAH, **PHONE)
     page.goto(site + "/")
     assert page.locator("h1").inner_text() == "My plan"
-    assert page.get_by_text("Your key worker").is_visible()
+    assert page.get_by_text("Your key worker").first.is_visible()
     assert page.get_by_text("Seeing my son every week").is_visible()
     check(page, "my plan on a phone")
 
@@ -62,10 +62,48 @@ def test_who_can_see_my_plan_give_refuse_withdraw(users, site):
 def test_who_has_looked_at_my_plan_shows_emergency_access(users, site):
     page = users.page(SARAH, **PHONE)
     page.goto(site + "/my-plan/access-log")
-    row = page.locator("tr", has_text="Used emergency access").first
+    # A summary first: the emergency access, with a link to why.
+    summary = page.locator("#emergency-summary")
+    assert "Gordon Bell" in summary.inner_text()
+    assert "emergency access on" in summary.inner_text()
+    assert "You looked at your plan" not in page.locator("main").inner_text()
+    check(page, "who has looked at my plan")
+    summary.get_by_role("link", name="see why").first.click()
+    row = page.locator(".careplan-row", has_text="Used emergency access").first
     assert "Gordon Bell" in row.inner_text()
     assert "paramedics need her medication history" in row.inner_text()
-    check(page, "who has looked at my plan")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    check(page, "who has looked at my plan: emergency access")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(site + "/my-plan/access-log?show=all")
+    assert page.get_by_text("You looked at your plan").first.is_visible()
+    check(page, "who has looked at my plan, with my own visits, at 1280")
+    page.set_viewport_size({"width": 390, "height": 844})
     page.goto(site + "/people?q=a")
     assert page.locator("h1").inner_text() == "You cannot see this"
     check(page, "individual refused a staff page")
+
+
+def test_my_plan_with_updates_a_safety_block_and_on_paper(users, site):
+    page = users.page(SARAH, **PHONE)
+    page.goto(site + "/my-plan")
+    housing = page.locator("#updates-housing")
+    assert "Sent the housing application" in housing.inner_text()
+    assert "Fiona Reid" in housing.inner_text()
+    safety = page.locator("#safety")
+    assert "Samaritans" in safety.inner_text()
+    assert "116 123" in safety.inner_text()
+    assert "Morag Campbell" in safety.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    check(page, "my plan with updates and the safety block on a phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    check(page, "my plan with updates and the safety block at 1280")
+    # On paper: no navigation, the day it was printed, the plan itself.
+    page.emulate_media(media="print")
+    assert not page.locator("nav[aria-label='Main']").is_visible()
+    assert not page.locator(".ds_site-footer").is_visible()
+    assert page.get_by_text("Your plan as it was on").is_visible()
+    assert page.locator("#section-housing").is_visible()
+    check(page, "my plan as printed")
+    page.emulate_media(media="screen")
+    page.set_viewport_size({"width": 390, "height": 844})

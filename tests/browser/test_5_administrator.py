@@ -30,12 +30,20 @@ def test_agencies_and_agreements(users, site):
     page.get_by_text("The agency is added.").first.wait_for()  # waits for the next page
     row = page.locator("tr", has_text="Streetwork Outreach")
     assert "No agreement" in row.inner_text()
-    row.get_by_role("link").click()
+    row.get_by_role("link", name="Set the agreement").click()
     check(page, "set an agreement")
     page.click("label:has-text('Standard')")
     fill_date(page, "#valid_until", "2027-12-31")
     page.click("button:has-text('Record the agreement')")
     assert "Up to standard" in page.locator("tr", has_text="Streetwork Outreach").inner_text()
+    # An agency can be changed; NHS is spelt as an acronym.
+    assert "NHS" in page.locator("tr", has_text="NHS Lothian").inner_text()
+    page.locator("tr", has_text="Streetwork Outreach").get_by_role("link", name="Change").click()
+    check(page, "change an agency")
+    page.fill("#name", "Streetwork Outreach Edinburgh")
+    page.click("button:has-text('Save the changes')")
+    page.get_by_text("The agency's details are changed.").first.wait_for()
+    assert page.locator("tr", has_text="Streetwork Outreach Edinburgh").count() == 1
 
 
 def test_staff_invite_deactivate_reset(users, site):
@@ -46,16 +54,46 @@ def test_staff_invite_deactivate_reset(users, site):
     page.fill("#email", "rab.neil@outreach.demo")
     page.click("button:has-text('Invite')")
     assert page.locator(".ds_error-summary").is_visible()  # no role chosen
-    page.select_option("#agency_id", label="Streetwork Outreach")
+    page.select_option("#agency_id", label="Streetwork Outreach Edinburgh")  # renamed above
     page.click("label:has-text('Practitioner')")
     page.click("button:has-text('Invite')")
-    assert page.locator("#invitation-code").inner_text().strip()
+    first = page.locator("#invitation-code").inner_text().strip()
+    assert len(first) == 19  # four groups of four, to read over the phone
+    assert page.get_by_text("It works until").is_visible()
     check(page, "staff invited")
+    # Search the list; Rab is invited and has not signed in: send a new code.
+    page.fill("#q", "rab")
+    page.press("#q", "Enter")
+    page.wait_for_url("**q=rab**")
+    row = page.locator("tr", has_text="Rab Neil")
+    assert "Invited, not yet signed in" in row.inner_text()
+    check(page, "staff search: invited, not yet signed in")
+    row.get_by_role("button", name="Send a new code").click()
+    assert page.locator("#invitation-code").inner_text().strip() != first
+    # Change his roles.
+    page.locator("tr", has_text="Rab Neil").get_by_role("link", name="Change roles").click()
+    check(page, "change roles or organisation")
+    page.click("label:has-text('Referral coordinator')")
+    page.click("button:has-text('Save the changes')")
+    page.get_by_text("roles and organisation are changed").first.wait_for()
+    assert "Referral coordinator" in page.locator("tr", has_text="Rab Neil").inner_text()
+    # No deactivate on my own row.
+    mine = page.locator("tr", has_text="Alex Murray")
+    assert mine.get_by_role("link", name="Deactivate").count() == 0
     row = page.locator("tr", has_text="Rab Neil")
     row.get_by_role("link", name="Deactivate").click()  # a page to confirm, then deactivate
     check(page, "deactivate someone who is key worker for no one")
     page.click("button:has-text('Deactivate Rab Neil')")
     assert "Deactivated" in page.locator("tr", has_text="Rab Neil").inner_text()
+    page.locator("tr", has_text="Rab Neil").get_by_role("button", name="Reactivate").click()
+    page.get_by_text("The account is active again.").first.wait_for()
+    assert "Deactivated" not in page.locator("tr", has_text="Rab Neil").inner_text()
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(site + "/admin/staff?status=invited")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    check(page, "staff accounts on a phone, invited only")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(site + "/admin/staff")
     row = page.locator("tr", has_text="Fiona Reid")
     row.get_by_role("button", name="Reset second factor").click()
     if "/confirm" in page.url:  # another person's credential: confirm it is you first

@@ -122,7 +122,9 @@ def test_sarahs_new_key_worker_records_her_agreement(users, site):
 def test_sarahs_access_log_shows_the_change(users, site):
     page = users.page(SARAH, viewport=PHONE, is_mobile=True, has_touch=True)
     page.goto(site + "/my-plan/access-log")
-    changed = page.locator("tr", has_text="Changed your key worker").first
+    changed = page.locator(".careplan-row", has_text="Changed your key worker").first
     assert "Ewan Fraser" in changed.inner_text()
-    assert page.locator("tr", has_text="Recorded that you agreed to your new key worker").count()
+    assert page.locator(
+        ".careplan-row", has_text="Recorded that you agreed to your new key worker"
+    ).count()
     check(page, "access log after a key worker change")

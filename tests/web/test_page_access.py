@@ -66,6 +66,12 @@ MATRIX = {
     "/ig/verify?run=1": (403, 403, 403, 403, 200, 403, 403),
     "/admin/agencies": (403, 403, 403, 403, 403, 200, 403),
     "/admin/staff": (403, 403, 403, 403, 403, 200, 403),
+    "/admin/staff?q=mor&role=practitioner&status=invited": (403, 403, 403, 403, 403, 200, 403),
+    "/admin/staff/{morag_account}": (403, 403, 403, 403, 403, 200, 403),
+    "/admin/staff/{morag_account}/deactivate": (403, 403, 403, 403, 403, 200, 403),
+    "/admin/agencies/{nhs}": (403, 403, 403, 403, 403, 200, 403),
+    S + "/access-log?show=other_agencies": (200, 403, 403, 404, 404, 404, 200),
+    "/my-plan/access-log?show=all": (404, 404, 404, 404, 404, 404, 200),
     # The living plan (issue 20): meetings, actions, corrections (careplan.access.rules).
     S + "/chronology": (200, 200, 200, 404, 404, 404, 200),
     S + "/meetings": (200, 200, 200, 404, 404, 404, 200),
@@ -104,9 +110,16 @@ def sarah(demo_app):
         return db.session.scalars(select(Person.id).where(Person.given_name == "Sarah")).one()
 
 
+@pytest.fixture(scope="module")
+def ids(demo_app, sarah):
+    """What the pages name: Sarah, Morag's staff account, Morag's organisation."""
+    morag = staff(demo_app, ROLES["key_worker"])
+    return {"sarah": sarah, "morag_account": morag.id, "nhs": morag.agency_id}
+
+
 @pytest.mark.parametrize(("page", "role", "status"), CASES)
-def test_page_access(browsers, sarah, page, role, status):
-    response = browsers[role].get(page.format(sarah=sarah))
+def test_page_access(browsers, ids, page, role, status):
+    response = browsers[role].get(page.format(**ids))
     if response.mimetype == "application/pdf":
         # The plan on paper (its content: tests/living/test_plan_pdf.py).
         assert status == 200
@@ -121,9 +134,9 @@ def test_page_access(browsers, sarah, page, role, status):
         assert 'class="ds_page-header__title"' in body  # the designed error page
 
 
-def test_signed_out_pages_send_you_to_sign_in(demo_app, sarah):
+def test_signed_out_pages_send_you_to_sign_in(demo_app, ids):
     anonymous = Browser(demo_app, None)
-    for page in [p.format(sarah=sarah) for p in MATRIX if p != "/"]:
+    for page in [p.format(**ids) for p in MATRIX if p != "/"]:
         response = anonymous.get(page)
         assert response.status_code == 302, page
         assert "/sign-in?next=" in response.headers["Location"]

@@ -112,6 +112,7 @@ def world(demo_app):
         "service": service,
         "team": team,
         "ask": ask,
+        "jamie": staff(demo_app, "jamie.robertson@cafe.demo").id,
     }
 
 
@@ -138,6 +139,9 @@ def _pages(world) -> list[tuple[str | None, str]]:
         ("alex.murray@careplan.demo", "/admin/agencies"),
         ("alex.murray@careplan.demo", f"/admin/agencies/{world['agency']}/agreement"),
         ("alex.murray@careplan.demo", "/admin/staff"),
+        # Issue 17: change an agency, change a member of staff's roles or organisation.
+        ("alex.murray@careplan.demo", f"/admin/agencies/{world['agency']}"),
+        ("alex.murray@careplan.demo", f"/admin/staff/{world['jamie']}"),
         ("alex.murray@careplan.demo", "/directory/new"),
         ("alex.murray@careplan.demo", f"/directory/{world['service']}/edit"),
         ("morag.campbell@nhs.demo", "/me/notification-preferences"),
@@ -272,6 +276,9 @@ def test_every_form_is_walked(demo_app, world):
         "/admin/staff/<uuid:staff_id>/deactivate",
         "/cover/<uuid:cover_id>/end",
         "/admin/staff/<uuid:staff_id>/reset-second-factor",
+        # A new invitation code, reactivating: buttons alone (tests/web/test_admin_pages.py).
+        "/admin/staff/<uuid:staff_id>/invitation",
+        "/admin/staff/<uuid:staff_id>/reactivate",
         "/account/tokens/<uuid:token_id>/revoke",
         "/me/notifications/read",  # "Mark all as read"
         "/tasks/<uuid:task_id>/status",  # "Mark as done" / "Open again"
