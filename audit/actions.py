@@ -52,6 +52,10 @@ class AuditAction(enum.StrEnum):
     STAFF_CREATE = "staff.create"
     STAFF_DEACTIVATE = "staff.deactivate"
     STAFF_RESET_SECOND_FACTOR = "staff.reset_second_factor"
+    # How colleagues reach a member of staff (issue 17): set by an administrator, or by
+    # the member of staff on their own account.
+    STAFF_CONTACT = "staff.contact"
+    ME_CONTACT = "me.contact"
     # Teams and continuity (issue 22). Each key worker change a deactivation or a bulk
     # hand-over makes is its own `keyworker.change` record on the person's log.
     TEAM_LIST = "team.list"

@@ -51,6 +51,8 @@ FIELD_LABELS = {
     "contact_ok": "Happy to be contacted",
     "family_contact_wishes": "Contact with family",
     "risk_assessment": "Risk assessment",
+    "do_not_visit_alone": "Do not visit alone",
+    "visiting_notes": "What anyone visiting needs to know",
     "safety_plan": "Safety and crisis plan",
     "warning_signs": "Warning signs",
     "people_to_contact": "People to contact",

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from audit.actions import AuditAction
 from audit.log import record
+from careplan.access import sources
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import authorise, person_context, requires
 from careplan.access.policy import decide_on
@@ -22,7 +23,7 @@ from careplan.core.errors import ApiError, Conflict
 from careplan.extensions import db
 from careplan.identity.web import signed_in_required
 from careplan.people import services as people
-from careplan.plans import printing
+from careplan.plans import printing, summary
 from careplan.plans import services as plans
 from careplan.plans.access import catalogue, plan_access
 from careplan.plans.models import AgreedHow
@@ -92,15 +93,25 @@ def plan(person_id: uuid.UUID) -> Any:
         person = people.view_person(person_id)
         return render("plans/no_plan.html", page_title=person.display_name, person=person)
     access, body = plans.view_plan(person_id)
-    person = access.facts.person
+    facts = access.facts
+    person = facts.person
+    shown = _sections(facts, body)
+    # The summary's care team, what each sees, overdue actions: one statement (issue 17).
+    glance = sources.loader().plan_glance(facts)
+    at_a_glance = summary.summary(facts, body, glance, shown)
+    if at_a_glance["emergency_until"] is not None:
+        shown = summary.emergency_order(shown)
     return render(
         "plans/plan.html",
         page_title=person.display_name,
         page_label="Care plan",
         person=person,
         plan=body,
-        sections=_sections(access.facts, body),
-        can=_plan_actions(access.facts),
+        sections=shown,
+        summary=at_a_glance,
+        titles={kind.key: kind.title for kind in catalogue()},
+        today=facts.today,
+        can=_plan_actions(facts),
     )
 
 
