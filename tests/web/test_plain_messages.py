@@ -35,6 +35,7 @@ NO_INPUT = {
 def world(demo_app):
     """Ids the walk needs, and a pending emergency access and an unplanned person made the
     way staff make them."""
+    morag_id = staff(demo_app, "morag.campbell@nhs.demo").id
     morag = Browser(demo_app, staff(demo_app, "morag.campbell@nhs.demo"))
     new = morag.post(
         "/people/new", {"given_name": "Ewan", "family_name": "Gray", "date_of_birth": "1990-02-03"}
@@ -109,6 +110,7 @@ def world(demo_app):
         "sections": sections,
         "service": service,
         "team": team,
+        "morag": morag_id,
     }
 
 
@@ -157,6 +159,9 @@ def _pages(world) -> list[tuple[str | None, str]]:
         ("sarah.mackenzie@example.demo", "/my-plan/corrections"),
         ("morag.campbell@nhs.demo", f"/people/{sarah}/meetings/new"),
         ("morag.campbell@nhs.demo", f"/people/{sarah}/corrections"),
+        # How colleagues reach staff (issue 17).
+        ("morag.campbell@nhs.demo", "/account/contact"),
+        ("alex.murray@careplan.demo", f"/admin/staff/{world['morag']}/contact"),
     ]
     for key in world["sections"]:
         pages.append(("morag.campbell@nhs.demo", f"/people/{sarah}/sections/{key}/edit"))

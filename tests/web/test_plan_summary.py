@@ -83,14 +83,14 @@ def test_the_contents_list_links_to_every_part_shown(demo_app):
 
 def test_a_care_team_member_is_not_shown_the_persons_sharing_choices(demo_app):
     """What each member can see is the person's choice: shown to those who may read
-    their choices (key worker, lead agency), not to every member; and the safety part
-    not shared with them is said, with who to ask, rather than no risks shown."""
+    their choices (key worker, lead agency), not to every member; without the safety
+    part they are told who to ask about risks (never which parts are withheld)."""
     sarah = _sarah(demo_app)
     jamie = Browser(demo_app, staff(demo_app, "jamie.robertson@cafe.demo"))
     summary = _summary(jamie.get(f"/people/{sarah}"))
     assert "Can see" not in summary
     assert "Do not visit alone" not in summary
-    assert "The safety and risk part is not shared with you. Ask their key worker" in summary
+    assert "Ask their key worker about any risks before a visit." in summary
     assert "0131 496 0101" in summary  # they can still reach the key worker
     assert summary.count("They agreed to share this with your organisation") == 1
 
