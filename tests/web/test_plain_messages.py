@@ -123,7 +123,7 @@ def _pages(world) -> list[tuple[str | None, str]]:
         ("morag.campbell@nhs.demo", "/people"),
         ("morag.campbell@nhs.demo", "/people/lookup"),
         ("morag.campbell@nhs.demo", f"/people/{sarah}/key-worker"),
-        ("morag.campbell@nhs.demo", f"/people/{sarah}/care-team"),
+        ("morag.campbell@nhs.demo", f"/people/{sarah}/care-team?staff_q=ali"),
         ("morag.campbell@nhs.demo", f"/people/{sarah}/sharing"),
         ("morag.campbell@nhs.demo", f"/people/{sarah}/access-log"),
         ("morag.campbell@nhs.demo", "/account"),
