@@ -171,6 +171,7 @@ PLAN_LINKS = {
     "view_chronology": Permission.CHRONOLOGY_VIEW,
     "view_referrals": Permission.PERSON_REFERRALS_VIEW,
     "record_agreement": Permission.PLAN_AGREEMENT_RECORD,
+    "link_account": Permission.PERSON_ACCOUNT_LINK,
 }
 
 

@@ -39,6 +39,7 @@ REFUSED_WHEN_CLOSED = {
         {"reason": "Allocated as her justice social worker from today by the sheriff."},
     ),
     "referrals.new": ("morag", {}),  # decided before the form is read
+    "people.account": ("morag", {"email": "someone@example.org"}),
 }
 OPEN_WHEN_CLOSED = {
     "sharing.withdraw_consent",

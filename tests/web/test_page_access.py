@@ -46,6 +46,8 @@ MATRIX = {
     S + "/access-log": (200, 403, 403, 404, 404, 404, 200),
     S + "/key-worker": (200, 403, 403, 404, 404, 404, 403),
     S + "/care-team": (200, 200, 200, 404, 404, 404, 200),
+    # Giving the person access to their plan, and whether they signed in (issue 17).
+    S + "/account": (200, 403, 403, 404, 404, 404, 403),
     # The plan on paper, as the caller may see it (the person is sent to their own).
     S + "/plan.pdf": (200, 200, 200, 404, 404, 404, 200),
     "/my-plan/plan.pdf": (404, 404, 404, 404, 404, 404, 200),

@@ -161,6 +161,7 @@ def _pages(world) -> list[tuple[str | None, str]]:
         ("morag.campbell@nhs.demo", f"/people/{sarah}/corrections"),
         # How colleagues reach staff (issue 17).
         ("morag.campbell@nhs.demo", "/account/contact"),
+        ("fiona.reid@housing.demo", f"/people/{world['people']['John']}/account"),
         ("alex.murray@careplan.demo", f"/admin/staff/{world['morag']}/contact"),
     ]
     for key in world["sections"]:
