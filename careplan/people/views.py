@@ -9,15 +9,15 @@ from flask import Blueprint, redirect, request, url_for
 from marshmallow import ValidationError
 
 from audit.actions import AuditAction
-from careplan.access.permissions import Permission
 from audit.log import record
+from careplan.access.permissions import Permission
 from careplan.access.pipeline import authorise, requires
 from careplan.accounts.schemas import account_link
 from careplan.core import clock
 from careplan.core.errors import ApiError
 from careplan.extensions import db
-from careplan.people import operations
 from careplan.identity.web import signed_in_required
+from careplan.people import operations
 from careplan.people import services as people
 from careplan.people.schemas import person_create, search_query
 from careplan.web.pages import form_values, load, refused, render
