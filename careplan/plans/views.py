@@ -365,7 +365,7 @@ def care_team(person_id: uuid.UUID) -> Any:
         can_see_choices=decide_on(facts, Permission.PERSON_CONSENTS_VIEW).permit,
         titles={kind.key: kind.title for kind in catalogue()},
         staff_q=query,
-        found=_staff_search(query) if can_manage and len(query) >= 2 else None,
+        found=_found(query, form, errors) if can_manage else None,
         form=form,
         errors=errors,
         min_chars=current_app.config["JUSTIFICATION_MIN_CHARS"],
@@ -398,6 +398,17 @@ def _staff_search(query: str) -> list[User]:
         .limit(STAFF_SEARCH_LIMIT * 3)
     )
     return [u for u in rows if u.has_role(Role.PRACTITIONER)][: STAFF_SEARCH_LIMIT + 1]
+
+
+def _found(query: str, form: dict, errors: dict) -> list[User] | None:
+    """The practitioners the add form offers: the search's, or after a refused add the
+    one chosen (so the form comes back with what was typed); None: no form yet."""
+    if len(query) >= 2:
+        return _staff_search(query)
+    if errors:
+        chosen = db.session.get(User, _uuid_or_none(form.get("staff_id")) or uuid.uuid4())
+        return [chosen] if chosen is not None and chosen.has_role(Role.PRACTITIONER) else []
+    return None
 
 
 def _uuid_or_none(value: str | None) -> uuid.UUID | None:
