@@ -332,8 +332,10 @@ def care_team(person_id: uuid.UUID) -> Any:
     form, errors, status = {}, {}, 200
     if request.method == "POST":
         form = form_values(("staff_id", "role", "from", "to", "staff_q"))
+        # The search that found them comes back with the form; it is not part of the add.
+        data = {k: v for k, v in form.items() if k != "staff_q"}
         try:
-            member = plans.add_member(person_id, loader(care_team_add, form))
+            member = plans.add_member(person_id, loader(care_team_add, data))
         except (ApiError, ValidationError) as exc:
             errors, status = refused(exc)
         if not errors:

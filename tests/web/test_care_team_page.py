@@ -67,7 +67,11 @@ def test_adding_a_member_says_what_they_can_see_now(demo_app):
     morag = Browser(demo_app, staff(demo_app, "morag.campbell@nhs.demo"))
     gordon = staff(demo_app, "gordon.bell@justice.demo")
     path = f"/people/{sarah}/care-team"
-    added = morag.post(path, {"staff_id": str(gordon.id), "role": "Justice social worker"})
+    # As the page sends it: with the search that found them.
+    added = morag.post(
+        path,
+        {"staff_q": "gordon", "staff_id": str(gordon.id), "role": "Justice social worker"},
+    )
     assert added.status_code == 302
     page = text(morag.get(added.location))
     note = page[page.index('id="added"') : page.index("</div>", page.index('id="added"'))]
