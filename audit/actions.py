@@ -56,6 +56,10 @@ class AuditAction(enum.StrEnum):
     STAFF_INVITE = "staff.invite"  # a new invitation code for an account not yet used
     STAFF_REACTIVATE = "staff.reactivate"
     AGENCY_UPDATE = "agency.update"
+    # How colleagues reach a member of staff (issue 17): set by an administrator, or by
+    # the member of staff on their own account.
+    STAFF_CONTACT = "staff.contact"
+    ME_CONTACT = "me.contact"
     # Teams and continuity (issue 22). Each key worker change a deactivation or a bulk
     # hand-over makes is its own `keyworker.change` record on the person's log.
     TEAM_LIST = "team.list"

@@ -86,6 +86,26 @@ STAFF = (
     ("alex.murray@careplan.demo", "Alex Murray", None, ["admin"], "demo-admin-2026"),
 )
 
+# How colleagues reach them (issue 17). Ofcom's numbers for drama (0131 496 0xxx,
+# 07700 900xxx): never a real line.
+REACH = {
+    "morag.campbell@nhs.demo": {
+        "work_phone": "0131 496 0101",
+        "working_pattern": "Monday to Thursday, 9am to 5pm",
+    },
+    "ali.hassan@nhs.demo": {"work_phone": "0131 496 0102", "working_pattern": "Monday to Friday"},
+    "fiona.reid@housing.demo": {
+        "work_phone": "0131 496 0201",
+        "work_email": "housing.support@housing.demo",
+        "working_pattern": "Monday to Friday, 8.30am to 4.30pm",
+    },
+    "jamie.robertson@cafe.demo": {
+        "work_phone": "07700 900301",
+        "working_pattern": "Tuesday to Saturday, 10am to 6pm",
+    },
+    "gordon.bell@justice.demo": {"work_phone": "0131 496 0401"},
+}
+
 # given, family, preferred, born, CHI (valid: modulus 11), key worker
 PEOPLE = (
     ("Sarah", "Mackenzie", None, date(1988, 4, 12), "1204881235", "morag.campbell@nhs.demo"),
@@ -139,6 +159,7 @@ def load_demo(session: Session) -> list[str]:
             roles=roles,
             agency_id=agencies[agency].id if agency else None,
             password_hash=hash_password(password),
+            **REACH.get(email, {}),
         )
         for email, name, agency, roles, password in STAFF
     }

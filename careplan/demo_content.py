@@ -102,7 +102,14 @@ SARAH = {
             "assessed_on": "2026-09-01",
             "level": "medium",
             "risks": [{"type": "overdose"}, {"type": "domestic_abuse"}],
-        }
+            "do_not_visit_alone": True,
+            "visiting_notes": "Her ex-partner may be at the flat. Meet at the hub if unsure.",
+        },
+        "safety_plan": {
+            "warning_signs": ["Stops answering her phone", "Misses her script"],
+            "people_to_contact": [{"name": "Sister", "phone": "07700 900123"}],
+            "crisis_steps": ["Call her sister", "Call NHS 24 on 111"],
+        },
     },
     "contacts": {
         "crisis_contacts": [{"name": "Sister", "relationship": "Sister", "phone": "07700 900123"}]

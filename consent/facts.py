@@ -29,7 +29,7 @@ from careplan.access.context import (
     TaskOwnerFact,
     TeamFact,
 )
-from careplan.access.sources import Scope
+from careplan.access.sources import PlanGlance, Scope
 from careplan.access.subject import Subject
 from careplan.accounts.models import User as UserModel
 from careplan.agencies.models import Agency
@@ -38,10 +38,11 @@ from careplan.core.prepared import Prepared
 from careplan.people.models import Person
 from careplan.plans.catalogue import Sensitivity
 from careplan.plans.models import CareTeamMember, Plan
-from careplan.plans.rows import PersonRow, PlanRow, Ref
+from careplan.plans.rows import PersonRow, PlanRow, Reach, Ref
 from careplan.tasks.models import Task
 from careplan.teams.models import Cover, Team, TeamMember
 from consent.models import BreakGlass, Consent, SharingAgreement
+from consent.plan_glance import plan_glance
 from consent.visibility import conditional_clause, standing_clause
 
 if TYPE_CHECKING:
@@ -104,6 +105,10 @@ def load_plan_view_facts(
             closed_reason=row.closed_reason,
             lead_agency=Ref(row.lead_agency_id, row.agency_name),
             key_worker=Ref(row.key_worker_id, row.worker_name),
+            key_worker_reach=Reach(
+                row.worker_phone, row.worker_work_email or row.worker_email, row.worker_pattern
+            ),
+            next_review_on=row.next_review_on,
         )
     person_row = PersonRow(
         row.id,
@@ -365,6 +370,13 @@ def _statements() -> _Statements:
             plan.closed_reason,
             agency.c.name.label("agency_name"),
             worker.c.name.label("worker_name"),
+            # How to reach the key worker and the next review: the plan page's summary
+            # (issue 17), read here rather than in a statement of its own.
+            worker.c.work_phone.label("worker_phone"),
+            worker.c.work_email.label("worker_work_email"),
+            worker.c.email.label("worker_email"),
+            worker.c.working_pattern.label("worker_pattern"),
+            plan.next_review_on,
         )
         .select_from(Person.__table__)
         .outerjoin(Plan.__table__, plan.person_id == person.id)
@@ -527,6 +539,9 @@ class PlanContextLoader:
 
     def conditional(self, user: User, scope: Scope) -> Any | None:
         return conditional_clause(user, scope)
+
+    def plan_glance(self, facts: AccessContext) -> PlanGlance:
+        return plan_glance(self._session().connection(), facts)
 
     def is_key_worker(self, user: User) -> bool:
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -27,6 +29,32 @@ class Scope(StrEnum):
     KEY_WORKER = "key_worker"  # open plans the caller is key worker for
     UNPLANNED = "unplanned"  # registered by the caller, no plan yet
     OTHERS = "others"  # everyone else the caller may see
+
+
+@dataclass(frozen=True)
+class MemberGlance:
+    """A current care-team member as the plan page's summary shows them (issue 17): how
+    to reach them (`email` falls back to their sign-in address), their place's end day
+    (None: open-ended) and the catalogue keys the decision shows their agency today."""
+
+    staff_id: uuid.UUID
+    name: str
+    role: str
+    agency_name: str
+    phone: str | None
+    email: str
+    pattern: str | None
+    until: date | None
+    sections: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PlanGlance:
+    """The plan page's summary facts beyond the plan row: the care team today and the
+    person's open actions past their due day."""
+
+    members: tuple[MemberGlance, ...]
+    overdue_actions: int
 
 
 class ContextLoader(Protocol):
@@ -58,6 +86,12 @@ class ContextLoader(Protocol):
         only through a section (care team, emergency access), not by a standing tie: each
         must be decided by the policy before it is shown or counted. None: the scope
         holds no such people. Never the population."""
+        ...
+
+    def plan_glance(self, facts: AccessContext) -> PlanGlance:
+        """The plan page's summary for `facts` (which has a plan): the care team today,
+        each with how to reach them and what the decision shows them, and the overdue
+        action count, in one statement (consent.plan_glance)."""
         ...
 
     def is_key_worker(self, user: Any) -> bool:

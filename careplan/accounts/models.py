@@ -33,6 +33,12 @@ class User(db.Model):
     # A mobile number for notifications by text (E.164, +447700900123), if they gave one.
     phone: Mapped[str | None] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(200))
+    # How colleagues reach a member of staff at work (issue 17: "no way to reach anyone"):
+    # a work phone, a work email when it is not the sign-in one (a team inbox), and when
+    # they work ("Monday to Thursday, 9am to 5pm"). Shown on plan and care-team pages.
+    work_phone: Mapped[str | None] = mapped_column(String(30))
+    work_email: Mapped[str | None] = mapped_column(String(254))
+    working_pattern: Mapped[str | None] = mapped_column(String(200))
     agency_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("agency.id"), index=True)
     person_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("person.id"), unique=True)
     roles: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -59,6 +65,11 @@ class User(db.Model):
     @property
     def has_second_factor(self) -> bool:
         return self.totp_confirmed_at is not None and self._totp_secret is not None
+
+    @property
+    def contact_email(self) -> str:
+        """Where colleagues write to them: the work email, else the sign-in address."""
+        return self.work_email or self.email
 
     @property
     def is_staff(self) -> bool:

@@ -9,7 +9,7 @@ from flask import Response, request
 from audit.actions import AuditAction
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import requires
-from careplan.accounts.schemas import staff_list_out, staff_schema
+from careplan.accounts.schemas import contact_details, staff_list_out, staff_schema
 from careplan.admin import services
 from careplan.admin.schemas import (
     agencies_out,
@@ -64,6 +64,19 @@ def list_staff() -> Response:
 def create_staff() -> Response:
     user = services.create_staff(lambda: json_body(staff_schema))
     return respond(staff_schema.dump(user), 201)
+
+
+@bp.put("/staff/<uuid:staff_id>/contact")
+@documented(
+    "How colleagues reach a member of staff: work phone, work email (when not the sign-in "
+    "address), working pattern. Replaces all three; a missing or empty one is cleared",
+    body=contact_details,
+    response=staff_schema,
+)
+@requires(Permission.JOB_STAFF_MANAGE, AuditAction.STAFF_CONTACT)
+def set_staff_contact(staff_id: uuid.UUID) -> Response:
+    user = services.set_staff_contact(staff_id, lambda: json_body(contact_details))
+    return respond(staff_schema.dump(user))
 
 
 @bp.post("/staff/<uuid:staff_id>/deactivate")

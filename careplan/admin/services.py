@@ -18,7 +18,7 @@ from careplan.access import sources
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import require_job
 from careplan.access.policy import refused_sections
-from careplan.accounts import invitations
+from careplan.accounts import contact, invitations
 from careplan.accounts.models import AccountKind, User
 from careplan.admin import operations
 from careplan.agencies.models import Agency
@@ -166,6 +166,24 @@ def invite_staff(load: Any) -> tuple[User, str]:
     """A new account and its one-time invitation code (shown once, stored as a hash)."""
     user = create_staff(load)
     return user, invitations.issue(user)
+
+
+def staff_member(staff_id: uuid.UUID) -> User:
+    """A staff account for its contact form (NotFound, 404, for no such staff account)."""
+    require_job(Permission.JOB_STAFF_MANAGE, AuditAction.STAFF_LIST)
+    return _staff(staff_id)
+
+
+def set_staff_contact(staff_id: uuid.UUID, load: Any) -> User:
+    """An administrator sets how colleagues reach a member of staff (work phone, work
+    email, working pattern). NotFound (404) for no such staff account; BadRequest (400)
+    from `load()` for bad input, nothing changed. Recorded as `staff.contact` with the
+    names of the fields changed, never their values."""
+    require_job(Permission.JOB_STAFF_MANAGE, AuditAction.STAFF_CONTACT)
+    user = _staff(staff_id)
+    changed = contact.set_contact(db.session, user, load())
+    record(AuditAction.STAFF_CONTACT, details={"staff_id": user.id, "changed": changed})
+    return user
 
 
 def _staff(staff_id: uuid.UUID) -> User:

@@ -12,11 +12,13 @@ from flask import Blueprint, g, redirect, request, url_for
 from marshmallow import ValidationError
 
 from audit.actions import AuditAction
+from audit.log import record
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import requires
 from careplan.access.subject import Role
 from careplan.accounts import invitations
-from careplan.accounts.schemas import staff_schema
+from careplan.accounts.contact import contact_of
+from careplan.accounts.schemas import CONTACT_FIELDS, contact_details, staff_schema
 from careplan.admin import services
 from careplan.admin.schemas import (
     SENSITIVITIES,
@@ -302,6 +304,44 @@ def deactivate(staff_id: uuid.UUID) -> Any:
         user=user,
         plans=plans,
         colleagues=colleagues,
+        form=form,
+        errors=errors,
+    )
+
+
+@bp.route("/staff/<uuid:staff_id>/contact", methods=["GET", "POST"])
+@signed_in_required
+@requires(
+    Permission.JOB_STAFF_MANAGE,
+    AuditAction.STAFF_LIST,
+    methods={"POST": (Permission.JOB_STAFF_MANAGE, AuditAction.STAFF_CONTACT)},
+)
+def staff_contact(staff_id: uuid.UUID) -> Any:
+    """How colleagues reach this member of staff: work phone, work email, working pattern
+    (issue 17). Shown on the plan and care-team pages of the people they support."""
+    if request.method == "POST":
+        form = form_values(CONTACT_FIELDS)
+        try:
+            services.set_staff_contact(staff_id, loader(contact_details, form))
+            return redirect(url_for("admin.staff", done="contact_saved"))
+        except (ApiError, ValidationError) as exc:
+            errors, status = refused(exc)
+            user = services.staff_member(staff_id)
+            return _contact_page(user, form, errors, status)
+    user = services.staff_member(staff_id)
+    record(AuditAction.STAFF_LIST, details={"staff_id": user.id, "view": "contact"})
+    return _contact_page(user, contact_of(user), {})
+
+
+def _contact_page(user: Any, form: dict, errors: dict, status: int = 200) -> Any:
+    return render(
+        "identity/contact.html",
+        status,
+        page_title=f"How colleagues reach {user.name}",
+        user=user,
+        own=False,
+        action=url_for("admin.staff_contact", staff_id=user.id),
+        back=url_for("admin.staff"),
         form=form,
         errors=errors,
     )

@@ -51,6 +51,8 @@ FIELD_LABELS = {
     "contact_ok": "Happy to be contacted",
     "family_contact_wishes": "Contact with family",
     "risk_assessment": "Risk assessment",
+    "do_not_visit_alone": "Do not visit alone",
+    "visiting_notes": "What anyone visiting needs to know",
     "safety_plan": "Safety and crisis plan",
     "warning_signs": "Warning signs",
     "people_to_contact": "People to contact",
@@ -65,3 +67,44 @@ FIELD_LABELS = {
     "accessibility_needs": "Accessibility needs",
     "best_times": "Best times to contact me",
 }
+
+
+# One row of each list in a section, as its add and remove buttons say it ("Add an offer",
+# "Remove this offer"): the list's own label is a plural or a heading (issue 17).
+ROW_NOUNS = {
+    "what_matters": "thing that matters",
+    "actions": "action",
+    "goals": "goal",
+    "housing_history": "place lived",
+    "preferred_areas": "area",
+    "areas_to_avoid": "area to avoid",
+    "people_to_avoid": "person to avoid",
+    "support_nearby": "support nearby",
+    "offers": "offer",
+    "tenancy_sustainment": "tenancy action",
+    "income": "income",
+    "debts": "debt",
+    "substances": "substance",
+    "conditions": "condition",
+    "medication": "medicine",
+    "services": "service",
+    "children": "child",
+    "carers": "carer",
+    "risks": "risk",
+    "warning_signs": "warning sign",
+    "coping": "way of coping",
+    "people_to_contact": "person to contact",
+    "crisis_steps": "step",
+    "orders": "order",
+    "court_dates": "court date",
+    "care_team": "care team member",
+    "crisis_contacts": "crisis contact",
+    "appointments": "appointment",
+}
+
+
+def with_article(noun: str) -> str:
+    """ "an offer", "a goal": the noun with its indefinite article."""
+    if noun == "income":
+        return "a source of income"
+    return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun

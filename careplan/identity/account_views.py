@@ -12,13 +12,19 @@ import uuid
 from typing import Any
 
 from flask import Blueprint, current_app, g, redirect, request, url_for
+from marshmallow import ValidationError
 
+from audit import log as audit_log
 from audit.actions import AuditAction, Outcome
 from audit.log import record
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import requires
-from careplan.accounts import passwords, tokens
+from careplan.accounts import contact, passwords, tokens
+from careplan.accounts.contact import contact_of
+from careplan.accounts.schemas import CONTACT_FIELDS
+from careplan.accounts.schemas import contact_details as contact_schema
 from careplan.core import clock
+from careplan.core.errors import NotFound, flatten_messages
 from careplan.extensions import db
 from careplan.identity import reauth, schemas, second_factor
 from careplan.identity.views import new_password_problems, page, parse
@@ -55,6 +61,48 @@ def account() -> Any:
     if left is not None:
         notices.append(("information", f"You used a recovery code. You have {left} left."))
     return _account_page(notices=notices)
+
+
+@bp.route("/contact", methods=["GET", "POST"])
+@signed_in_required
+@requires(
+    Permission.ACCOUNT_OWN,
+    AuditAction.ME_VIEW,
+    methods={"POST": (Permission.ACCOUNT_OWN, AuditAction.ME_CONTACT)},
+)
+def contact_details() -> Any:
+    """A member of staff says how colleagues reach them: work phone, work email, working
+    pattern (issue 17). Individuals have no such details: not found."""
+    if not g.user.is_staff:
+        raise NotFound("Only staff have work contact details.")
+    if request.method == "GET":
+        record(AuditAction.ME_VIEW, details={"view": "contact"})
+        return _contact_page(contact_of(g.user), {})
+    form = {name: request.form.get(name, "") for name in CONTACT_FIELDS}
+    try:
+        data, errors = contact_schema.load(form), {}
+    except ValidationError as exc:
+        data, errors = {}, flatten_messages(exc.messages)
+    if errors:
+        audit_log.record_failed_attempt("invalid", 400)
+        return _contact_page(form, errors, 400)
+    changed = contact.set_contact(db.session, g.user, data)
+    record(AuditAction.ME_CONTACT, details={"changed": changed})
+    return redirect(url_for("account.account", done="contact_saved"))
+
+
+def _contact_page(form: dict, errors: dict, status: int = 200) -> tuple[str, int]:
+    return page(
+        "identity/contact.html",
+        status,
+        page_title="How colleagues reach you",
+        user=g.user,
+        own=True,
+        action=url_for("account.contact_details"),
+        back=url_for("account.account"),
+        form=form,
+        errors=errors,
+    )
 
 
 @bp.post("/tokens")

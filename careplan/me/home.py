@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from flask import Blueprint, g, render_template
+from flask import Blueprint, g, render_template, request
 from sqlalchemy import func, select
 
 from audit.actions import AuditAction
@@ -138,6 +138,7 @@ def caseload() -> Any:
     )
     today = clock.today()
     since = clock.now() - UPDATES_WINDOW
+    working_with = _working_with(others.people, today, since)
     waiting = {t.person_id for t in continuity.my_agreement_tasks(db.session, g.user.id)}
     for item in mine:
         item.agreement_task = item.person.id in waiting
@@ -152,11 +153,18 @@ def caseload() -> Any:
     )
     for item in mine:
         item.referrals = referral_counts.get(item.person.id, ReferralCounts())
+    show = request.args.get("show", "")
+    shown = [i for i in mine if SHOW.get(show, lambda _i: True)(i)]
     return render(
         "me/caseload.html",
         page_title="My caseload",
         mine=mine,
+        shown=shown,
+        show=show if show in SHOW else "",
         others=others,
+        working_with=working_with,
+        my_actions=sum(len(i.overdue) + len(i.due_soon) for i in working_with),
+        their_updates=sum(len(i.updates) for i in working_with),
         unplanned=unplanned,
         reviews_due=sum(len(i.reviews_due) for i in mine),
         overdue=sum(len(i.overdue) for i in mine),
@@ -169,6 +177,54 @@ def caseload() -> Any:
         referrals_waiting=sum(i.referrals.waiting for i in mine),
         referrals_not_taken=sum(i.referrals.not_taken for i in mine),
     )
+
+
+# The caseload's counts link to the people they count (issue 17): `?show=NAME`.
+SHOW: dict[str, Any] = {
+    "reviews": lambda item: bool(item.reviews_due),
+    "overdue": lambda item: bool(item.overdue or item.crises),
+    "updates": lambda item: bool(item.updates),
+    "referrals": lambda item: bool(item.referrals.waiting or item.referrals.not_taken),
+}
+
+
+@dataclass
+class WorkingWith:
+    """Someone the caller works with but is not key worker for (a care-team member's
+    caseload, issue 17): the caller's own open actions for them, overdue or due within the
+    review window, and the care team's recent updates in the parts the caller may see."""
+
+    person: Person
+    overdue: list[Any] = field(default_factory=list)
+    due_soon: list[Any] = field(default_factory=list)
+    updates: list[Entry] = field(default_factory=list)
+
+
+def _working_with(people_shown: list[Person], today: date, since: Any) -> list[WorkingWith]:
+    """For the others on the caseload: the caller's (or their agency's) open actions, one
+    query for all, one `task.list` record per person whose actions are shown; and recent
+    updates through the same decision and records as the key worker's own people."""
+    items = [WorkingWith(person) for person in people_shown]
+    if not items:
+        return items
+    ids = {item.person.id for item in items}
+    soon = today + REVIEW_WINDOW
+    mine: dict[Any, list[Any]] = {}
+    for task in tasks.owned_by(db.session, g.user.id, g.user.agency_id):
+        if task.person_id in ids and task.due_on is not None and task.due_on <= soon:
+            mine.setdefault(task.person_id, []).append(task)
+    for item in items:
+        owned = mine.get(item.person.id, [])
+        item.overdue = [t for t in owned if t.due_on < today]
+        item.due_soon = [t for t in owned if t.due_on >= today]
+        if owned:
+            record(
+                AuditAction.TASK_LIST,
+                person_id=item.person.id,
+                details={"view": "caseload", "task_ids": [t.id for t in owned]},
+            )
+        item.updates = plans.recent_updates(item.person.id, since)
+    return items
 
 
 def _what_is_due(item: CaseloadItem, goals: dict[str, Any], today: date) -> None:

@@ -236,6 +236,31 @@ def lookup(session: Session, data: dict[str, Any]) -> Person | None:
     return found[0] if len(found) == 1 else None
 
 
+def individual_account(session: Session, person: Person) -> User | None:
+    """The person's own account, if they have been invited (active or not)."""
+    return session.scalars(select(User).where(User.person_id == person.id)).one_or_none()
+
+
+def reissue_invitation(session: Session, person: Person) -> tuple[User, str]:
+    """A new invitation code for a person invited who has not signed in yet (the old code
+    stops working). Conflict (409) with no account yet, or once they have signed in (a
+    person who lost their password is helped to reset it, not sent an invitation)."""
+    user = individual_account(session, person)
+    if user is None:
+        raise Conflict("This person has not been invited yet.")
+    if has_signed_in(user):
+        raise Conflict("This person has already signed in: they do not need a new code.")
+    code = invitations.issue(user)
+    session.flush()
+    return user, code
+
+
+def has_signed_in(user: User) -> bool:
+    """Whether the account has been taken up: its invitation spent on a password or a
+    linked identity (careplan.accounts.invitations.spend)."""
+    return user.invite_hash is None
+
+
 def invite_individual(session: Session, person: Person, email: str) -> tuple[User, str]:
     """An account for the person themselves and a one-time invitation code (shown once)."""
     if session.scalar(select(User.id).where(User.person_id == person.id)):

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from flask import Blueprint, redirect, request, url_for
+from marshmallow import ValidationError
 
 from audit.actions import AuditAction
+from audit.log import record
 from careplan.access.permissions import Permission
-from careplan.access.pipeline import requires
+from careplan.access.pipeline import authorise, requires
+from careplan.accounts.schemas import account_link
+from careplan.core import clock
 from careplan.core.errors import ApiError
+from careplan.extensions import db
 from careplan.identity.web import signed_in_required
+from careplan.people import operations
 from careplan.people import services as people
 from careplan.people.schemas import person_create, search_query
 from careplan.web.pages import form_values, load, refused, render
@@ -75,4 +82,54 @@ def _register_page(form: dict, errors: dict, status: int = 200, *, duplicate: bo
         form=form,
         errors=errors,
         duplicate=duplicate or bool(form.get("duplicate_reason")),
+    )
+
+
+@bp.route("/people/<uuid:person_id>/account", methods=["GET", "POST"])
+@signed_in_required
+@requires(
+    Permission.PERSON_ACCOUNT_LINK,
+    AuditAction.PERSON_VIEW,
+    methods={"POST": (Permission.PERSON_ACCOUNT_LINK, AuditAction.ACCOUNT_LINK)},
+)
+def account(person_id: uuid.UUID) -> Any:
+    """The key worker gives the person access to their own plan (issue 17; the API's
+    `POST /people/{id}/account`), and sees whether they have signed in: not invited, invited
+    (with the code's expiry, and a new code if it is lost or expired), or signed in."""
+    facts, _ = authorise(person_id, Permission.PERSON_ACCOUNT_LINK, AuditAction.PERSON_VIEW)
+    person = facts.person
+    user = operations.individual_account(db.session, person)
+    form: dict[str, str] = {}
+    errors: dict[str, list[str]] = {}
+    code, status = None, 200
+    if request.method == "POST":
+        try:
+            if user is None:
+                form = form_values(("email",))
+                email = account_link.load(form)["email"].strip().lower()
+                user, code = operations.invite_individual(db.session, person, email)
+            else:
+                user, code = operations.reissue_invitation(db.session, person)
+            record(
+                AuditAction.ACCOUNT_LINK,
+                person_id=person_id,
+                details={"account_id": user.id, "reissued": not form},
+            )
+        except (ApiError, ValidationError) as exc:
+            errors, status = refused(exc)
+    else:
+        record(AuditAction.PERSON_VIEW, person_id=person_id, details={"view": "account"})
+    return render(
+        "people/account.html",
+        status,
+        page_title=f"{person.display_name}'s access to their plan",
+        person=person,
+        account=user,
+        signed_in=user is not None and operations.has_signed_in(user),
+        expired=user is not None
+        and user.invite_expires_at is not None
+        and user.invite_expires_at <= clock.now(),
+        code=code,
+        form=form,
+        errors=errors,
     )

@@ -17,6 +17,16 @@ class Ref:
 
 
 @dataclass(frozen=True)
+class Reach:
+    """How colleagues reach a member of staff (issue 17): each may be None but `email`,
+    which falls back to their sign-in address."""
+
+    phone: str | None
+    email: str
+    pattern: str | None
+
+
+@dataclass(frozen=True)
 class PersonRow:
     """A person as a read-only view reads them: who they are, as plain values."""
 
@@ -48,3 +58,6 @@ class PlanRow:
     closed_reason: str | None
     lead_agency: Ref
     key_worker: Ref
+    # Read with the plan in the same statement, for the plan page's summary (issue 17).
+    key_worker_reach: Reach | None = None
+    next_review_on: date | None = None

@@ -367,6 +367,9 @@ class RiskAssessmentSchema(BaseSchema):
     assessed_by = short()
     level = fields.Str(validate=one_of("low", "medium", "high"))
     risks = rows(RiskSchema)
+    # For anyone going to see the person (issue 17: shown first on the plan's summary).
+    do_not_visit_alone = fields.Bool()
+    visiting_notes = fields.Str(validate=LONG)
 
 
 class PhoneContactSchema(BaseSchema):

@@ -21,9 +21,11 @@ from careplan.plans import services as plans
 from careplan.plans.access import catalogue, section_access
 from careplan.plans.schemas import entry_create
 from careplan.web import section_forms
-from careplan.web.display import differences, lines
+from careplan.web.display import differences, lines, path_words
+from careplan.web.merge import merge
 from careplan.web.pages import form_values, loader, refused, render
 from careplan.web.schemas import edit_controls
+from careplan.web.words import field_label
 
 bp = Blueprint("sections", __name__)
 
@@ -155,13 +157,45 @@ def _edit(person_id: uuid.UUID, key: str, *, own: bool) -> Any:
         errors, status = refused(exc)
         return _edit_page(access, content, sent, errors, status, own=own)
     if sent != row.version:
-        # Someone else saved first: keep what this person typed, and let them save it
-        # over the newer version once they have looked (the form now carries its number).
-        return _edit_page(access, content, row.version, {}, 412, conflict=row, own=own)
+        # Someone else saved first: keep what this person typed, take the other person's
+        # changes to the fields this person did not touch, show both sets of differences
+        # beside the form, and let them save over the newer version once they have looked
+        # (the form now carries its number). Nothing is saved yet.
+        base = _version_content(row, sent)
+        theirs = row.content or {}
+        merged = merge(base, theirs, valid)
+        clash = {
+            "theirs": differences(schema, base, theirs),
+            "mine": differences(schema, base, valid),
+            "both": [_path_label(path) for path in merged.both_changed],
+        }
+        return _edit_page(
+            access, merged.content, row.version, {}, 412, conflict=row, clash=clash, own=own
+        )
     plans.save_section(access, row, valid)
     if own:
         return redirect(url_for("me.plan", done="saved") + f"#section-{key}")
     return redirect(url_for("plans.plan", person_id=person_id, done="saved") + f"#section-{key}")
+
+
+def _version_content(row: Any, version: int) -> dict[str, Any]:
+    """The section's content at `version` (the one this person started from), or {} if
+    it is not in its history (a form older than the section)."""
+    for saved in operations.versions(db.session, row):
+        if saved.version == version:
+            return saved.content or {}
+    return {}
+
+
+def _path_label(path: str) -> str:
+    """ "offers.0.outcome" as words: "Offers of housing 1, outcome"."""
+    parts: list[str] = []
+    for part in path.split("."):
+        if part.isdigit() and parts:
+            parts[-1] = f"{parts[-1]} {int(part) + 1}"
+        else:
+            parts.append(field_label(part))
+    return path_words(parts)
 
 
 def _edit_page(
@@ -171,6 +205,7 @@ def _edit_page(
     errors: dict,
     status: int = 200,
     conflict: Any = None,
+    clash: dict | None = None,
     *,
     own: bool,
 ) -> Any:
@@ -203,6 +238,7 @@ def _edit_page(
         errors=errors,
         ids=ids,
         conflict=conflict,
+        clash=clash,
         own=own,
         links=links,
     )

@@ -7,10 +7,11 @@ from typing import Any
 
 from flask import Blueprint, current_app, g, redirect, request, url_for
 from marshmallow import ValidationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from audit.actions import AuditAction
 from audit.log import record
+from careplan.access import sources
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import authorise, person_context, requires
 from careplan.access.policy import decide_on
@@ -18,11 +19,11 @@ from careplan.access.subject import Role
 from careplan.accounts.models import AccountKind, User
 from careplan.agencies.models import Agency
 from careplan.core import transaction
-from careplan.core.errors import ApiError, Conflict
+from careplan.core.errors import ApiError, Conflict, NotFound
 from careplan.extensions import db
 from careplan.identity.web import signed_in_required
 from careplan.people import services as people
-from careplan.plans import printing
+from careplan.plans import printing, summary
 from careplan.plans import services as plans
 from careplan.plans.access import catalogue, plan_access
 from careplan.plans.models import AgreedHow
@@ -92,15 +93,25 @@ def plan(person_id: uuid.UUID) -> Any:
         person = people.view_person(person_id)
         return render("plans/no_plan.html", page_title=person.display_name, person=person)
     access, body = plans.view_plan(person_id)
-    person = access.facts.person
+    facts = access.facts
+    person = facts.person
+    shown = _sections(facts, body)
+    # The summary's care team, what each sees, overdue actions: one statement (issue 17).
+    glance = sources.loader().plan_glance(facts)
+    at_a_glance = summary.summary(facts, body, glance, shown)
+    if at_a_glance["emergency_until"] is not None:
+        shown = summary.emergency_order(shown)
     return render(
         "plans/plan.html",
         page_title=person.display_name,
         page_label="Care plan",
         person=person,
         plan=body,
-        sections=_sections(access.facts, body),
-        can=_plan_actions(access.facts),
+        sections=shown,
+        summary=at_a_glance,
+        titles={kind.key: kind.title for kind in catalogue()},
+        today=facts.today,
+        can=_plan_actions(facts),
     )
 
 
@@ -161,6 +172,7 @@ PLAN_LINKS = {
     "view_referrals": Permission.PERSON_REFERRALS_VIEW,
     "view_housing_asks": Permission.HOUSING_ASK_VIEW,
     "record_agreement": Permission.PLAN_AGREEMENT_RECORD,
+    "link_account": Permission.PERSON_ACCOUNT_LINK,
 }
 
 
@@ -314,37 +326,123 @@ def _reopen_page(access: Any, form: dict, errors: dict, status: int = 200) -> An
     methods={"POST": (Permission.PLAN_CARE_TEAM_MANAGE, AuditAction.CARETEAM_ADD)},
 )
 def care_team(person_id: uuid.UUID) -> Any:
+    """The care team, current and past, with how to reach each current member and (for
+    those who may read the person's sharing choices) what each can see now; adding a
+    member finds them by a search (a national deployment has tens of thousands of staff),
+    then says what they will be able to see (issue 17)."""
     form, errors, status = {}, {}, 200
     if request.method == "POST":
-        form = form_values(("staff_id", "role", "from", "to"))
+        form = form_values(("staff_id", "role", "from", "to", "staff_q"))
+        # The search that found them comes back with the form; it is not part of the add.
+        data = {k: v for k, v in form.items() if k != "staff_q"}
         try:
-            plans.add_member(person_id, loader(care_team_add, form))
+            member = plans.add_member(person_id, loader(care_team_add, data))
         except (ApiError, ValidationError) as exc:
             errors, status = refused(exc)
         if not errors:
-            return redirect(url_for("plans.care_team", person_id=person_id, done="member_added"))
+            return redirect(
+                url_for(
+                    "plans.care_team",
+                    person_id=person_id,
+                    added=member.staff_id,
+                    _anchor="added",
+                )
+            )
     # The context first: its noted attempt is then replaced by the view's own record, so a
     # refused add is not also recorded as a refused view.
     facts = person_context(person_id, AuditAction.CARETEAM_VIEW)
     members = plans.care_team(person_id)
+    glance = {m.staff_id: m for m in sources.loader().plan_glance(facts).members}
+    can_manage = decide_on(facts, Permission.PLAN_CARE_TEAM_MANAGE).permit
+    query = (request.args.get("staff_q") or form.get("staff_q") or "").strip()[:100]
     return render(
         "plans/care_team.html",
         status,
         page_title="Care team",
         person=facts.person,
         members=members,
-        can_manage=decide_on(facts, Permission.PLAN_CARE_TEAM_MANAGE).permit,
+        glance=glance,
+        added=glance.get(_uuid_or_none(request.args.get("added"))),
+        can_manage=can_manage,
         can_end=decide_on(facts, Permission.PLAN_CARE_TEAM_END).permit,
-        workers=_practitioners(),
+        can_see_choices=decide_on(facts, Permission.PERSON_CONSENTS_VIEW).permit,
+        titles={kind.key: kind.title for kind in catalogue()},
+        staff_q=query,
+        found=_found(query, form, errors) if can_manage else None,
         form=form,
         errors=errors,
         min_chars=current_app.config["JUSTIFICATION_MIN_CHARS"],
     )
 
 
-@bp.post("/people/<uuid:person_id>/care-team/<uuid:member_id>/end")
+# The most practitioners a staff search shows: ask for a fuller name beyond this.
+STAFF_SEARCH_LIMIT = 20
+
+
+def _staff_search(query: str) -> list[User]:
+    """Active practitioners whose name or email holds `query` (case-insensitive), name
+    order, at most STAFF_SEARCH_LIMIT + 1 (one more says "too many"). Two characters at
+    least: a single letter matches half the country."""
+    if len(query) < 2:
+        return []
+    # The words as typed: LIKE's wildcards and its escape character match themselves.
+    typed = query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    like = f"%{typed}%"
+    rows = db.session.scalars(
+        select(User)
+        .where(
+            User.kind == AccountKind.STAFF,
+            User.active.is_(True),
+            User.agency_id.is_not(None),
+            func.lower(User.name).like(like, escape="\\")
+            | func.lower(User.email).like(like, escape="\\"),
+        )
+        .order_by(User.name, User.id)
+        .limit(STAFF_SEARCH_LIMIT * 3)
+    )
+    return [u for u in rows if u.has_role(Role.PRACTITIONER)][: STAFF_SEARCH_LIMIT + 1]
+
+
+def _found(query: str, form: dict, errors: dict) -> list[User] | None:
+    """The practitioners the add form offers: the search's, or after a refused add the
+    one chosen (so the form comes back with what was typed); None: no form yet."""
+    if len(query) >= 2:
+        return _staff_search(query)
+    if errors:
+        chosen = db.session.get(User, _uuid_or_none(form.get("staff_id")) or uuid.uuid4())
+        return [chosen] if chosen is not None and chosen.has_role(Role.PRACTITIONER) else []
+    return None
+
+
+def _uuid_or_none(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value) if value else None
+    except ValueError:
+        return None
+
+
+@bp.route("/people/<uuid:person_id>/care-team/<uuid:member_id>/end", methods=["GET", "POST"])
 @signed_in_required
-@requires(Permission.PLAN_CARE_TEAM_END, AuditAction.CARETEAM_END)
+@requires(
+    Permission.PLAN_CARE_TEAM_END,
+    AuditAction.CARETEAM_VIEW,
+    methods={"POST": (Permission.PLAN_CARE_TEAM_END, AuditAction.CARETEAM_END)},
+)
 def end_member(person_id: uuid.UUID, member_id: uuid.UUID) -> Any:
-    plans.end_member(person_id, member_id)
-    return redirect(url_for("plans.care_team", person_id=person_id, done="member_ended"))
+    """Ending a place asks first, saying from when it ends and what that means (issue 17)."""
+    if request.method == "POST":
+        plans.end_member(person_id, member_id)
+        return redirect(url_for("plans.care_team", person_id=person_id, done="member_ended"))
+    facts = person_context(person_id, AuditAction.CARETEAM_VIEW)
+    member = next((m for m in plans.care_team(person_id) if m["id"] == member_id), None)
+    if member is None:
+        raise NotFound("No such membership in this care team.")
+    if member["status"] == "ended":
+        raise Conflict("This membership has already ended.")
+    return render(
+        "plans/end_member.html",
+        page_title=f"End {member['name']}'s place in the care team",
+        person=facts.person,
+        member=member,
+        today=facts.today,
+    )

@@ -14,9 +14,9 @@ from careplan.web.words import value_label
 
 @dataclass(frozen=True)
 class Line:
-    label: str  # "Goal 1 > Action 2 > Status": the whole path, for differences
+    label: str  # "Goal 1, action 2, status": the whole path, for differences
     value: str
-    group: str = ""  # "Goal 1 > Action 2": shown as a heading over its lines
+    group: str = ""  # "Goal 1, action 2": shown as a heading over its lines
     name: str = ""  # "Status"
 
 
@@ -71,9 +71,21 @@ def _walk(node: Node, trail: list[str], out: list[Line]) -> None:
         for child in node.children:
             _walk(child, trail + label, out)
         return
+    if node.kind == "hidden":
+        return  # a row's id for other systems: nothing a person reads
     text = shown(node)
     if text:
-        out.append(Line(" > ".join([*trail, node.label]), text, " > ".join(trail), node.label))
+        out.append(Line(path_words([*trail, node.label]), text, path_words(trail), node.label))
+
+
+def path_words(parts: list[str]) -> str:
+    """ "Goal 1, action 2, status": where a line sits, read aloud as words (issue 17: no
+    ">" in labels). Later parts start lower case unless they start with an acronym."""
+    out = []
+    for i, part in enumerate(parts):
+        keep = i == 0 or part[1:2].isupper()
+        out.append(part if keep else part[:1].lower() + part[1:])
+    return ", ".join(out)
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,7 @@ DONE = {
     "cover_ended": "The cover has ended.",
     "agreement_recorded": "Their agreement to their key worker is recorded.",
     "second_factor_reset": "Done. They will set up a new authenticator app when they next sign in.",
+    "contact_saved": "The contact details are saved. Colleagues see them from now.",
     "member_added": "They are added to the care team.",
     "member_ended": "Their place in the care team has ended.",
     "merged": "The two records are now one. Both records' access logs show the merge.",

@@ -17,7 +17,12 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from careplan.core.days import PARTS, from_parts
+from careplan.core.labels import ROW_NOUNS, with_article
 from careplan.web.words import field_label, value_label
+
+# Fields that name a row for other systems (a goal's id): kept, never typed (issue 17: no
+# internal "Id" box on goals).
+HIDDEN_FIELDS = frozenset({"id"})
 
 PREFIX = "c."
 LONG_TEXT = 1000  # a Length(max=...) above this is a paragraph, not a line
@@ -27,7 +32,8 @@ LONG_TEXT = 1000  # a Length(max=...) above this is a paragraph, not a line
 class Node:
     """One thing on the form: an input, a group of inputs, or a list of rows."""
 
-    kind: str  # text, textarea, select, yesno, date, datetime, number, email, group, rows, texts
+    kind: str  # text, textarea, select, yesno, date, datetime, number, email, hidden,
+    # group, rows, texts
     path: str
     label: str
     value: Any = None
@@ -35,6 +41,14 @@ class Node:
     children: list[Node] = field(default_factory=list)
     required: bool = False
     row_label: str = ""
+    row_noun: str = ""  # one row, as its buttons say it: "offer" ("Add an offer")
+
+    @property
+    def add_label(self) -> str:
+        """ "Add an offer", "Add another offer" (issue 17: not "Add a offers of housing")."""
+        if self.children:
+            return f"Add another {self.row_noun}"
+        return f"Add {with_article(self.row_noun)}"
 
     @property
     def name(self) -> str:
@@ -117,6 +131,7 @@ def _node(f: fields.Field, path: str, value: Any, key: str) -> Node:
         return Node("group", path, field_label(key), children=build(f.schema, value, path))
     if isinstance(f, fields.List):
         label = field_label(key)
+        noun = ROW_NOUNS.get(key) or _singular(label).lower()
         items = value if isinstance(value, list) else []
         inner = f.inner
         if isinstance(inner, fields.Nested):
@@ -131,12 +146,16 @@ def _node(f: fields.Field, path: str, value: Any, key: str) -> Node:
                 )
                 for i, item in enumerate(items)
             ]
-            return Node("rows", path, label, children=rows, row_label=_singular(label))
+            return Node(
+                "rows", path, label, children=rows, row_label=_singular(label), row_noun=noun
+            )
         rows = [
             Node("text", f"{path}.{i}", f"{_singular(label)} {i + 1}", item)
             for i, item in enumerate(items)
         ]
-        return Node("texts", path, label, children=rows, row_label=_singular(label))
+        return Node("texts", path, label, children=rows, row_label=_singular(label), row_noun=noun)
+    if key in HIDDEN_FIELDS:
+        return Node("hidden", path, field_label(key), value)
     spec = _spec(f, key)
     node = Node(spec.kind, path, spec.label, value, list(spec.options), required=spec.required)
     if spec.kind == "yesno":

@@ -204,6 +204,14 @@ ROUTES = {
     "duplicates": ("GET", "/people/duplicates", None, False, (403, 403, 403, 403, 403, 200, 200)),
     "merge": ("POST", "/people/merge", {}, False, (403, 403, 403, 403, 403, 400, 400)),
     "me": ("GET", "/me", None, False, (200, 200, 200, 200, 200, 200, 200)),
+    # How colleagues reach staff (issue 17): their own, for staff; individuals have none.
+    "my_contact": (
+        "PUT",
+        "/me/contact",
+        {"work_phone": "0131 496 0000", "working_pattern": "Weekdays"},
+        False,
+        (200, 200, 200, 404, 404, 200, 200),
+    ),
     "my_plan": ("GET", "/me/plan", None, False, (404, 404, 404, 200, 200, 404, 404)),
     # The plan on paper: the plan as the caller may see it, recorded as an export.
     "plan_pdf": ("GET", P + "/plan.pdf", None, False, (200, 200, 404, 200, 404, 404, 404)),
@@ -349,6 +357,13 @@ ROUTES = {
     ),
     "staff": ("GET", "/staff", None, False, (403, 403, 403, 403, 403, 403, 200)),
     "staff_create": ("POST", "/staff", STAFF, False, (403, 403, 403, 403, 403, 403, 201)),
+    "staff_contact": (
+        "PUT",
+        "/staff/{colleague}/contact",
+        {"work_phone": "0131 496 0000"},
+        False,
+        (403, 403, 403, 403, 403, 403, 200),
+    ),
     "deactivate": (
         "POST",
         "/staff/{colleague}/deactivate",

@@ -30,10 +30,17 @@ def test_a_nurse_added_to_a_care_team_is_told(users, site):
     morag.get_by_role("link", name="Sarah Mackenzie").first.click()
     sarah_url = morag.url.split("?")[0]
     morag.goto(sarah_url + "/care-team")
-    morag.select_option("#staff_id", label="Ali Hassan (NHS Lothian Addiction Recovery Team)")
+    # Search, then choose (issue 17: no list of every member of staff).
+    morag.fill("#staff_q", "hassan")
+    morag.click("button:has-text('Search for staff')")
+    morag.click("label:has-text('Ali Hassan (NHS Lothian Addiction Recovery Team)')")
     morag.fill("#role", "Community nurse")
     morag.click("button:has-text('Add to the care team')")
-    assert morag.get_by_text("They are added to the care team.").is_visible()
+    added = morag.locator("#added")
+    assert "Ali Hassan is added to the care team" in added.inner_text()
+    # What they can see now is said (NHS Lothian leads Sarah's plan: everything).
+    assert "can see now" in added.inner_text()
+    check(morag, "care team member added")
 
     ali.goto(site + "/")
     assert _unread(ali) == before + 1

@@ -40,6 +40,7 @@ REFUSED_WHEN_CLOSED = {
     ),
     "referrals.new": ("morag", {}),  # decided before the form is read
     "ask_and_act.record": ("morag", {"answer": "settled", "council_code": "S12000049"}),
+    "people.account": ("morag", {"email": "someone@example.org"}),
 }
 OPEN_WHEN_CLOSED = {
     "sharing.withdraw_consent",

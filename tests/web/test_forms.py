@@ -331,7 +331,8 @@ def test_hand_over_records_the_new_key_worker(demo_app, ids):
     assert done.status_code == 302
     new_key_worker = Browser(demo_app, gordon)
     page = text(new_key_worker.get(f"/people/{ids['John']}"))
-    assert "Why you can see this: You are their key worker." in page
+    assert "Why you can see this plan" in page
+    assert "You are their key worker." in page
     assert _events(demo_app, "keyworker.change")[-1].outcome == "permit"
     # A warm hand-over (the form's default): Fiona still reads John's plan, and no more.
     after = text(fiona.get(f"/people/{ids['John']}"))

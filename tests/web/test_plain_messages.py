@@ -36,6 +36,7 @@ NO_INPUT = {
 def world(demo_app):
     """Ids the walk needs, and a pending emergency access and an unplanned person made the
     way staff make them."""
+    morag_id = staff(demo_app, "morag.campbell@nhs.demo").id
     morag = Browser(demo_app, staff(demo_app, "morag.campbell@nhs.demo"))
     new = morag.post(
         "/people/new", {"given_name": "Ewan", "family_name": "Gray", "date_of_birth": "1990-02-03"}
@@ -113,6 +114,7 @@ def world(demo_app):
         "team": team,
         "ask": ask,
         "jamie": staff(demo_app, "jamie.robertson@cafe.demo").id,
+        "morag": morag_id,
     }
 
 
@@ -125,7 +127,7 @@ def _pages(world) -> list[tuple[str | None, str]]:
         ("morag.campbell@nhs.demo", "/people"),
         ("morag.campbell@nhs.demo", "/people/lookup"),
         ("morag.campbell@nhs.demo", f"/people/{sarah}/key-worker"),
-        ("morag.campbell@nhs.demo", f"/people/{sarah}/care-team"),
+        ("morag.campbell@nhs.demo", f"/people/{sarah}/care-team?staff_q=ali"),
         ("morag.campbell@nhs.demo", f"/people/{sarah}/sharing"),
         ("morag.campbell@nhs.demo", f"/people/{sarah}/access-log"),
         ("morag.campbell@nhs.demo", "/account"),
@@ -167,6 +169,10 @@ def _pages(world) -> list[tuple[str | None, str]]:
         # Ask and act (issue 19).
         ("morag.campbell@nhs.demo", f"/people/{sarah}/housing-asks/new"),
         ("morag.campbell@nhs.demo", f"/housing-asks/{world['ask']}/outcome"),
+        # How colleagues reach staff (issue 17).
+        ("morag.campbell@nhs.demo", "/account/contact"),
+        ("fiona.reid@housing.demo", f"/people/{world['people']['John']}/account"),
+        ("alex.murray@careplan.demo", f"/admin/staff/{world['morag']}/contact"),
     ]
     for key in world["sections"]:
         pages.append(("morag.campbell@nhs.demo", f"/people/{sarah}/sections/{key}/edit"))
