@@ -209,7 +209,14 @@ def _plan(plan: dict[str, Any] | None, catalogue: Catalogue) -> list[Part]:
             by = f" by {version['changed_by']}" if version.get("changed_by") else ""
             item.text.append(
                 f"Version {version['version']}, {moment(version['changed_at'])}{by}: "
-                + (said or "no change to what it says")
+                + (
+                    said
+                    or (
+                        "started, with nothing written yet"
+                        if older is None
+                        else "no change to what it says"
+                    )
+                )
             )
         sections.append(item)
     people = [
