@@ -450,22 +450,49 @@ def _requests(rows: list[dict[str, Any]]) -> Part:
 
 
 def _access_log(rows: list[dict[str, Any]]) -> Part:
-    items = []
+    """Everyone who looked at or changed the person's information, one line per day, person
+    and thing they did, with how many times and between which times (a day of a key
+    worker's work reads as one line, not fifty); the data file keeps every record's exact
+    time. Newest day first, as the log is."""
+    groups: dict[tuple[Any, ...], list[str]] = {}
     for a in rows:
-        who = a.get("who") or "Someone not signed in"
-        if a.get("agency"):
-            who += f" ({a['agency']})"
-        sentence = f"{moment(a['when'])}: {who} {a['what']}"
-        if a.get("sections"):
-            sentence += f" ({', '.join(a['sections'])})"
-        if a.get("why"):
-            sentence += f", because {a['why']}"
-        if a.get("justification"):
-            sentence += f'. They wrote: "{a["justification"]}"'
+        when = moment(a["when"])
+        day_said, _, time_said = when.partition(" at ")
+        key = (
+            day_said,
+            a.get("who") or "Someone not signed in",
+            a.get("agency"),
+            a["what"],
+            tuple(a.get("sections") or ()),
+            a.get("why"),
+            a.get("justification"),
+        )
+        groups.setdefault(key, []).append(time_said)
+    items = []
+    for (day_said, who, agency, what, sections, why, justification), times in groups.items():
+        if agency:
+            who += f" ({agency})"
+        if len(times) == 1:
+            when = f"{day_said} at {times[0]}"
+        else:
+            when = f"{day_said}, {len(times)} times between {min(times)} and {max(times)}"
+        sentence = f"{when}: {who} {what}"
+        if sections:
+            sentence += f" ({', '.join(sections)})"
+        if why:
+            sentence += f", because {why}"
+        if justification:
+            sentence += f'. They wrote: "{justification}"'
         items.append(sentence + ".")
     return Part(
         "access-log",
         "Everyone who has looked at or changed your information",
+        [
+            "Each line is one day, one person and one thing they did. The data file (JSON) has "
+            "the exact time of every one."
+        ]
+        if items
+        else [],
         items=[Item(text=items)] if items else [],
         empty="Nobody has looked at your information yet.",
     )

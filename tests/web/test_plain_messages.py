@@ -109,7 +109,20 @@ def world(demo_app):
         "sections": sections,
         "service": service,
         "team": team,
+        "sar": _open_request(demo_app),
     }
+
+
+def _open_request(demo_app):
+    """The demo's subject access request in progress (Craig's, made by his advocate)."""
+    from careplan.subject_access.models import RequestStatus, SubjectAccessRequest
+
+    with demo_app.app_context():
+        return db.session.scalars(
+            select(SubjectAccessRequest.id).where(
+                SubjectAccessRequest.status == RequestStatus.IN_PROGRESS
+            )
+        ).first()
 
 
 def _pages(world) -> list[tuple[str | None, str]]:
@@ -157,6 +170,9 @@ def _pages(world) -> list[tuple[str | None, str]]:
         ("sarah.mackenzie@example.demo", "/my-plan/corrections"),
         ("morag.campbell@nhs.demo", f"/people/{sarah}/meetings/new"),
         ("morag.campbell@nhs.demo", f"/people/{sarah}/corrections"),
+        # Subject access requests (issue 18): recording one, and the steps of one.
+        ("priya.shah@nhs.demo", "/ig/subject-access/new"),
+        ("priya.shah@nhs.demo", f"/ig/subject-access/{world['sar']}"),
     ]
     for key in world["sections"]:
         pages.append(("morag.campbell@nhs.demo", f"/people/{sarah}/sections/{key}/edit"))
