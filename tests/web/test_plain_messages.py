@@ -18,6 +18,7 @@ from careplan.directory.models import Service
 from careplan.extensions import db
 from careplan.people.models import DuplicateCandidate, Person
 from careplan.plans.access import catalogue
+from careplan.subject_access.models import RequestStatus, SubjectAccessRequest
 from careplan.teams.models import Team
 from tests.web.forms_walk import Form, default_messages_in, duplicate_ids, forms
 from tests.web.support import Browser, staff, text
@@ -115,8 +116,6 @@ def world(demo_app):
 
 def _open_request(demo_app):
     """The demo's subject access request in progress (Craig's, made by his advocate)."""
-    from careplan.subject_access.models import RequestStatus, SubjectAccessRequest
-
     with demo_app.app_context():
         return db.session.scalars(
             select(SubjectAccessRequest.id).where(
