@@ -67,6 +67,8 @@ def _close(app):
 OWN_REFUSED_WHEN_CLOSED = {
     "sections.edit_mine": {"version": "1"},
     "sections.add_my_update": {"text": "A good week."},
+    # As in the API (rules.CHANGES): a closed plan takes no new correction request.
+    "corrections.mine": {"section": "about_me", "text": "My son's name is spelt wrong."},
 }
 OWN_OPEN_WHEN_CLOSED = {"me.new_consent", "me.withdraw_consent"}
 
