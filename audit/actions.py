@@ -115,6 +115,18 @@ class AuditAction(enum.StrEnum):
     REFERRAL_STATUS = "referral.status"
     REFERRAL_FORWARD = "referral.forward"
     REFERRAL_LETTER = "referral.letter"  # printed for a service not on the platform
+    # Subject access requests (issue 18): IG officers manage each request from receipt to
+    # release or refusal and never see the copy; the person (or the key worker handing it
+    # over) downloads the copy (`subject_access.export`), the person at any time.
+    SUBJECT_ACCESS_CREATE = "subject_access.create"
+    SUBJECT_ACCESS_LIST = "subject_access.list"
+    SUBJECT_ACCESS_VIEW = "subject_access.view"
+    SUBJECT_ACCESS_IDENTITY = "subject_access.identity"
+    SUBJECT_ACCESS_START = "subject_access.start"
+    SUBJECT_ACCESS_EXTEND = "subject_access.extend"
+    SUBJECT_ACCESS_RELEASE = "subject_access.release"
+    SUBJECT_ACCESS_REFUSE = "subject_access.refuse"
+    SUBJECT_ACCESS_EXPORT = "subject_access.export"
 
 
 class Outcome(enum.StrEnum):

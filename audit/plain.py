@@ -65,6 +65,15 @@ WHAT = {
     "referral.status": "updated a referral of yours",
     "referral.forward": "passed a referral of yours on to another service",
     "referral.letter": "printed a referral letter for a service, with what you agreed to send",
+    "subject_access.create": "recorded your request for a copy of your information",
+    "subject_access.list": "looked at the list of requests for a copy of information",
+    "subject_access.view": "looked at the record of your request for a copy of your information",
+    "subject_access.identity": "recorded that your identity was confirmed for your request",
+    "subject_access.start": "started work on your request for a copy of your information",
+    "subject_access.extend": "gave your request for a copy of your information more time",
+    "subject_access.release": "made your copy of your information ready",
+    "subject_access.refuse": "answered your request for a copy of your information with a refusal",
+    "subject_access.export": "made a copy of everything held about you",
 }
 # An export that is the plan on paper (careplan.plans.printing), not everything held.
 PRINTED = "printed your plan, with the parts they can see"

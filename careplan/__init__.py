@@ -175,6 +175,7 @@ def _register_models() -> None:
     import careplan.plans.models
     import careplan.protection.models
     import careplan.referrals.models
+    import careplan.subject_access.models
     import careplan.tasks.models
     import careplan.teams.models  # noqa: F401
     import consent.models  # noqa: F401
@@ -240,6 +241,7 @@ def _register_pages(app: Flask) -> None:
     from careplan.plans import views as plans
     from careplan.records import views as records
     from careplan.referrals import views as referrals
+    from careplan.subject_access import views as subject_access
     from careplan.tasks import views as tasks
     from careplan.web import pages
     from consent import views as sharing
@@ -266,6 +268,7 @@ def _register_pages(app: Flask) -> None:
         referrals,
         continuity,
         ask_and_act,
+        subject_access,
     ):
         app.register_blueprint(module.bp)
 

@@ -31,6 +31,16 @@ from careplan.meetings.models import Meeting, MeetingAttendee, MeetingKind
 from careplan.people.models import Person
 from careplan.plans import operations
 from careplan.plans.models import AgreedHow, CareTeamMember, Entry, MembershipHow, Plan
+from careplan.subject_access import deadlines
+from careplan.subject_access.models import (
+    Authority,
+    Channel,
+    IdentityMethod,
+    ReleasedTo,
+    RequestedBy,
+    RequestStatus,
+    SubjectAccessRequest,
+)
 from careplan.tasks.models import Task, TaskSource
 from careplan.teams.models import Cover, Team, TeamMember
 from consent.models import (
@@ -222,6 +232,7 @@ def load_demo(session: Session) -> list[str]:
     if invited.password_hash is None and invited.invite_hash is None:
         invited.invite_hash = invitations.digest_of(INVITED[3])
         invited.invite_expires_at = clock.now() + invitations.LIFETIME
+    _subject_access(session, staff, people)
     for demo_email, secret in DEMO_TOTP.items():
         user = staff[demo_email]
         if user.totp_confirmed_at is None:
@@ -235,6 +246,52 @@ def load_demo(session: Session) -> list[str]:
     lines.append(f"{email:32} {password:22} Sarah Mackenzie (individual: her own plan)")
     lines.append(f"{INVITED[0]:32} {'':22} {INVITED[1]}: invited, code {INVITED[3]}")
     return lines
+
+
+def _subject_access(session: Session, staff: dict[str, User], people: dict[str, Person]) -> None:
+    """Subject access requests (issue 18): Sarah's answered (her copy released to her own
+    account), and one for Craig made by his advocate, in progress, for Priya's queue."""
+    priya = staff["priya.shah@nhs.demo"]
+    today = clock.today()
+    sarah, craig = people[INDIVIDUAL[1]], people["1506821235"]
+    if session.scalar(select(SubjectAccessRequest.id).limit(1)) is not None:
+        return
+    received = today - timedelta(days=20)
+    sarah_request = SubjectAccessRequest(
+        person_id=sarah.id,
+        received_on=received,
+        channel=Channel.THROUGH_STAFF,
+        requested_by=RequestedBy.PERSON,
+        identity_method=IdentityMethod.KNOWN_TO_STAFF,
+        identity_checked_on=received,
+        identity_checked_by_id=priya.id,
+        starts_on=received,
+        due_on=deadlines.due_on(received),
+        status=RequestStatus.RELEASED,
+        released_to=ReleasedTo.PERSON,
+        completed_on=today - timedelta(days=6),
+        completed_by_id=priya.id,
+        created_by_id=priya.id,
+    )
+    asked = today - timedelta(days=12)
+    craig_request = SubjectAccessRequest(
+        person_id=craig.id,
+        received_on=asked,
+        channel=Channel.LETTER,
+        requested_by=RequestedBy.REPRESENTATIVE,
+        authority=Authority.SIGNED_AUTHORITY,
+        authority_checked_by_id=priya.id,
+        identity_method=IdentityMethod.DOCUMENTS,
+        identity_checked_on=asked + timedelta(days=2),
+        identity_checked_by_id=priya.id,
+        starts_on=asked + timedelta(days=2),
+        due_on=deadlines.due_on(asked + timedelta(days=2)),
+        status=RequestStatus.IN_PROGRESS,
+        created_by_id=priya.id,
+    )
+    craig_request.representative = "Ann Duncan (advocate, Partners in Advocacy)"
+    session.add_all([sarah_request, craig_request])
+    session.flush()
 
 
 # Demo services (fictional, in HSDS 3.0's shape) and what this service adds to two of them:

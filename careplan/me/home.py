@@ -26,6 +26,7 @@ from careplan.plans import services as plans
 from careplan.plans.models import Entry, Plan
 from careplan.referrals import queries as referral_queries
 from careplan.referrals.queries import ReferralCounts
+from careplan.subject_access import services as subject_access
 from careplan.tasks import queries as tasks
 from careplan.tasks.models import TaskSource
 from careplan.teams import queries as teams
@@ -81,6 +82,7 @@ def _waiting(user: Any) -> dict[str, list[str]]:
                 _plural(counts["follow_up"], "review", "reviews") + " waiting for follow-up"
             )
         found["ig.reviews"] = lines or ["Nothing to review."]
+        found["subject_access.queue"] = _requests_waiting()
     duplicates = db.session.scalar(
         select(func.count())
         .select_from(DuplicateCandidate)
@@ -92,6 +94,24 @@ def _waiting(user: Any) -> dict[str, list[str]]:
         else ["Nothing to check."]
     )
     return found
+
+
+def _requests_waiting() -> list[str]:
+    """Subject access requests to answer, as sentences: overdue first (issue 18)."""
+    counts = subject_access.waiting()
+    if not counts["open"]:
+        return ["No requests to answer."]
+    lines = []
+    if counts["overdue"]:
+        lines.append(_plural(counts["overdue"], "request", "requests") + " overdue")
+    if counts["due_soon"]:
+        lines.append(_plural(counts["due_soon"], "request", "requests") + " due within 7 days")
+    if counts["identity"]:
+        lines.append(
+            _plural(counts["identity"], "request", "requests") + " waiting for proof of identity"
+        )
+    lines.append(_plural(counts["open"], "request", "requests") + " open in all")
+    return lines
 
 
 @dataclass

@@ -38,6 +38,11 @@ class NotificationKind(enum.StrEnum):
     REFERRAL_STATUS_MINE = "referral.status.person"
     REFERRAL_EXPIRING = "referral.expiring"
     REFERRAL_EXPIRING_SENT = "referral.expiring.referrer"
+    # Subject access (issue 18): the copy is ready for the person, or for their key worker
+    # to hand over; a refusal is an answer the person is told of too.
+    SUBJECT_ACCESS_READY = "subject_access.ready"
+    SUBJECT_ACCESS_HAND_OVER = "subject_access.hand_over"
+    SUBJECT_ACCESS_ANSWERED = "subject_access.answered"
 
 
 @dataclass(frozen=True)
@@ -154,6 +159,20 @@ RULES: dict[NotificationKind, KindRule] = {
         "Referral not answered yet",
         "A referral you made has not been answered yet, and closes within a day if it is "
         "not. Sign in to see it.",
+    ),
+    NotificationKind.SUBJECT_ACCESS_READY: KindRule(
+        "Your copy is ready",
+        "The copy of your information that you asked for is ready. Sign in to read it or "
+        "download it.",
+    ),
+    NotificationKind.SUBJECT_ACCESS_HAND_OVER: KindRule(
+        "A copy to hand over",
+        "A copy of everything held about a person you are key worker for is ready for you to "
+        "give to them. Sign in to see it.",
+    ),
+    NotificationKind.SUBJECT_ACCESS_ANSWERED: KindRule(
+        "An answer to your request",
+        "There is an answer to your request for a copy of your information. Sign in to read it.",
     ),
 }
 

@@ -11,6 +11,8 @@ that stays (`survivor`). What moves and what stays:
 - the person's own sign-in account moves if the survivor has none;
 - identity: the survivor keeps its own; a CHI number or preferred name it lacks comes from
   the duplicate;
+- subject access requests always move: they are the person's, whichever record they
+  were recorded against, and IG officers track their deadlines on the survivor;
 - emergency access records, the audit log and everything else stay where they were.
 The duplicate stays as a record marked as merged (never listed, never found by search or
 lookup), pointing at the survivor. Both records get an audit record of the merge.
@@ -35,6 +37,7 @@ from careplan.meetings.models import Meeting
 from careplan.people.models import DuplicateCandidate, Person
 from careplan.plans.models import Plan
 from careplan.referrals.models import Referral
+from careplan.subject_access.models import SubjectAccessRequest
 from careplan.tasks.models import Task
 from consent.models import Consent, ConsentEffect
 
@@ -52,6 +55,7 @@ class Merged:
     plan: uuid.UUID | None = None
     consents: list[uuid.UUID] = field(default_factory=list)
     account: uuid.UUID | None = None
+    subject_access_requests: list[uuid.UUID] = field(default_factory=list)
     identity: list[str] = field(default_factory=list)
     kept_plan: uuid.UUID | None = None
 
@@ -60,6 +64,7 @@ class Merged:
             "moved_plan": self.plan,
             "moved_consents": self.consents,
             "moved_account": self.account,
+            "moved_subject_access_requests": self.subject_access_requests,
             "copied_identity": self.identity,
             "closed_plan_kept_with_merged_record": self.kept_plan,
         }
@@ -120,6 +125,11 @@ def merge(
         if done.plan is not None or consent.effect is ConsentEffect.DENY:
             consent.person_id = survivor.id
             done.consents.append(consent.id)
+    for request in session.scalars(
+        select(SubjectAccessRequest).where(SubjectAccessRequest.person_id == duplicate.id)
+    ):
+        request.person_id = survivor.id
+        done.subject_access_requests.append(request.id)
     _move_account(session, survivor, duplicate, done)
     _copy_identity(session, survivor, duplicate, done)
     now = clock.now()

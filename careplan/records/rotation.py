@@ -24,6 +24,7 @@ from careplan.plans.models import CareTeamMember, Entry, Section, SectionVersion
 from careplan.protection.models import DataKey
 from careplan.protection.vault import PREFIX, Vault
 from careplan.referrals.models import Referral, ReferralEvent
+from careplan.subject_access.models import SubjectAccessRequest
 from careplan.tasks.models import Task
 from consent.models import BreakGlass, Consent
 
@@ -50,6 +51,10 @@ SEALED: tuple[tuple[Any, str, str], ...] = (
     (Referral, "reason_text", "referral"),
     (ReferralEvent, "reason_text", "referral"),
     (HousingAsk, "note", "housing_ask"),
+    (SubjectAccessRequest, "representative", "subject_access"),
+    (SubjectAccessRequest, "extension_reason", "subject_access"),
+    (SubjectAccessRequest, "note", "subject_access"),
+    (SubjectAccessRequest, "refusal_text", "subject_access"),
 )
 
 

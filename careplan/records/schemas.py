@@ -51,6 +51,7 @@ class MergedSchema(BaseSchema):
     moved_plan = fields.UUID(allow_none=True)
     moved_consents = fields.List(fields.UUID())
     moved_account = fields.UUID(allow_none=True)
+    moved_subject_access_requests = fields.List(fields.UUID())
     copied_identity = fields.List(fields.Str())
     closed_plan_kept_with_merged_record = fields.UUID(allow_none=True)
 

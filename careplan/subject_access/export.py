@@ -2,8 +2,11 @@
 
 Identity, the plan, every version of every section, entries, key worker history, the
 care team, consents and refusals, meetings, shared actions, crisis events, corrections,
-any linked account, and the full access log. Built from
-queries that all filter on this person's id or plan id, so nobody else's data can enter.
+referrals, their subject access requests, any linked account, the full access log, and
+what Article 15(1)(a)-(h) and 15(2) say they must be told (careplan.subject_access.
+information). Built from queries that all filter on this person's id or plan id, so
+nobody else's data can enter. `gather` gives the data (the JSON download);
+`careplan.subject_access.readable` turns it into labelled lines for the page and the PDF.
 """
 
 from __future__ import annotations
@@ -28,6 +31,13 @@ from careplan.people.models import Person
 from careplan.plans import operations
 from careplan.plans.catalogue import Catalogue
 from careplan.plans.models import Plan
+from careplan.referrals import operations as referral_operations
+from careplan.referrals import presenters as referral_presenters
+from careplan.referrals.models import Referral
+from careplan.referrals.presenters import Names
+from careplan.subject_access import information
+from careplan.subject_access import operations as requests
+from careplan.subject_access.presenters import present_request
 from careplan.tasks import services as task_services
 from careplan.tasks.models import Task
 from consent import operations as consent_operations
@@ -39,10 +49,26 @@ def _name(session: Session, user_id: Any) -> str | None:
     return user.name if user else None
 
 
-def gather(session: Session, person: Person, catalogue: Catalogue) -> dict[str, Any]:
+def gather(
+    session: Session,
+    person: Person,
+    catalogue: Catalogue,
+    *,
+    kept: str,
+    contact: str | None,
+) -> dict[str, Any]:
+    """Everything held about `person`, as JSON-ready data. `kept`: the retention period in
+    words; `contact`: the operator's address for questions (None: ask the key worker)."""
     plan = session.scalars(select(Plan).where(Plan.person_id == person.id)).one_or_none()
     account = session.scalars(select(User).where(User.person_id == person.id)).one_or_none()
     titles = {kind.key: kind.title for kind in catalogue}
+    access_log = [
+        {
+            **_jsonable(plain.public(plain.entry(row, titles))),
+            "self": account is not None and row["actor_id"] == account.id,
+        }
+        for row in queries.stream(session, {"person": person.id})
+    ]
     return {
         "generated_at": iso(clock.now()),
         "person": {
@@ -61,11 +87,30 @@ def gather(session: Session, person: Person, catalogue: Catalogue) -> dict[str, 
             for row in consent_operations.consents(session, person.id)
         ],
         **_living_plan(session, person),
-        "access_log": [
-            _jsonable(plain.public(plain.entry(row, titles)))
-            for row in queries.stream(session, {"person": person.id})
+        "referrals": _referrals(session, person),
+        "subject_access_requests": [
+            _jsonable(present_request(session, r, for_person=True))
+            for r in requests.for_person(session, person.id)
         ],
+        "access_log": access_log,
+        "about_this_copy": information.about(
+            [kind.title for kind in catalogue], access_log, kept, contact
+        ),
     }
+
+
+def _referrals(session: Session, person: Person) -> list[dict[str, Any]]:
+    """Every referral of the person, with its history, as the person sees them."""
+    rows = list(
+        session.scalars(
+            select(Referral)
+            .where(Referral.person_id == person.id)
+            .order_by(Referral.created_at, Referral.id)
+        )
+    )
+    histories = referral_operations.events(session, [r.id for r in rows])
+    names = Names.of(session, rows, [e for h in histories.values() for e in h])
+    return [_jsonable(referral_presenters.referral(r, names, histories[r.id])) for r in rows]
 
 
 def _living_plan(session: Session, person: Person) -> dict[str, Any]:

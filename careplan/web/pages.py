@@ -143,6 +143,7 @@ def navigation(user: User | None) -> list[tuple[str, str]]:
             ("me.access_log", "Who has looked at my plan"),
             ("corrections.mine", "Ask for a correction"),
             ("referrals.my_referrals", "My referrals"),
+            ("subject_access.my_copy", "A copy of my information"),
             ("directory.search", "Find support"),
         ]
     items: list[tuple[str, str]] = []
@@ -161,6 +162,7 @@ def navigation(user: User | None) -> list[tuple[str, str]]:
             ("ig.reviews", "Reviews"),
             ("ig.reports", "Unusual access"),
             ("ig.verify", "Check the log"),
+            ("subject_access.queue", "Subject access requests"),
         ]
     if user.has_role(Role.ADMIN):
         items += [

@@ -35,6 +35,19 @@ VALUE_LABELS = {
     "self_service": "Online, by the person",
     "art6_1_e_art9_2_h": "Public task and health or social care (Art 6(1)(e), 9(2)(h))",
     "art6_1_f": "Legitimate interests (Art 6(1)(f))",
+    # Subject access requests (careplan.subject_access.models).
+    "through_staff": "Told to a member of staff",
+    "signed_authority": "The person's signed authority",
+    "power_of_attorney": "Power of attorney",
+    "guardianship": "Guardianship or intervention order",
+    "known_to_staff": "Known to staff who met them",
+    "photo_id": "Photo identification",
+    "documents": "Documents, such as a benefits letter",
+    "signed_in": "Asked from their own verified account",
+    "manifestly_unfounded": "Manifestly unfounded",
+    "manifestly_excessive": "Manifestly excessive",
+    "identity_not_confirmed": "Identity could not be confirmed",
+    "authority_not_shown": "No authority to act for the person was shown",
 }
 
 

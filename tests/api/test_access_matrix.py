@@ -52,6 +52,15 @@ GLASS = {
     "justification": "Found unresponsive at the hostel; need the crisis plan now.",
 }
 P = "/people/{p}"
+SAR = "/audit/subject-access-requests"
+NO_SAR = "9f0c5a52-1f7e-4d8e-9a44-6f1f0c3f9a01"  # no such request
+NEW_SAR = {
+    "chi": "1204881235",
+    "received_on": "2026-11-02",
+    "identity_checked": True,
+    "identity_method": "photo_id",
+    "requested_by": "person",
+}
 
 # name: (method, path, body, needs If-Match, expected statuses in ROLES order)
 ROUTES = {
@@ -216,6 +225,41 @@ ROUTES = {
     # The plan on paper: the plan as the caller may see it, recorded as an export.
     "plan_pdf": ("GET", P + "/plan.pdf", None, False, (200, 200, 404, 200, 404, 404, 404)),
     "my_plan_pdf": ("GET", "/me/plan.pdf", None, False, (404, 404, 404, 200, 200, 404, 404)),
+    # Subject access (issue 18): the copy is the person's (at any time) and their key
+    # worker's to hand over, never an IG officer's; IG officers manage the requests.
+    "export": ("GET", P + "/export", None, False, (200, 403, 404, 200, 404, 404, 404)),
+    "export_pdf": (
+        "GET",
+        P + "/export?format=pdf",
+        None,
+        False,
+        (200, 403, 404, 200, 404, 404, 404),
+    ),
+    "my_export": ("GET", "/me/export", None, False, (404, 404, 404, 200, 200, 404, 404)),
+    "my_export_html": (
+        "GET",
+        "/me/export?format=html",
+        None,
+        False,
+        (404, 404, 404, 200, 200, 404, 404),
+    ),
+    "sar_create": ("POST", SAR, NEW_SAR, False, (403, 403, 403, 403, 403, 201, 403)),
+    "sar_list": ("GET", SAR + "?status=all", None, False, (403, 403, 403, 403, 403, 200, 403)),
+    "sar_view": ("GET", SAR + "/" + NO_SAR, None, False, (403, 403, 403, 403, 403, 404, 403)),
+    "sar_start": (
+        "POST",
+        SAR + "/" + NO_SAR + "/start",
+        None,
+        False,
+        (403, 403, 403, 403, 403, 404, 403),
+    ),
+    "sar_release": (
+        "POST",
+        SAR + "/" + NO_SAR + "/release",
+        None,
+        False,
+        (403, 403, 403, 403, 403, 404, 403),
+    ),
     # The person's own voice: only the sections the catalogue marks `person_writes`.
     "my_section_update": (
         "PUT",

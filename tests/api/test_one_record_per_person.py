@@ -210,12 +210,25 @@ def test_merge_moves_the_plan_and_identity_with_nothing_lost(api, world, twice):
         },
     )
     assert refusal.status_code == 201
+    # A subject access request recorded against the second record (issue 18).
+    request = {
+        "person_id": second,
+        "received_on": "2026-11-02",
+        "channel": "letter",
+        "identity_checked": False,
+        "requested_by": "person",
+    }
+    made = api.post(scene.ig, "/audit/subject-access-requests", request)
+    assert made.status_code == 201, made.get_json()
     assert _merge(api, scene.key_worker, first, second).status_code == 403
     merged = _merge(api, scene.ig, first, second)
     assert merged.status_code == 200, merged.get_json()
     body = merged.get_json()
     assert body["moved_plan"] == plan["id"]
     assert body["moved_consents"] == [refusal.get_json()["id"]]
+    assert body["moved_subject_access_requests"] == [made.get_json()["id"]]
+    request_url = f"/audit/subject-access-requests/{made.get_json()['id']}"
+    assert api.get(scene.ig, request_url).get_json()["person"]["id"] == first
     # The key worker reaches the plan through the record that stays.
     moved = api.get(scene.key_worker, f"/people/{first}/plan")
     assert moved.status_code == 200

@@ -34,7 +34,11 @@ from careplan.extensions import db
 from tests.api.scene import build_scene
 
 EXAMPLES = 6
-DEADLINE_MS = 5_000
+# A guard against a hung request, not a speed target (those are benchmarks): a person's
+# whole copy as a PDF (GET /me/export?format=pdf, issue 18) takes about 2 s a caller on the
+# shared 2-core machine (more when other work shares it), and an example calls as six kinds
+# of caller.
+DEADLINE_MS = 30_000
 CALLERS = ("key_worker", "lead_agency", "other_agency", "self", "ig_officer", "admin")
 CHECKS = [
     built_in.not_a_server_error,

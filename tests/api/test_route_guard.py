@@ -86,7 +86,7 @@ def _who(scene, endpoint, rule):
         "api.deactivate_staff",
     }:
         return scene.admin, scene.key_worker
-    if endpoint in {"api.get_my_plan", "api.my_access_log"}:
+    if endpoint in {"api.get_my_plan", "api.my_access_log", "api.my_export"}:
         return scene.individual, scene.key_worker
     if endpoint in {"api.list_duplicates", "api.merge_people", "api.mark_distinct"}:
         return scene.ig, scene.key_worker
@@ -122,6 +122,7 @@ def test_every_route_leaves_one_record_per_request(app, api, world):
         "ask_id": scene.person.id,  # no such ask and act record: 404, recorded
         "team_id": scene.person.id,  # no such team (none the caller leads): 404, recorded
         "cover_id": scene.person.id,  # no such cover of the caller's: 404, recorded
+        "request_id": scene.person.id,  # no such subject access request: 404, recorded
     }
     routes = sorted(
         (r.endpoint, r.rule, m)

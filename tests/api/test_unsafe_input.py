@@ -26,6 +26,7 @@ from careplan.corrections.models import Correction, CorrectionStatus
 from careplan.directory.models import LOCAL, Organization, Service
 from careplan.extensions import db
 from careplan.referrals.models import Referral, ReferralStatus, Urgency
+from careplan.subject_access.models import Channel, RequestedBy, SubjectAccessRequest
 from careplan.tasks.models import Task, TaskSource
 from careplan.teams.models import Team, TeamMember
 from tests.api.scene import build_scene, paths
@@ -43,6 +44,7 @@ UNSTORABLE = {
 EVERYONE_ELSE = (403, 403, 404, 403, 404, 404, 404)
 # Every JSON write of the API (test_every_json_write_is_here checks against the document):
 # the access matrix's, and the ones it leaves out. {new} is a person with no plan yet.
+IG_ONLY = (403, 403, 403, 403, 403, 200, 403)
 REFUSAL_ONLY = {"my_section_staff_only", "my_entry_staff_only"}
 JSON_WRITES = {
     # (Rows that only show a refusal, such as the person writing a section staff keep, have
@@ -156,6 +158,36 @@ JSON_WRITES = {
         True,
         (200, 200, 404, 403, 404, 404, 404),
     ),
+    # Subject access requests (issue 18): {sar} is a request just received. Each body is
+    # read before the request's state is looked at, so one request serves every step.
+    "sar_identity": (
+        "POST",
+        "/audit/subject-access-requests/{sar}/identity",
+        {"method": "photo_id", "checked_on": "2026-11-02"},
+        False,
+        IG_ONLY,
+    ),
+    "sar_extend": (
+        "POST",
+        "/audit/subject-access-requests/{sar}/extend",
+        {"reason": "Records from four agencies to gather."},
+        False,
+        IG_ONLY,
+    ),
+    "sar_release": (
+        "POST",
+        "/audit/subject-access-requests/{sar}/release",
+        {"to": "person"},
+        False,
+        IG_ONLY,
+    ),
+    "sar_refuse": (
+        "POST",
+        "/audit/subject-access-requests/{sar}/refuse",
+        {"reason": "withdrawn", "text": "You told us you no longer want a copy."},
+        False,
+        IG_ONLY,
+    ),
     "review": (
         "POST",
         "/audit/claims/{m}/review",
@@ -233,6 +265,7 @@ def _ids(world, scene) -> dict[str, Any]:
         "corr": _correction(world, scene),
         "ask": _housing_ask(world, scene),
         "key_worker": scene.key_worker.id,
+        "sar": _subject_access_request(world, scene),
     }
 
 
@@ -254,6 +287,20 @@ def _housing_ask(world, scene) -> uuid.UUID:
     world.session.add(ask)
     world.session.commit()
     return ask.id
+
+
+def _subject_access_request(world, scene) -> uuid.UUID:
+    """A subject access request just received, its requester's identity not yet confirmed."""
+    row = SubjectAccessRequest(
+        person_id=scene.person.id,
+        received_on=clock.today(),
+        channel=Channel.LETTER,
+        requested_by=RequestedBy.PERSON,
+        created_by_id=scene.ig.id,
+    )
+    world.session.add(row)
+    world.session.flush()
+    return row.id
 
 
 def _correction(world, scene) -> uuid.UUID:
@@ -400,6 +447,7 @@ PLACEHOLDERS = {
     "key_worker": "{staff_id}",
     "corr": "{correction_id}",
     "ask": "{ask_id}",
+    "sar": "{request_id}",
 }
 
 

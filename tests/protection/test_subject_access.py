@@ -81,7 +81,9 @@ def test_export_holds_everything_and_nothing_else(api, world):
     assert THEIRS not in text
     assert str(scene.other_person.id) not in text
     assert scene.other_individual.email not in text
-    exports = [e for e in world.audit() if e.action == "export" and e.outcome == "permit"]
+    exports = [
+        e for e in world.audit() if e.action == "subject_access.export" and e.outcome == "permit"
+    ]
     assert exports[-1].person_id == scene.person.id
     assert exports[-1].basis == {"export": "key_worker"}
 
@@ -93,7 +95,7 @@ def test_html_export_for_the_person_not_the_ig_officer(api, world):
     assert mine.status_code == 200
     assert mine.mimetype == "text/html"
     page = mine.get_data(as_text=True)
-    assert "Everything we hold about Sarah Mackenzie" in page
+    assert "A copy of my information" in page
     assert MINE in page
     assert THEIRS not in page
     # IG officers never see plan content (BRIEF.md): the person does not exist for them
@@ -102,7 +104,11 @@ def test_html_export_for_the_person_not_the_ig_officer(api, world):
     assert ig.status_code == 404
     assert MINE not in ig.get_data(as_text=True)
     refused = world.audit()[-1]
-    assert (refused.action, refused.outcome, refused.actor_role) == ("export", "deny", "ig_officer")
+    assert (refused.action, refused.outcome, refused.actor_role) == (
+        "subject_access.export",
+        "deny",
+        "ig_officer",
+    )
 
 
 def test_export_refused_without_a_basis(api, world):
@@ -112,4 +118,4 @@ def test_export_refused_without_a_basis(api, world):
     assert api.get(scene.colleague, url).status_code == 403
     assert api.get(scene.other_individual, url).status_code == 404
     assert api.get(scene.admin, url).status_code == 404
-    assert api.get(scene.key_worker, url + "?format=pdf").status_code == 400
+    assert api.get(scene.key_worker, url + "?format=docx").status_code == 400

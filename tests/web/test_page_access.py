@@ -100,6 +100,17 @@ MATRIX = {
     S + "/referrals": (200, 200, 200, 404, 404, 404, 200),
     S + "/referrals/new": (200, 200, 200, 404, 404, 404, 403),
     "/me/referrals": (404, 404, 404, 404, 404, 404, 200),
+    # Subject access (issue 18): the person's copy is theirs, at any time, and their key
+    # worker's to hand over; IG officers manage the requests and never see the copy.
+    "/my-plan/copy": (404, 404, 404, 404, 404, 404, 200),
+    "/my-plan/copy.pdf": (404, 404, 404, 404, 404, 404, 200),
+    "/my-plan/copy.json": (404, 404, 404, 404, 404, 404, 200),
+    S + "/copy": (200, 403, 403, 404, 404, 404, 200),
+    S + "/copy.html": (200, 403, 403, 404, 404, 404, 200),
+    "/ig/subject-access": (403, 403, 403, 403, 200, 403, 403),
+    "/ig/subject-access?status=all": (403, 403, 403, 403, 200, 403, 403),
+    "/ig/subject-access/new": (403, 403, 403, 403, 200, 403, 403),
+    "/ig/subject-access/9f0c5a52-1f7e-4d8e-9a44-6f1f0c3f9a01": (403, 403, 403, 403, 404, 403, 403),
 }
 CASES = [
     (page, role, statuses[i]) for page, statuses in MATRIX.items() for i, role in enumerate(ROLES)

@@ -19,6 +19,7 @@ from careplan.directory.models import Service
 from careplan.extensions import db
 from careplan.people.models import DuplicateCandidate, Person
 from careplan.plans.access import catalogue
+from careplan.subject_access.models import RequestStatus, SubjectAccessRequest
 from careplan.teams.models import Team
 from tests.web.forms_walk import Form, default_messages_in, duplicate_ids, forms
 from tests.web.support import Browser, staff, text
@@ -115,7 +116,18 @@ def world(demo_app):
         "ask": ask,
         "jamie": staff(demo_app, "jamie.robertson@cafe.demo").id,
         "morag": morag_id,
+        "sar": _open_request(demo_app),
     }
+
+
+def _open_request(demo_app):
+    """The demo's subject access request in progress (Craig's, made by his advocate)."""
+    with demo_app.app_context():
+        return db.session.scalars(
+            select(SubjectAccessRequest.id).where(
+                SubjectAccessRequest.status == RequestStatus.IN_PROGRESS
+            )
+        ).first()
 
 
 def _pages(world) -> list[tuple[str | None, str]]:
@@ -173,6 +185,9 @@ def _pages(world) -> list[tuple[str | None, str]]:
         ("morag.campbell@nhs.demo", "/account/contact"),
         ("fiona.reid@housing.demo", f"/people/{world['people']['John']}/account"),
         ("alex.murray@careplan.demo", f"/admin/staff/{world['morag']}/contact"),
+        # Subject access requests (issue 18): recording one, and the steps of one.
+        ("priya.shah@nhs.demo", "/ig/subject-access/new"),
+        ("priya.shah@nhs.demo", f"/ig/subject-access/{world['sar']}"),
     ]
     for key in world["sections"]:
         pages.append(("morag.campbell@nhs.demo", f"/people/{sarah}/sections/{key}/edit"))
