@@ -170,6 +170,7 @@ def _register_models() -> None:
     import careplan.plans.models
     import careplan.protection.models
     import careplan.referrals.models
+    import careplan.supporters.models
     import careplan.tasks.models
     import careplan.teams.models  # noqa: F401
     import consent.models  # noqa: F401
@@ -234,6 +235,7 @@ def _register_pages(app: Flask) -> None:
     from careplan.plans import views as plans
     from careplan.records import views as records
     from careplan.referrals import views as referrals
+    from careplan.supporters import views as supporters
     from careplan.tasks import views as tasks
     from careplan.web import pages
     from consent import views as sharing
@@ -259,6 +261,7 @@ def _register_pages(app: Flask) -> None:
         chronology,
         referrals,
         continuity,
+        supporters,
     ):
         app.register_blueprint(module.bp)
 

@@ -33,6 +33,8 @@ class ResourceType(enum.StrEnum):
     # One referral of a person to a service: decided on the referral itself (who made
     # it, which agency receives it), carried in the resource (`Resource.record`).
     REFERRAL = "referral"
+    # The person's supporters (family, carers, advocates) and what each may see.
+    SUPPORTER = "supporter"
 
 
 class Permission(enum.StrEnum):
@@ -84,6 +86,11 @@ class Permission(enum.StrEnum):
     # The chronology (each item then decided on its own record).
     CHRONOLOGY_VIEW = "chronology:view"
     CHRONOLOGY_MARK_ERROR = "chronology:mark_error"  # an update "entered in error"
+    # Supporters: who they are and what each sees (the person's "People supporting you"),
+    # inviting one, and ending a place (never blocked: it narrows access).
+    SUPPORTER_VIEW = "supporter:view"
+    SUPPORTER_INVITE = "supporter:invite"
+    SUPPORTER_END = "supporter:end"
     # Jobs: granted by role alone.
     JOB_PERSON_SEARCH = "job:person:search"  # among the people the caller works with
     JOB_PERSON_REGISTER = "job:person:register"

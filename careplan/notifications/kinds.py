@@ -38,6 +38,10 @@ class NotificationKind(enum.StrEnum):
     REFERRAL_STATUS_MINE = "referral.status.person"
     REFERRAL_EXPIRING = "referral.expiring"
     REFERRAL_EXPIRING_SENT = "referral.expiring.referrer"
+    # Supporters (issue 20): the invitee is told to expect a code from the person; the key
+    # worker hears when the person shares with someone, or stops, themselves.
+    SUPPORTER_INVITED = "supporter.invited"
+    SUPPORTER_CHANGED = "supporter.changed"
 
 
 @dataclass(frozen=True)
@@ -154,6 +158,16 @@ RULES: dict[NotificationKind, KindRule] = {
         "Referral not answered yet",
         "A referral you made has not been answered yet, and closes within a day if it is "
         "not. Sign in to see it.",
+    ),
+    NotificationKind.SUPPORTER_INVITED: KindRule(
+        "Invitation to help someone",
+        "Someone you support has invited you to see parts of their care plan. They will give "
+        "you an invitation code: use it on the sign-in page to choose your password.",
+    ),
+    NotificationKind.SUPPORTER_CHANGED: KindRule(
+        "Who a person shares with has changed",
+        "A person you are key worker for has changed which of the people supporting them can "
+        "see parts of their plan. Sign in to see it.",
     ),
 }
 
