@@ -29,6 +29,7 @@ from careplan.meetings.models import Meeting, MeetingAttendee, MeetingKind
 from careplan.people.models import Person
 from careplan.plans import operations
 from careplan.plans.models import AgreedHow, CareTeamMember, MembershipHow, Plan
+from careplan.supporters.models import Supporter, SupporterRelationship
 from careplan.tasks.models import Task, TaskSource
 from careplan.teams.models import Cover, Team, TeamMember
 from consent.models import (
@@ -96,6 +97,11 @@ PEOPLE = (
 STEPPED_DOWN = "1506821235"
 STEPPED_DOWN_ON = date(2026, 10, 15)
 INDIVIDUAL = ("sarah.mackenzie@example.demo", "1204881235", "demo-sarah-2026")
+# Sarah's independent advocate (issue 20, supporters): sees "About me" and "My goals" until
+# the day below, because Sarah chose so; nothing else of hers, and no one else's.
+SUPPORTER = ("ruth.ogilvie@advocacy.demo", "Ruth Ogilvie", "demo-advocate-2026")
+SUPPORTER_SECTIONS = ["about_me", "goals"]
+SUPPORTER_DAYS = 180
 
 # Authenticator-app keys for the demo accounts that must use a second factor (key workers,
 # the IG officer, the administrator). Demo data only, like the passwords: add the key to an
@@ -182,6 +188,7 @@ def load_demo(session: Session) -> list[str]:
         password_hash=hash_password(password),
     )
     _living_plan(session, staff, agencies, people, sarah_account)
+    _supporter(session, people[chi], sarah_account)
     for demo_email, secret in DEMO_TOTP.items():
         user = staff[demo_email]
         if user.totp_confirmed_at is None:
@@ -193,6 +200,8 @@ def load_demo(session: Session) -> list[str]:
         for e, n, a, r, p in STAFF
     ]
     lines.append(f"{email:32} {password:22} Sarah Mackenzie (individual: her own plan)")
+    s_email, s_name, s_password = SUPPORTER
+    lines.append(f"{s_email:32} {s_password:22} {s_name} (supporter: Sarah's independent advocate)")
     return lines
 
 
@@ -380,6 +389,34 @@ def _care_teams_and_consents(
             recorded_by_id=morag.id if person is sarah else john_plan.key_worker_id,
             evidence_note="Signed consent form scanned to agency record.",
         )
+
+
+def _supporter(session: Session, sarah: Person, sarah_account: User) -> None:
+    """Sarah's independent advocate, with a place she chose (About me, My goals)."""
+    email, name, password = SUPPORTER
+    account = _get_or_add(
+        session,
+        User,
+        {"email": email},
+        kind=AccountKind.SUPPORTER,
+        name=name,
+        roles=[],
+        password_hash=hash_password(password),
+    )
+    if session.scalar(select(Supporter.id).where(Supporter.account_id == account.id).limit(1)):
+        return
+    place = Supporter(
+        id=uuid.uuid4(),
+        person_id=sarah.id,
+        account_id=account.id,
+        relationship=SupporterRelationship.ADVOCATE,
+        sections=list(SUPPORTER_SECTIONS),
+        expires_on=clock.today() + timedelta(days=SUPPORTER_DAYS),
+        created_by_id=sarah_account.id,
+    )
+    place.described_as = "my advocate"
+    session.add(place)
+    session.flush()
 
 
 def _living_plan(

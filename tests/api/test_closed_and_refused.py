@@ -73,6 +73,18 @@ REFUSED_WHEN_CLOSED = {
             "consent": {"method": "verbal", "agreed_on": "2026-10-01"},
         },
     ),
+    # Sharing with a supporter shares from the plan (rules.CHANGES); a closed plan shows a
+    # supporter nothing (careplan.access.ties.Supporter).
+    "api.invite_supporter": (
+        "key_worker",
+        {
+            "name": "Lorna Mackenzie",
+            "relationship": "family",
+            "email": "lorna@example.test",
+            "sections": ["goals"],
+            "expires_on": "2027-01-01",
+        },
+    ),
 }
 # Open on a closed plan, because they only narrow access or only read (rules.CHANGES).
 OPEN_WHEN_CLOSED = {
@@ -83,6 +95,8 @@ OPEN_WHEN_CLOSED = {
     "api.answer_correction",  # the person is owed an answer; it adds nothing to the plan
     "api.record_chi",  # identity only: it opens nothing, and merging may need it
     "api.reopen_plan_route",  # what a closed plan is for: tests/living/test_reopen.py
+    # Stopping sharing with a supporter narrows access: never blocked (API.md).
+    "api.end_supporter",  # tests/living/test_supporters_api.py
 }
 
 

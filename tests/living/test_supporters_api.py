@@ -47,20 +47,25 @@ def test_the_person_invites_their_sister_who_sees_only_her_goals_until_stopped(a
     body, lorna = _supporter(api, scene)
     assert body["status"] == "active"
     assert body["sections"] == ["goals"]
-    assert body["relationship"] == "family" and body["described_as"] == "my sister"
+    assert body["relationship"] == "family"
+    assert body["described_as"] == "my sister"
     assert body["email"] == "lorna@example.test"
     assert body["phone"] == "07700 900 982"
     code = body["invitation"]["code"]
-    assert code and body["invitation"]["sign_in"] == "/sign-in/invitation"
+    assert code
+    assert body["invitation"]["sign_in"] == "/sign-in/invitation"
     # A supporter's account: never staff, no roles, no agency, no person of its own.
     assert lorna.kind is AccountKind.SUPPORTER
-    assert lorna.roles == [] and lorna.agency_id is None and lorna.person_id is None
+    assert lorna.roles == []
+    assert lorna.agency_id is None
+    assert lorna.person_id is None
     assert invitations.find(db.session, code).id == lorna.id
 
     plan = api.get(lorna, f"/people/{scene.person.id}/plan").get_json()
     assert list(plan["sections"]) == ["goals"]
     assert plan["basis"] == {"goals": f"supporter:{body['id']}"}
-    assert "housing" in plan["withheld"] and "safety" in plan["withheld"]
+    assert "housing" in plan["withheld"]
+    assert "safety" in plan["withheld"]
     assert api.get(lorna, f"/people/{scene.person.id}/plan/sections/goals").status_code == 200
     for key in ("housing", "about_me", "safety"):
         assert api.get(lorna, f"/people/{scene.person.id}/plan/sections/{key}").status_code == 403
@@ -78,7 +83,8 @@ def test_the_person_invites_their_sister_who_sees_only_her_goals_until_stopped(a
     seen = [e for e in log if e["who"] == "Your sister Lorna Mackenzie"]
     assert {e["what"] for e in seen} >= {"looked at your plan", "looked at a part of your plan"}
     looked = [e for e in seen if e["done"]]
-    assert looked and {e["why"] for e in looked} == {
+    assert looked
+    assert {e["why"] for e in looked} == {
         "you chose to share this with them, as someone supporting you"
     }
     assert any(e["sections"] == ["My goals and actions"] for e in looked), looked
@@ -106,7 +112,8 @@ def test_notifications_say_nothing_of_the_person_or_what_is_shared(api, world):
     assert kinds["supporter.invited"].recipient_user_id == lorna.id
     assert kinds["supporter.changed"].recipient_user_id == scene.key_worker.id
     for note in kinds.values():
-        assert "Sarah" not in note.link and "goals" not in note.link
+        assert "Sarah" not in note.link
+        assert "goals" not in note.link
 
 
 def test_the_key_worker_invites_with_the_person_and_is_not_told_of_their_own_act(api, world):

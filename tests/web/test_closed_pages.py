@@ -39,6 +39,7 @@ REFUSED_WHEN_CLOSED = {
         {"reason": "Allocated as her justice social worker from today by the sheriff."},
     ),
     "referrals.new": ("morag", {}),  # decided before the form is read
+    "supporters.person": ("morag", {}),  # sharing from the plan: decided before the form
 }
 OPEN_WHEN_CLOSED = {
     "sharing.withdraw_consent",
@@ -46,6 +47,7 @@ OPEN_WHEN_CLOSED = {
     "sharing.emergency",  # reads only
     "plans.reopen_page",  # what a closed plan is for: tests/web/test_reopen_page.py
     "corrections.answer",  # the person is owed an answer; it adds nothing to the plan
+    "supporters.end",  # stopping sharing with a supporter narrows access
 }
 
 
@@ -67,8 +69,11 @@ def _close(app):
 OWN_REFUSED_WHEN_CLOSED = {
     "sections.edit_mine": {"version": "1"},
     "sections.add_my_update": {"text": "A good week."},
+    "supporters.mine": {},  # sharing from the plan with someone new: decided before the form
+    # A closed plan takes no new correction request (rules.CHANGES), as in the API.
+    "corrections.mine": {"section": "about_me", "text": "My son's name is spelt wrong."},
 }
-OWN_OPEN_WHEN_CLOSED = {"me.new_consent", "me.withdraw_consent"}
+OWN_OPEN_WHEN_CLOSED = {"me.new_consent", "me.withdraw_consent", "supporters.end_mine"}
 
 
 def own_page_forms(app):
