@@ -162,7 +162,7 @@ RULES: dict[NotificationKind, KindRule] = {
     NotificationKind.SUPPORTER_INVITED: KindRule(
         "Invitation to help someone",
         "Someone you support has invited you to see parts of their care plan. They will give "
-        "you an invitation code: use it on the sign-in page to choose your password.",
+        "you an invitation code. Sign in with it on the invitation page to choose a password.",
     ),
     NotificationKind.SUPPORTER_CHANGED: KindRule(
         "Who a person shares with has changed",

@@ -82,7 +82,7 @@ REFUSED_WHEN_CLOSED = {
             "relationship": "family",
             "email": "lorna@example.test",
             "sections": ["goals"],
-            "expires_on": "2027-01-01",
+            "expires_on": "2027-06-01",
         },
     ),
 }

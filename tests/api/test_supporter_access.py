@@ -109,7 +109,7 @@ OWN = {
             "relationship": "advocate",
             "email": "ann@ex.test",
             "sections": ["goals"],
-            "expires_on": "2027-01-01",
+            "expires_on": "2027-06-01",
         },
         # The lead agency sees and may stop sharing, but does not invite for the person.
         (201, 403, 404, 201, 404, 404, 404, 403),

@@ -77,7 +77,7 @@ ROUTES = {
             "relationship": "advocate",
             "email": "ann@ex.test",
             "sections": ["goals"],
-            "expires_on": "2027-01-01",
+            "expires_on": "2027-06-01",
         },
         False,
         (403, 403, 404, 404, 201, 404),

@@ -147,6 +147,22 @@ JSON_WRITES = {
         True,
         (200, 200, 404, 403, 404, 404, 404),
     ),
+    # Supporters (issue 20): the person invites someone to see chosen sections.
+    "supporter_invite": (
+        "POST",
+        "/people/{p}/supporters",
+        {
+            "name": "Lorna Mackenzie",
+            "relationship": "family",
+            "described_as": "my sister",
+            "email": "lorna@example.test",
+            "phone": "07700 900 982",
+            "sections": ["goals"],
+            "expires_on": "2027-06-01",
+        },
+        False,
+        (201, 403, 404, 201, 404, 404, 404),
+    ),
     "review": (
         "POST",
         "/audit/claims/{m}/review",
