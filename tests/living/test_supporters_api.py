@@ -61,6 +61,9 @@ def test_the_person_invites_their_sister_who_sees_only_her_goals_until_stopped(a
     assert lorna.person_id is None
     assert invitations.find(db.session, code).id == lorna.id
 
+    who = api.get(lorna, f"/people/{scene.person.id}").get_json()
+    assert who["given_name"] == "Sarah"
+    assert who["chi"] is None  # the NHS identifier is not a supporter's to hold
     plan = api.get(lorna, f"/people/{scene.person.id}/plan").get_json()
     assert list(plan["sections"]) == ["goals"]
     assert plan["basis"] == {"goals": f"supporter:{body['id']}"}

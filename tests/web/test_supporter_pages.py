@@ -43,10 +43,12 @@ def test_people_supporting_you_names_the_care_team_and_the_advocate(demo_app):
     sarah = Browser(demo_app, staff(demo_app, SARAH))
     page = text(sarah.get("/my-plan/supporters"))
     assert "Your care team" in page
-    assert "Morag Campbell" in page and "Your key worker" in page
+    assert "Morag Campbell" in page
+    assert "Your key worker" in page
     assert "morag.campbell@nhs.demo" in page
     assert "Ruth Ogilvie (my advocate)" in page
-    assert "About me" in page and "My goals and actions" in page
+    assert "About me" in page
+    assert "My goals and actions" in page
     assert "Stop sharing" in page
 
 
@@ -68,10 +70,12 @@ def test_sarah_invites_her_sister_who_sees_only_her_goals_until_she_stops(demo_a
     )
     assert first.status_code == 302, text(first)[:400]
     home = text(eilidh.get("/"))
-    assert "Sarah Mackenzie" in home and "My goals and actions" in home
+    assert "Sarah Mackenzie" in home
+    assert "My goals and actions" in home
     plan = text(eilidh.get(f"/people/{person}"))
     assert "My goals and actions" in plan
-    assert "Personal housing plan" not in plan and "Alcohol and drugs" not in plan
+    assert "Personal housing plan" not in plan
+    assert "Alcohol and drugs" not in plan
     assert eilidh.get(f"/people/{person}/sections/goals").status_code == 200
     assert eilidh.get(f"/people/{person}/sections/housing").status_code == 403
     assert eilidh.get("/people?q=mackenzie").status_code == 403
@@ -102,7 +106,8 @@ def test_the_key_worker_sees_and_invites_with_the_person(demo_app):
     person = _sarah(demo_app)
     morag = Browser(demo_app, staff(demo_app, "morag.campbell@nhs.demo"))
     page = text(morag.get(f"/people/{person}/supporters"))
-    assert "People supporting them" in page and "Ruth Ogilvie" in page
+    assert "People supporting them" in page
+    assert "Ruth Ogilvie" in page
     done = _invite(morag, f"/people/{person}/supporters", email="eilidh2@example.test")
     assert done.status_code == 201
     # The cafe's worker in her care team sees no one's family.
