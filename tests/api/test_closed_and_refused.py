@@ -73,6 +73,8 @@ REFUSED_WHEN_CLOSED = {
             "consent": {"method": "verbal", "agreed_on": "2026-10-01"},
         },
     ),
+    # Marking an update entered in error changes the record (rules.CHANGES).
+    "api.mark_entry_error": ("key_worker", {"reason": "Written on the wrong plan."}),
     # Sharing with a supporter shares from the plan (rules.CHANGES); a closed plan shows a
     # supporter nothing (careplan.access.ties.Supporter).
     "api.invite_supporter": (
@@ -190,7 +192,12 @@ def test_no_write_reaches_a_closed_plan(app, api, world):
         "spare": scene.spare.id,
         "svc": scene.service.id,
     }
-    values = {"person_id": scene.person.id, "key": "housing", "member_id": scene.member.id}
+    values = {
+        "person_id": scene.person.id,
+        "key": "housing",
+        "member_id": scene.member.id,
+        "entry_id": scene.person.id,  # decided (closed) before the update is looked for
+    }
     api.look_up(scene.outsider, scene.person)
     counts = _counts()
     for endpoint, rule, method in _writes(app):

@@ -147,6 +147,15 @@ JSON_WRITES = {
         True,
         (200, 200, 404, 403, 404, 404, 404),
     ),
+    # An update entered in error (issue 20): the reason is read before the update is
+    # looked for, so any id shows the refusal of bad input.
+    "entry_error": (
+        "POST",
+        "/people/{p}/plan/sections/housing/entries/{entry}/error",
+        {"reason": "Written on the wrong person's plan."},
+        False,
+        (200, 200, 404, 403, 404, 404, 404),
+    ),
     # Supporters (issue 20): the person invites someone to see chosen sections.
     "supporter_invite": (
         "POST",
@@ -238,6 +247,7 @@ def _ids(world, scene) -> dict[str, Any]:
         "ref": _referral(world, scene),
         "team": _team(world, scene),
         "corr": _correction(world, scene),
+        "entry": uuid.uuid4(),
         "key_worker": scene.key_worker.id,
     }
 
@@ -385,6 +395,7 @@ PLACEHOLDERS = {
     "team": "{team_id}",
     "key_worker": "{staff_id}",
     "corr": "{correction_id}",
+    "entry": "{entry_id}",
 }
 
 
