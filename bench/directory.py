@@ -12,12 +12,7 @@ bench/results/directory.{md,json}. Times are wall-clock milliseconds in one proc
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import random
-import secrets
-import statistics
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -25,7 +20,8 @@ from typing import Any
 
 from sqlalchemy import text
 
-RESULTS = Path(__file__).resolve().parent / "results"
+from bench import in_process
+
 WORDS = [
     "housing",
     "advice",
@@ -101,20 +97,8 @@ def _services(count: int, rng: random.Random) -> list[dict[str, Any]]:
     return out
 
 
-def _p(values: list[float], q: int) -> float:
-    return round(statistics.quantiles(values, n=100)[q - 1], 2)
-
-
 def measure(url: str, folder: Path, count: int, repeats: int) -> dict[str, Any]:
-    os.environ.update(
-        {
-            "DATABASE_URL": url,
-            "CAREPLAN_INSTANCE": str(folder / "instance"),
-            "CAREPLAN_AUDIT_KEY_FILE": str(folder / "keys" / "audit.pem"),
-            "CAREPLAN_DATA_KEYS_FILE": str(folder / "keys" / "data-keys.json"),
-            "SECRET_KEY": secrets.token_urlsafe(32),
-        }
-    )
+    in_process.use_database(url, folder)
     from flask_migrate import upgrade
 
     from careplan import create_app
@@ -157,15 +141,9 @@ def measure(url: str, folder: Path, count: int, repeats: int) -> dict[str, Any]:
     }
     results: dict[str, Any] = {}
     for name, make in queries.items():
-        for i in range(10):
-            client.get("/api/v1/services?" + make(i), headers=headers)
-        times = []
-        for i in range(repeats):
-            start = time.perf_counter()
-            answer = client.get("/api/v1/services?" + make(i), headers=headers)
-            times.append((time.perf_counter() - start) * 1000)
-            assert answer.status_code == 200, answer.get_json()
-        results[name] = {"p50_ms": _p(times, 50), "p95_ms": _p(times, 95), "runs": repeats}
+        results[name], _ = in_process.timed(
+            client, lambda i, make=make: "/api/v1/services?" + make(i), headers, repeats
+        )
     return {"services": count, "import_seconds": round(imported, 1), "queries": results}
 
 
@@ -175,22 +153,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=200)
     parser.add_argument("--pg", help="a PostgreSQL URL to measure too (its database is emptied)")
     args = parser.parse_args()
-    out: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        out["sqlite"] = measure(
-            f"sqlite:///{folder}/directory.sqlite", folder, args.services, args.repeats
-        )
-    if args.pg:
-        with tempfile.TemporaryDirectory() as tmp:
-            from sqlalchemy import create_engine
-
-            engine = create_engine(args.pg)
-            with engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-            out["postgresql"] = measure(args.pg, Path(tmp), args.services, args.repeats)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "directory.json").write_text(json.dumps(out, indent=2) + "\n")
+    out = in_process.on_each_database(
+        "directory", lambda url, folder: measure(url, folder, args.services, args.repeats), args.pg
+    )
     lines = [
         "# Service directory at national size (issue 19)",
         "",
@@ -205,8 +170,7 @@ def main() -> None:
         for name, r in part["queries"].items():
             lines.append(f"| {name} | {r['p50_ms']} | {r['p95_ms']} | {r['runs']} |")
         lines.append("")
-    (RESULTS / "directory.md").write_text("\n".join(lines))
-    print("\n".join(lines))
+    in_process.write("directory", out, lines)
 
 
 if __name__ == "__main__":

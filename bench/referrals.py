@@ -14,12 +14,7 @@ wall-clock milliseconds in one process.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import random
-import secrets
-import statistics
-import tempfile
 import time
 import uuid
 from datetime import date, timedelta
@@ -28,14 +23,11 @@ from typing import Any
 
 from sqlalchemy import insert, text
 
-RESULTS = Path(__file__).resolve().parent / "results"
+from bench import in_process
+
 AGENCIES = 40
 PEOPLE = 20_000
 STATUSES = ["requested"] * 3 + ["received", "accepted", "in-progress", "completed", "rejected"]
-
-
-def _p(values: list[float], q: int) -> float:
-    return round(statistics.quantiles(values, n=100)[q - 1], 2)
 
 
 def _world(count: int, rng: random.Random) -> dict[str, Any]:
@@ -191,15 +183,7 @@ def _world(count: int, rng: random.Random) -> dict[str, Any]:
 
 
 def measure(url: str, folder: Path, count: int, repeats: int) -> dict[str, Any]:
-    os.environ.update(
-        {
-            "DATABASE_URL": url,
-            "CAREPLAN_INSTANCE": str(folder / "instance"),
-            "CAREPLAN_AUDIT_KEY_FILE": str(folder / "keys" / "audit.pem"),
-            "CAREPLAN_DATA_KEYS_FILE": str(folder / "keys" / "data-keys.json"),
-            "SECRET_KEY": secrets.token_urlsafe(32),
-        }
-    )
+    in_process.use_database(url, folder)
     from flask_migrate import upgrade
 
     from careplan import create_app
@@ -232,18 +216,10 @@ def measure(url: str, folder: Path, count: int, repeats: int) -> dict[str, Any]:
     results: dict[str, Any] = {}
     for name, (caller, make) in queries.items():
         headers = {"Authorization": f"Bearer {issued[caller]}"}
-        for i in range(10):
-            client.get("/api/v1/referrals?" + make(i), headers=headers)
-        times = []
-        for i in range(repeats):
-            start = time.perf_counter()
-            answer = client.get("/api/v1/referrals?" + make(i), headers=headers)
-            times.append((time.perf_counter() - start) * 1000)
-            assert answer.status_code == 200, answer.get_json()
-        results[name] = {
-            "p50_ms": _p(times, 50),
-            "p95_ms": _p(times, 95),
-            "runs": repeats,
+        figures, answer = in_process.timed(
+            client, lambda i, make=make: "/api/v1/referrals?" + make(i), headers, repeats
+        )
+        results[name] = figures | {
             "listed": len(answer.get_json()),
             "total": int(answer.headers["X-Total-Count"]),
         }
@@ -256,22 +232,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=200)
     parser.add_argument("--pg", help="a PostgreSQL URL to measure too (its database is emptied)")
     args = parser.parse_args()
-    out: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        out["sqlite"] = measure(
-            f"sqlite:///{folder}/referrals.sqlite", folder, args.referrals, args.repeats
-        )
-    if args.pg:
-        with tempfile.TemporaryDirectory() as tmp:
-            from sqlalchemy import create_engine
-
-            engine = create_engine(args.pg)
-            with engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-            out["postgresql"] = measure(args.pg, Path(tmp), args.referrals, args.repeats)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "referrals.json").write_text(json.dumps(out, indent=2) + "\n")
+    out = in_process.on_each_database(
+        "referrals", lambda url, folder: measure(url, folder, args.referrals, args.repeats), args.pg
+    )
     lines = [
         "# The referral inbox at national size (issue 19)",
         "",
@@ -291,8 +254,7 @@ def main() -> None:
             cells = [name, r["listed"], f"{r['total']:,}", r["p50_ms"], r["p95_ms"], r["runs"]]
             lines.append("| " + " | ".join(str(c) for c in cells) + " |")
         lines.append("")
-    (RESULTS / "referrals.md").write_text("\n".join(lines))
-    print("\n".join(lines))
+    in_process.write("referrals", out, lines)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -238,6 +238,27 @@ def _facts(
         )
         for person, plan in entries
     ]
+
+
+def team_facts(
+    session: Session, user: User, plans: Iterable[Any]
+) -> tuple[Callable[[Any], TeamFact | None], Callable[[Any], tuple[CoverFact, ...]]]:
+    """For lists decided on a plan's ties alone (the referral inbox): two functions of a
+    plan (anything with `lead_agency_id` and `key_worker_id`) giving the caller's
+    `TeamFact` and `CoverFact`s for it, as a whole context would hold them (issue 22).
+    One statement for all the plans, none when the caller is no practitioner or key
+    worker of them all."""
+    workers = sorted({p.key_worker_id for p in plans if p.key_worker_id != user.id}, key=str)
+    rows: list[Any] = []
+    if workers and Subject.of(user).is_practitioner:
+        params = {
+            "user_id": user.id,
+            "agency_id": user.agency_id,
+            "key_worker_ids": workers,
+            "today": clock.day_of(clock.now()),
+        }
+        rows = list(session.execute(_statements().teams, params))
+    return _teams_and_covers(user, rows)
 
 
 def _teams_and_covers(user: User, rows: list[Any]) -> tuple[Any, Any]:

@@ -29,7 +29,35 @@ from careplan.extensions import db
 from tests import snapshot
 from tests.support import Api, World
 
-PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+def _worker_database(url: str) -> str:
+    """Under pytest-xdist (scripts/test.sh runs two workers), each worker's own database
+    on the same PostgreSQL server: `careplan_test_gw0`, `careplan_test_gw1`, made here if
+    absent. Tests empty every table between tests, so workers must never share one.
+    SQLite needs nothing: each worker's files live under its own temporary folder."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not url.startswith("postgresql") or not worker.isalnum():
+        return url
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    server = make_url(url)
+    name = f"{server.database}_{worker}"
+    engine = create_engine(server, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        found = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        ).scalar()
+        if not found:
+            # The name is ours (the database's name and xdist's gwN), never a request's.
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    own = server.set(database=name).render_as_string(hide_password=False)
+    os.environ["TEST_DATABASE_URL"] = own  # for tests that read it themselves
+    return own
+
+
+PG_URL = _worker_database(os.environ.get("TEST_DATABASE_URL", ""))
 KEY_FILES = ("audit-key.pem", "data-keys.json")
 # The folder of the session's schema and key files (set by `schema_source`).
 _schema_folder: list[Path] = []
@@ -261,6 +289,15 @@ def _personal_words() -> set[str]:
     return words
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist's `--dist loadgroup`: a module's tests run on one worker (its
+    module-scoped app and built worlds are made once), and every browser test on one worker
+    in order (one server, one browser, one screenshot folder, each user signed in once)."""
+    for item in items:
+        group = "browser" if item.get_closest_marker("browser") else item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 def pytest_configure(config: pytest.Config) -> None:
     root = logging.getLogger()
     root.addHandler(EVERY_LOG_LINE)
@@ -268,9 +305,25 @@ def pytest_configure(config: pytest.Config) -> None:
         root.setLevel(logging.INFO)
 
 
+# Under pytest-xdist each worker checks its own lines and hands what it found to the
+# controller (xdist's `workeroutput`), which fails the run: a worker's exit status alone
+# does not fail it.
+_LEAKS_FROM_WORKERS: list[str] = []
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    _LEAKS_FROM_WORKERS.extend(getattr(node, "workeroutput", {}).get("log_leaks", []))
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     words = _personal_words()
     leaks = [line for line in EVERY_LOG_LINE.lines if any(w in line for w in words)]
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["log_leaks"] = leaks
+        return
+    leaks += _LEAKS_FROM_WORKERS
     if leaks:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:

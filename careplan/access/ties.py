@@ -11,7 +11,7 @@ field of facts in the context, one source that loads it and one row in each rule
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -107,13 +107,7 @@ class WarmHandOver:
         place = context.warm_hand_over
         if key is None or place is None:
             return None
-        problem = agreement_problem(context, key)
-        if problem is not None:
-            return Denial(problem)
-        refusal = active_refusal(context, key)
-        if refusal is not None:
-            return Denial(DenialKind.REFUSED, refusal.id)
-        return Basis(BasisKind.HANDED_OVER, place.id)
+        return _bounds(context, key) or Basis(BasisKind.HANDED_OVER, place.id)
 
 
 @dataclass(frozen=True)
@@ -123,18 +117,9 @@ class CareTeam:
     def basis(self, context: AccessContext, key: str | None) -> Basis | Denial | None:
         if key is None or not context.in_care_team:
             return None
-        problem = agreement_problem(context, key)
-        if problem is not None:
-            return Denial(problem)
-        refusal = active_refusal(context, key)
-        if refusal is not None:
-            return Denial(DenialKind.REFUSED, refusal.id)
-        covering = [c for c in context.consents_for_me if c.permit and c.covers(key)]
-        active = [c for c in covering if c.status(context.today) == "active"]
-        # A consent serves only the purposes it was given for (careplan.access.purposes).
-        granted = _first(c for c in active if consent_serves(c.purpose, context.purpose))
-        if granted is None:
-            return Denial(DenialKind.PURPOSE if active else _why_no_consent(covering, context))
+        granted = _bounds(context, key) or _consent(context, key, context.consents_for_me)
+        if isinstance(granted, Denial):
+            return granted
         return Basis(BasisKind.CONSENT, granted.id)
 
 
@@ -153,17 +138,9 @@ class Referral:
         travelling = [c for c in context.consents_for_me if c.referral_id is not None]
         if not travelling:
             return None
-        problem = agreement_problem(context, key)
-        if problem is not None:
-            return Denial(problem)
-        refusal = active_refusal(context, key)
-        if refusal is not None:
-            return Denial(DenialKind.REFUSED, refusal.id)
-        covering = [c for c in travelling if c.permit and c.covers(key)]
-        active = [c for c in covering if c.status(context.today) == "active"]
-        granted = _first(c for c in active if consent_serves(c.purpose, context.purpose))
-        if granted is None:
-            return Denial(DenialKind.PURPOSE if active else _why_no_consent(covering, context))
+        granted = _bounds(context, key) or _consent(context, key, travelling)
+        if isinstance(granted, Denial):
+            return granted
         return Basis(BasisKind.REFERRAL, granted.referral_id)
 
 
@@ -257,6 +234,30 @@ def _first(candidates: Iterator[ConsentFact]) -> ConsentFact | None:
     # The lowest id, not the first created, so the answer does not depend on record
     # order: the candidates come from `consents_for_me`, which is in id order.
     return next(candidates, None)
+
+
+def _bounds(context: AccessContext, key: str) -> Denial | None:
+    """What stops any tie short of the key worker's and the lead agency's from reaching
+    section `key`: the caller's agency's sharing agreement, then the person's refusal to
+    that agency or sector (BRIEF.md, "sharing rules")."""
+    problem = agreement_problem(context, key)
+    if problem is not None:
+        return Denial(problem)
+    refusal = active_refusal(context, key)
+    return Denial(DenialKind.REFUSED, refusal.id) if refusal is not None else None
+
+
+def _consent(
+    context: AccessContext, key: str, consents: Iterable[ConsentFact]
+) -> ConsentFact | Denial:
+    """Of `consents`, the permitting one in force over section `key` that serves the
+    request's purpose (careplan.access.purposes), lowest id first; else why none does."""
+    covering = [c for c in consents if c.permit and c.covers(key)]
+    active = [c for c in covering if c.status(context.today) == "active"]
+    granted = _first(c for c in active if consent_serves(c.purpose, context.purpose))
+    if granted is None:
+        return Denial(DenialKind.PURPOSE if active else _why_no_consent(covering, context))
+    return granted
 
 
 def _why_no_consent(covering: list[ConsentFact], context: AccessContext) -> DenialKind:

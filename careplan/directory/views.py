@@ -21,7 +21,7 @@ from careplan.directory.queries import GEOJSON, MAP_LIMIT
 from careplan.directory.schemas import geojson_out, service_create, service_query, service_update
 from careplan.extensions import db
 from careplan.identity.web import signed_in_required
-from careplan.web.pages import load, loader, refused, render
+from careplan.web.pages import load, loader, refused, render, version_check
 
 bp = Blueprint("directory", __name__, url_prefix="/directory")
 PAGE_SIZE = 20
@@ -200,15 +200,10 @@ def edit(service_id: uuid.UUID) -> Any:
         return _edit_page(service, _values(service), {})
     local_service = service.source == LOCAL
     data = _form_data(local_service)
-    sent = request.form.get("version", "")
-
-    def same_version(current: int) -> None:
-        if sent != str(current):
-            raise PreconditionFailed(
-                "Someone else changed this service while you were editing it. Check their "
-                "changes below, then save yours again."
-            )
-
+    same_version = version_check(
+        "Someone else changed this service while you were editing it. Check their "
+        "changes below, then save yours again."
+    )
     try:
         services.update(service_id, loader(service_update, data), same_version)
     except (ApiError, ValidationError) as exc:

@@ -32,6 +32,7 @@ from careplan.plans.rows import PersonRow
 from careplan.referrals import lifecycle, notices, operations, presenters
 from careplan.referrals.models import DeclinedBy, Referral, ReferralStatus
 from careplan.referrals.presenters import Names
+from consent.facts import team_facts
 from consent.models import Consent
 
 Loader = Callable[[], dict[str, Any]]
@@ -408,8 +409,14 @@ def inbox(load: Loader) -> Page:
     subject = Subject.of(user)
     contexts = {}
     shown = []
+    # The lead agency's teams and covers decide as in a whole context (issue 22: a lead
+    # agency colleague outside the key worker's team holds no lead-agency basis).
+    teams_of, covers_of = team_facts(db.session, user, found)
     for found_row in found:
         row = found_row.Referral
+        ties = PlanTies(
+            row.plan_id, found_row.key_worker_id, found_row.lead_agency_id, found_row.closed_on
+        )
         context = AccessContext(
             subject=subject,
             person=PersonRow(
@@ -421,11 +428,11 @@ def inbox(load: Loader) -> Page:
                 found_row.date_of_birth,
                 None,
             ),
-            plan=PlanTies(
-                row.plan_id, found_row.key_worker_id, found_row.lead_agency_id, found_row.closed_on
-            ),
+            plan=ties,
             now=now,
             today=clock.day_of(now),
+            teams=teams_of(ties),
+            covers=covers_of(ties),
         )
         if decide(context, resource(row), Permission.REFERRAL_VIEW).permit:
             contexts[row.id] = context

@@ -27,7 +27,7 @@ from careplan.referrals import letters, lifecycle, operations, services
 from careplan.referrals.models import ReferralStatus, Urgency
 from careplan.referrals.schemas import forward, referral_create, referral_query, status_change
 from careplan.web.display import lines
-from careplan.web.pages import form_values, load, loader, refused, render
+from careplan.web.pages import form_values, load, loader, refused, render, version_check
 
 bp = Blueprint("referrals", __name__)
 PAGE_SIZE = 25
@@ -156,15 +156,10 @@ def set_status(referral_id: uuid.UUID) -> Any:
     }
     if reasons and form.get("reason_code") and data["reason_code"] is None:
         data["reason_code"] = form["reason_code"]  # not one of the list: said so by the schema
-    sent = request.form.get("version", "")
-
-    def same_version(current: int) -> None:
-        if sent != str(current):
-            raise PreconditionFailed(
-                "Someone else updated this referral while you were answering. Check its "
-                "status below, then answer again."
-            )
-
+    same_version = version_check(
+        "Someone else updated this referral while you were answering. Check its "
+        "status below, then answer again."
+    )
     try:
         services.change_status(referral_id, loader(status_change, data), same_version)
     except (ApiError, ValidationError) as exc:

@@ -14,7 +14,7 @@ from audit import log as audit_log
 from careplan.access.subject import Role
 from careplan.accounts.models import User
 from careplan.core import days
-from careplan.core.errors import ApiError, flatten_messages
+from careplan.core.errors import ApiError, PreconditionFailed, flatten_messages
 from careplan.web import words
 from careplan.web.display import grouped
 
@@ -98,6 +98,20 @@ def refused(exc: ApiError | ValidationError) -> tuple[dict[str, list[str]], int]
     status = exc.status if isinstance(exc, ApiError) else 400
     audit_log.record_failed_attempt(code, status)
     return problems(exc), status
+
+
+def version_check(message: str) -> Callable[[int], None]:
+    """For a service's versioned write sent from a page: a check of the record's current
+    version (an int) against the form's hidden `version` field, raising
+    `PreconditionFailed(message)` when they differ: the page's If-Match (RFC 9110 13.1.1),
+    so a form answered after someone else's change never overwrites it."""
+    sent = request.form.get("version", "")
+
+    def same_version(current: int) -> None:
+        if sent != str(current):
+            raise PreconditionFailed(message)
+
+    return same_version
 
 
 def render(template: str, status: int = 200, **context: Any) -> tuple[str, int]:

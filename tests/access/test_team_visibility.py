@@ -51,3 +51,25 @@ def test_the_lists_agree_with_the_policy(world, role):
         role == "cover" and scene.covering.ended_at is None
     )
     assert (scene.sarah.id in seen) is expected
+
+
+@pytest.mark.parametrize("role", [*ROLES, "kay", "plain_worker", "plain_colleague"])
+def test_lists_decided_on_plan_ties_get_the_same_team_facts(world, role):
+    """The referral inbox decides each row on the plan's ties alone (consent.facts.
+    team_facts): each caller's team and cover facts there are those a whole context holds,
+    so a lead-agency colleague outside the key worker's team gets no lead-agency basis."""
+    from careplan.plans.access import catalogue
+    from careplan.plans.models import Plan
+    from consent.facts import team_facts
+
+    scene = build_team_scene(world)
+    user = scene.role(role)
+    everyone = list(db.session.scalars(select(Person)))
+    contexts = load_facts_many(db.session, user, everyone, sensitivities(catalogue()))
+    plans = {p.person_id: p for p in db.session.scalars(select(Plan))}
+    teams_of, covers_of = team_facts(db.session, user, plans.values())
+    for person, context in zip(everyone, contexts, strict=True):
+        plan = plans.get(person.id)
+        if plan is None or plan.key_worker_id == user.id:
+            continue  # the key worker tie decides first; nothing is loaded for it
+        assert (teams_of(plan), covers_of(plan)) == (context.teams, context.covers), person.id

@@ -70,7 +70,7 @@ OWN_REFUSED_WHEN_CLOSED = {
     "sections.edit_mine": {"version": "1"},
     "sections.add_my_update": {"text": "A good week."},
     "supporters.mine": {},  # sharing from the plan with someone new: decided before the form
-    # A closed plan takes no new correction request (rules.CHANGES), as in the API.
+    # As in the API (rules.CHANGES): a closed plan takes no new correction request.
     "corrections.mine": {"section": "about_me", "text": "My son's name is spelt wrong."},
 }
 OWN_OPEN_WHEN_CLOSED = {"me.new_consent", "me.withdraw_consent", "supporters.end_mine"}
