@@ -107,6 +107,10 @@ class AuditAction(enum.StrEnum):
     CORRECTION_CREATE = "correction.create"
     CORRECTION_LIST = "correction.list"
     CORRECTION_ANSWER = "correction.answer"
+    # Supporters (issue 20): family, carers and advocates shown chosen sections.
+    SUPPORTER_INVITE = "supporter.invite"
+    SUPPORTER_LIST = "supporter.list"
+    SUPPORTER_END = "supporter.end"
     # Referrals (issue 19): made, read (one, or a list: a person's, an agency's inbox),
     # answered, forwarded, expired unanswered.
     REFERRAL_CREATE = "referral.create"

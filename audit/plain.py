@@ -59,6 +59,9 @@ WHAT = {
     "correction.create": "asked for a correction to your plan",
     "correction.list": "looked at your requests for corrections",
     "correction.answer": "answered your request for a correction",
+    "supporter.invite": "invited someone supporting you to see parts of your plan",
+    "supporter.list": "looked at who is supporting you and what each can see",
+    "supporter.end": "stopped sharing your plan with someone supporting you",
     "referral.create": "referred you to a service",
     "referral.view": "looked at a referral of yours",
     "referral.list": "looked at your referrals",
@@ -108,6 +111,8 @@ def why(basis: str | None) -> str | None:
         return "emergency access: they said there was a risk to life or of serious harm"
     if basis.startswith("handed_over:"):
         return "they were your key worker, and are handing over to your new one"
+    if basis.startswith("supporter:"):
+        return "you chose to share this with them, as someone supporting you"
     if basis.startswith("task_owner"):
         return "they were given an action to do for you"
     return None

@@ -176,6 +176,7 @@ def _register_models() -> None:
     import careplan.protection.models
     import careplan.referrals.models
     import careplan.subject_access.models
+    import careplan.supporters.models
     import careplan.tasks.models
     import careplan.teams.models  # noqa: F401
     import consent.models  # noqa: F401
@@ -242,6 +243,7 @@ def _register_pages(app: Flask) -> None:
     from careplan.records import views as records
     from careplan.referrals import views as referrals
     from careplan.subject_access import views as subject_access
+    from careplan.supporters import views as supporters
     from careplan.tasks import views as tasks
     from careplan.web import pages
     from consent import views as sharing
@@ -269,6 +271,7 @@ def _register_pages(app: Flask) -> None:
         continuity,
         ask_and_act,
         subject_access,
+        supporters,
     ):
         app.register_blueprint(module.bp)
 

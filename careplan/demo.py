@@ -41,6 +41,7 @@ from careplan.subject_access.models import (
     RequestStatus,
     SubjectAccessRequest,
 )
+from careplan.supporters.models import Supporter, SupporterRelationship
 from careplan.tasks.models import Task, TaskSource
 from careplan.teams.models import Cover, Team, TeamMember
 from consent.models import (
@@ -130,6 +131,11 @@ STEPPED_DOWN_ON = date(2026, 10, 15)
 # Invited, not yet signed in: email, name, agency, the invitation code (demo only).
 INVITED = ("kirsty.doyle@nhs.demo", "Kirsty Doyle", NHS, "DEM0-KRST-2026-NHS1")
 INDIVIDUAL = ("sarah.mackenzie@example.demo", "1204881235", "demo-sarah-2026")
+# Sarah's independent advocate (issue 20, supporters): sees "About me" and "My goals" until
+# the day below, because Sarah chose so; nothing else of hers, and no one else's.
+SUPPORTER = ("ruth.ogilvie@advocacy.demo", "Ruth Ogilvie", "demo-advocate-2026")
+SUPPORTER_SECTIONS = ["about_me", "goals"]
+SUPPORTER_DAYS = 180
 
 # Authenticator-app keys for the demo accounts that must use a second factor (key workers,
 # the IG officer, the administrator). Demo data only, like the passwords: add the key to an
@@ -233,6 +239,7 @@ def load_demo(session: Session) -> list[str]:
         invited.invite_hash = invitations.digest_of(INVITED[3])
         invited.invite_expires_at = clock.now() + invitations.LIFETIME
     _subject_access(session, staff, people)
+    _supporter(session, people[chi], sarah_account)
     for demo_email, secret in DEMO_TOTP.items():
         user = staff[demo_email]
         if user.totp_confirmed_at is None:
@@ -245,6 +252,8 @@ def load_demo(session: Session) -> list[str]:
     ]
     lines.append(f"{email:32} {password:22} Sarah Mackenzie (individual: her own plan)")
     lines.append(f"{INVITED[0]:32} {'':22} {INVITED[1]}: invited, code {INVITED[3]}")
+    s_email, s_name, s_password = SUPPORTER
+    lines.append(f"{s_email:32} {s_password:22} {s_name} (supporter: Sarah's independent advocate)")
     return lines
 
 
@@ -508,6 +517,34 @@ def _ask_and_act(session: Session, staff: dict[str, User], people: dict[str, Per
     )
     ask.note = "Her short-term let ends in January; she has nowhere arranged after it."
     session.add(ask)
+
+
+def _supporter(session: Session, sarah: Person, sarah_account: User) -> None:
+    """Sarah's independent advocate, with a place she chose (About me, My goals)."""
+    email, name, password = SUPPORTER
+    account = _get_or_add(
+        session,
+        User,
+        {"email": email},
+        kind=AccountKind.SUPPORTER,
+        name=name,
+        roles=[],
+        password_hash=hash_password(password),
+    )
+    if session.scalar(select(Supporter.id).where(Supporter.account_id == account.id).limit(1)):
+        return
+    place = Supporter(
+        id=uuid.uuid4(),
+        person_id=sarah.id,
+        account_id=account.id,
+        relationship=SupporterRelationship.ADVOCATE,
+        sections=list(SUPPORTER_SECTIONS),
+        expires_on=clock.today() + timedelta(days=SUPPORTER_DAYS),
+        created_by_id=sarah_account.id,
+    )
+    place.described_as = "my advocate"
+    session.add(place)
+    session.flush()
 
 
 def _living_plan(

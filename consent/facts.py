@@ -26,6 +26,7 @@ from careplan.access.context import (
     ConsentFact,
     CoverFact,
     MembershipFact,
+    SupporterFact,
     TaskOwnerFact,
     TeamFact,
 )
@@ -39,6 +40,7 @@ from careplan.people.models import Person
 from careplan.plans.catalogue import Sensitivity
 from careplan.plans.models import CareTeamMember, Plan
 from careplan.plans.rows import PersonRow, PlanRow, Reach, Ref
+from careplan.supporters.models import Supporter
 from careplan.tasks.models import Task
 from careplan.teams.models import Cover, Team, TeamMember
 from consent.models import BreakGlass, Consent, SharingAgreement
@@ -206,6 +208,16 @@ def _facts(
                 BreakGlassFact(b.id, b.invoked_at, b.expires_at)
             )
         agreement = current_agreement(connection or session, user.agency_id)
+    places: dict[Any, list[SupporterFact]] = {}
+    if subject.is_supporter:
+        # The supporter tie: one statement, only for a supporter's account (staff and the
+        # person never hold it).
+        for r in session.execute(_statements().supporters, {"user_id": user.id, "ids": ids}):
+            places.setdefault(r.person_id, []).append(
+                SupporterFact(
+                    r.id, frozenset(r.sections or ()), r.expires_on, r.ended_at is not None
+                )
+            )
     today = clock.day_of(now)
     purpose = purposes.current()
     teams_of, covers_of = _teams_and_covers(user, team_rows)
@@ -227,6 +239,7 @@ def _facts(
             teams=teams_of(plan),
             covers=covers_of(plan),
             tasks_owned=owned,
+            supporters=tuple(places.get(person.id, ())),
         )
         for person, plan in entries
     ]
@@ -342,6 +355,7 @@ class _Statements:
     teams: Any
     teams_one: Prepared
     tasks_owned: Prepared
+    supporters: Any
 
 
 @functools.cache
@@ -437,7 +451,15 @@ def _statements() -> _Statements:
         )
         .order_by(task.id)
     )
+    place = Supporter.__table__.c
+    supporters = select(
+        place.person_id, place.id, place.sections, place.expires_on, place.ended_at
+    ).where(
+        place.account_id == bindparam("user_id"),
+        place.person_id.in_(bindparam("ids", expanding=True)),
+    )
     return _Statements(
+        supporters=supporters,
         teams=teams,
         teams_one=Prepared(teams_one),
         view=Prepared(view),

@@ -7,7 +7,8 @@ the policy hides:
   caller see the person whatever else holds (a refusal narrows sections, not the person):
   tests/access check this against `can_see_person` for every kind of caller.
 - `conditional_clause`: people the caller reaches only through a section (care team
-  membership in force today, emergency access not yet expired). Each is decided by the
+  membership in force today, emergency access not yet expired, a supporter's place in
+  force). Each is decided by the
   policy before it is shown or counted.
 
 There is no browsing the whole population: a person outside both sets is found only by
@@ -24,6 +25,7 @@ from careplan.accounts.models import User
 from careplan.core import clock
 from careplan.people.models import Person
 from careplan.plans.models import CareTeamMember, Plan
+from careplan.supporters.models import Supporter
 from careplan.teams.models import Cover, Team, TeamMember
 from consent.models import BreakGlass
 
@@ -110,8 +112,15 @@ def conditional_clause(user: User, scope: Scope = Scope.ALL) -> ColumnElement[bo
     emergency = select(BreakGlass.person_id).where(
         BreakGlass.user_id == user.id, BreakGlass.expires_at > now
     )
+    # A supporter's places in force (careplan.access.ties.Supporter): the policy then
+    # shows them only the people whose plan is open.
+    supporting = select(Supporter.person_id).where(
+        Supporter.account_id == user.id,
+        Supporter.ended_at.is_(None),
+        Supporter.expires_on >= today,
+    )
     return and_(
-        or_(Person.id.in_(in_team), Person.id.in_(emergency)),
+        or_(Person.id.in_(in_team), Person.id.in_(emergency), Person.id.in_(supporting)),
         Person.merged_at.is_(None),
         ~standing_clause(user),
     )

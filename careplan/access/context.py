@@ -138,6 +138,20 @@ class TaskOwnerFact:
 
 
 @dataclass(frozen=True, slots=True)
+class SupporterFact:
+    """The caller's place as a supporter of the person (issue 20): the sections the person
+    chose, until `expires_on` (a day in Scotland, inclusive), unless ended (`ended`)."""
+
+    id: uuid.UUID
+    sections: frozenset[str]
+    expires_on: date
+    ended: bool = False
+
+    def in_force(self, today: date) -> bool:
+        return not self.ended and today <= self.expires_on
+
+
+@dataclass(frozen=True, slots=True)
 class ReferralFact:
     """One referral as the policy sees it: whose it is, who made it, which agency
     receives it (None: a service not on the platform, answered by letter), and who at
@@ -185,6 +199,9 @@ class AccessContext:
     # Tasks for the person owned by the caller or their agency (`ties.TaskOwner`); loaded
     # only for a practitioner who is neither key worker nor in the lead agency.
     tasks_owned: tuple[TaskOwnerFact, ...] = ()
+    # The caller's supporter places for the person (`ties.Supporter`); loaded only for a
+    # supporter's account.
+    supporters: tuple[SupporterFact, ...] = ()
 
     @classmethod
     def for_job(cls, subject: Subject, now: datetime, today: date) -> AccessContext:
@@ -246,6 +263,13 @@ class AccessContext:
             or (c.sector is not None and c.sector == sector)
         )
         return tuple(sorted(mine, key=lambda c: str(c.id)))
+
+    @functools.cached_property
+    def active_supporter(self) -> SupporterFact | None:
+        """The caller's supporter place in force today, if any (one per person and
+        account; the lowest id should there ever be two)."""
+        active = [s for s in self.supporters if s.in_force(self.today)]
+        return min(active, key=lambda s: str(s.id)) if active else None
 
     @functools.cached_property
     def active_break_glass(self) -> BreakGlassFact | None:

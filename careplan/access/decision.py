@@ -35,6 +35,9 @@ class BasisKind(enum.StrEnum):
     TASK_OWNER = "task_owner"  # (ref) owns a task for the person (the account or its agency)
     REFERRER = "referrer"  # (ref) made the referral named
     REFERRAL = "referral"  # (ref) the receiving agency of the referral named
+    # (ref) a family member, carer or advocate the person chose to show some sections to,
+    # until a date (issue 20)
+    SUPPORTER = "supporter"
 
 
 class DenialKind(enum.StrEnum):

@@ -37,6 +37,8 @@ class ResourceType(enum.StrEnum):
     # the actions offered. It belongs to the personal housing plan, so it is decided as the
     # housing section is (`rules.SECTION_BOUND`): nobody reads it who may not read that.
     HOUSING_ASK = "housing_ask"
+    # The person's supporters (family, carers, advocates) and what each may see.
+    SUPPORTER = "supporter"
 
 
 class Permission(enum.StrEnum):
@@ -88,6 +90,11 @@ class Permission(enum.StrEnum):
     # The chronology (each item then decided on its own record).
     CHRONOLOGY_VIEW = "chronology:view"
     CHRONOLOGY_MARK_ERROR = "chronology:mark_error"  # an update "entered in error"
+    # Supporters: who they are and what each sees (the person's "People supporting you"),
+    # inviting one, and ending a place (never blocked: it narrows access).
+    SUPPORTER_VIEW = "supporter:view"
+    SUPPORTER_INVITE = "supporter:invite"
+    SUPPORTER_END = "supporter:end"
     # Jobs: granted by role alone.
     JOB_PERSON_SEARCH = "job:person:search"  # among the people the caller works with
     JOB_PERSON_REGISTER = "job:person:register"

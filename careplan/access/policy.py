@@ -21,7 +21,9 @@ The order of the rules is the policy (BRIEF.md, "Sharing rules"):
    - lead agency staff: a refusal ("never share X with Y") beats their permit;
    - break-glass: opens sections up to the agreement ceiling, over consent and refusal;
    - care team (added or claimed): an agreement in force allowing the section, no
-     refusal, and an active consent covering agency and section.
+     refusal, and an active consent covering agency and section;
+   - a supporter (family, carer, advocate): the sections the person chose, until the
+     day they chose, while the plan is open.
    The plan and the person as a whole are open to a tie that reaches them directly (key
    worker, lead agency) or through the first section it may see (break-glass, consent).
 """
@@ -84,8 +86,10 @@ def decide(context: AccessContext, resource: Resource, permission: Permission) -
         return Decision.deny(DenialKind.NOT_FOUND)
     if subject.is_individual:
         return _decide_self(context, kind, permission, resource.section)
-    if not subject.is_practitioner:
+    if not (subject.is_practitioner or subject.is_supporter):
         return _decide_staff_role(context, kind, permission)
+    # A supporter goes on to the ties like a practitioner: only the supporter tie can hold
+    # for them (they have no agency, team, care-team place or emergency access).
     plan = context.plan
     if plan is None:
         return _decide_without_plan(context, kind, permission)

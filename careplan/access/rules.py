@@ -74,6 +74,8 @@ PERSON: Table = {
     # The receiving agency knows who was referred, and nothing of their other referrals.
     BasisKind.REFERRAL: frozenset({P.PERSON_VIEW}),
     BasisKind.HANDED_OVER: frozenset({P.PERSON_VIEW}),
+    # A supporter knows whose sections they were shown, and nothing else about them.
+    BasisKind.SUPPORTER: frozenset({P.PERSON_VIEW}),
 }
 
 PLAN: Table = {
@@ -122,6 +124,9 @@ PLAN: Table = {
     # The plan page, showing the travelling sections only (the others are withheld),
     # and who leads it, so the receiving service can reach the person through them.
     BasisKind.REFERRAL: frozenset({P.PLAN_VIEW}),
+    # The plan page with the chosen sections only (the rest withheld), and who leads it,
+    # so the supporter knows whom to speak to; never the care team's list.
+    BasisKind.SUPPORTER: frozenset({P.PLAN_VIEW}),
 }
 
 SECTION: Table = {
@@ -139,6 +144,8 @@ SECTION: Table = {
     BasisKind.HANDED_OVER: frozenset({P.SECTION_VIEW}),
     # The sections sent with a referral are read, never written, by the receiving agency.
     BasisKind.REFERRAL: frozenset({P.SECTION_VIEW}),
+    # The sections the person chose: read, never written, never added to.
+    BasisKind.SUPPORTER: frozenset({P.SECTION_VIEW}),
 }
 
 # One referral, decided on the referral itself (`policy._decide_referral`): the
@@ -280,6 +287,24 @@ HOUSING_ASK: Table = {
 # Records decided as one section is: the section whose tie decides them.
 SECTION_BOUND: Mapping[ResourceType, str] = {ResourceType.HOUSING_ASK: "housing"}
 
+# Supporters (issue 20, "People supporting you"). The person and their key worker invite
+# one and end a place; a cover acts for the key worker. The lead agency, the key worker's
+# team and a team leader see who supports the person (someone to work with, or to worry
+# about) and may end a place, as a safeguarding step that only narrows access (the person
+# is told on their page); they do not invite on the person's behalf. An emergency sees who
+# the person's people are. A care-team member with consent, a warm hand-over, a task owner
+# and a supporter see no one's supporters: the names of a person's family are not part
+# of a section anyone shared with them.
+SUPPORTER: Table = {
+    BasisKind.SELF: frozenset({P.SUPPORTER_VIEW, P.SUPPORTER_INVITE, P.SUPPORTER_END}),
+    BasisKind.KEY_WORKER: frozenset({P.SUPPORTER_VIEW, P.SUPPORTER_INVITE, P.SUPPORTER_END}),
+    BasisKind.COVER: frozenset({P.SUPPORTER_VIEW, P.SUPPORTER_INVITE, P.SUPPORTER_END}),
+    BasisKind.LEAD_AGENCY: frozenset({P.SUPPORTER_VIEW, P.SUPPORTER_END}),
+    BasisKind.KEY_WORKER_TEAM: frozenset({P.SUPPORTER_VIEW, P.SUPPORTER_END}),
+    BasisKind.TEAM_LEADER: frozenset({P.SUPPORTER_VIEW}),
+    BasisKind.BREAK_GLASS: frozenset({P.SUPPORTER_VIEW}),
+}
+
 RECORDS: Mapping[ResourceType, Table] = {
     ResourceType.PERSON: PERSON,
     ResourceType.PLAN: PLAN,
@@ -292,6 +317,7 @@ RECORDS: Mapping[ResourceType, Table] = {
     ResourceType.CHRONOLOGY: CHRONOLOGY,
     ResourceType.REFERRAL: REFERRAL,
     ResourceType.HOUSING_ASK: HOUSING_ASK,
+    ResourceType.SUPPORTER: SUPPORTER,
 }
 
 # Teams and continuity (issue 22), by role; which team, whose people and which plans are
@@ -385,6 +411,7 @@ CHANGES = frozenset(
         P.REFERRAL_FORWARD,
         P.REFERRAL_RECORD_ANSWER,
         P.HOUSING_ASK_RECORD,
+        P.SUPPORTER_INVITE,
     }
 )
 

@@ -40,6 +40,9 @@ class Subject:
     person_id: uuid.UUID | None = None
     # A deactivated account is refused everything by the policy, whatever it held.
     active: bool = True
+    # A supporter (family, carer, advocate; issue 20): no roles, no agency; reaches a
+    # person only through the supporter tie (careplan.access.ties.Supporter).
+    is_supporter: bool = False
 
     @classmethod
     def of(cls, user: Any) -> Subject:
@@ -54,6 +57,7 @@ class Subject:
             sector=agency.sector.value if agency is not None else None,
             person_id=user.person_id,
             active=bool(getattr(user, "active", True)),
+            is_supporter=bool(getattr(user, "is_supporter", False)),
         )
 
     def has(self, role: Role) -> bool:

@@ -145,6 +145,32 @@ class Referral:
 
 
 @dataclass(frozen=True)
+class Supporter:
+    """A family member, carer or independent advocate the person (or their key worker
+    with them) invited to see chosen sections until a date (issue 20, basis
+    `supporter:<id>`). Only those sections, only while the place is in force and the plan
+    open: the person's choice is the whole of it, so a section they did not choose is
+    refused as not shared, and the place ends at once when they stop sharing. A closed
+    plan shows a supporter nothing: staff keep reading a closed plan for the record they
+    answer for, a supporter was shown it to help with care that has stopped (Caldicott
+    principle 3, the minimum needed; it shows again if the plan reopens while the place is
+    in force). A supporter has no agency, so no agreement ceiling applies and no refusal
+    (which names an agency or a sector) can name them; the person ends the place instead."""
+
+    standing: bool = False
+
+    def basis(self, context: AccessContext, key: str | None) -> Basis | Denial | None:
+        place = context.active_supporter
+        if key is None or place is None:
+            return None
+        if context.plan is not None and context.plan.closed_on is not None:
+            return Denial(DenialKind.CLOSED)
+        if key not in place.sections:
+            return Denial(DenialKind.NO_CONSENT)
+        return Basis(BasisKind.SUPPORTER, place.id)
+
+
+@dataclass(frozen=True)
 class TaskOwner:
     """The caller or their agency owns a task for the person. It reaches tasks only (the
     policy asks it for task records, after the ties above): never a section, the plan or
@@ -172,6 +198,7 @@ TIES: tuple[Tie, ...] = (
     WarmHandOver(),
     CareTeam(),
     Referral(),
+    Supporter(),
 )
 TASK_OWNER = TaskOwner()
 

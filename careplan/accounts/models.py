@@ -22,6 +22,10 @@ if TYPE_CHECKING:
 class AccountKind(enum.StrEnum):
     STAFF = "staff"
     INDIVIDUAL = "individual"
+    # A family member, carer or advocate the person chose to show parts of their plan
+    # (issue 20): never staff, no roles, no agency; reaches a person only through their
+    # `careplan.supporters.models.Supporter` record.
+    SUPPORTER = "supporter"
 
 
 class User(db.Model):
@@ -80,10 +84,16 @@ class User(db.Model):
         return self.kind is AccountKind.INDIVIDUAL
 
     @property
+    def is_supporter(self) -> bool:
+        return self.kind is AccountKind.SUPPORTER
+
+    @property
     def primary_role(self) -> str:
         """The role written into audit records: the most privileged one held."""
         if self.is_individual:
             return "individual"
+        if self.is_supporter:
+            return "supporter"
         for role in (Role.ADMIN, Role.IG_OFFICER, Role.PRACTITIONER):
             if self.has_role(role):
                 return role.value

@@ -18,6 +18,7 @@ from careplan.plans import care_team_api, sections_api
 from careplan.records import api as records_api
 from careplan.referrals import api as referrals_api
 from careplan.subject_access import api as subject_access_api
+from careplan.supporters import api as supporters_api
 from careplan.tasks import api as tasks_api
 from consent import api as consent_api
 
@@ -44,4 +45,5 @@ MODULES = (
     referrals_api,
     continuity_api,
     ask_and_act_api,
+    supporters_api,
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import fields
+from marshmallow import fields, validate
 
 from careplan.core.schemas import BaseSchema
 
@@ -16,6 +16,23 @@ class ItemSchema(BaseSchema):
     agency = fields.Str()
     text = fields.Str(allow_none=True)
     section = fields.Str(allow_none=True)
+    entered_in_error = fields.Nested(
+        "EnteredInErrorItemSchema",
+        allow_none=True,
+        metadata={"description": "an update marked entered in error (only when included)"},
+    )
+
+
+class EnteredInErrorItemSchema(BaseSchema):
+    at = fields.Str()
+    reason = fields.Str()
+
+
+class ChronologyQuerySchema(BaseSchema):
+    include = fields.Str(
+        validate=validate.OneOf(["entered_in_error"]),
+        metadata={"description": "entered_in_error: show updates marked so, labelled"},
+    )
 
 
 class ChronologySchema(BaseSchema):
@@ -24,3 +41,4 @@ class ChronologySchema(BaseSchema):
 
 
 chronology_out = ChronologySchema()
+chronology_query = ChronologyQuerySchema()

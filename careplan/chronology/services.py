@@ -64,9 +64,13 @@ def _section_title(key: str) -> str:
     return kind.title if kind is not None else key
 
 
-def timeline(person_id: uuid.UUID) -> tuple[list[Item], AccessContext, list[str]]:
+def timeline(
+    person_id: uuid.UUID, with_errors: bool = False
+) -> tuple[list[Item], AccessContext, list[str]]:
     """The person's chronology as the caller may see it, newest first, the context, and
-    what was withheld (section keys and item kinds). Records `chronology.view`."""
+    what was withheld (section keys and item kinds). Updates marked "entered in error" are
+    left out unless `with_errors` (then labelled: `extra["entered_in_error"]`). Records
+    `chronology.view`."""
     context, decision = authorise(
         person_id, Permission.CHRONOLOGY_VIEW, AuditAction.CHRONOLOGY_VIEW
     )
@@ -81,6 +85,11 @@ def timeline(person_id: uuid.UUID) -> tuple[list[Item], AccessContext, list[str]
         for entry in session.scalars(
             select(Entry).where(Entry.plan_id == plan.id, Entry.section_key.in_(sections))
         ):
+            if entry.error_at is not None and not with_errors:
+                continue
+            error = None
+            if entry.error_at is not None:
+                error = {"at": entry.error_at, "reason": entry.error_reason}
             items.append(
                 Item(
                     entry.occurred_on,
@@ -91,6 +100,7 @@ def timeline(person_id: uuid.UUID) -> tuple[list[Item], AccessContext, list[str]
                     entry.author.agency.name if entry.author.agency else "",
                     entry.text,
                     entry.section_key,
+                    extra={"entered_in_error": error},
                 )
             )
     if "meeting" in kinds:
@@ -162,6 +172,6 @@ def timeline(person_id: uuid.UUID) -> tuple[list[Item], AccessContext, list[str]
         sections=sections,
         withheld=withheld,
         basis={"plan": decision.basis_text},
-        details={"count": len(items)},
+        details={"count": len(items), "with_errors": with_errors},
     )
     return items, context, withheld

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, request
 
 from audit.actions import AuditAction
 from careplan.access.permissions import Permission
@@ -21,11 +21,13 @@ bp = Blueprint("chronology", __name__)
 @signed_in_required
 @requires(Permission.CHRONOLOGY_VIEW, AuditAction.CHRONOLOGY_VIEW)
 def chronology(person_id: uuid.UUID) -> Any:
-    items, context, withheld = services.timeline(person_id)
+    with_errors = request.args.get("include") == "entered_in_error"
+    items, context, withheld = services.timeline(person_id, with_errors)
     return render(
         "chronology/timeline.html",
         page_title="Chronology",
         person=context.person,
         items=items,
         withheld=bool(withheld),
+        with_errors=with_errors,
     )

@@ -27,6 +27,7 @@ from careplan.core.clock import iso
 from careplan.core.errors import NotFound
 from careplan.extensions import db
 from careplan.ig import finding, reviews
+from careplan.supporters import services as supporters
 
 REVIEW_ACTIONS = {"break-glass": AuditAction.BREAKGLASS_REVIEW, "claims": AuditAction.CLAIM_REVIEW}
 
@@ -278,7 +279,28 @@ def access_log(
     )
     person = facts.person
     name = (person.preferred_name or person.given_name) if staff_words else None
-    return [plain.entry(r, titles, name) for r in rows], cursor
+    entries = [plain.entry(r, titles, name) for r in rows]
+    # A supporter is named as the person knows them ("Your sister Lorna Mackenzie"): the
+    # places named by the page's supporter bases, in one query.
+    named = supporters.named_in_log(_supporter_ids(rows))
+    for row, entry in zip(rows, entries, strict=True):
+        place = next((named[b] for b in (row["basis"] or {}).values() if b in named), None)
+        if place is not None and entry["who"]:
+            entry["who"] = f"{place} {entry['who']}"
+    return entries, cursor
+
+
+def _supporter_ids(rows: Sequence[Mapping[str, Any]]) -> list[uuid.UUID]:
+    found = set()
+    for row in rows:
+        for basis in (row["basis"] or {}).values():
+            kind, _, ref = (basis or "").partition(":")
+            if kind == "supporter" and ref:
+                try:
+                    found.add(uuid.UUID(ref))
+                except ValueError:
+                    continue
+    return sorted(found, key=str)
 
 
 def emergency_accesses(person_id: uuid.UUID) -> list[dict[str, Any]]:

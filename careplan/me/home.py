@@ -27,6 +27,7 @@ from careplan.plans.models import Entry, Plan
 from careplan.referrals import queries as referral_queries
 from careplan.referrals.queries import ReferralCounts
 from careplan.subject_access import services as subject_access
+from careplan.supporters import views as supporter_views
 from careplan.tasks import queries as tasks
 from careplan.tasks.models import TaskSource
 from careplan.teams import queries as teams
@@ -47,6 +48,8 @@ def start() -> Any:
         return render_template("start.html", page_title="Shared coordinated care plan")
     if user.is_individual:
         return plan()
+    if user.is_supporter:
+        return supporter_views.supporting_page()
     if is_practitioner(user):
         return caseload()
     if user.has_role(Role.IG_OFFICER) or user.has_role(Role.ADMIN):

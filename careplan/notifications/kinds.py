@@ -43,6 +43,10 @@ class NotificationKind(enum.StrEnum):
     SUBJECT_ACCESS_READY = "subject_access.ready"
     SUBJECT_ACCESS_HAND_OVER = "subject_access.hand_over"
     SUBJECT_ACCESS_ANSWERED = "subject_access.answered"
+    # Supporters (issue 20): the invitee is told to expect a code from the person; the key
+    # worker hears when the person shares with someone, or stops, themselves.
+    SUPPORTER_INVITED = "supporter.invited"
+    SUPPORTER_CHANGED = "supporter.changed"
 
 
 @dataclass(frozen=True)
@@ -173,6 +177,16 @@ RULES: dict[NotificationKind, KindRule] = {
     NotificationKind.SUBJECT_ACCESS_ANSWERED: KindRule(
         "An answer to your request",
         "There is an answer to your request for a copy of your information. Sign in to read it.",
+    ),
+    NotificationKind.SUPPORTER_INVITED: KindRule(
+        "Invitation to help someone",
+        "Someone you support has invited you to see parts of their care plan. They will give "
+        "you an invitation code. Sign in with it on the invitation page to choose a password.",
+    ),
+    NotificationKind.SUPPORTER_CHANGED: KindRule(
+        "Who a person shares with has changed",
+        "A person you are key worker for has changed which of the people supporting them can "
+        "see parts of their plan. Sign in to see it.",
     ),
 }
 

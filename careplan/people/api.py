@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Response, request, url_for
+from flask import Response, g, request, url_for
 
 from audit.actions import AuditAction
 from audit.log import record
@@ -75,7 +75,12 @@ def lookup_person() -> Response:
 @documented("A person's identity", response=person_out)
 @requires(Permission.PERSON_VIEW, AuditAction.PERSON_VIEW)
 def get_person(person_id: uuid.UUID) -> Response:
-    return respond(person_out.dump(services.view_person(person_id)))
+    body = person_out.dump(services.view_person(person_id))
+    if g.user.is_supporter:
+        # A supporter knows who the person is; the NHS identifier is not theirs to hold
+        # (Caldicott principle 3: the minimum needed).
+        body["chi"] = None
+    return respond(body)
 
 
 @bp.put("/people/<uuid:person_id>/chi")

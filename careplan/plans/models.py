@@ -218,5 +218,12 @@ class Entry(db.Model):
     author_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"))
     author_agency_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("agency.id"))
     created_at: Mapped[datetime] = now_column()
+    # "Entered in error" (issue 20): the update stays, for the record and the audit, marked
+    # with when, by whom and why; hidden from the chronology unless asked for.
+    error_at: Mapped[datetime | None] = mapped_column(DateTime)
+    error_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    _error_reason: Mapped[str | None] = mapped_column("error_reason", Text)
+    error_reason = sealed("error_reason", "entry")
 
-    author: Mapped[User] = relationship(lazy="joined")
+    author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="joined")
+    error_by: Mapped[User | None] = relationship(foreign_keys=[error_by_id], lazy="joined")

@@ -95,6 +95,11 @@ def entry(row: Entry) -> dict[str, Any]:
         "agency": ref(author.agency),  # None for the person themselves
         "by_person": author.is_individual,
         "created_at": iso(row.created_at),
+        "entered_in_error": (
+            None
+            if row.error_at is None
+            else {"at": iso(row.error_at), "by": ref(row.error_by), "reason": row.error_reason}
+        ),
     }
 
 

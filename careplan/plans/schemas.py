@@ -129,6 +129,12 @@ class SectionVersionSchema(BaseSchema):
     changed_by = fields.Nested(RefSchema, allow_none=True)
 
 
+class EnteredInErrorSchema(BaseSchema):
+    at = fields.Str()
+    by = fields.Nested(RefSchema)
+    reason = fields.Str()
+
+
 class EntrySchema(BaseSchema):
     id = fields.UUID()
     section = fields.Str()
@@ -138,6 +144,16 @@ class EntrySchema(BaseSchema):
     agency = fields.Nested(RefSchema, allow_none=True)  # None: the person themselves
     by_person = fields.Bool()
     created_at = fields.Str()
+    # Marked "entered in error" (the update is kept, labelled): when, by whom, why.
+    entered_in_error = fields.Nested(EnteredInErrorSchema, allow_none=True)
+
+
+class EntryErrorSchema(BaseSchema):
+    reason = fields.Str(
+        required=True,
+        validate=validate.Length(min=1, max=2000),
+        metadata={"required_message": "Say why this update was entered in error."},
+    )
 
 
 class KeyWorkerHistorySchema(BaseSchema):
@@ -200,3 +216,4 @@ entries_out = EntrySchema(many=True)
 key_workers_out = KeyWorkerHistorySchema(many=True)
 care_team_member_out = CareTeamMemberSchema()
 care_team_out = CareTeamMemberSchema(many=True)
+entry_error = EntryErrorSchema()

@@ -19,6 +19,7 @@ from careplan.plans.access import catalogue_keys, section_access
 from careplan.plans.schemas import (
     entries_out,
     entry_create,
+    entry_error,
     entry_out,
     section_out,
     section_write,
@@ -125,6 +126,21 @@ def list_entries(person_id: uuid.UUID, key: str) -> Response:
 def add_entry(person_id: uuid.UUID, key: str) -> Response:
     entry = services.add_entry(person_id, key, lambda: json_body(entry_create))
     return respond(entry_out.dump(presenters.entry(entry)), 201)
+
+
+@bp.post(f"{SECTION}/entries/<uuid:entry_id>/error")
+@documented(
+    "Mark an update entered in error, with a reason: it is kept, labelled, and left out of "
+    "the chronology unless asked for",
+    body=entry_error,
+    response=entry_out,
+    errors=(409,),
+    path_values=KEYS,
+)
+@requires(Permission.CHRONOLOGY_MARK_ERROR, AuditAction.ENTRY_ERROR)
+def mark_entry_error(person_id: uuid.UUID, key: str, entry_id: uuid.UUID) -> Response:
+    entry = services.mark_entry_error(person_id, key, entry_id, lambda: json_body(entry_error))
+    return respond(entry_out.dump(presenters.entry(entry)))
 
 
 @bp.post(f"{MY_SECTION}/entries")

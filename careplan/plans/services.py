@@ -319,6 +319,34 @@ def add_entry(person_id: uuid.UUID, key: str, load: Any) -> Entry:
     return entry
 
 
+def mark_entry_error(person_id: uuid.UUID, key: str, entry_id: uuid.UUID, load: Any) -> Entry:
+    """Mark an update "entered in error" with a reason (`load()` -> {"reason"}): the key
+    worker's and lead agency's (rules.CHRONOLOGY, `chronology:mark_error`), on an update of
+    a section they see. The update is kept as it was, labelled, and left out of the
+    chronology's default view; the audit record names it. Raises NotFound (404) for no such
+    update in this section of this plan, Conflict (409) for one marked already."""
+    access = plan_access(person_id, Permission.CHRONOLOGY_MARK_ERROR, AuditAction.ENTRY_ERROR)
+    seen = require(access.facts, key, Permission.SECTION_VIEW, AuditAction.ENTRY_ERROR)
+    data = load()
+    entry = db.session.get(Entry, entry_id, with_for_update={"of": Entry})
+    if entry is None or entry.plan_id != access.plan.id or entry.section_key != key:
+        raise NotFound("There is no update with that id in this part of the plan.")
+    if entry.error_at is not None:
+        raise Conflict("This update is marked as entered in error already.")
+    entry.error_at = clock.now()
+    entry.error_by = g.user
+    entry.error_reason = data["reason"].strip()
+    db.session.flush()
+    record(
+        AuditAction.ENTRY_ERROR,
+        person_id=person_id,
+        sections=[key],
+        basis={"plan": access.decision.basis_text, key: seen.basis_text},
+        details={"entry_id": entry.id},
+    )
+    return entry
+
+
 def care_team(person_id: uuid.UUID) -> list[dict[str, Any]]:
     access = plan_access(person_id, Permission.PLAN_CARE_TEAM_VIEW, AuditAction.CARETEAM_VIEW)
     now = clock.now()

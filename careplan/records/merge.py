@@ -6,8 +6,9 @@ that stays (`survivor`). What moves and what stays:
   plan, the duplicate's must be closed first (by its key worker): it then stays, read only,
   with the duplicate record, until its own retention ends. Two open plans are refused:
   one person has one plan, and nobody but the key workers can say which to keep.
-- consents go with the plan they were given about; refusals always move to the survivor
-  too, because they narrow who may see the person's plan and are the person's wish;
+- consents and supporters' places go with the plan they were given about; refusals always
+  move to the survivor too, because they narrow who may see the person's plan and are the
+  person's wish;
 - the person's own sign-in account moves if the survivor has none;
 - identity: the survivor keeps its own; a CHI number or preferred name it lacks comes from
   the duplicate;
@@ -38,6 +39,7 @@ from careplan.people.models import DuplicateCandidate, Person
 from careplan.plans.models import Plan
 from careplan.referrals.models import Referral
 from careplan.subject_access.models import SubjectAccessRequest
+from careplan.supporters.models import Supporter
 from careplan.tasks.models import Task
 from consent.models import Consent, ConsentEffect
 
@@ -113,8 +115,8 @@ def merge(
         done.kept_plan = moving.id
     if done.plan is not None:
         # The living plan's records go with the plan (issue 20).
-        # Referrals and ask and act (issue 19) likewise.
-        for model in (Meeting, Task, CrisisEvent, Correction, Referral, HousingAsk):
+        # Referrals and ask and act (issue 19), and supporters' places, likewise.
+        for model in (Meeting, Task, CrisisEvent, Correction, Referral, HousingAsk, Supporter):
             session.execute(
                 update(model)
                 .where(model.person_id == duplicate.id)

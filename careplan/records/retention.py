@@ -33,6 +33,7 @@ from careplan.plans.models import (
 )
 from careplan.referrals.models import Referral, ReferralEvent
 from careplan.subject_access.models import SubjectAccessRequest
+from careplan.supporters.models import Supporter
 from careplan.tasks.models import Task
 from consent.models import BreakGlass, Consent
 
@@ -80,6 +81,8 @@ def erase(session: Session, plan: Plan) -> uuid.UUID:
         delete(ReferralEvent).where(ReferralEvent.referral_id.in_(referrals)),
         delete(Referral).where(Referral.person_id.in_(people)),
         delete(SubjectAccessRequest).where(SubjectAccessRequest.person_id.in_(people)),
+        # The places the person gave supporters; a supporter's own account is theirs.
+        delete(Supporter).where(Supporter.person_id.in_(people)),
         delete(BreakGlass).where(BreakGlass.person_id.in_(people)),
         delete(AccessToken).where(AccessToken.user_id.in_(accounts)),
         # A notice the person's own action caused (a withdrawal, a correction) keeps its

@@ -25,6 +25,7 @@ from careplan.protection.models import DataKey
 from careplan.protection.vault import PREFIX, Vault
 from careplan.referrals.models import Referral, ReferralEvent
 from careplan.subject_access.models import SubjectAccessRequest
+from careplan.supporters.models import Supporter
 from careplan.tasks.models import Task
 from consent.models import BreakGlass, Consent
 
@@ -51,10 +52,13 @@ SEALED: tuple[tuple[Any, str, str], ...] = (
     (Referral, "reason_text", "referral"),
     (ReferralEvent, "reason_text", "referral"),
     (HousingAsk, "note", "housing_ask"),
+    (Entry, "error_reason", "entry"),
     (SubjectAccessRequest, "representative", "subject_access"),
     (SubjectAccessRequest, "extension_reason", "subject_access"),
     (SubjectAccessRequest, "note", "subject_access"),
     (SubjectAccessRequest, "refusal_text", "subject_access"),
+    (Supporter, "described_as", "supporter"),
+    (Supporter, "phone", "supporter"),
 )
 
 

@@ -51,6 +51,7 @@ DONE = {
     "contact_saved": "The contact details are saved. Colleagues see them from now.",
     "member_added": "They are added to the care team.",
     "member_ended": "Their place in the care team has ended.",
+    "sharing_stopped": "Sharing has stopped. They cannot see any of the plan from now.",
     "merged": "The two records are now one. Both records' access logs show the merge.",
     "distinct": "Recorded: they are two different people. Both records stay.",
     "notifications_read": "All your notifications are marked as read.",
@@ -140,12 +141,15 @@ def navigation(user: User | None) -> list[tuple[str, str]]:
         return [
             ("me.plan", "My plan"),
             ("me.sharing", "Who can see my plan"),
+            ("supporters.mine", "People supporting you"),
             ("me.access_log", "Who has looked at my plan"),
             ("corrections.mine", "Ask for a correction"),
             ("referrals.my_referrals", "My referrals"),
             ("subject_access.my_copy", "A copy of my information"),
             ("directory.search", "Find support"),
         ]
+    if user.is_supporter:
+        return [("home.start", "People who share with you")]
     items: list[tuple[str, str]] = []
     if is_practitioner(user):
         items += [

@@ -97,4 +97,9 @@ def basis_words(basis: str | None) -> str:
         return "You were their key worker: you can read the plan for a while after the hand-over."
     if basis.startswith("task_owner"):
         return "You or your organisation were given an action for them: you see that action only."
+    if basis.startswith("supporter:"):
+        return (
+            "They chose to share this with you, as someone supporting them. They can stop "
+            "at any time."
+        )
     return ""

@@ -77,6 +77,20 @@ REFUSED_WHEN_CLOSED = {
             "consent": {"method": "verbal", "agreed_on": "2026-10-01"},
         },
     ),
+    # Marking an update entered in error changes the record (rules.CHANGES).
+    "api.mark_entry_error": ("key_worker", {"reason": "Written on the wrong plan."}),
+    # Sharing with a supporter shares from the plan (rules.CHANGES); a closed plan shows a
+    # supporter nothing (careplan.access.ties.Supporter).
+    "api.invite_supporter": (
+        "key_worker",
+        {
+            "name": "Lorna Mackenzie",
+            "relationship": "family",
+            "email": "lorna@example.test",
+            "sections": ["goals"],
+            "expires_on": "2027-06-01",
+        },
+    ),
 }
 # Open on a closed plan, because they only narrow access or only read (rules.CHANGES).
 OPEN_WHEN_CLOSED = {
@@ -87,6 +101,8 @@ OPEN_WHEN_CLOSED = {
     "api.answer_correction",  # the person is owed an answer; it adds nothing to the plan
     "api.record_chi",  # identity only: it opens nothing, and merging may need it
     "api.reopen_plan_route",  # what a closed plan is for: tests/living/test_reopen.py
+    # Stopping sharing with a supporter narrows access: never blocked (API.md).
+    "api.end_supporter",  # tests/living/test_supporters_api.py
 }
 
 
@@ -180,7 +196,12 @@ def test_no_write_reaches_a_closed_plan(app, api, world):
         "spare": scene.spare.id,
         "svc": scene.service.id,
     }
-    values = {"person_id": scene.person.id, "key": "housing", "member_id": scene.member.id}
+    values = {
+        "person_id": scene.person.id,
+        "key": "housing",
+        "member_id": scene.member.id,
+        "entry_id": scene.person.id,  # decided (closed) before the update is looked for
+    }
     api.look_up(scene.outsider, scene.person)
     counts = _counts()
     for endpoint, rule, method in _writes(app):

@@ -45,6 +45,8 @@ def test_every_person_route_asks_the_decision(app, api, world, decisions):
         "member_id": scene.member.id,
         "consent_id": consent["id"],
         "correction_id": scene.person.id,  # no such request: decided, then 404
+        "supporter_id": scene.person.id,  # no such supporter: decided, then 404
+        "entry_id": scene.person.id,  # no such update: decided, then 404
     }
     for endpoint, rule, method in person_routes(app):
         url = rule
@@ -118,6 +120,8 @@ def test_every_route_leaves_one_record_per_request(app, api, world):
         "notification_id": scene.person.id,  # not the caller's notification: 404, recorded
         "task_id": scene.person.id,  # no such task: 404, recorded
         "correction_id": scene.person.id,  # no such request: 404, recorded
+        "supporter_id": scene.person.id,  # no such supporter: 404, recorded
+        "entry_id": scene.person.id,  # no such update: 404, recorded
         "referral_id": scene.person.id,  # no such referral: 404, recorded
         "ask_id": scene.person.id,  # no such ask and act record: 404, recorded
         "team_id": scene.person.id,  # no such team (none the caller leads): 404, recorded

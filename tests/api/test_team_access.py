@@ -66,6 +66,22 @@ ROUTES = {
     "key_workers": ("GET", P + "/plan/key-workers", None, False, (200, 200, 404, 404, 200, 404)),
     "consents": ("GET", P + "/consents", None, False, (403, 200, 404, 404, 200, 404)),
     "access_log": ("GET", P + "/access-log", None, False, (403, 403, 404, 404, 403, 404)),
+    # Supporters (issue 20): the key worker's team and its leader see who supports the
+    # person; the cover acts for the key worker and may invite one with the person.
+    "supporters": ("GET", P + "/supporters", None, False, (200, 200, 404, 404, 200, 404)),
+    "supporter_invite": (
+        "POST",
+        P + "/supporters",
+        {
+            "name": "Ann Advocate",
+            "relationship": "advocate",
+            "email": "ann@ex.test",
+            "sections": ["goals"],
+            "expires_on": "2027-06-01",
+        },
+        False,
+        (403, 403, 404, 404, 201, 404),
+    ),
     "caseload_north": (
         "GET",
         "/teams/{north}/caseload",

@@ -188,6 +188,31 @@ JSON_WRITES = {
         False,
         IG_ONLY,
     ),
+    # An update entered in error (issue 20): the reason is read before the update is
+    # looked for, so any id shows the refusal of bad input.
+    "entry_error": (
+        "POST",
+        "/people/{p}/plan/sections/housing/entries/{entry}/error",
+        {"reason": "Written on the wrong person's plan."},
+        False,
+        (200, 200, 404, 403, 404, 404, 404),
+    ),
+    # Supporters (issue 20): the person invites someone to see chosen sections.
+    "supporter_invite": (
+        "POST",
+        "/people/{p}/supporters",
+        {
+            "name": "Lorna Mackenzie",
+            "relationship": "family",
+            "described_as": "my sister",
+            "email": "lorna@example.test",
+            "phone": "07700 900 982",
+            "sections": ["goals"],
+            "expires_on": "2027-06-01",
+        },
+        False,
+        (201, 403, 404, 201, 404, 404, 404),
+    ),
     "review": (
         "POST",
         "/audit/claims/{m}/review",
@@ -264,6 +289,7 @@ def _ids(world, scene) -> dict[str, Any]:
         "team": _team(world, scene),
         "corr": _correction(world, scene),
         "ask": _housing_ask(world, scene),
+        "entry": uuid.uuid4(),
         "key_worker": scene.key_worker.id,
         "sar": _subject_access_request(world, scene),
     }
@@ -448,6 +474,7 @@ PLACEHOLDERS = {
     "corr": "{correction_id}",
     "ask": "{ask_id}",
     "sar": "{request_id}",
+    "entry": "{entry_id}",
 }
 
 

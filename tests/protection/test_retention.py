@@ -17,6 +17,7 @@ from careplan.people.models import Person
 from careplan.plans.models import Plan, SectionVersion
 from careplan.referrals.models import Referral, ReferralEvent
 from careplan.subject_access.models import SubjectAccessRequest
+from careplan.supporters.models import Supporter
 from careplan.tasks.models import Task
 from consent.models import Consent
 from tests.api.scene import build_scene
@@ -110,6 +111,16 @@ def test_retention_erases_exactly_what_is_due(app, api, world):
     }
     made = api.post(scene.ig, "/audit/subject-access-requests", request)
     assert made.status_code == 201, made.get_json()
+    # A supporter's place (issue 20): it goes; the supporter's own account stays theirs.
+    invited = {
+        "name": "Lorna Mackenzie",
+        "relationship": "family",
+        "email": "lorna@example.test",
+        "sections": ["goals"],
+        "expires_on": (clock.today() + timedelta(days=30)).isoformat(),
+    }
+    place = api.post(scene.key_worker, p + "/supporters", invited)
+    assert place.status_code == 201, place.get_json()
     assert _close(api, scene, scene.person, closed_on=old).status_code == 200
     recent_person = world.person(scene.key_worker)
     world.plan(recent_person, scene.key_worker)
@@ -143,6 +154,7 @@ def test_retention_erases_exactly_what_is_due(app, api, world):
         ReferralEvent,
         HousingAsk,
         SubjectAccessRequest,
+        Supporter,
     ):
         assert db.session.scalar(select(func.count()).select_from(model)) == 0, model
     events = world.audit()
@@ -179,6 +191,7 @@ ERASED_WITH_THE_PERSON = {
     "referral",
     "housing_ask",
     "subject_access_request",
+    "supporter",
 }
 
 

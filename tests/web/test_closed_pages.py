@@ -41,6 +41,7 @@ REFUSED_WHEN_CLOSED = {
     "referrals.new": ("morag", {}),  # decided before the form is read
     "ask_and_act.record": ("morag", {"answer": "settled", "council_code": "S12000049"}),
     "people.account": ("morag", {"email": "someone@example.org"}),
+    "supporters.person": ("morag", {}),  # sharing from the plan: decided before the form
 }
 OPEN_WHEN_CLOSED = {
     "sharing.withdraw_consent",
@@ -48,6 +49,7 @@ OPEN_WHEN_CLOSED = {
     "sharing.emergency",  # reads only
     "plans.reopen_page",  # what a closed plan is for: tests/web/test_reopen_page.py
     "corrections.answer",  # the person is owed an answer; it adds nothing to the plan
+    "supporters.end",  # stopping sharing with a supporter narrows access
 }
 
 
@@ -69,10 +71,11 @@ def _close(app):
 OWN_REFUSED_WHEN_CLOSED = {
     "sections.edit_mine": {"version": "1"},
     "sections.add_my_update": {"text": "A good week."},
+    "supporters.mine": {},  # sharing from the plan with someone new: decided before the form
     # As in the API (rules.CHANGES): a closed plan takes no new correction request.
     "corrections.mine": {"section": "about_me", "text": "My son's name is spelt wrong."},
 }
-OWN_OPEN_WHEN_CLOSED = {"me.new_consent", "me.withdraw_consent"}
+OWN_OPEN_WHEN_CLOSED = {"me.new_consent", "me.withdraw_consent", "supporters.end_mine"}
 
 
 def own_page_forms(app):

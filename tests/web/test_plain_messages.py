@@ -188,6 +188,10 @@ def _pages(world) -> list[tuple[str | None, str]]:
         # Subject access requests (issue 18): recording one, and the steps of one.
         ("priya.shah@nhs.demo", "/ig/subject-access/new"),
         ("priya.shah@nhs.demo", f"/ig/subject-access/{world['sar']}"),
+        # Supporters (issue 20): inviting someone, from the person's page and the key
+        # worker's; stopping sharing (a confirmation, nothing to type).
+        ("sarah.mackenzie@example.demo", "/my-plan/supporters"),
+        ("morag.campbell@nhs.demo", f"/people/{sarah}/supporters"),
     ]
     for key in world["sections"]:
         pages.append(("morag.campbell@nhs.demo", f"/people/{sarah}/sections/{key}/edit"))
@@ -296,6 +300,9 @@ def test_every_form_is_walked(demo_app, world):
         # it would deactivate the demo key worker); tests/web/test_team_pages.py.
         "/admin/staff/<uuid:staff_id>/deactivate",
         "/cover/<uuid:cover_id>/end",
+        # "Stop sharing" with a supporter: a confirmation page, a button alone.
+        "/my-plan/supporters/<uuid:supporter_id>/end",
+        "/people/<uuid:person_id>/supporters/<uuid:supporter_id>/end",
         "/admin/staff/<uuid:staff_id>/reset-second-factor",
         # A new invitation code, reactivating: buttons alone (tests/web/test_admin_pages.py).
         "/admin/staff/<uuid:staff_id>/invitation",

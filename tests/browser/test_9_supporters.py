@@ -1,0 +1,86 @@
+"""Supporters in a real browser (issue 20, Done-when): Sarah, on her phone, invites her
+sister to see her goals; her sister signs in with the code and sees only the goals; Sarah
+stops sharing; her sister is refused."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from careplan.core import clock
+from tests.browser.conftest import check, fill_date, sign_in
+
+pytestmark = pytest.mark.browser
+
+SARAH = "sarah.mackenzie@example.demo"
+
+
+def test_sarah_shares_her_goals_with_her_sister_then_stops(browser, site):
+    phone = browser.new_context(viewport={"width": 390, "height": 844})
+    desk = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        sarah = phone.new_page()
+        sarah.set_default_timeout(10_000)
+        sign_in(sarah, site, SARAH)
+        sarah.get_by_role("link", name="People supporting you").first.click()
+        assert sarah.get_by_role("heading", name="Your care team").is_visible()
+        check(sarah, "people supporting you, on a phone")
+        sarah.click("button:has-text('Invite them')")
+        assert sarah.locator(".ds_error-summary").is_visible()
+        check(sarah, "invite someone with errors, on a phone")
+        sarah.fill("#name", "Eilidh Mackenzie")
+        sarah.get_by_text("Family", exact=True).click()
+        sarah.fill("#described_as", "my sister")
+        sarah.fill("#email", "eilidh.mackenzie@example.test")
+        sarah.locator("label", has_text="My goals and actions").click()
+        fill_date(sarah, "#expires_on", (clock.today() + timedelta(days=90)).isoformat())
+        sarah.click("button:has-text('Invite them')")
+        assert sarah.get_by_text("Eilidh Mackenzie is invited").is_visible()
+        code = sarah.locator("[data-invitation-code]").inner_text().strip()
+        wide = sarah.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+        assert not wide, "the supporters page scrolls sideways on a phone"
+        check(sarah, "sister invited with her code, on a phone")
+
+        eilidh = desk.new_page()
+        eilidh.set_default_timeout(10_000)
+        eilidh.goto(site + "/sign-in/invitation")
+        eilidh.fill("#code", code)
+        eilidh.fill("#password", "a long walk along the shore")
+        eilidh.fill("#confirm", "a long walk along the shore")
+        eilidh.click("button[type=submit]")
+        assert eilidh.get_by_role(
+            "heading", name="People who share their plan with you"
+        ).is_visible()
+        check(eilidh, "the supporter's home")
+        eilidh.get_by_role("link", name="Sarah Mackenzie").click()
+        plan = eilidh.url.split("?")[0]
+        body = eilidh.locator("main").inner_text()
+        assert "My goals and actions" in body
+        for hidden in ("Personal housing plan", "Alcohol and drugs", "Mental health"):
+            assert hidden not in body
+        check(eilidh, "Sarah's goals, as her sister sees them")
+
+        sarah.goto(site + "/my-plan/access-log")
+        assert sarah.get_by_text("Your sister Eilidh Mackenzie").first.is_visible()
+        check(sarah, "her sister's looking in her access log, on a phone")
+
+        sarah.goto(site + "/my-plan/supporters")
+        sarah.locator("[data-supporter]", has_text="Eilidh Mackenzie").locator(
+            "xpath=following-sibling::p[1]"
+        ).get_by_role("link", name=re.compile("Stop sharing")).click()
+        assert sarah.get_by_role("heading", name="Stop sharing with Eilidh Mackenzie?").is_visible()
+        check(sarah, "stop sharing: confirm, on a phone")
+        sarah.click("button:has-text('Stop sharing')")
+        assert sarah.get_by_text("Sharing has stopped.").is_visible()
+        check(sarah, "sharing stopped, on a phone")
+
+        eilidh.goto(plan)
+        assert eilidh.get_by_role("heading", name="Page not found").is_visible()
+        eilidh.goto(site + "/")
+        assert eilidh.get_by_text("Nobody is sharing their plan with you").is_visible()
+        check(eilidh, "the supporter after sharing stopped")
+    finally:
+        phone.close()
+        desk.close()
