@@ -98,7 +98,8 @@ def plan(person_id: uuid.UUID) -> Any:
     shown = _sections(facts, body)
     # The summary's care team, what each sees, overdue actions: one statement (issue 17).
     glance = sources.loader().plan_glance(facts)
-    at_a_glance = summary.summary(facts, body, glance, shown)
+    can = _plan_actions(facts)
+    at_a_glance = summary.summary(facts, body, glance, shown, team=can["view_care_team"])
     if at_a_glance["emergency_until"] is not None:
         shown = summary.emergency_order(shown)
     return render(
@@ -111,7 +112,7 @@ def plan(person_id: uuid.UUID) -> Any:
         summary=at_a_glance,
         titles={kind.key: kind.title for kind in catalogue()},
         today=facts.today,
-        can=_plan_actions(facts),
+        can=can,
     )
 
 

@@ -96,6 +96,21 @@ def test_a_care_team_member_is_not_shown_the_persons_sharing_choices(demo_app):
     assert summary.count("They agreed to share this with your organisation") == 1
 
 
+def test_a_supporter_is_shown_who_leads_the_plan_never_the_care_team(demo_app):
+    """Sarah's advocate (issue 20) sees her key worker, to know whom to speak to; the care
+    team's names and contacts are not in the parts Sarah chose to show her (the plan's
+    `plan:care_team:view`, which a supporter and a receiving service do not have)."""
+    sarah = _sarah(demo_app)
+    ruth = Browser(demo_app, staff(demo_app, "ruth.ogilvie@advocacy.demo"))
+    page = ruth.get(f"/people/{sarah}")
+    assert page.status_code == 200
+    summary = _summary(page)
+    assert "Morag Campbell" in summary
+    assert "Care team" not in summary
+    for member in ("Fiona Reid", "Jamie Robertson", "housing.support@housing.demo"):
+        assert member not in _plain(page)
+
+
 def test_the_summary_adds_one_statement_to_the_key_workers_plan_page(demo_app, monkeypatch):
     """The key worker's plan page ran 7 statements before issue 17 (session, person and
     plan, sections, unread notifications, the audit head, event and head update). The
