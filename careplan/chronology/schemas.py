@@ -10,7 +10,13 @@ from careplan.core.schemas import BaseSchema
 class ItemSchema(BaseSchema):
     on = fields.Date()
     at = fields.Str()
-    kind = fields.Str()
+    kind = fields.Str(
+        metadata={
+            "description": "update, meeting, key_worker, consent, crisis, correction, "
+            "referral (one per answer: made, received, accepted, rejected, in progress, "
+            "paused, completed, cancelled, closed) or housing_ask (ask and act)"
+        }
+    )
     title = fields.Str()
     by = fields.Str()
     agency = fields.Str()

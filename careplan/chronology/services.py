@@ -5,8 +5,14 @@ own record (rule table: careplan.access.rules.CHRONOLOGY to open it).
 Items: section updates (by their section's SECTION_VIEW, with their text), reviews and
 meetings (MEETING_VIEW; what was said stays on the meeting), key worker changes
 (PLAN_VIEW), consents and refusals given or withdrawn (PERSON_CONSENTS_VIEW), crisis
-events (CRISIS_VIEW) and the person's requests for corrections (CORRECTION_VIEW). A
-kind the caller may not see is left out and named in the audit record as withheld.
+events (CRISIS_VIEW), the person's requests for corrections (CORRECTION_VIEW), referrals
+and each answer to them (made, received, accepted, rejected with the reason in words,
+in progress, paused, completed, cancelled, closed without going ahead), each decided on
+the referral itself (REFERRAL_VIEW, `rules.REFERRAL`: who made it, the key worker's side,
+the receiving agency's coordinators), and "ask and act" records (HOUSING_ASK_VIEW, decided
+as the housing section is, `rules.SECTION_BOUND`). A kind the caller may not see is left
+out and named in the audit record as withheld ("referral" when at least one referral
+is; its existence is in the person's list of referrals for the care team already).
 """
 
 from __future__ import annotations
@@ -21,9 +27,12 @@ from sqlalchemy import select
 from audit.actions import AuditAction
 from audit.log import record
 from careplan.access.context import AccessContext
-from careplan.access.permissions import Permission
+from careplan.access.permissions import Permission, Resource, ResourceType
 from careplan.access.pipeline import authorise, section_views
-from careplan.access.policy import decide_on
+from careplan.access.policy import decide, decide_on
+from careplan.ask_and_act.models import HousingAsk
+from careplan.ask_and_act.rules import current as ask_rules
+from careplan.core.clock import day_of as clock_day
 from careplan.corrections.models import Correction
 from careplan.crisis.models import CrisisEvent
 from careplan.extensions import db
@@ -31,6 +40,11 @@ from careplan.meetings.models import Meeting
 from careplan.meetings.services import KIND_WORDS
 from careplan.plans.access import catalogue
 from careplan.plans.models import Entry, KeyWorkerAssignment
+from careplan.referrals import lifecycle
+from careplan.referrals.models import DeclinedBy, Referral, ReferralEvent, ReferralStatus
+from careplan.referrals.operations import events as referral_events
+from careplan.referrals.operations import fact as referral_fact
+from careplan.referrals.presenters import Names
 from careplan.web import words
 from consent.models import Consent
 
@@ -40,6 +54,7 @@ KINDS = {
     "consent": Permission.PERSON_CONSENTS_VIEW,
     "crisis": Permission.CRISIS_VIEW,
     "correction": Permission.CORRECTION_VIEW,
+    "housing_ask": Permission.HOUSING_ASK_VIEW,
 }
 
 
@@ -165,6 +180,12 @@ def timeline(
                     f"Asked for a correction to {_section_title(c.section_key)}",
                 )
             )
+    if "housing_ask" in kinds:
+        items += _housing_asks(person_id)
+    shown, hidden = _referrals(context, person_id)
+    items += shown
+    if hidden:
+        withheld.append("referral")
     items.sort(key=lambda i: (i.on, i.at), reverse=True)
     record(
         AuditAction.CHRONOLOGY_VIEW,
@@ -175,3 +196,112 @@ def timeline(
         details={"count": len(items), "with_errors": with_errors},
     )
     return items, context, withheld
+
+
+# What each answer to a referral says in the timeline ("Referral to X: ..."); the words
+# of the referral pages (careplan.referrals.lifecycle.STATUS_WORDS), said of the referral.
+REFERRAL_WORDS = {
+    ReferralStatus.REQUESTED: "made",
+    ReferralStatus.RECEIVED: "received by the service",
+    ReferralStatus.ACCEPTED: "accepted",
+    ReferralStatus.REJECTED: "not taken on",
+    ReferralStatus.IN_PROGRESS: "the service is working with them",
+    ReferralStatus.ON_HOLD: "paused",
+    ReferralStatus.COMPLETED: "completed",
+    ReferralStatus.CANCELLED: "cancelled",
+    ReferralStatus.FAILED: "closed without going ahead",
+}
+
+
+def _referrals(context: AccessContext, person_id: uuid.UUID) -> tuple[list[Item], int]:
+    """Each referral's history as items, for the referrals the policy lets the caller open
+    (REFERRAL_VIEW decided on each referral's own facts), and how many were left out."""
+    session = db.session
+    rows = list(session.scalars(select(Referral).where(Referral.person_id == person_id)))
+    if not rows:
+        return [], 0
+    seen = [
+        r
+        for r in rows
+        if decide(
+            context,
+            Resource(ResourceType.REFERRAL, record=referral_fact(r)),
+            Permission.REFERRAL_VIEW,
+        ).permit
+    ]
+    histories = referral_events(session, [r.id for r in seen])
+    names = Names.of(session, seen, [e for h in histories.values() for e in h])
+    items = []
+    for row in seen:
+        service = names.service(row.service_id)
+        where = service["name"] if service else "a service"
+        for event in histories[row.id]:
+            items.append(_referral_item(row, event, where, names))
+    return items, len(rows) - len(seen)
+
+
+def _referral_item(row: Referral, event: ReferralEvent, where: str, names: Names) -> Item:
+    """One answer to a referral (or its making): the status in words, who set it (the
+    service itself for an unanswered referral's expiry), and the reason given."""
+    by = names.users.get(event.by_id, "") if event.by_id is not None else "The service"
+    agency = ""
+    if event.status is ReferralStatus.REQUESTED:
+        agency = names.agencies.get(row.referring_agency_id, "")
+    elif row.receiving_agency_id is not None and event.status is not ReferralStatus.CANCELLED:
+        agency = names.agencies.get(row.receiving_agency_id, "")
+    said = []
+    reason = lifecycle.reason_label(event.status, event.reason_code)
+    if reason:
+        said.append(reason + ".")
+    if event.declined_by is DeclinedBy.PERSON:
+        said.append("They said no themselves.")
+    if event.reason_text:
+        said.append(event.reason_text)
+    suggested = names.service(event.suggested_service_id)
+    if suggested is not None:
+        said.append(f"Suggested instead: {suggested['name']}.")
+    return Item(
+        clock_day(event.at),
+        event.at,
+        "referral",
+        f"Referral to {where}: {REFERRAL_WORDS[event.status]}",
+        by,
+        agency,
+        " ".join(said) or None,
+        extra={"referral_id": row.id, "status": event.status.value},
+    )
+
+
+def _housing_asks(person_id: uuid.UUID) -> list[Item]:
+    """ "Ask and act" records: the question asked and the answer, and the outcome once
+    recorded, with the configured words (config/ask_and_act.toml)."""
+    rules = ask_rules()
+    items = []
+    for ask in db.session.scalars(select(HousingAsk).where(HousingAsk.person_id == person_id)):
+        answer = rules.label("answers", ask.answer) or ask.answer
+        offered = [rules.label("actions", a) or a for a in ask.actions_offered]
+        text = "Offered: " + "; ".join(offered) + "." if offered else None
+        items.append(
+            Item(
+                ask.asked_on,
+                ask.created_at,
+                "housing_ask",
+                f"Asked about their housing: {answer}",
+                ask.asked_by.name,
+                ask.agency.name,
+                text,
+                "housing",
+            )
+        )
+        if ask.outcome is not None and ask.outcome_on is not None:
+            outcome = rules.label("outcomes", ask.outcome) or ask.outcome
+            items.append(
+                Item(
+                    ask.outcome_on,
+                    ask.created_at,
+                    "housing_ask",
+                    f"Housing outcome: {outcome}",
+                    section="housing",
+                )
+            )
+    return items
