@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from flask import Response, request
 
@@ -48,6 +49,8 @@ def chronology(person_id: uuid.UUID) -> Response:
     return respond(chronology_out.dump(body))
 
 
-def _error(item: services.Item) -> dict[str, str | None] | None:
+def _error(item: services.Item) -> dict[str, Any] | None:
     error = item.extra.get("entered_in_error")
-    return None if error is None else {"at": iso(error["at"]), "reason": error["reason"]}
+    if error is None:
+        return None
+    return {"at": iso(error["at"]), "reason": error["reason"], "by": error["by"]}

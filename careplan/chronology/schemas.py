@@ -32,6 +32,7 @@ class ItemSchema(BaseSchema):
 class EnteredInErrorItemSchema(BaseSchema):
     at = fields.Str()
     reason = fields.Str()
+    by = fields.Str(metadata={"description": "who marked it (their name)"})
 
 
 class ChronologyQuerySchema(BaseSchema):

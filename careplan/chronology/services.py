@@ -104,7 +104,8 @@ def timeline(
                 continue
             error = None
             if entry.error_at is not None:
-                error = {"at": entry.error_at, "reason": entry.error_reason}
+                marker = entry.error_by.name if entry.error_by is not None else ""
+                error = {"at": entry.error_at, "reason": entry.error_reason, "by": marker}
             items.append(
                 Item(
                     entry.occurred_on,

@@ -19,7 +19,7 @@ from careplan.identity.web import signed_in_required
 from careplan.plans import operations
 from careplan.plans import services as plans
 from careplan.plans.access import catalogue, section_access
-from careplan.plans.schemas import entry_create
+from careplan.plans.schemas import entry_create, entry_error
 from careplan.web import section_forms
 from careplan.web.display import differences, lines, path_words
 from careplan.web.merge import merge
@@ -49,6 +49,7 @@ def section(person_id: uuid.UUID, key: str) -> Any:
         entries=entries,
         can_add=decide_on(access.facts, Permission.SECTION_ADD_ENTRY, key).permit,
         can_change=decide_on(access.facts, Permission.SECTION_WRITE, key).permit,
+        can_mark=decide_on(access.facts, Permission.CHRONOLOGY_MARK_ERROR).permit,
     )
 
 
@@ -108,6 +109,50 @@ def _update_page(access: Any, form: dict, errors: dict, status: int = 200, *, ow
         errors=errors,
         own=own,
         links=links,
+    )
+
+
+@bp.route(f"{SECTION}/updates/<uuid:entry_id>/error", methods=["GET", "POST"])
+@signed_in_required
+@requires(
+    Permission.CHRONOLOGY_MARK_ERROR,
+    AuditAction.ENTRY_VIEW,
+    methods={"POST": (Permission.CHRONOLOGY_MARK_ERROR, AuditAction.ENTRY_ERROR)},
+)
+def mark_error(person_id: uuid.UUID, key: str, entry_id: uuid.UUID) -> Any:
+    """Mark an update "entered in error": a confirmation page showing the update, with the
+    reason asked for (the key worker's and lead agency's, rules.CHRONOLOGY); the update is
+    kept, struck through, with the reason and who marked it, wherever updates show."""
+    if request.method == "GET":
+        return _mark_error_page(*plans.entry_to_mark(person_id, key, entry_id), {}, {})
+    form = form_values(("reason",))
+    try:
+        plans.mark_entry_error(person_id, key, entry_id, loader(entry_error, form))
+    except ValidationError as exc:
+        # Only the reason can be wrong here; a refusal, no such update or one marked
+        # already is the service's error page. The update is shown again with the form.
+        errors, status = refused(exc)
+        return _mark_error_page(
+            *plans.entry_to_mark(person_id, key, entry_id), form, errors, status
+        )
+    return redirect(
+        url_for("sections.section", person_id=person_id, key=key, done="entered_in_error")
+        + f"#update-{entry_id}"
+    )
+
+
+def _mark_error_page(access: Any, entry: Any, form: dict, errors: dict, status: int = 200) -> Any:
+    person = access.facts.person
+    return render(
+        "sections/mark_error.html",
+        status,
+        page_title="Mark this update as entered in error?",
+        page_label=f"{person.display_name}: {access.kind.title}",
+        person=person,
+        kind=access.kind,
+        entry=entry,
+        form=form,
+        errors=errors,
     )
 
 

@@ -319,6 +319,40 @@ def add_entry(person_id: uuid.UUID, key: str, load: Any) -> Entry:
     return entry
 
 
+def entry_to_mark(
+    person_id: uuid.UUID, key: str, entry_id: uuid.UUID
+) -> tuple[SectionAccess, Entry]:
+    """The update shown on the "entered in error" confirmation page, for someone who may
+    mark it (the permissions of `mark_entry_error`), recorded as an update view
+    (`entry.view`). Raises NotFound (404) for no such update in this section of this
+    plan, Conflict (409) for one marked already."""
+    access = plan_access(person_id, Permission.CHRONOLOGY_MARK_ERROR, AuditAction.ENTRY_VIEW)
+    seen = section_access(person_id, key, Permission.SECTION_VIEW, AuditAction.ENTRY_VIEW)
+    entry = _entry_in(access.plan.id, key, entry_id)
+    if entry.error_at is not None:
+        raise Conflict(ALREADY_MARKED)
+    record(
+        AuditAction.ENTRY_VIEW,
+        person_id=person_id,
+        sections=[key],
+        basis={"plan": access.decision.basis_text, key: seen.decision.basis_text},
+        details={"entry_id": entry.id, "view": "mark_error"},
+    )
+    return seen, entry
+
+
+NO_ENTRY = "There is no update with that id in this part of the plan."
+ALREADY_MARKED = "This update is marked as entered in error already."
+
+
+def _entry_in(plan_id: uuid.UUID, key: str, entry_id: uuid.UUID, *, lock: bool = False) -> Entry:
+    """The update `entry_id` of section `key` of the plan (NotFound otherwise)."""
+    entry = db.session.get(Entry, entry_id, with_for_update={"of": Entry} if lock else None)
+    if entry is None or entry.plan_id != plan_id or entry.section_key != key:
+        raise NotFound(NO_ENTRY)
+    return entry
+
+
 def mark_entry_error(person_id: uuid.UUID, key: str, entry_id: uuid.UUID, load: Any) -> Entry:
     """Mark an update "entered in error" with a reason (`load()` -> {"reason"}): the key
     worker's and lead agency's (rules.CHRONOLOGY, `chronology:mark_error`), on an update of
@@ -328,11 +362,9 @@ def mark_entry_error(person_id: uuid.UUID, key: str, entry_id: uuid.UUID, load: 
     access = plan_access(person_id, Permission.CHRONOLOGY_MARK_ERROR, AuditAction.ENTRY_ERROR)
     seen = require(access.facts, key, Permission.SECTION_VIEW, AuditAction.ENTRY_ERROR)
     data = load()
-    entry = db.session.get(Entry, entry_id, with_for_update={"of": Entry})
-    if entry is None or entry.plan_id != access.plan.id or entry.section_key != key:
-        raise NotFound("There is no update with that id in this part of the plan.")
+    entry = _entry_in(access.plan.id, key, entry_id, lock=True)
     if entry.error_at is not None:
-        raise Conflict("This update is marked as entered in error already.")
+        raise Conflict(ALREADY_MARKED)
     entry.error_at = clock.now()
     entry.error_by = g.user
     entry.error_reason = data["reason"].strip()

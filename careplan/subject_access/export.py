@@ -159,6 +159,16 @@ def _plan(session: Session, plan: Plan, catalogue: Catalogue) -> dict[str, Any]:
                         "author": e.author.name,
                         "agency": e.author.agency.name if e.author.agency else None,
                         "written_at": iso(e.created_at),
+                        # Kept as written, marked (issue 20): when, by whom and why.
+                        "entered_in_error": (
+                            None
+                            if e.error_at is None
+                            else {
+                                "at": iso(e.error_at),
+                                "by": e.error_by.name if e.error_by else None,
+                                "reason": e.error_reason,
+                            }
+                        ),
                     }
                     for e in operations.entries(session, plan, kind.key)
                 ],

@@ -191,7 +191,14 @@ def _plan(plan: dict[str, Any] | None, catalogue: Catalogue) -> list[Part]:
         item = Item(section["title"], shown, [] if shown else ["Nothing written yet."])
         for entry in section["entries"]:
             by = entry["author"] + (f", {entry['agency']}" if entry.get("agency") else "")
-            item.text.append(f"Update on {day(entry['occurred_on'])} by {by}: {entry['text']}")
+            line = f"Update on {day(entry['occurred_on'])} by {by}: {entry['text']}"
+            error = entry.get("entered_in_error")
+            if error:
+                line += (
+                    f" (Entered in error: marked by {error['by']} on {moment(error['at'])}."
+                    f" Reason: {error['reason']})"
+                )
+            item.text.append(line)
         versions = section["versions"]  # newest first
         for index, version in enumerate(versions):
             older = versions[index + 1]["content"] if index + 1 < len(versions) else None

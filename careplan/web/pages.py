@@ -26,6 +26,8 @@ DONE = {
     "saved": "Your changes are saved.",
     "reopened": "The plan is open again, with everything it held before.",
     "update_added": "Your update is added.",
+    "entered_in_error": "The update is marked as entered in error. It stays on the record, "
+    "struck through, with your reason.",
     "handed_over": "The new key worker is recorded.",
     "consent_recorded": "This is recorded. It applies from now.",
     "withdrawn": "Withdrawn. It stops applying straight away.",

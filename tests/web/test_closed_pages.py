@@ -11,7 +11,7 @@ from sqlalchemy import select
 from careplan.core import clock
 from careplan.extensions import db
 from careplan.people.models import Person
-from careplan.plans.models import CareTeamMember, Plan
+from careplan.plans.models import CareTeamMember, Entry, Plan
 from tests.web.support import Browser, staff, text
 from tests.web.test_page_guard import page_routes
 
@@ -23,6 +23,8 @@ REFUSED_WHEN_CLOSED = {
     "plans.care_team": ("morag", {"staff_id": "", "role": "Nurse"}),
     "sections.edit": ("morag", {"version": "1"}),
     "sections.add_update": ("morag", {"text": "Met at the cafe."}),
+    # Marking an update "entered in error" changes the record: refused on a closed plan.
+    "sections.mark_error": ("morag", {"reason": "Written on the wrong plan."}),
     "sharing.new_consent": (
         "morag",
         {
@@ -64,6 +66,15 @@ def _close(app):
         ).first()
         db.session.commit()
         return person.id, member
+
+
+def _housing_update(app, person_id):
+    """One of the care team's updates on Sarah's housing plan (careplan/demo.py)."""
+    with app.app_context():
+        plan = db.session.scalars(select(Plan.id).where(Plan.person_id == person_id)).one()
+        return db.session.scalars(
+            select(Entry.id).where(Entry.plan_id == plan, Entry.section_key == "housing")
+        ).first()
 
 
 # The person's own page forms (/my-plan/...): refused on a closed plan but for those that
@@ -118,7 +129,12 @@ def test_no_page_form_writes_to_a_closed_plan(demo_app):
         "gordon": Browser(demo_app, staff(demo_app, "gordon.bell@justice.demo")),
     }
     people["gordon"].look_up(sarah)
-    values = {"person_id": sarah, "key": "housing", "member_id": member}
+    values = {
+        "person_id": sarah,
+        "key": "housing",
+        "member_id": member,
+        "entry_id": _housing_update(demo_app, sarah),
+    }
     for endpoint, rule, method in page_routes(demo_app):
         if method != "POST" or endpoint not in REFUSED_WHEN_CLOSED:
             continue

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from audit.models import AuditEvent
 from careplan.extensions import db
 from careplan.people.models import Person
+from careplan.plans.models import Entry, Plan
 from tests.web.support import Browser, staff, text
 
 ROLES = {
@@ -44,6 +45,8 @@ MATRIX = {
     S + "/sections/housing/edit": (200, 403, 403, 404, 404, 404, 403, 403),
     S + "/sections/housing/history": (200, 200, 200, 404, 404, 404, 200, 403),
     S + "/sections/housing/updates/new": (200, 200, 200, 404, 404, 404, 403, 403),
+    # Marking an update "entered in error": the key worker and lead agency (rules.CHRONOLOGY).
+    S + "/sections/housing/updates/{entry}/error": (200, 403, 403, 404, 404, 404, 403, 403),
     S + "/sharing": (200, 403, 403, 404, 404, 404, 200, 403),
     S + "/access-log": (200, 403, 403, 404, 404, 404, 200, 403),
     S + "/key-worker": (200, 403, 403, 404, 404, 404, 403, 403),
@@ -150,7 +153,12 @@ def sarah(demo_app):
 def ids(demo_app, sarah):
     """What the pages name: Sarah, Morag's staff account, Morag's organisation."""
     morag = staff(demo_app, ROLES["key_worker"])
-    return {"sarah": sarah, "morag": morag.id, "nhs": morag.agency_id}
+    with demo_app.app_context():
+        plan = db.session.scalars(select(Plan.id).where(Plan.person_id == sarah)).one()
+        entry = db.session.scalars(
+            select(Entry.id).where(Entry.plan_id == plan, Entry.section_key == "housing")
+        ).first()
+    return {"sarah": sarah, "morag": morag.id, "nhs": morag.agency_id, "entry": entry}
 
 
 @pytest.mark.parametrize(("page", "role", "status"), CASES)

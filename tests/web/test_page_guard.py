@@ -41,6 +41,7 @@ def test_every_person_page_asks_the_decision(demo_app, decisions):
         "consent_id": sarah,
         "correction_id": sarah,
         "supporter_id": sarah,
+        "entry_id": sarah,
     }
     routes = page_routes(demo_app)
     assert len(routes) >= 15
