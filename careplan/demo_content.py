@@ -18,6 +18,7 @@ SARAH = {
     "goals": {
         "goals": [
             {
+                "id": "sarah-tenancy",
                 "goal": "Move into my own tenancy",
                 "status": "in_progress",
                 "set_on": "2026-09-01",
@@ -38,6 +39,7 @@ SARAH = {
                 ],
             },
             {
+                "id": "sarah-prescription",
                 "goal": "Stay on my methadone prescription",
                 "status": "in_progress",
                 "actions": [
@@ -148,6 +150,7 @@ CRAIG = {
     "goals": {
         "goals": [
             {
+                "id": "craig-flat",
                 "goal": "Keep my flat and my volunteering going",
                 "status": "achieved",
                 "set_on": "2026-09-01",

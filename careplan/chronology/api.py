@@ -27,8 +27,12 @@ from careplan.core.http import documented, respond
 @requires(Permission.CHRONOLOGY_VIEW, AuditAction.CHRONOLOGY_VIEW)
 def chronology(person_id: uuid.UUID) -> Response:
     # The purpose of access rides in the query too (careplan.access.purposes).
-    args = chronology_query.load({k: v for k, v in request.args.items() if k == "include"})
-    items, _, withheld = services.timeline(person_id, args.get("include") == "entered_in_error")
+    args = chronology_query.load(
+        {k: v for k, v in request.args.items() if k in ("include", "about")}
+    )
+    items, _, withheld = services.timeline(
+        person_id, args.get("include") == "entered_in_error", args.get("about")
+    )
     body = {
         "items": [
             {
@@ -41,6 +45,7 @@ def chronology(person_id: uuid.UUID) -> Response:
                 "text": i.text,
                 "section": i.section,
                 "entered_in_error": _error(i),
+                "about": i.extra.get("about"),
             }
             for i in items
         ],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from careplan.core.schemas import BaseSchema
+from careplan.plans.schemas import AboutSchema
 
 
 class ItemSchema(BaseSchema):
@@ -22,6 +23,11 @@ class ItemSchema(BaseSchema):
     agency = fields.Str()
     text = fields.Str(allow_none=True)
     section = fields.Str(allow_none=True)
+    about = fields.Nested(
+        AboutSchema,
+        allow_none=True,
+        metadata={"description": "an update's goal or action, as the caller may see it"},
+    )
     entered_in_error = fields.Nested(
         "EnteredInErrorItemSchema",
         allow_none=True,
@@ -39,6 +45,13 @@ class ChronologyQuerySchema(BaseSchema):
     include = fields.Str(
         validate=validate.OneOf(["entered_in_error"]),
         metadata={"description": "entered_in_error: show updates marked so, labelled"},
+    )
+    about = fields.Str(
+        validate=validate.Regexp(
+            r"^(goal:[^\s]{1,64}|action:[0-9a-fA-F-]{36})$",
+            error="Give goal:<goal id> or action:<action id>.",
+        ),
+        metadata={"description": "goal:<id> or action:<id>: only the updates about it"},
     )
 
 

@@ -40,6 +40,7 @@ from careplan.meetings.models import Meeting
 from careplan.meetings.services import KIND_WORDS
 from careplan.plans.access import catalogue
 from careplan.plans.models import Entry, KeyWorkerAssignment
+from careplan.plans.services import linked
 from careplan.referrals import lifecycle
 from careplan.referrals.models import DeclinedBy, Referral, ReferralEvent, ReferralStatus
 from careplan.referrals.operations import events as referral_events
@@ -74,17 +75,25 @@ class Item:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def _about_key(item: Item) -> str | None:
+    """ "goal:<id>" or "action:<task id>" for an update about one, as the caller sees it."""
+    found = item.extra.get("about")
+    return None if not found else f"{found['kind']}:{found['id']}"
+
+
 def _section_title(key: str) -> str:
     kind = catalogue().get(key)
     return kind.title if kind is not None else key
 
 
 def timeline(
-    person_id: uuid.UUID, with_errors: bool = False
+    person_id: uuid.UUID, with_errors: bool = False, about: str | None = None
 ) -> tuple[list[Item], AccessContext, list[str]]:
     """The person's chronology as the caller may see it, newest first, the context, and
     what was withheld (section keys and item kinds). Updates marked "entered in error" are
-    left out unless `with_errors` (then labelled: `extra["entered_in_error"]`). Records
+    left out unless `with_errors` (then labelled: `extra["entered_in_error"]`). `about`
+    ("goal:<id>" or "action:<task id>"): only the updates about that goal or action (an
+    update's `extra["about"]`, careplan.plans.services.linked). Records
     `chronology.view`."""
     context, decision = authorise(
         person_id, Permission.CHRONOLOGY_VIEW, AuditAction.CHRONOLOGY_VIEW
@@ -97,11 +106,16 @@ def timeline(
     withheld += [k for k in KINDS if k not in kinds]
     items: list[Item] = []
     if sections:
-        for entry in session.scalars(
-            select(Entry).where(Entry.plan_id == plan.id, Entry.section_key.in_(sections))
-        ):
-            if entry.error_at is not None and not with_errors:
-                continue
+        entries = [
+            e
+            for e in session.scalars(
+                select(Entry).where(Entry.plan_id == plan.id, Entry.section_key.in_(sections))
+            )
+            if with_errors or e.error_at is None
+        ]
+        abouts, read = linked(context, plan.id, entries)
+        sections = sorted({*sections, *read})
+        for entry in entries:
             error = None
             if entry.error_at is not None:
                 marker = entry.error_by.name if entry.error_by is not None else ""
@@ -116,7 +130,7 @@ def timeline(
                     entry.author.agency.name if entry.author.agency else "",
                     entry.text,
                     entry.section_key,
-                    extra={"entered_in_error": error},
+                    extra={"entered_in_error": error, "about": abouts.get(entry.id)},
                 )
             )
     if "meeting" in kinds:
@@ -187,6 +201,8 @@ def timeline(
     items += shown
     if hidden:
         withheld.append("referral")
+    if about is not None:
+        items = [i for i in items if _about_key(i) == about]
     items.sort(key=lambda i: (i.on, i.at), reverse=True)
     record(
         AuditAction.CHRONOLOGY_VIEW,
@@ -194,7 +210,7 @@ def timeline(
         sections=sections,
         withheld=withheld,
         basis={"plan": decision.basis_text},
-        details={"count": len(items), "with_errors": with_errors},
+        details={"count": len(items), "with_errors": with_errors, "about": about},
     )
     return items, context, withheld
 

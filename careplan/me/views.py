@@ -37,7 +37,7 @@ def plan() -> Any:
     person_id = plans.my_person_id()
     if db.session.scalar(select(Plan.id).where(Plan.person_id == person_id)) is None:
         return render("me/no_plan.html", page_title="My plan")
-    access, body, updates = plans.view_my_plan(person_id)
+    access, body, updates, abouts = plans.view_my_plan(person_id)
     # The sections the person writes themselves, while the plan is open (a closed plan is
     # read only, for them as for staff).
     yours = catalogue().person_writes() if body["closed"] is None else frozenset()
@@ -60,6 +60,7 @@ def plan() -> Any:
         key_worker=db.session.get(User, body["key_worker"]["id"]),
         crisis_line=safety.crisis_line(),
         national_lines=safety.NATIONAL,
+        abouts=abouts,
         last_changed=max(
             (s["updated_at"] for s in body["sections"].values() if s["updated_at"]), default=None
         ),

@@ -225,5 +225,10 @@ class Entry(db.Model):
     _error_reason: Mapped[str | None] = mapped_column("error_reason", Text)
     error_reason = sealed("error_reason", "entry")
 
+    # What the update is about (issue 20), at most one: a goal of the "My goals and
+    # actions" section (its row's `id`), or one of the person's shared actions (a task).
+    goal_id: Mapped[str | None] = mapped_column(String(64))
+    task_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("task.id"), index=True)
+
     author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="joined")
     error_by: Mapped[User | None] = relationship(foreign_keys=[error_by_id], lazy="joined")

@@ -224,6 +224,8 @@ def add_entry(session: Session, plan: Plan, key: str, data: dict[str, Any], by: 
         occurred_on=data.get("occurred_on") or clock.today(),
         author_id=by.id,
         author_agency_id=by.agency_id,
+        goal_id=data.get("goal_id"),
+        task_id=data.get("task_id"),
     )
     session.add(entry)
     session.flush()
@@ -235,6 +237,22 @@ def entries(session: Session, plan: Plan, key: str) -> list[Entry]:
         session.scalars(
             select(Entry)
             .where(Entry.plan_id == plan.id, Entry.section_key == key)
+            .order_by(Entry.created_at.desc())
+        )
+    )
+
+
+def entries_about_goals(session: Session, plan_id: uuid.UUID, keys: list[str]) -> list[Entry]:
+    """The plan's updates in the `keys` sections that say which goal they are about,
+    newest first."""
+    if not keys:
+        return []
+    return list(
+        session.scalars(
+            select(Entry)
+            .where(
+                Entry.plan_id == plan_id, Entry.section_key.in_(keys), Entry.goal_id.is_not(None)
+            )
             .order_by(Entry.created_at.desc())
         )
     )

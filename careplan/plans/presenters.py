@@ -84,7 +84,9 @@ def version(row: SectionVersion, names: dict[Any, Any]) -> dict[str, Any]:
     }
 
 
-def entry(row: Entry) -> dict[str, Any]:
+def entry(row: Entry, about: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An update; `about`: what it is about as the reader may see it
+    (careplan.plans.services.linked), None for nothing in particular."""
     author = row.author
     return {
         "id": row.id,
@@ -100,6 +102,7 @@ def entry(row: Entry) -> dict[str, Any]:
             if row.error_at is None
             else {"at": iso(row.error_at), "by": ref(row.error_by), "reason": row.error_reason}
         ),
+        "about": about,
     }
 
 

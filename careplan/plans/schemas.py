@@ -71,6 +71,24 @@ class SectionWriteSchema(BaseSchema):
 class EntryCreateSchema(BaseSchema):
     occurred_on = fields.Date(load_default=None, validate=HAPPENED)
     text = fields.Str(required=True, validate=validate.Length(min=1, max=5000))
+    # What the update is about (issue 20), at most one: a goal of the person's "My goals
+    # and actions" (its `id` there) or one of their shared actions (a task id). Checked
+    # against the person's plan and what the writer may see (422 naming the field).
+    goal_id = fields.Str(
+        load_default=None,
+        validate=validate.Length(min=1, max=64),
+        metadata={"description": "the id of a goal in the person's goals section"},
+    )
+    task_id = fields.UUID(
+        load_default=None, metadata={"description": "the id of one of the person's actions"}
+    )
+
+    @validates_schema
+    def _one_thing(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("goal_id") is not None and data.get("task_id") is not None:
+            raise ValidationError(
+                {"task_id": ["Choose a goal or an action, not both."]},
+            )
 
 
 class CareTeamAddSchema(BaseSchema):
@@ -135,6 +153,19 @@ class EnteredInErrorSchema(BaseSchema):
     reason = fields.Str()
 
 
+class AboutSchema(BaseSchema):
+    """What an update is about, as the reader may see it."""
+
+    kind = fields.Str(metadata={"description": "goal or action"})
+    id = fields.Str()
+    title = fields.Str(allow_none=True, metadata={"description": "None when withheld or removed"})
+    status = fields.Str(allow_none=True)
+    # The reader may not see that goal (the goals section) or that action: only that there
+    # is one.
+    withheld = fields.Bool()
+    removed = fields.Bool(metadata={"description": "the goal is no longer in the plan"})
+
+
 class EntrySchema(BaseSchema):
     id = fields.UUID()
     section = fields.Str()
@@ -146,6 +177,7 @@ class EntrySchema(BaseSchema):
     created_at = fields.Str()
     # Marked "entered in error" (the update is kept, labelled): when, by whom, why.
     entered_in_error = fields.Nested(EnteredInErrorSchema, allow_none=True)
+    about = fields.Nested(AboutSchema, allow_none=True)  # None: about nothing in particular
 
 
 class EntryErrorSchema(BaseSchema):

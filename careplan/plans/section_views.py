@@ -16,7 +16,7 @@ from careplan.access.policy import decide_on
 from careplan.core.errors import ApiError, NotFound
 from careplan.extensions import db
 from careplan.identity.web import signed_in_required
-from careplan.plans import operations
+from careplan.plans import goals, operations
 from careplan.plans import services as plans
 from careplan.plans.access import catalogue, section_access
 from careplan.plans.schemas import entry_create, entry_error
@@ -36,7 +36,7 @@ SECTION = "/people/<uuid:person_id>/sections/<key>"
 @signed_in_required
 @requires(Permission.SECTION_VIEW, AuditAction.SECTION_VIEW)
 def section(person_id: uuid.UUID, key: str) -> Any:
-    access, row, entries = plans.read_section_page(person_id, key)
+    access, row, entries, abouts, by_goal = plans.read_section_page(person_id, key)
     return render(
         "sections/section.html",
         page_title=access.kind.title,
@@ -47,10 +47,25 @@ def section(person_id: uuid.UUID, key: str) -> Any:
         lines=lines(access.kind.schema, row.content),
         basis=access.decision.basis_text,
         entries=entries,
+        abouts=abouts,
+        goals=_goals_with_updates(row.content, by_goal),
         can_add=decide_on(access.facts, Permission.SECTION_ADD_ENTRY, key).permit,
         can_change=decide_on(access.facts, Permission.SECTION_WRITE, key).permit,
         can_mark=decide_on(access.facts, Permission.CHRONOLOGY_MARK_ERROR).permit,
     )
+
+
+def _goals_with_updates(content: Any, by_goal: dict[str, list[Any]]) -> list[dict[str, Any]]:
+    """On the goals section: each goal with the updates about it (none: left out)."""
+    kinds = catalogue()
+    return [
+        {
+            "title": goal["goal"],
+            "updates": [(e, kinds.get(e.section_key).title) for e in by_goal[goal_id]],
+        }
+        for goal_id, goal in goals.by_id(content).items()
+        if by_goal.get(goal_id)
+    ]
 
 
 @bp.route(f"{SECTION}/updates/new", methods=["GET", "POST"])
@@ -74,16 +89,34 @@ def add_my_update(key: str) -> Any:
 
 def _add_update(person_id: uuid.UUID, key: str, *, own: bool) -> Any:
     access = section_access(person_id, key, Permission.SECTION_ADD_ENTRY, AuditAction.ENTRY_CREATE)
-    form = form_values(("occurred_on", "text"))
+    form = form_values(("occurred_on", "text", "about"))
     if request.method == "GET":
         return _update_page(access, {}, {}, own=own)
     try:
-        plans.add_entry(person_id, key, loader(entry_create, form))
+        plans.add_entry(person_id, key, loader(entry_create, _about(form)))
     except (ApiError, ValidationError) as exc:
-        return _update_page(access, form, *refused(exc), own=own)
+        errors, status = refused(exc)
+        for field in ("goal_id", "task_id"):
+            # One question on the page ("What is this update about?") for both fields.
+            if field in errors:
+                errors["about"] = errors.pop(field)
+        return _update_page(access, form, errors, status, own=own)
     if own:
         return redirect(url_for("me.plan", done="update_added") + f"#section-{key}")
     return redirect(url_for("sections.section", person_id=person_id, key=key, done="update_added"))
+
+
+def _about(form: dict[str, str]) -> dict[str, str]:
+    """The form's one "about" choice ("goal:<id>", "task:<id>" or nothing) as the API's
+    fields (`goal_id` or `task_id`); anything else is sent on as a goal id and refused
+    by the check of the person's goals like any unknown one."""
+    data = {k: v for k, v in form.items() if k != "about"}
+    kind, _, value = form.get("about", "").partition(":")
+    if kind == "task" and value:
+        data["task_id"] = value
+    elif value or kind:
+        data["goal_id"] = value if kind == "goal" else form["about"]
+    return data
 
 
 def _update_page(access: Any, form: dict, errors: dict, status: int = 200, *, own: bool) -> Any:
@@ -109,6 +142,7 @@ def _update_page(access: Any, form: dict, errors: dict, status: int = 200, *, ow
         errors=errors,
         own=own,
         links=links,
+        about=plans.about_choices(access),
     )
 
 

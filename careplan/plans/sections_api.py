@@ -110,8 +110,7 @@ def section_versions(person_id: uuid.UUID, key: str) -> Response:
 @documented("Dated updates on a section, newest first", response=entries_out, path_values=KEYS)
 @requires(Permission.SECTION_VIEW, AuditAction.ENTRY_VIEW)
 def list_entries(person_id: uuid.UUID, key: str) -> Response:
-    rows = services.list_entries(person_id, key)
-    return respond(entries_out.dump([presenters.entry(r) for r in rows]))
+    return respond(entries_out.dump(services.list_entries(person_id, key)))
 
 
 @bp.post(f"{SECTION}/entries")
@@ -125,7 +124,7 @@ def list_entries(person_id: uuid.UUID, key: str) -> Response:
 @requires(Permission.SECTION_ADD_ENTRY, AuditAction.ENTRY_CREATE)
 def add_entry(person_id: uuid.UUID, key: str) -> Response:
     entry = services.add_entry(person_id, key, lambda: json_body(entry_create))
-    return respond(entry_out.dump(presenters.entry(entry)), 201)
+    return respond(entry_out.dump(services.present_entry(person_id, entry)), 201)
 
 
 @bp.post(f"{SECTION}/entries/<uuid:entry_id>/error")
@@ -140,7 +139,7 @@ def add_entry(person_id: uuid.UUID, key: str) -> Response:
 @requires(Permission.CHRONOLOGY_MARK_ERROR, AuditAction.ENTRY_ERROR)
 def mark_entry_error(person_id: uuid.UUID, key: str, entry_id: uuid.UUID) -> Response:
     entry = services.mark_entry_error(person_id, key, entry_id, lambda: json_body(entry_error))
-    return respond(entry_out.dump(presenters.entry(entry)))
+    return respond(entry_out.dump(services.present_entry(person_id, entry)))
 
 
 @bp.post(f"{MY_SECTION}/entries")
@@ -153,5 +152,6 @@ def mark_entry_error(person_id: uuid.UUID, key: str, entry_id: uuid.UUID) -> Res
 )
 @requires(Permission.SECTION_ADD_ENTRY, AuditAction.ENTRY_CREATE, person=OWN_PERSON)
 def add_my_entry(key: str) -> Response:
-    entry = services.add_entry(services.my_person_id(), key, lambda: json_body(entry_create))
-    return respond(entry_out.dump(presenters.entry(entry)), 201)
+    person_id = services.my_person_id()
+    entry = services.add_entry(person_id, key, lambda: json_body(entry_create))
+    return respond(entry_out.dump(services.present_entry(person_id, entry)), 201)

@@ -10,6 +10,7 @@ import uuid
 from typing import Any
 
 from flask import current_app, g
+from sqlalchemy import select
 
 from audit.actions import AuditAction, Outcome
 from audit.log import record
@@ -17,19 +18,24 @@ from careplan.access import sources
 from careplan.access.context import AccessContext
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import person_context, require, section_views
-from careplan.access.policy import refused_sections
+from careplan.access.policy import decide, decide_on, refused_sections
 from careplan.accounts.models import User
 from careplan.core import clock
-from careplan.core.errors import Conflict, NotFound
+from careplan.core.errors import Conflict, NotFound, Unprocessable
 from careplan.extensions import db
 from careplan.notifications.kinds import NotificationKind
 from careplan.notifications.outbox import queue
-from careplan.plans import continuity, operations, presenters, queries
+from careplan.plans import continuity, goals, operations, presenters, queries
 from careplan.plans.access import PlanAccess, SectionAccess, catalogue, plan_access, section_access
 from careplan.plans.models import CareTeamMember, Entry, Plan, Section, SectionVersion
 from careplan.plans.queries import PlanView
 from careplan.plans.rows import PlanRow
 from careplan.protection.vault import Tampered
+from careplan.tasks import queries as task_queries
+from careplan.tasks.models import Task
+from careplan.tasks.services import resource as task_resource
+
+TASK_VIEW = Permission.TASK_VIEW
 
 
 def read_plan_view(
@@ -77,17 +83,21 @@ def view_plan(person_id: uuid.UUID) -> tuple[PlanAccess, dict[str, Any]]:
     return access, plan_body(view, AuditAction.PLAN_VIEW)
 
 
-def view_my_plan(person_id: uuid.UUID) -> tuple[PlanAccess, dict[str, Any], dict[str, list[Entry]]]:
+def view_my_plan(
+    person_id: uuid.UUID,
+) -> tuple[PlanAccess, dict[str, Any], dict[str, list[Entry]], dict[uuid.UUID, dict[str, Any]]]:
     """The person's own plan with the care team's updates under each part (issue 17):
     the plan view of `view_plan` and every update of the shown sections in one more
     statement, one audit record (`plan.view`, details `{"with": "updates"}`).
     Returns (access, body in `presenters.plan`'s shape, section key -> updates newest
-    first)."""
+    first, entry id -> what it is about (`linked`))."""
     access = plan_access(person_id, Permission.PLAN_VIEW, AuditAction.PLAN_VIEW, view=True)
     view = read_plan_view(access.facts, AuditAction.PLAN_VIEW, {"with": "updates"})
     body = plan_body(view, AuditAction.PLAN_VIEW)
     updates = operations.entries_by_section(db.session, view.plan.id, list(view.sections))
-    return access, body, updates
+    everything = [e for rows in updates.values() for e in rows]
+    abouts, _ = linked(access.facts, view.plan.id, everything)  # the goals are in the view
+    return access, body, updates, abouts
 
 
 def my_person_id() -> uuid.UUID:
@@ -255,7 +265,9 @@ def _recorded_view(access: SectionAccess, key: str, details: dict[str, Any] | No
 
 
 def save_section(access: SectionAccess, row: Section, content: dict[str, Any]) -> Section:
-    """Write validated content; the caller has checked the version the user read."""
+    """Write validated content; the caller has checked the version the user read. Every
+    goal gets an id if it has none (careplan.plans.goals; BadRequest for a repeated one)."""
+    content = goals.with_ids(access.kind.key, content)
     row = operations.update_section(db.session, row, content, g.user)
     record(
         AuditAction.SECTION_UPDATE,
@@ -284,39 +296,191 @@ def section_history(
     return access, rows, names
 
 
-def read_section_page(person_id: uuid.UUID, key: str) -> tuple[SectionAccess, Section, list[Entry]]:
+def read_section_page(
+    person_id: uuid.UUID, key: str
+) -> tuple[
+    SectionAccess,
+    Section,
+    list[Entry],
+    dict[uuid.UUID, dict[str, Any]],
+    dict[str, list[Entry]],
+]:
     """A section with its updates, as the section page shows them: one read, one record
-    (the person sees one visit in their access log, not one per part of the page)."""
+    (the person sees one visit in their access log, not one per part of the page). Also
+    what each update is about (`linked`: entry id -> about) and, on the goals section,
+    the updates about each goal from every section the caller may see (goal id ->
+    updates, newest first)."""
     access = section_access(person_id, key, Permission.SECTION_VIEW, AuditAction.SECTION_VIEW)
     row = operations.get_section(db.session, access.plan, key)
     entries = operations.entries(db.session, access.plan, key)
-    _recorded_view(access, key, {"with": "entries"})
-    return access, row, entries
+    abouts, read = linked(access.facts, access.plan.id, entries)
+    by_goal: dict[str, list[Entry]] = {}
+    if key == goals.GOALS:
+        # On the goals themselves: the updates about each goal, from every section the
+        # caller may see (named in the record when shown).
+        seen = {k: d for k, d in section_views(access.facts).items() if d.permit}
+        about_goals = operations.entries_about_goals(db.session, access.plan.id, list(seen))
+        read |= {e.section_key: seen[e.section_key].basis_text for e in about_goals}
+        for e in about_goals:
+            by_goal.setdefault(e.goal_id or "", []).append(e)
+    record(
+        AuditAction.SECTION_VIEW,
+        person_id=person_id,
+        sections=sorted({key, *read}),
+        basis={**read, key: access.decision.basis_text},
+        details={"with": "entries"},
+    )
+    return access, row, entries, abouts, by_goal
 
 
-def list_entries(person_id: uuid.UUID, key: str) -> list[Entry]:
+def list_entries(person_id: uuid.UUID, key: str) -> list[dict[str, Any]]:
+    """The section's updates, newest first, each with what it is about as the caller may
+    see it (presenters.entry's shape). One record; the goals section is named in it when
+    a goal's title was shown."""
     access = section_access(person_id, key, Permission.SECTION_VIEW, AuditAction.ENTRY_VIEW)
     rows = operations.entries(db.session, access.plan, key)
+    abouts, read = linked(access.facts, access.plan.id, rows)
     record(
         AuditAction.ENTRY_VIEW,
         person_id=person_id,
-        sections=[key],
-        basis={key: access.decision.basis_text},
+        sections=sorted({key, *read}),
+        basis={**read, key: access.decision.basis_text},
     )
-    return rows
+    return [presenters.entry(r, abouts.get(r.id)) for r in rows]
+
+
+def present_entry(person_id: uuid.UUID, entry: Entry) -> dict[str, Any]:
+    """One update just written or marked, for its writer, with what it is about (they
+    chose it, so they see it; decided again all the same)."""
+    facts = person_context(person_id, AuditAction.ENTRY_VIEW)
+    abouts, _ = linked(facts, entry.plan_id, [entry])
+    return presenters.entry(entry, abouts.get(entry.id))
 
 
 def add_entry(person_id: uuid.UUID, key: str, load: Any) -> Entry:
+    """Add a dated update to section `key` (`load()` -> {occurred_on, text, goal_id,
+    task_id}). What it is about must be the person's and visible to the writer: a goal of
+    their goals section, which the writer may view, or one of their actions the writer
+    may see (rules.TASK; a task owner only their own). Raises Unprocessable (422) naming
+    `goal_id` or `task_id` otherwise; nothing is written."""
     access = section_access(person_id, key, Permission.SECTION_ADD_ENTRY, AuditAction.ENTRY_CREATE)
-    entry = operations.add_entry(db.session, access.plan, key, load(), g.user)
+    data = load()
+    _check_about(access, data.get("goal_id"), data.get("task_id"))
+    entry = operations.add_entry(db.session, access.plan, key, data, g.user)
     record(
         AuditAction.ENTRY_CREATE,
         person_id=person_id,
         sections=[key],
         basis={key: access.decision.basis_text},
-        details={"entry_id": entry.id},
+        details={"entry_id": entry.id, "goal_id": entry.goal_id, "task_id": entry.task_id},
     )
     return entry
+
+
+NO_GOAL = "Choose one of this person's goals."
+NO_TASK = "Choose one of this person's actions that you can see."
+
+
+def _check_about(access: PlanAccess, goal_id: str | None, task_id: uuid.UUID | None) -> None:
+    """Unprocessable (422) unless the goal or task named is the person's and the writer
+    may see it. The same words for "not theirs" and "not yours to see": a writer learns
+    nothing of what they may not see."""
+    if goal_id is not None:
+        visible = decide_on(access.facts, Permission.SECTION_VIEW, goals.GOALS).permit
+        known = visible and goal_id in goals.by_id(_goals_content(access.plan.id))
+        if not known:
+            raise Unprocessable(fields={"goal_id": [NO_GOAL]})
+    if task_id is not None:
+        task = db.session.get(Task, task_id)
+        mine = task is not None and task.person_id == access.plan.person_id
+        if (
+            not mine
+            or not decide(access.facts, task_resource(task.id, task.person_id), TASK_VIEW).permit
+        ):
+            raise Unprocessable(fields={"task_id": [NO_TASK]})
+
+
+def about_choices(access: PlanAccess) -> list[tuple[str, str]]:
+    """What an update being written may be about, for the add-update form: the person's
+    goals (if the writer may view the goals section) as ("goal:<id>", title), and the
+    actions the writer may see (all of the person's on a basis on the plan; a task owner
+    only their own), open ones first, as ("task:<id>", title). One audit record of what
+    was shown (`section.view` of the goals section, details: the update form and the
+    actions' ids), none when there is nothing to show."""
+    facts = access.facts
+    choices: list[tuple[str, str]] = []
+    shown: list[str] = []
+    basis: dict[str, str] = {}
+    decision = decide_on(facts, Permission.SECTION_VIEW, goals.GOALS)
+    if decision.permit:
+        rows = goals.by_id(_goals_content(access.plan.id))
+        choices += [(f"goal:{goal_id}", f"Goal: {g_['goal']}") for goal_id, g_ in rows.items()]
+        if rows:
+            shown.append(goals.GOALS)
+            basis[goals.GOALS] = decision.basis_text
+    task_ids = []
+    for task in task_queries.for_person(db.session, access.plan.person_id):
+        if decide(facts, task_resource(task.id, task.person_id), TASK_VIEW).permit:
+            done = "" if task.status.value == "open" else f" ({task.status.value})"
+            choices.append((f"task:{task.id}", f"Action: {task.title}{done}"))
+            task_ids.append(task.id)
+    if choices:
+        record(
+            AuditAction.SECTION_VIEW,
+            person_id=access.plan.person_id,
+            sections=shown,
+            basis=basis,
+            details={"view": "update_form", "task_ids": task_ids},
+        )
+    return choices
+
+
+def _goals_content(plan_id: uuid.UUID) -> dict[str, Any] | None:
+    view = operations.section_views(db.session, plan_id, [goals.GOALS]).get(goals.GOALS)
+    return view.content if view is not None else None
+
+
+def linked(
+    facts: AccessContext, plan_id: uuid.UUID, entries: list[Entry]
+) -> tuple[dict[uuid.UUID, dict[str, Any]], dict[str, str]]:
+    """What each of `entries` is about, as the caller may see it: entry id -> {kind
+    ("goal" or "action"), id, title, status, withheld, removed} (absent: about nothing in
+    particular). A goal's title shows to whoever may view the goals section, an action's
+    to whoever may see it (rules.TASK); to anyone else it is `withheld`, no title. Also
+    returns the sections read to show goal titles ({"goals": basis} or {}), for the
+    caller's audit record."""
+    found: dict[uuid.UUID, dict[str, Any]] = {}
+    read: dict[str, str] = {}
+    if any(e.goal_id for e in entries):
+        decision = decide_on(facts, Permission.SECTION_VIEW, goals.GOALS)
+        rows = goals.by_id(_goals_content(plan_id)) if decision.permit else {}
+        for e in (e for e in entries if e.goal_id):
+            goal = rows.get(e.goal_id)
+            found[e.id] = {
+                "kind": "goal",
+                "id": e.goal_id,
+                "title": goal["goal"] if goal else None,
+                "status": goal.get("status") if goal else None,
+                "withheld": not decision.permit,
+                "removed": decision.permit and goal is None,
+            }
+        if rows:
+            read[goals.GOALS] = decision.basis_text
+    ids = {e.task_id for e in entries if e.task_id}
+    if ids:
+        tasks = {t.id: t for t in db.session.scalars(select(Task).where(Task.id.in_(ids)))}
+        for e in (e for e in entries if e.task_id):
+            task = tasks[e.task_id]
+            seen = decide(facts, task_resource(task.id, task.person_id), TASK_VIEW).permit
+            found[e.id] = {
+                "kind": "action",
+                "id": str(task.id),
+                "title": task.title if seen else None,
+                "status": task.status.value if seen else None,
+                "withheld": not seen,
+                "removed": False,
+            }
+    return found, read
 
 
 def entry_to_mark(

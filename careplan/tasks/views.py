@@ -11,7 +11,7 @@ from marshmallow import ValidationError
 from audit.actions import AuditAction
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import requires
-from careplan.access.policy import decide
+from careplan.access.policy import decide, decide_on
 from careplan.core.errors import ApiError
 from careplan.identity.web import signed_in_required
 from careplan.tasks import services
@@ -56,12 +56,16 @@ def person_tasks(person_id: uuid.UUID) -> Any:
         resource = services.resource(task.id, task.person_id)
         allowed = decide(context, resource, Permission.TASK_STATUS).permit
         shown.append({**services.present(task), "can_change": allowed})
+    # The updates about each action are in the chronology (careplan.chronology, a layer
+    # above), for whoever may open it (a task owner outside the care team may not).
+    updates = decide_on(context, Permission.CHRONOLOGY_VIEW).permit
     return render(
         "tasks/person.html",
         page_title="Actions",
         person=context.person,
         tasks=shown,
         own_only=own_only,
+        updates_link=updates,
         done=DONE_WORDS.get(request.args.get("done", "")),
     )
 
