@@ -565,3 +565,176 @@ def test_plan_view_says_the_basis_for_every_section(api, world):
         assert list(plan["sections"]) == keys
         assert plan["withheld"] == []
         assert set(plan["basis"].values()) == {basis}
+
+
+# --- The living plan's records for the other bases (issue 20, Done-when) ----------------
+# Meetings, tasks, the chronology, supporters and marking an update entered in error, for
+# the bases the roles above do not hold: a care-team member on the person's consent
+# (housing and money), an emergency (break-glass), the previous key worker after a warm
+# hand-over to another agency, that care-team member once the person refuses both
+# sections to their agency (the refusal leaves them only the action they own), and a
+# supporter (Sarah's sister: goals and housing). The team bases (key worker's team, team
+# leader, cover) are in tests/api/test_team_access.py. Columns: BASES order.
+BASES = ("consent", "break_glass", "handed_over", "refused", "supporter")
+MEETING = {"held_on": "2026-11-01", "kind": "review", "summary": "Reviewed housing."}
+LIVING = {
+    "meetings": ("GET", P + "/meetings", None, (200, 200, 200, 404, 403)),
+    "meeting_record": ("POST", P + "/meetings", MEETING, (403, 403, 403, 404, 403)),
+    # The outsider owns the scene's task: refused everything else, they still see it.
+    "tasks": ("GET", P + "/tasks", None, (200, 200, 200, 200, 403)),
+    "task_create": (
+        "POST",
+        P + "/tasks",
+        {"title": "Phone the GP surgery", "owner_agency_id": "{lead}", "due_on": "2030-01-01"},
+        (201, 403, 403, 404, 403),
+    ),
+    # Owning the action lets them close it whatever else holds (rules.TASK: TASK_OWNER).
+    "task_status": (
+        "POST",
+        "/tasks/{t}/status",
+        {"status": "done", "note": "Room held."},
+        (200, 200, 403, 200, 403),
+    ),
+    "chronology": ("GET", P + "/chronology", None, (200, 200, 200, 404, 403)),
+    # Who supports the person: an emergency sees; a consent, a warm hand-over and a
+    # supporter do not (rules.SUPPORTER).
+    "supporters": ("GET", P + "/supporters", None, (403, 200, 403, 404, 403)),
+    "supporter_invite": (
+        "POST",
+        P + "/supporters",
+        {
+            "name": "Ann Advocate",
+            "relationship": "advocate",
+            "email": "ann@ex.test",
+            "sections": ["goals"],
+            "expires_on": "2027-06-01",
+        },
+        (403, 403, 403, 404, 403),
+    ),
+    "entry_error": (
+        "POST",
+        P + "/plan/sections/housing/entries/{e}/error",
+        {"reason": "Written on the wrong plan."},
+        (403, 403, 403, 404, 403),
+    ),
+}
+LIVING_CASES = [(n, b, LIVING[n][3][i]) for n in LIVING for i, b in enumerate(BASES)]
+LIVING_VERSIONED = {"task_status"}
+
+
+def _caller(api, world, scene, basis):
+    """Give the basis, return who holds it (the scene's outsider but for the previous key
+    worker and the supporter)."""
+    from datetime import date
+
+    from careplan.accounts.models import AccountKind, User
+    from careplan.supporters.models import Supporter, SupporterRelationship
+    from tests.api.test_sharing import give, join_team
+
+    p = f"/people/{scene.person.id}"
+    if basis in ("consent", "refused"):
+        join_team(api, scene)
+        give(api, scene, sections=["housing", "money"])
+    if basis == "refused":
+        for key in ("housing", "money"):
+            give(
+                api,
+                scene,
+                by=scene.individual,
+                effect="deny",
+                sections=[key],
+                expires_on=None,
+                method="self_service",
+            )
+    if basis == "break_glass":
+        api.post(scene.outsider, "/people/lookup", {"chi": scene.person.chi})
+        assert api.post(scene.outsider, p + "/break-glass", GLASS).status_code == 201
+    if basis == "handed_over":
+        handed = api.put(
+            scene.key_worker,
+            p + "/plan/key-worker",
+            {
+                "agency_id": str(scene.other_agency.id),
+                "staff_id": str(scene.outsider.id),
+                "agreed_on": "2026-11-01",
+                "agreed_how": "in_person",
+            },
+            headers={"If-Match": '"1"'},
+        )
+        assert handed.status_code == 200, handed.get_json()
+        return scene.key_worker
+    if basis == "supporter":
+        sister = User(kind=AccountKind.SUPPORTER, email="eilidh@ex.test", name="Eilidh", roles=[])
+        world.session.add(sister)
+        world.session.flush()
+        world.session.add(
+            Supporter(
+                person_id=scene.person.id,
+                account_id=sister.id,
+                relationship=SupporterRelationship.FAMILY,
+                sections=["goals", "housing"],
+                expires_on=date(2030, 1, 1),
+                created_by_id=scene.key_worker.id,
+            )
+        )
+        world.session.commit()
+        return sister
+    return scene.outsider
+
+
+@pytest.mark.parametrize(
+    ("name", "basis", "expected"), LIVING_CASES, ids=[f"{n}-{b}" for n, b, _ in LIVING_CASES]
+)
+def test_living_plan_by_basis(api, world, name, basis, expected):
+    scene = build_scene(world)
+    entry = api.post(
+        scene.key_worker,
+        f"/people/{scene.person.id}/plan/sections/housing/entries",
+        {"text": "Viewed the flat in Leith with her."},
+    )
+    assert entry.status_code == 201
+    caller = _caller(api, world, scene, basis)
+    method, path, body, _ = LIVING[name]
+    ids = {**paths(scene), "e": entry.get_json()["id"]}
+    headers = {"If-Match": '"1"'} if name in LIVING_VERSIONED else {}
+    before = len(world.audit())
+    response = api.call(method, caller, _fill(path, ids), json=_fill(body, ids), headers=headers)
+    assert response.status_code == expected, response.get_json()
+    mine = [r for r in world.audit()[before:] if r.request_id == response.headers["X-Request-Id"]]
+    assert mine, "no audit record for this request"
+    assert mine[-1].outcome == ("permit" if expected < 400 else "deny")
+    assert mine[-1].actor_id == caller.id
+    if name == "tasks" and expected == 200 and basis == "refused":
+        # Only the action they own: the refusal took the rest.
+        assert [t["id"] for t in response.get_json()] == [str(scene.task.id)]
+
+
+def test_the_chronology_honours_the_persons_refusal_item_by_item(api, world):
+    """A refusal of one section to the member's agency takes that section's updates out of
+    their chronology at once, and says something was withheld; the rest stays."""
+    from tests.api.test_sharing import give, join_team
+
+    scene = build_scene(world)
+    p = f"/people/{scene.person.id}"
+    for key, words in (("housing", "Viewed a flat."), ("money", "Applied for a grant.")):
+        made = api.post(scene.key_worker, f"{p}/plan/sections/{key}/entries", {"text": words})
+        assert made.status_code == 201
+    join_team(api, scene)
+    give(api, scene, sections=["housing", "money"])
+    seen = api.get(scene.outsider, p + "/chronology").get_json()
+    assert {i["text"] for i in seen["items"] if i["kind"] == "update"} == {
+        "Viewed a flat.",
+        "Applied for a grant.",
+    }
+    give(
+        api,
+        scene,
+        by=scene.individual,
+        effect="deny",
+        sections=["housing"],
+        expires_on=None,
+        method="self_service",
+    )
+    seen = api.get(scene.outsider, p + "/chronology").get_json()
+    assert {i["text"] for i in seen["items"] if i["kind"] == "update"} == {"Applied for a grant."}
+    assert "housing" in seen["withheld"]

@@ -82,6 +82,26 @@ ROUTES = {
         False,
         (403, 403, 404, 404, 201, 404),
     ),
+    # The living plan (issue 20): the key worker's team as the lead agency, its leader
+    # reads (supervision), the cover acts for the key worker (rules.MEETING, TASK,
+    # CHRONOLOGY); another team and a colleague in no team have nothing.
+    "meetings": ("GET", P + "/meetings", None, False, (200, 200, 404, 404, 200, 404)),
+    "meeting_record": (
+        "POST",
+        P + "/meetings",
+        {"held_on": "2026-11-01", "kind": "review", "summary": "Reviewed housing."},
+        False,
+        (403, 201, 404, 404, 201, 404),
+    ),
+    "tasks": ("GET", P + "/tasks", None, False, (200, 200, 404, 404, 200, 404)),
+    "task_create": (
+        "POST",
+        P + "/tasks",
+        {"title": "Phone the GP surgery", "owner_agency_id": "{lead}", "due_on": "2030-01-01"},
+        False,
+        (403, 201, 404, 404, 201, 404),
+    ),
+    "chronology": ("GET", P + "/chronology", None, False, (200, 200, 404, 404, 200, 404)),
     "caseload_north": (
         "GET",
         "/teams/{north}/caseload",
