@@ -68,6 +68,16 @@ def test_a_review_with_two_agencies_puts_actions_in_their_tasks(users, site):
     row.get_by_role("button", name="Mark as done").click()
     assert fiona.get_by_text("The action is marked as done.").is_visible()
     assert not fiona.locator("tr", has_text="the Leith flat").count()
+    # She writes what came of it, saying which action it is about (issue 20).
+    fiona.goto(sarah + "/sections/housing/updates/new")
+    fiona.fill("#text", "Phoned the housing officer: a viewing of the Leith flat on Friday.")
+    fiona.select_option(
+        "#about", label="Action: Phone the housing officer about the Leith flat (done)"
+    )
+    check(fiona, "an update about an action")
+    fiona.click("button:has-text('Add the update')")
+    assert fiona.get_by_text("About the action: Phone the housing officer").first.is_visible()
+    check(fiona, "the update shows its action")
     # The housing worker reads who met, not what was said (only the lead agency does).
     fiona.goto(sarah + "/meetings")
     assert fiona.get_by_text("What was said at these meetings is shared").is_visible()
@@ -78,6 +88,22 @@ def test_a_review_with_two_agencies_puts_actions_in_their_tasks(users, site):
     jamie.goto(site + "/my-tasks")
     assert jamie.locator("tr", has_text="Keep a place for Sarah at the Tuesday group").is_visible()
     check(jamie, "my tasks (cafe)")
+
+    # The viewing was for another flat: Morag marks the update entered in error, with why.
+    morag.goto(sarah + "/sections/housing")
+    morag.locator(".careplan-row", has_text="a viewing of the Leith flat").get_by_role(
+        "link", name="Mark as entered in error"
+    ).click()
+    morag.click("button:has-text('Mark as entered in error')")
+    assert morag.locator(".ds_error-summary").is_visible()
+    check(morag, "entered in error: the reason asked for")
+    morag.fill("#reason", "The viewing is for the Gorgie flat, not Leith.")
+    morag.click("button:has-text('Mark as entered in error')")
+    assert morag.get_by_text("The update is marked as entered in error").is_visible()
+    marked = morag.locator(".careplan-row", has_text="a viewing of the Leith flat")
+    assert "Marked by Morag Campbell" in marked.inner_text()
+    assert marked.locator("del").count() == 1
+    check(morag, "an update marked entered in error")
 
 
 def test_sarah_asks_for_a_correction_and_reads_the_answer(users, browser, site):

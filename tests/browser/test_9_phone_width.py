@@ -45,7 +45,16 @@ def _sarah(page, site) -> str:
 def test_key_worker_data_pages_fit_a_phone(users, site):
     page = users.page("morag.campbell@nhs.demo")
     sarah = _sarah(page, site)
+    # The living plan's pages (issue 20): updates with what they are about, the form that
+    # asks it, marking one entered in error (its confirmation page), the chronology.
+    page.goto(site + sarah + "/sections/housing")
+    mark = page.get_by_role("link", name="Mark as entered in error").first.get_attribute("href")
     paths = [
+        sarah + "/sections/housing",
+        sarah + "/sections/housing/updates/new",
+        mark,
+        sarah + "/chronology",
+        sarah + "/tasks",
         "/people?q=a",
         sarah + "/care-team",
         sarah + "/sharing",

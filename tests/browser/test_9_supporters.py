@@ -1,6 +1,7 @@
 """Supporters in a real browser (issue 20, Done-when): Sarah, on her phone, invites her
-sister to see her goals; her sister signs in with the code and sees only the goals; Sarah
-stops sharing; her sister is refused."""
+sister (family, "my sister") to see her goals; her sister signs in with the code and sees
+her goals and nothing else (not her story, her housing plan or her risks, nor by their
+address); Sarah stops sharing; her sister is refused."""
 
 from __future__ import annotations
 
@@ -58,9 +59,19 @@ def test_sarah_shares_her_goals_with_her_sister_then_stops(browser, site):
         plan = eilidh.url.split("?")[0]
         body = eilidh.locator("main").inner_text()
         assert "My goals and actions" in body
+        assert "Move into my own tenancy" in body  # Sarah's goal, in her words
         for hidden in ("Personal housing plan", "Alcohol and drugs", "Mental health"):
             assert hidden not in body
+        # Nothing of what Sarah did not choose: her story, her housing plan, her risks.
+        for words in ("heroin", "Leith Walk", "Ex-partner"):
+            assert words not in body
         check(eilidh, "Sarah's goals, as her sister sees them")
+        # Nor by its address: her housing plan is refused to her sister, plainly.
+        eilidh.goto(plan + "/sections/housing")
+        assert eilidh.get_by_role("heading", name="You cannot see this").is_visible()
+        assert "Leith Walk" not in eilidh.locator("main").inner_text()
+        check(eilidh, "Sarah's housing plan refused to her sister")
+        eilidh.goto(plan)
 
         sarah.goto(site + "/my-plan/access-log")
         assert sarah.get_by_text("Your sister Eilidh Mackenzie").first.is_visible()
