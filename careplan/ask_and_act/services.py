@@ -169,7 +169,11 @@ def update(
     """The outcome and/or the referral the ask led to, If-Match on the ask's version
     (428/412 through `same_version`). Records `housing_ask.update`. Raises NotFound,
     Forbidden, Unprocessable (422)."""
-    row = db.session.scalar(select(HousingAsk).where(HousingAsk.id == ask_id).with_for_update())
+    # Lock the ask's row only: its joined loads (who asked, the agency) are outer joins,
+    # which PostgreSQL will not lock ("FOR UPDATE cannot be applied to the nullable side").
+    row = db.session.scalar(
+        select(HousingAsk).where(HousingAsk.id == ask_id).with_for_update(of=HousingAsk)
+    )
     if row is None:
         raise NotFound(NO_ASK)
     _, decision = authorise(

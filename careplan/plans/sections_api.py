@@ -115,10 +115,12 @@ def list_entries(person_id: uuid.UUID, key: str) -> Response:
 
 @bp.post(f"{SECTION}/entries")
 @documented(
-    "Add a dated update to a section",
+    "Add a dated update to a section; `goal_id` or `task_id` says which of the person's "
+    "goals or actions it is about (422 naming the field: not theirs, or not yours to see)",
     body=entry_create,
     response=entry_out,
     status=201,
+    errors=(422,),
     path_values=KEYS,
 )
 @requires(Permission.SECTION_ADD_ENTRY, AuditAction.ENTRY_CREATE)
@@ -144,10 +146,12 @@ def mark_entry_error(person_id: uuid.UUID, key: str, entry_id: uuid.UUID) -> Res
 
 @bp.post(f"{MY_SECTION}/entries")
 @documented(
-    "Add an update to a section of your own plan (individuals; the sections you write)",
+    "Add an update to a section of your own plan (individuals; the sections you write), "
+    "about one of your goals or actions if you say so (`goal_id` or `task_id`)",
     body=entry_create,
     response=entry_out,
     status=201,
+    errors=(422,),
     path_values=KEYS,
 )
 @requires(Permission.SECTION_ADD_ENTRY, AuditAction.ENTRY_CREATE, person=OWN_PERSON)

@@ -470,15 +470,18 @@ def linked(
     if ids:
         tasks = {t.id: t for t in db.session.scalars(select(Task).where(Task.id.in_(ids)))}
         for e in (e for e in entries if e.task_id):
-            task = tasks[e.task_id]
-            seen = decide(facts, task_resource(task.id, task.person_id), TASK_VIEW).permit
+            task = tasks.get(e.task_id)
+            seen = (
+                task is not None
+                and decide(facts, task_resource(task.id, task.person_id), TASK_VIEW).permit
+            )
             found[e.id] = {
                 "kind": "action",
-                "id": str(task.id),
+                "id": str(e.task_id),
                 "title": task.title if seen else None,
                 "status": task.status.value if seen else None,
-                "withheld": not seen,
-                "removed": False,
+                "withheld": task is not None and not seen,
+                "removed": task is None,
             }
     return found, read
 

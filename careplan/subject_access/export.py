@@ -159,6 +159,10 @@ def _plan(session: Session, plan: Plan, catalogue: Catalogue) -> dict[str, Any]:
                         "author": e.author.name,
                         "agency": e.author.agency.name if e.author.agency else None,
                         "written_at": iso(e.created_at),
+                        # What it is about (issue 20): a goal of the goals section
+                        # above (its id there) or one of the actions below.
+                        "goal_id": e.goal_id,
+                        "task_id": str(e.task_id) if e.task_id else None,
                         # Kept as written, marked (issue 20): when, by whom and why.
                         "entered_in_error": (
                             None
