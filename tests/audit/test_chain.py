@@ -186,10 +186,12 @@ def test_parallel_walk_reaches_the_same_end_and_hashes(every_three, api, world):
         processes=2,
         min_segment=1,
     )
-    assert one.ok and parallel.ok
+    assert one.ok
+    assert parallel.ok
     assert parallel.processes == 2
     assert found(parallel) == found(one)
-    assert parallel.hashes == one.hashes and set(one.hashes) == {2, 9}
+    assert parallel.hashes == one.hashes
+    assert set(one.hashes) == {2, 9}
 
 
 def test_checkpoint_signed_by_another_key_is_refused(every_three, api, world):
