@@ -244,12 +244,16 @@ class _Witnessed:
 
 
 def _read_witness(
-    name: str, path: Path, public_key: Ed25519PublicKey, given: int, tail: bool = False
+    name: str, path: Path, public_key: Ed25519PublicKey, given: int, since: int | None = None
 ) -> _Witnessed:
-    """Everything a witness file holds, every line's signature checked (`tail`: only its
-    newest WITNESS_TAIL_BYTES, for an incremental check). `given`: what the database says
-    this witness was given (audit_witness), 0 if unknown."""
+    """Everything a witness file holds, every line's signature checked. `since`: an
+    incremental check from that record: only the newest WITNESS_TAIL_BYTES are read, and
+    only entries past it are checked and used (those before were checked by earlier
+    checks; the full check reads them all). `given`: what the database says this
+    witness was given (audit_witness), 0 if unknown."""
+    tail = since is not None
     seen = _Witnessed(name)
+    newest = 0  # the newest entry read, checked or not (a cut witness holds less)
     try:
         lines = list(read_entries(path, WITNESS_TAIL_BYTES if tail else None))
     except FileNotFoundError:
@@ -268,6 +272,9 @@ def _read_witness(
             seen.line = None if tail else item
             return seen
         entry = item.entry
+        newest = max(newest, entry["seq"])
+        if tail and entry["seq"] <= since:
+            continue
         message = entry_message(entry)
         if message is None or not verify_signature(public_key, entry["signature"], message):
             seen.problem = (
@@ -279,7 +286,7 @@ def _read_witness(
             seen.head = (entry["seq"], entry["hash"])
         if entry["kind"] == "checkpoint":
             seen.checkpoints[entry["seq"]] = entry["hash"]
-    if given and (seen.head is None or seen.head[0] < given):
+    if given and newest < given:
         seen.problem = (
             f"the witness holds less than it was given (records up to {given}): "
             "its newest entries were removed"
@@ -313,8 +320,8 @@ def verify_witnessed(
     (`start`) reads only the newest part of each witness, and checks a witnessed head only
     if it is past `start` (the record there and before were verified before).
     """
-    tail = start is not None
-    read = [_read_witness(n, p, public_key, (given or {}).get(n, 0), tail) for n, p in witnesses]
+    since = start.seq if start is not None else None
+    read = [_read_witness(n, p, public_key, (given or {}).get(n, 0), since) for n, p in witnesses]
     wanted = frozenset(
         s for w in read for s in ([w.head[0]] if w.head else []) + list(w.checkpoints)
     )

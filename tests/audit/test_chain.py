@@ -246,3 +246,21 @@ def test_failed_audit_write_returns_no_plan(api, world, monkeypatch):
     assert response.get_json()["error"] == "not_recorded"
     assert "Gorgie" not in response.get_data(as_text=True)
     assert "sections" not in response.get_json()
+
+
+def test_the_standard_encoder_decides_when_the_fast_one_differs(
+    every_three, api, world, monkeypatch
+):
+    """Records are hashed with orjson first; if its bytes ever differ from the canonical
+    encoding (here: made to), the standard library's encoder is asked again, so the log is
+    still found intact, and a real change is still found."""
+    from audit import segments
+
+    scene = build_scene(world)
+    _views(api, scene, 4)
+    monkeypatch.setattr(segments.orjson, "dumps", lambda values: b"[" + b"x" * 10 + b"]")
+    assert verify(every_three).ok
+    _as_attacker("UPDATE audit_event SET outcome = 'deny' WHERE seq = 3")
+    result = verify(every_three)
+    assert result.first_bad_seq == 3
+    assert result.problem == "record altered"
