@@ -11,7 +11,7 @@ import dataclasses
 import pytest
 from sqlalchemy import select
 
-from audit.models import AuditCheckpoint, AuditVerification
+from audit.models import AuditCheckpoint, AuditEvent, AuditVerification
 from careplan.extensions import db
 from tests.api.scene import build_scene
 from tests.audit.test_chain import _as_attacker
@@ -205,3 +205,44 @@ def test_the_page_says_what_was_checked(every_three, world):
     assert f"Records {reached} to " in second
     assert "from the last verified checkpoint to the newest record" in second
     assert "Whole log last checked in full" in second
+
+
+@pytest.fixture
+def app_config(tmp_path):
+    """A file witness outside the database, as a default installation has."""
+    return {"AUDIT_WITNESSES": f"file:{tmp_path / 'elsewhere' / 'witness.log'}"}
+
+
+@pytest.mark.parametrize("cut", ["newest_record", "witness"])
+def test_a_cut_tail_or_a_cut_witness_is_found_incrementally(every_three, api, world, cut):
+    """The incremental check reads the newest part of each witness: a record witnessed
+    past the verified checkpoint and then deleted, or the witness cut back to less than
+    it was given, is found without reading the whole log."""
+    deliverer = every_three.extensions["careplan.witnesses"]
+    witness = next(w.readable_path() for w in deliverer.witnesses if w.kind == "file")
+    scene = build_scene(world)
+    views(api, scene, 4)
+    assert check(api, scene)["ok"]
+    reached = state().checkpoint_seq
+    views(api, scene, 2)
+    assert deliverer.flush(10)
+    db.session.rollback()
+    newest = db.session.scalars(select(db.func.max(AuditEvent.seq))).one()
+    if cut == "newest_record":
+        _as_attacker(
+            f"DELETE FROM audit_event WHERE seq = {newest}",
+            f"UPDATE audit_head SET seq = {newest - 1}, "
+            f"hash = (SELECT hash FROM audit_event WHERE seq = {newest - 1})",
+        )
+    else:
+        witness.write_text(witness.read_text().splitlines()[0] + "\n")
+    result = check(api, scene)
+    assert result["mode"] == "incremental"
+    assert result["from_seq"] == reached
+    assert not result["ok"]
+    if cut == "newest_record":
+        # Named by the witness, or by a checkpoint if the newest record was one.
+        assert "missing from the end" in result["problem"]
+        assert result["first_bad_seq"] == newest
+    else:
+        assert "holds less than it was given" in result["problem"]
