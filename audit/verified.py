@@ -70,15 +70,14 @@ def load(session: Session, public_key: Ed25519PublicKey) -> Start:
     """The trusted starting point for an incremental check, read from audit_verification."""
     row = session.get(AuditVerification, ROW_ID)
     if row is None:
-        return Start(None, note="no earlier check is on record, so the whole log was checked")
+        return Start(None, note="no earlier check is on record")
     message = state_message(
         row.checkpoint_seq, row.checkpoint_hash, row.checked_at, row.full_at, row.full_seq
     )
     if row.key_id != key_id(public_key) or not verify_signature(public_key, row.signature, message):
         return Start(
             None,
-            note="the record of the last check is not signed with this key, "
-            "so the whole log was checked",
+            note="the record of the last check is not signed with this key",
         )
     last_full = (
         {"at": row.full_at.isoformat() + "Z", "seq": row.full_seq}

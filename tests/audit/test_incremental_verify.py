@@ -61,7 +61,7 @@ def test_first_check_is_full_then_incremental_from_the_last_checkpoint(every_thr
     assert first["ok"]
     assert first["mode"] == "full"
     assert first["from_seq"] == 1
-    assert first["note"] == "no earlier check is on record, so the whole log was checked"
+    assert first["note"] == "no earlier check is on record"
     assert first["last_full"]["seq"] == first["checked"]
     reached = state().checkpoint_seq
     assert reached == newest_checkpoint() > 1

@@ -135,6 +135,9 @@ def test_check_the_log_is_intact(users, site):
     assert "Whole log last checked in full" in scope
     assert "What was checked" in scope
     check(page, "the log is intact")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    check(page, "the log is intact at phone width")
 
 
 def test_ig_officer_is_refused_plan_pages(users, site):
