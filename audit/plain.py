@@ -240,6 +240,8 @@ STAFF_WHAT = {
     "staff.update": "Changed a staff account's roles or organisation",
     "staff.invite": "Sent a new invitation code to a staff account",
     "staff.reactivate": "Reactivated a staff account",
+    "staff.contact": "Changed how colleagues reach a member of staff",
+    "me.contact": "Changed how colleagues reach them",
     "agency.update": "Changed an agency's details",
     "team.list": "Looked at teams",
     "team.create": "Added a team",
