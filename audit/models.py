@@ -97,6 +97,30 @@ class AuditCheckpoint(db.Model):
     signature: Mapped[str] = mapped_column(String(128))
 
 
+class AuditVerification(db.Model):
+    """One row: how far the log is known to be intact, for the incremental check.
+
+    `checkpoint_seq`/`checkpoint_hash`: the newest signed checkpoint up to which a check
+    found every record intact, at `checked_at`; `full_at`/`full_seq`: when the whole log
+    was last checked in full and found intact, and to which record. Signed with the audit
+    key (`signature` over audit.verified.state_message), so someone who can write to the
+    database cannot point it past records they changed; the incremental check also checks
+    the checkpoint's own signature and record again (audit.verified). A check that finds
+    a problem removes the row: the next check is a full one.
+    """
+
+    __tablename__ = "audit_verification"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    checkpoint_seq: Mapped[int] = mapped_column(BigInteger)
+    checkpoint_hash: Mapped[str] = mapped_column(String(64))
+    checked_at: Mapped[datetime] = mapped_column(DateTime)
+    full_at: Mapped[datetime | None] = mapped_column(DateTime)
+    full_seq: Mapped[int | None] = mapped_column(BigInteger)
+    key_id: Mapped[str] = mapped_column(String(16))
+    signature: Mapped[str] = mapped_column(String(128))
+
+
 class WitnessState(db.Model):
     """How far each configured witness has been given the chain (one row a witness)."""
 

@@ -168,13 +168,35 @@ class WitnessCheckSchema(BaseSchema):
     line = fields.Int(allow_none=True)
 
 
+class LastFullCheckSchema(BaseSchema):
+    at = fields.Str(metadata={"description": "when (UTC, ISO 8601)"})
+    seq = fields.Int(metadata={"description": "the last record it reached"})
+
+
 class VerifySchema(BaseSchema):
+    """What a check found and what it read (audit.verified.check)."""
+
     ok = fields.Bool()
-    checked = fields.Int()
+    mode = fields.Str(
+        metadata={
+            "description": "incremental: from the last verified checkpoint to the end; "
+            "full: the whole log (when no earlier check is on record, or it cannot be trusted)"
+        }
+    )
+    from_seq = fields.Int(metadata={"description": "the first record this check read"})
+    checked = fields.Int(metadata={"description": "the last record this check reached"})
     first_bad_seq = fields.Int(allow_none=True)
     problem = fields.Str(allow_none=True)
     checkpoint = fields.Dict(allow_none=True)
     witnesses = fields.List(fields.Nested(WitnessCheckSchema))
+    last_full = fields.Nested(
+        LastFullCheckSchema,
+        allow_none=True,
+        metadata={"description": "the last full check that found the whole log intact"},
+    )
+    note = fields.Str(
+        allow_none=True, metadata={"description": "why an incremental check was not possible"}
+    )
 
 
 class WitnessLagSchema(BaseSchema):

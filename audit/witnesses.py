@@ -544,13 +544,19 @@ class WitnessEntry:
     entry: dict[str, Any]
 
 
-def read_entries(path: Path) -> Iterator[WitnessEntry | int]:
+def read_entries(path: Path, tail_bytes: int | None = None) -> Iterator[WitnessEntry | int]:
     """Each line of a witness file (ours, or a syslog collector's file with our messages
     one a line): the entry, or the line number of a line that holds none that parses.
-    Lines from other programs in a collector's file (no `careplan` app name) are skipped."""
+    Lines from other programs in a collector's file (no `careplan` app name) are skipped.
+    `tail_bytes`: only the whole lines within the file's last that many bytes (line
+    numbers then count from there)."""
     with path.open("rb") as handle:
         with contextlib.suppress(OSError):
             fcntl.flock(handle.fileno(), fcntl.LOCK_SH)
+        size = os.fstat(handle.fileno()).st_size
+        if tail_bytes is not None and size > tail_bytes:
+            handle.seek(size - tail_bytes - 1)
+            handle.readline()  # the rest of a line that began before the tail
         for number, raw in enumerate(handle, start=1):
             text = raw.decode("utf-8", errors="replace").strip()
             if not text:

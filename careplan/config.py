@@ -110,6 +110,14 @@ SETTINGS: tuple[Setting, ...] = (
         "and at least this often, in seconds, while records are written",
     ),
     Setting(
+        "CAREPLAN_AUDIT_VERIFY_PROCESSES",
+        "AUDIT_VERIFY_PROCESSES",
+        int,
+        0,
+        "worker processes a full audit verification uses for the segments between signed "
+        "checkpoints; 0: one a CPU",
+    ),
+    Setting(
         "CAREPLAN_AUDIT_WITNESSES",
         "AUDIT_WITNESSES",
         str,
@@ -503,6 +511,8 @@ def _complete(config: dict[str, Any]) -> dict[str, Any]:
         config["AUDIT_WITNESSES"] = f"file:{witness}"
     if config["AUDIT_WITNESS_RETRY_SECONDS"] < 1 or config["AUDIT_WITNESS_TIMEOUT_SECONDS"] < 1:
         raise ConfigError("the audit witness retry and timeout must be at least 1 second")
+    if not 0 <= config["AUDIT_VERIFY_PROCESSES"] <= 256:
+        raise ConfigError("CAREPLAN_AUDIT_VERIFY_PROCESSES must be between 0 (one a CPU) and 256")
     if config["AUDIT_WITNESS_MAX_LAG_SECONDS"] < 0:
         raise ConfigError("CAREPLAN_AUDIT_WITNESS_MAX_LAG_SECONDS must be 0 or more")
     if not config["DATA_KEYS_FILE"]:

@@ -17,10 +17,9 @@ from flask.cli import AppGroup
 from marshmallow import Schema, ValidationError, fields
 from sqlalchemy import select
 
-from audit import witnesses
 from audit.actions import AuditAction
 from audit.signing import load_public_key
-from audit.verify import verify_witnessed
+from audit.verify import cpu_processes
 from careplan.access.subject import Role
 from careplan.accounts import tokens
 from careplan.accounts.models import AccountKind, User
@@ -31,6 +30,7 @@ from careplan.core import clock
 from careplan.core.schemas import BaseSchema, Readable
 from careplan.extensions import db
 from careplan.identity import housekeeping
+from careplan.ig.services import verify_with_configured_witnesses
 from careplan.records import backup, retention, rotation
 
 token_cli = AppGroup("token", help="Personal access tokens for the JSON API.")
@@ -145,42 +145,77 @@ def demo_load() -> None:
     "collector's file holding its messages); may be given more than once. The configured "
     "file witnesses are always checked.",
 )
-def audit_verify(public_key_path: str | None, witness_paths: tuple[Path, ...]) -> None:
+@click.option(
+    "--incremental",
+    is_flag=True,
+    help="Check only from the last verified checkpoint to the end (as the IG page does); "
+    "without it, the whole log is checked.",
+)
+@click.option(
+    "--processes",
+    type=click.IntRange(0, 256),
+    default=None,
+    help="Worker processes for the segments between signed checkpoints; 1: one walk in this "
+    "process; 0: one a CPU (default: CAREPLAN_AUDIT_VERIFY_PROCESSES).",
+)
+def audit_verify(
+    public_key_path: str | None,
+    witness_paths: tuple[Path, ...],
+    incremental: bool,
+    processes: int | None,
+) -> None:
     """Re-walk the audit chain and checkpoints, and check them against the witnesses;
-    exit 0 only when it is intact (a witness that is only behind is reported, not failed)."""
+    exit 0 only when it is intact (a witness that is only behind is reported, not failed).
+    What it found is kept for the next incremental check (audit.verified)."""
     g.user = None
-    deliverer = current_app.extensions.get("careplan.witnesses")
-    configured = [
-        (w.name, w.readable_path())
-        for w in (deliverer.witnesses if deliverer is not None else [])
-        if w.readable_path() is not None
-    ]
-    sources = configured + [(str(p), p) for p in witness_paths]
-    public = (
-        load_public_key(Path(public_key_path))
-        if public_key_path
-        else current_app.extensions["careplan.checkpoints"].signer.public
+    public = load_public_key(Path(public_key_path)) if public_key_path else None
+    result = verify_with_configured_witnesses(
+        db.session,
+        witness_paths,
+        incremental=incremental,
+        processes=None if processes is None else cpu_processes(processes),
+        public=public,
     )
-    given = witnesses.given(db.session.connection(), [name for name, _ in configured])
-    result = verify_witnessed(db.session, public, sources, given)
+    db.session.commit()
     for report in result.witnesses:
         click.echo(_witness_line(report), err=not report["ok"])
+    if result.note:
+        click.echo(f"Not incremental: {result.note}.")
     if result.ok:
         last = result.checkpoint
         click.echo(
-            f"Audit log intact: {result.checked} records checked"
+            f"Audit log intact: {_scope(result)}"
             + (
                 f", last signed checkpoint at record {last['seq']}."
                 if last
                 else ", no checkpoint signed yet."
             )
         )
+        click.echo(_last_full(result))
         return
     click.echo(
         f"Audit log NOT intact: first bad record is {result.first_bad_seq} ({result.problem}).",
         err=True,
     )
     sys.exit(1)
+
+
+def _scope(result: Any) -> str:
+    """What a check read: "records 1 to N checked in full (2 processes)" and the like."""
+    how = f"{result.processes} processes" if result.processes > 1 else "one process"
+    if result.mode == "incremental":
+        return (
+            f"records {result.from_seq} to {result.checked} checked from the last verified "
+            f"checkpoint ({how})"
+        )
+    return f"{result.checked} records checked in full, 1 to {result.checked} ({how})"
+
+
+def _last_full(result: Any) -> str:
+    full = result.last_full
+    if not full:
+        return "No full check of the whole log is on record."
+    return f"The whole log was last checked in full at {full['at']} (records 1 to {full['seq']})."
 
 
 def _witness_line(report: dict[str, Any]) -> str:

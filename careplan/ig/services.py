@@ -14,12 +14,12 @@ from typing import Any
 from flask import Response, current_app, g, stream_with_context
 from sqlalchemy import select
 
-from audit import plain, queries, witnesses
+from audit import plain, queries, verified, witnesses
 from audit.actions import AuditAction, Outcome
 from audit.chain import CHAINED_FIELDS
 from audit.log import open_justification, record
 from audit.models import AuditHead
-from audit.verify import VerifyResult, verify_witnessed
+from audit.verify import MIN_SEGMENT, VerifyResult, cpu_processes
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import person_context, require, require_job
 from careplan.core import clock, spreadsheet
@@ -142,15 +142,18 @@ def csv_response(args: dict[str, Any]) -> Response:
 
 
 def verify() -> VerifyResult:
-    """The chain, the checkpoints and every witness file this host can read (the
-    configured file witnesses), recorded with what it found."""
+    """The incremental check (audit.verified): from the last verified checkpoint to the
+    end, with every witness file this host can read (the configured file witnesses);
+    a full check when none is on record. Recorded with what it found."""
     require_job(Permission.JOB_AUDIT_VERIFY, AuditAction.AUDIT_VERIFY)
-    result = verify_with_configured_witnesses(db.session)
+    result = verify_with_configured_witnesses(db.session, incremental=True)
     record(
         AuditAction.AUDIT_VERIFY,
         outcome=Outcome.PERMIT,
         details={
             "ok": result.ok,
+            "mode": result.mode,
+            "from_seq": result.from_seq,
             "checked": result.checked,
             "first_bad_seq": result.first_bad_seq,
             "witnesses": len(result.witnesses),
@@ -159,9 +162,26 @@ def verify() -> VerifyResult:
     return result
 
 
-def verify_with_configured_witnesses(session: Any, extra: Sequence[Path] = ()) -> VerifyResult:
-    """verify_witnessed over the configured file witnesses and `extra` files (a syslog
-    collector's file, a copy kept elsewhere), with what each was given (audit_witness)."""
+def verification_state() -> dict[str, Any] | None:
+    """How far the log is known intact (audit.verified.state), for the IG page: where
+    the next check starts and when the whole log was last checked in full."""
+    require_job(Permission.JOB_AUDIT_VERIFY, AuditAction.AUDIT_VERIFY)
+    public = current_app.extensions["careplan.checkpoints"].signer.public
+    return verified.state(db.session, public)
+
+
+def verify_with_configured_witnesses(
+    session: Any,
+    extra: Sequence[Path] = (),
+    *,
+    incremental: bool = False,
+    processes: int | None = None,
+    public: Any = None,
+) -> VerifyResult:
+    """A check (audit.verified.check) over the configured file witnesses and `extra`
+    files (a syslog collector's file, a copy kept elsewhere), with what each was given
+    (audit_witness). `processes`: None for the setting (CAREPLAN_AUDIT_VERIFY_PROCESSES);
+    `public`: another public key to check with (default this installation's)."""
     deliverer = current_app.extensions.get("careplan.witnesses")
     configured = [
         (w.name, w.readable_path())
@@ -170,8 +190,20 @@ def verify_with_configured_witnesses(session: Any, extra: Sequence[Path] = ()) -
     ]
     sources = configured + [(str(p), p) for p in extra]
     given = witnesses.given(session.connection(), [name for name, _ in configured])
-    public = current_app.extensions["careplan.checkpoints"].signer.public
-    return verify_witnessed(session, public, sources, given)
+    signer = current_app.extensions["careplan.checkpoints"].signer
+    if processes is None:
+        processes = cpu_processes(current_app.config["AUDIT_VERIFY_PROCESSES"])
+    return verified.check(
+        session,
+        public if public is not None else signer.public,
+        sources,
+        given,
+        incremental=incremental,
+        processes=processes,
+        now=clock.now(),
+        signer=signer,
+        min_segment=current_app.config.get("AUDIT_VERIFY_MIN_SEGMENT", MIN_SEGMENT),
+    )
 
 
 def witness_lag() -> list[dict[str, Any]]:

@@ -223,5 +223,6 @@ def verify() -> Any:
         "ig/verify.html",
         page_title="Check the log is intact",
         result=result,
+        state=ig_services.verification_state(),
         witnesses=ig_services.witness_lag(),
     )

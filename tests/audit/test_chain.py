@@ -17,8 +17,20 @@ from careplan.extensions import db
 from tests.api.scene import build_scene
 
 
-def verify(app, key=None):
-    return verify_chain(db.session, key or app.extensions["careplan.checkpoints"].signer.public)
+def verify(app, key=None, walk="one walk"):
+    """Verification one of two ways: "one walk" from record 1 in this process, or
+    "parallel": the segments between checkpoints in two worker processes (every
+    checkpoint a segment here, as the test logs are small)."""
+    public = key or app.extensions["careplan.checkpoints"].signer.public
+    if walk == "parallel":
+        result = verify_chain(db.session, public, processes=2, min_segment=1)
+        assert result.processes == 2  # it did use the pool
+        return result
+    return verify_chain(db.session, public)
+
+
+def found(result):
+    return (result.ok, result.checked, result.first_bad_seq, result.problem, result.checkpoint)
 
 
 @pytest.fixture
@@ -133,6 +145,16 @@ TAMPERING = {
         ["DELETE FROM audit_event WHERE seq >= 6", "UPDATE audit_head SET seq = 5"],
         6,
     ),
+    # A record at a checkpoint removed: the segment before it ends short.
+    "delete_at_checkpoint": (["DELETE FROM audit_event WHERE seq = 4"], 4),
+    # A checkpoint re-pointed at another hash without the key: its signature fails.
+    "forge_checkpoint": (
+        [
+            "UPDATE audit_checkpoint SET hash = (SELECT hash FROM audit_event WHERE seq = 5) "
+            "WHERE seq = 4"
+        ],
+        4,
+    ),
 }
 
 
@@ -141,11 +163,35 @@ def test_tampering_is_detected_with_first_bad_sequence(every_three, api, world, 
     scene = build_scene(world)
     _views(api, scene, 7)
     assert verify(every_three).ok
+    assert verify(every_three, walk="parallel").ok
     statements, first_bad = TAMPERING[kind]
     _as_attacker(*statements)
     result = verify(every_three)
     assert not result.ok
     assert result.first_bad_seq == first_bad, result
+    # The segments checked in parallel give the one walk's answer, word for word.
+    assert found(verify(every_three, walk="parallel")) == found(result)
+
+
+def test_parallel_walk_reaches_the_same_end_and_hashes(every_three, api, world):
+    scene = build_scene(world)
+    _views(api, scene, 10)
+    one = verify_chain(
+        db.session, every_three.extensions["careplan.checkpoints"].signer.public, frozenset({2, 9})
+    )
+    parallel = verify_chain(
+        db.session,
+        every_three.extensions["careplan.checkpoints"].signer.public,
+        frozenset({2, 9}),
+        processes=2,
+        min_segment=1,
+    )
+    assert one.ok
+    assert parallel.ok
+    assert parallel.processes == 2
+    assert found(parallel) == found(one)
+    assert parallel.hashes == one.hashes
+    assert set(one.hashes) == {2, 9}
 
 
 def test_checkpoint_signed_by_another_key_is_refused(every_three, api, world):
@@ -155,6 +201,7 @@ def test_checkpoint_signed_by_another_key_is_refused(every_three, api, world):
     result = verify(every_three, stranger)
     assert not result.ok
     assert "signature" in result.problem
+    assert found(verify(every_three, stranger, walk="parallel")) == found(result)
 
 
 def test_failed_audit_write_aborts_the_action(api, world, monkeypatch):
@@ -199,3 +246,21 @@ def test_failed_audit_write_returns_no_plan(api, world, monkeypatch):
     assert response.get_json()["error"] == "not_recorded"
     assert "Gorgie" not in response.get_data(as_text=True)
     assert "sections" not in response.get_json()
+
+
+def test_the_standard_encoder_decides_when_the_fast_one_differs(
+    every_three, api, world, monkeypatch
+):
+    """Records are hashed with orjson first; if its bytes ever differ from the canonical
+    encoding (here: made to), the standard library's encoder is asked again, so the log is
+    still found intact, and a real change is still found."""
+    from audit import segments
+
+    scene = build_scene(world)
+    _views(api, scene, 4)
+    monkeypatch.setattr(segments.orjson, "dumps", lambda values: b"[" + b"x" * 10 + b"]")
+    assert verify(every_three).ok
+    _as_attacker("UPDATE audit_event SET outcome = 'deny' WHERE seq = 3")
+    result = verify(every_three)
+    assert result.first_bad_seq == 3
+    assert result.problem == "record altered"

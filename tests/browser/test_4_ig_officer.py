@@ -130,7 +130,14 @@ def test_check_the_log_is_intact(users, site):
     page.click("button:has-text('Check the log now')")
     assert page.locator("#verify-result h2").inner_text() == "The log is intact"
     assert "present and unchanged" in page.locator("#witness-checks").inner_text()
+    # What was read, and when the whole log was last checked in full.
+    scope = page.locator("#verify-scope").inner_text()
+    assert "Whole log last checked in full" in scope
+    assert "What was checked" in scope
     check(page, "the log is intact")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    check(page, "the log is intact at phone width")
 
 
 def test_ig_officer_is_refused_plan_pages(users, site):
