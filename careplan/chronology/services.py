@@ -24,6 +24,7 @@ from careplan.access.context import AccessContext
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import authorise, section_views
 from careplan.access.policy import decide_on
+from careplan.core import clock
 from careplan.corrections.models import Correction
 from careplan.crisis.models import CrisisEvent
 from careplan.extensions import db
@@ -137,7 +138,7 @@ def timeline(
             if c.withdrawn_at is not None:
                 items.append(
                     Item(
-                        c.withdrawn_at.date(),
+                        clock.day_of(c.withdrawn_at),
                         c.withdrawn_at,
                         "consent",
                         "Withdrew a choice to share",
@@ -159,7 +160,7 @@ def timeline(
         for c in session.scalars(select(Correction).where(Correction.person_id == person_id)):
             items.append(
                 Item(
-                    c.created_at.date(),
+                    clock.day_of(c.created_at),
                     c.created_at,
                     "correction",
                     f"Asked for a correction to {_section_title(c.section_key)}",

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from careplan.core import clock
+
 MONTHS = {
     name: number
     for number, names in enumerate(
@@ -62,7 +64,7 @@ def _made(year: int, month: int, day: int) -> date | None:
 
 def typed_day(text: str, today: date | None = None) -> date | None:
     """The date `text` gives, read day first (module docstring); None if it gives none."""
-    today = today or date.today()
+    today = today or clock.today()  # Scotland's day, not the server's
     value = " ".join(text.strip().lower().split())
     if found := _ISO.match(value):
         return _made(int(found[1]), int(found[2]), int(found[3]))
