@@ -429,3 +429,38 @@ def test_tampered_form_controls_are_refused_and_change_nothing(demo_app, ids, co
     events = _events(demo_app, "section.update")
     assert len(events) == before + 1
     assert events[-1].outcome == "invalid"  # the attempt is on record, as invalid
+
+
+def test_an_appointment_is_a_day_and_a_time_as_people_type_them(demo_app, ids):
+    """No browser date-time picker (it shows mm/dd/yyyy): the date input's boxes and a
+    time box that takes "2.30pm"; a missing time is named, and nothing is saved."""
+    path = f"/people/{ids['Kerry']}/sections/contacts/edit"
+    ali = Browser(demo_app, staff(demo_app, "ali.hassan@nhs.demo"))
+    version = hidden(ali.get(path), "version")
+    added = text(ali.post(path, {"version": version, "add": "appointments"}))
+    assert 'type="datetime-local"' not in added
+    assert 'name="c.appointments.0.when-day"' in added
+    assert 'name="c.appointments.0.when-time"' in added
+    form = {
+        "version": version,
+        "save": "1",
+        "c.appointments.0.when-day": "12",
+        "c.appointments.0.when-month": "4",
+        "c.appointments.0.when-year": "2027",
+        "c.appointments.0.with_whom": "Dr Shah",
+    }
+    missing = ali.post(path, {**form, "c.appointments.0.when-time": ""})
+    assert missing.status_code == 400
+    assert "must be a real date and time" in text(missing)
+    assert 'value="12"' in text(missing)  # what was typed stays
+    saved = ali.post(path, {**form, "c.appointments.0.when-time": "2.30pm"})
+    assert saved.status_code == 302
+    with demo_app.app_context():
+        plan = db.session.scalars(select(Plan).where(Plan.person_id == ids["Kerry"])).one()
+        row = db.session.scalars(
+            select(Section).where(Section.plan_id == plan.id, Section.key == "contacts")
+        ).one()
+        assert row.content["appointments"][0]["when"].startswith("2027-04-12T14:30")
+    again = text(ali.get(path))
+    assert 'value="2.30pm"' not in again
+    assert 'value="14:30"' in again
