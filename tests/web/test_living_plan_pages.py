@@ -88,7 +88,8 @@ def test_meeting_attendees_beyond_the_care_team_are_searched_for(demo_app):
             assert re.search(rf'name="staff_ids"[^>]*>\s*<label[^>]*>{always}', page), always
         assert "Ewan Fraser" not in page  # lead agency, not in the care team: search first
         found = text(morag.get(f"{path}?staff_q=ewan"))
-        ewan = re.search(r'name="staff_ids" value="([0-9a-f-]{36})"[^>]*>\s*<label[^>]*>Ewan', found)
+        box = r'name="staff_ids" value="([0-9a-f-]{36})"[^>]*>\s*<label[^>]*>Ewan'
+        ewan = re.search(box, found)
         assert ewan
         assert "Anyone at City of Edinburgh Council Justice Social Work" not in found
         sent = morag.post(
