@@ -151,6 +151,16 @@ def fill_date(page: Any, selector: str, iso: str) -> None:
     page.fill(boxes["year"], year)
 
 
+def choose_staff(page: Any, name: str, person: str) -> None:
+    """Choose a member of staff as a person would in the "search then choose" pattern
+    (careplan.web.staff_picker): search first when the page asks for a search (a long
+    list), then tick the radio whose label starts with their name."""
+    if page.locator("#staff_q").count():
+        page.fill("#staff_q", person)
+        page.click("button:has-text('Search for staff')")
+    page.locator(f"fieldset#{name}").get_by_label(re.compile("^" + re.escape(person))).check()
+
+
 def confirm_if_asked(page: Any, email: str) -> None:
     """Break-glass and IG exports ask the person to confirm who they are again."""
     if "/confirm" not in page.url:
