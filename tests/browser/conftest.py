@@ -162,7 +162,9 @@ def choose_staff(page: Any, name: str, person: str) -> None:
     if page.locator("#staff_q").count():
         page.fill("#staff_q", person)
         page.click("button:has-text('Search for staff')")
-    page.locator(f"fieldset#{name}").get_by_label(re.compile("^" + re.escape(person))).check()
+    # The design system draws the radio over its label: click the label, as a person does.
+    starts = re.compile("^" + re.escape(person))
+    page.locator(f"fieldset#{name} label.ds_radio__label", has_text=starts).first.click()
 
 
 def confirm_if_asked(page: Any, email: str) -> None:
