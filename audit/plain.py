@@ -242,6 +242,8 @@ STAFF_WHAT = {
     "staff.contact": "Changed how colleagues reach a member of staff (work phone, email, hours)",
     "me.contact": "Changed how colleagues reach them (work phone, email, hours)",
     "staff.reactivate": "Reactivated a staff account",
+    "staff.contact": "Changed how colleagues reach a member of staff",
+    "me.contact": "Changed how colleagues reach them",
     "agency.update": "Changed an agency's details",
     "team.list": "Looked at teams",
     "team.create": "Added a team",

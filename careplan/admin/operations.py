@@ -65,18 +65,29 @@ def deactivate(session: Session, user: User) -> None:
 
 def change_staff(session: Session, user: User, data: dict[str, Any], open_plans: int) -> None:
     """New roles and organisation (`data`: agency_id, roles). BadRequest for an
-    organisation that does not fit the roles; Conflict (409) for a move to another
-    organisation while the account is key worker for `open_plans` plans (a key worker
-    works in the lead agency: their people are handed over first, issue 22)."""
+    organisation that does not fit the roles; Conflict (409) while the account is key
+    worker for `open_plans` plans, for a move to another organisation or for taking away
+    the practitioner role (a key worker is a practitioner of the lead agency: their people
+    are handed over first, so no plan is left with a key worker who cannot act, issue 22)."""
     _organisation_fits(session, data)
+    held = f"{user.name} is key worker for {open_plans} {'person' if open_plans == 1 else 'people'}"
     if data["agency_id"] != user.agency_id and open_plans:
         raise Conflict(
             "This account is key worker for people in its organisation.",
             fields={
                 "agency_id": [
-                    f"{user.name} is key worker for {open_plans} "
-                    f"{'person' if open_plans == 1 else 'people'}: hand them over to a "
-                    "colleague before moving them to another organisation"
+                    f"{held}: hand them over to a colleague before moving them to another "
+                    "organisation"
+                ]
+            },
+        )
+    if "practitioner" not in data["roles"] and "practitioner" in user.roles and open_plans:
+        raise Conflict(
+            "This account is key worker for people and needs the practitioner role.",
+            fields={
+                "roles": [
+                    f"{held}: hand them over to a colleague before taking away the "
+                    "practitioner role"
                 ]
             },
         )

@@ -60,12 +60,14 @@ class HousingAskCreateSchema(BaseSchema):
         required=True, validate=ASKED, metadata={"label": "the date you asked them"}
     )
     council_code = fields.Str(
-        required=True, validate=_council, metadata={"label": "the council area"}
+        required=True,
+        validate=_council,
+        metadata={"label": "the council area", "required_message": "Choose the council area"},
     )
     answer = fields.Str(
         required=True,
         validate=_one_of("answers", "Choose what they told you from the list."),
-        metadata={"label": "what they told you"},
+        metadata={"label": "what they told you", "required_message": "Choose what they told you"},
     )
     actions_offered = Codes("actions", ACTION_WORDS, load_default=list)
     actions_accepted = Codes("actions", ACTION_WORDS, load_default=list)

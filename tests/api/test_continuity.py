@@ -201,10 +201,10 @@ def _stop_by(way, api, world, scene):
         page = browser.post(f"/admin/staff/{kay.id}/deactivate", data={"csrf_token": token})
         assert page.status_code in (302, 303), page.status_code
     elif way == "role":
-        kay.roles = ["ig_officer"]  # no route does this yet; the list must still catch it
+        kay.roles = ["ig_officer"]  # the staff page refuses this; the list still catches it
         world.session.commit()
     elif way == "agency":
-        kay.agency_id = scene.plain.id  # likewise: moved to another organisation
+        kay.agency_id = scene.plain.id  # likewise refused there: moved to another organisation
         world.session.commit()
 
 

@@ -42,6 +42,10 @@ SUPPORTER = {
     "my_entry_staff_only": 404,
     "correction_ask": 404,
     "my_corrections": 404,
+    # Their own copy (subject access, issue 18) is the person's; so are staff contact details.
+    "my_export": 404,
+    "my_export_html": 404,
+    "my_contact": 404,
 }
 
 

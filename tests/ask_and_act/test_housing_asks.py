@@ -109,6 +109,19 @@ def test_bad_asks_say_what_to_do_and_change_nothing(api, world, change, field):
     assert _asks(scene.person.id) == 0
 
 
+def test_an_empty_ask_names_each_question_in_its_own_words(api, world):
+    scene = build(world)
+    only_a_note = {"note": "Asked at the drop-in."}
+    refused = api.post(scene.key_worker, f"/people/{scene.person.id}/housing-asks", only_a_note)
+    assert refused.status_code == 400  # the schema's refusal (422 is for rules about records)
+    fields = refused.get_json()["fields"]
+    # Radio buttons and a list are chosen, not typed (GOV.UK error messages).
+    assert fields["answer"] == ["Choose what they told you"]
+    assert fields["council_code"] == ["Choose the council area"]
+    assert fields["asked_on"][0].startswith("Enter")
+    assert _asks(scene.person.id) == 0
+
+
 def test_another_persons_referral_cannot_be_linked(api, world):
     scene = build(world)
     other = api.post(

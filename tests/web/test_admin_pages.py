@@ -215,6 +215,14 @@ def test_a_key_worker_is_not_moved_away_from_their_people(demo_app, alex):
     assert refused.status_code == 409
     assert "hand them over to a colleague" in text(refused)
     assert _account(demo_app, "morag.campbell@nhs.demo").agency_id == morag.agency_id
+    # Nor left key worker without the practitioner role (issue 22: never a plan pointing
+    # at someone who cannot act).
+    refused = alex.post(
+        f"/admin/staff/{morag.id}", {"agency_id": str(morag.agency_id), "roles": "ig_officer"}
+    )
+    assert refused.status_code == 409
+    assert "before taking away the practitioner role" in text(refused)
+    assert _account(demo_app, "morag.campbell@nhs.demo").roles == morag.roles
 
 
 def test_agencies_can_be_changed_and_nhs_is_an_acronym(demo_app, alex):

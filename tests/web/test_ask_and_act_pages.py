@@ -81,7 +81,7 @@ def test_a_bad_answer_is_explained_beside_its_question(demo_app):
     assert refused.status_code == 400
     page = text(refused)
     assert "Enter the date you asked them" in page
-    assert "Enter the council area" in page
+    assert "Choose the council area" in page
     full = morag.post(
         f"/people/{sarah}/housing-asks/new",
         {

@@ -62,7 +62,12 @@ def _unsafe_page_routes(app):
         url = rule.rule
         for name in rule.arguments:
             converted = re.search(rf"<[^>]*:?{name}>", url)
-            url = url.replace(converted.group(0), values.get(name, str(uuid.uuid4())))
+            # `any(a,b)` takes one of its words; anything else a fresh id.
+            words = re.match(r"<any\(([^),]+)", converted.group(0))
+            filled = values.get(name) or (
+                words.group(1).strip("'\" ") if words else str(uuid.uuid4())
+            )
+            url = url.replace(converted.group(0), filled)
         routes += [(method, url) for method in rule.methods & {"POST", "PUT", "PATCH", "DELETE"}]
     return sorted(routes)
 
