@@ -239,8 +239,6 @@ STAFF_WHAT = {
     "staff.reset_second_factor": "Reset someone's authenticator app",
     "staff.update": "Changed a staff account's roles or organisation",
     "staff.invite": "Sent a new invitation code to a staff account",
-    "staff.contact": "Changed how colleagues reach a member of staff (work phone, email, hours)",
-    "me.contact": "Changed how colleagues reach them (work phone, email, hours)",
     "staff.reactivate": "Reactivated a staff account",
     "staff.contact": "Changed how colleagues reach a member of staff",
     "me.contact": "Changed how colleagues reach them",
