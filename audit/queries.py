@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, distinct, func, or_, select
+from sqlalchemy import Select, and_, distinct, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from audit.actions import AuditAction, Outcome
 from audit.models import AuditEvent
+from careplan.core import clock
 
 EVENTS = AuditEvent.__table__
 # Actions that read or change a person's plan: what "access" means in reports.
@@ -37,7 +38,9 @@ ACCESS_ACTIONS = tuple(
         AuditAction.EXPORT,
     )
 )
-WORKING_HOURS = ("08", "18")  # 08:00 to 17:59, UTC; compared as stored text
+# Working hours on the wall clock in Scotland (Europe/London: BST in summer), 08:00 to
+# 17:59. Stored times are UTC text, so the hours are moved by the offset of the day.
+WORKING_HOURS = (8, 18)
 
 
 def _filtered(filters: dict[str, Any]) -> Select[Any]:
@@ -182,12 +185,40 @@ def _hour() -> Any:
     return func.substr(EVENTS.c.occurred_at, 12, 2)
 
 
+def _out_of_hours(first_year: int, last_year: int) -> Any:
+    """Before 08:00 or from 18:00 in Scotland at the time (careplan.core.clock): in British
+    Summer Time the UTC hours are one earlier. The summer spans of the years searched come
+    from the time zone database, compared as the stored UTC text is."""
+    c, hour = EVENTS.c, _hour()
+    start, end = WORKING_HOURS
+
+    def outside(offset: int) -> Any:
+        return (hour < f"{start - offset:02d}") | (hour >= f"{end - offset:02d}")
+
+    summer = [
+        and_(c.occurred_at >= begins, c.occurred_at < ends)
+        for begins, ends in clock.summer_time(first_year, last_year)
+    ]
+    if not summer:
+        return outside(0)
+    in_summer = or_(*summer)
+    return or_(and_(in_summer, outside(1)), and_(not_(in_summer), outside(0)))
+
+
+def first_year(session: Session) -> int:
+    """The year of the log's first record (this year when the log is empty): the oldest
+    year a report over the whole log can reach."""
+    first = session.execute(select(EVENTS.c.occurred_at).order_by(EVENTS.c.seq).limit(1)).first()
+    return first[0].year if first else clock.now().year
+
+
 def report(
     session: Session, kind: str, filters: dict[str, Any], threshold: int | None
 ) -> list[dict[str, Any]]:
     """Rows `{actor_id, actor_name, agency, count}` (the purposes report adds `purpose`
     and counts `people`), most first, at most 500."""
-    rows = session.execute(report_query(kind, filters, threshold)).all()
+    since = _naive(filters["from_"]).year if filters.get("from_") else first_year(session)
+    rows = session.execute(report_query(kind, filters, threshold, since)).all()
     if kind == "purposes":
         return [
             {
@@ -203,8 +234,12 @@ def report(
     return [{"actor_id": r[0], "actor_name": r[1], "agency": r[2], "count": r[3]} for r in rows]
 
 
-def report_query(kind: str, filters: dict[str, Any], threshold: int | None) -> Select[Any]:
-    """The statement behind a report (the benchmark shows its query plan)."""
+def report_query(
+    kind: str, filters: dict[str, Any], threshold: int | None, since: int | None = None
+) -> Select[Any]:
+    """The statement behind a report (the benchmark shows its query plan). `since`: the
+    first year the records searched can be in (the out-of-hours report judges each year's
+    summer time; default the year of `from_`, else this year)."""
     c = EVENTS.c
     base = _filtered(filters).subquery()
     actor = (base.c.actor_id, base.c.actor_name, base.c.actor_agency_name)
@@ -228,11 +263,13 @@ def report_query(kind: str, filters: dict[str, Any], threshold: int | None) -> S
             .having(func.count(distinct(base.c.person_id)) >= (threshold or 20))
         )
     elif kind == "out_of_hours":
-        hour = _hour()
+        now = clock.now()
+        first = since or (_naive(filters["from_"]).year if filters.get("from_") else now.year)
+        last = max(_naive(filters["to"]).year if filters.get("to") else now.year, first)
         inner = (
             _filtered(filters)
             .where(c.action.in_(ACCESS_ACTIONS))
-            .where((hour < WORKING_HOURS[0]) | (hour >= WORKING_HOURS[1]))
+            .where(_out_of_hours(first, last))
             .subquery()
         )
         inner_actor = (inner.c.actor_id, inner.c.actor_name, inner.c.actor_agency_name)

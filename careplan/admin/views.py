@@ -33,6 +33,7 @@ from careplan.core import clock
 from careplan.core.errors import ApiError, NotFound
 from careplan.identity.web import recent_auth_required_then, signed_in_required
 from careplan.plans.access import catalogue
+from careplan.web import staff_picker
 from careplan.web.pages import form_values, load, loader, refused, render
 from consent.models import LawfulBasis
 
@@ -303,7 +304,7 @@ def deactivate(staff_id: uuid.UUID) -> Any:
         page_title=f"Deactivate {user.name}",
         user=user,
         plans=plans,
-        colleagues=colleagues,
+        picker=staff_picker.pick(colleagues, form.get("hand_over_to")),
         form=form,
         errors=errors,
     )

@@ -32,7 +32,7 @@ from careplan.access.pipeline import authorise, section_views
 from careplan.access.policy import decide, decide_on
 from careplan.ask_and_act.models import HousingAsk
 from careplan.ask_and_act.rules import current as ask_rules
-from careplan.core.clock import day_of as clock_day
+from careplan.core import clock
 from careplan.corrections.models import Correction
 from careplan.crisis.models import CrisisEvent
 from careplan.extensions import db
@@ -167,7 +167,7 @@ def timeline(
             if c.withdrawn_at is not None:
                 items.append(
                     Item(
-                        c.withdrawn_at.date(),
+                        clock.day_of(c.withdrawn_at),
                         c.withdrawn_at,
                         "consent",
                         "Withdrew a choice to share",
@@ -189,7 +189,7 @@ def timeline(
         for c in session.scalars(select(Correction).where(Correction.person_id == person_id)):
             items.append(
                 Item(
-                    c.created_at.date(),
+                    clock.day_of(c.created_at),
                     c.created_at,
                     "correction",
                     f"Asked for a correction to {_section_title(c.section_key)}",
@@ -278,7 +278,7 @@ def _referral_item(row: Referral, event: ReferralEvent, where: str, names: Names
     if suggested is not None:
         said.append(f"Suggested instead: {suggested['name']}.")
     return Item(
-        clock_day(event.at),
+        clock.day_of(event.at),
         event.at,
         "referral",
         f"Referral to {where}: {REFERRAL_WORDS[event.status]}",

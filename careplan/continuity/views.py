@@ -29,6 +29,7 @@ from careplan.continuity.schemas import (
 from careplan.core.errors import ApiError
 from careplan.extensions import db
 from careplan.identity.web import signed_in_required
+from careplan.web import staff_picker
 from careplan.web.pages import form_values, load, loader, refused, render
 from careplan.web.schemas import version_only
 
@@ -283,7 +284,7 @@ def cover() -> Any:
         page_title="Cover while you are away",
         given=[services.cover_body(c) for c in given],
         held=[services.cover_body(c) for c in held],
-        colleagues=colleagues,
+        picker=staff_picker.pick(colleagues, form.get("staff_id")),
         form=form,
         errors=errors,
     )

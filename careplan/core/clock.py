@@ -7,6 +7,7 @@ instant into a day, so every date-only rule counts the same day: a consent that 
 10 July ends at midnight at the end of 10 July in Scotland, not at 00:00 UTC (01:00 BST).
 """
 
+import functools
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -45,6 +46,41 @@ def start_of(day: date) -> datetime:
 def end_of(day: date) -> datetime:
     """The instant (naive UTC) a Scottish day ends: the start of the next day."""
     return start_of(day + timedelta(days=1))
+
+
+@functools.lru_cache(maxsize=64)
+def summer_time(first_year: int, last_year: int) -> tuple[tuple[datetime, datetime], ...]:
+    """The spans of British Summer Time (UTC+1) in years `first_year` to `last_year`, as
+    [start, end) pairs of naive UTC instants, read from the time zone database (not a
+    rule written here: since 1996 the last Sundays of March and October at 01:00 UTC).
+    For judging wall-clock time in a database query, where stored times are UTC text."""
+    spans: list[tuple[datetime, datetime]] = []
+    start: datetime | None = None
+    for year in range(first_year, last_year + 1):
+        hour = datetime(year, 1, 1)
+        last = datetime(year + 1, 1, 1)
+        summer = _offset(hour) > timedelta(0)
+        while hour < last:
+            # A day at a time, then an hour at a time across the day the offset changes.
+            step = hour + timedelta(days=1)
+            if (_offset(step) > timedelta(0)) != summer:
+                while (_offset(hour) > timedelta(0)) == summer:
+                    hour += timedelta(hours=1)
+                summer = not summer
+                if summer:
+                    start = hour
+                elif start is not None:
+                    spans.append((start, hour))
+                    start = None
+                continue
+            hour = step
+    if start is not None:
+        spans.append((start, datetime(last_year + 1, 1, 1)))
+    return tuple(spans)
+
+
+def _offset(moment: datetime) -> timedelta:
+    return local(moment).utcoffset() or timedelta(0)
 
 
 def iso(moment: datetime | None) -> str | None:

@@ -10,7 +10,9 @@ None: the caller decides what that means (a search treats the text as a name).
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
+
+from careplan.core import clock
 
 MONTHS = {
     name: number
@@ -62,7 +64,7 @@ def _made(year: int, month: int, day: int) -> date | None:
 
 def typed_day(text: str, today: date | None = None) -> date | None:
     """The date `text` gives, read day first (module docstring); None if it gives none."""
-    today = today or date.today()
+    today = today or clock.today()  # Scotland's day, not the server's
     value = " ".join(text.strip().lower().split())
     if found := _ISO.match(value):
         return _made(int(found[1]), int(found[2]), int(found[3]))
@@ -77,6 +79,43 @@ def typed_day(text: str, today: date | None = None) -> date | None:
 
 PARTS = ("day", "month", "year")
 
+_TIME = re.compile(r"^(\d{1,2})(?:\s*[:.]\s*(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?$")
+_TIME_RUN = re.compile(r"^(\d{2})(\d{2})$")
+
+
+def typed_time(text: str) -> str | None:
+    """A time of day as people write it ("14:30", "14.30", "1430", "2pm", "2.30 pm",
+    "12am" is midnight) as "HH:MM"; None if it is not a time of day."""
+    value = " ".join(text.strip().lower().split())
+    if found := _TIME_RUN.match(value):
+        hour, minute, half = int(found[1]), int(found[2]), None
+    elif found := _TIME.match(value):
+        hour, minute, half = int(found[1]), int(found[2] or 0), found[3]
+        if found[2] is None and half is None:
+            return None  # "14" alone: not clearly a time
+    else:
+        return None
+    if half is not None:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if half.startswith("p") else 0)
+    if hour > 23 or minute > 59:
+        return None
+    return f"{hour:02d}:{minute:02d}"
+
+
+def from_parts_and_time(day: str, month: str, year: str, time_text: str) -> str:
+    """A day in the date input's three boxes and a time typed beside it, as the one value
+    a schema's DateTime field reads: "1988-04-12T14:30" when both are real, else what was
+    typed joined with "T" (the schema then says it must be a real date and time), or ""
+    when everything was left empty."""
+    on = from_parts(day, month, year)
+    time_text = time_text.strip()
+    if not on and not time_text:
+        return ""
+    at = typed_time(time_text) if time_text else None
+    return f"{on}T{at or time_text}"
+
 
 def from_parts(day: str, month: str, year: str) -> str:
     """A date typed in the date input pattern's three boxes, as the one value a schema's
@@ -86,8 +125,47 @@ def from_parts(day: str, month: str, year: str) -> str:
     day, month, year = day.strip(), month.strip(), year.strip()
     if not (day or month or year):
         return ""
+    filled = [box for box in (day, month, year) if box]
+    if len(filled) == 1 and (whole := typed_day(filled[0])) is not None:
+        # The whole date typed into one box ("12/04/1988", "12 April 1988"): read as typed.
+        return whole.isoformat()
     typed = f"{day}/{month}/{year}"
     if len(year) != 4:
         return typed
     found = typed_day(typed)
     return found.isoformat() if found is not None else typed
+
+
+FIRST_DAY = "Enter the first day as a date, for example 12/04/2026 or 12 April 2026."
+LAST_DAY = "Enter the last day as a date, for example 12/04/2026 or 12 April 2026."
+IN_ORDER = "The last day must be the same as the first day or after it."
+
+
+def typed_range(
+    first: str | None, last: str | None, names: tuple[str, str] = ("from", "to")
+) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Two days as people type them (either may be empty) as the instants a search of
+    stored times needs: `{names[0]: start of the first day, names[1]: the last instant of
+    the last day}`, ISO 8601 UTC with a Z, the days counted in Scotland (Europe/London:
+    a day in July starts at 23:00 UTC the day before). Also `{name: [message]}` for a
+    day that is not a date, or a last day before the first; then nothing is searched."""
+    found: dict[str, str] = {}
+    errors: dict[str, list[str]] = {}
+    days: dict[str, date] = {}
+    for name, text, message in ((names[0], first, FIRST_DAY), (names[1], last, LAST_DAY)):
+        if not (text or "").strip():
+            continue
+        day = typed_day(text or "")
+        if day is None:
+            errors[name] = [message]
+        else:
+            days[name] = day
+    if names[0] in days and names[1] in days and days[names[1]] < days[names[0]]:
+        errors[names[1]] = [IN_ORDER]
+    if errors:
+        return {}, errors
+    if names[0] in days:
+        found[names[0]] = clock.iso(clock.start_of(days[names[0]])) or ""
+    if names[1] in days:
+        found[names[1]] = clock.iso(clock.end_of(days[names[1]]) - timedelta(microseconds=1)) or ""
+    return found, errors

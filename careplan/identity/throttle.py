@@ -64,17 +64,14 @@ def message(hold: Hold) -> str:
             "Signing in to this account is locked because too many codes that were not "
             "right were entered. Contact your service's administrator to unlock it."
         )
-    when = hold.until.strftime("%H:%M")
+    when = clock.local(hold.until).strftime("%H:%M")  # the clock the person sees (UK time)
     if hold.reason == "locked":
         return (
             "Signing in is locked after too many attempts that were not right. Try again "
-            f"after {when} (UTC). If you cannot wait, or you did not make these attempts, "
+            f"after {when}. If you cannot wait, or you did not make these attempts, "
             "contact your service's administrator."
         )
-    return (
-        "There have been several attempts that were not right. "
-        f"Wait until {when} (UTC) and try again."
-    )
+    return f"There have been several attempts that were not right. Wait until {when} and try again."
 
 
 def identifier_key(identifier: str) -> str:

@@ -104,7 +104,8 @@ def review_item(kind: str, item_id: uuid.UUID) -> Response:
 @bp.get("/audit/reports/<kind>")
 @documented(
     "Unusual access: denied (refused by the access policy: never invalid input, conflicts "
-    "or failures), many_people, out_of_hours, break_glass (emergency access used), "
+    "or failures), many_people, out_of_hours (before 08:00 or from 18:00 UK time), "
+    "break_glass (emergency access used), "
     "break_glass_refused (emergency access refused), purposes (accesses and people by "
     "purpose of access; `purpose` filters any report)",
     query=report_query,

@@ -92,7 +92,7 @@ def emergency_use(session: Session, row: BreakGlass, actor: User) -> dict[str, A
     for (sections,) in events:
         for key in sections or []:
             times[key] = times.get(key, 0) + 1
-    began = row.invoked_at.date()
+    began = clock.day_of(row.invoked_at)  # the day in Scotland, as consents count days
     refused: set[str] = set()
     everything = False
     agency = actor.agency

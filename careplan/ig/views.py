@@ -81,8 +81,12 @@ def _filters() -> dict[str, str]:
 @requires(Permission.JOB_AUDIT_SEARCH, AuditAction.AUDIT_SEARCH)
 def events() -> Any:
     filters = _filters()
+    span, errors = days.typed_range(filters.get("from"), filters.get("to"))
+    if errors:
+        return _events_page(filters, [], None, errors, 400)
     query = {
         **filters,
+        **span,
         **({"cursor": request.args["cursor"]} if request.args.get("cursor") else {}),
     }
     data, errors = load(event_query, query)
@@ -133,8 +137,11 @@ def _events_page(
 @requires(Permission.JOB_AUDIT_EXPORT, AuditAction.EXPORT)
 def export() -> Any:
     filters = _filters()
+    span, errors = days.typed_range(filters.get("from"), filters.get("to"))
+    if errors:  # the search page says what to correct
+        return redirect(url_for("ig.events", **filters))
     try:
-        args = ig_services.start_export(loader(event_query, filters))
+        args = ig_services.start_export(loader(event_query, {**filters, **span}))
     except ValidationError:
         return redirect(url_for("ig.events", **filters))
     return ig_services.csv_response(args)
@@ -196,7 +203,9 @@ def reports() -> Any:
         for k, v in request.args.items()
         if k in ("from", "to", "threshold", "for_purpose") and v
     }
-    data, errors = load(report_query, args)
+    span, errors = days.typed_range(args.get("from"), args.get("to"))
+    if not errors:
+        data, errors = load(report_query, {**args, **span})
     if errors:
         rows: list = []
     else:

@@ -26,6 +26,7 @@ from careplan.meetings import services
 from careplan.meetings.models import MeetingKind
 from careplan.meetings.schemas import meeting_create
 from careplan.plans import operations as plan_operations
+from careplan.web import staff_picker
 from careplan.web.pages import form_values, loader, refused, render
 
 bp = Blueprint("meetings", __name__)
@@ -53,11 +54,14 @@ def meetings(person_id: uuid.UUID) -> Any:
     )
 
 
-def _people_to_choose(plan: Any) -> list[User]:
-    """Staff who may have attended: the key worker, the current care team and the lead
-    agency's practitioners, by name (not the population: a meeting is about this plan)."""
+def _people_to_choose(plan: Any, chosen: list[str]) -> tuple[list[User], Any]:
+    """Staff who may have attended, by name (not the population: a meeting is about this
+    plan): the key worker and the current care team always; the lead agency's other
+    practitioners all when they are few, else those a search finds (GOV.UK "search then
+    choose", careplan.web.staff_picker: a health board has thousands); and anyone already
+    `chosen` (ids, a form sent back). Also the picker, for the page's search."""
     now = clock.now()
-    team = [
+    team = [plan.key_worker] + [
         m.staff
         for m in plan_operations.care_team(db.session, plan)
         if m.is_current(clock.day_of(now), now)
@@ -72,14 +76,24 @@ def _people_to_choose(plan: Any) -> list[User]:
         .order_by(User.name)
     ).all()
     found: dict[uuid.UUID, User] = {}
-    for user in [*lead, *team]:
+    for user in team:
         if user.has_role(Role.PRACTITIONER) and user.active:
             found[user.id] = user
-    return sorted(found.values(), key=lambda u: u.name)
+    others = [u for u in lead if u.id not in found and u.has_role(Role.PRACTITIONER)]
+    picker = staff_picker.pick(others)
+    wanted = set(chosen)
+    for user in [*picker.offered, *(u for u in others if str(u.id) in wanted)]:
+        found[user.id] = user
+    return sorted(found.values(), key=lambda u: u.name), picker
 
 
-def _owner_choices(staff: list[User]) -> list[tuple[str, str]]:
-    agencies = db.session.scalars(select(Agency).order_by(Agency.name)).all()
+def _owner_choices(staff: list[User], plan: Any) -> list[tuple[str, str]]:
+    """Who an action can go to: the staff offered, or anyone at an organisation working
+    with the person (the lead agency and the care team's), not every organisation."""
+    involved = {plan.lead_agency_id, *(u.agency_id for u in staff if u.agency_id)}
+    agencies = db.session.scalars(
+        select(Agency).where(Agency.id.in_(involved)).order_by(Agency.name)
+    ).all()
     return (
         [("", "Choose who will do it")]
         + [(f"staff:{u.id}", f"{u.name} ({u.agency.name})" if u.agency else u.name) for u in staff]
@@ -198,7 +212,13 @@ def record(person_id: uuid.UUID) -> Any:
             person_id=person_id,
             details={"view": "record_meeting"},
         )
-    staff = _people_to_choose(context.plan)
+    chosen = [str(v) for v in typed.get("staff_ids", [])]
+    owners = [
+        v.removeprefix("staff:")
+        for k, v in typed.items()
+        if k.startswith("action-") and k.endswith("-owner") and v
+    ]
+    staff, picker = _people_to_choose(context.plan, chosen + owners)
     return render(
         "meetings/record.html",
         status,
@@ -207,7 +227,8 @@ def record(person_id: uuid.UUID) -> Any:
         form=typed,
         errors=errors,
         staff=staff,
-        owners=_owner_choices(staff),
+        picker=picker,
+        owners=_owner_choices(staff, context.plan),
         kinds=[(k.value, services.KIND_WORDS[k]) for k in MeetingKind],
         other_rows=range(OTHER_ROWS),
         action_rows=range(ACTION_ROWS),

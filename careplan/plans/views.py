@@ -28,6 +28,7 @@ from careplan.plans import services as plans
 from careplan.plans.access import catalogue, plan_access
 from careplan.plans.models import AgreedHow
 from careplan.plans.schemas import agreement, care_team_add, hand_over, plan_create, reopen_plan
+from careplan.web import staff_picker
 from careplan.web.display import lines
 from careplan.web.pages import form_values, load, loader, refused, render
 from careplan.web.schemas import version_only
@@ -66,7 +67,7 @@ def _start_page(person: Any, form: dict, errors: dict, status: int = 200) -> Any
         page_title="Start a care plan",
         person=person,
         agency=g.user.agency,
-        workers=_practitioners(g.user.agency_id),
+        picker=staff_picker.pick(_practitioners(g.user.agency_id), form.get("key_worker_id")),
         ways=list(AgreedHow),
         form=form,
         errors=errors,
@@ -261,7 +262,10 @@ def _hand_over_page(access: Any, form: dict, errors: dict, status: int = 200) ->
         person=access.facts.person,
         plan=access.plan,
         agencies=list(db.session.scalars(select(Agency).order_by(Agency.name))),
-        workers=[u for u in _practitioners() if u.id != access.plan.key_worker_id],
+        picker=staff_picker.pick(
+            [u for u in _practitioners() if u.id != access.plan.key_worker_id],
+            form.get("staff_id"),
+        ),
         ways=list(AgreedHow),
         warm_days=current_app.config["WARM_HAND_OVER_DAYS"],
         form=form,
@@ -312,7 +316,7 @@ def _reopen_page(access: Any, form: dict, errors: dict, status: int = 200) -> An
         person=access.facts.person,
         plan=access.plan,
         agency=g.user.agency,
-        workers=_practitioners(g.user.agency_id),
+        picker=staff_picker.pick(_practitioners(g.user.agency_id), form.get("key_worker_id")),
         ways=list(AgreedHow),
         form=form,
         errors=errors,

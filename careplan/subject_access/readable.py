@@ -11,10 +11,10 @@ told first, then their details, their plan and its history, then everything else
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from careplan.core.clock import SCOTLAND
+from careplan.core.clock import SCOTLAND, day_of
 from careplan.plans.catalogue import Catalogue
 from careplan.subject_access.presenters import STATUS_WORDS
 from careplan.web.display import differences, lines
@@ -42,14 +42,21 @@ class Part:
 
 
 def day(value: Any) -> str:
-    """12 April 2026."""
+    """12 April 2026: a date, or the day an instant (naive UTC, or ISO text with Z or an
+    offset) fell on in Scotland (23:30 UTC on 14 July is 15 July in BST)."""
     if not value:
         return ""
     if isinstance(value, str):
         try:
-            value = date.fromisoformat(value[:10])
+            value = (
+                datetime.fromisoformat(value.replace("Z", "+00:00"))
+                if len(value) > 10
+                else date.fromisoformat(value)
+            )
         except ValueError:
             return value
+    if isinstance(value, datetime):
+        value = day_of(value)
     return f"{value.day} {value:%B %Y}"
 
 
@@ -61,8 +68,9 @@ def moment(value: Any) -> str:
         when = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
         return str(value)
-    if when.tzinfo is not None:
-        when = when.astimezone(SCOTLAND)
+    if when.tzinfo is None:  # stored times are naive UTC
+        when = when.replace(tzinfo=UTC)
+    when = when.astimezone(SCOTLAND)
     return f"{day(when.date())} at {when:%H:%M}"
 
 

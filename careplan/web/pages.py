@@ -205,9 +205,17 @@ def _day(value: Any) -> str:
         return ""
     if isinstance(value, str):
         try:
-            value = date.fromisoformat(value[:10])
+            value = (
+                datetime.fromisoformat(value.replace("Z", "+00:00"))
+                if len(value) > 10
+                else date.fromisoformat(value)
+            )
         except ValueError:
             return value
+    if isinstance(value, datetime):
+        # An instant (naive UTC, or with an offset) falls on the day it was in Scotland:
+        # 23:30 UTC on 14 July is 15 July in BST.
+        value = clock.day_of(value)
     return f"{value.day} {value:%B %Y}"
 
 

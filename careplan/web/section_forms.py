@@ -16,7 +16,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from careplan.core.days import PARTS, from_parts
+from careplan.core.days import PARTS, from_parts, from_parts_and_time
 from careplan.core.labels import ROW_NOUNS, with_article
 from careplan.web.words import field_label, value_label
 
@@ -183,10 +183,15 @@ def from_form(form: Any) -> dict[str, Any]:
             continue
         value = form.get(name, "")
         if name.endswith("-day"):
-            # A date in the date input pattern's three boxes (careplan.core.days.from_parts).
+            # A date in the date input pattern's three boxes (careplan.core.days.from_parts),
+            # with a time box beside them for a date and time.
             name = name.removesuffix("-day")
-            value = from_parts(*(form.get(f"{name}-{part}", "")[:10] for part in PARTS))
-        elif name.endswith(("-month", "-year")):
+            boxes = [form.get(f"{name}-{part}", "")[:10] for part in PARTS]
+            if f"{name}-time" in form:
+                value = from_parts_and_time(*boxes, form.get(f"{name}-time", "")[:10])
+            else:
+                value = from_parts(*boxes)
+        elif name.endswith(("-month", "-year", "-time")):
             continue
         parts = name[len(PREFIX) :].split(".")
         if len(parts) > 8 or not all(parts):

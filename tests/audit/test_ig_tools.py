@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from careplan.core import clock
 from tests.api.scene import build_scene
@@ -157,6 +157,50 @@ def test_out_of_hours_report_uses_the_clock(api, world, monkeypatch):
     monkeypatch.undo()
     rows = api.get(scene.ig, "/audit/reports/out_of_hours").get_json()["rows"]
     assert [r["actor_name"] for r in rows] == ["Colleague"]
+
+
+def test_out_of_hours_is_judged_on_scottish_time_in_summer_and_winter(api, world, monkeypatch):
+    """08:30 BST is 07:30 UTC: within working hours, not "07:30"; 18:30 BST (17:30 UTC) is
+    after them. In winter (GMT) the wall clock is UTC: 07:30 is before 08:00."""
+    scene = build_scene(world)
+    cases = {
+        datetime(2026, 7, 15, 7, 30): False,  # 08:30 BST
+        datetime(2026, 7, 15, 16, 59): False,  # 17:59 BST
+        datetime(2026, 7, 15, 17, 30): True,  # 18:30 BST
+        datetime(2026, 7, 15, 6, 59): True,  # 07:59 BST
+        datetime(2026, 1, 15, 7, 30): True,  # 07:30 GMT
+        datetime(2026, 1, 15, 17, 30): False,  # 17:30 GMT
+        datetime(2026, 1, 15, 18, 0): True,  # 18:00 GMT
+        datetime(2026, 3, 29, 0, 30): True,  # 00:30 GMT, the night the clocks go forward
+        datetime(2026, 10, 25, 16, 30): False,  # 16:30 GMT, the day they go back
+    }
+    for moment in cases:
+        monkeypatch.setattr(clock, "now", lambda moment=moment: moment)
+        api.get(scene.colleague, f"/people/{scene.person.id}/plan")
+    monkeypatch.undo()
+    for moment, outside in cases.items():
+        window = f"from={moment.isoformat()}Z&to={(moment + timedelta(seconds=1)).isoformat()}Z"
+        rows = api.get(scene.ig, f"/audit/reports/out_of_hours?{window}").get_json()["rows"]
+        assert [r["actor_name"] for r in rows] == (["Colleague"] if outside else []), moment
+    # Over the whole year at once, each is judged by its own season.
+    rows = api.get(
+        scene.ig, "/audit/reports/out_of_hours?from=2026-01-01T00:00Z&to=2026-12-31T00:00Z"
+    ).get_json()["rows"]
+    assert rows == [
+        {
+            "actor_id": str(scene.colleague.id),
+            "actor_name": "Colleague",
+            "agency": rows[0]["agency"],
+            "count": sum(cases.values()),
+        }
+    ]
+
+
+def test_summer_time_spans_come_from_the_time_zone_database():
+    assert clock.summer_time(2026, 2026) == (
+        (datetime(2026, 3, 29, 1, 0), datetime(2026, 10, 25, 1, 0)),
+    )
+    assert len(clock.summer_time(2020, 2026)) == 7
 
 
 def test_person_sees_who_looked_including_break_glass(api, world):

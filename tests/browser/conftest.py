@@ -25,6 +25,7 @@ from careplan import create_app
 from careplan.demo import DEMO_TOTP, INDIVIDUAL, STAFF, load_demo
 from careplan.extensions import db
 from tests.identity.harness import free_port, serve
+from tests.web.forms_walk import default_messages_in
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "build" / "screenshots"
@@ -105,6 +106,9 @@ def sign_in(page: Any, site: str, email: str) -> None:
             page.click("button[type=submit]")
     elif "/sign-in/set-up-code" in page.url:
         # Their second factor was reset earlier in the run (test_5): set up a new app.
+        # The QR code shows (an SVG without its namespace once loaded as nothing).
+        qr = page.locator("img.careplan-qr")
+        assert qr.evaluate("img => img.complete && img.naturalWidth > 0"), "QR code not shown"
         ENROLLED[email] = page.locator("#totp-secret").inner_text().replace(" ", "")
         page.fill("#code", code(email))
         page.click("button[type=submit]")
@@ -149,6 +153,18 @@ def fill_date(page: Any, selector: str, iso: str) -> None:
     page.fill(boxes["day"], str(int(day)))
     page.fill(boxes["month"], str(int(month)))
     page.fill(boxes["year"], year)
+
+
+def choose_staff(page: Any, name: str, person: str) -> None:
+    """Choose a member of staff as a person would in the "search then choose" pattern
+    (careplan.web.staff_picker): search first when the page asks for a search (a long
+    list), then tick the radio whose label starts with their name."""
+    if page.locator("#staff_q").count():
+        page.fill("#staff_q", person)
+        page.click("button:has-text('Search for staff')")
+    # The design system draws the radio over its label: click the label, as a person does.
+    starts = re.compile("^" + re.escape(person))
+    page.locator(f"fieldset#{name} label.ds_radio__label", has_text=starts).first.click()
 
 
 def confirm_if_asked(page: Any, email: str) -> None:
@@ -200,6 +216,10 @@ def check(page: Any, name: str) -> None:
         }"""
     )
     assert repeated == [], f"{name}: ids used more than once: {repeated}"
+    # No marshmallow default message ("Missing data for required field.", "Not a valid
+    # UUID.", ...) on any page: every message names the field and says what to do.
+    raw = default_messages_in(page.content())
+    assert raw == [], f"{name}: default validation text: {raw}"
     SHOTS.mkdir(parents=True, exist_ok=True)
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
     page.screenshot(path=str(SHOTS / f"{next(_shot_numbers):02d}-{slug}.png"), full_page=True)

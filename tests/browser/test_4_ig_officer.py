@@ -35,11 +35,24 @@ def test_audit_search_with_filters_and_csv(users, site):
     assert page.locator("td", has_text="Gordon Bell").first.is_visible()
     _no_content(page)
     check(page, "audit log filtered to emergency access")
-    page.fill("#from", "2030-01-01T00:00")
-    page.fill("#to", "2029-01-01T00:00")
+    # The design system's date picker: a text box that takes what people type (never the
+    # browser's mm/dd/yyyy picker), with a calendar button where scripts run.
+    assert page.locator("input[type=date], input[type=datetime-local]").count() == 0
+    assert page.locator(".ds_datepicker__button").count() == 2
+    page.fill("#from", "1 January 2030")
+    page.fill("#to", "01/01/2029")
     page.click("button:has-text('Search')")
-    assert page.locator(".ds_error-summary").is_visible()
+    summary = page.locator(".ds_error-summary")
+    assert summary.is_visible()
+    assert "The last day must be the same as the first day or after it." in summary.inner_text()
+    assert page.input_value("#from") == "1 January 2030"  # kept as typed, to correct
     check(page, "audit log with a bad filter")
+    page.fill("#from", "12/04/2020")
+    page.fill("#to", "31 December 2030")
+    page.click("button:has-text('Search')")
+    assert page.locator(".ds_error-summary").count() == 0
+    assert page.get_by_text("1 events").is_visible()
+    check(page, "audit log between two typed days")
     # A complaint gives the CHI, read out with a space: the person's events, named.
     page.goto(site + "/ig/audit")
     page.click("summary:has-text('Filters')")

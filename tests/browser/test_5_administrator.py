@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import check, confirm_if_asked, fill_date
+from tests.browser.conftest import ENROLLED, PASSWORDS, check, code, confirm_if_asked, fill_date
 
 pytestmark = pytest.mark.browser
 
 ALEX = "alex.murray@careplan.demo"
+FIONA = "fiona.reid@housing.demo"
 CONTENT = ("heroin", "Seeing my son", "methadone", "Leith Walk", "Ex-partner")
 
 
@@ -103,6 +104,27 @@ def test_staff_invite_deactivate_reset(users, site):
     page.get_by_text("set up a new authenticator app").first.wait_for()  # waits for the next page
     body = page.content()
     assert not [word for word in CONTENT if word in body]
+
+
+def test_after_a_reset_the_qr_code_shows_to_set_up_a_new_app(browser, site):
+    """Fiona's second factor was reset above: at her next sign-in the authenticator's QR
+    code loads as an image (it once had no SVG namespace, so everyone typed the key)."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(site + "/sign-in")
+    page.fill("#email", FIONA)
+    page.fill("#password", PASSWORDS[FIONA])
+    page.click("button:has-text('Sign in')")
+    assert "/sign-in/set-up-code" in page.url
+    qr = page.locator("img.careplan-qr")
+    assert qr.evaluate("img => img.complete && img.naturalWidth > 100")
+    check(page, "set up a new authenticator app: the QR code shows")
+    ENROLLED[FIONA] = page.locator("#totp-secret").inner_text().replace(" ", "")
+    page.fill("#code", code(FIONA))
+    page.click("button[type=submit]")
+    page.get_by_role("link", name="I have saved my codes").click()
+    assert "/sign-in" not in page.url
+    context.close()
 
 
 def test_administrator_is_refused_plan_and_ig_pages(users, site):

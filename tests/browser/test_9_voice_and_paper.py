@@ -9,7 +9,7 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from tests.browser.conftest import check, fill_date, sign_in
+from tests.browser.conftest import check, choose_staff, fill_date, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -74,7 +74,7 @@ def test_a_closed_plan_is_reopened(browser, site):
     page.click("button:has-text('Reopen the plan')")
     assert page.locator(".ds_error-summary").is_visible()
     check(page, "reopen with errors")
-    page.select_option("#key_worker_id", label="Morag Campbell")
+    choose_staff(page, "key_worker_id", "Morag Campbell")
     fill_date(page, "#agreed_on", "2026-11-20")
     page.click("label[for='agreed_how-1']")
     page.click("button:has-text('Reopen the plan')")

@@ -434,3 +434,83 @@ def test_tampered_form_controls_are_refused_and_change_nothing(demo_app, ids, co
     events = _events(demo_app, "section.update")
     assert len(events) == before + 1
     assert events[-1].outcome == "invalid"  # the attempt is on record, as invalid
+
+
+def test_an_appointment_is_a_day_and_a_time_as_people_type_them(demo_app, ids):
+    """No browser date-time picker (it shows mm/dd/yyyy): the date input's boxes and a
+    time box that takes "2.30pm"; a missing time is named, and nothing is saved."""
+    path = f"/people/{ids['Kerry']}/sections/contacts/edit"
+    ali = Browser(demo_app, staff(demo_app, "ali.hassan@nhs.demo"))
+    version = hidden(ali.get(path), "version")
+    added = text(ali.post(path, {"version": version, "add": "appointments"}))
+    assert 'type="datetime-local"' not in added
+    assert 'name="c.appointments.0.when-day"' in added
+    assert 'name="c.appointments.0.when-time"' in added
+    form = {
+        "version": version,
+        "save": "1",
+        "c.appointments.0.when-day": "12",
+        "c.appointments.0.when-month": "4",
+        "c.appointments.0.when-year": "2027",
+        "c.appointments.0.with_whom": "Dr Shah",
+    }
+    missing = ali.post(path, {**form, "c.appointments.0.when-time": ""})
+    assert missing.status_code == 400
+    assert "must be a real date and time" in text(missing)
+    assert 'value="12"' in text(missing)  # what was typed stays
+    saved = ali.post(path, {**form, "c.appointments.0.when-time": "2.30pm"})
+    assert saved.status_code == 302
+    with demo_app.app_context():
+        plan = db.session.scalars(select(Plan).where(Plan.person_id == ids["Kerry"])).one()
+        row = db.session.scalars(
+            select(Section).where(Section.plan_id == plan.id, Section.key == "contacts")
+        ).one()
+        assert row.content["appointments"][0]["when"].startswith("2027-04-12T14:30")
+    again = text(ali.get(path))
+    assert 'value="2.30pm"' not in again
+    assert 'value="14:30"' in again
+
+
+def test_choosing_one_of_many_staff_is_search_then_choose(demo_app, ids):
+    """A long list of staff is never listed (a national deployment has tens of thousands):
+    the hand-over, cover, start, reopen and deactivate forms search by name or work email,
+    then offer radios of the matches; a short list is radios of everyone. No <select>."""
+    ali = Browser(demo_app, staff(demo_app, "ali.hassan@nhs.demo"))  # Kerry's key worker
+    path = f"/people/{ids['Kerry']}/key-worker"
+    short = text(ali.get(path))
+    assert 'name="staff_q"' not in short  # the demo's few practitioners: radios of all
+    assert re.search(r'type="radio"[^>]*name="staff_id"', short)
+    assert '<select class="ds_select" id="staff_id"' not in short
+    demo_app.config["STAFF_PICKER_SHORT"] = 2
+    try:
+        first = text(ali.get(path))
+        assert 'name="staff_q"' in first
+        assert "Search for staff" in first
+        assert 'name="staff_id"' not in first  # nobody listed before a search
+        assert "Gordon Bell" not in first
+        found = text(ali.get(f"{path}?staff_q=gordon"))
+        assert re.search(r'type="radio"[^>]*name="staff_id"', found)
+        assert "Gordon Bell" in found
+        assert "Ewan Fraser" not in found
+        by_email = text(ali.get(f"{path}?staff_q=bell%40justice"))
+        assert "Gordon Bell" in by_email
+        assert "Type at least 2 letters" in text(ali.get(f"{path}?staff_q=g"))
+        assert "No one matches" in text(ali.get(f"{path}?staff_q=zzzz"))
+        # Sent back with a mistake: the one chosen is still offered, and chosen.
+        gordon = staff(demo_app, "gordon.bell@justice.demo")
+        again = ali.post(
+            path,
+            {
+                "version": hidden(ali.get(path), "version"),
+                "staff_id": str(gordon.id),
+                "agreed_how": "phone",
+            },
+        )
+        assert again.status_code == 400
+        assert re.search(rf'value="{gordon.id}"\s*checked', text(again))
+        morag = Browser(demo_app, staff(demo_app, "morag.campbell@nhs.demo"))
+        cover = text(morag.get("/cover?staff_q=ali"))
+        assert "Ali Hassan" in cover
+        assert re.search(r'type="radio"[^>]*name="staff_id"', cover)
+    finally:
+        demo_app.config.pop("STAFF_PICKER_SHORT")

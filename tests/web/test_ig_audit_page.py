@@ -84,3 +84,44 @@ def test_times_are_uk_local_time_in_summer(demo_app, ig, sarah_id, monkeypatch):
     assert any("10 July 2026 at 14:05" in r for r in rows)
     assert not any("10 July 2026 at 13:05" in r for r in rows)
     assert "(UTC)" not in text(ig.get("/ig/audit"))
+
+
+def test_the_date_fields_take_days_as_people_type_them(demo_app, ig, sarah_id, monkeypatch):
+    """The design system's date picker, never the browser's (mm/dd/yyyy): "12/07/2026" and
+    "12 July 2026" are whole days in Scotland, so 00:30 BST on 12 July (23:30 UTC on the
+    11th) is on the 12th; nonsense is named, with what to type, and nothing is searched."""
+    late = datetime(2026, 7, 11, 23, 30)  # 00:30 BST on 12 July
+    monkeypatch.setattr(clock, "now", lambda: late)
+    Browser(demo_app, staff(demo_app, "morag.campbell@nhs.demo")).get(f"/people/{sarah_id}")
+    monkeypatch.undo()
+    page = ig.get("/ig/audit")
+    assert 'type="datetime-local"' not in text(page)
+    assert 'type="date"' not in text(page)
+    assert 'data-module="ds-datepicker"' in text(page)
+    for first, last in (("12/07/2026", "12 July 2026"), ("12-7-26", "12/07/2026")):
+        found = ig.get(f"/ig/audit?person={sarah_id}&from={first}&to={last}")
+        assert found.status_code == 200
+        rows = _rows(text(found))
+        assert rows
+        assert all("12 July 2026 at" in r for r in rows)
+        assert any("12 July 2026 at 00:30" in r for r in rows)
+    assert _rows(text(ig.get(f"/ig/audit?person={sarah_id}&from=11/07/2026&to=11/07/2026"))) == []
+    wrong = ig.get("/ig/audit?from=yesterday&to=31/02/2026")
+    assert wrong.status_code == 400
+    body = text(wrong)
+    assert "Enter the first day as a date, for example 12/04/2026 or 12 April 2026." in body
+    assert "Enter the last day as a date" in body
+    assert 'value="yesterday"' in body  # what they typed stays, to correct
+    assert _rows(body) == []
+    backwards = text(ig.get("/ig/audit?from=13/07/2026&to=12/07/2026"))
+    assert "The last day must be the same as the first day or after it." in backwards
+
+
+def test_the_unusual_access_report_takes_typed_days(ig):
+    page = ig.get("/ig/reports?kind=out_of_hours&from=1 July 2026&to=31/07/2026")
+    assert page.status_code == 200
+    assert 'type="datetime-local"' not in text(page)
+    assert "before 08:00 or from 18:00 UK time" in text(page)
+    wrong = ig.get("/ig/reports?kind=out_of_hours&from=soon")
+    assert wrong.status_code == 400
+    assert "Enter the first day as a date" in text(wrong)

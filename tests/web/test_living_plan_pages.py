@@ -69,3 +69,44 @@ def test_a_person_s_actions_offer_buttons_only_where_allowed(demo_app):
     # Fiona (housing, care team) closes her own action only.
     fiona = Browser(demo_app, staff(demo_app, "fiona.reid@housing.demo"))
     assert text(fiona.get(f"/people/{sarah}/tasks")).count("Mark as done") == 1
+
+
+def test_meeting_attendees_beyond_the_care_team_are_searched_for(demo_app):
+    """The key worker and the care team are always offered; the lead agency's other
+    practitioners (a health board has thousands) are found by a search, then ticked, and
+    can be given an action; actions go to organisations working with the person only."""
+    import re
+
+    sarah = _sarah(demo_app)
+    morag = Browser(demo_app, staff(demo_app, "morag.campbell@nhs.demo"))
+    path = f"/people/{sarah}/meetings/new"
+    demo_app.config["STAFF_PICKER_SHORT"] = 0
+    try:
+        page = text(morag.get(path))
+        assert 'name="staff_q"' in page
+        for always in ("Morag Campbell", "Fiona Reid", "Jamie Robertson"):
+            assert re.search(rf'name="staff_ids"[^>]*>\s*<label[^>]*>{always}', page), always
+        assert "Ewan Fraser" not in page  # lead agency, not in the care team: search first
+        found = text(morag.get(f"{path}?staff_q=ewan"))
+        box = r'name="staff_ids" value="([0-9a-f-]{36})"[^>]*>\s*<label[^>]*>Ewan'
+        ewan = re.search(box, found)
+        assert ewan
+        assert "Anyone at City of Edinburgh Council Justice Social Work" not in found
+        sent = morag.post(
+            path,
+            {
+                "held_on-day": "31",
+                "held_on-month": "2",
+                "held_on-year": "2026",
+                "kind": "review",
+                "staff_ids": ewan[1],
+                "action-0-title": "Phone the GP",
+                "action-0-owner": f"staff:{ewan[1]}",
+            },
+        )
+        body = text(sent)
+        assert sent.status_code == 400  # no 31 February: Ewan is still offered, and ticked
+        assert re.search(rf'value="{ewan[1]}"\s*checked', body)
+        assert f'value="staff:{ewan[1]}" selected' in body
+    finally:
+        demo_app.config.pop("STAFF_PICKER_SHORT")

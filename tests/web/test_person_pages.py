@@ -82,6 +82,9 @@ def test_the_safety_block_gives_her_key_worker_and_lines_to_call(demo_app, sarah
     words = _words(block)
     assert "If you need help now" in words
     assert "Morag Campbell" in words
+    # How to reach her as colleagues do (the plan summary's fields): work phone first.
+    assert 'href="tel:01314960101"' in block
+    assert "Works: " in words
     assert 'href="mailto:morag.campbell@nhs.demo"' in block
     assert 'href="tel:111"' in block
     assert "NHS 24" in words

@@ -46,6 +46,10 @@ def test_people_supporting_you_names_the_care_team_and_the_advocate(demo_app):
     assert "Morag Campbell" in page
     assert "Your key worker" in page
     assert "morag.campbell@nhs.demo" in page
+    # How to reach each, as the plan summary gives them: work phone, work email, pattern.
+    assert "0131 496 0101" in page
+    assert "Monday to Thursday, 9am to 5pm" in page
+    assert "housing.support@housing.demo" in page  # Fiona's team inbox, not her sign-in
     assert "Ruth Ogilvie (my advocate)" in page
     assert "About me" in page
     assert "My goals and actions" in page
