@@ -14,7 +14,7 @@ import uuid
 from datetime import date
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from careplan.core import spreadsheet
@@ -114,6 +114,9 @@ def test_no_text_makes_a_cell_that_runs_or_hides(value):
     assert _invisible(cell) == []
 
 
+# A loaded machine (CI runs two workers on two cores) can make one draw slow; the
+# property, not the speed of drawing, is what this checks.
+@settings(suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.text(max_size=10), max_size=5))
 def test_no_list_makes_a_cell_that_runs(values):
     cell = spreadsheet.cell(values)

@@ -19,6 +19,7 @@ from careplan.directory.models import Service
 from careplan.extensions import db
 from careplan.people.models import DuplicateCandidate, Person
 from careplan.plans.access import catalogue
+from careplan.plans.models import Entry, Plan
 from careplan.subject_access.models import RequestStatus, SubjectAccessRequest
 from careplan.teams.models import Team
 from tests.web.forms_walk import Form, default_messages_in, duplicate_ids, forms
@@ -79,6 +80,13 @@ def world(demo_app):
         ).one()
         team = db.session.scalars(select(Team.id)).first()
         ask = db.session.scalars(select(HousingAsk.id)).first()
+        # An update on Sarah's plan, for "Mark as entered in error" (issue 20).
+        entry = db.session.execute(
+            select(Entry.id, Entry.section_key)
+            .join(Plan, Plan.id == Entry.plan_id)
+            .where(Plan.person_id == people["Sarah"])
+            .order_by(Entry.created_at)
+        ).first()
     # A referral for the council's referral coordinator to answer or pass on.
     referred = morag.post(
         f"/people/{people['Sarah']}/referrals/new",
@@ -114,6 +122,7 @@ def world(demo_app):
         "service": service,
         "team": team,
         "ask": ask,
+        "entry": entry,
         "jamie": staff(demo_app, "jamie.robertson@cafe.demo").id,
         "morag": morag_id,
         "sar": _open_request(demo_app),
@@ -196,6 +205,13 @@ def _pages(world) -> list[tuple[str | None, str]]:
     for key in world["sections"]:
         pages.append(("morag.campbell@nhs.demo", f"/people/{sarah}/sections/{key}/edit"))
         pages.append(("morag.campbell@nhs.demo", f"/people/{sarah}/sections/{key}/updates/new"))
+    entry_id, entry_key = world["entry"]
+    pages.append(
+        (
+            "morag.campbell@nhs.demo",
+            f"/people/{sarah}/sections/{entry_key}/updates/{entry_id}/error",
+        )
+    )
     if world["duplicate"] is not None:
         pages.append(("priya.shah@nhs.demo", f"/records/duplicates/{world['duplicate']}"))
     return pages
