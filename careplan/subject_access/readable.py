@@ -11,13 +11,14 @@ told first, then their details, their plan and its history, then everything else
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from careplan.core.clock import SCOTLAND, day_of
+from careplan.core.clock import SCOTLAND
 from careplan.plans.catalogue import Catalogue
 from careplan.subject_access.presenters import STATUS_WORDS
 from careplan.web.display import differences, lines
+from careplan.web.pages import day_words as day
 from careplan.web.words import value_label
 
 Line = tuple[str, str]
@@ -39,25 +40,6 @@ class Part:
     text: list[str] = field(default_factory=list)
     items: list[Item] = field(default_factory=list)
     empty: str = ""  # said when there is nothing to show
-
-
-def day(value: Any) -> str:
-    """12 April 2026: a date, or the day an instant (naive UTC, or ISO text with Z or an
-    offset) fell on in Scotland (23:30 UTC on 14 July is 15 July in BST)."""
-    if not value:
-        return ""
-    if isinstance(value, str):
-        try:
-            value = (
-                datetime.fromisoformat(value.replace("Z", "+00:00"))
-                if len(value) > 10
-                else date.fromisoformat(value)
-            )
-        except ValueError:
-            return value
-    if isinstance(value, datetime):
-        value = day_of(value)
-    return f"{value.day} {value:%B %Y}"
 
 
 def moment(value: Any) -> str:

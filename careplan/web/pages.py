@@ -199,8 +199,10 @@ def _staff_choices(users: Iterable[User]) -> list[tuple[str, str]]:
     return [(str(u.id), f"{u.name} ({u.agency.name})" if u.agency else u.name) for u in users]
 
 
-def _day(value: Any) -> str:
-    """12 April 2026: dates as people write them."""
+def day_words(value: Any) -> str:
+    """12 April 2026: dates as people write them (`value`: a date, an instant as naive UTC
+    or ISO 8601 text with Z or an offset, counted on Scotland's clock; text that is not a
+    date comes back as it is; nothing gives "")."""
     if not value:
         return ""
     if isinstance(value, str):
@@ -231,7 +233,7 @@ def _moment(value: Any) -> str:
         except ValueError:
             return value
     local = clock.local(value)
-    return f"{_day(local)} at {local:%H:%M}"
+    return f"{day_words(local)} at {local:%H:%M}"
 
 
 def duration_words(seconds: int) -> str:
@@ -254,7 +256,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["staff_choices"] = _staff_choices
     app.jinja_env.filters["zip_self"] = lambda items: [(str(i), str(i)) for i in items]
     app.jinja_env.filters["zip_names"] = lambda items, names: [(i, names.get(i, i)) for i in items]
-    app.jinja_env.filters["day"] = _day
+    app.jinja_env.filters["day"] = day_words
     app.jinja_env.filters["moment"] = _moment
     app.jinja_env.filters["duration_words"] = duration_words
 

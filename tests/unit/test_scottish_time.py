@@ -10,7 +10,7 @@ import pytest
 from careplan.core import clock
 from careplan.identity.throttle import Hold, message
 from careplan.subject_access import readable
-from careplan.web.pages import _day, _moment
+from careplan.web.pages import _moment, day_words
 
 SUMMER_LATE = datetime(2026, 7, 14, 23, 30)  # 00:30 BST on 15 July
 WINTER_LATE = datetime(2026, 1, 14, 23, 30)  # 23:30 GMT on 14 January
@@ -26,14 +26,14 @@ WINTER_LATE = datetime(2026, 1, 14, 23, 30)  # 23:30 GMT on 14 January
     ],
 )
 def test_pages_and_copies_show_the_day_and_time_in_scotland(instant, day, moment):
-    assert _day(instant) == day
+    assert day_words(instant) == day
     assert _moment(instant) == moment
     assert readable.day(instant) == day
     assert readable.moment(instant) == moment
 
 
 def test_a_date_stays_the_date_it_is():
-    assert _day("2026-07-14") == "14 July 2026"
+    assert day_words("2026-07-14") == "14 July 2026"
     assert readable.day("2026-07-14") == "14 July 2026"
 
 
