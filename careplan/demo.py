@@ -645,6 +645,7 @@ def _living_plan(
         due_on=today + timedelta(days=14),
         source=TaskSource.CORRECTION,
         source_id=correction.id,
+        section_key=correction.section_key,
         created_by_id=morag.id,
     )
     answer_task.title = "Answer a request to correct \u201cContacts and appointments\u201d"

@@ -172,7 +172,10 @@ def _facts(
                 # The task-owner tie: only for one person, and only for a caller whom
                 # neither standing tie already gives every task permission.
                 owner = {"person_id": ids[0], "user_id": user.id, "agency_id": user.agency_id}
-                owned = tuple(TaskOwnerFact(r.id) for r in q.tasks_owned.rows(connection, owner))
+                owned = tuple(
+                    TaskOwnerFact(r.id, r.section_key)
+                    for r in q.tasks_owned.rows(connection, owner)
+                )
         else:
             many = {"user_id": user.id, "ids": ids, "plan_ids": [p.id for p in others], "now": now}
             member_rows = list(session.execute(q.memberships, many))
@@ -443,7 +446,7 @@ def _statements() -> _Statements:
     teams, teams_one = _team_statements()
     task = Task.__table__.c
     tasks_owned = (
-        select(task.id)
+        select(task.id, task.section_key)
         .where(
             task.person_id == bindparam("person_id"),
             (task.owner_staff_id == bindparam("user_id"))

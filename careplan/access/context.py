@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from careplan.access.permissions import Permission
 from careplan.access.subject import Subject
 
 
@@ -123,18 +124,38 @@ class CoverFact:
 
 @dataclass(frozen=True, slots=True)
 class TaskFact:
-    """One task asked about (`Resource.record` for a task): its id and its person's."""
+    """One task asked about (`Resource.record` for a task).
+
+    `section`: the catalogue key of the section the task is about (a goal's action:
+    "goals"; a correction's: the section to correct; a crisis follow-up: the section the
+    crisis is about, `careplan.crisis.models.ABOUT`), None for an action about the plan
+    as a whole (a meeting's, a hand-over's). `follows`: a permission the caller's basis
+    on the plan must also hold to see it (a meeting's action follows what was said at the
+    meeting, MEETING_CONTENT_VIEW; a correction's follows CORRECTION_VIEW), None for
+    none. `owner_staff_id`/`owner_agency_id`: its owner, one of the two."""
 
     id: uuid.UUID
     person_id: uuid.UUID
+    section: str | None = None
+    follows: Permission | None = None
+    owner_staff_id: uuid.UUID | None = None
+    owner_agency_id: uuid.UUID | None = None
+
+    def owned_by(self, user_id: uuid.UUID, agency_id: uuid.UUID | None) -> bool:
+        """Whether the account, or its agency, owns this task."""
+        if self.owner_staff_id is not None:
+            return self.owner_staff_id == user_id
+        return agency_id is not None and self.owner_agency_id == agency_id
 
 
 @dataclass(frozen=True, slots=True)
 class TaskOwnerFact:
     """A task for the person that the caller, or the caller's agency, owns (any status:
-    an owner may reopen an action they closed by mistake)."""
+    an owner may reopen an action they closed by mistake), with the section it is about
+    (None: the plan as a whole; `TaskFact.section`)."""
 
     id: uuid.UUID
+    section: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -151,9 +151,11 @@ _RESOURCE_TYPE = {p: _resource_type(p) for p in Permission}
 
 @dataclass(frozen=True, slots=True)
 class Resource:
-    """The record a permission is asked about; `section`: the key, for a section;
-    `record`: the facts of the one record asked about, for a kind decided on the record
-    itself (a referral: `careplan.access.context.ReferralFact`)."""
+    """The record a permission is asked about; `section`: the key, for a section, and for
+    a record of another kind the section it is about (a crisis event about the person's
+    substance use is decided as that section is, `policy.decide`); `record`: the facts of
+    the one record asked about, for a kind decided on the record itself (a referral:
+    `careplan.access.context.ReferralFact`; a task: `TaskFact`)."""
 
     type: ResourceType
     section: str | None = None

@@ -294,10 +294,16 @@ def authorise(
 
 
 def _slot(key: str | None, resource: Resource | None) -> Any:
-    """Where a decision is kept for the request: by section key, or by the record."""
-    if resource is None or resource.record is None:
+    """Where a decision is kept for the request: by section key, by the record, or by
+    the kind and the section a record is about (a plan-wide permit for crisis events
+    must not answer for one about a section the caller may not see)."""
+    if resource is None:
         return key
-    return (resource.type, resource.record.id)
+    if resource.record is not None:
+        return (resource.type, resource.record.id)
+    if resource.section is not None and resource.type is not ResourceType.SECTION:
+        return (resource.type, resource.section)
+    return key
 
 
 def require_on(

@@ -52,7 +52,13 @@ from careplan.access.permissions import (
     section,
 )
 from careplan.access.subject import Role
-from careplan.access.ties import TASK_OWNER, TIES, active_refusal, lead_agency_kind
+from careplan.access.ties import (
+    TASK_OWNER,
+    TIES,
+    active_refusal,
+    lead_agency_kind,
+    owner_stop,
+)
 
 ROLE_BASIS = Basis(BasisKind.ROLE)
 
@@ -103,25 +109,70 @@ def decide(context: AccessContext, resource: Resource, permission: Permission) -
         return _decide_task(context, resource, permission)
     if kind is ResourceType.REFERRAL:
         return _decide_referral(context, resource.record, permission)
-    bound = rules.SECTION_BOUND.get(kind)
+    # A record about one section (a crisis event about the person's substance use, an
+    # ask about their housing) is decided as that section is: the same ties, refusals and
+    # agreement ceiling, granted by the record's own table (issue 20's walk: a consent
+    # for one section must not show an overdose to an agency the person never told).
+    bound = resource.section or rules.SECTION_BOUND.get(kind)
     if bound is not None:
-        # Decided by the tie that reaches that section, granted by the record's own table.
-        decided = _by_ties(context, kind, bound, permission)
-        return decided if decided is not None else Decision.deny(DenialKind.NO_RELATIONSHIP)
+        return _decide_bound(context, kind, bound, permission)
     return _decide_whole(context, kind, permission)
 
 
+def _decide_bound(
+    context: AccessContext, kind: ResourceType, key: str, permission: Permission
+) -> Decision:
+    """Decided by the tie that reaches section `key`, granted by `kind`'s own table."""
+    decided = _by_ties(context, kind, key, permission)
+    return decided if decided is not None else Decision.deny(DenialKind.NO_RELATIONSHIP)
+
+
 def _decide_task(context: AccessContext, resource: Resource, permission: Permission) -> Decision:
-    """A task: the plan's ties first; failing them, owning it (`ties.TaskOwner`): a task
-    owner outside the care team, or a care-team member closing their own action."""
-    decided = _decide_whole(context, ResourceType.TASK, permission)
+    """A task: the plan's ties first, reaching the section it is about (`TaskFact`);
+    failing them, owning it (`ties.TaskOwner`): a task owner outside the care team, or a
+    care-team member closing their own action, while `ties.owner_stop` lets them. With
+    no record (the person's task list), any task the caller may see opens the list."""
+    task = resource.record
+    if task is None:
+        decided = _decide_whole(context, ResourceType.TASK, permission)
+        key = None
+    else:
+        decided = _task_on_plan(context, task, permission)
+        key = str(task.id)
     if decided.permit:
         return decided
-    key = str(resource.record.id) if resource.record is not None else None
-    owner = TASK_OWNER.basis(context, key)
+    owner = _task_owner(context, task, key)
     if isinstance(owner, Basis):
         return _granted(ResourceType.TASK, owner, permission)
     return decided
+
+
+def _task_on_plan(context: AccessContext, task: TaskFact, permission: Permission) -> Decision:
+    """A task through the ties to the plan: those reaching its section (a goal's action
+    is the goals section's), or the plan as a whole; and, if it follows another record's
+    rule (a meeting's action follows what was said there), the basis must give that too."""
+    if task.section is not None:
+        decided = _decide_bound(context, ResourceType.TASK, task.section, permission)
+    else:
+        decided = _decide_whole(context, ResourceType.TASK, permission)
+    follows = task.follows
+    if decided.permit and follows is not None and decided.basis is not None:
+        granted = rules.RECORDS[follows.resource_type].get(decided.basis.kind, frozenset())
+        if follows not in granted:
+            return Decision.deny(DenialKind.NO_RELATIONSHIP)
+    return decided
+
+
+def _task_owner(
+    context: AccessContext, task: TaskFact | None, key: str | None
+) -> Basis | Denial | None:
+    """The task-owner basis for one task (its facts name the owner) or the list."""
+    if task is None or (task.owner_staff_id is None and task.owner_agency_id is None):
+        return TASK_OWNER.basis(context, key)
+    subject = context.subject
+    if not task.owned_by(subject.id, subject.agency_id):
+        return None
+    return owner_stop(context, task.section) or Basis(BasisKind.TASK_OWNER, task.id)
 
 
 def _of_this_person(context: AccessContext, resource: Resource) -> bool:

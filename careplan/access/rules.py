@@ -186,17 +186,21 @@ ACCOUNT: Table = {BasisKind.ACCOUNT: frozenset({P.ACCOUNT_OWN})}
 # needs to act on it (the key worker who gave the action chose to share that much). It
 # also lets a care-team member who owns a task close it, which their consent alone does
 # not. The person sees the actions agreed for them (Caldicott principle 8). Break-glass
-# reads only.
+# reads only. Status changes are the owner's (their agency's, for an agency's action), the
+# key worker's and a cover's (issue 20: "status changes by the owner's agency"; API.md
+# "owner, key worker"): the lead agency no longer closes another agency's action.
+# Each task is decided as the section it is about, and by the rule it follows (a
+# meeting's action as what was said there): `policy._decide_task`, `TaskFact`.
 TASK: Table = {
     BasisKind.SELF: frozenset({P.TASK_VIEW}),
     BasisKind.KEY_WORKER: frozenset({P.TASK_VIEW, P.TASK_CREATE, P.TASK_STATUS}),
-    BasisKind.LEAD_AGENCY: frozenset({P.TASK_VIEW, P.TASK_CREATE, P.TASK_STATUS}),
+    BasisKind.LEAD_AGENCY: frozenset({P.TASK_VIEW, P.TASK_CREATE}),
     BasisKind.CONSENT: frozenset({P.TASK_VIEW, P.TASK_CREATE}),
     BasisKind.BREAK_GLASS: frozenset({P.TASK_VIEW}),
     BasisKind.TASK_OWNER: frozenset({P.TASK_VIEW, P.TASK_STATUS}),
     # Issue 22: the key worker's team as the lead agency; a cover acts for the key worker;
     # a team leader and a warm hand-over read.
-    BasisKind.KEY_WORKER_TEAM: frozenset({P.TASK_VIEW, P.TASK_CREATE, P.TASK_STATUS}),
+    BasisKind.KEY_WORKER_TEAM: frozenset({P.TASK_VIEW, P.TASK_CREATE}),
     BasisKind.COVER: frozenset({P.TASK_VIEW, P.TASK_CREATE, P.TASK_STATUS}),
     BasisKind.TEAM_LEADER: frozenset({P.TASK_VIEW}),
     BasisKind.HANDED_OVER: frozenset({P.TASK_VIEW}),
@@ -222,7 +226,11 @@ MEETING: Table = {
 }
 
 # Crisis events: the care team records and sees them (a near-fatal overdose must reach
-# whoever supports the person: the MAT standards' outreach), as does an emergency.
+# whoever supports the person: the MAT standards' outreach), as does an emergency. Each
+# event is seen as the section its kind is about (careplan.crisis.models.ABOUT: an
+# overdose as the substance use section), so the person's consents and refusals reach it;
+# recording one needs a basis on the plan as a whole (whoever learns of a crisis may
+# record it for the key worker, who is told).
 CRISIS: Table = {
     BasisKind.SELF: frozenset({P.CRISIS_VIEW}),
     BasisKind.KEY_WORKER: frozenset({P.CRISIS_VIEW, P.CRISIS_RECORD}),
@@ -235,13 +243,17 @@ CRISIS: Table = {
     BasisKind.HANDED_OVER: frozenset({P.CRISIS_VIEW}),
 }
 
-# Corrections: the person asks; their key worker answers (the lead agency sees and
-# answers when the key worker is away); nobody else reads what the person asked.
+# Corrections: the person asks; their key worker answers, or the colleague covering their
+# absence (issue 22); the lead agency sees what was asked, to follow it up, but answering
+# the person is the key worker's (issue 20's walk: a lead-agency colleague answered one).
+# Nobody else reads what the person asked; each request is also decided as the section it
+# asks to correct (a refusal of that section to the lead agency withholds it).
 CORRECTION: Table = {
     BasisKind.SELF: frozenset({P.CORRECTION_REQUEST, P.CORRECTION_VIEW}),
     BasisKind.KEY_WORKER: frozenset({P.CORRECTION_VIEW, P.CORRECTION_ANSWER}),
-    BasisKind.LEAD_AGENCY: frozenset({P.CORRECTION_VIEW, P.CORRECTION_ANSWER}),
-    BasisKind.KEY_WORKER_TEAM: frozenset({P.CORRECTION_VIEW, P.CORRECTION_ANSWER}),
+    BasisKind.COVER: frozenset({P.CORRECTION_VIEW, P.CORRECTION_ANSWER}),
+    BasisKind.LEAD_AGENCY: frozenset({P.CORRECTION_VIEW}),
+    BasisKind.KEY_WORKER_TEAM: frozenset({P.CORRECTION_VIEW}),
     BasisKind.TEAM_LEADER: frozenset({P.CORRECTION_VIEW}),
 }
 

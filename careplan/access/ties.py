@@ -175,18 +175,61 @@ class TaskOwner:
     """The caller or their agency owns a task for the person. It reaches tasks only (the
     policy asks it for task records, after the ties above): never a section, the plan or
     the person as a whole, so it is not in `TIES`. `key`: the task's id as text (holds if
-    that task is owned), or None for the person's task list (holds if any is)."""
+    that task is owned and `owner_stop` lets it), or None for the person's task list
+    (holds if any owned task is still theirs to see)."""
 
     standing: bool = False
 
     def basis(self, context: AccessContext, key: str | None) -> Basis | Denial | None:
-        owned = context.tasks_owned
+        owned = [t for t in context.tasks_owned if key is None or str(t.id) == key]
         if not owned:
             return None
+        stops = [owner_stop(context, t.section) for t in owned]
         if key is None:
-            return Basis(BasisKind.TASK_OWNER)
-        found = next((t for t in owned if str(t.id) == key), None)
-        return Basis(BasisKind.TASK_OWNER, found.id) if found is not None else None
+            if any(stop is None for stop in stops):
+                return Basis(BasisKind.TASK_OWNER)
+            return stops[0]
+        return stops[0] or Basis(BasisKind.TASK_OWNER, owned[0].id)
+
+
+def owner_stop(context: AccessContext, section_key: str | None) -> Denial | None:
+    """What ends a task owner's sight of a task about section `section_key` (None: about
+    the plan as a whole), though the key worker gave it to them: the person's word and the
+    agreement still bind (BRIEF.md, "sharing rules"; the walk of issue 20 found an owner
+    still reading and changing actions after the person withdrew their consent).
+
+    - about a section: the caller's agency's sharing agreement must reach it; a refusal
+      of it in force ends it; so does a consent over it that was withdrawn or has
+      expired, unless another over it is in force (one not started yet brings nothing
+      back);
+    - about the whole plan: refusals in force that together name every section end it; so
+      does every consent the agency had being withdrawn or expired with none in force.
+    An owner the person never gave a consent or a refusal to sees their own tasks: the key
+    worker who gave the action chose to share that much.
+    """
+    today = context.today
+    consents = context.consents_for_me
+    if section_key is not None:
+        problem = agreement_problem(context, section_key)
+        if problem is not None:
+            return Denial(problem)
+        refusal = active_refusal(context, section_key)
+        if refusal is not None:
+            return Denial(DenialKind.REFUSED, refusal.id)
+        covering = [c for c in consents if c.permit and c.covers(section_key)]
+    else:
+        refused = [k for k in context.sensitivity if active_refusal(context, k) is not None]
+        if context.sensitivity and len(refused) == len(context.sensitivity):
+            return Denial(DenialKind.REFUSED, active_refusal(context, refused[0]).id)
+        covering = [c for c in consents if c.permit]
+    statuses = {c.status(today) for c in covering}
+    if not covering or "active" in statuses:
+        return None
+    if "withdrawn" in statuses:
+        return Denial(DenialKind.WITHDRAWN)
+    if "expired" in statuses:
+        return Denial(DenialKind.EXPIRED)
+    return None
 
 
 # Strongest first: the first tie that holds decides.

@@ -34,6 +34,8 @@ from careplan.ask_and_act.models import HousingAsk
 from careplan.ask_and_act.rules import current as ask_rules
 from careplan.core import clock
 from careplan.corrections.models import Correction
+from careplan.corrections.services import visible as corrections_visible
+from careplan.crisis import services as crisis_services
 from careplan.crisis.models import CrisisEvent
 from careplan.extensions import db
 from careplan.meetings.models import Meeting
@@ -174,7 +176,13 @@ def timeline(
                     )
                 )
     if "crisis" in kinds:
-        for event in session.scalars(select(CrisisEvent).where(CrisisEvent.person_id == person_id)):
+        # Each event as the section it is about (an overdose as substance use).
+        events = session.scalars(select(CrisisEvent).where(CrisisEvent.person_id == person_id))
+        events = list(events)
+        seen = crisis_services.visible(context, events)
+        if len(seen) < len(events):
+            withheld.append("crisis")
+        for event in seen:
             items.append(
                 Item(
                     event.occurred_on,
@@ -186,7 +194,11 @@ def timeline(
                 )
             )
     if "correction" in kinds:
-        for c in session.scalars(select(Correction).where(Correction.person_id == person_id)):
+        asked = list(session.scalars(select(Correction).where(Correction.person_id == person_id)))
+        seen_c = corrections_visible(context, asked)
+        if len(seen_c) < len(asked):
+            withheld.append("correction")
+        for c in seen_c:
             items.append(
                 Item(
                     clock.day_of(c.created_at),

@@ -19,11 +19,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import g
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from audit.actions import AuditAction, Outcome
 from audit.log import record
 from careplan.access import sources
+from careplan.access.context import AccessContext
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import contexts_for, require_job
 from careplan.access.policy import can_see_person, decide_on, refused_sections
@@ -39,6 +40,7 @@ from careplan.people.models import Person
 from careplan.plans import continuity, operations
 from careplan.plans.models import Plan
 from careplan.referrals import queries as referral_queries
+from careplan.tasks import services as task_services
 from careplan.tasks.models import Task, TaskStatus
 from careplan.teams import queries
 from careplan.teams.models import Cover, Team, TeamMember
@@ -259,7 +261,7 @@ def caseload(team: Team, query: dict[str, Any]) -> Caseload:
     people = _people([p.person_id for p in plans])
     ordered = [people[p.person_id] for p in plans]
     contexts = contexts_for(ordered)
-    tasks_overdue = _overdue_tasks([p.person_id for p in plans], today)
+    tasks_overdue = _overdue_tasks(contexts, today)
     referrals = referral_queries.counts(
         db.session, [p.person_id for p in plans], clock.now() - timedelta(days=30)
     )
@@ -362,21 +364,26 @@ def _what_is_due(row: CaseloadRow, goals: dict[str, Any], today: date) -> None:
                 row.overdue_actions += 1
 
 
-def _overdue_tasks(person_ids: list[uuid.UUID], today: date) -> dict[uuid.UUID, int]:
-    """Open shared actions past their due day, counted by person."""
-    if not person_ids:
+def _overdue_tasks(contexts: list[AccessContext], today: date) -> dict[uuid.UUID, int]:
+    """Open shared actions past their due day that the caller may see (each decided on
+    itself, as the section it is about: a count must not tell a team leader of an action
+    the person refused to their agency), counted by person. One query for all."""
+    by_person = {c.person.id: c for c in contexts}
+    if not by_person:
         return {}
-    rows = db.session.execute(
-        select(Task.person_id, func.count())
-        .where(
-            Task.person_id.in_(person_ids),
+    rows = db.session.scalars(
+        select(Task).where(
+            Task.person_id.in_(list(by_person)),
             Task.status == TaskStatus.OPEN,
             Task.due_on.is_not(None),
             Task.due_on < today,
         )
-        .group_by(Task.person_id)
     )
-    return {person_id: int(count) for person_id, count in rows}
+    counts: dict[uuid.UUID, int] = {}
+    for task in rows:
+        if task_services.visible(by_person[task.person_id], [task]):
+            counts[task.person_id] = counts.get(task.person_id, 0) + 1
+    return counts
 
 
 def _date(value: Any) -> date | None:

@@ -7,7 +7,7 @@ Rule table: `careplan.access.rules.CORRECTION`. A request is a task for the key 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from flask import g
@@ -15,8 +15,10 @@ from sqlalchemy import select
 
 from audit.actions import AuditAction
 from audit.log import record
-from careplan.access.permissions import Permission
-from careplan.access.pipeline import authorise
+from careplan.access.context import AccessContext
+from careplan.access.permissions import Permission, Resource, ResourceType
+from careplan.access.pipeline import authorise, require_on
+from careplan.access.policy import decide
 from careplan.core import clock
 from careplan.core.clock import iso
 from careplan.core.errors import BadRequest, Conflict, NotFound, PreconditionFailed
@@ -84,6 +86,7 @@ def ask(person_id: uuid.UUID, load: Callable[[], dict[str, Any]]) -> Correction:
         due_on=clock.today() + tasks.CORRECTION_ANSWER_WITHIN,
         source=TaskSource.CORRECTION,
         source_id=row.id,
+        section_key=key,
         actor=g.user,
     )
     row.task_id = task.id
@@ -99,22 +102,38 @@ def ask(person_id: uuid.UUID, load: Callable[[], dict[str, Any]]) -> Correction:
     return row
 
 
+def resource(row: Correction) -> Resource:
+    """A request for a correction as the policy is asked about it: decided as the section
+    it asks to correct (a refusal of that section to the lead agency withholds it)."""
+    return Resource(ResourceType.CORRECTION, row.section_key)
+
+
+def visible(context: AccessContext, rows: Iterable[Correction]) -> list[Correction]:
+    """Of `rows` (the context's person's requests), those the caller may read."""
+    return [r for r in rows if decide(context, resource(r), Permission.CORRECTION_VIEW).permit]
+
+
 def listed(person_id: uuid.UUID) -> Sequence[Correction]:
-    """The person's requests, newest first (to the person, their key worker and the lead
-    agency). Records `correction.list`."""
-    _, decision = authorise(person_id, Permission.CORRECTION_VIEW, AuditAction.CORRECTION_LIST)
+    """The person's requests the caller may read, newest first (to the person, their key
+    worker, a cover and the lead agency; each as the section it is about). Records
+    `correction.list` with the ids shown."""
+    context, decision = authorise(
+        person_id, Permission.CORRECTION_VIEW, AuditAction.CORRECTION_LIST
+    )
     rows = db.session.scalars(
         select(Correction)
         .where(Correction.person_id == person_id)
         .order_by(Correction.created_at.desc(), Correction.id)
     ).all()
+    shown = visible(context, rows)
     record(
         AuditAction.CORRECTION_LIST,
         person_id=person_id,
+        sections=sorted({r.section_key for r in shown}),
         basis={"plan": decision.basis_text},
-        details={"count": len(rows)},
+        details={"count": len(shown), "correction_ids": [r.id for r in shown]},
     )
-    return rows
+    return shown
 
 
 def answer(
@@ -123,13 +142,17 @@ def answer(
     load: Callable[[], dict[str, Any]],
     expected: int | None = None,
 ) -> Correction:
-    """The key worker's (or lead agency's) answer, with If-Match: recorded, the task done,
-    the person told. Raises NotFound (404) for no such request of this person's, Conflict
-    (409) for one already answered."""
-    _, decision = authorise(person_id, Permission.CORRECTION_ANSWER, AuditAction.CORRECTION_ANSWER)
+    """The key worker's (or a cover's) answer, with If-Match: recorded, the task done,
+    the person told. Raises NotFound (404) for no such request of this person's, Forbidden
+    (403) where the caller may not answer for the section it is about, Conflict (409) for
+    one already answered."""
+    context, _ = authorise(person_id, Permission.CORRECTION_ANSWER, AuditAction.CORRECTION_ANSWER)
     row = db.session.get(Correction, correction_id, with_for_update={"of": Correction})
     if row is None or row.person_id != person_id:
         raise NotFound(NOT_FOUND)
+    decision = require_on(
+        context, resource(row), Permission.CORRECTION_ANSWER, AuditAction.CORRECTION_ANSWER
+    )
     data = load()
     if expected is None:
         require_version(row.version)

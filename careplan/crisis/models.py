@@ -27,6 +27,18 @@ class CrisisKind(enum.StrEnum):
     HOSPITAL_DISCHARGE = "hospital_discharge"
 
 
+# The section of the plan each kind of crisis is about: an event, its note and its
+# follow-up are decided as that section is (`careplan.access.policy.decide`), so an agency
+# the person shares only their housing plan with does not learn of an overdose (issue 20's
+# walk). Keys of config/sections.toml; a test holds every kind to a catalogue section.
+ABOUT: dict[CrisisKind, str] = {
+    CrisisKind.NEAR_FATAL_OVERDOSE: "substance_use",
+    CrisisKind.EVICTION: "housing",
+    CrisisKind.PRISON_RELEASE: "justice",
+    CrisisKind.HOSPITAL_DISCHARGE: "physical_health",
+}
+
+
 class CrisisEvent(db.Model):
     __tablename__ = "crisis_event"
     __table_args__ = (Index("ix_crisis_event_person", "person_id", "occurred_on"),)

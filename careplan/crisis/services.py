@@ -9,7 +9,7 @@ key worker's caseload until it is done; the key worker is told of the event.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -18,11 +18,13 @@ from sqlalchemy import select
 
 from audit.actions import AuditAction
 from audit.log import record
-from careplan.access.permissions import Permission
+from careplan.access.context import AccessContext
+from careplan.access.permissions import Permission, Resource, ResourceType
 from careplan.access.pipeline import authorise
+from careplan.access.policy import decide
 from careplan.core import clock
 from careplan.core.clock import iso
-from careplan.crisis.models import CrisisEvent, CrisisKind
+from careplan.crisis.models import ABOUT, CrisisEvent, CrisisKind
 from careplan.extensions import db
 from careplan.notifications.kinds import NotificationKind
 from careplan.notifications.outbox import queue
@@ -88,6 +90,7 @@ def record_event(person_id: uuid.UUID, load: Callable[[], dict[str, Any]]) -> Cr
         due_on=due,
         source=TaskSource.CRISIS,
         source_id=row.id,
+        section_key=ABOUT[kind],
         actor=g.user,
     )
     row.follow_up_task_id = task.id
@@ -111,18 +114,33 @@ def record_event(person_id: uuid.UUID, load: Callable[[], dict[str, Any]]) -> Cr
     return row
 
 
+def resource(kind: CrisisKind) -> Resource:
+    """A crisis event as the policy is asked about it: decided as the section its kind is
+    about (`careplan.crisis.models.ABOUT`)."""
+    return Resource(ResourceType.CRISIS, ABOUT[kind])
+
+
+def visible(context: AccessContext, rows: Iterable[CrisisEvent]) -> list[CrisisEvent]:
+    """Of `rows`, the events the caller may see (`CRISIS_VIEW` on each one's section)."""
+    return [r for r in rows if decide(context, resource(r.kind), Permission.CRISIS_VIEW).permit]
+
+
 def events(person_id: uuid.UUID) -> Sequence[CrisisEvent]:
-    """The person's crisis events, newest first. Records `crisis.list`."""
-    _, decision = authorise(person_id, Permission.CRISIS_VIEW, AuditAction.CRISIS_LIST)
+    """The person's crisis events the caller may see, newest first: each decided as the
+    section it is about, so an agency the person shares only their housing plan with sees
+    an eviction and not an overdose. Records `crisis.list` with the ids shown."""
+    context, decision = authorise(person_id, Permission.CRISIS_VIEW, AuditAction.CRISIS_LIST)
     rows = db.session.scalars(
         select(CrisisEvent)
         .where(CrisisEvent.person_id == person_id)
         .order_by(CrisisEvent.occurred_on.desc(), CrisisEvent.created_at.desc())
     ).all()
+    shown = visible(context, rows)
     record(
         AuditAction.CRISIS_LIST,
         person_id=person_id,
+        sections=sorted({ABOUT[r.kind] for r in shown}),
         basis={"plan": decision.basis_text},
-        details={"count": len(rows)},
+        details={"count": len(shown), "crisis_ids": [r.id for r in shown]},
     )
-    return rows
+    return shown

@@ -29,6 +29,7 @@ from careplan.referrals.queries import ReferralCounts
 from careplan.subject_access import services as subject_access
 from careplan.supporters import views as supporter_views
 from careplan.tasks import queries as tasks
+from careplan.tasks import services as task_services
 from careplan.tasks.models import TaskSource
 from careplan.teams import queries as teams
 from careplan.web.pages import is_practitioner, render
@@ -233,9 +234,11 @@ def _working_with(people_shown: list[Person], today: date, since: Any) -> list[W
     ids = {item.person.id for item in items}
     soon = today + REVIEW_WINDOW
     mine: dict[Any, list[Any]] = {}
-    for task in tasks.owned_by(db.session, g.user.id, g.user.agency_id):
-        if task.person_id in ids and task.due_on is not None and task.due_on <= soon:
-            mine.setdefault(task.person_id, []).append(task)
+    owned = tasks.owned_by(db.session, g.user.id, g.user.agency_id)
+    due = [t for t in owned if t.person_id in ids and t.due_on is not None and t.due_on <= soon]
+    # Still theirs to see: the person's refusal or withdrawal ends an owner's sight too.
+    for task in task_services.visible_across(due):
+        mine.setdefault(task.person_id, []).append(task)
     for item in items:
         owned = mine.get(item.person.id, [])
         item.overdue = [t for t in owned if t.due_on < today]

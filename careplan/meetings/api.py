@@ -25,11 +25,7 @@ MEETINGS = "/people/<uuid:person_id>/meetings"
 )
 @requires(Permission.MEETING_VIEW, AuditAction.MEETING_LIST)
 def list_meetings(person_id: uuid.UUID) -> Response:
-    rows, _, content = services.meetings(person_id)
-    actions = services.actions_of([m.id for m in rows])
-    return respond(
-        meetings_out.dump([services.present(m, content, actions.get(m.id, [])) for m in rows])
-    )
+    return respond(meetings_out.dump(services.meetings(person_id).present()))
 
 
 @bp.post(MEETINGS)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from flask import g
@@ -27,6 +28,7 @@ from careplan.core.errors import Unprocessable
 from careplan.extensions import db
 from careplan.meetings.models import Meeting, MeetingAttendee, MeetingKind
 from careplan.tasks import operations as tasks
+from careplan.tasks import services as task_services
 from careplan.tasks.models import Task, TaskSource
 
 CONTENT = ("summary", "decisions", "person_views")
@@ -122,9 +124,39 @@ def record_meeting(person_id: uuid.UUID, load: Callable[[], dict[str, Any]]) -> 
     return meeting
 
 
-def meetings(person_id: uuid.UUID) -> tuple[Sequence[Meeting], AccessContext, bool]:
-    """The person's meetings, newest first, and whether the caller may read what was said
-    (MEETING_CONTENT_VIEW). Records `meeting.list` with what was withheld."""
+@dataclass(frozen=True)
+class MeetingsSeen:
+    """The person's meetings as the caller may see them: `rows` newest first; `content`:
+    whether what was said may be shown; `actions`: meeting id -> the actions agreed there
+    that the caller may see; `actions_withheld`: the meetings some of whose actions were
+    withheld from the caller."""
+
+    rows: Sequence[Meeting]
+    context: AccessContext
+    content: bool
+    actions: dict[uuid.UUID, list[Task]]
+    actions_withheld: frozenset[uuid.UUID]
+
+    def present(self) -> list[dict[str, Any]]:
+        """Each meeting as `present` shows it."""
+        return [
+            present(
+                m,
+                self.content,
+                self.actions.get(m.id, []),
+                actions_withheld=m.id in self.actions_withheld,
+            )
+            for m in self.rows
+        ]
+
+
+def meetings(person_id: uuid.UUID) -> MeetingsSeen:
+    """The person's meetings, newest first, whether the caller may read what was said
+    (MEETING_CONTENT_VIEW), and the actions agreed at each that the caller may see (each
+    decided on itself: a meeting's action follows what was said there, so the care team
+    outside the key worker and lead agency sees only the actions it owns). Records
+    `meeting.list` with what was withheld ("actions" when any action was) and the ids of
+    the actions shown."""
     context, decision = authorise(person_id, Permission.MEETING_VIEW, AuditAction.MEETING_LIST)
     content = decide_on(context, Permission.MEETING_CONTENT_VIEW).permit
     rows = db.session.scalars(
@@ -132,18 +164,25 @@ def meetings(person_id: uuid.UUID) -> tuple[Sequence[Meeting], AccessContext, bo
         .where(Meeting.person_id == person_id)
         .order_by(Meeting.held_on.desc(), Meeting.created_at.desc())
     ).all()
+    agreed = actions_of([m.id for m in rows])
+    actions = {m: task_services.visible(context, ts) for m, ts in agreed.items()}
+    hidden = frozenset(m for m, ts in agreed.items() if len(actions[m]) < len(ts))
     record(
         AuditAction.MEETING_LIST,
         person_id=person_id,
         basis={"plan": decision.basis_text},
-        withheld=[] if content else list(CONTENT),
-        details={"count": len(rows)},
+        withheld=([] if content else list(CONTENT)) + (["actions"] if hidden else []),
+        details={
+            "count": len(rows),
+            "task_ids": [t.id for ts in actions.values() for t in ts],
+        },
     )
-    return rows, context, content
+    return MeetingsSeen(rows, context, content, actions, hidden)
 
 
 def actions_of(meeting_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Task]]:
-    """The tasks agreed at each meeting, in the order they were given."""
+    """The tasks agreed at each meeting, in the order they were given (all of them: the
+    caller filters with `careplan.tasks.services.visible`)."""
     if not meeting_ids:
         return {}
     rows = db.session.scalars(
@@ -158,8 +197,12 @@ def actions_of(meeting_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Task]]:
     return found
 
 
-def present(meeting: Meeting, content: bool, actions: list[Task]) -> dict[str, Any]:
-    """A meeting as the API and pages show it; `content`: what was said may be shown."""
+def present(
+    meeting: Meeting, content: bool, actions: list[Task], *, actions_withheld: bool = False
+) -> dict[str, Any]:
+    """A meeting as the API and pages show it; `content`: what was said may be shown;
+    `actions`: the actions to show; `actions_withheld`: some others were not shown
+    ("actions" joins `withheld`)."""
     attendees = [
         {
             "staff_id": a.staff_id,
@@ -176,7 +219,7 @@ def present(meeting: Meeting, content: bool, actions: list[Task]) -> dict[str, A
         "kind": meeting.kind.value,
         "attendees": attendees,
         "person_attended": meeting.person_attended,
-        "withheld": [] if content else list(CONTENT),
+        "withheld": ([] if content else list(CONTENT)) + (["actions"] if actions_withheld else []),
         "actions": [
             {
                 "task_id": t.id,

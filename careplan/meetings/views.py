@@ -39,9 +39,9 @@ ACTION_ROWS = 4  # rows for actions
 @signed_in_required
 @requires(Permission.MEETING_VIEW, AuditAction.MEETING_LIST)
 def meetings(person_id: uuid.UUID) -> Any:
-    rows, context, content = services.meetings(person_id)
-    actions = services.actions_of([m.id for m in rows])
-    shown = [services.present(m, content, actions.get(m.id, [])) for m in rows]
+    seen = services.meetings(person_id)
+    context, content = seen.context, seen.content
+    shown = seen.present()
     return render(
         "meetings/list.html",
         page_title="Reviews and meetings",

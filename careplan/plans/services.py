@@ -393,11 +393,19 @@ def _check_about(access: PlanAccess, goal_id: str | None, task_id: uuid.UUID | N
     if task_id is not None:
         task = db.session.get(Task, task_id)
         mine = task is not None and task.person_id == access.plan.person_id
-        if (
-            not mine
-            or not decide(access.facts, task_resource(task.id, task.person_id), TASK_VIEW).permit
-        ):
+        if not mine or not decide(access.facts, task_resource(task), TASK_VIEW).permit:
             raise Unprocessable(fields={"task_id": [NO_TASK]})
+
+
+def overdue_seen(facts: AccessContext, counted: int) -> int:
+    """How many of the person's actions past their due day the caller may see: `counted`
+    (all of them, from the plan glance's one statement) for the key worker, who sees every
+    action; for anyone else each is decided on itself (the section it is about), so the
+    summary never counts an action the person withheld from the caller's agency."""
+    if facts.is_key_worker:
+        return counted
+    rows = task_queries.overdue_of(db.session, facts.plan.person_id, facts.today)
+    return sum(1 for task in rows if decide(facts, task_resource(task), TASK_VIEW).permit)
 
 
 def about_choices(access: PlanAccess) -> list[tuple[str, str]]:
@@ -420,7 +428,7 @@ def about_choices(access: PlanAccess) -> list[tuple[str, str]]:
             basis[goals.GOALS] = decision.basis_text
     task_ids = []
     for task in task_queries.for_person(db.session, access.plan.person_id):
-        if decide(facts, task_resource(task.id, task.person_id), TASK_VIEW).permit:
+        if decide(facts, task_resource(task), TASK_VIEW).permit:
             done = "" if task.status.value == "open" else f" ({task.status.value})"
             choices.append((f"task:{task.id}", f"Action: {task.title}{done}"))
             task_ids.append(task.id)
@@ -471,10 +479,7 @@ def linked(
         tasks = {t.id: t for t in db.session.scalars(select(Task).where(Task.id.in_(ids)))}
         for e in (e for e in entries if e.task_id):
             task = tasks.get(e.task_id)
-            seen = (
-                task is not None
-                and decide(facts, task_resource(task.id, task.person_id), TASK_VIEW).permit
-            )
+            seen = task is not None and decide(facts, task_resource(task), TASK_VIEW).permit
             found[e.id] = {
                 "kind": "action",
                 "id": str(e.task_id),

@@ -102,20 +102,22 @@ def summary(
     shown: list[dict[str, Any]],
     *,
     team: bool,
+    overdue: int,
 ) -> dict[str, Any]:
     """What the plan page's summary shows: risk flags, the care team with what each can
     see (`members`: None unless `team`, the caller's `plan:care_team:view`: a receiving
     service or a supporter is shown who leads the plan, never the care team), the next
-    review, overdue actions, the last update, the basis (once, if the same for every
-    section), and for emergency access its end and the sections the person had refused to
-    the caller's organisation (seen now only because of the emergency)."""
+    review, the overdue actions the caller may see (`overdue`), the last update, the
+    basis (once, if the same for every section), and for emergency access its end and the
+    sections the person had refused to the caller's organisation (seen now only because of
+    the emergency)."""
     sections = body["sections"]
     until = emergency_until(facts)
     refused = set(refused_sections(facts)) if until is not None else set()
     return {
         "risks": risk_flags(sections),
         "members": glance.members if team else None,
-        "overdue_actions": glance.overdue_actions,
+        "overdue_actions": overdue,
         "next_review_on": facts.plan.next_review_on,
         "key_worker_reach": facts.plan.key_worker_reach,
         "last_update": last_update(sections),

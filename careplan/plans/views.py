@@ -100,7 +100,10 @@ def plan(person_id: uuid.UUID) -> Any:
     # The summary's care team, what each sees, overdue actions: one statement (issue 17).
     glance = sources.loader().plan_glance(facts)
     can = _plan_actions(facts)
-    at_a_glance = summary.summary(facts, body, glance, shown, team=can["view_care_team"])
+    overdue = plans.overdue_seen(facts, glance.overdue_actions)
+    at_a_glance = summary.summary(
+        facts, body, glance, shown, team=can["view_care_team"], overdue=overdue
+    )
     if at_a_glance["emergency_until"] is not None:
         shown = summary.emergency_order(shown)
     return render(

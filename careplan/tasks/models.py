@@ -12,7 +12,17 @@ import enum
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, Text, Uuid
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    Uuid,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from careplan.accounts.models import User
@@ -65,6 +75,11 @@ class Task(db.Model):
     )
     source: Mapped[TaskSource] = mapped_column(enum_column(TaskSource, "task_source"))
     source_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    # The catalogue key of the section the task is about (a goal's action: "goals"; a
+    # correction's: the section to correct; a crisis follow-up: the crisis's section), or
+    # None for the plan as a whole (a meeting's, a hand-over's). The access policy decides
+    # the task as that section (`careplan.access.context.TaskFact`).
+    section_key: Mapped[str | None] = mapped_column(String(50))
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = now_column()
     created_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"))

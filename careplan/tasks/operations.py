@@ -18,6 +18,9 @@ from careplan.notifications.kinds import NotificationKind
 from careplan.tasks.models import Task, TaskSource, TaskStatus
 
 TITLE_MAX = 500
+# The section a task is about when its source says it (an action towards the person's
+# goals is part of "My goals and actions").
+SOURCE_SECTION: dict[TaskSource, str] = {TaskSource.GOAL: "goals"}
 # A person's request for a correction is answered within two weeks (a task due then).
 CORRECTION_ANSWER_WITHIN = timedelta(days=14)
 NOTE_MAX = 2000
@@ -58,6 +61,7 @@ def create_task(
     due_on: date | None = None,
     source: TaskSource,
     source_id: uuid.UUID | None = None,
+    section_key: str | None = None,
     actor: User,
 ) -> Task:
     """Add an open task for the person, owned by one practitioner (`owner_staff_id`) or one
@@ -65,8 +69,10 @@ def create_task(
     agency's goes to its practitioners at send time). Flushes; the caller commits.
 
     `title`: 1..500 characters after trimming; `due_on`: a day in Scotland, or None;
-    `source`/`source_id`: where it came from (a meeting's id, a referral's...); `actor`:
-    who gave it (never notified of their own task).
+    `source`/`source_id`: where it came from (a meeting's id, a referral's...);
+    `section_key`: the catalogue key of the section it is about, which decides who sees
+    it (a goal's action defaults to "goals"; None: the plan as a whole); `actor`: who
+    gave it (never notified of their own task).
 
     Raises Unprocessable (422, with `fields`) for an empty or overlong title, no owner or
     two, or an owner that is not an active practitioner or a known agency. The caller
@@ -87,6 +93,7 @@ def create_task(
         status=TaskStatus.OPEN,
         source=source,
         source_id=source_id,
+        section_key=section_key if section_key is not None else SOURCE_SECTION.get(source),
         version=1,
         created_at=clock.now(),
         created_by_id=actor.id,

@@ -9,7 +9,7 @@ basis (`careplan.access.ties.TaskOwner`) and sees only the tasks they own.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from flask import g
@@ -19,10 +19,17 @@ from audit.log import record
 from careplan.access.context import AccessContext, TaskFact
 from careplan.access.decision import BasisKind
 from careplan.access.permissions import Permission, Resource, ResourceType
-from careplan.access.pipeline import authorise, load_context, require_job, require_on
+from careplan.access.pipeline import (
+    authorise,
+    contexts_for,
+    load_context,
+    require_job,
+    require_on,
+)
+from careplan.access.policy import decide
 from careplan.core import clock
 from careplan.core.clock import iso
-from careplan.core.errors import NotFound, PreconditionFailed
+from careplan.core.errors import Conflict, NotFound, PreconditionFailed
 from careplan.core.http import require_version
 from careplan.extensions import db
 from careplan.tasks import operations, queries
@@ -31,20 +38,50 @@ from careplan.tasks.models import Task, TaskSource, TaskStatus
 TASK_NOT_FOUND = "There is no action with that id that you can see."
 
 
-def resource(task_id: uuid.UUID, person_id: uuid.UUID) -> Resource:
-    """A task as the policy is asked about it (`careplan.access.context.TaskFact`)."""
-    return Resource(ResourceType.TASK, record=TaskFact(task_id, person_id))
+# Tasks that follow another record's rule: a meeting's action carries what was said at
+# the meeting (MEETING_CONTENT_VIEW: the key worker, lead agency and the person); the task
+# answering a correction names what the person asked to correct (CORRECTION_VIEW).
+FOLLOWS: dict[TaskSource, Permission] = {
+    TaskSource.MEETING: Permission.MEETING_CONTENT_VIEW,
+    TaskSource.CORRECTION: Permission.CORRECTION_VIEW,
+}
+ANSWER_FIRST = (
+    "Answer the person's request for a correction: this action closes when you answer it."
+)
+
+
+def fact(task: Task) -> TaskFact:
+    """The policy's facts of a task row (`careplan.access.context.TaskFact`)."""
+    return TaskFact(
+        id=task.id,
+        person_id=task.person_id,
+        section=task.section_key,
+        follows=FOLLOWS.get(task.source),
+        owner_staff_id=task.owner_staff_id,
+        owner_agency_id=task.owner_agency_id,
+    )
+
+
+def resource(task: Task) -> Resource:
+    """A task as the policy is asked about it: decided as the section it is about, by
+    the rule it follows, or by owning it (`careplan.access.policy._decide_task`)."""
+    return Resource(ResourceType.TASK, record=fact(task))
+
+
+def visible(context: AccessContext, rows: Iterable[Task]) -> list[Task]:
+    """Of `rows` (tasks of the context's person), those the caller may see."""
+    return [t for t in rows if decide(context, resource(t), Permission.TASK_VIEW).permit]
 
 
 def locate(values: Mapping[str, Any], action: AuditAction) -> tuple[uuid.UUID, Resource]:
     """For `@requires(..., locate=locate)`: the task named by the URL's `task_id` and its
     person (NotFound, recorded as invalid, for no such task)."""
     task_id = values["task_id"]
-    person_id = queries.person_of(db.session, task_id)
-    if person_id is None:
+    task = db.session.get(Task, task_id)
+    if task is None:
         record(action, Outcome.INVALID, reason="not_found", details={"requested_id": task_id})
         raise NotFound(TASK_NOT_FOUND)
-    return person_id, resource(task_id, person_id)
+    return task.person_id, resource(task)
 
 
 def present(task: Task, *, with_person: bool = False) -> dict[str, Any]:
@@ -74,21 +111,19 @@ def present(task: Task, *, with_person: bool = False) -> dict[str, Any]:
 
 
 def person_tasks(person_id: uuid.UUID) -> tuple[Sequence[Task], AccessContext, bool]:
-    """The person's tasks the caller may see (all of them on a basis on the plan; only
-    their own as a task owner), the context, and whether they see only their own.
-    Records `task.list`."""
+    """The person's tasks the caller may see, each decided on itself (the section it is
+    about, the rule it follows, or owning it), the context, and whether the caller sees
+    them as a task owner only. Records `task.list` with the ids shown."""
     context, decision = authorise(person_id, Permission.TASK_VIEW, AuditAction.TASK_LIST)
-    only = None
-    if decision.basis is not None and decision.basis.kind is BasisKind.TASK_OWNER:
-        only = [t.id for t in context.tasks_owned]
-    rows = queries.for_person(db.session, person_id, only)
+    only = decision.basis is not None and decision.basis.kind is BasisKind.TASK_OWNER
+    rows = visible(context, queries.for_person(db.session, person_id))
     record(
         AuditAction.TASK_LIST,
         person_id=person_id,
         basis={"plan": decision.basis_text},
-        details={"count": len(rows)},
+        details={"count": len(rows), "task_ids": [t.id for t in rows]},
     )
-    return rows, context, only is not None
+    return rows, context, only
 
 
 def add_task(person_id: uuid.UUID, load: Callable[[], dict[str, Any]]) -> Task:
@@ -127,10 +162,12 @@ def change_status(
     context = load_context(task.person_id)
     if context is None:  # the person was merged away under the task: as for nobody
         raise NotFound(TASK_NOT_FOUND)
-    decision = require_on(
-        context, resource(task.id, task.person_id), Permission.TASK_STATUS, AuditAction.TASK_STATUS
-    )
+    decision = require_on(context, resource(task), Permission.TASK_STATUS, AuditAction.TASK_STATUS)
     data = load()
+    if task.source is TaskSource.CORRECTION:
+        # Closed by the answer (careplan.corrections.services.answer), so the person is
+        # never left with a request marked done that nobody answered.
+        raise Conflict(ANSWER_FIRST, reason="answer_first")
     if expected is None:
         require_version(task.version)
     elif expected != task.version:
@@ -146,12 +183,14 @@ def change_status(
 
 
 def my_tasks() -> Sequence[Task]:
-    """Open tasks owned by the caller or their agency, across people, soonest first: the
-    ownership is the basis for each. One `task.mine` record per person shown, so each
-    person's access log says their actions were looked at, and by whom."""
+    """Open tasks owned by the caller or their agency, across people, soonest first, each
+    still the owner's to see (`ties.owner_stop`: the person's refusal, withdrawal or the
+    agreement end it). One `task.mine` record per person shown, so each person's access
+    log says their actions were looked at, and by whom."""
     require_job(Permission.JOB_MY_TASKS, AuditAction.TASK_MINE)
     user = g.user
     rows = queries.owned_by(db.session, user.id, user.agency_id)
+    rows = visible_across(rows)
     shown: dict[uuid.UUID, list[uuid.UUID]] = {}
     for task in rows:
         shown.setdefault(task.person_id, []).append(task.id)
@@ -165,3 +204,13 @@ def my_tasks() -> Sequence[Task]:
     if not shown:
         record(AuditAction.TASK_MINE, details={"count": 0})
     return rows
+
+
+def visible_across(rows: Sequence[Task]) -> list[Task]:
+    """Of `rows` (tasks of any people, with `Task.person` loaded), those the caller may
+    see, decided with one access context per person (loaded together), order kept."""
+    people = list({t.person_id: t.person for t in rows}.values())
+    contexts = {c.person.id: c for c in contexts_for(people)}
+    return [
+        t for t in rows if decide(contexts[t.person_id], resource(t), Permission.TASK_VIEW).permit
+    ]

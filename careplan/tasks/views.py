@@ -15,6 +15,7 @@ from careplan.access.policy import decide, decide_on
 from careplan.core.errors import ApiError
 from careplan.identity.web import signed_in_required
 from careplan.tasks import services
+from careplan.tasks.models import Task, TaskSource
 from careplan.tasks.schemas import task_status
 from careplan.web.pages import form_values, loader, refused, render
 from careplan.web.schemas import version_only
@@ -28,12 +29,24 @@ DONE_WORDS = {
 }
 
 
+def _changed_here(task: Task) -> bool:
+    """Whether the action's status is changed from the task pages: a correction's closes
+    when the person's request is answered, on the corrections page (its row links there)."""
+    return task.source is not TaskSource.CORRECTION
+
+
 @bp.get("/my-tasks")
 @signed_in_required
 @requires(Permission.JOB_MY_TASKS, AuditAction.TASK_MINE)
 def mine() -> Any:
     rows = [
-        {**services.present(t, with_person=True), "can_change": True} for t in services.my_tasks()
+        # The corrections page decides again whether they may answer.
+        {
+            **services.present(t, with_person=True),
+            "can_change": _changed_here(t),
+            "can_answer": True,
+        }
+        for t in services.my_tasks()
     ]
     return render(
         "tasks/mine.html",
@@ -50,12 +63,14 @@ def mine() -> Any:
 def person_tasks(person_id: uuid.UUID) -> Any:
     rows, context, own_only = services.person_tasks(person_id)
     shown = []
+    answers = decide_on(context, Permission.CORRECTION_ANSWER).permit
     for task in rows:
         # Each button only where the policy would allow it (decided on the context at
         # hand: no query); the route decides again when it is pressed.
-        resource = services.resource(task.id, task.person_id)
+        resource = services.resource(task)
         allowed = decide(context, resource, Permission.TASK_STATUS).permit
-        shown.append({**services.present(task), "can_change": allowed})
+        changed = allowed and _changed_here(task)
+        shown.append({**services.present(task), "can_change": changed, "can_answer": answers})
     # The updates about each action are in the chronology (careplan.chronology, a layer
     # above), for whoever may open it (a task owner outside the care team may not).
     updates = decide_on(context, Permission.CHRONOLOGY_VIEW).permit

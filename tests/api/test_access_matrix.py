@@ -339,7 +339,9 @@ ROUTES = {
         "/tasks/{t}/status",
         {"status": "done", "note": "Room held."},
         True,
-        (200, 200, 200, 403, 404, 404, 404),
+        # The owner (other agency) and the key worker; not the lead agency (issue 20:
+        # "status changes by the owner's agency"; API.md "owner, key worker").
+        (200, 403, 200, 403, 404, 404, 404),
     ),
     "my_tasks": ("GET", "/me/tasks", None, False, (200, 200, 200, 403, 403, 403, 403)),
     # Corrections: the person asks (their own plan); key worker and lead agency read them.

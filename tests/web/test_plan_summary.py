@@ -82,6 +82,32 @@ def test_the_contents_list_links_to_every_part_shown(demo_app):
         assert f'id="section-{key}"' in html
 
 
+def test_the_overdue_count_is_of_the_actions_the_caller_may_see(demo_app):
+    """Issue 20's walk: the summary counted every overdue action of the person's, also
+    those about sections the person did not share with the caller. Each caller's count is
+    the number of overdue actions their own list of the person's actions shows."""
+    sarah = _sarah(demo_app)
+    counts = {}
+    for email in (
+        "morag.campbell@nhs.demo",
+        "fiona.reid@housing.demo",
+        "jamie.robertson@cafe.demo",
+    ):
+        browser = Browser(demo_app, staff(demo_app, email))
+        listed = text(browser.get(f"/people/{sarah}/tasks")).count(">Overdue</strong>")
+        summary = _summary(browser.get(f"/people/{sarah}"))
+        said = re.search(r"(\d+) actions? (?:is|are) overdue", summary)
+        counts[email] = int(said[1]) if said else 0
+        assert counts[email] == listed, email
+    # The demo's overdue action is the cafe's, agreed at a review: Fiona's agency owns
+    # none of the review's actions, so her summary counts none (it said 1 before).
+    assert counts == {
+        "morag.campbell@nhs.demo": 1,
+        "fiona.reid@housing.demo": 0,
+        "jamie.robertson@cafe.demo": 1,
+    }
+
+
 def test_a_care_team_member_is_not_shown_the_persons_sharing_choices(demo_app):
     """What each member can see is the person's choice: shown to those who may read
     their choices (key worker, lead agency), not to every member; without the safety
