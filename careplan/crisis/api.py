@@ -18,7 +18,11 @@ CRISES = "/people/<uuid:person_id>/crisis-events"
 
 
 @bp.get(CRISES)
-@documented("The person's crisis events and whether each was followed up", response=crises_out)
+@documented(
+    "The person's crisis events the caller may see, and whether each was followed up (each "
+    "event is seen as the section its kind is about: an overdose as substance use)",
+    response=crises_out,
+)
 @requires(Permission.CRISIS_VIEW, AuditAction.CRISIS_LIST)
 def list_crisis_events(person_id: uuid.UUID) -> Response:
     return respond(crises_out.dump([services.present(r) for r in services.events(person_id)]))

@@ -19,8 +19,9 @@ TASKS = "/people/<uuid:person_id>/tasks"
 
 @bp.get(TASKS)
 @documented(
-    "The person's shared actions: open ones soonest first (a task owner outside the care "
-    "team sees only their own)",
+    "The person's shared actions the caller may see, open ones soonest first: each as the "
+    "section it is about, a meeting's as what was said there; a task owner outside the "
+    "care team sees only their own",
     response=tasks_out,
 )
 @requires(Permission.TASK_VIEW, AuditAction.TASK_LIST)
@@ -46,7 +47,9 @@ def add_task(person_id: uuid.UUID) -> Response:
 
 @bp.post("/tasks/<uuid:task_id>/status")
 @documented(
-    "Mark an action done or cancelled, or reopen it (If-Match: the task's version)",
+    "Mark an action done or cancelled, or reopen it (If-Match: the task's version): its "
+    "owner, the key worker or a cover; a correction's action closes when it is answered "
+    "(409 otherwise)",
     body=task_status,
     response=task_out,
     if_match=IF_MATCH_REQUIRED,
