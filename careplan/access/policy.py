@@ -144,7 +144,9 @@ def _decide_task(context: AccessContext, resource: Resource, permission: Permiss
     owner = _task_owner(context, task, key)
     if isinstance(owner, Basis):
         return _granted(ResourceType.TASK, owner, permission)
-    return decided
+    # An owner whose sight the person's word or the agreement ended is told (and the
+    # audit record says) why: the withdrawal, the refusal, the agreement.
+    return Decision.deny(owner) if isinstance(owner, Denial) else decided
 
 
 def _task_on_plan(context: AccessContext, task: TaskFact, permission: Permission) -> Decision:
