@@ -9,7 +9,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 from careplan.core import clock
 from careplan.core.schemas import EARLIEST_DAY, LATEST_DAY, BaseSchema, DayRange
 from careplan.meetings.models import MeetingKind
-from careplan.tasks.schemas import DUE, OwnerSchema
+from careplan.tasks.schemas import DUE, SECTION, OwnerSchema
 
 HELD = DayRange(EARLIEST_DAY, clock.today, "Enter the date the meeting was held: today or before.")
 NEXT_REVIEW = DayRange(clock.today, LATEST_DAY, "Enter a date for the next review from today.")
@@ -38,6 +38,8 @@ class ActionSchema(OwnerSchema):
         metadata={"label": "what the action is"},
     )
     due_on = fields.Date(load_default=None, validate=DUE)
+    # None: about the plan as a whole (seen by whoever reads what was said, and its owner).
+    section = SECTION
 
 
 class MeetingCreateSchema(BaseSchema):
@@ -72,6 +74,7 @@ class AttendeeOutSchema(BaseSchema):
 class MeetingActionOutSchema(BaseSchema):
     task_id = fields.UUID()
     title = fields.Str()
+    section = fields.Str(allow_none=True)
     owner_name = fields.Str()
     due_on = fields.Date(allow_none=True)
     status = fields.Str()

@@ -24,12 +24,13 @@ from careplan.access.subject import Role
 from careplan.accounts.models import User
 from careplan.core import clock
 from careplan.core.clock import iso
-from careplan.core.errors import Unprocessable
+from careplan.core.errors import BadRequest, Unprocessable
 from careplan.extensions import db
 from careplan.meetings.models import Meeting, MeetingAttendee, MeetingKind
 from careplan.tasks import operations as tasks
 from careplan.tasks import services as task_services
 from careplan.tasks.models import Task, TaskSource
+from careplan.tasks.schemas import SECTION_MESSAGE
 
 CONTENT = ("summary", "decisions", "person_views")
 
@@ -67,6 +68,8 @@ def record_meeting(person_id: uuid.UUID, load: Callable[[], dict[str, Any]]) -> 
             raise Unprocessable(
                 fields={f"actions.{index}.owner_staff_id": problem["owner_staff_id"]}
             )
+        if action["section"] is not None and action["section"] not in context.sensitivity:
+            raise BadRequest(fields={f"actions.{index}.section": [SECTION_MESSAGE]})
     user = g.user
     plan = context.plan
     meeting = Meeting(
@@ -110,6 +113,7 @@ def record_meeting(person_id: uuid.UUID, load: Callable[[], dict[str, Any]]) -> 
             due_on=action["due_on"],
             source=TaskSource.MEETING,
             source_id=meeting.id,
+            section_key=action["section"],
             actor=user,
         )
     if data["next_review_on"] is not None:
@@ -224,6 +228,7 @@ def present(
             {
                 "task_id": t.id,
                 "title": t.title,
+                "section": t.section_key,
                 "owner_name": (t.owner_staff.name if t.owner_staff else None)
                 or (t.owner_agency.name if t.owner_agency else ""),
                 "due_on": t.due_on,

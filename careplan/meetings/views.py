@@ -26,6 +26,7 @@ from careplan.meetings import services
 from careplan.meetings.models import MeetingKind
 from careplan.meetings.schemas import meeting_create
 from careplan.plans import operations as plan_operations
+from careplan.plans.access import catalogue
 from careplan.web import staff_picker
 from careplan.web.pages import form_values, loader, refused, render
 
@@ -132,7 +133,9 @@ def _form() -> tuple[dict[str, Any], dict[str, Any], list[str]]:
     actions = []
     action_places = []
     for n in range(ACTION_ROWS):
-        row = form_values((f"action-{n}-title", f"action-{n}-owner", f"action-{n}-due"))
+        row = form_values(
+            (f"action-{n}-title", f"action-{n}-owner", f"action-{n}-due", f"action-{n}-section")
+        )
         typed.update(row)
         if not row:
             continue
@@ -142,6 +145,8 @@ def _form() -> tuple[dict[str, Any], dict[str, Any], list[str]]:
             action[f"owner_{kind}_id"] = owner
         if row.get(f"action-{n}-due"):
             action["due_on"] = row[f"action-{n}-due"]
+        if row.get(f"action-{n}-section"):
+            action["section"] = row[f"action-{n}-section"]
         actions.append(action)
         action_places.append(n)
     body: dict[str, Any] = {
@@ -161,6 +166,7 @@ ACTION_FIELDS = {
     "owner_staff_id": "owner",
     "owner_agency_id": "owner",
     "due_on": "due",
+    "section": "section",
 }
 
 
@@ -232,4 +238,5 @@ def record(person_id: uuid.UUID) -> Any:
         kinds=[(k.value, services.KIND_WORDS[k]) for k in MeetingKind],
         other_rows=range(OTHER_ROWS),
         action_rows=range(ACTION_ROWS),
+        sections=[("", "The plan as a whole")] + [(k.key, k.title) for k in catalogue()],
     )

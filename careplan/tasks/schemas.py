@@ -12,6 +12,14 @@ from careplan.tasks.models import TaskSource, TaskStatus
 
 # A due day is today or later (a day in Scotland), within the service's dates.
 DUE = DayRange(clock.today, LATEST_DAY, "Enter a due date from today onwards.")
+# Which part of the plan an action is about (a catalogue key; the service checks it is
+# one): who may see the action follows from it (careplan.access.policy._decide_task).
+SECTION = fields.Str(
+    load_default=None,
+    validate=validate.Length(min=1, max=50),
+    metadata={"label": "which part of the plan the action is about"},
+)
+SECTION_MESSAGE = "Choose the part of the plan the action is about from the list."
 # Tasks created directly; the others come from their record (a meeting, a referral, a
 # correction, a crisis event, a hand-over) when it is made.
 DIRECT_SOURCES = [TaskSource.GOAL.value]
@@ -39,6 +47,8 @@ class TaskCreateSchema(OwnerSchema):
     )
     due_on = fields.Date(load_default=None, validate=DUE)
     source = fields.Str(load_default="goal", validate=validate.OneOf(DIRECT_SOURCES))
+    # Default: "goals" (an action towards the person's goals).
+    section = SECTION
 
 
 class TaskStatusSchema(BaseSchema):
@@ -59,6 +69,8 @@ class TaskSchema(BaseSchema):
     status = fields.Str()
     source = fields.Str()
     source_id = fields.UUID(allow_none=True)
+    # The catalogue key of the part of the plan it is about; null: the plan as a whole.
+    section = fields.Str(allow_none=True)
     status_note = fields.Str(allow_none=True)
     status_changed_at = fields.Str(allow_none=True)
     created_at = fields.Str()

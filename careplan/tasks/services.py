@@ -29,11 +29,12 @@ from careplan.access.pipeline import (
 from careplan.access.policy import decide
 from careplan.core import clock
 from careplan.core.clock import iso
-from careplan.core.errors import Conflict, NotFound, PreconditionFailed
+from careplan.core.errors import BadRequest, Conflict, NotFound, PreconditionFailed
 from careplan.core.http import require_version
 from careplan.extensions import db
 from careplan.tasks import operations, queries
 from careplan.tasks.models import Task, TaskSource, TaskStatus
+from careplan.tasks.schemas import SECTION_MESSAGE
 
 TASK_NOT_FOUND = "There is no action with that id that you can see."
 
@@ -103,6 +104,7 @@ def present(task: Task, *, with_person: bool = False) -> dict[str, Any]:
         "status": task.status.value,
         "source": task.source.value,
         "source_id": task.source_id,
+        "section": task.section_key,
         "status_note": task.status_note,
         "status_changed_at": iso(task.status_changed_at),
         "created_at": iso(task.created_at),
@@ -127,9 +129,14 @@ def person_tasks(person_id: uuid.UUID) -> tuple[Sequence[Task], AccessContext, b
 
 
 def add_task(person_id: uuid.UUID, load: Callable[[], dict[str, Any]]) -> Task:
-    """A task the caller gives someone (source "goal"), after the decision and the input."""
-    _, decision = authorise(person_id, Permission.TASK_CREATE, AuditAction.TASK_CREATE)
+    """A task the caller gives someone (source "goal"), after the decision and the input:
+    about `section` (a catalogue key; default "goals"). Raises BadRequest (400, the
+    field named) for a section not in the catalogue."""
+    context, decision = authorise(person_id, Permission.TASK_CREATE, AuditAction.TASK_CREATE)
     data = load()
+    section = data["section"]
+    if section is not None and section not in context.sensitivity:
+        raise BadRequest(fields={"section": [SECTION_MESSAGE]})
     task = operations.create_task(
         db.session,
         person_id=person_id,
@@ -138,6 +145,7 @@ def add_task(person_id: uuid.UUID, load: Callable[[], dict[str, Any]]) -> Task:
         owner_agency_id=data["owner_agency_id"],
         due_on=data["due_on"],
         source=TaskSource(data["source"]),
+        section_key=section,
         actor=g.user,
     )
     record(

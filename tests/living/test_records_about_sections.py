@@ -324,3 +324,80 @@ def test_a_correction_is_withheld_from_an_agency_the_section_is_refused_to(api, 
 def test_every_crisis_kind_is_about_a_section_of_the_catalogue(world):
     assert set(ABOUT) == set(CrisisKind)
     assert set(ABOUT.values()) <= set(world.catalogue_keys())
+
+
+def test_a_meeting_action_about_one_section_follows_the_persons_refusal(api, world):
+    """The key worker says which part of the plan an action is about: a refusal of that
+    part to the owner's agency then takes it from the owner too (issue 20's walk: a
+    refusal of substance use never removed "Collect methadone" from its owner)."""
+    scene = build_scene(world)
+    url = f"/people/{scene.person.id}/meetings"
+    made = api.post(
+        scene.key_worker,
+        url,
+        {
+            "held_on": "2026-11-20",
+            "kind": "review",
+            "actions": [
+                {
+                    "title": "Collect methadone on Fridays",
+                    "owner_staff_id": str(scene.outsider.id),
+                    "section": "substance_use",
+                },
+                {"title": "Phone about the hostel", "owner_staff_id": str(scene.outsider.id)},
+            ],
+        },
+    )
+    assert made.status_code == 201, made.get_json()
+    sections = {a["title"]: a["section"] for a in made.get_json()["actions"]}
+    assert sections == {
+        "Collect methadone on Fridays": "substance_use",
+        "Phone about the hostel": None,
+    }
+    mine = {t["title"] for t in api.get(scene.outsider, "/me/tasks").get_json()}
+    assert "Collect methadone on Fridays" in mine
+    _consent(world, scene, scene.other_agency, ["substance_use"], "deny")
+    world.session.commit()
+    mine = {t["title"] for t in api.get(scene.outsider, "/me/tasks").get_json()}
+    assert "Collect methadone on Fridays" not in mine
+    assert "Phone about the hostel" in mine
+
+
+@pytest.mark.parametrize("section", ["pets", "", "x" * 51])
+def test_an_action_about_no_known_section_is_refused_and_changes_nothing(api, world, section):
+    scene = build_scene(world)
+    before = db.session.query(Task).count()
+    meeting = api.post(
+        scene.key_worker,
+        f"/people/{scene.person.id}/meetings",
+        {
+            "held_on": "2026-11-20",
+            "kind": "review",
+            "actions": [
+                {"title": "Phone", "owner_staff_id": str(scene.outsider.id), "section": section}
+            ],
+        },
+    )
+    assert meeting.status_code == 400
+    assert "actions.0.section" in meeting.get_json()["fields"]
+    task = api.post(
+        scene.key_worker,
+        f"/people/{scene.person.id}/tasks",
+        {"title": "Phone", "owner_staff_id": str(scene.outsider.id), "section": section},
+    )
+    assert task.status_code == 400
+    assert list(task.get_json()["fields"]) == ["section"]
+    db.session.expire_all()
+    assert db.session.query(Task).count() == before
+
+
+def test_an_action_given_directly_is_about_the_goals_unless_said(api, world):
+    scene = build_scene(world)
+    url = f"/people/{scene.person.id}/tasks"
+    owner = {"owner_staff_id": str(scene.outsider.id)}
+    plain = api.post(scene.key_worker, url, {"title": "Book the GP", **owner})
+    assert plain.get_json()["section"] == "goals"
+    housing = api.post(
+        scene.key_worker, url, {"title": "Chase the flat", **owner, "section": "housing"}
+    )
+    assert housing.get_json()["section"] == "housing"

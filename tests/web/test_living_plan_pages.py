@@ -113,3 +113,40 @@ def test_meeting_attendees_beyond_the_care_team_are_searched_for(demo_app):
         assert f'value="staff:{ewan[1]}" selected' in body
     finally:
         demo_app.config.pop("STAFF_PICKER_SHORT")
+
+
+def test_a_meeting_action_can_say_which_part_of_the_plan_it_is_about(demo_app):
+    """The record-a-meeting form asks which part of the plan each action is about (the
+    person's refusals then reach it); an unknown part is refused under that action."""
+    import re
+
+    from careplan.tasks.models import Task
+
+    sarah = _sarah(demo_app)
+    morag = Browser(demo_app, staff(demo_app, "morag.campbell@nhs.demo"))
+    path = f"/people/{sarah}/meetings/new"
+    page = text(morag.get(path))
+    assert "Which part of the plan is it about?" in page
+    assert '<option value="substance_use">' in page
+    owner = re.search(r'<option value="(staff:[0-9a-f-]{36})"[^>]*>Morag Campbell', page)[1]
+    form = {
+        "held_on-day": "2",
+        "held_on-month": "11",
+        "held_on-year": "2026",
+        "kind": "review",
+        "action-0-title": "Collect the prescription on Friday",
+        "action-0-owner": owner,
+        "action-0-section": "pets",
+    }
+    refused = morag.post(path, form)
+    assert refused.status_code == 400
+    assert "Choose the part of the plan the action is about from the list." in text(refused)
+    sent = morag.post(path, {**form, "action-0-section": "substance_use"})
+    assert sent.status_code == 302
+    with demo_app.app_context():
+        made = [
+            t
+            for t in db.session.scalars(select(Task).where(Task.person_id == sarah))
+            if t.title == "Collect the prescription on Friday"
+        ]
+        assert [t.section_key for t in made] == ["substance_use"]
