@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from flask import g
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select, union
 
 from audit.actions import AuditAction, Outcome
 from audit.log import record
@@ -377,8 +377,16 @@ def inbox(load: Loader) -> Page:
         if not user.has_role(Role.REFERRAL_COORDINATOR):
             where.append(Referral.taken_by_id == user.id)
     else:
-        mine = select(Plan.id).where(Plan.key_worker_id == user.id)
-        where = [or_(Referral.referrer_id == user.id, Referral.plan_id.in_(mine))]
+        # Two index scans (ix_referral_referrer; the key worker's plans, then
+        # ix_referral_plan) joined by UNION: PostgreSQL planned the OR of the two as a scan
+        # of every referral (p95 230 ms at 200,000 referrals).
+        made = select(Referral.id).where(Referral.referrer_id == user.id)
+        held = (
+            select(Referral.id)
+            .join(Plan, Plan.id == Referral.plan_id)
+            .where(Plan.key_worker_id == user.id)
+        )
+        where = [Referral.id.in_(union(made, held))]
     if query["status"] is not None:
         where.append(Referral.status == query["status"])
     total = db.session.scalar(select(func.count()).select_from(Referral).where(*where)) or 0
