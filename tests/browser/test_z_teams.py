@@ -84,8 +84,7 @@ def test_the_team_leader_shares_them_out_in_one_step(users, site):
     for to, picked in (("Ali Hassan", ids[0::2]), ("Ewan Fraser", ids[1::2])):
         for pid in picked:
             page.click(f"label[for='person-{pid}']")
-        choice = page.locator("fieldset", has_text="Who will be their new key worker?")
-        choice.get_by_label(to).check()
+        choose_staff(page, "key_worker_id", to)
         if to == "Ali Hassan":
             _both_widths(page, "team caseload before sharing out")
         page.click("button:has-text('Share out')")
