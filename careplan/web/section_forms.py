@@ -150,7 +150,7 @@ def _node(f: fields.Field, path: str, value: Any, key: str) -> Node:
                 Node(
                     "group",
                     f"{path}.{i}",
-                    f"{_singular(label)} {i + 1}",
+                    f"{noun[:1].upper()}{noun[1:]} {i + 1}",  # "Offer 2", not "Offers of housing 2"
                     children=build(
                         inner.schema, item if isinstance(item, dict) else {}, f"{path}.{i}"
                     ),

@@ -142,6 +142,9 @@ def test_section_forms_ask_questions_with_hints(demo_app, sarah, morag):
     assert "What is their housing situation now?" in housing
     assert ">Housing status<" not in housing
     assert ">Type<" not in housing
+    # Each row is named as its buttons name it: "Offer 1", not "Offers of housing 1".
+    assert ">Offer 1<" in housing
+    assert "Offers of housing 1" not in housing
     # Yes or no questions are radios under a question, with a hint where it helps.
     safety = text(morag.get(f"/people/{sarah}/sections/safety/edit"))
     assert "Should staff never visit them alone?" in safety
