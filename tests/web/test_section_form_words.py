@@ -151,3 +151,21 @@ def test_section_forms_ask_questions_with_hints(demo_app, sarah, morag):
     hint = re.search(r'id="(f-risk_assessment-do_not_visit_alone)-hint"', safety)
     assert hint is not None
     assert f'aria-describedby="{hint.group(1)}-hint' in safety
+
+
+def test_the_api_describes_each_section_field_with_the_forms_question(demo_app):
+    """OpenAPI publishes each section's content schema (`Section<Name>`), every field
+    described by the question its form asks: one wording for the page and the API."""
+    doc = demo_app.test_client().get("/api/v1/openapi.json").get_json()
+    published = doc["components"]["schemas"]
+    current = published["SectionCurrentAccommodation"]["properties"]["type"]
+    assert current["description"] == "What is their housing situation now?"
+    with demo_app.app_context():
+        kinds = list(catalogue())
+    for kind in kinds:
+        name = "Section" + type(kind.schema).__name__.removesuffix("Schema")
+        assert name in published, kind.key
+    offers = published["SectionHousing"]["properties"]["offers"]["items"]["$ref"]
+    assert offers == "#/components/schemas/SectionOffer"
+    outcome = published["SectionOffer"]["properties"]["outcome"]
+    assert outcome["description"] == "What happened with the offer?"
