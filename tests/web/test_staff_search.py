@@ -232,3 +232,15 @@ def test_the_team_pages_search_staff_and_keep_the_members(demo_app, world):
     assert "Staff Member 07" in searched
     assert "Iain McDonald" in searched
     assert "Isla MacDonald" not in text(alex.get(f"/admin/teams/{world['team']}?staff_q=isla"))
+
+
+def test_someone_invited_but_not_signed_in_is_said_so_where_staff_are_chosen(demo_app, world):
+    """Kirsty Doyle is invited and has not signed in: she is offered, saying so, so a key
+    worker does not hand a plan to someone who cannot act on it yet without knowing."""
+    ali = Browser(demo_app, staff(demo_app, "ali.hassan@nhs.demo"))
+    with demo_app.app_context():
+        kerry = db.session.scalars(select(Person.id).where(Person.given_name == "Kerry")).one()
+    page = text(ali.get(f"/people/{kerry}/key-worker?staff_q=doyle"))
+    assert "Kirsty Doyle (NHS Lothian Addiction Recovery Team), invited, not yet signed in" in page
+    found = text(ali.get(f"/people/{kerry}/key-worker?staff_q=fraser"))
+    assert "Ewan Fraser (NHS Lothian Addiction Recovery Team)<" in found
