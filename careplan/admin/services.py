@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import g
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import Select, String, cast, func, or_, select
 
 from audit.actions import AuditAction
 from audit.log import record
@@ -18,7 +18,7 @@ from careplan.access import sources
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import require_job
 from careplan.access.policy import refused_sections
-from careplan.accounts import contact, invitations
+from careplan.accounts import contact, invitations, staff_search
 from careplan.accounts.models import AccountKind, User
 from careplan.admin import operations
 from careplan.agencies.models import Agency
@@ -258,22 +258,19 @@ def deactivate_staff(staff_id: uuid.UUID, load: Any = dict) -> Deactivated:
     return Deactivated(user, moved, target.id if target is not None else None, waiting)
 
 
-def deactivation_choices(staff_id: uuid.UUID) -> tuple[User, int, list[User]]:
+def deactivation_choices(staff_id: uuid.UUID) -> tuple[User, int, Select[tuple[User]]]:
     """For the confirmation page: the account, how many open plans it is key worker for
-    (a number, no names), and the colleagues who could hold them all."""
+    (a number, no names), and the colleagues who could hold them all, as a query
+    (careplan.accounts.staff_search.pool: active practitioners of the plans' one lead
+    agency, or of the account's own when it holds none; nobody when the plans are led by
+    more than one agency, as no one practitioner may hold them all)."""
     require_job(Permission.JOB_STAFF_MANAGE, AuditAction.STAFF_LIST)
     user = _staff(staff_id)
     plans = continuity.open_plans_of(db.session, user.id)
     agencies = {plan.lead_agency_id for plan in plans} or {user.agency_id}
-    colleagues = [
-        u
-        for u in db.session.scalars(
-            select(User)
-            .where(User.kind == AccountKind.STAFF, User.id != user.id)
-            .order_by(User.name)
-        )
-        if all(continuity.usable_key_worker(u, agency) for agency in agencies)
-    ]
+    colleagues = staff_search.pool(
+        agencies=agencies if len(agencies) == 1 else [], leave_out=[user.id]
+    )
     record(AuditAction.STAFF_LIST, details={"staff_id": user.id, "view": "deactivate"})
     return user, len(plans), colleagues
 

@@ -23,6 +23,7 @@ from typing import Any
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask, Response, current_app, jsonify
+from marshmallow import Schema, fields
 from werkzeug.routing import Rule
 from werkzeug.routing.converters import AnyConverter, UUIDConverter
 
@@ -30,6 +31,7 @@ from careplan.access.pipeline import declared, public
 from careplan.core import clock
 from careplan.core.api_blueprint import bp
 from careplan.core.http import IF_MATCH_OPTIONAL, IF_MATCH_REQUIRED
+from careplan.plans.section_schemas import SCHEMAS
 
 _ARGUMENT = re.compile(r"<(?:[^<>]*:)?([A-Za-z_][A-Za-z0-9_]*)>")
 ERROR_SCHEMA = {
@@ -105,7 +107,32 @@ def build_spec(app: Flask) -> dict[str, Any]:
                 # The permission the access policy decides before the handler runs.
                 operation["x-permission"] = permission.value
             spec.path(path=_path(rule), operations={method.lower(): operation})
+    # A plan section's content (`content` of a section write or read) is checked by that
+    # section's own schema: each is published as `Section<Name>`, every field with the
+    # question the section's form asks as its description (issue 17).
+    for schema_cls in _section_schemas():
+        name = "Section" + schema_cls.__name__.removesuffix("Schema")
+        spec.components.schema(name, schema=schema_cls)
     return spec.to_dict()
+
+
+def _section_schemas() -> list[type[Schema]]:
+    """Every schema of the plan sections' content, each nested one before the schemas that
+    hold it (so it is published once, under its own `Section` name)."""
+    found: list[type[Schema]] = []
+
+    def visit(schema_cls: type[Schema]) -> None:
+        if schema_cls in found:
+            return
+        for f in schema_cls._declared_fields.values():
+            inner = f.inner if isinstance(f, fields.List) else f
+            if isinstance(inner, fields.Nested) and isinstance(inner.nested, type):
+                visit(inner.nested)
+        found.append(schema_cls)
+
+    for schema_cls in SCHEMAS.values():
+        visit(schema_cls)
+    return found
 
 
 def _path(rule: Rule) -> str:

@@ -15,8 +15,8 @@ from audit.actions import AuditAction
 from audit.log import record
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import requires
-from careplan.access.subject import Role
-from careplan.accounts.models import AccountKind, User
+from careplan.accounts import staff_search
+from careplan.accounts.models import User
 from careplan.agencies.models import Agency
 from careplan.continuity import services
 from careplan.continuity.schemas import (
@@ -46,15 +46,6 @@ SHOWS = (
 )
 
 
-def _practitioners(agency_id: uuid.UUID | None = None) -> list[User]:
-    query = select(User).where(User.kind == AccountKind.STAFF, User.active.is_(True))
-    if agency_id is not None:
-        query = query.where(User.agency_id == agency_id)
-    return [
-        u for u in db.session.scalars(query.order_by(User.name)) if u.has_role(Role.PRACTITIONER)
-    ]
-
-
 # --- Teams (administrators) ---------------------------------------------------------
 
 
@@ -81,14 +72,18 @@ def teams() -> Any:
         except (ApiError, ValidationError) as exc:
             errors, status = refused(exc)
     rows = services.list_teams()
+    # Any organisation's practitioners (the organisation is chosen in the same form).
+    chosen = [*form.get("leaders", []), *form.get("members", [])]
+    picker = staff_picker.pick_many(staff_search.pool(), chosen)
     return render(
         "continuity/teams.html",
         status,
         page_title="Teams",
         teams=[services.team_body(t) for t in rows],
         agencies=list(db.session.scalars(select(Agency).order_by(Agency.name))),
+        picker=picker,
         staff=[
-            (str(u.id), f"{u.name} ({u.agency.name if u.agency else ''})") for u in _practitioners()
+            (str(u.id), f"{u.name} ({u.agency.name if u.agency else ''})") for u in picker.offered
         ],
         form=form,
         errors=errors,
@@ -135,7 +130,10 @@ def team(team_id: uuid.UUID) -> Any:
             errors, status = {**problems, **errors}, 400
     else:
         record(AuditAction.TEAM_LIST, details={"team_id": found.id})
-    staff = [(str(u.id), u.name) for u in _practitioners(found.agency_id)]
+    picker = staff_picker.pick_many(
+        staff_search.pool(agencies=[found.agency_id]), [*form["leaders"], *form["members"]]
+    )
+    staff = [(str(u.id), u.name) for u in picker.offered]
     # A member whose account has closed is still listed, so they can be taken off.
     staff += [
         (str(m["staff_id"]), f"{m['name']} (account closed)")
@@ -147,6 +145,7 @@ def team(team_id: uuid.UUID) -> Any:
         status,
         page_title=f"Team: {found.name}",
         team=body,
+        picker=picker,
         staff=staff,
         form=form,
         errors=errors,
@@ -165,7 +164,9 @@ def _without(form: dict[str, Any], name: str) -> dict[str, Any]:
 @requires(Permission.JOB_TEAM_LEAD, AuditAction.TEAM_CASELOAD)
 def caseload(team_id: uuid.UUID) -> Any:
     found = services.led_team(team_id, AuditAction.TEAM_CASELOAD)
-    query, errors = load(caseload_query, request.args.to_dict())
+    # The staff search ("search then choose") comes back with the filters; it is not one.
+    asked = {k: v for k, v in request.args.items() if k != "staff_q"}
+    query, errors = load(caseload_query, asked)
     if errors:
         query = caseload_query.load({})
     return _caseload_page(found, query, {}, {}, 400 if errors else 200)
@@ -173,11 +174,6 @@ def caseload(team_id: uuid.UUID) -> Any:
 
 def _caseload_page(found: Any, query: dict, form: dict, errors: dict, status: int = 200) -> Any:
     result = services.caseload(found, query)
-    colleagues = [
-        m.staff
-        for m in sorted(found.members, key=lambda m: (m.staff.name, str(m.staff_id)))
-        if m.staff.active and m.staff.has_role(Role.PRACTITIONER)
-    ]
     return render(
         "continuity/caseload.html",
         status,
@@ -186,36 +182,43 @@ def _caseload_page(found: Any, query: dict, form: dict, errors: dict, status: in
         query=query,
         sorts=SORTS,
         shows=SHOWS,
-        colleagues=colleagues,
+        picker=staff_picker.pick(_team_practitioners(found), form.get("key_worker_id")),
         form=form,
         errors=errors,
     )
+
+
+def _team_practitioners(found: Any) -> Any:
+    """The team's active practitioners, as a query (careplan.accounts.staff_search.pool):
+    who may take on the team's people."""
+    members = [m.staff_id for m in found.members]
+    return staff_search.pool(agencies=[found.agency_id]).where(User.id.in_(members))
 
 
 @bp.post("/teams/<uuid:team_id>/hand-over")
 @signed_in_required
 @requires(Permission.JOB_TEAM_LEAD, AuditAction.TEAM_HAND_OVER)
 def share_out(team_id: uuid.UUID) -> Any:
-    """The caseload's form: for each person ticked, the new key worker chosen beside them
-    (`to-<person_id>`), all moved in one step."""
+    """The caseload's form: the people ticked (`person`) all go to the one colleague chosen
+    (`key_worker_id`, GOV.UK "search then choose"), in one step; people for another
+    colleague are shared out in another step (issue 17: no select on every row)."""
     found = services.led_team(team_id, AuditAction.TEAM_HAND_OVER)
     ticked = request.form.getlist("person")
-    form = {f"to-{p}": request.form.get(f"to-{p}", "") for p in ticked}
-    moves = [{"person_id": p, "key_worker_id": form[f"to-{p}"]} for p in ticked]
+    form = {"person": ticked, **form_values(("key_worker_id", "staff_q"))}
     query = caseload_query.load({})
+    errors: dict[str, list[str]] = {}
     if not ticked:
-        errors = {"person": ["Choose at least one person to share out."]}
-        return _caseload_page(found, query, {"person": ticked, **form}, errors, 400)
-    missing = [p for p in ticked if not form[f"to-{p}"]]
-    if missing:
-        errors = {f"to-{p}": ["Choose their new key worker."] for p in missing}
-        return _caseload_page(found, query, {"person": ticked, **form}, errors, 400)
+        errors["person"] = ["Choose at least one person to share out."]
+    if not form.get("key_worker_id"):
+        errors["key_worker_id"] = ["Choose their new key worker."]
+    if errors:
+        return _caseload_page(found, query, form, errors, 400)
+    moves = [{"person_id": p, "key_worker_id": form["key_worker_id"]} for p in ticked]
     try:
         moved = services.hand_over(found, hand_over_in.load({"moves": moves}))
     except (ApiError, ValidationError) as exc:
         errors, status = refused(exc)
-        named = _by_person(errors, moves)
-        return _caseload_page(found, query, {"person": ticked, **form}, named, status)
+        return _caseload_page(found, query, form, _by_person(errors, moves), status)
     return redirect(
         url_for("continuity.caseload", team_id=team_id, done="shared_out", n=len(moved))
     )
@@ -223,13 +226,20 @@ def share_out(team_id: uuid.UUID) -> Any:
 
 def _by_person(errors: dict[str, list[str]], moves: list[dict[str, str]]) -> dict[str, list[str]]:
     """The service names a move by its place (`moves.2.key_worker_id`); the page names it
-    by the person's row (`to-<person_id>`)."""
+    by the person's row (`person-<person_id>`, their tick box), except that a colleague who
+    cannot take anyone on is said at the one choice (`key_worker_id`)."""
     named: dict[str, list[str]] = {}
     for key, messages in errors.items():
         parts = key.split(".")
         if len(parts) == 3 and parts[0] == "moves" and parts[1].isdigit():
+            if parts[2] == "key_worker_id" and messages == [services.NEW_KEY_WORKER]:
+                named.setdefault("key_worker_id", [])
+                named["key_worker_id"] += [m for m in messages if m not in named["key_worker_id"]]
+                continue
             person = moves[int(parts[1])]["person_id"] if int(parts[1]) < len(moves) else ""
-            named.setdefault(f"to-{person}", []).extend(messages)
+            named.setdefault(f"person-{person}", []).extend(messages)
+        elif key.startswith("moves") or key == "key_worker_id":
+            named.setdefault("key_worker_id", []).extend(messages)
         else:
             named.setdefault("person", []).extend(messages)
     return named
@@ -277,7 +287,7 @@ def cover() -> Any:
         else:
             status = 400
     given, held = services.my_covers()
-    colleagues = [u for u in _practitioners(g.user.agency_id) if u.id != g.user.id]
+    colleagues = staff_search.pool(agencies=[g.user.agency_id], leave_out=[g.user.id])
     return render(
         "continuity/cover.html",
         status,

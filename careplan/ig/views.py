@@ -17,7 +17,7 @@ from audit.actions import AuditAction, Outcome, Purpose
 from audit.schemas import event_query, report_query, review_query, review_schema
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import requires
-from careplan.accounts.models import AccountKind, User
+from careplan.accounts import staff_search
 from careplan.agencies.models import Agency
 from careplan.core import days
 from careplan.core.errors import ApiError
@@ -25,6 +25,7 @@ from careplan.extensions import db
 from careplan.identity.web import recent_auth_required, signed_in_required
 from careplan.ig import services as ig_services
 from careplan.plans.access import catalogue
+from careplan.web import staff_picker
 from careplan.web.pages import form_values, load, loader, refused, render
 
 bp = Blueprint("ig", __name__, url_prefix="/ig")
@@ -106,9 +107,11 @@ def _events_page(
 ) -> Any:
     """The audit log page: each event in plain words (audit.plain.staff_what, staff_why),
     times in Scotland's local time; `own`: the officer's own searches are shown."""
-    staff = db.session.scalars(
-        select(User).where(User.kind == AccountKind.STAFF).order_by(User.name)
-    )
+    # "Member of staff" is search then choose (careplan.web.staff_picker): every staff
+    # account of every agency, deactivated ones too (the log outlives them), never listed
+    # in full when there are many.
+    everyone = staff_search.pool(role=None, active_only=False)
+    picker = staff_picker.pick(everyone, filters.get("actor"))
     return render(
         "ig/events.html",
         status,
@@ -117,7 +120,7 @@ def _events_page(
         rows=rows,
         cursor=cursor,
         errors=errors,
-        staff=list(staff),
+        picker=picker,
         agencies=list(db.session.scalars(select(Agency).order_by(Agency.name))),
         actions=sorted(
             ((a.value, plain.staff_what(a.value)) for a in AuditAction), key=lambda p: p[1]

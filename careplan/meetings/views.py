@@ -16,7 +16,8 @@ from careplan.access.permissions import Permission
 from careplan.access.pipeline import person_context, requires
 from careplan.access.policy import decide_on
 from careplan.access.subject import Role
-from careplan.accounts.models import AccountKind, User
+from careplan.accounts import staff_search
+from careplan.accounts.models import User
 from careplan.agencies.models import Agency
 from careplan.core import clock
 from careplan.core.errors import ApiError
@@ -67,23 +68,20 @@ def _people_to_choose(plan: Any, chosen: list[str]) -> tuple[list[User], Any]:
         for m in plan_operations.care_team(db.session, plan)
         if m.is_current(clock.day_of(now), now)
     ]
-    lead = db.session.scalars(
-        select(User)
-        .where(
-            User.kind == AccountKind.STAFF,
-            User.active.is_(True),
-            User.agency_id == plan.lead_agency_id,
-        )
-        .order_by(User.name)
-    ).all()
     found: dict[uuid.UUID, User] = {}
     for user in team:
         if user.has_role(Role.PRACTITIONER) and user.active:
             found[user.id] = user
-    others = [u for u in lead if u.id not in found and u.has_role(Role.PRACTITIONER)]
+    others = staff_search.pool(agencies=[plan.lead_agency_id], leave_out=list(found))
     picker = staff_picker.pick(others)
-    wanted = set(chosen)
-    for user in [*picker.offered, *(u for u in others if str(u.id) in wanted)]:
+    wanted = []
+    for value in chosen:
+        try:
+            wanted.append(uuid.UUID(value))
+        except ValueError:
+            continue  # not an id: nobody, as before (the form's check names the field)
+    again = db.session.scalars(others.where(User.id.in_(wanted))).all() if wanted else []
+    for user in [*picker.offered, *again]:
         found[user.id] = user
     return sorted(found.values(), key=lambda u: u.name), picker
 

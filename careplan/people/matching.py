@@ -11,73 +11,13 @@ asks the practitioner to look the person up, or to say why this is someone else.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
 from datetime import date
 from typing import Any, Protocol
 
-# Common English and Scots short forms of given names, both ways round once loaded. Not
-# exhaustive: a missed variant means the practitioner is not asked, never a refusal.
-SHORT_FORMS: dict[str, tuple[str, ...]] = {
-    "alexander": ("alex", "alec", "sandy", "sandie", "ally", "alasdair", "alistair"),
-    "alexandra": ("alex", "sandra", "sandy", "lexie"),
-    "andrew": ("andy", "drew", "dand"),
-    "catherine": ("cath", "cathy", "kate", "katie", "kathryn", "katherine", "kay"),
-    "christopher": ("chris", "kit"),
-    "christine": ("chris", "chrissie", "christina", "kirsty", "kirstie"),
-    "daniel": ("dan", "danny"),
-    "david": ("dave", "davie", "davy"),
-    "edward": ("ed", "eddie", "ted", "teddy"),
-    "elizabeth": ("liz", "lizzie", "beth", "betty", "elspeth", "eilidh", "bess", "lisa"),
-    "francis": ("frank", "fran"),
-    "helen": ("nell", "ellen", "eleanor"),
-    "hugh": ("shug", "hughie"),
-    "isabel": ("isobel", "bella", "izzy", "ishbel"),
-    "james": ("jim", "jimmy", "jamie", "hamish", "jas"),
-    "jane": ("jean", "jenny", "janet", "jessie"),
-    "john": ("jack", "johnny", "ian", "iain", "sean", "jock"),
-    "joseph": ("joe", "joey"),
-    "kenneth": ("ken", "kenny"),
-    "margaret": ("maggie", "mags", "meg", "peggy", "rita", "mairead", "greta"),
-    "mary": ("molly", "polly", "mhairi", "maire", "marie"),
-    "michael": ("mike", "mick", "mickey"),
-    "patrick": ("pat", "paddy"),
-    "rebecca": ("becky", "becca"),
-    "richard": ("rich", "rick", "dick"),
-    "robert": ("rob", "robbie", "bob", "bobby", "rab", "rabbie", "bert"),
-    "samantha": ("sam", "sammy"),
-    "samuel": ("sam", "sammy"),
-    "sarah": ("sara", "sally", "sadie"),
-    "stephen": ("steve", "steven", "stevie"),
-    "thomas": ("tom", "tommy", "tam"),
-    "william": ("will", "willie", "bill", "billy", "liam", "wull"),
-}
-
-
-def _variants() -> dict[str, frozenset[str]]:
-    groups: dict[str, set[str]] = {}
-    for full, shorts in SHORT_FORMS.items():
-        group = {full, *shorts}
-        for name in group:
-            groups.setdefault(name, set()).update(group)
-    return {name: frozenset(group) for name, group in groups.items()}
-
-
-VARIANTS = _variants()
-
-
-def name_key(name: str | None) -> str:
-    """`name` as a comparison key: letters only, accents folded, lower case, "mc" -> "mac".
-
-    >>> name_key("McKenzie"), name_key("Mac Kenzie"), name_key("O'Neill"), name_key("Zoë")
-    ('mackenzie', 'mackenzie', 'oneill', 'zoe')
-    """
-    if not name:
-        return ""
-    folded = unicodedata.normalize("NFKD", name)
-    letters = "".join(ch for ch in folded if ch.isalpha() and not unicodedata.combining(ch))
-    key = letters.casefold()
-    return "mac" + key[2:] if key.startswith("mc") else key
+# The name rules (short forms, "Mc" as "Mac") live with the SQL name search, which the
+# staff search below this package shares.
+from careplan.core.names import VARIANTS, name_key
 
 
 def given_names_agree(one: str, other: str) -> bool:

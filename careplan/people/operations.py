@@ -15,6 +15,7 @@ from careplan.accounts.models import AccountKind, User
 from careplan.core import clock, days
 from careplan.core.days import typed_day
 from careplan.core.errors import Conflict, Unprocessable
+from careplan.core.names import name_variants, plain
 from careplan.people import matching
 from careplan.people.chi import CHI_NOT_BIRTH, chi_born_on, chi_problem, normalise_chi
 from careplan.people.models import DuplicateCandidate, Person
@@ -154,7 +155,7 @@ def _matches(q: str) -> Any:
     type it (careplan.core.days.typed_day: 12/04/1988, 12 April 1988, 12-4-1988) with any
     names beside it; and each other word a name, read generously: "Mac" and "Mc" alike,
     apostrophes, hyphens and spaces inside names ignored, and a given name's common short
-    forms (careplan.people.matching.VARIANTS: Kate finds Catherine). Every condition
+    forms (careplan.core.names.VARIANTS: Kate finds Catherine). Every condition
     applies within the people the caller may see (`search_page` adds that in SQL)."""
     digits = q.replace(" ", "")
     if digits.isdigit() and len(digits) == 10:
@@ -185,37 +186,12 @@ def _matches(q: str) -> Any:
     return and_(*clauses) if clauses else Person.id.is_not(None)
 
 
-def _plain(column: Any) -> Any:
-    """A name column in lower case without apostrophes, hyphens or spaces (in SQL, so the
-    search stays one query on both databases)."""
-    text = func.lower(column)
-    for mark in ("'", "\u2019", "-", " "):
-        text = func.replace(text, mark, "")
-    return text
-
-
 def _name_contains(variant: str) -> Any:
     return or_(
-        _plain(Person.given_name).contains(variant, autoescape=True),
-        _plain(Person.family_name).contains(variant, autoescape=True),
-        _plain(Person.preferred_name).contains(variant, autoescape=True),
+        plain(Person.given_name).contains(variant, autoescape=True),
+        plain(Person.family_name).contains(variant, autoescape=True),
+        plain(Person.preferred_name).contains(variant, autoescape=True),
     )
-
-
-def name_variants(term: str) -> list[str]:
-    """The ways a typed name may be written (lower case, letters only): itself, "Mac" for
-    "Mc" and back, and its common short or long forms. [] for a term with no letters.
-
-    >>> name_variants("McKenzie"), name_variants("O'Neill")
-    (['mackenzie', 'mckenzie'], ['oneill'])
-    """
-    key = matching.name_key(term)
-    if not key:
-        return []
-    found = {key, *matching.VARIANTS.get(key, ())}
-    if key.startswith("mac"):
-        found.add("mc" + key[3:])
-    return sorted(found)
 
 
 def lookup(session: Session, data: dict[str, Any]) -> Person | None:

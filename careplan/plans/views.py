@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, g, redirect, request, url_for
 from marshmallow import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from audit.actions import AuditAction
 from audit.log import record
@@ -15,8 +15,8 @@ from careplan.access import sources
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import authorise, person_context, requires
 from careplan.access.policy import decide_on
-from careplan.access.subject import Role
-from careplan.accounts.models import AccountKind, User
+from careplan.accounts import staff_search
+from careplan.accounts.models import User
 from careplan.agencies.models import Agency
 from careplan.core import transaction
 from careplan.core.errors import ApiError, Conflict, NotFound
@@ -67,19 +67,13 @@ def _start_page(person: Any, form: dict, errors: dict, status: int = 200) -> Any
         page_title="Start a care plan",
         person=person,
         agency=g.user.agency,
-        picker=staff_picker.pick(_practitioners(g.user.agency_id), form.get("key_worker_id")),
+        picker=staff_picker.pick(
+            staff_search.pool(agencies=[g.user.agency_id]), form.get("key_worker_id")
+        ),
         ways=list(AgreedHow),
         form=form,
         errors=errors,
     )
-
-
-def _practitioners(agency_id: uuid.UUID | None = None) -> list[User]:
-    query = select(User).where(User.kind == AccountKind.STAFF, User.active.is_(True))
-    if agency_id is not None:
-        query = query.where(User.agency_id == agency_id)
-    rows = db.session.scalars(query.order_by(User.name))
-    return [u for u in rows if u.has_role(Role.PRACTITIONER) and u.agency_id is not None]
 
 
 @bp.get("/people/<uuid:person_id>")
@@ -266,8 +260,7 @@ def _hand_over_page(access: Any, form: dict, errors: dict, status: int = 200) ->
         plan=access.plan,
         agencies=list(db.session.scalars(select(Agency).order_by(Agency.name))),
         picker=staff_picker.pick(
-            [u for u in _practitioners() if u.id != access.plan.key_worker_id],
-            form.get("staff_id"),
+            staff_search.pool(leave_out=[access.plan.key_worker_id]), form.get("staff_id")
         ),
         ways=list(AgreedHow),
         warm_days=current_app.config["WARM_HAND_OVER_DAYS"],
@@ -319,7 +312,9 @@ def _reopen_page(access: Any, form: dict, errors: dict, status: int = 200) -> An
         person=access.facts.person,
         plan=access.plan,
         agency=g.user.agency,
-        picker=staff_picker.pick(_practitioners(g.user.agency_id), form.get("key_worker_id")),
+        picker=staff_picker.pick(
+            staff_search.pool(agencies=[g.user.agency_id]), form.get("key_worker_id")
+        ),
         ways=list(AgreedHow),
         form=form,
         errors=errors,
@@ -387,39 +382,17 @@ def care_team(person_id: uuid.UUID) -> Any:
 STAFF_SEARCH_LIMIT = 20
 
 
-def _staff_search(query: str) -> list[User]:
-    """Active practitioners whose name or email holds `query` (case-insensitive), name
-    order, at most STAFF_SEARCH_LIMIT + 1 (one more says "too many"). Two characters at
-    least: a single letter matches half the country."""
-    if len(query) < 2:
-        return []
-    # The words as typed: LIKE's wildcards and its escape character match themselves.
-    typed = query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    like = f"%{typed}%"
-    rows = db.session.scalars(
-        select(User)
-        .where(
-            User.kind == AccountKind.STAFF,
-            User.active.is_(True),
-            User.agency_id.is_not(None),
-            func.lower(User.name).like(like, escape="\\")
-            | func.lower(User.email).like(like, escape="\\"),
-        )
-        .order_by(User.name, User.id)
-        .limit(STAFF_SEARCH_LIMIT * 3)
-    )
-    return [u for u in rows if u.has_role(Role.PRACTITIONER)][: STAFF_SEARCH_LIMIT + 1]
-
-
 def _found(query: str, form: dict, errors: dict) -> list[User] | None:
     """The practitioners the add form offers: the search's, or after a refused add the
     one chosen (so the form comes back with what was typed); None: no form yet."""
+    practitioners = staff_search.pool()  # any agency's: the care team crosses agencies
     if len(query) >= 2:
-        return _staff_search(query)
-    if errors:
-        chosen = db.session.get(User, _uuid_or_none(form.get("staff_id")) or uuid.uuid4())
-        return [chosen] if chosen is not None and chosen.has_role(Role.PRACTITIONER) else []
-    return None
+        return staff_search.find(practitioners, query, STAFF_SEARCH_LIMIT)
+    chosen = _uuid_or_none(form.get("staff_id"))
+    if errors and chosen is not None:
+        again = staff_search.one_of(practitioners, chosen)
+        return [again] if again is not None else []
+    return [] if errors else None
 
 
 def _uuid_or_none(value: str | None) -> uuid.UUID | None:

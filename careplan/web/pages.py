@@ -196,7 +196,16 @@ def _choices(items: Iterable[Any]) -> list[tuple[str, str]]:
 
 
 def _staff_choices(users: Iterable[User]) -> list[tuple[str, str]]:
-    return [(str(u.id), f"{u.name} ({u.agency.name})" if u.agency else u.name) for u in users]
+    """Radios' (id, label) for staff: name and organisation, and whether they have not
+    signed in yet (an invitation still open: they cannot act until they do)."""
+    return [(str(u.id), _staff_label(u)) for u in users]
+
+
+def _staff_label(user: User) -> str:
+    label = f"{user.name} ({user.agency.name})" if user.agency else user.name
+    if user.active and user.invite_hash is not None:
+        label += ", invited, not yet signed in"
+    return label
 
 
 def day_words(value: Any) -> str:

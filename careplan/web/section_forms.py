@@ -42,6 +42,7 @@ class Node:
     required: bool = False
     row_label: str = ""
     row_noun: str = ""  # one row, as its buttons say it: "offer" ("Add an offer")
+    hint: str = ""  # hint text under the question (the field's metadata), "" for none
 
     @property
     def add_label(self) -> str:
@@ -99,20 +100,21 @@ class _Spec:
     label: str
     options: tuple[tuple[str, str], ...] = ()
     required: bool = False
+    hint: str = ""
 
 
 @functools.cache
 def _spec(f: fields.Field, key: str) -> _Spec:
     # Schemas are made once at start-up; their fields are hashed by identity. Every page
     # that shows a plan reads each field's spec many times: work it out once.
-    label = field_label(key)
+    label, hint = question(f, key)
     choices = _one_of(f)
     if choices is not None:
         options = (("", "Not recorded"), *((c, value_label(c)) for c in choices))
-        return _Spec("select", label, options, f.required)
+        return _Spec("select", label, options, f.required, hint)
     if isinstance(f, fields.Boolean):
         options = (("", "Not recorded"), ("true", "Yes"), ("false", "No"))
-        return _Spec("yesno", label, options, f.required)
+        return _Spec("yesno", label, options, f.required, hint)
     kinds = (
         (fields.DateTime, "datetime"),
         (fields.Date, "date"),
@@ -121,16 +123,25 @@ def _spec(f: fields.Field, key: str) -> _Spec:
     )
     for types, kind in kinds:
         if isinstance(f, types):
-            return _Spec(kind, label, (), f.required)
+            return _Spec(kind, label, (), f.required, hint)
     kind = "textarea" if (_max_length(f) or 0) > LONG_TEXT else "text"
-    return _Spec(kind, label, (), f.required)
+    return _Spec(kind, label, (), f.required, hint)
+
+
+def question(f: fields.Field, key: str) -> tuple[str, str]:
+    """What the form asks about field `f` (stored name `key`) and its hint text ("" for
+    none): the question and hint set beside the field in its schema
+    (careplan.plans.section_schemas.ask: `description`, `hint`), else the field's name in
+    plain words (careplan.web.words.field_label) and no hint."""
+    return f.metadata.get("description") or field_label(key), f.metadata.get("hint", "")
 
 
 def _node(f: fields.Field, path: str, value: Any, key: str) -> Node:
     if isinstance(f, fields.Nested):
-        return Node("group", path, field_label(key), children=build(f.schema, value, path))
+        label, hint = question(f, key)
+        return Node("group", path, label, children=build(f.schema, value, path), hint=hint)
     if isinstance(f, fields.List):
-        label = field_label(key)
+        label, hint = question(f, key)
         noun = ROW_NOUNS.get(key) or _singular(label).lower()
         items = value if isinstance(value, list) else []
         inner = f.inner
@@ -139,7 +150,7 @@ def _node(f: fields.Field, path: str, value: Any, key: str) -> Node:
                 Node(
                     "group",
                     f"{path}.{i}",
-                    f"{_singular(label)} {i + 1}",
+                    f"{noun[:1].upper()}{noun[1:]} {i + 1}",  # "Offer 2", not "Offers of housing 2"
                     children=build(
                         inner.schema, item if isinstance(item, dict) else {}, f"{path}.{i}"
                     ),
@@ -147,17 +158,40 @@ def _node(f: fields.Field, path: str, value: Any, key: str) -> Node:
                 for i, item in enumerate(items)
             ]
             return Node(
-                "rows", path, label, children=rows, row_label=_singular(label), row_noun=noun
+                "rows",
+                path,
+                label,
+                children=rows,
+                row_label=_singular(label),
+                row_noun=noun,
+                hint=hint,
             )
+        # Each line named by the list's row noun: "Warning sign 2", "Way of coping 1".
         rows = [
-            Node("text", f"{path}.{i}", f"{_singular(label)} {i + 1}", item)
+            Node("text", f"{path}.{i}", f"{noun[:1].upper()}{noun[1:]} {i + 1}", item)
             for i, item in enumerate(items)
         ]
-        return Node("texts", path, label, children=rows, row_label=_singular(label), row_noun=noun)
+        return Node(
+            "texts",
+            path,
+            label,
+            children=rows,
+            row_label=_singular(label),
+            row_noun=noun,
+            hint=hint,
+        )
     if key in HIDDEN_FIELDS:
         return Node("hidden", path, field_label(key), value)
     spec = _spec(f, key)
-    node = Node(spec.kind, path, spec.label, value, list(spec.options), required=spec.required)
+    node = Node(
+        spec.kind,
+        path,
+        spec.label,
+        value,
+        list(spec.options),
+        required=spec.required,
+        hint=spec.hint,
+    )
     if spec.kind == "yesno":
         node.value = "" if value is None else str(value).lower()
     elif spec.kind == "datetime":

@@ -6,16 +6,21 @@ thousands of staff) is never listed: a search box in its own GET form (`staff_q`
 work email, two characters at least) finds at most 20, offered as radios in the page's
 form; after a refused submit the one chosen is offered again. Works without scripts.
 The care team's add form (careplan.plans.views.care_team) was the first of these.
+
+The pool is a query (careplan.accounts.staff_search.pool: the agencies and role the page
+allows), never a loaded list: it is counted, listed when short, and searched in SQL
+(name words with "Mc"/"Mac" and short forms alike, or part of an email; at most 20 shown).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from flask import current_app, request
+from sqlalchemy import Select
 
+from careplan.accounts import staff_search
 from careplan.accounts.models import User
 
 SHOWN = 20  # the most matches offered; more asks for more of the name
@@ -36,23 +41,19 @@ class Picker:
     too_short: bool = False
 
 
-def _matches(user: User, words: list[str]) -> bool:
-    said = f"{user.name} {user.email} {user.work_email or ''}".casefold()
-    return all(word in said for word in words)
-
-
-def pick(pool: Iterable[User], chosen: str | None = None, query: str | None = None) -> Picker:
-    """The picker for `pool` (the staff the form may take, name order); `chosen`: the id
-    already chosen (a form sent back with errors); `query`: the search typed (default
-    the request's `staff_q`). Each word typed must appear in the name or an email."""
-    people = list(pool)
-    if len(people) <= current_app.config.get("STAFF_PICKER_SHORT", SHOWN):
-        return Picker(short=True, offered=people)
-    typed = (query if query is not None else request.values.get("staff_q", "")).strip()[:100]
+def pick(pool: Select[tuple[User]], chosen: str | None = None, query: str | None = None) -> Picker:
+    """The picker for `pool` (careplan.accounts.staff_search.pool: the staff the form may
+    take); `chosen`: the id already chosen (a form sent back with errors); `query`: the
+    search typed (default the request's `staff_q`). Each word typed must be in the name
+    (Mc/Mac and short forms alike) or an email. At most three queries, none loading more
+    than `STAFF_PICKER_SHORT` (20) accounts."""
+    if staff_search.count(pool) <= current_app.config.get("STAFF_PICKER_SHORT", SHOWN):
+        return Picker(short=True, offered=staff_search.everyone(pool))
+    typed = (query if query is not None else request.values.get("staff_q", "")).strip()
+    typed = typed[: staff_search.LONGEST_SEARCH]
     picker = Picker(short=False, query=typed)
     if len(typed) >= 2:
-        words = typed.casefold().split()
-        found = [u for u in people if _matches(u, words)]
+        found = staff_search.find(pool, typed, SHOWN)
         picker.searched, picker.too_many = True, len(found) > SHOWN
         picker.offered = found[:SHOWN]
     elif typed:
@@ -62,5 +63,29 @@ def pick(pool: Iterable[User], chosen: str | None = None, query: str | None = No
     except ValueError:
         wanted = None
     if wanted is not None and all(u.id != wanted for u in picker.offered):
-        picker.offered += [u for u in people if u.id == wanted]
+        again = staff_search.one_of(pool, wanted)
+        if again is not None:
+            picker.offered.append(again)
+    return picker
+
+
+def pick_many(pool: Select[tuple[User]], chosen: list[str], query: str | None = None) -> Picker:
+    """`pick` for a question that takes several (checkboxes: a team's leaders and
+    members): everyone when the pool is short, else what the search found, and always
+    those already `chosen` (ids: a team's current members, or a form sent back), so a
+    new search never drops a tick."""
+    picker = pick(pool, None, query)
+    if picker.short:
+        return picker
+    wanted = []
+    for value in chosen:
+        try:
+            wanted.append(uuid.UUID(value))
+        except ValueError:
+            continue  # not an id: no one to keep (the form's check says so)
+    have = {u.id for u in picker.offered}
+    missing = [w for w in wanted if w not in have]
+    if missing:
+        again = staff_search.everyone(pool.where(User.id.in_(missing)))
+        picker.offered = sorted([*again, *picker.offered], key=lambda u: (u.name, str(u.id)))
     return picker

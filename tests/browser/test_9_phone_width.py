@@ -61,8 +61,22 @@ def test_key_worker_data_pages_fit_a_phone(users, site):
         sarah + "/access-log",
         sarah + "/sections/goals/history",
         "/account",
+        # Section forms asking questions with hints (issue 17), the plainest and the fullest.
+        sarah + "/sections/housing/edit",
+        sarah + "/sections/safety/edit",
+        sarah + "/sections/money/edit",
     ]
     _walk(page, site, paths, "key worker", sarah)
+
+
+def test_team_leader_pages_fit_a_phone(users, site):
+    """The team caseload's share out: ticks and one "search then choose" question, no
+    select on every row (issue 17)."""
+    page = users.page("ewan.fraser@nhs.demo")
+    page.goto(site + "/needing-key-worker")
+    href = page.locator("main a[href^='/teams/']").first.get_attribute("href").split("?")[0]
+    _walk(page, site, [href, "/cover"], "team leader")
+    assert page.locator("main select[name^='to-']").count() == 0
 
 
 def test_ig_officer_data_pages_fit_a_phone(users, site):
@@ -70,14 +84,21 @@ def test_ig_officer_data_pages_fit_a_phone(users, site):
     _walk(
         page,
         site,
-        ["/ig/audit", "/ig/reviews?status=all", "/ig/reports?kind=break_glass"],
+        [
+            "/ig/audit",
+            "/ig/audit?staff_q=campbell",
+            "/ig/reviews?status=all",
+            "/ig/reports?kind=break_glass",
+        ],
         "ig officer",
     )
 
 
 def test_administrator_data_pages_fit_a_phone(users, site):
     page = users.page("alex.murray@careplan.demo")
-    _walk(page, site, ["/admin/staff", "/admin/agencies"], "administrator")
+    page.goto(site + "/admin/teams")
+    team = page.locator("a[href^='/admin/teams/']").first.get_attribute("href")
+    _walk(page, site, ["/admin/staff", "/admin/agencies", "/admin/teams", team], "administrator")
 
 
 def test_ig_and_admin_pages_use_the_full_width(users, site):

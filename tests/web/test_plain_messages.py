@@ -108,7 +108,7 @@ def world(demo_app):
     ewan = Browser(demo_app, staff(demo_app, "ewan.fraser@nhs.demo"))
     shared = ewan.post(
         f"/teams/{team}/hand-over",
-        {"person": str(people["Kerry"]), f"to-{people['Kerry']}": str(morag_id)},
+        {"person": str(people["Kerry"]), "key_worker_id": str(morag_id)},
     )
     assert shared.status_code == 302, text(shared)[:500]
     return {

@@ -95,3 +95,77 @@ def test_yes_or_no_is_radios_and_plan_lines_have_no_arrows(demo_app, sarah, mora
     plan = text(morag.get(f"/people/{sarah}"))
     assert "&gt;" not in plan[plan.index('id="section-about_me"') :]
     assert "Goal 1, action 1" in plan
+
+
+def _leaf_fields(schema, path=""):
+    """Every field a form asks about: (path, field), groups and lists walked into."""
+    from marshmallow import fields
+
+    for name, f in schema.fields.items():
+        key = f.data_key or name
+        if isinstance(f, fields.Nested):
+            yield from _leaf_fields(f.schema, f"{path}{key}.")
+        elif isinstance(f, fields.List):
+            if isinstance(f.inner, fields.Nested):
+                yield from _leaf_fields(f.inner.schema, f"{path}{key}.")
+        elif key != "id":
+            yield f"{path}{key}", f
+
+
+def test_every_section_field_carries_its_question_beside_it(demo_app):
+    """The wording lives with the schema (metadata `description`, which OpenAPI publishes,
+    and `hint`), not in templates: every field a form asks about is a question."""
+    with demo_app.app_context():
+        kinds = list(catalogue())
+    for kind in kinds:
+        for path, f in _leaf_fields(kind.schema):
+            asked = f.metadata.get("description", "")
+            assert asked.endswith("?"), (kind.key, path)
+            assert ">" not in asked, (kind.key, path)
+            assert "_" not in asked, (kind.key, path)
+
+
+def test_section_forms_ask_questions_with_hints(demo_app, sarah, morag):
+    with demo_app.app_context():
+        keys = [kind.key for kind in catalogue()]
+    for key in keys:
+        page = text(morag.get(f"/people/{sarah}/sections/{key}/edit"))
+        # Every input's label is a question: not a date's Day, Month, Year or Time box, nor
+        # a line of a list ("Warning sign 2", under the list's heading and hint).
+        for label in re.findall(
+            r'<label class="ds_label" for="f-[^"]+[^0-9"]">(.*?)</label>', page
+        ):
+            if label in ("Day", "Month", "Year", "Time"):
+                continue
+            assert re.sub(r" \(needed\)$", "", label).endswith("?"), (key, label)
+    housing = text(morag.get(f"/people/{sarah}/sections/housing/edit"))
+    assert "What is their housing situation now?" in housing
+    assert ">Housing status<" not in housing
+    assert ">Type<" not in housing
+    # Each row is named as its buttons name it: "Offer 1", not "Offers of housing 1".
+    assert ">Offer 1<" in housing
+    assert "Offers of housing 1" not in housing
+    # Yes or no questions are radios under a question, with a hint where it helps.
+    safety = text(morag.get(f"/people/{sarah}/sections/safety/edit"))
+    assert "Should staff never visit them alone?" in safety
+    hint = re.search(r'id="(f-risk_assessment-do_not_visit_alone)-hint"', safety)
+    assert hint is not None
+    assert f'aria-describedby="{hint.group(1)}-hint' in safety
+
+
+def test_the_api_describes_each_section_field_with_the_forms_question(demo_app):
+    """OpenAPI publishes each section's content schema (`Section<Name>`), every field
+    described by the question its form asks: one wording for the page and the API."""
+    doc = demo_app.test_client().get("/api/v1/openapi.json").get_json()
+    published = doc["components"]["schemas"]
+    current = published["SectionCurrentAccommodation"]["properties"]["type"]
+    assert current["description"] == "What is their housing situation now?"
+    with demo_app.app_context():
+        kinds = list(catalogue())
+    for kind in kinds:
+        name = "Section" + type(kind.schema).__name__.removesuffix("Schema")
+        assert name in published, kind.key
+    offers = published["SectionHousing"]["properties"]["offers"]["items"]["$ref"]
+    assert offers == "#/components/schemas/SectionOffer"
+    outcome = published["SectionOffer"]["properties"]["outcome"]
+    assert outcome["description"] == "What happened with the offer?"
