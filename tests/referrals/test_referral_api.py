@@ -441,3 +441,63 @@ def test_the_letter_for_a_service_not_on_the_platform(api, world, scene):
     refused = api.get(scene.key_worker, f"/referrals/{on_platform['id']}/letter.pdf")
     assert refused.status_code == 409
     assert refused.get_json()["reason"] == "on_platform"
+
+
+def test_the_outbox_pages_through_both_kinds_of_outgoing_referral(api, world, scene):
+    """The outbox: referrals the caller made (for anyone) and referrals made for the
+    people they are key worker of (by anyone), each once, newest first, a page at a time,
+    with the total; a status narrows both (careplan.referrals.services._outgoing)."""
+    from careplan.plans.models import Plan
+
+    kw, colleague = scene.key_worker, scene.colleague
+    theirs = world.session.scalars(
+        select(Plan).where(Plan.person_id == scene.other_person.id)
+    ).one()
+    now = clock.now()
+    made = {}
+    for name, by, plan, hours, status in (
+        ("mine for someone else", kw, theirs, 1, "requested"),
+        ("a colleague's for my person", colleague, scene.plan, 2, "requested"),
+        ("mine for my person", kw, scene.plan, 3, "requested"),
+        ("a colleague's for someone else", colleague, theirs, 4, "requested"),
+        ("mine, rejected", kw, scene.plan, 5, "rejected"),
+    ):
+        row = Referral(
+            person_id=plan.person_id,
+            plan_id=plan.id,
+            service_id=scene.housing_service.id,
+            receiving_agency_id=scene.other_agency.id,
+            referrer_id=by.id,
+            referring_agency_id=by.agency_id,
+            urgency="routine",
+            sections=[],
+            status=status,
+            respond_by=now + timedelta(days=14),
+            created_at=now - timedelta(hours=hours),
+            updated_at=now - timedelta(hours=hours),
+            version=1,
+        )
+        row.reason = "Support before winter."
+        world.session.add(row)
+        world.session.flush()
+        made[name] = str(row.id)
+    world.session.commit()
+    expected = [
+        made[n]
+        for n in (
+            "mine for someone else",
+            "a colleague's for my person",
+            "mine for my person",
+            "mine, rejected",
+        )
+    ]
+    pages = []
+    for offset in (0, 2, 4):
+        page = api.get(kw, f"/referrals?direction=outgoing&limit=2&offset={offset}")
+        assert page.status_code == 200, page.get_json()
+        assert page.headers["X-Total-Count"] == "4"
+        pages.append([r["id"] for r in page.get_json()])
+    assert pages == [expected[:2], expected[2:], []]
+    waiting = api.get(kw, "/referrals?direction=outgoing&status=requested")
+    assert [r["id"] for r in waiting.get_json()] == expected[:3]
+    assert waiting.headers["X-Total-Count"] == "3"
