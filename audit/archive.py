@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
 from audit import partitions, segments
@@ -68,7 +68,10 @@ GENESIS = Anchor(0, GENESIS_HASH)
 def anchor(session: Session, public_key: Ed25519PublicKey) -> Anchor:
     """The newest archive's anchor, checked: its row's signature, and the signed
     checkpoint it names (still in audit_checkpoint, same hash, valid signature; at the
-    anchor itself, the same hash). GENESIS when nothing was archived."""
+    anchor itself, the same hash). GENESIS when nothing was archived, or the database
+    predates archiving (a backup made before migration a4e2c8d61f37 being checked)."""
+    if not inspect(session.connection()).has_table(AuditArchive.__tablename__):
+        return GENESIS
     row = session.scalars(select(AuditArchive).order_by(AuditArchive.year.desc()).limit(1)).first()
     if row is None:
         return GENESIS
@@ -115,7 +118,8 @@ def archive_year(
     no records; records of an earlier year are still in the log (archive in order); some
     of its records sit in the DEFAULT partition (run `flask audit partitions`); a record
     of another year falls among its sequence numbers; no signed checkpoint covers its last
-    record yet; its records do not verify; `path` exists."""
+    record yet; its records do not verify; `path` exists, its folder does not, or it
+    cannot be written."""
     connection = session.connection()
     if not partitions.is_partitioned(connection):
         raise Refused(
@@ -128,6 +132,8 @@ def archive_year(
         raise Refused(f"{year} has been archived already.")
     if path.exists():
         raise Refused(f"{path} exists: give a new file.")
+    if not path.parent.is_dir():
+        raise Refused(f"The folder {path.parent} does not exist.")
     if partitions.year_in_default(connection, year):
         raise Refused(
             f"Some records of {year} are in the default partition: run "
@@ -196,9 +202,16 @@ def archive_year(
     }
     mark = segments.marker(connection.dialect.paramstyle)
     written = path.with_name(path.name + ".partial")
-    last_hash = _write(
-        written, header, segments.rows(connection.connection, mark, before.seq, cp.seq), last_seq
-    )
+    try:
+        last_hash = _write(
+            written,
+            header,
+            segments.rows(connection.connection, mark, before.seq, cp.seq),
+            last_seq,
+        )
+    except OSError as exc:
+        written.unlink(missing_ok=True)
+        raise Refused(f"The file cannot be written ({exc.strerror}); nothing archived.") from None
     check = verify_file(written, signer.public)
     if not check.ok or last_hash is None:
         written.unlink(missing_ok=True)

@@ -243,7 +243,11 @@ def _last_full(result: Any) -> str:
     full = result.last_full
     if not full:
         return "No full check of the whole log is on record."
-    return f"The whole log was last checked in full at {full['at']} (records 1 to {full['seq']})."
+    first = result.anchor_seq + 1  # after the archived years, if any
+    return (
+        f"The whole log was last checked in full at {full['at']} "
+        f"(records {first} to {full['seq']})."
+    )
 
 
 def _witness_line(report: dict[str, Any]) -> str:

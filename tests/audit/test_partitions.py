@@ -213,6 +213,7 @@ def test_archiving_a_closed_year(two_years, monkeypatch, tmp_path):
     full = cli(app, "verify")
     assert full.exit_code == 0, full.output
     assert "from the signed anchor of the archived records 1 to 9" in full.output
+    assert "(records 10 to " in full.output  # the last full check, after the archive
     parallel = cli(app, "verify", "--processes", "2")
     assert parallel.exit_code == 0, parallel.output
     incremental = cli(app, "verify", "--incremental")
@@ -247,6 +248,14 @@ def test_archiving_is_refused_when_it_should_be(two_years, monkeypatch, tmp_path
         assert result.exit_code != 0
         assert why in result.output, result.output
         assert not (tmp_path / f"{year}.gz").exists()
+    # A file that exists, or a folder that does not: refused, nothing changed.
+    (tmp_path / "taken.gz").write_text("mine")
+    taken = cli(app, "archive", "2024", "--to", str(tmp_path / "taken.gz"))
+    assert "exists: give a new file" in taken.output
+    assert (tmp_path / "taken.gz").read_text() == "mine"
+    nowhere = cli(app, "archive", "2024", "--to", str(tmp_path / "no" / "such.gz"))
+    assert "does not exist" in nowhere.output
+    assert "audit_event_y2024m02" in [p.name for p in partitions.listing(db.session.connection())]
     # A year whose last record no checkpoint covers yet.
     monkeypatch.setattr(clock, "now", lambda: datetime(2028, 2, 1))
     cli(app, "partitions")
@@ -326,6 +335,7 @@ def test_the_ig_page_says_what_was_archived_and_where(two_years, monkeypatch, tm
     page = " ".join(response.get_data(as_text=True).split())
     assert "The log is intact" in page
     assert "from the signed checkpoint the archived years end at" in page
+    assert "(records 10 to " in page  # the last full check read from the anchor
     table = page[page.index('id="archived-years"') :]
     assert '<th scope="row" data-title="Year">2024</th>' in table
     assert "9 (numbers 1 to 9)" in table
