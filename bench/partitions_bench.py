@@ -7,12 +7,12 @@ same months: do their times grow with the total?
 For each size, the database at URL is emptied and the schema made as the service makes
 it (audit_event partitioned by month, audit.partitions), then `size` records are written
 by the server itself (INSERT ... SELECT from generate_series: the fastest way on two
-shared cores) spread evenly over `--months` months ending now, with people and staff in
-proportion to the size (one person for every 10 records, one member of staff for every
-500), so a person's records in a month are as many at either size: the national log
-grows by more people, not by more records per person. The indexes are built after the
-rows, then ANALYZE. The chain hashes are not real (verification is bench.verify_bench's):
-these queries never read them.
+shared cores) spread evenly over `--months` months (or SIZE:MONTHS) ending now, with
+people and staff in proportion to the monthly rate (one person for every 10 records of
+24 months, one member of staff for every 500), so a person's records in a month are as
+many at any size: the national log grows by more people, not by more records a person.
+The indexes are built after the rows, then ANALYZE. The chain hashes are not real
+(verification is bench.verify_bench's): these queries never read them.
 
 Then, in process through audit.queries (what the API and pages call), `--repeats` runs of
 each (p50 and p95 in ms, different people and staff each run), and for each its query
@@ -65,12 +65,14 @@ def _app(url: str, folder: Path) -> Any:
     )
 
 
-def _people(size: int) -> int:
-    return max(size // 10, 100)
+def _people(size: int, months: int) -> int:
+    """One person for every 10 records of 24 months at this size's monthly rate: a
+    person's records in a month are as many at any size and any history."""
+    return max(size * 24 // months // 10, 100)
 
 
-def _staff(size: int) -> int:
-    return max(size // 500, 20)
+def _staff(size: int, months: int) -> int:
+    return max(size * 24 // months // 500, 20)
 
 
 def _uuid_sql(kind: str, number: str) -> str:
@@ -113,7 +115,8 @@ def generate(app: Any, size: int, start: datetime, end: datetime) -> dict[str, A
             connection.exec_driver_sql(f"DROP INDEX {definition.split()[2]}")
         db.session.commit()
         span = (end - start).total_seconds()
-        people, staff = _people(size), _staff(size)
+        history = max(round((end - start).days / 30.44), 1)
+        people, staff = _people(size, history), _staff(size, history)
         t0 = time.perf_counter()
         # The driver's own cursor, without parameters: `%` is SQL's modulo here.
         cursor = db.session.connection().connection.cursor()
@@ -173,12 +176,12 @@ def _p95(values: list[float]) -> float:
     return round(statistics.quantiles(values, n=20)[18], 2) if len(values) > 1 else values[0]
 
 
-def measure(app: Any, size: int, end: datetime, repeats: int) -> dict[str, Any]:
+def measure(app: Any, size: int, months: int, end: datetime, repeats: int) -> dict[str, Any]:
     from audit import partitions, queries
     from careplan.extensions import db
 
     rng = random.Random(size)
-    people, staff = _people(size), _staff(size)
+    people, staff = _people(size, months), _staff(size, months)
     month_end = datetime(end.year, end.month, 1)
     month_start = (month_end - timedelta(days=1)).replace(day=1)
     month = {"from_": month_start, "to": month_end - timedelta(microseconds=1)}
@@ -329,7 +332,7 @@ def main() -> None:
             data = {**generate(app, size, start, end), "months": months}
             print(f"  {data}", flush=True)
             load = os.getloadavg()[0]
-            queries = measure(app, size, end, args.repeats)
+            queries = measure(app, size, months, end, args.repeats)
             for name, q in queries.items():
                 print(
                     f"  {name}: p50 {q['p50_ms']} ms, p95 {q['p95_ms']} ms, "
