@@ -154,7 +154,7 @@ def generate(app: Any, size: int, start: datetime, end: datetime) -> dict[str, A
         db.session.connection().exec_driver_sql("ANALYZE audit_event")
         db.session.commit()
         took["analyze_s"] = round(time.perf_counter() - t0, 1)
-        listed = partitions.listing(db.session.connection())
+        listed = partitions.listing(db.session.connection(), counted=True)
         size_bytes = db.session.execute(
             text(
                 "SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits "

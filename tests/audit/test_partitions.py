@@ -101,7 +101,7 @@ def test_partitions_command_makes_months_ahead_and_empties_the_default(pg, monke
     result = cli(pg, "partitions")
     assert result.exit_code == 0, result.output
     assert "held 3 records" in result.output
-    names = {p.name: p.rows for p in partitions.listing(db.session.connection())}
+    names = {p.name: p.rows for p in partitions.listing(db.session.connection(), counted=True)}
     assert names["audit_event_y2019m03"] == 2
     assert names["audit_event_y2019m05"] == 1
     for made in ("y2031m11", "y2031m12", "y2032m01", "y2032m02"):
@@ -119,6 +119,25 @@ def test_an_insert_for_a_month_without_partition_lands_in_the_default(pg, monkey
     write(pg, monkeypatch, datetime(2040, 1, 1, 0, 0))
     assert db.session.scalar(select(db.func.count()).select_from(AuditEvent)) == 1
     assert partitions.default_rows(db.session.connection()) == 1
+
+
+def test_metrics_report_the_default_partition_and_months_ahead(pg, monkeypatch):
+    pg.config["METRICS_TOKEN"] = "metrics-token-for-tests"
+    client = pg.test_client()
+
+    def metric(name: str) -> float:
+        body = client.get(
+            "/metrics", headers={"Authorization": "Bearer metrics-token-for-tests"}
+        ).get_data(as_text=True)
+        return float(next(line.split()[-1] for line in body.splitlines() if line.startswith(name)))
+
+    write(pg, monkeypatch, datetime(2040, 1, 1, 0, 0), 2)
+    monkeypatch.setattr(clock, "now", lambda: datetime(2039, 11, 20))
+    assert metric("careplan_audit_default_partition_records") == 2
+    assert metric("careplan_audit_partition_months_ahead") == 0
+    assert cli(pg, "partitions").exit_code == 0
+    assert metric("careplan_audit_default_partition_records") == 0
+    assert metric("careplan_audit_partition_months_ahead") == 3
 
 
 # --- pruning ----------------------------------------------------------------------------
