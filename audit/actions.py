@@ -33,6 +33,7 @@ class AuditAction(enum.StrEnum):
     ACCESSLOG_VIEW = "accesslog.view"
     AUDIT_SEARCH = "audit.search"
     AUDIT_VERIFY = "audit.verify"
+    AUDIT_ARCHIVE = "audit.archive"  # a closed year taken out of the log into a file
     AUDIT_HEAD_VIEW = "audithead.view"  # the signed head and how far behind each witness is
     EXPORT = "export"
     RESTORE = "restore"

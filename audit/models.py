@@ -121,6 +121,37 @@ class AuditVerification(db.Model):
     signature: Mapped[str] = mapped_column(String(128))
 
 
+class AuditArchive(db.Model):
+    """A closed year taken out of the log into a file (audit.archive), one row a year.
+
+    The file holds records `first_seq` to `through_seq` (the year's records, and any
+    after them up to the signed checkpoint `checkpoint_seq` that covers the year's last
+    record, `last_seq`), the chain point it starts from (`origin_seq`/`origin_hash`: the
+    genesis, or the year archived before) and the checkpoints in it. The log left in the
+    database starts after `last_seq`, from `last_hash`: the anchor, fixed by the signed
+    checkpoint. The row is signed with the audit key (audit.archive.anchor_message) so
+    someone who can write to the database cannot move the anchor.
+    """
+
+    __tablename__ = "audit_archive"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    records: Mapped[int] = mapped_column(BigInteger)
+    origin_seq: Mapped[int] = mapped_column(BigInteger)
+    origin_hash: Mapped[str] = mapped_column(String(64))
+    first_seq: Mapped[int] = mapped_column(BigInteger)
+    last_seq: Mapped[int] = mapped_column(BigInteger)
+    last_hash: Mapped[str] = mapped_column(String(64))
+    through_seq: Mapped[int] = mapped_column(BigInteger)
+    checkpoint_seq: Mapped[int] = mapped_column(BigInteger)
+    checkpoint_hash: Mapped[str] = mapped_column(String(64))
+    file: Mapped[str] = mapped_column(String(500))
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    archived_at: Mapped[datetime] = mapped_column(DateTime)
+    key_id: Mapped[str] = mapped_column(String(16))
+    signature: Mapped[str] = mapped_column(String(128))
+
+
 class WitnessState(db.Model):
     """How far each configured witness has been given the chain (one row a witness)."""
 
@@ -167,6 +198,15 @@ def append_only_statements(dialect: str, table: str = "audit_event") -> tuple[st
 def _protect(target: Any, connection: Any, **_: Any) -> None:
     for statement in append_only_statements(connection.dialect.name):
         connection.exec_driver_sql(statement)
+
+
+@event.listens_for(AuditEvent.__table__, "after_create")
+def _partition(target: Any, connection: Any, **_: Any) -> None:
+    """On PostgreSQL, the table as the migrations leave it: partitioned by month."""
+    from audit import partitions
+    from careplan.core import clock
+
+    partitions.convert(connection, clock.now())
 
 
 @event.listens_for(AuditCheckpoint.__table__, "after_create")

@@ -221,6 +221,7 @@ STAFF_WHAT = {
     "careteam.review": "Reviewed a claimed relationship",
     "audit.search": "Searched the audit log",
     "audit.verify": "Checked that the audit log is intact",
+    "audit.archive": "Archived a closed year of the audit log to a file",
     "audithead.view": "Looked at the latest audit record and its witnesses",
     "restore": "Restored the service from a backup",
     "plan.close": "Closed the person's plan",

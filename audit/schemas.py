@@ -184,6 +184,12 @@ class VerifySchema(BaseSchema):
         }
     )
     from_seq = fields.Int(metadata={"description": "the first record this check read"})
+    anchor_seq = fields.Int(
+        metadata={
+            "description": "the last record archived to a file (flask audit archive): the "
+            "log starts after it, from its signed anchor; 0 when nothing was archived"
+        }
+    )
     checked = fields.Int(metadata={"description": "the last record this check reached"})
     first_bad_seq = fields.Int(allow_none=True)
     problem = fields.Str(allow_none=True)

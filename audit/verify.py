@@ -28,9 +28,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from audit import segments
+from audit import archive, segments
 from audit.chain import link_hash_values
-from audit.models import GENESIS_HASH, AuditCheckpoint
+from audit.models import AuditCheckpoint
 from audit.segments import Checkpoint, Segment, SegmentResult
 from audit.signing import verify_signature
 from audit.witnesses import entry_message, read_entries
@@ -58,8 +58,11 @@ class VerifyResult:
     hashes: dict[int, str] = field(default_factory=dict)
     # "full" (from record 1) or "incremental" (from a checkpoint verified before).
     mode: str = "full"
-    # The first record this check read (1, or the verified checkpoint it started from).
+    # The first record this check read (1, the first after an archived year's anchor, or
+    # the verified checkpoint it started from).
     from_seq: int = 1
+    # The last record archived (audit.archive): the log starts after it; 0 if none.
+    anchor_seq: int = 0
     processes: int = 1
     # Filled by audit.verified: when the whole log was last checked in full and found
     # intact ({"at", "seq"}), and why an incremental check was not possible, if it was not.
@@ -93,9 +96,12 @@ def verify_chain(
     processes, each opening the database itself (an in-memory SQLite database is walked
     here, in one). Returns the same result as one walk would: ok, the last record
     checked (`checked`), the first bad record and what is wrong with it."""
+    # An archived year (audit.archive): the log starts after its signed anchor.
+    anchored = archive.anchor(session, public_key)
+    if start is not None and start.seq <= anchored.seq:
+        start = None  # verified before the archive: check from the anchor instead
     query = select(AuditCheckpoint).order_by(AuditCheckpoint.seq)
-    if start is not None:
-        query = query.where(AuditCheckpoint.seq > start.seq)
+    query = query.where(AuditCheckpoint.seq > (start.seq if start is not None else anchored.seq))
     checkpoints = [
         Checkpoint(cp.seq, cp.hash, cp.signed_at, cp.signature) for cp in session.scalars(query)
     ]
@@ -112,13 +118,16 @@ def verify_chain(
         else None
     )
     mode = "full" if start is None else "incremental"
-    from_seq = 1 if start is None else start.seq
-    base = {"mode": mode, "from_seq": from_seq}
+    from_seq = anchored.seq + 1 if start is None else start.seq
+    base = {"mode": mode, "from_seq": from_seq, "anchor_seq": anchored.seq}
+    if anchored.problem is not None:
+        seq, problem = anchored.problem
+        return VerifyResult(False, seq - 1, seq, problem, summary, **base)
     if start is not None:
-        anchored = _check_anchor(session, public_key, start)
-        if anchored is not None:
-            return VerifyResult(False, start.seq - 1, anchored[0], anchored[1], summary, **base)
-    origin = (0, GENESIS_HASH) if start is None else (start.seq, start.hash)
+        started = _check_anchor(session, public_key, start)
+        if started is not None:
+            return VerifyResult(False, start.seq - 1, started[0], started[1], summary, **base)
+    origin = (anchored.seq, anchored.hash) if start is None else (start.seq, start.hash)
     url = _worker_url(session) if processes > 1 else None
     plan = _segments(origin, checkpoints, hashes_at, processes if url else 1, min_segment)
     if len(plan) > 1 and url is not None:
@@ -376,6 +385,8 @@ def _check_against_log(w: _Witnessed, result: VerifyResult, stored: Mapping[int,
     seq, expected = w.head
     if seq <= result.from_seq and result.mode == "incremental":
         return  # verified by an earlier check; the full check reads the whole witness
+    if seq <= result.anchor_seq:
+        return  # archived: the archive file is checked on its own (audit.archive)
     if seq > result.checked and result.ok:
         w.problem = f"records up to {seq} were witnessed but are missing from the end of the log"
         w.first_bad_seq = result.checked + 1

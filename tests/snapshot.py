@@ -110,7 +110,8 @@ def _save(world: Any) -> _Saved:
         driver = conn.connection.driver_connection
         with driver.cursor() as cursor:
             for table in _tables():
-                with cursor.copy(f"COPY {table} TO STDOUT") as copy:
+                # A query, not the table: COPY cannot read a partitioned table (audit_event).
+                with cursor.copy(f"COPY (SELECT * FROM {table}) TO STDOUT") as copy:
                     tables[table] = b"".join(bytes(chunk) for chunk in copy)
         found = conn.execute(
             text("SELECT sequencename, last_value FROM pg_sequences WHERE last_value IS NOT NULL")

@@ -17,6 +17,7 @@ from flask.cli import AppGroup
 from marshmallow import Schema, ValidationError, fields
 from sqlalchemy import select
 
+from audit import archive, partitions
 from audit.actions import AuditAction
 from audit.signing import load_public_key
 from audit.verify import cpu_processes
@@ -146,6 +147,14 @@ def demo_load() -> None:
     "file witnesses are always checked.",
 )
 @click.option(
+    "--archive",
+    "archive_path",
+    default=None,
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Check an archive file written by `flask audit archive` on its own (its records "
+    "and its signed checkpoint), instead of the log in the database.",
+)
+@click.option(
     "--incremental",
     is_flag=True,
     help="Check only from the last verified checkpoint to the end (as the IG page does); "
@@ -161,14 +170,27 @@ def demo_load() -> None:
 def audit_verify(
     public_key_path: str | None,
     witness_paths: tuple[Path, ...],
+    archive_path: Path | None,
     incremental: bool,
     processes: int | None,
 ) -> None:
     """Re-walk the audit chain and checkpoints, and check them against the witnesses;
     exit 0 only when it is intact (a witness that is only behind is reported, not failed).
-    What it found is kept for the next incremental check (audit.verified)."""
+    What it found is kept for the next incremental check (audit.verified). With
+    --archive, check that archive file on its own instead."""
     g.user = None
     public = load_public_key(Path(public_key_path)) if public_key_path else None
+    if archive_path is not None:
+        key = public or current_app.extensions["careplan.checkpoints"].signer.public
+        found = archive.verify_file(archive_path, key)
+        if not found.ok:
+            click.echo(f"Archive NOT intact: {found.problem}.", err=True)
+            sys.exit(1)
+        click.echo(
+            f"Archive of {found.year} intact: records {found.first} to {found.last} "
+            f"({found.checked} records), ending at a validly signed checkpoint."
+        )
+        return
     result = verify_with_configured_witnesses(
         db.session,
         witness_paths,
@@ -208,14 +230,24 @@ def _scope(result: Any) -> str:
             f"records {result.from_seq} to {result.checked} checked from the last verified "
             f"checkpoint ({how})"
         )
-    return f"{result.checked} records checked in full, 1 to {result.checked} ({how})"
+    count = max(result.checked - result.from_seq + 1, 0)
+    after = (
+        f", from the signed anchor of the archived records 1 to {result.anchor_seq}"
+        if result.anchor_seq
+        else ""
+    )
+    return f"{count} records checked in full, {result.from_seq} to {result.checked}{after} ({how})"
 
 
 def _last_full(result: Any) -> str:
     full = result.last_full
     if not full:
         return "No full check of the whole log is on record."
-    return f"The whole log was last checked in full at {full['at']} (records 1 to {full['seq']})."
+    first = result.anchor_seq + 1  # after the archived years, if any
+    return (
+        f"The whole log was last checked in full at {full['at']} "
+        f"(records {first} to {full['seq']})."
+    )
 
 
 def _witness_line(report: dict[str, Any]) -> str:
@@ -227,6 +259,79 @@ def _witness_line(report: dict[str, Any]) -> str:
     behind = report["behind"]
     lag = f"behind by {behind} records (not yet delivered)" if behind else "up to date"
     return f"Witness {name}: every record up to {report['last_seq']} present and unchanged; {lag}."
+
+
+@audit_cli.command("partitions")
+@click.option(
+    "--ahead",
+    type=click.IntRange(0, 36),
+    default=partitions.AHEAD,
+    show_default=True,
+    help="Months to make ahead of this one.",
+)
+def audit_partitions(ahead: int) -> None:
+    """Make the audit log's month partitions for this month and the next ones, and move
+    any records held in the default partition into their months (PostgreSQL; run it
+    monthly or daily from a scheduled job: it does nothing when all are there)."""
+    connection = db.session.connection()
+    if not partitions.is_partitioned(connection):
+        click.echo("The audit log is not partitioned on this database (SQLite): nothing to do.")
+        return
+    stranded = partitions.default_rows(connection)
+    made = partitions.ensure(connection, clock.now(), ahead)
+    db.session.commit()
+    if stranded:
+        click.echo(
+            f"The default partition held {stranded} records (a month had no partition): "
+            "moved into their months.",
+            err=True,
+        )
+    click.echo(f"Made {len(made)} partitions" + (f": {', '.join(made)}." if made else "."))
+    listed = partitions.listing(db.session.connection())
+    if listed:
+        first, last = listed[0], listed[-1]
+        click.echo(
+            f"{len(listed)} month partitions, {first.year}-{first.month:02d} to "
+            f"{last.year}-{last.month:02d}; default partition: "
+            f"{partitions.default_rows(db.session.connection())} records."
+        )
+
+
+@audit_cli.command("archive")
+@click.argument("year", type=click.IntRange(2000, 9999))
+@click.option(
+    "--to",
+    "path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The archive file to write (gzip JSON lines); it must not exist.",
+)
+def audit_archive(year: int, path: Path) -> None:
+    """Archive a closed YEAR of the audit log: write its records and the signed
+    checkpoint covering them to a file (check it with `audit verify --archive`), then
+    detach and drop its month partitions; verification starts from that checkpoint."""
+    g.user = None
+    signer = current_app.extensions["careplan.checkpoints"].signer
+    try:
+        row = archive.archive_year(db.session, signer, year, path, clock.now())
+    except archive.Refused as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    commit_recorded(
+        AuditAction.AUDIT_ARCHIVE,
+        details={
+            "year": year,
+            "records": row.records,
+            "first_seq": row.first_seq,
+            "last_seq": row.last_seq,
+            "checkpoint_seq": row.checkpoint_seq,
+        },
+    )
+    click.echo(
+        f"Archived {row.records} records of {year} (records {row.first_seq} to "
+        f"{row.last_seq}) to {path}; the log now starts after record {row.last_seq}, "
+        f"anchored at the signed checkpoint at record {row.checkpoint_seq}."
+    )
 
 
 @audit_cli.command("public-key")

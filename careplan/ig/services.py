@@ -14,7 +14,7 @@ from typing import Any
 from flask import Response, current_app, g, stream_with_context
 from sqlalchemy import select
 
-from audit import plain, queries, verified, witnesses
+from audit import archive, plain, queries, verified, witnesses
 from audit.actions import AuditAction, Outcome
 from audit.chain import CHAINED_FIELDS
 from audit.log import open_justification, record
@@ -168,6 +168,25 @@ def verification_state() -> dict[str, Any] | None:
     require_job(Permission.JOB_AUDIT_VERIFY, AuditAction.AUDIT_VERIFY)
     public = current_app.extensions["careplan.checkpoints"].signer.public
     return verified.state(db.session, public)
+
+
+def archived() -> list[dict[str, Any]]:
+    """The years taken out of the log into archive files (audit.archive), oldest first:
+    year, records, first_seq, last_seq, checkpoint_seq, file (where it was written) and
+    archived_at, for the IG page. Only an IG officer who may check the log sees it."""
+    require_job(Permission.JOB_AUDIT_VERIFY, AuditAction.AUDIT_VERIFY)
+    return [
+        {
+            "year": row.year,
+            "records": row.records,
+            "first_seq": row.first_seq,
+            "last_seq": row.last_seq,
+            "checkpoint_seq": row.checkpoint_seq,
+            "file": row.file,
+            "archived_at": row.archived_at,
+        }
+        for row in archive.archives(db.session)
+    ]
 
 
 def verify_with_configured_witnesses(

@@ -237,4 +237,5 @@ def verify() -> Any:
         result=result,
         state=ig_services.verification_state(),
         witnesses=ig_services.witness_lag(),
+        archived=ig_services.archived(),
     )

@@ -2,10 +2,11 @@
 
 What is counted, never who: requests by route template (`/api/v1/people/<uuid:person_id>/
 plan`, never an id), method and status; latency; audit records written by outcome; access
-refusals by reason; the audit witnesses' lag and the notification outbox's depth, read
-from the database at each scrape. Under gunicorn each worker writes its numbers to
-`PROMETHEUS_MULTIPROC_DIR` (config/gunicorn.conf.py sets it up) and `/metrics` adds them
-up; in one process they are kept in memory.
+refusals by reason; the audit witnesses' lag, the notification outbox's depth and (on
+PostgreSQL) the audit log's month partitions, read from the database at each scrape.
+Under gunicorn each worker writes its numbers to `PROMETHEUS_MULTIPROC_DIR`
+(config/gunicorn.conf.py sets it up) and `/metrics` adds them up; in one process they
+are kept in memory.
 
 `/metrics` answers only a bearer token equal to `CAREPLAN_METRICS_TOKEN` (Prometheus sends
 it with `authorization: {credentials: ...}`); with no token configured it answers 404.
@@ -30,7 +31,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 
 from audit import log as audit_log
-from audit import witnesses
+from audit import partitions, witnesses
 from careplan.access.pipeline import public
 from careplan.core import clock, unit_of_work
 from careplan.core.database import reading
@@ -93,6 +94,7 @@ def metrics() -> Response:
     body = generate_latest(registry) if registry is not None else generate_latest()
     body += generate_latest(_witness_registry())
     body += generate_latest(_outbox_registry())
+    body += generate_latest(_partition_registry())
     return Response(body, mimetype=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})
 
 
@@ -170,6 +172,43 @@ def _outbox_registry() -> CollectorRegistry:
     registry = CollectorRegistry()
     with reading() as connection:
         registry.register(_OutboxDepth(notification_queries.outbox_depth(connection, clock.now())))
+    return registry
+
+
+class _Partitions:
+    """The audit log's month partitions (PostgreSQL, audit.partitions), read at each
+    scrape: records in the DEFAULT partition (alert above 0: a month had no partition;
+    `flask audit partitions` moves them) and months made ahead of this one (alert at 0:
+    the scheduled job has stopped)."""
+
+    def __init__(self, stranded: int, ahead: int) -> None:
+        self.stranded, self.ahead = stranded, ahead
+
+    def collect(self) -> Any:
+        stranded = GaugeMetricFamily(
+            "careplan_audit_default_partition_records",
+            "Audit records in the DEFAULT partition (their month had no partition)",
+        )
+        stranded.add_metric([], self.stranded)
+        ahead = GaugeMetricFamily(
+            "careplan_audit_partition_months_ahead",
+            "Months after this one that already have an audit log partition",
+        )
+        ahead.add_metric([], self.ahead)
+        yield from (stranded, ahead)
+
+
+def _partition_registry() -> CollectorRegistry:
+    registry = CollectorRegistry()
+    with reading() as connection:
+        if partitions.is_partitioned(connection):
+            now = clock.now()
+            ahead = sum(
+                1
+                for p in partitions.listing(connection)
+                if (p.year, p.month) > (now.year, now.month)
+            )
+            registry.register(_Partitions(partitions.default_rows(connection), ahead))
     return registry
 
 
