@@ -1,7 +1,7 @@
 """audit_event partitioned by month on PostgreSQL; audit_archive for archived years
 
 Revision ID: a4e2c8d61f37
-Revises: 7c1e5a9d3f20
+Revises: 8d2f6b4a1c35
 Create Date: 2026-12-01 11:50:00.000000
 
 On PostgreSQL the existing table becomes a partitioned one (audit.partitions.convert):
@@ -21,7 +21,7 @@ from audit import partitions
 
 # revision identifiers, used by Alembic.
 revision = 'a4e2c8d61f37'
-down_revision = '7c1e5a9d3f20'
+down_revision = '8d2f6b4a1c35'
 branch_labels = None
 depends_on = None
 

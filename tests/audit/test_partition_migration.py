@@ -23,7 +23,7 @@ from careplan.core import clock
 from careplan.extensions import db
 from tests.conftest import _app
 
-BEFORE = "7c1e5a9d3f20"
+BEFORE = "8d2f6b4a1c35"  # the revision before partitioning
 
 
 @pytest.fixture
