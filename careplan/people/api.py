@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Response, g, request, url_for
+from flask import Response, request, url_for
 
 from audit.actions import AuditAction
 from audit.log import record
@@ -72,15 +72,18 @@ def lookup_person() -> Response:
 
 
 @bp.get("/people/<uuid:person_id>")
-@documented("A person's identity", response=person_out)
+@documented(
+    "A person's identity: name, preferred name, date of birth, CHI (date of birth and CHI "
+    "are null for a supporter, who sees the name only)",
+    response=person_out,
+)
 @requires(Permission.PERSON_VIEW, AuditAction.PERSON_VIEW)
 def get_person(person_id: uuid.UUID) -> Response:
-    body = person_out.dump(services.view_person(person_id))
-    if g.user.is_supporter:
-        # A supporter knows who the person is; the NHS identifier is not theirs to hold
-        # (Caldicott principle 3: the minimum needed).
-        body["chi"] = None
-    return respond(body)
+    # A supporter knows who the person is: the name, not their date of birth or the NHS
+    # identifier (Caldicott principle 3: the minimum needed; PERSON_IDENTITY_VIEW).
+    return respond(
+        services.identity_out(person_id, person_out.dump(services.view_person(person_id)))
+    )
 
 
 @bp.put("/people/<uuid:person_id>/chi")

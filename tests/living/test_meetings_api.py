@@ -135,3 +135,35 @@ def test_bad_meetings_change_nothing(api, world):
     assert db.session.query(Meeting).count() == 0
     assert db.session.query(Task).count() == 1  # the scene's own
     assert db.session.get(Plan, scene.plan.id).next_review_on is None
+
+
+def test_hidden_characters_in_an_action_title_are_refused_naming_the_field(api, world):
+    """Issue 20's walk: U+202E (right-to-left override) was accepted in an action's title,
+    so "Send the application" could show as something else. Refused, under that action's
+    title, and nothing is recorded; the same for a task made on its own."""
+    scene = build_scene(world)
+    url = f"/people/{scene.person.id}/meetings"
+    tasks = db.session.query(Task).count()
+    actions = [
+        {"title": "Book the GP review", "owner_agency_id": str(scene.lead.id)},
+        {"title": "Pay \u202efdp.exe", "owner_agency_id": str(scene.lead.id)},
+    ]
+    refused = api.post(scene.key_worker, url, _meeting(scene, actions=actions))
+    assert refused.status_code == 400
+    message = refused.get_json()["fields"]["actions.1.title"][0]
+    assert message.startswith("Remove the hidden characters from what the action is")
+    refused = api.post(scene.key_worker, url, _meeting(scene, summary="Agreed\u200b."))
+    assert "hidden characters" in refused.get_json()["fields"]["summary"][0]
+    task = api.post(
+        scene.key_worker,
+        f"/people/{scene.person.id}/tasks",
+        {"title": "Call \u2066back\u2069", "owner_staff_id": str(scene.spare.id)},
+    )
+    assert task.status_code == 400
+    assert "hidden characters" in task.get_json()["fields"]["title"][0]
+    db.session.expire_all()
+    assert db.session.query(Meeting).count() == 0
+    assert db.session.query(Task).count() == tasks
+    # Line breaks and tabs are text, in the fields that hold more than a line.
+    made = api.post(scene.key_worker, url, _meeting(scene, summary="One.\n\tTwo."))
+    assert made.status_code == 201, made.get_json()
