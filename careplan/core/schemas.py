@@ -6,6 +6,7 @@ queries, the page forms, each section's content), applies one set of rules, so n
 forget them:
 - no key or string anywhere in the input holds unstorable text (careplan.core.text): NUL,
   other control characters, unpaired surrogates;
+- a list of ids or of choices holds each once (`Distinct`);
 - no text field holds hidden characters (`VisibleText`): format characters such as the
   bidirectional controls, or control characters other than tab and line breaks;
 - a text field's minimum length counts readable characters (`Readable`): every
@@ -156,6 +157,41 @@ class VisibleText(validate.Validator):
         return value
 
 
+class Distinct(validate.Validator):
+    """A list that holds each item once: a staff member, a section, a role named twice is
+    a mistake, refused with `message` under the list's own name, never stored twice.
+    `key` gives what makes an item the same as another (an attendee's `staff_id`); an
+    item whose key is None is not compared. Every list of ids or of choices from a fixed
+    set has one from the base schema (`apply_shared_rules`); a list of nested records
+    that name someone or something sets its own, with its key."""
+
+    def __init__(
+        self,
+        message: str = "Choose each one once: remove the one chosen twice",
+        key: Callable[[Any], Any] | None = None,
+    ) -> None:
+        self.message = message
+        self.key = key
+
+    def _repr_args(self) -> str:
+        return f"message={self.message!r}"
+
+    def __call__(self, value: Any) -> Any:
+        """`value` if no two items are the same (by `key`), else ValidationError."""
+        seen: set[Any] = set()
+        for item in value or ():
+            found = self.key(item) if self.key is not None else item
+            if found is None:
+                continue
+            if found in seen:
+                raise ValidationError(self.message)
+            seen.add(found)
+        return value
+
+
+EACH_SECTION_ONCE = "Choose each part of the plan once"
+
+
 def _bound(bound: DayBound) -> date | None:
     return bound() if callable(bound) else bound
 
@@ -239,6 +275,9 @@ def apply_shared_rules(field: fields.Field) -> None:
 
 
 def _shared_validators(field: fields.Field, validators: list[Any]) -> list[Any]:
+    if isinstance(field, fields.List) and _is_choice_of_ids(field.inner):
+        present = any(isinstance(v, Distinct) for v in validators)
+        return validators if present else [*validators, Distinct()]
     if _is_text(field):
         validators = [_readable(v) for v in validators]
         has_minimum = any(isinstance(v, Readable) and v.sets_minimum for v in validators)
@@ -260,6 +299,15 @@ def _shared_validators(field: fields.Field, validators: list[Any]) -> list[Any]:
     else:
         present = any(isinstance(v, kind) for v in validators)
     return validators if present else [*validators, wanted]
+
+
+def _is_choice_of_ids(field: fields.Field) -> bool:
+    """Whether `field` picks one of a set: an id, an enumeration, a text from a list."""
+    if isinstance(field, (fields.UUID, fields.Enum)):
+        return True
+    return isinstance(field, fields.String) and any(
+        isinstance(v, validate.OneOf) for v in field.validators
+    )
 
 
 def _readable(validator: Any) -> Any:

@@ -7,7 +7,7 @@ from typing import Any
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from careplan.core import clock
-from careplan.core.schemas import EARLIEST_DAY, LATEST_DAY, BaseSchema, DayRange
+from careplan.core.schemas import EARLIEST_DAY, LATEST_DAY, BaseSchema, DayRange, Distinct
 from careplan.meetings.models import MeetingKind
 from careplan.tasks.schemas import DUE, OwnerSchema
 
@@ -31,6 +31,18 @@ class AttendeeSchema(BaseSchema):
             raise ValidationError({"name": ["Choose a staff member, or enter a name."]})
 
 
+def _attendee(attendee: dict[str, Any]) -> Any:
+    """Who an attendee is, to find one named twice: a staff member by account; anyone
+    else by name, organisation and role, in any case and spacing."""
+    if attendee.get("staff_id") is not None:
+        return ("staff", attendee["staff_id"])
+    said = [" ".join((attendee.get(k) or "").casefold().split()) for k in ATTENDEE_NAMED]
+    return ("named", *said)
+
+
+ATTENDEE_NAMED = ("name", "agency_name", "role")
+
+
 class ActionSchema(OwnerSchema):
     title = fields.Str(
         required=True,
@@ -48,7 +60,12 @@ class MeetingCreateSchema(BaseSchema):
         MeetingKind, by_value=True, required=True, metadata={"label": "what kind of meeting it was"}
     )
     attendees = fields.List(
-        fields.Nested(AttendeeSchema), load_default=list, validate=validate.Length(max=50)
+        fields.Nested(AttendeeSchema),
+        load_default=list,
+        validate=[
+            validate.Length(max=50),
+            Distinct("Choose each person who attended once", key=_attendee),
+        ],
     )
     person_attended = fields.Bool(load_default=False)
     person_views = fields.Str(load_default=None, validate=TEXT)

@@ -172,7 +172,8 @@ def _page_errors(
     for name, messages in errors.items():
         found = ROW_FIELD.match(name)
         if found is None:
-            shown.setdefault(name, []).extend(messages)
+            # The list as a whole (one person chosen twice): the question of who attended.
+            shown.setdefault("staff_ids" if name == "attendees" else name, []).extend(messages)
             continue
         group, index, field = found.group(1), int(found.group(2)), found.group(3)
         if group == "attendees":

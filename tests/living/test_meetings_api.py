@@ -167,3 +167,57 @@ def test_hidden_characters_in_an_action_title_are_refused_naming_the_field(api, 
     # Line breaks and tabs are text, in the fields that hold more than a line.
     made = api.post(scene.key_worker, url, _meeting(scene, summary="One.\n\tTwo."))
     assert made.status_code == 201, made.get_json()
+
+
+def test_one_person_named_twice_in_a_list_is_refused_naming_the_list(api, world):
+    """Issue 20's walk: one staff member twice as a meeting's attendee was accepted. Each
+    list that names people or parts of the plan refuses one named twice (400, under the
+    list's name) and changes nothing: attendees (staff, or the same name and role in any
+    case), the sections a supporter sees, an agreement's sections, a new account's roles."""
+    scene = build_scene(world)
+    url = f"/people/{scene.person.id}/meetings"
+    twice = [
+        [{"staff_id": str(scene.spare.id)}, {"staff_id": str(scene.spare.id)}],
+        [
+            {"name": "Fiona Mackenzie", "role": "Sister"},
+            {"name": "fiona  mackenzie", "role": "sister"},
+        ],
+    ]
+    for attendees in twice:
+        refused = api.post(scene.key_worker, url, _meeting(scene, attendees=attendees))
+        assert refused.status_code == 400, refused.get_json()
+        assert refused.get_json()["fields"]["attendees"] == [
+            "Choose each person who attended once"
+        ]
+    db.session.expire_all()
+    assert db.session.query(Meeting).count() == 0
+    # Two people of one name but different roles are two people.
+    both = [{"name": "Fiona Mackenzie", "role": "Sister"}, {"name": "Fiona Mackenzie"}]
+    assert api.post(scene.key_worker, url, _meeting(scene, attendees=both)).status_code == 201
+
+    supporter = {
+        "name": "Lorna Mackenzie",
+        "relationship": "family",
+        "email": "lorna@example.test",
+        "sections": ["goals", "goals"],
+        "expires_on": "2030-01-01",
+    }
+    refused = api.post(scene.individual, f"/people/{scene.person.id}/supporters", supporter)
+    assert refused.status_code == 400
+    assert refused.get_json()["fields"]["sections"] == ["Choose each part of the plan once"]
+    agreement = {"max_sensitivity": "standard", "sections": ["money", "money"]}
+    refused = api.put(
+        scene.admin,
+        f"/agencies/{scene.other_agency.id}/sharing-agreement",
+        {**agreement, "valid_until": "2030-01-01"},
+    )
+    assert refused.get_json()["fields"]["sections"] == ["Choose each part of the plan once"]
+    staff = {
+        "email": "new.worker@example.test",
+        "name": "New Worker",
+        "agency_id": str(scene.lead.id),
+        "roles": ["practitioner", "practitioner"],
+    }
+    refused = api.post(scene.admin, "/staff", staff)
+    assert refused.status_code == 400
+    assert "roles" in refused.get_json()["fields"]

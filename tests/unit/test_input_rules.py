@@ -13,7 +13,7 @@ import pkgutil
 from datetime import date, datetime
 
 import pytest
-from marshmallow import Schema, fields
+from marshmallow import Schema, ValidationError, fields, validate
 
 import audit
 import careplan
@@ -24,6 +24,7 @@ from careplan.core.schemas import (
     WHOLE_NUMBER,
     BaseSchema,
     DayRange,
+    Distinct,
     MomentRange,
     Readable,
     VisibleText,
@@ -279,6 +280,51 @@ def test_every_text_field_says_which_field_holds_hidden_characters(app, hidden):
             assert any("hidden characters" in m for m in errors[key]), (key, errors[key])
             seen += 1
     assert seen > 100
+
+
+# Lists of records that name someone or something, each of which must be named once
+# (issue 20's walk: one staff member twice as a meeting's attendee was accepted).
+DISTINCT_RECORDS = {
+    ("MeetingCreateSchema", "attendees"),
+    ("TeamHandOverSchema", "moves"),
+    ("TeamSchema", "members"),
+    ("TeamSchema", "leaders"),
+    ("SupporterCreateSchema", "sections"),
+    ("SharingAgreementSchema", "sections"),
+}
+
+
+def _picks_from_a_set(field: fields.Field) -> bool:
+    if isinstance(field, (fields.UUID, fields.Enum)):
+        return True
+    return isinstance(field, fields.String) and any(
+        isinstance(v, validate.OneOf) for v in field.validators
+    )
+
+
+def test_every_list_of_choices_holds_each_once():
+    """Every list of ids or of choices from a set, and each list named above, refuses an
+    item named twice (`Distinct`), so a list added later has the rule too."""
+    lists = 0
+    named = set()
+    for schema in _schemas():
+        for name, field in schema.load_fields.items():
+            if not isinstance(field, fields.List):
+                continue
+            where = (type(schema).__name__, name)
+            if _picks_from_a_set(field.inner) or where in DISTINCT_RECORDS:
+                assert any(isinstance(v, Distinct) for v in field.validators), where
+                lists += 1
+                named.add(where)
+    assert named >= DISTINCT_RECORDS
+    assert lists > 10
+
+
+def test_distinct_compares_by_key_and_skips_the_unnamed():
+    rule = Distinct("Choose each person once", key=lambda a: a.get("id"))
+    assert rule([{"id": 1}, {"id": 2}, {"name": "x"}, {"name": "y"}])
+    with pytest.raises(ValidationError, match="Choose each person once"):
+        rule([{"id": 1}, {"id": 1}])
 
 
 # --- Days in Scotland --------------------------------------------------------------------

@@ -110,3 +110,31 @@ def test_meeting_attendees_beyond_the_care_team_are_searched_for(demo_app):
         assert f'value="staff:{ewan[1]}" selected' in body
     finally:
         demo_app.config.pop("STAFF_PICKER_SHORT")
+
+
+def test_the_same_attendee_twice_is_refused_on_the_page(demo_app):
+    """Issue 20's walk: one person named twice as an attendee; the page says so at the
+    question of who attended, keeps what was typed and records nothing."""
+    sarah = _sarah(demo_app)
+    morag = Browser(demo_app, staff(demo_app, "morag.campbell@nhs.demo"))
+    path = f"/people/{sarah}/meetings/new"
+    before = text(morag.get(f"/people/{sarah}/meetings"))
+    sent = morag.post(
+        path,
+        {
+            "held_on-day": "2",
+            "held_on-month": "11",
+            "held_on-year": "2026",
+            "kind": "review",
+            "other-0-name": "Ruth Ogilvie",
+            "other-0-role": "Advocate",
+            "other-1-name": "ruth ogilvie",
+            "other-1-role": "advocate",
+        },
+    )
+    body = text(sent)
+    assert sent.status_code == 400
+    assert "There is a problem" in body
+    assert "Choose each person who attended once" in body
+    assert 'value="ruth ogilvie"' in body
+    assert text(morag.get(f"/people/{sarah}/meetings")) == before
