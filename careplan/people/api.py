@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Response, request, url_for
+from flask import Response, url_for
 
 from audit.actions import AuditAction
 from audit.log import record
@@ -15,7 +15,7 @@ from careplan.accounts.schemas import account_link
 from careplan.core.api_blueprint import bp
 from careplan.core.clock import iso
 from careplan.core.errors import NotFound
-from careplan.core.http import documented, json_body, respond
+from careplan.core.http import documented, json_body, query_args, respond
 from careplan.extensions import db
 from careplan.people import operations, services
 from careplan.people.schemas import (
@@ -40,7 +40,7 @@ from careplan.people.schemas import (
 )
 @requires(Permission.JOB_PERSON_SEARCH, AuditAction.PERSON_SEARCH)
 def search_people() -> Response:
-    page = services.search(lambda: search_query.load(request.args.to_dict()))
+    page = services.search(lambda: search_query.load(query_args()))
     response = respond(people_out.dump(page.people))
     response.headers["X-Total-Count"] = str(page.total)
     if page.cursor is not None:
