@@ -186,9 +186,7 @@ def test_one_person_named_twice_in_a_list_is_refused_naming_the_list(api, world)
     for attendees in twice:
         refused = api.post(scene.key_worker, url, _meeting(scene, attendees=attendees))
         assert refused.status_code == 400, refused.get_json()
-        assert refused.get_json()["fields"]["attendees"] == [
-            "Choose each person who attended once"
-        ]
+        assert refused.get_json()["fields"]["attendees"] == ["Choose each person who attended once"]
     db.session.expire_all()
     assert db.session.query(Meeting).count() == 0
     # Two people of one name but different roles are two people.
@@ -221,3 +219,33 @@ def test_one_person_named_twice_in_a_list_is_refused_naming_the_list(api, world)
     refused = api.post(scene.admin, "/staff", staff)
     assert refused.status_code == 400
     assert "roles" in refused.get_json()["fields"]
+
+
+def test_many_actions_for_one_owner_make_one_notice_saying_how_many(api, world):
+    """Issue 20's walk: 50 actions made 50 notifications. One change tells each
+    recipient once, saying how many (content-free: no title, no name); the next change
+    is a notice of its own."""
+    from careplan.notifications.models import Notification
+
+    scene = build_scene(world)
+    url = f"/people/{scene.person.id}/meetings"
+    mine = {"owner_staff_id": str(scene.outsider.id)}
+    ours = {"owner_agency_id": str(scene.lead.id)}
+    actions = [{"title": f"Step {n}", **mine} for n in range(48)]
+    actions += [{"title": "Book the GP review", **ours}, {"title": "Phone the GP", **ours}]
+    made = api.post(scene.key_worker, url, _meeting(scene, actions=actions))
+    assert made.status_code == 201, made.get_json()
+    notes = api.get(scene.outsider, "/me/notifications").get_json()
+    assert [(n["kind"], n["count"]) for n in notes] == [("task.assigned", 48)]
+    assert notes[0]["message"].startswith("You have been given 48 actions")
+    assert "Step" not in str(notes)
+    db.session.expire_all()
+    agency = db.session.query(Notification).filter_by(recipient_agency_id=scene.lead.id).all()
+    assert [(n.kind.value, n.count) for n in agency] == [("task.assigned.agency", 2)]
+    # Another meeting, another notice; one action says it as before.
+    again = _meeting(scene, actions=[{"title": "One more", **mine}])
+    assert api.post(scene.key_worker, url, again).status_code == 201
+    notes = api.get(scene.outsider, "/me/notifications").get_json()
+    assert sorted(n["count"] for n in notes) == [1, 48]
+    one = next(n for n in notes if n["count"] == 1)
+    assert one["message"].startswith("You have been given an action")
