@@ -447,6 +447,7 @@ def reopen(session: Session, plan: Plan, data: dict[str, Any], by: User) -> Plan
             closed_on=plan.closed_on,
             closed_reason=plan.closed_reason,
             closed_by_id=plan.closed_by_id,
+            closed_at=plan.closed_at,
             reopened_at=now,
             reopened_by_id=by.id,
         )
@@ -468,7 +469,7 @@ def reopen(session: Session, plan: Plan, data: dict[str, Any], by: User) -> Plan
             recorded_by_id=by.id,
         )
     )
-    plan.closed_on = plan.closed_reason = plan.closed_by_id = None
+    plan.closed_on = plan.closed_reason = plan.closed_by_id = plan.closed_at = None
     plan.lead_agency_id = data["lead_agency_id"]
     plan.key_worker_id = data["key_worker_id"]
     plan.agreed_on = data["agreed_on"]
@@ -495,7 +496,8 @@ def close(session: Session, plan: Plan, data: dict[str, Any], by: User) -> Plan:
     plan.closed_on = data.get("closed_on") or clock.today()
     plan.closed_reason = data["reason"]
     plan.closed_by_id = by.id
+    plan.closed_at = clock.now()
     plan.version += 1
-    plan.updated_at = clock.now()
+    plan.updated_at = plan.closed_at
     session.flush()
     return plan
