@@ -33,6 +33,7 @@ from careplan.plans.models import (
 from careplan.plans.rows import Ref
 from careplan.protection.sealed import aad, vault
 from careplan.protection.vault import Vault
+from careplan.tasks import operations as tasks
 
 
 def _practitioner_in(
@@ -358,6 +359,7 @@ def hand_over(
         )
     )
     plan.lead_agency_id = data["agency_id"]
+    tasks.follow_key_worker(session, plan.person_id, plan.key_worker_id, data["staff_id"], by)
     plan.key_worker_id = data["staff_id"]
     plan.agreed_on = data["agreed_on"]
     plan.agreed_how = data["agreed_how"]
@@ -471,6 +473,7 @@ def reopen(session: Session, plan: Plan, data: dict[str, Any], by: User) -> Plan
     )
     plan.closed_on = plan.closed_reason = plan.closed_by_id = plan.closed_at = None
     plan.lead_agency_id = data["lead_agency_id"]
+    tasks.follow_key_worker(session, plan.person_id, plan.key_worker_id, data["key_worker_id"], by)
     plan.key_worker_id = data["key_worker_id"]
     plan.agreed_on = data["agreed_on"]
     plan.agreed_how = data["agreed_how"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from careplan.access.subject import Role
@@ -111,6 +112,47 @@ def create_task(
             actor_id=actor.id,
         )
     return task
+
+
+# Tasks a key worker holds because they are the key worker: answering the person's
+# request for a correction. They follow the plan to its next key worker.
+KEY_WORKER_SOURCES = frozenset({TaskSource.CORRECTION})
+
+
+def follow_key_worker(
+    session: Session,
+    person_id: uuid.UUID,
+    previous_id: uuid.UUID | None,
+    new_id: uuid.UUID,
+    actor: User,
+) -> int:
+    """Give the person's open tasks that `previous_id` holds as their key worker
+    (KEY_WORKER_SOURCES) to the new key worker `new_id`, each version bumped (the former
+    owner's open form is stale). The new key worker is told once, however many moved
+    (`outbox.queue` counts them up); the former one hears nothing more of them. Returns
+    how many moved. Flushes."""
+    if previous_id is None or previous_id == new_id:
+        return 0
+    moved = session.scalars(
+        select(Task).where(
+            Task.person_id == person_id,
+            Task.owner_staff_id == previous_id,
+            Task.status == TaskStatus.OPEN,
+            Task.source.in_(KEY_WORKER_SOURCES),
+        )
+    ).all()
+    for task in moved:
+        task.owner_staff_id = new_id
+        task.version += 1
+        outbox.queue(
+            session,
+            NotificationKind.TASK_ASSIGNED,
+            to_user_id=new_id,
+            link=MY_TASKS_LINK,
+            actor_id=actor.id,
+        )
+    session.flush()
+    return len(moved)
 
 
 # Which status a task may move to from each (done and cancelled tasks can be reopened:
