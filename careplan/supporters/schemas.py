@@ -29,7 +29,10 @@ class SupporterCreateSchema(BaseSchema):
         SupporterRelationship,
         by_value=True,
         required=True,
-        metadata={"required_message": "Choose who they are to the person."},
+        metadata={
+            "label": "who they are to the person",
+            "required_message": "Choose who they are to the person.",
+        },
     )
     described_as = OneLine(
         load_default=None,

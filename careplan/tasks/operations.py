@@ -24,28 +24,32 @@ CORRECTION_ANSWER_WITHIN = timedelta(days=14)
 NOTE_MAX = 2000
 # A content-free link: the owner's "My tasks" page (what the task is, they see there).
 MY_TASKS_LINK = "/my-tasks"
-OWNER_MESSAGE = "Choose one owner: a practitioner or an organisation."
-STAFF_MESSAGE = "Choose an active practitioner."
-AGENCY_MESSAGE = "Choose an organisation from the list."
+# The design system's words for the owner question ("Who owns this action?").
+OWNER_MESSAGE = "Choose who owns this action"
+STAFF_MESSAGE = "Choose who owns this action: a practitioner who can sign in to the service"
+AGENCY_MESSAGE = "Choose who owns this action from the list"
 
 
 def owner_problem(
     session: Session,
     owner_staff_id: uuid.UUID | None,
     owner_agency_id: uuid.UUID | None,
-    field: str = "owner",
+    prefix: str = "",
+    message: str = OWNER_MESSAGE,
 ) -> dict[str, list[str]] | None:
-    """Why the owner cannot be given a task, as form fields (None: they can). An owner is
-    exactly one of an active practitioner account or an agency."""
+    """Why the owner cannot be given a task, under the field that named them
+    (`owner_staff_id` or `owner_agency_id`, after `prefix`: "actions.0."; neither or both:
+    `owner_staff_id`, with `message`), or None: they can. An owner is exactly one of an
+    active practitioner account or an agency."""
     if (owner_staff_id is None) == (owner_agency_id is None):
-        return {field: [OWNER_MESSAGE]}
+        return {f"{prefix}owner_staff_id": [message]}
     if owner_staff_id is not None:
         staff = session.get(User, owner_staff_id)
         if staff is None or not staff.active or not staff.has_role(Role.PRACTITIONER):
-            return {field: [STAFF_MESSAGE]}
+            return {f"{prefix}owner_staff_id": [STAFF_MESSAGE]}
         return None
     if session.get(Agency, owner_agency_id) is None:
-        return {field: [AGENCY_MESSAGE]}
+        return {f"{prefix}owner_agency_id": [AGENCY_MESSAGE]}
     return None
 
 
@@ -60,6 +64,7 @@ def create_task(
     source: TaskSource,
     source_id: uuid.UUID | None = None,
     actor: User,
+    owner_field: str = "",
 ) -> Task:
     """Add an open task for the person, owned by one practitioner (`owner_staff_id`) or one
     agency (`owner_agency_id`), and queue its owner a content-free notification (an
@@ -67,7 +72,8 @@ def create_task(
 
     `title`: 1..500 characters after trimming; `due_on`: a day in Scotland, or None;
     `source`/`source_id`: where it came from (a meeting's id, a referral's...); `actor`:
-    who gave it (never notified of their own task).
+    who gave it (never notified of their own task); `owner_field`: where the owner was
+    given in the request, before `owner_staff_id` ("follow_up."), for a refusal's field.
 
     Raises Unprocessable (422, with `fields`) for an empty or overlong title, no owner or
     two, or an owner that is not an active practitioner or a known agency. The caller
@@ -75,8 +81,10 @@ def create_task(
     """
     text = (title or "").strip()
     if not text or len(text) > TITLE_MAX:
-        raise Unprocessable(fields={"title": [f"Enter the action, up to {TITLE_MAX} characters."]})
-    problem = owner_problem(session, owner_staff_id, owner_agency_id)
+        raise Unprocessable(
+            fields={"title": [f"What the action is must be {TITLE_MAX} characters or fewer"]}
+        )
+    problem = owner_problem(session, owner_staff_id, owner_agency_id, owner_field)
     if problem is not None:
         raise Unprocessable(fields=problem)
     task = Task(
