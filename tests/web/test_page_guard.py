@@ -30,7 +30,6 @@ def page_routes(app):
 def test_every_person_page_asks_the_decision(demo_app, decisions):
 
     from careplan.people.models import Person
-
     from careplan.tasks.models import Task
 
     with demo_app.app_context():
