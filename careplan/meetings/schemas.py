@@ -41,7 +41,7 @@ class AttendeeSchema(BaseSchema):
             )
 
 
-def _attendee(attendee: dict[str, Any]) -> Any:
+def attendee_key(attendee: dict[str, Any]) -> Any:
     """Who an attendee is, to find one named twice: a staff member by account; anyone
     else by name, organisation and role, in any case and spacing."""
     if attendee.get("staff_id") is not None:
@@ -74,7 +74,7 @@ class MeetingCreateSchema(BaseSchema):
         load_default=list,
         validate=[
             validate.Length(max=50),
-            Distinct("Choose each person who attended once", key=_attendee),
+            Distinct("Choose each person who attended once", key=attendee_key),
         ],
     )
     person_attended = fields.Bool(load_default=False)
