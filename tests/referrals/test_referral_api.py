@@ -441,3 +441,14 @@ def test_the_letter_for_a_service_not_on_the_platform(api, world, scene):
     refused = api.get(scene.key_worker, f"/referrals/{on_platform['id']}/letter.pdf")
     assert refused.status_code == 409
     assert refused.get_json()["reason"] == "on_platform"
+
+
+def test_the_receiving_service_knows_who_was_referred(api, world, scene):
+    """Issue 20's walk, every basis: the receiving service (basis `referral`) sees the
+    person's date of birth and CHI number, to match them with its own records (a referral
+    is direct care); a supporter sees the name only (tests/api/test_supporter_access.py)."""
+    made = _refer(api, scene)
+    assert made.status_code == 201, made.get_json()
+    body = api.get(scene.coordinator, f"/people/{scene.person.id}").get_json()
+    assert body["date_of_birth"] == scene.person.date_of_birth.isoformat()
+    assert body["chi"] == scene.person.chi
