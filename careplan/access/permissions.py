@@ -46,6 +46,10 @@ class Permission(enum.StrEnum):
 
     # The person as a whole, through a relationship with them.
     PERSON_VIEW = "person:view"
+    # Who the person is beyond their name: date of birth, CHI number and any other
+    # identifying detail. Not a supporter's: they know the person already, and the
+    # service hands them the minimum (Caldicott principle 3), the name only.
+    PERSON_IDENTITY_VIEW = "person:identity:view"
     PERSON_CONSENTS_VIEW = "person:consents:view"
     PERSON_CONSENT_RECORD = "person:consent:record"  # give, refuse or withdraw
     PERSON_ACCESS_LOG_VIEW = "person:access_log:view"

@@ -39,7 +39,7 @@ from careplan.access.rules import REFERENCE, job_role
 from careplan.access.subject import Subject
 from careplan.core import clock
 from careplan.core.errors import BadRequest, Forbidden, NotFound, Unauthorised
-from careplan.core.untrusted import screen_request
+from careplan.core.untrusted import refuse_unknown_query, screen_request
 from careplan.extensions import db
 
 log = logging.getLogger(__name__)
@@ -124,12 +124,27 @@ def requires(
             screen_request()
             if problem is not None:
                 raise BadRequest(problem, fields={"purpose": [problem]})
+            if request.blueprint == API_BLUEPRINT:
+                # The API takes the query parameters its route documents, and no others.
+                refuse_unknown_query(_query_names(checked))
             return view(*args, **kwargs)
 
         checked.__access__ = declared  # type: ignore[attr-defined]
         return checked
 
     return wrap
+
+
+API_BLUEPRINT = "api"
+
+
+def _query_names(route: Callable[..., Any]) -> list[str]:
+    """The query parameters a route documents (`careplan.core.http.documented`'s `query`
+    schema): each field's name as sent."""
+    schema = getattr(route, "__openapi__", {}).get("query")
+    if schema is None:
+        return []
+    return [f.data_key or name for name, f in schema.fields.items() if not f.dump_only]
 
 
 def public(view: Callable[..., Any]) -> Callable[..., Any]:

@@ -21,6 +21,7 @@ PERSON: Table = {
     BasisKind.SELF: frozenset(
         {
             P.PERSON_VIEW,
+            P.PERSON_IDENTITY_VIEW,
             P.PERSON_CONSENTS_VIEW,
             P.PERSON_CONSENT_RECORD,
             P.PERSON_ACCESS_LOG_VIEW,
@@ -32,6 +33,7 @@ PERSON: Table = {
     BasisKind.KEY_WORKER: frozenset(
         {
             P.PERSON_VIEW,
+            P.PERSON_IDENTITY_VIEW,
             P.PERSON_CONSENTS_VIEW,
             P.PERSON_CONSENT_RECORD,
             P.PERSON_ACCESS_LOG_VIEW,
@@ -45,6 +47,7 @@ PERSON: Table = {
     BasisKind.LEAD_AGENCY: frozenset(
         {
             P.PERSON_VIEW,
+            P.PERSON_IDENTITY_VIEW,
             P.PERSON_CONSENTS_VIEW,
             P.PERSON_CHI_RECORD,
             P.PERSON_REFERRAL_CREATE,
@@ -57,24 +60,34 @@ PERSON: Table = {
     BasisKind.KEY_WORKER_TEAM: frozenset(
         {
             P.PERSON_VIEW,
+            P.PERSON_IDENTITY_VIEW,
             P.PERSON_CONSENTS_VIEW,
             P.PERSON_CHI_RECORD,
             P.PERSON_REFERRAL_CREATE,
             P.PERSON_REFERRALS_VIEW,
         }
     ),
-    BasisKind.TEAM_LEADER: frozenset({P.PERSON_VIEW, P.PERSON_REFERRALS_VIEW}),
-    BasisKind.COVER: frozenset({P.PERSON_VIEW, P.PERSON_CONSENTS_VIEW, P.PERSON_REFERRALS_VIEW}),
-    BasisKind.REGISTERED: frozenset({P.PERSON_VIEW, P.PERSON_CHI_RECORD}),
+    BasisKind.TEAM_LEADER: frozenset(
+        {P.PERSON_VIEW, P.PERSON_IDENTITY_VIEW, P.PERSON_REFERRALS_VIEW}
+    ),
+    BasisKind.COVER: frozenset(
+        {P.PERSON_VIEW, P.PERSON_IDENTITY_VIEW, P.PERSON_CONSENTS_VIEW, P.PERSON_REFERRALS_VIEW}
+    ),
+    BasisKind.REGISTERED: frozenset({P.PERSON_VIEW, P.PERSON_IDENTITY_VIEW, P.PERSON_CHI_RECORD}),
     # A care-team member with the person's consent may refer them on (API.md).
     BasisKind.CONSENT: frozenset(
-        {P.PERSON_VIEW, P.PERSON_REFERRAL_CREATE, P.PERSON_REFERRALS_VIEW}
+        {P.PERSON_VIEW, P.PERSON_IDENTITY_VIEW, P.PERSON_REFERRAL_CREATE, P.PERSON_REFERRALS_VIEW}
     ),
-    BasisKind.BREAK_GLASS: frozenset({P.PERSON_VIEW, P.PERSON_REFERRALS_VIEW}),
-    # The receiving agency knows who was referred, and nothing of their other referrals.
-    BasisKind.REFERRAL: frozenset({P.PERSON_VIEW}),
-    BasisKind.HANDED_OVER: frozenset({P.PERSON_VIEW}),
-    # A supporter knows whose sections they were shown, and nothing else about them.
+    BasisKind.BREAK_GLASS: frozenset(
+        {P.PERSON_VIEW, P.PERSON_IDENTITY_VIEW, P.PERSON_REFERRALS_VIEW}
+    ),
+    # The receiving agency knows who was referred (name, date of birth and CHI, to match
+    # them with its own records: a referral is direct care), and nothing of their other
+    # referrals.
+    BasisKind.REFERRAL: frozenset({P.PERSON_VIEW, P.PERSON_IDENTITY_VIEW}),
+    BasisKind.HANDED_OVER: frozenset({P.PERSON_VIEW, P.PERSON_IDENTITY_VIEW}),
+    # A supporter knows whose sections they were shown (their name), and nothing else
+    # about them: not their date of birth or CHI number (no PERSON_IDENTITY_VIEW).
     BasisKind.SUPPORTER: frozenset({P.PERSON_VIEW}),
 }
 
@@ -432,7 +445,7 @@ OWN_VOICE = frozenset({P.SECTION_WRITE, P.SECTION_ADD_ENTRY})
 
 # Permissions about the person or plan that only read: open before a plan exists (to the
 # person themselves).
-READS = frozenset({P.PERSON_VIEW, P.PLAN_VIEW, P.SECTION_VIEW})
+READS = frozenset({P.PERSON_VIEW, P.PERSON_IDENTITY_VIEW, P.PLAN_VIEW, P.SECTION_VIEW})
 
 
 def check() -> None:

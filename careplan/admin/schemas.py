@@ -9,7 +9,7 @@ from marshmallow import fields, validate
 from careplan.access.subject import Role
 from careplan.agencies.models import AgencyKind, Sector
 from careplan.core import clock
-from careplan.core.schemas import BaseSchema, DayRange, OneLine
+from careplan.core.schemas import EACH_SECTION_ONCE, BaseSchema, DayRange, Distinct, OneLine
 from consent.models import LawfulBasis
 
 SENSITIVITIES = ("standard", "sensitive", "restricted")
@@ -33,7 +33,10 @@ class SharingAgreementSchema(BaseSchema):
     agency_id = fields.UUID(dump_only=True)
     max_sensitivity = fields.Str(required=True, validate=validate.OneOf(SENSITIVITIES))
     sections = fields.List(
-        fields.Str(), required=True, allow_none=True, validate=validate.Length(max=100)
+        fields.Str(),
+        required=True,
+        allow_none=True,
+        validate=[validate.Length(max=100), Distinct(EACH_SECTION_ONCE)],
     )
     lawful_basis = fields.Enum(
         LawfulBasis, by_value=True, load_default=LawfulBasis.PUBLIC_TASK_HEALTH_CARE

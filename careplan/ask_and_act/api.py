@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Response, request
+from flask import Response
 
 from audit.actions import AuditAction
 from careplan.access.permissions import Permission
@@ -19,7 +19,7 @@ from careplan.ask_and_act.schemas import (
     report_query,
 )
 from careplan.core.api_blueprint import bp
-from careplan.core.http import IF_MATCH_REQUIRED, documented, json_body, respond
+from careplan.core.http import IF_MATCH_REQUIRED, documented, json_body, query_args, respond
 
 ASKS = "/people/<uuid:person_id>/housing-asks"
 
@@ -76,5 +76,5 @@ def update_housing_ask(ask_id: uuid.UUID) -> Response:
 )
 @requires(Permission.JOB_HOUSING_DUTY_REPORT, AuditAction.HOUSING_DUTY_REPORT)
 def housing_duty_report() -> Response:
-    query = report_query.load(request.args.to_dict())
+    query = report_query.load(query_args())
     return respond(report_out.dump(reports.report(query["start"], query["end"], query["by"])))

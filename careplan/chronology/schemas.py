@@ -13,7 +13,8 @@ class ItemSchema(BaseSchema):
     at = fields.Str()
     kind = fields.Str(
         metadata={
-            "description": "update, meeting, key_worker, consent, crisis, correction, "
+            "description": "update, meeting, key_worker, plan_closed, plan_reopened, "
+            "consent, crisis, correction, "
             "referral (one per answer: made, received, accepted, rejected, in progress, "
             "paused, completed, cancelled, closed) or housing_ask (ask and act)"
         }

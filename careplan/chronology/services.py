@@ -3,9 +3,10 @@ Scottish social work practice keeps one, each item decided by the access policy 
 own record (rule table: careplan.access.rules.CHRONOLOGY to open it).
 
 Items: section updates (by their section's SECTION_VIEW, with their text), reviews and
-meetings (MEETING_VIEW; what was said stays on the meeting), key worker changes
-(PLAN_VIEW), consents and refusals given or withdrawn (PERSON_CONSENTS_VIEW), crisis
-events (CRISIS_VIEW), the person's requests for corrections (CORRECTION_VIEW), referrals
+meetings (MEETING_VIEW; what was said stays on the meeting), key worker changes and the
+plan's closing and reopening, with who and when (PLAN_VIEW), consents and refusals
+given or withdrawn (PERSON_CONSENTS_VIEW), crisis events (CRISIS_VIEW), the person's
+requests for corrections (CORRECTION_VIEW), referrals
 and each answer to them (made, received, accepted, rejected with the reason in words,
 in progress, paused, completed, cancelled, closed without going ahead), each decided on
 the referral itself (REFERRAL_VIEW, `rules.REFERRAL`: who made it, the key worker's side,
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import select
@@ -30,6 +31,7 @@ from careplan.access.context import AccessContext
 from careplan.access.permissions import Permission, Resource, ResourceType
 from careplan.access.pipeline import authorise, section_views
 from careplan.access.policy import decide, decide_on
+from careplan.accounts.models import User
 from careplan.ask_and_act.models import HousingAsk
 from careplan.ask_and_act.rules import current as ask_rules
 from careplan.core import clock
@@ -41,7 +43,7 @@ from careplan.extensions import db
 from careplan.meetings.models import Meeting
 from careplan.meetings.services import KIND_WORDS
 from careplan.plans.access import catalogue
-from careplan.plans.models import Entry, KeyWorkerAssignment
+from careplan.plans.models import Entry, KeyWorkerAssignment, PlanClosure
 from careplan.plans.services import linked
 from careplan.referrals import lifecycle
 from careplan.referrals.models import DeclinedBy, Referral, ReferralEvent, ReferralStatus
@@ -160,6 +162,7 @@ def timeline(
                     f"Key worker: {kw.staff.name}, {kw.agency.name}",
                 )
             )
+        items += _closings(plan)
     if "consent" in kinds:
         for c in session.scalars(select(Consent).where(Consent.person_id == person_id)):
             who = c.grantee_sector.value if c.grantee_sector else "one organisation"
@@ -299,6 +302,36 @@ def _referral_item(row: Referral, event: ReferralEvent, where: str, names: Names
         " ".join(said) or None,
         extra={"referral_id": row.id, "status": event.status.value},
     )
+
+
+def _closings(plan: Any) -> list[Item]:
+    """The plan's closing and reopening, each time (step-down and return), with who and
+    when: decided as the key worker history is (PLAN_VIEW). A closing recorded before
+    its time was kept (`closed_at` None) sorts at the start of its day."""
+    session = db.session
+    past = list(session.scalars(select(PlanClosure).where(PlanClosure.plan_id == plan.id)))
+    ids = {c.closed_by_id for c in past} | {c.reopened_by_id for c in past} | {plan.closed_by_id}
+    ids.discard(None)
+    names = {u.id: u.name for u in session.scalars(select(User).where(User.id.in_(ids)))}
+    closings = [(c.closed_on, c.closed_at, c.closed_reason, c.closed_by_id) for c in past]
+    if plan.closed_on is not None:
+        closings.append((plan.closed_on, plan.closed_at, plan.closed_reason, plan.closed_by_id))
+    items = []
+    for on, at, reason, by in closings:
+        why = f" ({words.value_label(reason).lower()})" if reason else ""
+        when = at if at is not None else datetime.combine(on, time.min)
+        items.append(Item(on, when, "plan_closed", f"Plan closed{why}", names.get(by, "")))
+    for c in past:
+        items.append(
+            Item(
+                clock.day_of(c.reopened_at),
+                c.reopened_at,
+                "plan_reopened",
+                "Plan reopened",
+                names.get(c.reopened_by_id, ""),
+            )
+        )
+    return items
 
 
 def _housing_asks(person_id: uuid.UUID) -> list[Item]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Response, request
+from flask import Response
 
 from audit.actions import AuditAction
 from careplan.access.permissions import Permission
@@ -28,7 +28,14 @@ from careplan.continuity.schemas import (
 )
 from careplan.core.api_blueprint import bp
 from careplan.core.clock import iso
-from careplan.core.http import IF_MATCH_REQUIRED, documented, json_body, require_version, respond
+from careplan.core.http import (
+    IF_MATCH_REQUIRED,
+    documented,
+    json_body,
+    query_args,
+    require_version,
+    respond,
+)
 
 
 @bp.get("/teams")
@@ -83,7 +90,7 @@ def update_team(team_id: uuid.UUID) -> Response:
 @requires(Permission.JOB_TEAM_LEAD, AuditAction.TEAM_CASELOAD)
 def team_caseload(team_id: uuid.UUID) -> Response:
     team = services.led_team(team_id, AuditAction.TEAM_CASELOAD)
-    query = caseload_query.load(request.args.to_dict())
+    query = caseload_query.load(query_args())
     return respond(caseload_out.dump(caseload_body(services.caseload(team, query))))
 
 

@@ -6,19 +6,17 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from marshmallow import ValidationError, fields, validate, validates, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from careplan.core import clock
-from careplan.core.schemas import BaseSchema, DayRange, OneLine, RefSchema
+from careplan.core.schemas import BaseSchema, DayRange, Distinct, OneLine, RefSchema
 
 TEAM_SIZE = 200  # members of one team, at most (a locality team is tens)
 MOVES = 200  # moves in one bulk hand-over
 COVER_DAYS = 92  # an absence covered in one go: up to three months, then named again
 
 
-def _distinct(value: list[Any]) -> None:
-    if len(set(value)) != len(value):
-        raise ValidationError("Choose each person once")
+EACH_PERSON_ONCE = "Choose each person once"
 
 
 class TeamSchema(BaseSchema):
@@ -28,18 +26,16 @@ class TeamSchema(BaseSchema):
     id = fields.UUID(dump_only=True)
     name = OneLine(required=True, validate=validate.Length(min=2, max=200))
     agency_id = fields.UUID(required=True)
-    members = fields.List(fields.UUID(), load_default=list, validate=validate.Length(max=TEAM_SIZE))
-    leaders = fields.List(
-        fields.UUID(), required=True, validate=validate.Length(min=1, max=TEAM_SIZE)
+    members = fields.List(
+        fields.UUID(),
+        load_default=list,
+        validate=[validate.Length(max=TEAM_SIZE), Distinct(EACH_PERSON_ONCE)],
     )
-
-    @validates("members")
-    def _members(self, value: list[Any], **_: Any) -> None:
-        _distinct(value)
-
-    @validates("leaders")
-    def _leaders(self, value: list[Any], **_: Any) -> None:
-        _distinct(value)
+    leaders = fields.List(
+        fields.UUID(),
+        required=True,
+        validate=[validate.Length(min=1, max=TEAM_SIZE), Distinct(EACH_PERSON_ONCE)],
+    )
 
 
 class TeamUpdateSchema(TeamSchema):
@@ -73,13 +69,13 @@ class MoveSchema(BaseSchema):
 
 class TeamHandOverSchema(BaseSchema):
     moves = fields.List(
-        fields.Nested(MoveSchema), required=True, validate=validate.Length(min=1, max=MOVES)
+        fields.Nested(MoveSchema),
+        required=True,
+        validate=[
+            validate.Length(min=1, max=MOVES),
+            Distinct(EACH_PERSON_ONCE, key=lambda move: move.get("person_id")),
+        ],
     )
-
-    @validates("moves")
-    def _once(self, value: list[dict[str, Any]], **_: Any) -> None:
-        # Moves that failed their own fields are reported by them; check the rest.
-        _distinct([move["person_id"] for move in value if "person_id" in move])
 
 
 class MovedSchema(BaseSchema):

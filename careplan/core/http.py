@@ -27,6 +27,13 @@ def json_body(schema: Schema) -> Any:
     return schema.load(read_json(request.get_data(cache=True)))
 
 
+def query_args() -> dict[str, str]:
+    """The request's query parameters for a route's query schema: each name's first value,
+    without `purpose`, which every address takes and careplan.access.purposes reads (a
+    query schema that refused it broke API.md's "`purpose` query parameter")."""
+    return {k: v for k, v in request.args.to_dict().items() if k != "purpose"}
+
+
 def _entity_tags(header: str) -> list[str]:
     """The entity tags of an If-Match header (RFC 9110 section 13.1.1), quotes and a weak
     prefix removed: '"3", W/"4"' -> ["3", "4"]; '*' -> ["*"]."""

@@ -185,6 +185,8 @@ def _default_of(field: fields.Field, key: str) -> str | None:
 def _plain_validator(validator: Any, label: str, field: fields.Field) -> Any:
     """A copy of `validator` with a message naming the field, if it had marshmallow's."""
     said = _capital(label)
+    if getattr(validator, "names_field", False):  # careplan.core.schemas.VisibleText
+        return validator if validator.label else _with(validator, label=label)
     if isinstance(validator, validate.OneOf) and validator.error == validate.OneOf.default_message:
         verb = "Choose"
         return _with(validator, error=f"{verb} {label} from the list")

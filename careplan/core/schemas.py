@@ -6,6 +6,9 @@ queries, the page forms, each section's content), applies one set of rules, so n
 forget them:
 - no key or string anywhere in the input holds unstorable text (careplan.core.text): NUL,
   other control characters, unpaired surrogates;
+- a list of ids or of choices holds each once (`Distinct`);
+- no text field holds hidden characters (`VisibleText`): format characters such as the
+  bidirectional controls, or control characters other than tab and line breaks;
 - a text field's minimum length counts readable characters (`Readable`): every
   `validate.Length` with a minimum on a text field becomes a `Readable`, and a required
   text field must have at least one readable character;
@@ -116,6 +119,79 @@ class Readable(validate.Length):
         return value
 
 
+# Line breaks and tabs: the only control characters text typed into a form may hold.
+TEXT_CONTROLS = frozenset("\t\n\r")
+
+
+def hidden_characters(text: str) -> bool:
+    """Whether `text` holds a character that hides or reorders what is shown: a control
+    character (Unicode category Cc) other than tab and line breaks, or a format character
+    (Cf: bidirectional controls such as U+202E RIGHT-TO-LEFT OVERRIDE, zero-width spaces
+    and joiners, the byte order mark, soft hyphens). Such text shows something other than
+    what is stored (Unicode Technical Report #36, "Unicode Security Considerations",
+    section 2.4; the "Trojan Source" attack, CVE-2021-42574)."""
+    return any(ch not in TEXT_CONTROLS and unicodedata.category(ch) in ("Cc", "Cf") for ch in text)
+
+
+class VisibleText(validate.Validator):
+    """Every text field's rule (`apply_shared_rules`): no hidden or bidirectional control
+    characters (`hidden_characters`), refused with a message naming the field; the label
+    is given as the field joins its schema (careplan.core.messages.plain_messages)."""
+
+    names_field = True  # careplan.core.messages gives it the field's label
+
+    def __init__(self, label: str | None = None) -> None:
+        self.label = label
+
+    def _repr_args(self) -> str:
+        return f"label={self.label!r}"
+
+    def __call__(self, value: Any) -> Any:
+        """`value` unless it holds hidden characters (ValidationError, naming the field)."""
+        if isinstance(value, str) and hidden_characters(value):
+            where = f" from {self.label}" if self.label else ""
+            raise ValidationError(
+                f"Remove the hidden characters{where}: use only letters, numbers, spaces "
+                "and punctuation (hidden characters can change how the text shows)"
+            )
+        return value
+
+
+class Distinct(validate.Validator):
+    """A list that holds each item once: a staff member, a section, a role named twice is
+    a mistake, refused with `message` under the list's own name, never stored twice.
+    `key` gives what makes an item the same as another (an attendee's `staff_id`); an
+    item whose key is None is not compared. Every list of ids or of choices from a fixed
+    set has one from the base schema (`apply_shared_rules`); a list of nested records
+    that name someone or something sets its own, with its key."""
+
+    def __init__(
+        self,
+        message: str = "Choose each one once: remove the one chosen twice",
+        key: Callable[[Any], Any] | None = None,
+    ) -> None:
+        self.message = message
+        self.key = key
+
+    def _repr_args(self) -> str:
+        return f"message={self.message!r}"
+
+    def __call__(self, value: Any) -> Any:
+        """`value` if no two items are the same (by `key`), else ValidationError."""
+        seen: set[Any] = set()
+        for item in value or ():
+            found = self.key(item) if self.key is not None else item
+            if found is None:
+                continue
+            if found in seen:
+                raise ValidationError(self.message)
+            seen.add(found)
+        return value
+
+
+EACH_SECTION_ONCE = "Choose each part of the plan once"
+
+
 def _bound(bound: DayBound) -> date | None:
     return bound() if callable(bound) else bound
 
@@ -199,11 +275,16 @@ def apply_shared_rules(field: fields.Field) -> None:
 
 
 def _shared_validators(field: fields.Field, validators: list[Any]) -> list[Any]:
+    if isinstance(field, fields.List) and _is_choice_of_ids(field.inner):
+        present = any(isinstance(v, Distinct) for v in validators)
+        return validators if present else [*validators, Distinct()]
     if _is_text(field):
         validators = [_readable(v) for v in validators]
         has_minimum = any(isinstance(v, Readable) and v.sets_minimum for v in validators)
         if field.required and not has_minimum:
             validators.append(Readable(min=1))
+        if not any(isinstance(v, VisibleText) for v in validators):
+            validators.append(VisibleText())
         return validators
     if isinstance(field, fields.Integer):
         wanted, kind = WHOLE_NUMBER, validate.Range
@@ -218,6 +299,15 @@ def _shared_validators(field: fields.Field, validators: list[Any]) -> list[Any]:
     else:
         present = any(isinstance(v, kind) for v in validators)
     return validators if present else [*validators, wanted]
+
+
+def _is_choice_of_ids(field: fields.Field) -> bool:
+    """Whether `field` picks one of a set: an id, an enumeration, a text from a list."""
+    if isinstance(field, (fields.UUID, fields.Enum)):
+        return True
+    return isinstance(field, fields.String) and any(
+        isinstance(v, validate.OneOf) for v in field.validators
+    )
 
 
 def _readable(validator: Any) -> Any:
@@ -294,13 +384,6 @@ class RefSchema(BaseSchema):
     name = fields.Str()
 
 
-# Characters that reorder or hide the text around them (Unicode bidirectional controls):
-# a name holding one shows something other than what it is.
-BIDI_CONTROLS = frozenset(
-    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-)
-
-
 def _edge(char: str) -> bool:
     return char.isspace() or unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp")
 
@@ -309,8 +392,9 @@ class OneLine(fields.String):
     """A name or label people read (an agency's name, a staff member's name, a token's
     label): the spaces and invisible characters around it are removed before any length
     rule is checked, so what is stored, shown, and written into audit records and CSV
-    files is what a person reads; control characters and bidirectional controls inside it
-    are refused (they would hide or reorder what is shown)."""
+    files is what a person reads; control characters inside it are refused, and, as in every
+    text field, bidirectional controls and other format characters (`VisibleText`: they
+    would hide or reorder what is shown)."""
 
     default_error_messages = {  # noqa: RUF012 - marshmallow's own class attribute
         "invisible": "Use only letters, numbers, spaces and punctuation.",
@@ -324,6 +408,9 @@ class OneLine(fields.String):
         while end > start and _edge(text[end - 1]):
             end -= 1
         text = text[start:end]
-        if any(unicodedata.category(c) in ("Cc", "Cs") or c in BIDI_CONTROLS for c in text):
+        # A line break or other control character has no place in a name. Format
+        # characters (bidirectional controls among them) are every text field's rule,
+        # refused with a message naming the field (`VisibleText`).
+        if any(unicodedata.category(c) in ("Cc", "Cs") for c in text):
             raise self.make_error("invisible")
         return text

@@ -110,6 +110,23 @@ def screen_request() -> None:
         raise BadRequest("Some of what was sent cannot be used.", fields=problems)
 
 
+UNKNOWN_QUERY = "This is not something this address can be asked: leave it out"
+
+
+def refuse_unknown_query(known: Iterable[str]) -> None:
+    """Raise BadRequest (400) naming each query parameter of the request that is not
+    among `known` (a misspelt filter, `?sinse=`, would otherwise be ignored and answer
+    everything, as if no filter had been asked for). `purpose` (the purpose of access,
+    careplan.access.purposes) is known to every address."""
+    allowed = {*known, "purpose"}
+    unknown = sorted({name for name in request.args if name not in allowed})
+    if unknown:
+        raise BadRequest(
+            "Some of what was asked is not understood here: " + ", ".join(unknown) + ".",
+            fields={name: [UNKNOWN_QUERY] for name in unknown},
+        )
+
+
 def _screen_pairs(
     pairs: Iterable[tuple[str, str]], anonymous: str, problems: dict[str, list[str]]
 ) -> None:

@@ -11,12 +11,18 @@ from careplan.core.schemas import EARLIEST_DAY, LATEST_DAY, BaseSchema, DayRange
 from careplan.crisis.models import CrisisKind
 from careplan.tasks.schemas import OwnerSchema
 
-HAPPENED = DayRange(EARLIEST_DAY, clock.today, "Enter the date it happened: today or before.")
+HAPPENED = DayRange(EARLIEST_DAY, clock.today, "The date it happened must be today or in the past")
 
 
 class FollowUpSchema(OwnerSchema):
+    owner_message = "Choose who will follow this up"
+
     due_on = fields.Date(
-        load_default=None, validate=DayRange(EARLIEST_DAY, LATEST_DAY, "Enter a real date.")
+        load_default=None,
+        validate=DayRange(
+            EARLIEST_DAY, LATEST_DAY, "The date the follow-up is due must be a real date"
+        ),
+        metadata={"label": "the date the follow-up is due"},
     )
 
 
@@ -24,16 +30,31 @@ class CrisisCreateSchema(BaseSchema):
     kind = fields.Enum(
         CrisisKind, by_value=True, required=True, metadata={"label": "what happened"}
     )
-    occurred_on = fields.Date(required=True, validate=HAPPENED)
-    note = fields.Str(load_default=None, validate=validate.Length(max=5000))
-    follow_up = fields.Nested(FollowUpSchema, required=True)
+    occurred_on = fields.Date(
+        required=True, validate=HAPPENED, metadata={"label": "the date it happened"}
+    )
+    note = fields.Str(
+        load_default=None, validate=validate.Length(max=5000), metadata={"label": "a note"}
+    )
+    follow_up = fields.Nested(
+        FollowUpSchema,
+        required=True,
+        metadata={"required_message": "Choose who will follow this up"},
+    )
 
     @validates_schema
     def _after(self, data: dict[str, Any], **_: Any) -> None:
         due = (data.get("follow_up") or {}).get("due_on")
         if due is not None and data.get("occurred_on") and due < data["occurred_on"]:
             raise ValidationError(
-                {"follow_up": {"due_on": ["The follow-up must be due on or after the event."]}}
+                {
+                    "follow_up": {
+                        "due_on": [
+                            "The date the follow-up is due must be the same as or after the "
+                            "date it happened"
+                        ]
+                    }
+                }
             )
 
 

@@ -92,6 +92,7 @@ def record_event(person_id: uuid.UUID, load: Callable[[], dict[str, Any]]) -> Cr
         source_id=row.id,
         section_key=ABOUT[kind],
         actor=g.user,
+        owner_field="follow_up.",
     )
     row.follow_up_task_id = task.id
     db.session.add(row)

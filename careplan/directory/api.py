@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Response, request
+from flask import Response
 
 from audit.actions import AuditAction
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import requires
 from careplan.core.api_blueprint import bp
-from careplan.core.http import IF_MATCH_REQUIRED, documented, json_body, paged, respond
+from careplan.core.http import IF_MATCH_REQUIRED, documented, json_body, paged, query_args, respond
 from careplan.directory import queries, services
 from careplan.directory.queries import GEOJSON, MAP_LIMIT
 from careplan.directory.schemas import (
@@ -34,7 +34,7 @@ from careplan.extensions import db
 )
 @requires(Permission.DIRECTORY_VIEW, AuditAction.SERVICE_SEARCH)
 def search_services() -> Response:
-    page = services.search(lambda: service_query.load(request.args.to_dict()))
+    page = services.search(lambda: service_query.load(query_args()))
     response = respond(services_out.dump(page.services))
     return paged(
         response, "api.search_services", page.total, page.query["offset"], page.query["limit"]
@@ -51,7 +51,7 @@ def search_services() -> Response:
 )
 @requires(Permission.DIRECTORY_VIEW, AuditAction.SERVICE_SEARCH)
 def services_geojson() -> Response:
-    query = service_query.load(request.args.to_dict())
+    query = service_query.load(query_args())
     body = queries.geojson(db.session, services.filters_of(query), limit=MAP_LIMIT)
     services.record_search(query, len(body["features"]))
     response = respond(geojson_out.dump(body))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Response, request
+from flask import Response
 
 from audit.actions import AuditAction
 from audit.queries import REPORTS
@@ -29,7 +29,7 @@ from audit.schemas import (
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import OWN_PERSON, requires
 from careplan.core.api_blueprint import bp
-from careplan.core.http import documented, json_body, respond
+from careplan.core.http import documented, json_body, query_args, respond
 from careplan.ig import services
 
 
@@ -39,7 +39,7 @@ from careplan.ig import services
 )
 @requires(Permission.JOB_AUDIT_SEARCH, AuditAction.AUDIT_SEARCH)
 def search_events() -> Response:
-    events, cursor = services.search(lambda: event_query.load(request.args.to_dict()))
+    events, cursor = services.search(lambda: event_query.load(query_args()))
     return respond(event_page_out.dump({"events": events, "next_cursor": cursor}))
 
 
@@ -51,7 +51,7 @@ def search_events() -> Response:
 )
 @requires(Permission.JOB_AUDIT_EXPORT, AuditAction.EXPORT)
 def export_events() -> Response:
-    args = services.start_export(lambda: event_query.load(request.args.to_dict()))
+    args = services.start_export(lambda: event_query.load(query_args()))
     return services.csv_response(args)
 
 
@@ -82,7 +82,7 @@ def audit_head() -> Response:
 )
 @requires(Permission.JOB_AUDIT_SEARCH, AuditAction.AUDIT_SEARCH)
 def list_reviews(kind: str) -> Response:
-    items = services.list_reviews(kind, lambda: review_query.load(request.args.to_dict()))
+    items = services.list_reviews(kind, lambda: review_query.load(query_args()))
     return respond(review_items_out.dump(items))
 
 
@@ -114,14 +114,12 @@ def review_item(kind: str, item_id: uuid.UUID) -> Response:
 )
 @requires(Permission.JOB_AUDIT_SEARCH, AuditAction.AUDIT_SEARCH)
 def unusual_access(kind: str) -> Response:
-    rows = services.report(kind, lambda: report_query.load(request.args.to_dict()))
+    rows = services.report(kind, lambda: report_query.load(query_args()))
     return respond(report_out.dump({"report": kind, "rows": rows}))
 
 
 def _access_log(person_id: uuid.UUID) -> Response:
-    entries, cursor = services.access_log(
-        person_id, lambda: page_query.load(request.args.to_dict())
-    )
+    entries, cursor = services.access_log(person_id, lambda: page_query.load(query_args()))
     return respond(access_log_out.dump({"entries": entries, "next_cursor": cursor}))
 
 

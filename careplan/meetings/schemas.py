@@ -7,12 +7,16 @@ from typing import Any
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from careplan.core import clock
-from careplan.core.schemas import EARLIEST_DAY, LATEST_DAY, BaseSchema, DayRange
+from careplan.core.schemas import EARLIEST_DAY, LATEST_DAY, BaseSchema, DayRange, Distinct
 from careplan.meetings.models import MeetingKind
 from careplan.tasks.schemas import DUE, SECTION, OwnerSchema
 
-HELD = DayRange(EARLIEST_DAY, clock.today, "Enter the date the meeting was held: today or before.")
-NEXT_REVIEW = DayRange(clock.today, LATEST_DAY, "Enter a date for the next review from today.")
+HELD = DayRange(
+    EARLIEST_DAY, clock.today, "The date the meeting took place must be today or in the past"
+)
+NEXT_REVIEW = DayRange(
+    clock.today, LATEST_DAY, "The date of the next review must be today or in the future"
+)
 TEXT = validate.Length(max=10000)
 
 
@@ -28,7 +32,25 @@ class AttendeeSchema(BaseSchema):
     @validates_schema
     def _one_kind(self, data: dict[str, Any], **_: Any) -> None:
         if (data.get("staff_id") is None) == (data.get("name") is None):
-            raise ValidationError({"name": ["Choose a staff member, or enter a name."]})
+            raise ValidationError(
+                {
+                    "name": [
+                        "Choose a member of staff who attended, or enter the name of someone else"
+                    ]
+                }
+            )
+
+
+def attendee_key(attendee: dict[str, Any]) -> Any:
+    """Who an attendee is, to find one named twice: a staff member by account; anyone
+    else by name, organisation and role, in any case and spacing."""
+    if attendee.get("staff_id") is not None:
+        return ("staff", attendee["staff_id"])
+    said = [" ".join((attendee.get(k) or "").casefold().split()) for k in ATTENDEE_NAMED]
+    return ("named", *said)
+
+
+ATTENDEE_NAMED = ("name", "agency_name", "role")
 
 
 class ActionSchema(OwnerSchema):
@@ -37,25 +59,32 @@ class ActionSchema(OwnerSchema):
         validate=validate.Length(min=1, max=500),
         metadata={"label": "what the action is"},
     )
-    due_on = fields.Date(load_default=None, validate=DUE)
+    due_on = fields.Date(load_default=None, validate=DUE, metadata={"label": "the due date"})
     # None: about the plan as a whole (seen by whoever reads what was said, and its owner).
     section = SECTION
 
 
 class MeetingCreateSchema(BaseSchema):
     held_on = fields.Date(
-        required=True, validate=HELD, metadata={"label": "the date of the meeting"}
+        required=True, validate=HELD, metadata={"label": "the date the meeting took place"}
     )
     kind = fields.Enum(
         MeetingKind, by_value=True, required=True, metadata={"label": "what kind of meeting it was"}
     )
     attendees = fields.List(
-        fields.Nested(AttendeeSchema), load_default=list, validate=validate.Length(max=50)
+        fields.Nested(AttendeeSchema),
+        load_default=list,
+        validate=[
+            validate.Length(max=50),
+            Distinct("Choose each person who attended once", key=attendee_key),
+        ],
     )
     person_attended = fields.Bool(load_default=False)
-    person_views = fields.Str(load_default=None, validate=TEXT)
-    summary = fields.Str(load_default=None, validate=TEXT)
-    decisions = fields.Str(load_default=None, validate=TEXT)
+    person_views = fields.Str(
+        load_default=None, validate=TEXT, metadata={"label": "the person's views"}
+    )
+    summary = fields.Str(load_default=None, validate=TEXT, metadata={"label": "the summary"})
+    decisions = fields.Str(load_default=None, validate=TEXT, metadata={"label": "what was decided"})
     actions = fields.List(
         fields.Nested(ActionSchema), load_default=list, validate=validate.Length(max=50)
     )

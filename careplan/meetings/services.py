@@ -46,7 +46,12 @@ def _staff_attendees(session: Any, attendees: list[dict[str, Any]]) -> dict[uuid
         staff = session.get(User, staff_id)
         if staff is None or not staff.active or not staff.has_role(Role.PRACTITIONER):
             raise Unprocessable(
-                fields={f"attendees.{index}.staff_id": ["Choose an active practitioner."]}
+                fields={
+                    f"attendees.{index}.staff_id": [
+                        "Choose a member of staff who attended: a practitioner who can sign "
+                        "in to the service"
+                    ]
+                }
             )
         found[staff_id] = staff
     return found
@@ -62,12 +67,10 @@ def record_meeting(person_id: uuid.UUID, load: Callable[[], dict[str, Any]]) -> 
     staff = _staff_attendees(session, data["attendees"])
     for index, action in enumerate(data["actions"]):
         problem = tasks.owner_problem(
-            session, action["owner_staff_id"], action["owner_agency_id"], "owner_staff_id"
+            session, action["owner_staff_id"], action["owner_agency_id"], f"actions.{index}."
         )
         if problem is not None:
-            raise Unprocessable(
-                fields={f"actions.{index}.owner_staff_id": problem["owner_staff_id"]}
-            )
+            raise Unprocessable(fields=problem)
         if action["section"] is not None and action["section"] not in context.sensitivity:
             raise BadRequest(fields={f"actions.{index}.section": [SECTION_MESSAGE]})
     user = g.user

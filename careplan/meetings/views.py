@@ -25,7 +25,7 @@ from careplan.extensions import db
 from careplan.identity.web import signed_in_required
 from careplan.meetings import services
 from careplan.meetings.models import MeetingKind
-from careplan.meetings.schemas import meeting_create
+from careplan.meetings.schemas import attendee_key, meeting_create
 from careplan.plans import operations as plan_operations
 from careplan.plans.access import catalogue
 from careplan.web import staff_picker
@@ -168,15 +168,34 @@ ACTION_FIELDS = {
 }
 
 
+def _repeated(attendees: list[dict[str, Any]], places: list[str]) -> str:
+    """The form field of the first attendee named a second time (a row of "anyone else",
+    or the staff list): where a person named twice is said to be."""
+    seen = set()
+    for index, attendee in enumerate(attendees):
+        key = attendee_key(attendee)
+        if key in seen and index < len(places):
+            return places[index]
+        seen.add(key)
+    return "staff_ids"
+
+
 def _page_errors(
-    errors: dict[str, list[str]], places: list[str], attendees: int
+    errors: dict[str, list[str]],
+    places: list[str],
+    attendees: int,
+    body: dict[str, Any] | None = None,
 ) -> dict[str, list[str]]:
     """The schema's field names as the form's: `actions.1.title` -> `action-1-title`."""
     shown: dict[str, list[str]] = {}
     for name, messages in errors.items():
         found = ROW_FIELD.match(name)
         if found is None:
-            shown.setdefault(name, []).extend(messages)
+            # The list as a whole (one person named twice): at the second naming.
+            place = name
+            if name == "attendees":
+                place = _repeated((body or {}).get("attendees", []), places)
+            shown.setdefault(place, []).extend(messages)
             continue
         group, index, field = found.group(1), int(found.group(2)), found.group(3)
         if group == "attendees":
@@ -207,7 +226,7 @@ def record(person_id: uuid.UUID) -> Any:
             meeting = services.record_meeting(person_id, loader(meeting_create, body))
         except (ApiError, ValidationError) as exc:
             raw, status = refused(exc)
-            errors = _page_errors(raw, places, attendees)
+            errors = _page_errors(raw, places, attendees, body)
         else:
             return redirect(url_for("meetings.meetings", person_id=person_id, done=str(meeting.id)))
     else:

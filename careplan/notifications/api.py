@@ -11,7 +11,7 @@ from audit.actions import AuditAction
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import requires
 from careplan.core.api_blueprint import bp
-from careplan.core.http import documented, json_body, respond
+from careplan.core.http import documented, json_body, query_args, respond
 from careplan.notifications import services
 from careplan.notifications.schemas import (
     notification_out,
@@ -35,7 +35,7 @@ def my_notifications() -> Response:
     query: dict = {}
 
     def load() -> dict:
-        query.update(notification_query.load(request.args.to_dict()))
+        query.update(notification_query.load(query_args()))
         return query
 
     page = services.my_notifications(load)

@@ -54,11 +54,14 @@ class KindRule:
     """`title`: what it is about, in a few words (lists, pages); `sentence`: the message,
     with no personal content; `agency_role`: the role a staff member must hold, at send
     time, to receive a notification addressed to their agency (None: the kind is only
-    ever addressed to one account)."""
+    ever addressed to one account); `sentence_many`: the message for several at once."""
 
     title: str
     sentence: str
     agency_role: Role | None = None
+    # The message when one notice tells of several (`Notification.count`), with
+    # "{count}"; None: the sentence says it for any number.
+    sentence_many: str | None = None
 
 
 RULES: dict[NotificationKind, KindRule] = {
@@ -103,12 +106,16 @@ RULES: dict[NotificationKind, KindRule] = {
     NotificationKind.TASK_ASSIGNED: KindRule(
         "Action for you",
         "You have been given an action for someone you support. Sign in to see it in your tasks.",
+        sentence_many="You have been given {count} actions for someone you support. Sign in "
+        "to see them in your tasks.",
     ),
     NotificationKind.TASK_ASSIGNED_AGENCY: KindRule(
         "Action for your organisation",
         "Your organisation has been given an action for someone it supports. Sign in to see "
         "it in your tasks.",
         agency_role=Role.PRACTITIONER,
+        sentence_many="Your organisation has been given {count} actions for someone it "
+        "supports. Sign in to see them in your tasks.",
     ),
     NotificationKind.NEEDS_KEY_WORKER: KindRule(
         "People need a new key worker",
@@ -191,8 +198,12 @@ RULES: dict[NotificationKind, KindRule] = {
 }
 
 
-def sentence(kind: NotificationKind) -> str:
-    return RULES[kind].sentence
+def sentence(kind: NotificationKind, count: int = 1) -> str:
+    """The message of a notice of `kind` telling of `count` events (at least one)."""
+    rule = RULES[kind]
+    if count > 1 and rule.sentence_many is not None:
+        return rule.sentence_many.format(count=count)
+    return rule.sentence
 
 
 def title(kind: NotificationKind) -> str:

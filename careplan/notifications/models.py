@@ -89,6 +89,9 @@ class Notification(db.Model):
     actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
     # One notice per event and recipient (the daily "consent ending" run is idempotent).
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    # How many of its kind this notice tells of: one change that gives one owner 50
+    # actions (a meeting) tells them once, "50 actions" (careplan.notifications.outbox).
+    count: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     deliveries: Mapped[list[NotificationDelivery]] = relationship(
         back_populates="notification", lazy="raise"

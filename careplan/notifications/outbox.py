@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from careplan.notifications.kinds import RULES, NotificationKind
 from careplan.notifications.models import Notification
@@ -40,6 +41,11 @@ def queue(
     returned when they are the recipient). `dedupe_key`: a notice already queued with it
     is not queued again (None returned).
 
+    One notice per recipient per unit of work: a notice of the same kind, to the same
+    recipient, with the same link and actor, already queued in this transaction is
+    counted up instead (its `count`; 50 actions from one meeting for one owner are one
+    notice saying "50 actions"), and returned.
+
     Raises ValueError for no or two recipients, an agency recipient for a kind that has
     no agency role, or a link that is not such a path (programming errors, not input).
     """
@@ -55,6 +61,13 @@ def queue(
         select(Notification.id).where(Notification.dedupe_key == dedupe_key).limit(1)
     ):
         return None
+    same = (kind, to_user_id, to_agency_id, link, actor_id)
+    queued = _queued_in_this_transaction(session)
+    if dedupe_key is None and same in queued:
+        row = queued[same]
+        row.count += 1
+        session.flush()
+        return row
     row = Notification(
         kind=kind,
         recipient_user_id=to_user_id,
@@ -62,7 +75,26 @@ def queue(
         link=link,
         actor_id=actor_id,
         dedupe_key=dedupe_key,
+        count=1,
     )
     session.add(row)
     session.flush()
+    if dedupe_key is None:
+        queued[same] = row
     return row
+
+
+_QUEUED = "careplan.notifications.queued"
+
+
+def _queued_in_this_transaction(session: Session) -> dict[tuple[Any, ...], Notification]:
+    """The notices queued in the session's current transaction, by what makes two the
+    same; a new transaction (the next request or job step) starts with none."""
+    if isinstance(session, scoped_session):
+        session = session()  # the request's own session, behind the registry
+    transaction = session.get_transaction()
+    kept = session.info.get(_QUEUED)
+    if kept is None or kept[0] is not transaction:
+        kept = (transaction, {})
+        session.info[_QUEUED] = kept
+    return kept[1]

@@ -39,6 +39,10 @@ class NotificationSchema(BaseSchema):
     kind = fields.Enum(NotificationKind, by_value=True, dump_only=True)
     title = fields.Str(dump_only=True, metadata={"description": "what it is about, in words"})
     message = fields.Str(dump_only=True, metadata={"description": "the sentence that was sent"})
+    count = fields.Int(
+        dump_only=True,
+        metadata={"description": "how many it tells of (one change, one notice per recipient)"},
+    )
     created_at = fields.Str(dump_only=True, metadata={"description": "ISO 8601 UTC"})
     read_at = fields.Str(dump_only=True, allow_none=True)
     link = fields.Str(dump_only=True, metadata={"description": "a path inside this service"})

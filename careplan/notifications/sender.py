@@ -272,6 +272,7 @@ def _for_agency_staff(session: Any, row: Notification, now: datetime) -> list[No
             parent_id=row.id,
             actor_id=row.actor_id,
             created_at=row.created_at,
+            count=row.count,
         )
         session.add(child)
         made.append(child)
@@ -304,6 +305,7 @@ def claim(
             NotificationDelivery.channel,
             NotificationDelivery.attempts,
             Notification.kind,
+            Notification.count,
             Notification.recipient_user_id,
         )
         .join(Notification, Notification.id == NotificationDelivery.notification_id)
@@ -346,7 +348,7 @@ def claim(
                 channel=row.channel,
                 address=address,
                 template_id=template_for(table, row.channel, row.kind.value),
-                personalisation={"message": kinds.sentence(row.kind), "link": link},
+                personalisation={"message": kinds.sentence(row.kind, row.count), "link": link},
                 attempts=row.attempts + 1,
             )
         )

@@ -28,12 +28,14 @@ class Page:
 
 
 def present(row: Notification) -> dict[str, Any]:
-    """{id, kind, title, message, created_at, read_at, link}: no personal content."""
+    """{id, kind, title, message, count, created_at, read_at, link}: no personal
+    content."""
     return {
         "id": row.id,
         "kind": row.kind,
         "title": kinds.title(row.kind),
-        "message": kinds.sentence(row.kind),
+        "message": kinds.sentence(row.kind, row.count),
+        "count": row.count,
         "created_at": iso(row.created_at),
         "read_at": iso(row.read_at),
         "link": row.link,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Response, g, request, url_for
+from flask import Response, url_for
 
 from audit.actions import AuditAction
 from audit.log import record
@@ -15,7 +15,7 @@ from careplan.accounts.schemas import account_link
 from careplan.core.api_blueprint import bp
 from careplan.core.clock import iso
 from careplan.core.errors import NotFound
-from careplan.core.http import documented, json_body, respond
+from careplan.core.http import documented, json_body, query_args, respond
 from careplan.extensions import db
 from careplan.people import operations, services
 from careplan.people.schemas import (
@@ -40,7 +40,7 @@ from careplan.people.schemas import (
 )
 @requires(Permission.JOB_PERSON_SEARCH, AuditAction.PERSON_SEARCH)
 def search_people() -> Response:
-    page = services.search(lambda: search_query.load(request.args.to_dict()))
+    page = services.search(lambda: search_query.load(query_args()))
     response = respond(people_out.dump(page.people))
     response.headers["X-Total-Count"] = str(page.total)
     if page.cursor is not None:
@@ -72,15 +72,18 @@ def lookup_person() -> Response:
 
 
 @bp.get("/people/<uuid:person_id>")
-@documented("A person's identity", response=person_out)
+@documented(
+    "A person's identity: name, preferred name, date of birth, CHI (date of birth and CHI "
+    "are null for a supporter, who sees the name only)",
+    response=person_out,
+)
 @requires(Permission.PERSON_VIEW, AuditAction.PERSON_VIEW)
 def get_person(person_id: uuid.UUID) -> Response:
-    body = person_out.dump(services.view_person(person_id))
-    if g.user.is_supporter:
-        # A supporter knows who the person is; the NHS identifier is not theirs to hold
-        # (Caldicott principle 3: the minimum needed).
-        body["chi"] = None
-    return respond(body)
+    # A supporter knows who the person is: the name, not their date of birth or the NHS
+    # identifier (Caldicott principle 3: the minimum needed; PERSON_IDENTITY_VIEW).
+    return respond(
+        services.identity_out(person_id, person_out.dump(services.view_person(person_id)))
+    )
 
 
 @bp.put("/people/<uuid:person_id>/chi")

@@ -125,7 +125,8 @@ class PersonSchema(BaseSchema):
     given_name = fields.Str()
     family_name = fields.Str()
     preferred_name = fields.Str(allow_none=True)
-    date_of_birth = fields.Date()
+    # Null for a caller who sees the name only (a supporter: PERSON_IDENTITY_VIEW).
+    date_of_birth = fields.Date(allow_none=True)
     chi = fields.Str(allow_none=True)
 
 

@@ -18,6 +18,7 @@ from careplan.access.pipeline import (
     authorise,
     contexts_for,
     forget,
+    load_context,
     person_context,
     require_job,
 )
@@ -183,7 +184,28 @@ def lookup(load: Any) -> Person | None:
 
 
 def view_person(person_id: uuid.UUID) -> Person:
+    """The person the caller may know of (404 otherwise), the view recorded."""
     facts = person_context(person_id, AuditAction.PERSON_VIEW)
     decision = decide_on(facts, Permission.PERSON_VIEW)
     record(AuditAction.PERSON_VIEW, person_id=person_id, basis={"identity": decision.basis_text})
     return facts.person
+
+
+# What identifies a person beyond their name: shown only with PERSON_IDENTITY_VIEW.
+IDENTITY_DETAILS = ("date_of_birth", "chi")
+
+
+def shows_identity(person_id: uuid.UUID) -> bool:
+    """Whether the caller may see who the person is beyond their name (date of birth, CHI
+    number): every basis but a supporter's (careplan.access.rules.PERSON). A person the
+    caller may not know of at all is False."""
+    facts = load_context(person_id, rows=True)
+    return facts is not None and decide_on(facts, Permission.PERSON_IDENTITY_VIEW).permit
+
+
+def identity_out(person_id: uuid.UUID, body: dict[str, Any]) -> dict[str, Any]:
+    """`body` (a dumped person) with the identifying details (IDENTITY_DETAILS) made null
+    when the caller may see the name only (`shows_identity`)."""
+    if shows_identity(person_id):
+        return body
+    return {**body, **dict.fromkeys(IDENTITY_DETAILS)}

@@ -154,6 +154,7 @@ def move_without_agreement(session: Session, plan: Plan, to: User, by: User) -> 
     )
     session.add(assignment)
     cancel_agreement_tasks(session, plan.person_id, by, "The key worker changed again.")
+    tasks.follow_key_worker(session, plan.person_id, plan.key_worker_id, to.id, by)
     plan.key_worker_id = to.id
     plan.agreed_on = None
     plan.agreed_how = None

@@ -38,6 +38,7 @@ def with_ids(key: str, content: dict[str, Any]) -> dict[str, Any]:
 
 
 def by_id(content: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
-    """The goals of the goals section's `content`, by id (goals without one are left out:
-    written before ids were given, they get one when the section is next saved)."""
+    """The goals of the goals section's `content`, by id (a goal without one is left out:
+    written before ids were given, it got one from migration d7f9b1c3e5a6, and any other
+    gets one when the section is next saved)."""
     return {g["id"]: g for g in (content or {}).get("goals") or [] if g.get("id")}

@@ -63,6 +63,8 @@ class Plan(db.Model):
     closed_on: Mapped[date | None] = mapped_column(Date, index=True)
     closed_reason: Mapped[str | None] = mapped_column(String(50))
     closed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    # When the closing was recorded (None for plans closed before it was kept).
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
     # The next review of the plan, set by the last review meeting (careplan.meetings): it
     # drives the caseload's "reviews due" and reminders.
     next_review_on: Mapped[date | None] = mapped_column(Date, index=True)
@@ -83,6 +85,7 @@ class PlanClosure(db.Model):
     closed_on: Mapped[date] = mapped_column(Date)
     closed_reason: Mapped[str | None] = mapped_column(String(50))
     closed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
     reopened_at: Mapped[datetime] = now_column()
     reopened_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"))
 

@@ -33,6 +33,7 @@ from careplan.plans.models import (
 from careplan.plans.rows import Ref
 from careplan.protection.sealed import aad, vault
 from careplan.protection.vault import Vault
+from careplan.tasks import operations as tasks
 
 
 def _practitioner_in(
@@ -358,6 +359,7 @@ def hand_over(
         )
     )
     plan.lead_agency_id = data["agency_id"]
+    tasks.follow_key_worker(session, plan.person_id, plan.key_worker_id, data["staff_id"], by)
     plan.key_worker_id = data["staff_id"]
     plan.agreed_on = data["agreed_on"]
     plan.agreed_how = data["agreed_how"]
@@ -447,6 +449,7 @@ def reopen(session: Session, plan: Plan, data: dict[str, Any], by: User) -> Plan
             closed_on=plan.closed_on,
             closed_reason=plan.closed_reason,
             closed_by_id=plan.closed_by_id,
+            closed_at=plan.closed_at,
             reopened_at=now,
             reopened_by_id=by.id,
         )
@@ -468,8 +471,9 @@ def reopen(session: Session, plan: Plan, data: dict[str, Any], by: User) -> Plan
             recorded_by_id=by.id,
         )
     )
-    plan.closed_on = plan.closed_reason = plan.closed_by_id = None
+    plan.closed_on = plan.closed_reason = plan.closed_by_id = plan.closed_at = None
     plan.lead_agency_id = data["lead_agency_id"]
+    tasks.follow_key_worker(session, plan.person_id, plan.key_worker_id, data["key_worker_id"], by)
     plan.key_worker_id = data["key_worker_id"]
     plan.agreed_on = data["agreed_on"]
     plan.agreed_how = data["agreed_how"]
@@ -495,7 +499,8 @@ def close(session: Session, plan: Plan, data: dict[str, Any], by: User) -> Plan:
     plan.closed_on = data.get("closed_on") or clock.today()
     plan.closed_reason = data["reason"]
     plan.closed_by_id = by.id
+    plan.closed_at = clock.now()
     plan.version += 1
-    plan.updated_at = clock.now()
+    plan.updated_at = plan.closed_at
     session.flush()
     return plan

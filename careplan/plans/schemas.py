@@ -14,22 +14,26 @@ AGREED_HOW = fields.Enum(AgreedHow, by_value=True, required=True)
 
 
 # Something that has happened: on or before today in Scotland (careplan.core.clock).
-HAPPENED = DayRange(
-    EARLIEST_DAY, clock.today, "Enter a date that is not in the future (nor before 1900)."
-)
+def _happened(said: str) -> DayRange:
+    """On or before today, in the design system's words for the question (`said`: "The
+    date they agreed")."""
+    return DayRange(EARLIEST_DAY, clock.today, f"{said} must be today or in the past")
+
+
+AGREED = _happened("The date they agreed")
 
 
 class PlanCreateSchema(BaseSchema):
     lead_agency_id = fields.UUID(required=True)
     key_worker_id = fields.UUID(required=True)
-    agreed_on = fields.Date(required=True, validate=HAPPENED)
+    agreed_on = fields.Date(required=True, validate=AGREED)
     agreed_how = AGREED_HOW
 
 
 class HandOverSchema(BaseSchema):
     agency_id = fields.UUID(required=True)
     staff_id = fields.UUID(required=True)
-    agreed_on = fields.Date(required=True, validate=HAPPENED)
+    agreed_on = fields.Date(required=True, validate=AGREED)
     agreed_how = AGREED_HOW
     # To another lead agency: the previous key worker keeps reading the plan for
     # CAREPLAN_WARM_HAND_OVER_DAYS, unless the person says otherwise (false).
@@ -41,7 +45,7 @@ class ReopenPlanSchema(BaseSchema):
 
     lead_agency_id = fields.UUID(required=True)
     key_worker_id = fields.UUID(required=True)
-    agreed_on = fields.Date(required=True, validate=HAPPENED)
+    agreed_on = fields.Date(required=True, validate=AGREED)
     agreed_how = AGREED_HOW
 
 
@@ -49,7 +53,7 @@ class AgreementSchema(BaseSchema):
     """The person's agreement to their key worker, recorded after a change made without
     them (a bulk hand-over or a departure, issue 22)."""
 
-    agreed_on = fields.Date(required=True, validate=HAPPENED)
+    agreed_on = fields.Date(required=True, validate=AGREED)
     agreed_how = AGREED_HOW
 
 
@@ -60,7 +64,7 @@ class ClosePlanSchema(BaseSchema):
             ["support_complete", "moved_away", "transferred", "declined_support", "died", "other"]
         ),
     )
-    closed_on = fields.Date(load_default=None, validate=HAPPENED)
+    closed_on = fields.Date(load_default=None, validate=_happened("The date the plan closed"))
 
 
 class SectionWriteSchema(BaseSchema):
@@ -69,7 +73,7 @@ class SectionWriteSchema(BaseSchema):
 
 
 class EntryCreateSchema(BaseSchema):
-    occurred_on = fields.Date(load_default=None, validate=HAPPENED)
+    occurred_on = fields.Date(load_default=None, validate=_happened("The date it happened"))
     text = fields.Str(required=True, validate=validate.Length(min=1, max=5000))
     # What the update is about (issue 20), at most one: a goal of the person's "My goals
     # and actions" (its `id` there) or one of their shared actions (a task id). Checked

@@ -172,6 +172,7 @@ PLAN_LINKS = {
     "view_housing_asks": Permission.HOUSING_ASK_VIEW,
     "record_agreement": Permission.PLAN_AGREEMENT_RECORD,
     "link_account": Permission.PERSON_ACCOUNT_LINK,
+    "view_identity": Permission.PERSON_IDENTITY_VIEW,
 }
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Response, g, request, url_for
+from flask import Response, g, url_for
 
 from audit.actions import AuditAction
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import OWN_PERSON, requires
 from careplan.core.api_blueprint import bp
-from careplan.core.http import IF_MATCH_REQUIRED, documented, json_body, paged, respond
+from careplan.core.http import IF_MATCH_REQUIRED, documented, json_body, paged, query_args, respond
 from careplan.referrals import letters, services
 from careplan.referrals.schemas import (
     forward,
@@ -77,7 +77,7 @@ def my_referrals() -> Response:
 )
 @requires(Permission.JOB_REFERRAL_LIST, AuditAction.REFERRAL_LIST)
 def list_referrals() -> Response:
-    page = services.inbox(lambda: referral_query.load(request.args.to_dict()))
+    page = services.inbox(lambda: referral_query.load(query_args()))
     response = respond(inbox_out.dump(page.referrals))
     return paged(
         response, "api.list_referrals", page.total, page.query["offset"], page.query["limit"]

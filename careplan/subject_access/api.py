@@ -17,7 +17,7 @@ from audit.actions import AuditAction
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import OWN_PERSON, requires
 from careplan.core.api_blueprint import bp
-from careplan.core.http import IF_MATCH_OPTIONAL, documented, json_body, respond
+from careplan.core.http import IF_MATCH_OPTIONAL, documented, json_body, query_args, respond
 from careplan.core.schemas import BaseSchema
 from careplan.subject_access import documents, services
 from careplan.subject_access.schemas import (
@@ -67,7 +67,7 @@ def create_request() -> Response:
 )
 @requires(JOB, AuditAction.SUBJECT_ACCESS_LIST)
 def list_requests() -> Response:
-    rows = services.listed(lambda: list_query.load(request.args.to_dict()))
+    rows = services.listed(lambda: list_query.load(query_args()))
     return respond(requests_out.dump(rows))
 
 
@@ -149,7 +149,7 @@ def refuse_request(request_id: uuid.UUID) -> Response:
 )
 @requires(Permission.PERSON_EXPORT, AuditAction.SUBJECT_ACCESS_EXPORT, person=OWN_PERSON)
 def my_export() -> Response:
-    fmt = export_query.load(request.args.to_dict())["format"]
+    fmt = export_query.load(query_args())["format"]
     person, data = services.copy_for(services.own_person_id(), fmt, own=True)
     return documents.response(person, data, fmt, own=True)
 
@@ -164,7 +164,7 @@ def my_export() -> Response:
 )
 @requires(Permission.PERSON_EXPORT, AuditAction.SUBJECT_ACCESS_EXPORT)
 def subject_access_export(person_id: uuid.UUID) -> Response:
-    fmt = export_query.load(request.args.to_dict())["format"]
+    fmt = export_query.load(query_args())["format"]
     own = g.user.is_individual  # the person may use this route too (their own record)
     person, data = services.copy_for(person_id, fmt, own=own)
     return documents.response(person, data, fmt, own=own)

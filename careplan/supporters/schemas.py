@@ -10,7 +10,7 @@ from flask import current_app
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
 from careplan.core import clock
-from careplan.core.schemas import BaseSchema, OneLine
+from careplan.core.schemas import EACH_SECTION_ONCE, BaseSchema, Distinct, OneLine
 from careplan.supporters.models import SupporterRelationship
 
 # A phone number as people write one: digits with spaces, dashes, brackets, a leading +.
@@ -29,7 +29,10 @@ class SupporterCreateSchema(BaseSchema):
         SupporterRelationship,
         by_value=True,
         required=True,
-        metadata={"required_message": "Choose who they are to the person."},
+        metadata={
+            "label": "who they are to the person",
+            "required_message": "Choose who they are to the person.",
+        },
     )
     described_as = OneLine(
         load_default=None,
@@ -46,7 +49,10 @@ class SupporterCreateSchema(BaseSchema):
     sections = fields.List(
         fields.Str(validate=validate.Length(min=1, max=50)),
         required=True,
-        validate=validate.Length(min=1, max=100, error=SECTIONS_MESSAGE),
+        validate=[
+            validate.Length(min=1, max=100, error=SECTIONS_MESSAGE),
+            Distinct(EACH_SECTION_ONCE),
+        ],
         metadata={"required_message": SECTIONS_MESSAGE},
     )
     expires_on = fields.Date(

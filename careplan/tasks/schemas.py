@@ -11,7 +11,8 @@ from careplan.core.schemas import LATEST_DAY, BaseSchema, DayRange
 from careplan.tasks.models import TaskSource, TaskStatus
 
 # A due day is today or later (a day in Scotland), within the service's dates.
-DUE = DayRange(clock.today, LATEST_DAY, "Enter a due date from today onwards.")
+DUE = DayRange(clock.today, LATEST_DAY, "The due date must be today or in the future")
+OWNER = "who owns this action"
 # Which part of the plan an action is about (a catalogue key; the service checks it is
 # one): who may see the action follows from it (careplan.access.policy._decide_task).
 SECTION = fields.Str(
@@ -26,17 +27,18 @@ DIRECT_SOURCES = [TaskSource.GOAL.value]
 
 
 class OwnerSchema(BaseSchema):
-    """Exactly one owner: a practitioner or an organisation."""
+    """Exactly one owner: a practitioner or an organisation. `owner_message`: what to
+    say when there is none, or two (the question a form asks)."""
 
-    owner_staff_id = fields.UUID(load_default=None)
-    owner_agency_id = fields.UUID(load_default=None)
+    owner_message = "Choose who owns this action"
+
+    owner_staff_id = fields.UUID(load_default=None, metadata={"label": OWNER})
+    owner_agency_id = fields.UUID(load_default=None, metadata={"label": OWNER})
 
     @validates_schema
     def _one_owner(self, data: dict[str, Any], **_: Any) -> None:
         if (data.get("owner_staff_id") is None) == (data.get("owner_agency_id") is None):
-            raise ValidationError(
-                {"owner_staff_id": ["Choose one owner: a practitioner or an organisation."]}
-            )
+            raise ValidationError({"owner_staff_id": [self.owner_message]})
 
 
 class TaskCreateSchema(OwnerSchema):
@@ -45,15 +47,29 @@ class TaskCreateSchema(OwnerSchema):
         validate=validate.Length(min=1, max=500),
         metadata={"label": "what the action is"},
     )
-    due_on = fields.Date(load_default=None, validate=DUE)
-    source = fields.Str(load_default="goal", validate=validate.OneOf(DIRECT_SOURCES))
+    due_on = fields.Date(load_default=None, validate=DUE, metadata={"label": "the due date"})
+    source = fields.Str(
+        load_default="goal",
+        validate=validate.OneOf(DIRECT_SOURCES),
+        metadata={"label": "the action's source"},
+    )
     # Default: "goals" (an action towards the person's goals).
     section = SECTION
 
 
 class TaskStatusSchema(BaseSchema):
-    status = fields.Enum(TaskStatus, by_value=True, required=True)
-    note = fields.Str(load_default=None, validate=validate.Length(max=2000))
+    status = fields.Enum(
+        TaskStatus,
+        by_value=True,
+        required=True,
+        metadata={
+            "label": "the action's status",
+            "required_message": "Choose whether the action is open, done or cancelled",
+        },
+    )
+    note = fields.Str(
+        load_default=None, validate=validate.Length(max=2000), metadata={"label": "a note"}
+    )
 
 
 class TaskSchema(BaseSchema):

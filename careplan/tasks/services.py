@@ -112,6 +112,14 @@ def present(task: Task, *, with_person: bool = False) -> dict[str, Any]:
     }
 
 
+def one_task(task_id: uuid.UUID) -> tuple[Task, AccessContext]:
+    """The task the route located and decided (`@requires(TASK_VIEW, ..., locate=locate)`)
+    and its person's context. Records nothing: the page records its one view."""
+    task = db.session.get(Task, task_id)
+    context = load_context(task.person_id)
+    return task, context
+
+
 def person_tasks(person_id: uuid.UUID) -> tuple[Sequence[Task], AccessContext, bool]:
     """The person's tasks the caller may see, each decided on itself (the section it is
     about, the rule it follows, or owning it), the context, and whether the caller sees

@@ -679,3 +679,39 @@ def test_the_caseload_counts_referrals_waiting_for_an_answer(api, world):
     kay = next(m for m in body["members"] if m["staff"]["id"] == str(scene.kay.id))
     assert kay["referrals_waiting"] == 1
     assert [p["referrals_waiting"] for p in body["people"]] == [1]
+
+
+def test_a_deactivation_hand_over_gives_the_open_corrections_to_the_new_key_worker(api, world):
+    """Issue 20's walk, every way a key worker changes: a person's open request for a
+    correction follows their plan to the colleague who takes it on (a hand-over made
+    without the person, here on deactivation), and nothing else of Kay's moves."""
+    scene = build_team_scene(world)
+    correction = Task(
+        person_id=scene.sarah.id,
+        owner_staff_id=scene.kay.id,
+        status=TaskStatus.OPEN,
+        source=TaskSource.CORRECTION,
+        version=1,
+        created_by_id=scene.kay.id,
+    )
+    correction.title = "Answer a request to correct \u201cAbout me\u201d"
+    own = Task(
+        person_id=scene.sarah.id,
+        owner_staff_id=scene.kay.id,
+        status=TaskStatus.OPEN,
+        source=TaskSource.GOAL,
+        version=1,
+        created_by_id=scene.kay.id,
+    )
+    own.title = "Kay's own action"
+    world.session.add_all([correction, own])
+    world.session.commit()
+    ids = (correction.id, own.id)
+    answer = api.post(
+        scene.admin, f"/staff/{scene.kay.id}/deactivate", {"hand_over_to": str(scene.north_mate.id)}
+    )
+    assert answer.status_code == 200, answer.get_json()
+    db.session.expire_all()
+    moved, kept = (db.session.get(Task, i) for i in ids)
+    assert (moved.owner_staff_id, moved.version) == (scene.north_mate.id, 2)
+    assert kept.owner_staff_id == scene.kay.id

@@ -139,3 +139,21 @@ def test_supporter_routes_by_role(api, world, name, role, expected):
     mine = [r for r in world.audit()[before:] if r.request_id == response.headers["X-Request-Id"]]
     assert mine, "no audit record for this request"
     assert mine[-1].outcome == ("permit" if expected < 400 else "deny")
+
+
+def test_a_supporter_sees_the_persons_name_and_not_who_they_are_beyond_it(api, world):
+    """Issue 20's walk: a supporter read the date of birth through GET /people/{id}. The
+    name is theirs to see; the date of birth and CHI number are not (PERSON_IDENTITY_VIEW),
+    while the key worker and the person see both."""
+    scene, lorna, _ = _scene(world)
+    url = f"/people/{scene.person.id}"
+    theirs = api.get(lorna, url)
+    assert theirs.status_code == 200
+    body = theirs.get_json()
+    assert body["given_name"] == scene.person.given_name
+    assert body["family_name"] == scene.person.family_name
+    assert body["date_of_birth"] is None
+    assert body["chi"] is None
+    for caller in (scene.key_worker, scene.individual):
+        full = api.get(caller, url).get_json()
+        assert full["date_of_birth"] == scene.person.date_of_birth.isoformat()

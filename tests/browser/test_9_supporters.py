@@ -65,7 +65,13 @@ def test_sarah_shares_her_goals_with_her_sister_then_stops(browser, site):
         # Nothing of what Sarah did not choose: her story, her housing plan, her risks.
         for words in ("heroin", "Leith Walk", "Ex-partner"):
             assert words not in body
+        # Her sister's name, not who she is beyond it (issue 20's walk): no date of birth.
+        assert "Date of birth" not in body
+        assert "CHI number" not in body
         check(eilidh, "Sarah's goals, as her sister sees them")
+        eilidh.set_viewport_size({"width": 390, "height": 844})
+        check(eilidh, "Sarah's goals, as her sister sees them, on a phone")
+        eilidh.set_viewport_size({"width": 1280, "height": 900})
         # Nor by its address: her housing plan is refused to her sister, plainly.
         eilidh.goto(plan + "/sections/housing")
         assert eilidh.get_by_role("heading", name="You cannot see this").is_visible()

@@ -78,3 +78,48 @@ def test_only_the_person_key_worker_and_lead_agency_read_requests(api, world):
     assert api.get(scene.spare, url).status_code == 200  # lead agency (a nurse there)
     assert api.get(scene.outsider, url).status_code == 404
     assert api.get(scene.ig, url).status_code == 404
+
+
+def test_a_hand_over_gives_the_open_corrections_to_the_new_key_worker(api, world):
+    """Issue 20's walk: after a hand-over, the person's open requests for a correction
+    stayed with the old key worker. They move to the new one, who is told once for both;
+    the old one hears nothing more of them; an answered one stays as it was."""
+    scene = build_scene(world)
+    asked = []
+    for text in ("Wrong date in October.", "My sister's name is Lorna.", "Not Leith: Gorgie."):
+        made = api.post(scene.individual, "/me/corrections", {"section": "housing", "text": text})
+        assert made.status_code == 201, made.get_json()
+        asked.append(made.get_json())
+    answered = asked[2]
+    url = f"/people/{scene.person.id}/corrections/{answered['id']}/answer"
+    done = api.post(scene.key_worker, url, {"answer": "Changed."}, headers={"If-Match": '"1"'})
+    assert done.status_code == 200
+    before = len(api.get(scene.key_worker, "/me/notifications").get_json())
+    version = api.get(scene.key_worker, f"/people/{scene.person.id}/plan").headers["ETag"]
+    handed = api.put(
+        scene.key_worker,
+        f"/people/{scene.person.id}/plan/key-worker",
+        {
+            "agency_id": str(scene.lead.id),
+            "staff_id": str(scene.spare.id),
+            "agreed_on": "2026-11-01",
+            "agreed_how": "phone",
+        },
+        headers={"If-Match": version},
+    )
+    assert handed.status_code == 200, handed.get_json()
+    listed = api.get(scene.spare, "/me/tasks").get_json()
+    theirs = [t for t in listed if t["source"] == "correction"]
+    assert sorted(t["id"] for t in theirs) == sorted(a["task_id"] for a in asked[:2])
+    old = api.get(scene.key_worker, "/me/tasks").get_json()
+    assert not [t for t in old if t["source"] == "correction"]
+    notes = api.get(scene.spare, "/me/notifications").get_json()
+    assert [(n["kind"], n["count"]) for n in notes] == [("task.assigned", 2)]
+    assert len(api.get(scene.key_worker, "/me/notifications").get_json()) == before
+    db.session.expire_all()
+    kept = db.session.get(Task, uuid.UUID(answered["task_id"]))
+    assert (kept.owner_staff_id, kept.status.value) == (scene.key_worker.id, "done")
+    # The new key worker answers one; the person hears it from them.
+    url = f"/people/{scene.person.id}/corrections/{asked[0]['id']}/answer"
+    answer = api.post(scene.spare, url, {"answer": "Put right."}, headers={"If-Match": '"1"'})
+    assert answer.status_code == 200, answer.get_json()

@@ -137,3 +137,117 @@ def test_bad_meetings_change_nothing(api, world):
     assert db.session.query(Meeting).count() == 0
     assert db.session.query(Task).count() == 1  # the scene's own
     assert db.session.get(Plan, scene.plan.id).next_review_on is None
+
+
+def test_hidden_characters_in_an_action_title_are_refused_naming_the_field(api, world):
+    """Issue 20's walk: U+202E (right-to-left override) was accepted in an action's title,
+    so "Send the application" could show as something else. Refused, under that action's
+    title, and nothing is recorded; the same for a task made on its own."""
+    scene = build_scene(world)
+    url = f"/people/{scene.person.id}/meetings"
+    tasks = db.session.query(Task).count()
+    actions = [
+        {"title": "Book the GP review", "owner_agency_id": str(scene.lead.id)},
+        {"title": "Pay \u202efdp.exe", "owner_agency_id": str(scene.lead.id)},
+    ]
+    refused = api.post(scene.key_worker, url, _meeting(scene, actions=actions))
+    assert refused.status_code == 400
+    message = refused.get_json()["fields"]["actions.1.title"][0]
+    assert message.startswith("Remove the hidden characters from what the action is")
+    refused = api.post(scene.key_worker, url, _meeting(scene, summary="Agreed\u200b."))
+    assert "hidden characters" in refused.get_json()["fields"]["summary"][0]
+    task = api.post(
+        scene.key_worker,
+        f"/people/{scene.person.id}/tasks",
+        {"title": "Call \u2066back\u2069", "owner_staff_id": str(scene.spare.id)},
+    )
+    assert task.status_code == 400
+    assert "hidden characters" in task.get_json()["fields"]["title"][0]
+    db.session.expire_all()
+    assert db.session.query(Meeting).count() == 0
+    assert db.session.query(Task).count() == tasks
+    # Line breaks and tabs are text, in the fields that hold more than a line.
+    made = api.post(scene.key_worker, url, _meeting(scene, summary="One.\n\tTwo."))
+    assert made.status_code == 201, made.get_json()
+
+
+def test_one_person_named_twice_in_a_list_is_refused_naming_the_list(api, world):
+    """Issue 20's walk: one staff member twice as a meeting's attendee was accepted. Each
+    list that names people or parts of the plan refuses one named twice (400, under the
+    list's name) and changes nothing: attendees (staff, or the same name and role in any
+    case), the sections a supporter sees, an agreement's sections, a new account's roles."""
+    scene = build_scene(world)
+    url = f"/people/{scene.person.id}/meetings"
+    twice = [
+        [{"staff_id": str(scene.spare.id)}, {"staff_id": str(scene.spare.id)}],
+        [
+            {"name": "Fiona Mackenzie", "role": "Sister"},
+            {"name": "fiona  mackenzie", "role": "sister"},
+        ],
+    ]
+    for attendees in twice:
+        refused = api.post(scene.key_worker, url, _meeting(scene, attendees=attendees))
+        assert refused.status_code == 400, refused.get_json()
+        assert refused.get_json()["fields"]["attendees"] == ["Choose each person who attended once"]
+    db.session.expire_all()
+    assert db.session.query(Meeting).count() == 0
+    # Two people of one name but different roles are two people.
+    both = [{"name": "Fiona Mackenzie", "role": "Sister"}, {"name": "Fiona Mackenzie"}]
+    assert api.post(scene.key_worker, url, _meeting(scene, attendees=both)).status_code == 201
+
+    supporter = {
+        "name": "Lorna Mackenzie",
+        "relationship": "family",
+        "email": "lorna@example.test",
+        "sections": ["goals", "goals"],
+        "expires_on": "2030-01-01",
+    }
+    refused = api.post(scene.individual, f"/people/{scene.person.id}/supporters", supporter)
+    assert refused.status_code == 400
+    assert refused.get_json()["fields"]["sections"] == ["Choose each part of the plan once"]
+    agreement = {"max_sensitivity": "standard", "sections": ["money", "money"]}
+    refused = api.put(
+        scene.admin,
+        f"/agencies/{scene.other_agency.id}/sharing-agreement",
+        {**agreement, "valid_until": "2030-01-01"},
+    )
+    assert refused.get_json()["fields"]["sections"] == ["Choose each part of the plan once"]
+    staff = {
+        "email": "new.worker@example.test",
+        "name": "New Worker",
+        "agency_id": str(scene.lead.id),
+        "roles": ["practitioner", "practitioner"],
+    }
+    refused = api.post(scene.admin, "/staff", staff)
+    assert refused.status_code == 400
+    assert "roles" in refused.get_json()["fields"]
+
+
+def test_many_actions_for_one_owner_make_one_notice_saying_how_many(api, world):
+    """Issue 20's walk: 50 actions made 50 notifications. One change tells each
+    recipient once, saying how many (content-free: no title, no name); the next change
+    is a notice of its own."""
+    from careplan.notifications.models import Notification
+
+    scene = build_scene(world)
+    url = f"/people/{scene.person.id}/meetings"
+    mine = {"owner_staff_id": str(scene.outsider.id)}
+    ours = {"owner_agency_id": str(scene.lead.id)}
+    actions = [{"title": f"Step {n}", **mine} for n in range(48)]
+    actions += [{"title": "Book the GP review", **ours}, {"title": "Phone the GP", **ours}]
+    made = api.post(scene.key_worker, url, _meeting(scene, actions=actions))
+    assert made.status_code == 201, made.get_json()
+    notes = api.get(scene.outsider, "/me/notifications").get_json()
+    assert [(n["kind"], n["count"]) for n in notes] == [("task.assigned", 48)]
+    assert notes[0]["message"].startswith("You have been given 48 actions")
+    assert "Step" not in str(notes)
+    db.session.expire_all()
+    agency = db.session.query(Notification).filter_by(recipient_agency_id=scene.lead.id).all()
+    assert [(n.kind.value, n.count) for n in agency] == [("task.assigned.agency", 2)]
+    # Another meeting, another notice; one action says it as before.
+    again = _meeting(scene, actions=[{"title": "One more", **mine}])
+    assert api.post(scene.key_worker, url, again).status_code == 201
+    notes = api.get(scene.outsider, "/me/notifications").get_json()
+    assert sorted(n["count"] for n in notes) == [1, 48]
+    one = next(n for n in notes if n["count"] == 1)
+    assert one["message"].startswith("You have been given an action")

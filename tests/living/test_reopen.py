@@ -219,3 +219,37 @@ def test_a_closed_plan_still_blocks_a_second_plan_and_says_how_to_reopen(api, wo
     assert response.status_code == 403
     assert response.get_json()["reason"] == "has_plan"
     assert "reopen" in response.get_json()["message"]
+
+
+def test_the_chronology_shows_each_closing_and_reopening_with_who_and_when(api, world):
+    """Issue 20's walk: closing and reopening the plan left no mark in the chronology.
+    Each time shows, newest first, with who did it; the key worker's team and the person
+    see it as the key worker does."""
+    scene = build_scene(world)
+    version = _close(api, scene, version=1)
+    url = f"/people/{scene.person.id}/chronology"
+    items = api.get(scene.key_worker, url).get_json()["items"]
+    closed = [i for i in items if i["kind"] == "plan_closed"]
+    assert [(i["title"], i["by"]) for i in closed] == [
+        ("Plan closed (support complete)", scene.key_worker.name)
+    ]
+    reopened = _reopen(api, scene.key_worker, scene, version)
+    assert reopened.status_code == 200, reopened.get_json()
+    again = api.post(
+        scene.colleague,
+        f"/people/{scene.person.id}/plan/close",
+        {"reason": "moved_away"},
+        headers={"If-Match": f'"{reopened.get_json()["version"]}"'},
+    )
+    assert again.status_code == 200, again.get_json()
+    for caller in (scene.key_worker, scene.individual):
+        answer = api.get(caller, url).get_json()
+        items = answer["items"]
+        marks = [(i["kind"], i["by"]) for i in items if i["kind"].startswith("plan_")]
+        assert marks == [
+            ("plan_closed", scene.colleague.name),
+            ("plan_reopened", scene.key_worker.name),
+            ("plan_closed", scene.key_worker.name),
+        ]
+    stored = db.session.scalars(select(PlanClosure)).one()
+    assert stored.closed_at is not None

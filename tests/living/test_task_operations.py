@@ -85,10 +85,11 @@ def test_no_notice_to_yourself(world, people):
     [
         ("", "staff", "title"),
         ("x" * 501, "staff", "title"),
-        ("Fine", "none", "owner"),
-        ("Fine", "both", "owner"),
-        ("Fine", "ig", "owner"),
-        ("Fine", "unknown_agency", "owner"),
+        # Under the field that named the owner (issue 20's walk: "owner" is no field).
+        ("Fine", "none", "owner_staff_id"),
+        ("Fine", "both", "owner_staff_id"),
+        ("Fine", "ig", "owner_staff_id"),
+        ("Fine", "unknown_agency", "owner_agency_id"),
     ],
 )
 def test_bad_tasks_are_refused_and_nothing_is_added(world, people, title, owner, field):

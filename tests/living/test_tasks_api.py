@@ -133,3 +133,42 @@ def test_creating_a_task_tells_the_owner_and_checks_the_owner(api, world):
         db.session.expire_all()
         assert db.session.query(Task).count() == before
     assert db.session.query(AuditEvent).filter_by(action="task.create").count() >= 7
+
+
+def test_an_actions_own_page_lists_its_updates_for_the_care_team_only(app, api, world):
+    """The action's own page (issue 20's walk): the care team sees the updates about it;
+    a task owner outside the care team sees the action and nothing of the plan's updates;
+    someone with no basis is answered as if it were not there; one audit record each."""
+    from tests.web.support import Browser, text
+
+    scene = build_scene(world)
+    p = f"/people/{scene.person.id}"
+    written = api.post(
+        scene.key_worker,
+        f"{p}/plan/sections/housing/entries",
+        {"text": "Rang the hostel about the room.", "task_id": str(scene.task.id)},
+    )
+    assert written.status_code == 201, written.get_json()
+    url = f"{p}/actions/{scene.task.id}"
+    people = (scene.key_worker, scene.outsider, scene.other_individual)
+    for user in people:  # loaded and detached: no transaction held while the pages run
+        world.session.refresh(user)
+        world.session.expunge(user)
+    before = len(world.audit())
+    world.session.commit()
+    kay, owner, stranger = (Browser(app, u) for u in people)
+    page = text(kay.get(url))
+    assert "Hold the room at the hostel until Friday" in page
+    assert "Updates about this action" in page
+    assert "Rang the hostel about the room." in page
+    theirs = owner.get(url)
+    assert theirs.status_code == 200
+    assert "Hold the room at the hostel until Friday" in text(theirs)
+    assert "Rang the hostel" not in text(theirs)
+    assert "Updates about this action" not in text(theirs)
+    assert stranger.get(url).status_code == 404
+    records = world.audit()[before:]
+    assert [r.action for r in records if r.outcome == "permit"] == [
+        "chronology.view",
+        "task.list",
+    ]

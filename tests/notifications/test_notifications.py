@@ -219,7 +219,16 @@ def test_the_in_app_list_is_newest_first_paged_and_marked_read(app, api, world, 
     assert "offset=2" in first.headers["Link"]
     rest = mine(api, scene.spare, limit=2, offset=2).get_json()
     assert [n["id"] for n in rest] == [str(made[0])]
-    assert set(rest[0]) == {"id", "kind", "title", "message", "created_at", "read_at", "link"}
+    assert set(rest[0]) == {
+        "id",
+        "kind",
+        "title",
+        "message",
+        "count",
+        "created_at",
+        "read_at",
+        "link",
+    }
 
     read = api.post(scene.spare, f"/me/notifications/{made[0]}/read")
     assert read.status_code == 200

@@ -501,3 +501,14 @@ def test_the_outbox_pages_through_both_kinds_of_outgoing_referral(api, world, sc
     waiting = api.get(kw, "/referrals?direction=outgoing&status=requested")
     assert [r["id"] for r in waiting.get_json()] == expected[:3]
     assert waiting.headers["X-Total-Count"] == "3"
+
+
+def test_the_receiving_service_knows_who_was_referred(api, world, scene):
+    """Issue 20's walk, every basis: the receiving service (basis `referral`) sees the
+    person's date of birth and CHI number, to match them with its own records (a referral
+    is direct care); a supporter sees the name only (tests/api/test_supporter_access.py)."""
+    made = _refer(api, scene)
+    assert made.status_code == 201, made.get_json()
+    body = api.get(scene.coordinator, f"/people/{scene.person.id}").get_json()
+    assert body["date_of_birth"] == scene.person.date_of_birth.isoformat()
+    assert body["chi"] == scene.person.chi

@@ -9,19 +9,26 @@ bits, a date and a date-time are bounded. Also the text and day functions themse
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from datetime import date, datetime
 
 import pytest
-from marshmallow import Schema, fields
+from marshmallow import Schema, ValidationError, fields, validate
 
+import audit
+import careplan
+import consent
 from careplan.core import clock
 from careplan.core.schemas import (
     INT64,
     WHOLE_NUMBER,
     BaseSchema,
     DayRange,
+    Distinct,
     MomentRange,
     Readable,
+    VisibleText,
+    hidden_characters,
 )
 from careplan.core.text import one_line, readable_length, storable, unstorable
 
@@ -118,9 +125,15 @@ SCHEMA_MODULES = (
 
 
 def _import_every_schema_module() -> None:
-    # Every module holding schemas, so this file finds them all run on its own too.
+    # Every module holding schemas, so this file finds them all run on its own too: the
+    # ones named, and every `schemas` module of every package (the living plan's, the
+    # referrals', a package added later).
     for name in SCHEMA_MODULES:
         importlib.import_module(name)
+    for package in (careplan, consent, audit):
+        for found in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+            if found.name.rsplit(".", 1)[-1] in ("schemas", "section_schemas"):
+                importlib.import_module(found.name)
 
 
 def _schemas() -> list[Schema]:
@@ -212,6 +225,106 @@ def test_every_input_schema_refuses_unstorable_text_anywhere(bad):
             nested = schema.validate({key: [{"x": bad}]})
             assert key in nested
         assert "_schema" in schema.validate({f"k{bad}": 1})
+
+
+# Characters that hide or reorder text (issue 20's walk: U+202E in an action's title).
+HIDDEN = [
+    "\u202e",  # right-to-left override
+    "\u202d",  # left-to-right override
+    "\u2066\u2069",  # left-to-right isolate, pop directional isolate
+    "\u200f",  # right-to-left mark
+    "\u061c",  # Arabic letter mark
+    "\u200b",  # zero width space
+    "\u2060",  # word joiner
+    "\ufeff",  # byte order mark
+    "\u00ad",  # soft hyphen
+    "\U000e0041",  # tag latin capital A
+    "\x85",  # next line (a C1 control)
+]
+
+
+@pytest.mark.parametrize("hidden", HIDDEN)
+def test_hidden_characters(hidden):
+    assert hidden_characters(f"Book{hidden} appointment")
+
+
+@pytest.mark.parametrize("text", ["Sarah", "line one\nline two\r\n\tindented", "😀", "محمد"])
+def test_visible_text_has_no_hidden_characters(text):
+    assert not hidden_characters(text)
+
+
+def test_every_text_field_refuses_hidden_characters():
+    """Every text field of every input schema carries the one rule (`VisibleText`), so a
+    field added later cannot miss it."""
+    checked = 0
+    for schema, name, field in _input_fields():
+        if not isinstance(field, fields.String) or isinstance(field, fields.UUID):
+            continue
+        rules = [v for v in field.validators if isinstance(v, VisibleText)]
+        assert len(rules) == 1, f"{type(schema).__name__}.{name}"
+        assert rules[0].label, f"{type(schema).__name__}.{name} has no label for its message"
+        checked += 1
+    assert checked > 100
+
+
+@pytest.mark.parametrize("hidden", ["\u202e", "\u200b"])
+def test_every_text_field_says_which_field_holds_hidden_characters(app, hidden):
+    seen = 0
+    for schema in _schemas():
+        for name, field in schema.load_fields.items():
+            if not isinstance(field, fields.String) or isinstance(field, fields.UUID):
+                continue
+            key = field.data_key or name
+            errors = schema.validate({key: f"Pay{hidden} rent"})
+            assert key in errors, f"{type(schema).__name__}.{key}"
+            assert any("hidden characters" in m for m in errors[key]), (key, errors[key])
+            seen += 1
+    assert seen > 100
+
+
+# Lists of records that name someone or something, each of which must be named once
+# (issue 20's walk: one staff member twice as a meeting's attendee was accepted).
+DISTINCT_RECORDS = {
+    ("MeetingCreateSchema", "attendees"),
+    ("TeamHandOverSchema", "moves"),
+    ("TeamSchema", "members"),
+    ("TeamSchema", "leaders"),
+    ("SupporterCreateSchema", "sections"),
+    ("SharingAgreementSchema", "sections"),
+}
+
+
+def _picks_from_a_set(field: fields.Field) -> bool:
+    if isinstance(field, (fields.UUID, fields.Enum)):
+        return True
+    return isinstance(field, fields.String) and any(
+        isinstance(v, validate.OneOf) for v in field.validators
+    )
+
+
+def test_every_list_of_choices_holds_each_once():
+    """Every list of ids or of choices from a set, and each list named above, refuses an
+    item named twice (`Distinct`), so a list added later has the rule too."""
+    lists = 0
+    named = set()
+    for schema in _schemas():
+        for name, field in schema.load_fields.items():
+            if not isinstance(field, fields.List):
+                continue
+            where = (type(schema).__name__, name)
+            if _picks_from_a_set(field.inner) or where in DISTINCT_RECORDS:
+                assert any(isinstance(v, Distinct) for v in field.validators), where
+                lists += 1
+                named.add(where)
+    assert named >= DISTINCT_RECORDS
+    assert lists > 10
+
+
+def test_distinct_compares_by_key_and_skips_the_unnamed():
+    rule = Distinct("Choose each person once", key=lambda a: a.get("id"))
+    assert rule([{"id": 1}, {"id": 2}, {"name": "x"}, {"name": "y"}])
+    with pytest.raises(ValidationError, match="Choose each person once"):
+        rule([{"id": 1}, {"id": 1}])
 
 
 # --- Days in Scotland --------------------------------------------------------------------

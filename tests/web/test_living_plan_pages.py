@@ -150,3 +150,42 @@ def test_a_meeting_action_can_say_which_part_of_the_plan_it_is_about(demo_app):
             if t.title == "Collect the prescription on Friday"
         ]
         assert [t.section_key for t in made] == ["substance_use"]
+
+
+def test_the_same_attendee_twice_is_refused_on_the_page(demo_app):
+    """Issue 20's walk: one person named twice as an attendee; the page says so at the
+    question of who attended, keeps what was typed and records nothing."""
+    sarah = _sarah(demo_app)
+    morag = Browser(demo_app, staff(demo_app, "morag.campbell@nhs.demo"))
+    path = f"/people/{sarah}/meetings/new"
+    before = _meetings(demo_app)
+    sent = morag.post(
+        path,
+        {
+            "held_on-day": "2",
+            "held_on-month": "11",
+            "held_on-year": "2026",
+            "kind": "review",
+            "other-0-name": "Ruth Ogilvie",
+            "other-0-role": "Advocate",
+            "other-1-name": "ruth ogilvie",
+            "other-1-role": "advocate",
+        },
+    )
+    body = text(sent)
+    assert sent.status_code == 400
+    assert "There is a problem" in body
+    assert "Choose each person who attended once" in body
+    # Said at the second naming: the summary links to that row's name.
+    assert 'href="#other-1-name"' in body
+    assert 'value="ruth ogilvie"' in body
+    assert _meetings(demo_app) == before
+
+
+def _meetings(app):
+    from sqlalchemy import func
+
+    from careplan.meetings.models import Meeting
+
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Meeting))

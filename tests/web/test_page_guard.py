@@ -30,9 +30,12 @@ def page_routes(app):
 def test_every_person_page_asks_the_decision(demo_app, decisions):
 
     from careplan.people.models import Person
+    from careplan.tasks.models import Task
 
     with demo_app.app_context():
         sarah = db.session.scalars(select(Person.id).where(Person.given_name == "Sarah")).one()
+        # An action's own page names a real action of hers: decided on it, then refused.
+        action = db.session.scalars(select(Task.id).where(Task.person_id == sarah)).first()
     outsider = Browser(demo_app, staff(demo_app, "gordon.bell@justice.demo"))
     values = {
         "person_id": sarah,
@@ -42,6 +45,7 @@ def test_every_person_page_asks_the_decision(demo_app, decisions):
         "correction_id": sarah,
         "supporter_id": sarah,
         "entry_id": sarah,
+        "task_id": action,
     }
     routes = page_routes(demo_app)
     assert len(routes) >= 15

@@ -80,6 +80,15 @@ def test_sarah_invites_her_sister_who_sees_only_her_goals_until_she_stops(demo_a
     assert "My goals and actions" in plan
     assert "Personal housing plan" not in plan
     assert "Alcohol and drugs" not in plan
+    # Her sister's name, not who she is beyond it (issue 20's walk: the date of birth
+    # showed): no date of birth, no CHI number, on the page or through the API's identity.
+    assert "Date of birth" not in plan
+    assert "CHI number" not in plan
+    with demo_app.app_context():
+        sarah_row = db.session.get(Person, person)
+        born, chi = sarah_row.date_of_birth, sarah_row.chi
+    assert f"{born.day} {born:%B %Y}" not in plan
+    assert chi not in plan
     assert eilidh.get(f"/people/{person}/sections/goals").status_code == 200
     assert eilidh.get(f"/people/{person}/sections/housing").status_code == 403
     assert eilidh.get("/people?q=mackenzie").status_code == 403

@@ -1,7 +1,7 @@
 """Saying which goal or action an update is about, from the pages (issue 20): the add-update
 form offers the person's goals and the actions the writer may see; the update shows it;
-the goals page lists the updates about each goal; an action links to its updates in the
-chronology; the person does the same from their own plan. A bad choice is asked again,
+the goals page lists the updates about each goal; an action's own page lists its
+updates; the person does the same from their own plan. A bad choice is asked again,
 with the form kept and nothing written."""
 
 from __future__ import annotations
@@ -76,11 +76,24 @@ def test_an_update_about_an_action_is_found_from_the_action(demo_app):
     )
     assert made.status_code == 302
     tasks = fiona.get(f"/people/{sarah}/tasks").get_data(as_text=True)
-    link = f"/people/{sarah}/chronology?about=action:{task_id}"
+    # The action's own page lists the updates about it (issue 20's walk: it only linked
+    # to the chronology's filter).
+    link = f"/people/{sarah}/actions/{task_id}"
     assert link in tasks
-    found = text(fiona.get(link))
+    page = fiona.get(link)
+    assert page.status_code == 200
+    found = text(page)
+    assert ACTION in found
+    assert "Updates about this action" in found
+    assert "Phoned the council about the application." in found
+    # The chronology's filter says the same.
+    found = text(fiona.get(f"/people/{sarah}/chronology?about=action:{task_id}"))
     assert f"About the action: {ACTION}" in found
     assert "Phoned the council about the application." in found
+    # Another person's id with this action: as if there were no such action.
+    with demo_app.app_context():
+        other = db.session.scalars(select(Person.id).where(Person.given_name != "Sarah")).first()
+    assert fiona.get(f"/people/{other}/actions/{task_id}").status_code == 404
 
 
 def test_sarah_says_what_her_own_update_is_about(demo_app):
