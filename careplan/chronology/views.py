@@ -70,8 +70,9 @@ def action(person_id: uuid.UUID, task_id: uuid.UUID) -> Any:
             details={"task_id": task_id, "view": "action"},
         )
     shown = tasks.present(task)
-    resource = tasks.resource(task.id, task.person_id)
-    shown["can_change"] = decide(context, resource, Permission.TASK_STATUS).permit
+    resource = tasks.resource(task)
+    allowed = decide(context, resource, Permission.TASK_STATUS).permit
+    shown["can_change"] = allowed and tasks.status_changes_here(task)
     return render(
         "chronology/action.html",
         page_title=task.title,

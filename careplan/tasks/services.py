@@ -112,6 +112,13 @@ def present(task: Task, *, with_person: bool = False) -> dict[str, Any]:
     }
 
 
+def status_changes_here(task: Task) -> bool:
+    """Whether the action's status is changed as an action (done, cancelled, open again):
+    a correction's closes when the person's request is answered, on the corrections
+    page (`change_status` answers 409 `answer_first`)."""
+    return task.source is not TaskSource.CORRECTION
+
+
 def one_task(task_id: uuid.UUID) -> tuple[Task, AccessContext]:
     """The task the route located and decided (`@requires(TASK_VIEW, ..., locate=locate)`)
     and its person's context. Records nothing: the page records its one view."""

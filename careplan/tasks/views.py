@@ -15,7 +15,6 @@ from careplan.access.policy import decide, decide_on
 from careplan.core.errors import ApiError
 from careplan.identity.web import signed_in_required
 from careplan.tasks import services
-from careplan.tasks.models import Task, TaskSource
 from careplan.tasks.schemas import task_status
 from careplan.web.pages import form_values, loader, refused, render
 from careplan.web.schemas import version_only
@@ -29,12 +28,6 @@ DONE_WORDS = {
 }
 
 
-def _changed_here(task: Task) -> bool:
-    """Whether the action's status is changed from the task pages: a correction's closes
-    when the person's request is answered, on the corrections page (its row links there)."""
-    return task.source is not TaskSource.CORRECTION
-
-
 @bp.get("/my-tasks")
 @signed_in_required
 @requires(Permission.JOB_MY_TASKS, AuditAction.TASK_MINE)
@@ -43,7 +36,7 @@ def mine() -> Any:
         # The corrections page decides again whether they may answer.
         {
             **services.present(t, with_person=True),
-            "can_change": _changed_here(t),
+            "can_change": services.status_changes_here(t),
             "can_answer": True,
         }
         for t in services.my_tasks()
@@ -69,7 +62,7 @@ def person_tasks(person_id: uuid.UUID) -> Any:
         # hand: no query); the route decides again when it is pressed.
         resource = services.resource(task)
         allowed = decide(context, resource, Permission.TASK_STATUS).permit
-        changed = allowed and _changed_here(task)
+        changed = allowed and services.status_changes_here(task)
         shown.append({**services.present(task), "can_change": changed, "can_answer": answers})
     # The updates about each action are in the chronology (careplan.chronology, a layer
     # above), for whoever may open it (a task owner outside the care team may not).
