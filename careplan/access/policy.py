@@ -116,7 +116,24 @@ def decide(context: AccessContext, resource: Resource, permission: Permission) -
     bound = resource.section or rules.SECTION_BOUND.get(kind)
     if bound is not None:
         return _decide_bound(context, kind, bound, permission)
-    return _decide_whole(context, kind, permission)
+    decided = _decide_whole(context, kind, permission)
+    if permission in rules.SPANS_SECTIONS and decided.permit:
+        return _unless_refused(context, decided)
+    return decided
+
+
+def _unless_refused(context: AccessContext, decided: Decision) -> Decision:
+    """A permit for a record that may speak of any section (what was said at a meeting,
+    `rules.SPANS_SECTIONS`) stands only if no section is refused to the caller: a refusal
+    binds everyone but the key worker the person agreed to (issue 20's walk: a colleague
+    the person had refused their substance use read "methadone" in a meeting summary)."""
+    if decided.basis is not None and decided.basis.kind is BasisKind.KEY_WORKER:
+        return decided
+    for key in context.sensitivity:
+        refusal = active_refusal(context, key)
+        if refusal is not None:
+            return Decision.deny(Denial(DenialKind.REFUSED, refusal.id))
+    return decided
 
 
 def _decide_bound(
@@ -158,10 +175,12 @@ def _task_on_plan(context: AccessContext, task: TaskFact, permission: Permission
     else:
         decided = _decide_whole(context, ResourceType.TASK, permission)
     follows = task.follows
-    if decided.permit and follows is not None and decided.basis is not None:
-        granted = rules.RECORDS[follows.resource_type].get(decided.basis.kind, frozenset())
-        if follows not in granted:
-            return Decision.deny(DenialKind.NO_RELATIONSHIP)
+    if decided.permit and follows is not None:
+        # Decided on the record it follows, as the same section (a meeting's action about
+        # no one section follows the whole meeting's content, refusals included).
+        followed = decide(context, Resource(follows.resource_type, task.section), follows)
+        if not followed.permit:
+            return followed
     return decided
 
 

@@ -309,6 +309,10 @@ HOUSING_ASK: Table = {
     BasisKind.REFERRAL: frozenset({P.HOUSING_ASK_VIEW}),
 }
 
+# Permissions on records that may speak of any section (what was said at a meeting): a
+# refusal of any section to the caller's agency or sector withholds them (`policy.decide`).
+SPANS_SECTIONS = frozenset({P.MEETING_CONTENT_VIEW})
+
 # Records decided as one section is: the section whose tie decides them.
 SECTION_BOUND: Mapping[ResourceType, str] = {ResourceType.HOUSING_ASK: "housing"}
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Protocol
 
 from careplan.access.context import AccessContext, ConsentFact
@@ -195,20 +196,23 @@ class TaskOwner:
 def owner_stop(context: AccessContext, section_key: str | None) -> Denial | None:
     """What ends a task owner's sight of a task about section `section_key` (None: about
     the plan as a whole), though the key worker gave it to them: the person's word and the
-    agreement still bind (BRIEF.md, "sharing rules"; the walk of issue 20 found an owner
-    still reading and changing actions after the person withdrew their consent).
+    agreement still bind (BRIEF.md, "sharing rules"; the walks of issue 20 found owners
+    still reading and changing actions after the person withdrew their consent, and
+    after their agency's agreement ended).
 
-    - about a section: the caller's agency's sharing agreement must reach it; a refusal
-      of it in force ends it; so does a consent over it that was withdrawn or has
-      expired, unless another over it is in force (one not started yet brings nothing
-      back);
-    - about the whole plan: refusals in force that together name every section end it; so
-      does every consent the agency had being withdrawn or expired with none in force.
-    An owner the person never gave a consent or a refusal to sees their own tasks: the key
-    worker who gave the action chose to share that much.
+    - the caller's agency's sharing agreement must be in force and, for an action about a
+      section, reach that section;
+    - a refusal in force of the action's section ends it; for an action about the whole
+      plan, refusals that together name every section do;
+    - every consent the agency held being withdrawn or expired, with none in force, ends
+      it (the person stopped sharing with the agency altogether), whatever the section;
+      so does a consent over the action's own section that was withdrawn or has expired
+      with none over it in force. A consent not started yet brings nothing back.
+    An owner whose agency the person never gave a consent or a refusal to sees their own
+    actions: the key worker, lead agency or cover who gave them chose to share that much
+    (a care-team member on a consent gives actions within the plan's own ties only:
+    `careplan.tasks.services.owner_outside_ties`).
     """
-    today = context.today
-    consents = context.consents_for_me
     if section_key is not None:
         problem = agreement_problem(context, section_key)
         if problem is not None:
@@ -216,19 +220,41 @@ def owner_stop(context: AccessContext, section_key: str | None) -> Denial | None
         refusal = active_refusal(context, section_key)
         if refusal is not None:
             return Denial(DenialKind.REFUSED, refusal.id)
-        covering = [c for c in consents if c.permit and c.covers(section_key)]
     else:
+        problem = _agreement_lapsed(context)
+        if problem is not None:
+            return Denial(problem)
         refused = [k for k in context.sensitivity if active_refusal(context, k) is not None]
         if context.sensitivity and len(refused) == len(context.sensitivity):
             return Denial(DenialKind.REFUSED, active_refusal(context, refused[0]).id)
-        covering = [c for c in consents if c.permit]
-    statuses = {c.status(today) for c in covering}
-    if not covering or "active" in statuses:
+    permits = [c for c in context.consents_for_me if c.permit]
+    lapsed = _lapsed(permits, context.today)
+    if lapsed is None and section_key is not None:
+        lapsed = _lapsed([c for c in permits if c.covers(section_key)], context.today)
+    return Denial(lapsed) if lapsed is not None else None
+
+
+def _lapsed(consents: list[ConsentFact], today: date) -> DenialKind | None:
+    """WITHDRAWN or EXPIRED where `consents` exist and none is in force (one withdrawn
+    counts before one expired); None where there are none or one is in force, or where
+    the only others have not started."""
+    statuses = {c.status(today) for c in consents}
+    if not consents or "active" in statuses:
         return None
     if "withdrawn" in statuses:
-        return Denial(DenialKind.WITHDRAWN)
+        return DenialKind.WITHDRAWN
     if "expired" in statuses:
-        return Denial(DenialKind.EXPIRED)
+        return DenialKind.EXPIRED
+    return None
+
+
+def _agreement_lapsed(context: AccessContext) -> DenialKind | None:
+    """Why the caller's agency has no sharing agreement in force, if it has none."""
+    agreement = context.agreement
+    if agreement is None:
+        return DenialKind.NO_AGREEMENT
+    if agreement.valid_until < context.today:
+        return DenialKind.AGREEMENT_EXPIRED
     return None
 
 

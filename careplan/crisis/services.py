@@ -24,11 +24,13 @@ from careplan.access.pipeline import authorise
 from careplan.access.policy import decide
 from careplan.core import clock
 from careplan.core.clock import iso
+from careplan.core.errors import Unprocessable
 from careplan.crisis.models import ABOUT, CrisisEvent, CrisisKind
 from careplan.extensions import db
 from careplan.notifications.kinds import NotificationKind
 from careplan.notifications.outbox import queue
 from careplan.tasks import operations as tasks
+from careplan.tasks import services as task_services
 from careplan.tasks.models import TaskSource, TaskStatus
 
 FOLLOW_UP_WITHIN = {
@@ -65,11 +67,17 @@ def present(row: CrisisEvent) -> dict[str, Any]:
 
 def record_event(person_id: uuid.UUID, load: Callable[[], dict[str, Any]]) -> CrisisEvent:
     """The event, its follow-up task (its owner told) and a notice to the key worker.
-    Records `crisis.create`. Raises Unprocessable (422) for an owner who cannot be."""
+    Records `crisis.create`. Raises Unprocessable (422) for an owner who cannot be, or
+    whom the caller may not give the follow-up to (`tasks.services.owner_outside_ties`)."""
     context, decision = authorise(person_id, Permission.CRISIS_RECORD, AuditAction.CRISIS_CREATE)
     data = load()
     kind = data["kind"]
     follow = data["follow_up"]
+    outside = task_services.owner_outside_ties(
+        context, decision, follow["owner_staff_id"], follow["owner_agency_id"], "follow_up."
+    )
+    if outside is not None:
+        raise Unprocessable(fields=outside)
     due = follow["due_on"] or data["occurred_on"] + FOLLOW_UP_WITHIN[kind]
     row = CrisisEvent(
         id=uuid.uuid4(),

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from audit.actions import AuditAction
 from audit.log import record
 from careplan.access.context import AccessContext
+from careplan.access.decision import DenialKind
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import authorise
 from careplan.access.policy import decide_on
@@ -143,6 +144,9 @@ class MeetingsSeen:
     content: bool
     actions: dict[uuid.UUID, list[Task]]
     actions_withheld: frozenset[uuid.UUID]
+    # What was said is withheld because the person refused a section to the caller's
+    # agency (it may speak of any section), not because of who the caller is.
+    content_refused: bool = False
 
     def present(self) -> list[dict[str, Any]]:
         """Each meeting as `present` shows it."""
@@ -165,7 +169,9 @@ def meetings(person_id: uuid.UUID) -> MeetingsSeen:
     `meeting.list` with what was withheld ("actions" when any action was) and the ids of
     the actions shown."""
     context, decision = authorise(person_id, Permission.MEETING_VIEW, AuditAction.MEETING_LIST)
-    content = decide_on(context, Permission.MEETING_CONTENT_VIEW).permit
+    said = decide_on(context, Permission.MEETING_CONTENT_VIEW)
+    content = said.permit
+    refused = said.denial is not None and said.denial.kind is DenialKind.REFUSED
     rows = db.session.scalars(
         select(Meeting)
         .where(Meeting.person_id == person_id)
@@ -184,7 +190,7 @@ def meetings(person_id: uuid.UUID) -> MeetingsSeen:
             "task_ids": [t.id for ts in actions.values() for t in ts],
         },
     )
-    return MeetingsSeen(rows, context, content, actions, hidden)
+    return MeetingsSeen(rows, context, content, actions, hidden, refused)
 
 
 def actions_of(meeting_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Task]]:

@@ -52,6 +52,7 @@ def meetings(person_id: uuid.UUID) -> Any:
         meetings=shown,
         kinds=services.KIND_WORDS,
         content=content,
+        content_refused=seen.content_refused,
         can_record=decide_on(context, Permission.MEETING_RECORD).permit,
     )
 

@@ -17,7 +17,7 @@ from flask import g
 from audit.actions import AuditAction, Outcome
 from audit.log import record
 from careplan.access.context import AccessContext, TaskFact
-from careplan.access.decision import BasisKind
+from careplan.access.decision import BasisKind, Decision
 from careplan.access.permissions import Permission, Resource, ResourceType
 from careplan.access.pipeline import (
     authorise,
@@ -27,9 +27,16 @@ from careplan.access.pipeline import (
     require_on,
 )
 from careplan.access.policy import decide
+from careplan.accounts.models import User
 from careplan.core import clock
 from careplan.core.clock import iso
-from careplan.core.errors import BadRequest, Conflict, NotFound, PreconditionFailed
+from careplan.core.errors import (
+    BadRequest,
+    Conflict,
+    NotFound,
+    PreconditionFailed,
+    Unprocessable,
+)
 from careplan.core.http import require_version
 from careplan.extensions import db
 from careplan.tasks import operations, queries
@@ -143,15 +150,63 @@ def person_tasks(person_id: uuid.UUID) -> tuple[Sequence[Task], AccessContext, b
     return rows, context, only
 
 
+# Bases that may give an action to anyone: the key worker the person agreed to, the lead
+# agency (or, where it has teams, the key worker's team) and a colleague covering the key
+# worker. An owner outside the plan's ties then sees the action (`ties.TaskOwner`),
+# with the person's name, on their word.
+GIVES_TO_ANYONE = frozenset(
+    {BasisKind.KEY_WORKER, BasisKind.LEAD_AGENCY, BasisKind.KEY_WORKER_TEAM, BasisKind.COVER}
+)
+WITHIN_TIES = (
+    "Give the action to yourself, your organisation, their key worker or the lead "
+    "organisation. Ask their key worker to give it to anyone else."
+)
+
+
+def owner_outside_ties(
+    context: AccessContext,
+    decision: Decision,
+    owner_staff_id: uuid.UUID | None,
+    owner_agency_id: uuid.UUID | None,
+    prefix: str = "",
+) -> dict[str, list[str]] | None:
+    """Why the caller may not give an action to this owner, as form fields (the owner's
+    field after `prefix`, "follow_up."), or None: they may. A caller whose basis is not
+    in `GIVES_TO_ANYONE` (a care-team member on a consent) gives actions only to
+    themselves, their own agency or its staff, the key worker, or the lead agency or its
+    staff: giving one to another agency would tell it the person's name and what the
+    action says, which only the person's agreement with their key worker and lead agency
+    covers (issue 20's walk: a care-team member on a consent gave a stranger's agency an
+    action). Raises nothing; the caller answers 422."""
+    if decision.basis is not None and decision.basis.kind in GIVES_TO_ANYONE:
+        return None
+    user, plan = g.user, context.plan
+    ours = {user.agency_id, plan.lead_agency_id} - {None}
+    if owner_staff_id is not None:
+        if owner_staff_id in (user.id, plan.key_worker_id):
+            return None
+        staff = db.session.get(User, owner_staff_id)
+        if staff is not None and staff.agency_id in ours:
+            return None
+        return {f"{prefix}owner_staff_id": [WITHIN_TIES]}
+    if owner_agency_id in ours:
+        return None
+    return {f"{prefix}owner_agency_id": [WITHIN_TIES]}
+
+
 def add_task(person_id: uuid.UUID, load: Callable[[], dict[str, Any]]) -> Task:
     """A task the caller gives someone (source "goal"), after the decision and the input:
     about `section` (a catalogue key; default "goals"). Raises BadRequest (400, the
-    field named) for a section not in the catalogue."""
+    field named) for a section not in the catalogue, Unprocessable (422) for an owner the
+    caller may not give an action to (`owner_outside_ties`)."""
     context, decision = authorise(person_id, Permission.TASK_CREATE, AuditAction.TASK_CREATE)
     data = load()
     section = data["section"]
     if section is not None and section not in context.sensitivity:
         raise BadRequest(fields={"section": [SECTION_MESSAGE]})
+    outside = owner_outside_ties(context, decision, data["owner_staff_id"], data["owner_agency_id"])
+    if outside is not None:
+        raise Unprocessable(fields=outside)
     task = operations.create_task(
         db.session,
         person_id=person_id,

@@ -16,6 +16,7 @@ import uuid
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 
 from careplan.agencies.models import AgencyKind, Sector
 from careplan.core import clock
@@ -25,6 +26,7 @@ from careplan.plans.models import CareTeamMember, MembershipHow
 from careplan.tasks.models import Task, TaskSource
 from consent.models import Consent, SharingAgreement
 from tests.api.scene import build_scene
+from tests.web.support import Browser, text
 
 
 def _justice(world, scene):
@@ -401,3 +403,113 @@ def test_an_action_given_directly_is_about_the_goals_unless_said(api, world):
         scene.key_worker, url, {"title": "Chase the flat", **owner, "section": "housing"}
     )
     assert housing.get_json()["section"] == "housing"
+
+
+def test_a_care_team_member_on_a_consent_gives_actions_within_the_plans_ties_only(api, world):
+    """Issue 20's second walk: Gordon (a consent for justice) gave an action, with the
+    person's name, to an agency the person never heard of. He may give one to himself, his
+    agency, the key worker or the lead agency; the key worker may give one to anyone."""
+    scene = build_scene(world)
+    gordon, _, _ = _justice(world, scene)
+    charity = world.agency("Random charity", sector=Sector.THIRD_SECTOR, kind=AgencyKind.CHARITY)
+    stranger = world.staff(charity, name="Stranger")
+    url = f"/people/{scene.person.id}/tasks"
+    before = db.session.query(Task).count()
+    refused = api.post(
+        gordon,
+        url,
+        {"title": "Check on her", "owner_agency_id": str(charity.id), "section": "justice"},
+    )
+    assert refused.status_code == 422
+    assert list(refused.get_json()["fields"]) == ["owner_agency_id"]
+    crisis = api.post(
+        gordon,
+        f"/people/{scene.person.id}/crisis-events",
+        {
+            "kind": "prison_release",
+            "occurred_on": "2026-11-20",
+            "follow_up": {"owner_staff_id": str(stranger.id)},
+        },
+    )
+    assert crisis.status_code == 422
+    assert list(crisis.get_json()["fields"]) == ["follow_up.owner_staff_id"]
+    db.session.expire_all()
+    assert db.session.query(Task).count() == before
+    assert api.get(stranger, "/me/tasks").get_json() == []
+    for owner in (
+        {"owner_staff_id": str(gordon.id)},
+        {"owner_staff_id": str(scene.key_worker.id)},
+        {"owner_agency_id": str(scene.lead.id)},
+    ):
+        made = api.post(gordon, url, {"title": "Court date", "section": "justice", **owner})
+        assert made.status_code == 201, made.get_json()
+    given = api.post(
+        scene.key_worker, url, {"title": "Food parcel", "owner_agency_id": str(charity.id)}
+    )
+    assert given.status_code == 201
+
+
+def test_an_owner_loses_every_action_when_their_agency_stops_being_shared_with(api, world):
+    """Gordon owns an action about mental health, which the person never named for his
+    agency; when the person withdraws the only consent his agency held, it goes too."""
+    scene = build_scene(world)
+    gordon, _, permit = _justice(world, scene)
+    _task(world, scene, "See the psychiatrist with her", "mental_health", gordon)
+    assert [t["title"] for t in api.get(gordon, "/me/tasks").get_json()] == [
+        "See the psychiatrist with her"
+    ]
+    permit.withdrawn_at = clock.now()
+    world.session.commit()
+    assert api.get(gordon, "/me/tasks").get_json() == []
+
+
+def test_whole_plan_actions_end_with_the_owners_agreement(api, world):
+    scene = build_scene(world)
+    assert len(api.get(scene.outsider, "/me/tasks").get_json()) == 1
+    deal = world.session.scalars(
+        select(SharingAgreement).where(SharingAgreement.agency_id == scene.other_agency.id)
+    ).one()
+    deal.valid_until = date(2026, 1, 1)
+    world.session.commit()
+    assert api.get(scene.outsider, "/me/tasks").get_json() == []
+    changed = api.post(
+        scene.outsider,
+        f"/tasks/{scene.task.id}/status",
+        {"status": "done"},
+        headers={"If-Match": '"1"'},
+    )
+    assert changed.status_code in (403, 404)
+
+
+def test_a_refusal_withholds_what_was_said_at_a_meeting_from_the_lead_agency(api, world, app):
+    scene = build_scene(world)
+    url = f"/people/{scene.person.id}/meetings"
+    made = api.post(
+        scene.key_worker,
+        url,
+        {
+            "held_on": "2026-11-20",
+            "kind": "review",
+            "summary": "The methadone script was reviewed.",
+            "actions": [{"title": "Collect methadone", "owner_staff_id": str(scene.key_worker.id)}],
+        },
+    )
+    assert made.status_code == 201
+    (seen,) = api.get(scene.colleague, url).get_json()
+    assert seen["summary"] == "The methadone script was reviewed."
+    _consent(world, scene, scene.lead, ["substance_use"], "deny")
+    world.session.commit()
+    (seen,) = api.get(scene.colleague, url).get_json()
+    assert seen["summary"] is None
+    assert seen["actions"] == []
+    assert {"summary", "actions"} <= set(seen["withheld"])
+    (kept,) = api.get(scene.key_worker, url).get_json()
+    assert kept["summary"] == "The methadone script was reviewed."
+    # The page says why, in the person's terms, and shows nothing of what was said.
+    colleague = scene.colleague
+    world.session.refresh(colleague)
+    world.session.expunge(colleague)
+    world.session.commit()
+    page = text(Browser(app, colleague).get(f"/people/{scene.person.id}/meetings"))
+    assert "has chosen not to share some parts with your organisation" in page
+    assert "methadone" not in page

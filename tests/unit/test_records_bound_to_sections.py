@@ -82,9 +82,10 @@ def test_a_crisis_event_is_decided_as_its_section(section, expected):
         (_task("housing"), "consent:", "lead_agency"),
         (_task("substance_use"), "no_consent", "lead_agency"),
         # A meeting's action follows what was said there: not the consent's to see.
-        (_task(None, Permission.MEETING_CONTENT_VIEW), "no_relationship", "lead_agency"),
+        # (refused as the followed record refuses: the consent's table lacks it)
+        (_task(None, Permission.MEETING_CONTENT_VIEW), "read_only", "lead_agency"),
         # A correction's follows CORRECTION_VIEW: the lead agency reads it.
-        (_task("housing", Permission.CORRECTION_VIEW), "no_relationship", "lead_agency"),
+        (_task("housing", Permission.CORRECTION_VIEW), "read_only", "lead_agency"),
     ],
 )
 def test_a_task_is_decided_as_its_section_and_what_it_follows(task, member, lead):
@@ -134,12 +135,20 @@ GONE = {"starts": TODAY - timedelta(days=90), "expires": TODAY - timedelta(days=
             },
             "withdrawn",
         ),
+        # The person stopped sharing with the agency altogether: every action goes.
         (
-            "withdrawn for another section",
+            "the only consent, for another section, withdrawn",
             "housing",
             {"consents": [consent(sections=["money"], withdrawn=True)]},
+            "withdrawn",
+        ),
+        (
+            "another section's consent in force",
+            "housing",
+            {"consents": [consent(sections=["money"])]},
             "task_owner:",
         ),
+        ("whole plan, no agreement", None, {"agreement": None}, "no_agreement"),
         (
             "refused",
             "housing",
@@ -219,3 +228,23 @@ def test_a_correction_is_decided_as_the_section_it_names():
         _outcome(facts(user=KW, memberships=()), on, Permission.CORRECTION_ANSWER) == "key_worker"
     )
     assert AGREEMENT.max_sensitivity == 2
+
+
+def test_a_refusal_of_any_section_withholds_what_was_said_at_a_meeting():
+    """What was said at a meeting may speak of any section: a refusal of one to the lead
+    agency withholds it from their staff, and the actions that follow it; never from the
+    key worker."""
+    content = Resource(ResourceType.MEETING)
+    lead = facts(agency=LEAD, memberships=())
+    assert _outcome(lead, content, Permission.MEETING_CONTENT_VIEW) == "lead_agency"
+    refusal = consent(sections=["substance_use"], permit=False, agency=LEAD)
+    refused = facts(agency=LEAD, memberships=(), consents=[refusal])
+    assert _outcome(refused, content, Permission.MEETING_CONTENT_VIEW) == f"refused:{refusal.id}"
+    assert _outcome(refused, content, Permission.MEETING_VIEW) == "lead_agency"
+    action = _task(None, Permission.MEETING_CONTENT_VIEW)
+    assert _outcome(refused, action, Permission.TASK_VIEW).startswith("refused")
+    # An action about housing follows the meeting as housing: not refused.
+    housing = _task("housing", Permission.MEETING_CONTENT_VIEW)
+    assert _outcome(refused, housing, Permission.TASK_VIEW) == "lead_agency"
+    key_worker = facts(user=KW, memberships=(), consents=[refusal])
+    assert _outcome(key_worker, content, Permission.MEETING_CONTENT_VIEW) == "key_worker"
