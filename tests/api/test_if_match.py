@@ -81,7 +81,11 @@ def _version(api, scene, read_path) -> int:
 def _records(world, response) -> list[AuditEvent]:
     world.session.expire_all()
     rid = response.headers["X-Request-Id"]
-    return list(world.session.scalars(select(AuditEvent).where(AuditEvent.request_id == rid)))
+    return list(
+        world.session.scalars(
+            select(AuditEvent).where(AuditEvent.request_id == rid).order_by(AuditEvent.seq)
+        )
+    )
 
 
 def test_the_document_lists_exactly_these_versioned_writes(client):

@@ -432,7 +432,11 @@ def _replace(value: Any, path: str, new: Any) -> Any:
 def _request_records(world, response) -> list[AuditEvent]:
     rid = response.headers["X-Request-Id"]
     world.session.expire_all()
-    return list(world.session.scalars(select(AuditEvent).where(AuditEvent.request_id == rid)))
+    return list(
+        world.session.scalars(
+            select(AuditEvent).where(AuditEvent.request_id == rid).order_by(AuditEvent.seq)
+        )
+    )
 
 
 def test_every_json_write_is_here(client):

@@ -58,7 +58,9 @@ def test_tokens_made_on_the_web_are_scoped_and_revocable(client, practitioner):
     assert api.get("/api/v1/me", headers=bearer(raw)).status_code == 401
     details = [
         e.details
-        for e in db.session.scalars(select(AuditEvent).where(AuditEvent.action == "auth.token"))
+        for e in db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "auth.token").order_by(AuditEvent.seq)
+        )
     ]
     assert details[0]["scopes"] == ["read"]
     assert details[1]["revoked"] == token_id

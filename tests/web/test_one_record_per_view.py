@@ -14,7 +14,9 @@ from tests.web.support import Browser, staff
 def _records_of(app, response):
     with app.app_context():
         request_id = response.headers["X-Request-Id"]
-        rows = db.session.scalars(select(AuditEvent).where(AuditEvent.request_id == request_id))
+        rows = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.request_id == request_id).order_by(AuditEvent.seq)
+        )
         return [(r.action, r.outcome) for r in rows]
 
 
