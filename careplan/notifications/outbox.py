@@ -62,12 +62,12 @@ def queue(
     ):
         return None
     same = (kind, to_user_id, to_agency_id, link, actor_id)
-    queued = _queued_in_this_transaction(session)
-    if dedupe_key is None and same in queued:
-        row = queued[same]
-        row.count += 1
-        session.flush()
-        return row
+    if dedupe_key is None:
+        row = _queued_in_this_transaction(session).get(same)
+        if row is not None:
+            row.count += 1
+            session.flush()
+            return row
     row = Notification(
         kind=kind,
         recipient_user_id=to_user_id,
@@ -80,7 +80,10 @@ def queue(
     session.add(row)
     session.flush()
     if dedupe_key is None:
-        queued[same] = row
+        # Kept against the transaction the flush began or joined: before it, a job's
+        # session may have none, and a notice must never be counted into one an earlier
+        # unit of work already committed (and perhaps sent).
+        _queued_in_this_transaction(session)[same] = row
     return row
 
 
@@ -93,6 +96,8 @@ def _queued_in_this_transaction(session: Session) -> dict[tuple[Any, ...], Notif
     if isinstance(session, scoped_session):
         session = session()  # the request's own session, behind the registry
     transaction = session.get_transaction()
+    if transaction is None:
+        return {}  # no transaction yet: nothing queued in it
     kept = session.info.get(_QUEUED)
     if kept is None or kept[0] is not transaction:
         kept = (transaction, {})

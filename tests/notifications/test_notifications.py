@@ -454,3 +454,20 @@ def test_the_sender_will_not_start_unconfigured(app):
     app.config["NOTIFY_TEMPLATES_FILE"] = ""
     result = app.test_cli_runner().invoke(args=["notifications", "send", "--once"])
     assert "CAREPLAN_NOTIFY_TEMPLATES_FILE" in result.output
+
+
+def test_each_unit_of_work_of_a_job_queues_its_own_notices(app, world):
+    """One notice per recipient per unit of work, never across them: a job's session lives
+    on between its units of work, and a notice queued in the second must not be counted
+    into the first's, already committed (and perhaps sent). The benchmark found 3,000
+    queued as 200."""
+    spare = build_scene(world).spare.id
+    db.session.commit()  # the test's own transaction ended: the job begins its own
+    for _ in range(3):
+        with unit_of_work.job("test-notices"):
+            for _twice in range(2):
+                queue(db.session, NotificationKind.CARE_TEAM_ADDED, to_user_id=spare, link="/")
+    rows = db.session.scalars(
+        select(Notification).where(Notification.recipient_user_id == spare)
+    ).all()
+    assert sorted(r.count for r in rows) == [2, 2, 2]
