@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import check, choose_staff, fill_date
 
@@ -19,7 +20,7 @@ def test_caseload_shows_my_people_and_what_is_due(users, site):
     page = users.page(MORAG)
     page.goto(site + "/")
     assert page.locator("h1").inner_text() == "My caseload"
-    assert page.get_by_role("link", name="Sarah Mackenzie").first.is_visible()
+    expect(page.get_by_role("link", name="Sarah Mackenzie").first).to_be_visible()
     assert page.get_by_text("new update").count() or page.get_by_text("new updates").count()
     check(page, "key worker caseload")
 
@@ -32,7 +33,7 @@ def test_register_a_person_and_start_their_plan(users, site):
     page.fill("#chi", "12345")
     page.click("button:has-text('Register')")
     summary = page.locator(".ds_error-summary")
-    assert summary.is_visible()
+    expect(summary).to_be_visible()
     assert page.input_value("#given_name") == "Ewan"  # what was typed is kept
     assert page.input_value("#chi") == "12345"
     check(page, "register a person with errors")
@@ -50,11 +51,11 @@ def test_register_a_person_and_start_their_plan(users, site):
         "The care plan is started."
     )
     # The basis, the same for every part, is said once in the summary (issue 17).
-    assert (
+    expect(
         page.locator(".ds_summary-list__item", has_text="Why you can see this plan")
         .filter(has_text="You are their key worker.")
-        .first.is_visible()
-    )
+        .first
+    ).to_be_visible()
     check(page, "new plan")
 
 
@@ -83,8 +84,8 @@ def test_goals_as_a_form_with_rows_dates_and_statuses(users, site):
     page.click("button:has-text('Save changes')")
     page.get_by_text("Your changes are saved.").first.wait_for()  # waits for the next page
     page.goto(site + "/")
-    assert page.get_by_text("Ask the GP for a medical report").is_visible()  # overdue now
-    assert page.get_by_text("Get my driving licence back").first.is_visible()  # review due
+    expect(page.get_by_text("Ask the GP for a medical report")).to_be_visible()  # overdue now
+    expect(page.get_by_text("Get my driving licence back").first).to_be_visible()  # review due
     check(page, "caseload with an overdue action")
 
 
@@ -98,14 +99,14 @@ def test_housing_plan_rows_can_be_removed(users, site):
     fill_date(page, f"[name='c.offers.{before}.offered_on']", "2026-11-18")
     page.select_option(f"[name='c.offers.{before}.outcome']", "refused")
     page.click("button:has-text('Save changes')")
-    assert page.locator(".ds_error-summary").is_visible()
-    assert page.get_by_role("link", name="Say why the offer was refused.").is_visible()
+    expect(page.locator(".ds_error-summary")).to_be_visible()
+    expect(page.get_by_role("link", name="Say why the offer was refused.")).to_be_visible()
     check(page, "housing plan with an error")
     page.get_by_role("link", name="Say why the offer was refused.").click()
     page.fill(f"[name='c.offers.{before}.refusal_reason']", "Too far from her son's school")
     page.check("#f-safety_needs-no_mixed_gender_shared-true")  # yes or no as radios
     page.click(f"button[value='offers.{before}']")  # remove it again
-    assert page.locator(f"[name='c.offers.{before}.offered_on-day']").count() == 0
+    expect(page.locator(f"[name='c.offers.{before}.offered_on-day']")).to_have_count(0)
     page.click("button:has-text('Save changes')")
     page.get_by_text("Your changes are saved.").first.wait_for()  # waits for the next page
 
@@ -123,9 +124,9 @@ def test_someone_else_saving_first_keeps_my_words(users, site):
     other.close()
     page.fill("#f-my_story", "My own careful words about Sarah's story.")
     page.click("button:has-text('Save changes')")
-    assert page.get_by_text(
-        "Someone else saved this section while you were changing it"
-    ).is_visible()
+    expect(
+        page.get_by_text("Someone else saved this section while you were changing it")
+    ).to_be_visible()
     assert page.input_value("#f-my_story") == "My own careful words about Sarah's story."
     check(page, "someone else saved first")
     page.click("button:has-text('Save changes')")
@@ -136,8 +137,10 @@ def test_history_highlights_what_changed(users, site):
     page = users.page(MORAG)
     _open_plan(page, site, "Sarah Mackenzie")
     page.get_by_role("link", name="Earlier versions of about me").click()
-    assert page.locator("ins.careplan-added", has_text="My own careful words").first.is_visible()
-    assert page.locator("del.careplan-removed", has_text="Saved first").first.is_visible()
+    expect(
+        page.locator("ins.careplan-added", has_text="My own careful words").first
+    ).to_be_visible()
+    expect(page.locator("del.careplan-removed", has_text="Saved first").first).to_be_visible()
     check(page, "version history")
 
 
@@ -158,7 +161,7 @@ def test_who_can_see_what_with_the_person(users, site):
     assert "Money" not in row.inner_text()
     page.check("text=Share: let them see these parts")
     page.click("button:has-text('Record this choice')")
-    assert page.locator(".ds_error-summary").is_visible()
+    expect(page.locator(".ds_error-summary")).to_be_visible()
     check(page, "who can see what with errors")
 
 
@@ -167,7 +170,7 @@ def test_access_log_for_the_key_worker(users, site):
     _open_plan(page, site, "Sarah Mackenzie")
     page.get_by_role("link", name="Who has looked at this plan").click()
     # Said to staff about Sarah, her repeated visits on one line.
-    assert page.get_by_text("You looked at Sarah\u2019s plan").first.is_visible()
+    expect(page.get_by_text("You looked at Sarah\u2019s plan").first).to_be_visible()
     assert "your plan" not in page.locator("main").inner_text()
     check(page, "access log for the key worker")
     page.click("label:has-text('Other organisations only')")
@@ -191,14 +194,14 @@ def test_hand_over_to_a_new_key_worker(users, site):
     page.click("label[for='agreed_how-2']")
     page.click("button:has-text('Record the hand-over')")
     page.get_by_text("The new key worker is recorded.").first.wait_for()  # waits for the next page
-    assert page.locator(".ds_summary-list", has_text="Ali Hassan").first.is_visible()
+    expect(page.locator(".ds_summary-list", has_text="Ali Hassan").first).to_be_visible()
     # Morag still reads it (she is in Ali's team, issue 22) but may no longer change it.
-    assert (
+    expect(
         page.locator(".ds_summary-list__item", has_text="Why you can see this plan")
         .filter(has_text="You are in their key worker's team.")
-        .first.is_visible()
-    )
-    assert page.get_by_role("link", name="Change about me").count() == 0
+        .first
+    ).to_be_visible()
+    expect(page.get_by_role("link", name="Change about me")).to_have_count(0)
     check(page, "plan after hand-over")
 
 
@@ -208,7 +211,7 @@ def test_caseload_and_forms_work_on_a_phone(users, site):
     try:
         page.goto(site + "/")
         assert page.locator("h1").inner_text() == "My caseload"
-        assert page.get_by_role("button", name="Sign out").is_visible()  # never behind a menu
+        expect(page.get_by_role("button", name="Sign out")).to_be_visible()  # never behind a menu
         check(page, "caseload on a phone")
         _open_plan(page, site, "Sarah Mackenzie")
         page.get_by_role("link", name="Change my goals and actions").click()

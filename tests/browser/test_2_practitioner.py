@@ -6,6 +6,7 @@ deliberate steps."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import check, confirm_if_asked
 
@@ -39,11 +40,11 @@ def test_add_an_update_and_be_refused_the_rest(users, site):
     page.get_by_role("link", name="Sarah Mackenzie").click()
     page.get_by_role("link", name="Add an update to personal housing plan").click()
     page.click("button:has-text('Add the update')")
-    assert page.locator(".ds_error-summary").is_visible()
+    expect(page.locator(".ds_error-summary")).to_be_visible()
     check(page, "add an update with an error")
     page.fill("#text", "Went with Sarah to view a flat in Gorgie. She liked it.")
     page.click("button:has-text('Add the update')")
-    assert page.get_by_text("Went with Sarah to view a flat in Gorgie.").is_visible()
+    expect(page.get_by_text("Went with Sarah to view a flat in Gorgie.")).to_be_visible()
     check(page, "section with updates")
     person_url = page.url.split("/sections/")[0]
     page.goto(person_url + "/sections/mental_health")
@@ -56,7 +57,7 @@ def test_add_an_update_and_be_refused_the_rest(users, site):
 def test_no_relationship_means_not_found_then_emergency_access(users, site):
     page = users.page(GORDON)
     page.goto(site + "/people?q=mackenzie")
-    assert page.get_by_text("0 people found").is_visible()
+    expect(page.get_by_text("0 people found")).to_be_visible()
     page.get_by_role("link", name="find them by their exact details").click()
     check(page, "find by exact details")
     page.fill("#chi", "1204881235")
@@ -74,12 +75,12 @@ def test_no_relationship_means_not_found_then_emergency_access(users, site):
     page.click("label:has-text('Risk to life')")
     page.fill("#justification", "Urgent")
     page.click("button:has-text('Continue')")
-    assert page.get_by_text("Write at least").first.is_visible()
+    expect(page.get_by_text("Write at least").first).to_be_visible()
     page.fill("#justification", REASON)
     page.click("button:has-text('Continue')")
     assert page.locator("h1").inner_text() == "Check before you open the plan"
     check(page, "emergency access step two")
     page.click("button:has-text('Open the plan in an emergency')")
     page.get_by_text("Emergency access is open").first.wait_for()  # waits for the next page
-    assert page.get_by_text("Emergency access. This is recorded").first.is_visible()
+    expect(page.get_by_text("Emergency access. This is recorded").first).to_be_visible()
     check(page, "plan opened in an emergency")

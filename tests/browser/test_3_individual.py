@@ -5,6 +5,7 @@ access included. Runs after the practitioner journeys, whose emergency access it
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import check, fill_date
 
@@ -18,8 +19,8 @@ def test_my_plan_in_plain_language(users, site):
     page = users.page(SARAH, **PHONE)
     page.goto(site + "/")
     assert page.locator("h1").inner_text() == "My plan"
-    assert page.get_by_text("Your key worker").first.is_visible()
-    assert page.get_by_text("Seeing my son every week").is_visible()
+    expect(page.get_by_text("Your key worker").first).to_be_visible()
+    expect(page.get_by_text("Seeing my son every week")).to_be_visible()
     check(page, "my plan on a phone")
 
 
@@ -44,7 +45,7 @@ def test_who_can_see_my_plan_give_refuse_withdraw(users, site):
     page.select_option("#grantee", label="Broomhill Recovery Cafe")
     page.click("label:has-text('Money, benefits and everyday needs')")
     page.click("button:has-text('Record this choice')")
-    assert page.locator(".ds_error-summary").is_visible()  # a permission needs an end date
+    expect(page.locator(".ds_error-summary")).to_be_visible()  # a permission needs an end date
     check(page, "give permission with an error")
     fill_date(page, "#expires_on", "2027-06-30")
     page.click("button:has-text('Record this choice')")
@@ -76,7 +77,7 @@ def test_who_has_looked_at_my_plan_shows_emergency_access(users, site):
     check(page, "who has looked at my plan: emergency access")
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(site + "/my-plan/access-log?show=all")
-    assert page.get_by_text("You looked at your plan").first.is_visible()
+    expect(page.get_by_text("You looked at your plan").first).to_be_visible()
     check(page, "who has looked at my plan, with my own visits, at 1280")
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(site + "/people?q=a")
@@ -100,10 +101,10 @@ def test_my_plan_with_updates_a_safety_block_and_on_paper(users, site):
     check(page, "my plan with updates and the safety block at 1280")
     # On paper: no navigation, the day it was printed, the plan itself.
     page.emulate_media(media="print")
-    assert not page.locator("nav[aria-label='Main']").is_visible()
-    assert not page.locator(".ds_site-footer").is_visible()
-    assert page.get_by_text("Your plan as it was on").is_visible()
-    assert page.locator("#section-housing").is_visible()
+    expect(page.locator("nav[aria-label='Main']")).not_to_be_visible()
+    expect(page.locator(".ds_site-footer")).not_to_be_visible()
+    expect(page.get_by_text("Your plan as it was on")).to_be_visible()
+    expect(page.locator("#section-housing")).to_be_visible()
     check(page, "my plan as printed")
     page.emulate_media(media="screen")
     page.set_viewport_size({"width": 390, "height": 844})

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import check, confirm_if_asked
 
@@ -31,34 +32,34 @@ def test_audit_search_with_filters_and_csv(users, site):
     page.select_option("#action", "breakglass.invoke")
     page.select_option("#outcome", "permit")
     page.click("button:has-text('Search')")
-    assert page.get_by_text("1 events").is_visible()
-    assert page.locator("td", has_text="Gordon Bell").first.is_visible()
+    expect(page.get_by_text("1 events")).to_be_visible()
+    expect(page.locator("td", has_text="Gordon Bell").first).to_be_visible()
     _no_content(page)
     check(page, "audit log filtered to emergency access")
     # The design system's date picker: a text box that takes what people type (never the
     # browser's mm/dd/yyyy picker), with a calendar button where scripts run.
-    assert page.locator("input[type=date], input[type=datetime-local]").count() == 0
-    assert page.locator(".ds_datepicker__button").count() == 2
+    expect(page.locator("input[type=date], input[type=datetime-local]")).to_have_count(0)
+    expect(page.locator(".ds_datepicker__button")).to_have_count(2)
     page.fill("#from", "1 January 2030")
     page.fill("#to", "01/01/2029")
     page.click("button:has-text('Search')")
     summary = page.locator(".ds_error-summary")
-    assert summary.is_visible()
+    expect(summary).to_be_visible()
     assert "The last day must be the same as the first day or after it." in summary.inner_text()
     assert page.input_value("#from") == "1 January 2030"  # kept as typed, to correct
     check(page, "audit log with a bad filter")
     page.fill("#from", "12/04/2020")
     page.fill("#to", "31 December 2030")
     page.click("button:has-text('Search')")
-    assert page.locator(".ds_error-summary").count() == 0
-    assert page.get_by_text("1 events").is_visible()
+    expect(page.locator(".ds_error-summary")).to_have_count(0)
+    expect(page.get_by_text("1 events")).to_be_visible()
     check(page, "audit log between two typed days")
     # A complaint gives the CHI, read out with a space: the person's events, named.
     page.goto(site + "/ig/audit")
     page.click("summary:has-text('Filters')")
     page.fill("#person", "120488 1235")
     page.click("button:has-text('Search')")
-    assert page.locator("td", has_text="Sarah Mackenzie").first.is_visible()
+    expect(page.locator("td", has_text="Sarah Mackenzie").first).to_be_visible()
     check(page, "audit log for a person found by their CHI number")
     page.fill("#person", "")
     page.fill("#person_name", "Sarah Mackenzie")
@@ -66,8 +67,8 @@ def test_audit_search_with_filters_and_csv(users, site):
     page.fill("#date_of_birth-month", "1")
     page.fill("#date_of_birth-year", "1990")
     page.click("button:has-text('Search')")
-    assert page.locator(".ds_error-summary").is_visible()
-    assert page.get_by_text("No one matches exactly").first.is_visible()
+    expect(page.locator(".ds_error-summary")).to_be_visible()
+    expect(page.get_by_text("No one matches exactly").first).to_be_visible()
     check(page, "audit log when nobody matches the name and date of birth")
     page.goto(site + "/ig/audit?action=breakglass.invoke")
     with page.expect_download() as download:
@@ -100,7 +101,7 @@ def test_two_reviews_answer_their_own_forms(users, site):
     first, second = rows.nth(0), rows.nth(1)
     second.locator("label", has_text="Not appropriate").click()
     assert second.locator("input[value=inappropriate]").is_checked()
-    assert first.locator("input[type=radio]:checked").count() == 0
+    expect(first.locator("input[type=radio]:checked")).to_have_count(0)
     check(page, "two reviews waiting")
 
 
@@ -111,14 +112,14 @@ def test_review_emergency_access(users, site):
     assert "paramedics need her medication history" in item.inner_text()
     check(page, "reviews")
     item.get_by_role("button", name="Record the review").click()
-    assert page.locator(".ds_error-summary").is_visible()
+    expect(page.locator(".ds_error-summary")).to_be_visible()
     item = page.locator(".careplan-row", has_text="paramedics need her medication").first
     item.locator("label", has_text="Appropriate").first.click()
     item.locator("textarea").fill("Confirmed with the ambulance service log.")
     item.get_by_role("button", name="Record the review").click()
     page.get_by_text("Your review is recorded.").first.wait_for()  # waits for the next page
     page.goto(site + "/ig/reviews?status=reviewed")
-    assert page.get_by_text("Confirmed with the ambulance service log.").is_visible()
+    expect(page.get_by_text("Confirmed with the ambulance service log.")).to_be_visible()
     _no_content(page)
     check(page, "reviewed")
 
@@ -128,7 +129,7 @@ def test_unusual_access_reports(users, site):
     page.goto(site + "/ig/reports")
     page.select_option("#kind", "break_glass")
     page.click("button:has-text('Show the report')")
-    assert page.locator("th", has_text="Gordon Bell").is_visible()
+    expect(page.locator("th", has_text="Gordon Bell")).to_be_visible()
     _no_content(page)
     check(page, "unusual access report")
 
@@ -137,8 +138,8 @@ def test_check_the_log_is_intact(users, site):
     page = users.page(PRIYA)
     page.goto(site + "/ig/verify")
     # The default installation's file witness, beside the signing key.
-    assert page.locator("#witness-lag tbody tr").count() == 1
-    assert page.locator("#witness-lag td", has_text="File").is_visible()
+    expect(page.locator("#witness-lag tbody tr")).to_have_count(1)
+    expect(page.locator("#witness-lag td", has_text="File")).to_be_visible()
     check(page, "check the log")
     page.click("button:has-text('Check the log now')")
     assert page.locator("#verify-result h2").inner_text() == "The log is intact"

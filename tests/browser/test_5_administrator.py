@@ -4,6 +4,7 @@ deactivate, reset the second factor); no plan content anywhere, and plan pages r
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import ENROLLED, PASSWORDS, check, code, confirm_if_asked, fill_date
 
@@ -22,7 +23,7 @@ def test_agencies_and_agreements(users, site):
     check(page, "agencies")
     page.fill("#name", "Streetwork Outreach")
     page.click("button:has-text('Add the agency')")
-    assert page.locator(".ds_error-summary").is_visible()
+    expect(page.locator(".ds_error-summary")).to_be_visible()
     assert page.input_value("#name") == "Streetwork Outreach"
     check(page, "add an agency with errors")
     page.select_option("#sector", "third_sector")
@@ -44,7 +45,7 @@ def test_agencies_and_agreements(users, site):
     page.fill("#name", "Streetwork Outreach Edinburgh")
     page.click("button:has-text('Save the changes')")
     page.get_by_text("The agency's details are changed.").first.wait_for()
-    assert page.locator("tr", has_text="Streetwork Outreach Edinburgh").count() == 1
+    expect(page.locator("tr", has_text="Streetwork Outreach Edinburgh")).to_have_count(1)
 
 
 def test_staff_invite_deactivate_reset(users, site):
@@ -54,13 +55,13 @@ def test_staff_invite_deactivate_reset(users, site):
     page.fill("#name", "Rab Neil")
     page.fill("#email", "rab.neil@outreach.demo")
     page.click("button:has-text('Invite')")
-    assert page.locator(".ds_error-summary").is_visible()  # no role chosen
+    expect(page.locator(".ds_error-summary")).to_be_visible()  # no role chosen
     page.select_option("#agency_id", label="Streetwork Outreach Edinburgh")  # renamed above
     page.click("label:has-text('Practitioner')")
     page.click("button:has-text('Invite')")
     first = page.locator("#invitation-code").inner_text().strip()
     assert len(first) == 19  # four groups of four, to read over the phone
-    assert page.get_by_text("It works until").is_visible()
+    expect(page.get_by_text("It works until")).to_be_visible()
     check(page, "staff invited")
     # Search the list; Rab is invited and has not signed in: send a new code.
     page.fill("#q", "rab")
@@ -80,7 +81,7 @@ def test_staff_invite_deactivate_reset(users, site):
     assert "Referral coordinator" in page.locator("tr", has_text="Rab Neil").inner_text()
     # No deactivate on my own row.
     mine = page.locator("tr", has_text="Alex Murray")
-    assert mine.get_by_role("link", name="Deactivate").count() == 0
+    expect(mine.get_by_role("link", name="Deactivate")).to_have_count(0)
     row = page.locator("tr", has_text="Rab Neil")
     row.get_by_role("link", name="Deactivate").click()  # a page to confirm, then deactivate
     check(page, "deactivate someone who is key worker for no one")

@@ -5,6 +5,7 @@ officer then finds the pair and decides (issue #16, fault 14). Desktop and phone
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import check, confirm_if_asked, fill_date
 
@@ -32,26 +33,26 @@ def test_registering_sarah_again_is_stopped(users, site):
     page.fill("#family_name", "McKenzie")
     fill_date(page, "#date_of_birth", "1988-04-12")
     page.click("button:has-text('Register')")
-    assert page.get_by_text("This person may already be registered").is_visible()
-    assert page.get_by_role("link", name="find them by their exact details").first.is_visible()
+    expect(page.get_by_text("This person may already be registered")).to_be_visible()
+    expect(page.get_by_role("link", name="find them by their exact details").first).to_be_visible()
     _both_widths(page, "register: possible duplicate")
     page.fill("#duplicate_reason", "Different woman: lives in Wick, GP is the Pulteney surgery.")
     page.click("button:has-text('Register them as a different person')")
-    assert page.get_by_text("The person is registered.").is_visible()
+    expect(page.get_by_text("The person is registered.")).to_be_visible()
 
 
 def test_ig_decides_the_pair(users, site):
     page = users.page(PRIYA, viewport=DESKTOP)
     page.goto(site + "/")
     page.get_by_role("link", name="Possible duplicates").first.click()
-    assert page.get_by_text("1 pair waiting").is_visible()
+    expect(page.get_by_text("1 pair waiting")).to_be_visible()
     _both_widths(page, "possible duplicates")
     page.get_by_role("link", name="Sarah Mackenzie and Sally McKenzie").click()
     confirm_if_asked(page, PRIYA)
-    assert page.get_by_text("Are these records the same person?").first.is_visible()
+    expect(page.get_by_text("Are these records the same person?").first).to_be_visible()
     _both_widths(page, "possible duplicate pair")
     page.check("text=Two different people: keep both records")
     page.fill("#reason", "Checked with the housing officer: a different woman in Wick.")
     page.click("button:has-text('Record the decision')")
-    assert page.get_by_text("Recorded: they are two different people.").is_visible()
+    expect(page.get_by_text("Recorded: they are two different people.")).to_be_visible()
     check(page, "possible duplicates decided")

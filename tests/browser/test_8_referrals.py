@@ -6,6 +6,7 @@ service; Sarah sees both, on a phone."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import check, sign_in
 
@@ -46,7 +47,7 @@ def test_refer_accept_reject_and_sarah_sees_both(users, site, browser):
     )
     check(morag, "refer to a service: the question page")
     morag.click("button:has-text('Send the referral')")
-    assert morag.get_by_text("The referral has been sent").is_visible()
+    expect(morag.get_by_text("The referral has been sent")).to_be_visible()
     check(morag, "a referral just sent")
 
     niamh = users.page(NIAMH)
@@ -63,18 +64,18 @@ def test_refer_accept_reject_and_sarah_sees_both(users, site, browser):
     check(niamh, "a referral as the receiving service reads it")
     niamh.click("label:has-text('The service has accepted it')")
     niamh.click("button:has-text('Save')")
-    assert niamh.get_by_text("The referral has been updated").is_visible()
-    assert niamh.get_by_text("Taken on by").is_visible()
+    expect(niamh.get_by_text("The referral has been updated")).to_be_visible()
+    expect(niamh.get_by_text("Taken on by")).to_be_visible()
 
     _refer(morag, site, "cafe", "Recovery Cafe Drop-in", ["My goals and actions"])
     morag.click("button:has-text('Send the referral')")
-    assert morag.get_by_text("The referral has been sent").is_visible()
+    expect(morag.get_by_text("The referral has been sent")).to_be_visible()
     jamie = users.page(JAMIE)
     jamie.goto(site + "/referrals")
     jamie.get_by_role("link", name="Sarah Mackenzie").first.click()
     jamie.click("label:has-text('The service cannot take it')")
     jamie.click("button:has-text('Save')")
-    assert jamie.locator(".ds_error-summary").is_visible()
+    expect(jamie.locator(".ds_error-summary")).to_be_visible()
     check(jamie, "a rejection without its reason")
     jamie.select_option("#reason_code", "better_elsewhere")
     jamie.fill("#reason_text", "Our group is full until March; the advice centre can help sooner.")
@@ -84,7 +85,7 @@ def test_refer_accept_reject_and_sarah_sees_both(users, site, browser):
     )
     jamie.click("label:has-text('The service cannot take it')")
     jamie.click("button:has-text('Save')")
-    assert jamie.get_by_text("The referral has been updated").is_visible()
+    expect(jamie.get_by_text("The referral has been updated")).to_be_visible()
 
     phone = browser.new_context(viewport={"width": 390, "height": 844})
     page = phone.new_page()

@@ -6,6 +6,7 @@ tested in tests/web/test_idle_sign_out.py, where the session's clock can be move
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import check
 
@@ -20,11 +21,11 @@ def test_warned_before_being_signed_out_and_can_stay(users, site):
     page.goto(site + "/people/new")
     idle = int(page.locator("body").get_attribute("data-idle-seconds"))
     dialog = page.locator("#timeout-warning")
-    assert not dialog.is_visible()
+    expect(dialog).not_to_be_visible()
     page.clock.fast_forward((idle - 125) * 1000)
-    assert not dialog.is_visible()
+    expect(dialog).not_to_be_visible()
     page.clock.fast_forward(10_000)
-    assert dialog.is_visible()
+    expect(dialog).to_be_visible()
     assert "You will be signed out soon" in dialog.inner_text()
     check(page, "timeout warning")
     dialog.get_by_role("button", name="Stay signed in").click()

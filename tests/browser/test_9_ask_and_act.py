@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from playwright.sync_api import expect
 
 from careplan.core import clock
 from tests.browser.conftest import check, fill_date
@@ -33,7 +34,9 @@ def test_the_key_worker_asks_sarah_about_her_housing(users, site):
     page.get_by_role("link", name="Sarah Mackenzie").first.click()
     page.get_by_role("link", name="Asked about their housing").click()
     # The demo's earlier ask, ten days ago, with what she wanted.
-    assert page.get_by_text("They may lose their home in the next six months").first.is_visible()
+    expect(
+        page.get_by_text("They may lose their home in the next six months").first
+    ).to_be_visible()
     page.get_by_role("link", name="Ask about their housing").click()
     # Nothing chosen: each question says what to do, in words.
     page.get_by_role("button", name="Record it").click()
@@ -48,15 +51,15 @@ def test_the_key_worker_asks_sarah_about_her_housing(users, site):
     page.click("label[for='actions_offered-2']")
     page.click("label[for='actions_accepted-2']")
     page.get_by_role("button", name="Record it").click()
-    assert page.get_by_text("Asking about their housing is recorded").is_visible()
+    expect(page.get_by_text("Asking about their housing is recorded")).to_be_visible()
     asks = page.locator("section.careplan-section")
-    assert asks.count() == 2
+    expect(asks).to_have_count(2)
     page.get_by_role("link", name="Record what came of it").first.click()
     page.click("label:has-text('They kept their home')")
     fill_date(page, "#outcome_on", clock.today().isoformat())
     page.get_by_role("button", name="Save").click()
-    assert page.get_by_text("What came of it is recorded.").is_visible()
-    assert page.get_by_text("They kept their home").first.is_visible()
+    expect(page.get_by_text("What came of it is recorded.")).to_be_visible()
+    expect(page.get_by_text("They kept their home").first).to_be_visible()
     for size in (DESK, PHONE):
         page.set_viewport_size(size)
         page.reload()
@@ -75,7 +78,7 @@ def test_ig_reads_the_duty_counts_naming_nobody(users, site):
     page.click("label:has-text('Organisation that asked')")
     page.get_by_role("button", name="Show the counts").click()
     # Every organisation first, then each on its own.
-    assert page.get_by_role("table", name="Every organisation", exact=False).first.is_visible()
+    expect(page.get_by_role("table", name="Every organisation", exact=False).first).to_be_visible()
     assert page.locator("table.careplan-duty-counts").count() >= 2
     words = page.locator("main").inner_text()
     # Two asks this year, both by Morag's organisation: under five, so not shown as a number.

@@ -5,6 +5,7 @@ correction, on a phone, and reads her key worker's answer."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from careplan.demo import CAFE, HOUSING
 from tests.browser.conftest import check, sign_in
@@ -31,7 +32,7 @@ def test_a_review_with_two_agencies_puts_actions_in_their_tasks(users, site):
     morag.get_by_role("link", name="Record a review or meeting").click()
     morag.fill("#held_on-month", "13")  # a date that is not one: a plain error
     morag.click("button:has-text('Record the meeting')")
-    assert morag.locator(".ds_error-summary").is_visible()
+    expect(morag.locator(".ds_error-summary")).to_be_visible()
     check(morag, "record a review with an error")
     morag.fill("#held_on-month", "11")
     morag.locator("label", has_text=f"Fiona Reid ({HOUSING})").click()
@@ -54,19 +55,19 @@ def test_a_review_with_two_agencies_puts_actions_in_their_tasks(users, site):
     morag.fill("#next_review_on-year", "2031")
     check(morag, "record a review")
     morag.click("button:has-text('Record the meeting')")
-    assert morag.get_by_text("The meeting is recorded.").is_visible()
-    assert morag.get_by_text("Next review: 15 January 2031").is_visible()
-    assert morag.get_by_text("Eilidh Mackenzie, Sister").is_visible()
+    expect(morag.get_by_text("The meeting is recorded.")).to_be_visible()
+    expect(morag.get_by_text("Next review: 15 January 2031")).to_be_visible()
+    expect(morag.get_by_text("Eilidh Mackenzie, Sister")).to_be_visible()
     check(morag, "the review recorded")
 
     fiona = users.page(FIONA)
     fiona.goto(site + "/my-tasks")
     row = fiona.locator("tr", has_text="Phone the housing officer about the Leith flat")
-    assert row.is_visible()
+    expect(row).to_be_visible()
     assert "Sarah Mackenzie" in row.inner_text()
     check(fiona, "my tasks (housing)")
     row.get_by_role("button", name="Mark as done").click()
-    assert fiona.get_by_text("The action is marked as done.").is_visible()
+    expect(fiona.get_by_text("The action is marked as done.")).to_be_visible()
     assert not fiona.locator("tr", has_text="the Leith flat").count()
     # She writes what came of it, saying which action it is about (issue 20).
     fiona.goto(sarah + "/sections/housing/updates/new")
@@ -76,17 +77,19 @@ def test_a_review_with_two_agencies_puts_actions_in_their_tasks(users, site):
     )
     check(fiona, "an update about an action")
     fiona.click("button:has-text('Add the update')")
-    assert fiona.get_by_text("About the action: Phone the housing officer").first.is_visible()
+    expect(fiona.get_by_text("About the action: Phone the housing officer").first).to_be_visible()
     check(fiona, "the update shows its action")
     # The housing worker reads who met, not what was said (only the lead agency does).
     fiona.goto(sarah + "/meetings")
-    assert fiona.get_by_text("What was said at these meetings is shared").is_visible()
+    expect(fiona.get_by_text("What was said at these meetings is shared")).to_be_visible()
     assert not fiona.get_by_text("Talked through the flat").count()
     check(fiona, "meetings seen by the care team")
 
     jamie = users.page(JAMIE)
     jamie.goto(site + "/my-tasks")
-    assert jamie.locator("tr", has_text="Keep a place for Sarah at the Tuesday group").is_visible()
+    expect(
+        jamie.locator("tr", has_text="Keep a place for Sarah at the Tuesday group")
+    ).to_be_visible()
     check(jamie, "my tasks (cafe)")
 
     # The viewing was for another flat: Morag marks the update entered in error, with why.
@@ -95,14 +98,14 @@ def test_a_review_with_two_agencies_puts_actions_in_their_tasks(users, site):
         "link", name="Mark as entered in error"
     ).click()
     morag.click("button:has-text('Mark as entered in error')")
-    assert morag.locator(".ds_error-summary").is_visible()
+    expect(morag.locator(".ds_error-summary")).to_be_visible()
     check(morag, "entered in error: the reason asked for")
     morag.fill("#reason", "The viewing is for the Gorgie flat, not Leith.")
     morag.click("button:has-text('Mark as entered in error')")
-    assert morag.get_by_text("The update is marked as entered in error").is_visible()
+    expect(morag.get_by_text("The update is marked as entered in error")).to_be_visible()
     marked = morag.locator(".careplan-row", has_text="a viewing of the Leith flat")
     assert "Marked by Morag Campbell" in marked.inner_text()
-    assert marked.locator("del").count() == 1
+    expect(marked.locator("del")).to_have_count(1)
     check(morag, "an update marked entered in error")
 
 
@@ -114,29 +117,29 @@ def test_sarah_asks_for_a_correction_and_reads_the_answer(users, browser, site):
         sign_in(page, site, SARAH)
         page.goto(site + "/my-plan/corrections")
         page.click("button:has-text('Send to my key worker')")
-        assert page.locator(".ds_error-summary").is_visible()
+        expect(page.locator(".ds_error-summary")).to_be_visible()
         check(page, "ask for a correction with errors, on a phone")
         page.select_option("#section", label="Personal housing plan")
         page.fill("#text", "I left the Cowgate hostel in October, not September.")
         page.click("button:has-text('Send to my key worker')")
-        assert page.get_by_text("Your key worker has been asked to look at it.").is_visible()
+        expect(page.get_by_text("Your key worker has been asked to look at it.")).to_be_visible()
         wide = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
         assert not wide, "the corrections page scrolls sideways on a phone"
         check(page, "correction asked, on a phone")
 
         morag = users.page(MORAG)
         morag.goto(site + "/my-tasks")
-        assert morag.locator("tr", has_text="Answer a request to correct").first.is_visible()
+        expect(morag.locator("tr", has_text="Answer a request to correct").first).to_be_visible()
         sarah = _sarah_url(morag, site)
         morag.goto(sarah + "/corrections")
         section = morag.locator("section", has_text="Cowgate")
         section.locator("textarea").fill("Thank you. I have changed it to October.")
         section.get_by_role("button", name="Send the answer").click()
-        assert morag.get_by_text("Your answer is recorded.").is_visible()
+        expect(morag.get_by_text("Your answer is recorded.")).to_be_visible()
         check(morag, "correction answered")
 
         page.goto(site + "/my-plan/corrections")
-        assert page.get_by_text("Thank you. I have changed it to October.").is_visible()
+        expect(page.get_by_text("Thank you. I have changed it to October.")).to_be_visible()
         check(page, "correction answer, on a phone")
     finally:
         context.close()

@@ -5,6 +5,7 @@ chooses how she is told, on a phone."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import check, sign_in
 
@@ -46,7 +47,7 @@ def test_a_nurse_added_to_a_care_team_is_told(users, site):
     assert _unread(ali) == before + 1
     ali.click("#notifications-link")
     assert ali.locator("h1").inner_text() == "Notifications"
-    assert ali.get_by_role("link", name="Added to a care team").first.is_visible()
+    expect(ali.get_by_role("link", name="Added to a care team").first).to_be_visible()
     assert "Sarah" not in ali.locator("#notifications").inner_text()
     check(ali, "notifications")
     ali.get_by_role("link", name="Added to a care team").first.click()
@@ -55,11 +56,11 @@ def test_a_nurse_added_to_a_care_team_is_told(users, site):
     ali.goto(site + "/me/notification-preferences")
     ali.click("label[for=choice-2]")
     ali.click("button:has-text('Save')")
-    assert ali.locator(".ds_error-summary").is_visible()
+    expect(ali.locator(".ds_error-summary")).to_be_visible()
     check(ali, "notification preferences with an error")
     ali.fill("#phone", "07700 900 982")
     ali.click("button:has-text('Save')")
-    assert ali.get_by_text("Your choice is saved.").is_visible()
+    expect(ali.get_by_text("Your choice is saved.")).to_be_visible()
     check(ali, "notification preferences")
 
 
@@ -72,7 +73,9 @@ def test_the_person_chooses_how_she_is_told_on_a_phone(browser, site):
         page.goto(site + "/me/notifications")
         check(page, "notifications on a phone")
         page.get_by_role("link", name="Choose how we tell you").click()
-        assert page.get_by_text("You have not chosen yet, so we only tell you here.").is_visible()
+        expect(
+            page.get_by_text("You have not chosen yet, so we only tell you here.")
+        ).to_be_visible()
         wide = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
         assert not wide, "the preferences page scrolls sideways on a phone"
         check(page, "notification preferences on a phone")

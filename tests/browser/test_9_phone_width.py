@@ -5,6 +5,7 @@ desk. Each page is checked (axe, ids, images) and photographed at both widths.""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import check
 
@@ -76,7 +77,7 @@ def test_team_leader_pages_fit_a_phone(users, site):
     page.goto(site + "/needing-key-worker")
     href = page.locator("main a[href^='/teams/']").first.get_attribute("href").split("?")[0]
     _walk(page, site, [href, "/cover"], "team leader")
-    assert page.locator("main select[name^='to-']").count() == 0
+    expect(page.locator("main select[name^='to-']")).to_have_count(0)
 
 
 def test_ig_officer_data_pages_fit_a_phone(users, site):

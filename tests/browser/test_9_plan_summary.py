@@ -5,6 +5,7 @@ ids, images) and photographed at 1280 and 390 px."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import check, confirm_if_asked
 
@@ -30,11 +31,11 @@ def test_the_plan_opens_on_its_summary(users, site):
         page.set_viewport_size(size)
         page.reload()
         summary = page.locator("#summary-title")
-        assert summary.is_visible()
+        expect(summary).to_be_visible()
         # The warning is above the fold's first data, and the key worker can be called.
         warning = page.locator(".ds_warning-text", has_text="Do not visit alone")
-        assert warning.is_visible()
-        assert page.locator('a[href="tel:01314960101"]').is_visible()
+        expect(warning).to_be_visible()
+        expect(page.locator('a[href="tel:01314960101"]')).to_be_visible()
         assert _sideways(page) <= 1
         check(page, f"plan summary at {size['width']}")
     page.set_viewport_size(DESK)
@@ -63,7 +64,7 @@ def test_emergency_access_opens_on_safety_and_contacts(users, site):
         page.set_viewport_size(size)
         page.goto(person_url)
         banner = page.locator(".careplan-emergency")
-        assert banner.is_visible()
+        expect(banner).to_be_visible()
         assert "Emergency access until" in banner.inner_text()
         headings = page.locator("section.careplan-section h2").all_inner_texts()
         assert headings[:2] == ["Safety and risk", "Contacts and appointments"]

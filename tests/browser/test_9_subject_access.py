@@ -4,6 +4,7 @@ without ever seeing the copy; Sarah reads her copy at desktop and phone width.""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import check, fill_date
 
@@ -20,7 +21,7 @@ def test_a_request_from_receipt_to_release_and_the_persons_copy(users, site):
     page = users.page(PRIYA)
     page.set_viewport_size(DESKTOP)
     page.goto(site + "/")
-    assert page.get_by_text("request", exact=False).first.is_visible()
+    expect(page.get_by_text("request", exact=False).first).to_be_visible()
     page.get_by_role("link", name="Subject access requests").first.click()
     check(page, "subject access queue")
     page.get_by_role("link", name="Record a new request").click()
@@ -32,7 +33,7 @@ def test_a_request_from_receipt_to_release_and_the_persons_copy(users, site):
     page.select_option("#identity_method", "photo_id")
     check(page, "record a subject access request")
     page.click("button:has-text('Record the request')")
-    assert page.get_by_text("The request is recorded.").is_visible()
+    expect(page.get_by_text("The request is recorded.")).to_be_visible()
     page.click("button:has-text('Start work on this request')")
     page.click("label[for='release-to-1']")
     check(page, "subject access request in progress")
@@ -40,7 +41,7 @@ def test_a_request_from_receipt_to_release_and_the_persons_copy(users, site):
     check(page, "subject access request in progress at phone width")
     page.set_viewport_size(DESKTOP)
     page.click("button:has-text('Release the copy')")
-    assert page.get_by_text("You do not see what it holds").is_visible()
+    expect(page.get_by_text("You do not see what it holds")).to_be_visible()
     body = page.content()
     assert not [word for word in CONTENT if word in body]
     check(page, "subject access request released")
@@ -48,9 +49,9 @@ def test_a_request_from_receipt_to_release_and_the_persons_copy(users, site):
     sarah.set_viewport_size(DESKTOP)
     sarah.goto(site + "/")
     sarah.get_by_role("link", name="A copy of my information").first.click()
-    assert sarah.get_by_role(
-        "heading", name="Which organisations have seen your information"
-    ).is_visible()
+    expect(
+        sarah.get_by_role("heading", name="Which organisations have seen your information")
+    ).to_be_visible()
     check(sarah, "my copy of my information")
     sarah.set_viewport_size(PHONE)
     width = sarah.evaluate("() => document.documentElement.scrollWidth")

@@ -9,6 +9,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from careplan.core import clock
 from tests.browser.conftest import check, fill_date, sign_in
@@ -26,10 +27,10 @@ def test_sarah_shares_her_goals_with_her_sister_then_stops(browser, site):
         sarah.set_default_timeout(10_000)
         sign_in(sarah, site, SARAH)
         sarah.get_by_role("link", name="People supporting you").first.click()
-        assert sarah.get_by_role("heading", name="Your care team").is_visible()
+        expect(sarah.get_by_role("heading", name="Your care team")).to_be_visible()
         check(sarah, "people supporting you, on a phone")
         sarah.click("button:has-text('Invite them')")
-        assert sarah.locator(".ds_error-summary").is_visible()
+        expect(sarah.locator(".ds_error-summary")).to_be_visible()
         check(sarah, "invite someone with errors, on a phone")
         sarah.fill("#name", "Eilidh Mackenzie")
         sarah.get_by_text("Family", exact=True).click()
@@ -38,7 +39,7 @@ def test_sarah_shares_her_goals_with_her_sister_then_stops(browser, site):
         sarah.locator("label", has_text="My goals and actions").click()
         fill_date(sarah, "#expires_on", (clock.today() + timedelta(days=90)).isoformat())
         sarah.click("button:has-text('Invite them')")
-        assert sarah.get_by_text("Eilidh Mackenzie is invited").is_visible()
+        expect(sarah.get_by_text("Eilidh Mackenzie is invited")).to_be_visible()
         code = sarah.locator("[data-invitation-code]").inner_text().strip()
         wide = sarah.evaluate("document.documentElement.scrollWidth > window.innerWidth")
         assert not wide, "the supporters page scrolls sideways on a phone"
@@ -51,9 +52,9 @@ def test_sarah_shares_her_goals_with_her_sister_then_stops(browser, site):
         eilidh.fill("#password", "a long walk along the shore")
         eilidh.fill("#confirm", "a long walk along the shore")
         eilidh.click("button[type=submit]")
-        assert eilidh.get_by_role(
-            "heading", name="People who share their plan with you"
-        ).is_visible()
+        expect(
+            eilidh.get_by_role("heading", name="People who share their plan with you")
+        ).to_be_visible()
         check(eilidh, "the supporter's home")
         eilidh.get_by_role("link", name="Sarah Mackenzie").click()
         plan = eilidh.url.split("?")[0]
@@ -74,29 +75,31 @@ def test_sarah_shares_her_goals_with_her_sister_then_stops(browser, site):
         eilidh.set_viewport_size({"width": 1280, "height": 900})
         # Nor by its address: her housing plan is refused to her sister, plainly.
         eilidh.goto(plan + "/sections/housing")
-        assert eilidh.get_by_role("heading", name="You cannot see this").is_visible()
+        expect(eilidh.get_by_role("heading", name="You cannot see this")).to_be_visible()
         assert "Leith Walk" not in eilidh.locator("main").inner_text()
         check(eilidh, "Sarah's housing plan refused to her sister")
         eilidh.goto(plan)
 
         sarah.goto(site + "/my-plan/access-log")
-        assert sarah.get_by_text("Your sister Eilidh Mackenzie").first.is_visible()
+        expect(sarah.get_by_text("Your sister Eilidh Mackenzie").first).to_be_visible()
         check(sarah, "her sister's looking in her access log, on a phone")
 
         sarah.goto(site + "/my-plan/supporters")
         sarah.locator("[data-supporter]", has_text="Eilidh Mackenzie").locator(
             "xpath=following-sibling::p[1]"
         ).get_by_role("link", name=re.compile("Stop sharing")).click()
-        assert sarah.get_by_role("heading", name="Stop sharing with Eilidh Mackenzie?").is_visible()
+        expect(
+            sarah.get_by_role("heading", name="Stop sharing with Eilidh Mackenzie?")
+        ).to_be_visible()
         check(sarah, "stop sharing: confirm, on a phone")
         sarah.click("button:has-text('Stop sharing')")
-        assert sarah.get_by_text("Sharing has stopped.").is_visible()
+        expect(sarah.get_by_text("Sharing has stopped.")).to_be_visible()
         check(sarah, "sharing stopped, on a phone")
 
         eilidh.goto(plan)
-        assert eilidh.get_by_role("heading", name="Page not found").is_visible()
+        expect(eilidh.get_by_role("heading", name="Page not found")).to_be_visible()
         eilidh.goto(site + "/")
-        assert eilidh.get_by_text("Nobody is sharing their plan with you").is_visible()
+        expect(eilidh.get_by_text("Nobody is sharing their plan with you")).to_be_visible()
         check(eilidh, "the supporter after sharing stopped")
     finally:
         phone.close()

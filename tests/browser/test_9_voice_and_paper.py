@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from tests.browser.conftest import check, choose_staff, fill_date, sign_in
@@ -43,8 +44,8 @@ def test_sarah_writes_her_own_story(browser, site, size):
     page.fill("[name='c.my_story']", f"{STORY} ({size})")
     page.click("button:has-text('Save changes')")
     page.get_by_text("Your changes are saved.").first.wait_for()
-    assert page.get_by_text(f"{STORY} ({size})").is_visible()
-    assert page.get_by_text("You wrote this.").first.is_visible()
+    expect(page.get_by_text(f"{STORY} ({size})")).to_be_visible()
+    expect(page.get_by_text("You wrote this.").first).to_be_visible()
     page.click("a[href='/my-plan/sections/goals/updates/new']")
     page.fill("#text", f"Went to the cafe meeting ({size}).")
     page.click("button:has-text('Add the update')")
@@ -68,19 +69,19 @@ def test_a_closed_plan_is_reopened(browser, site):
     page = _signed_in(browser, site, MORAG, DESKTOP)
     page.goto(site + "/people?q=wilson")
     page.get_by_role("link", name="Craig Wilson").first.click()
-    assert page.get_by_text("The plan can be read but not changed.").is_visible()
+    expect(page.get_by_text("The plan can be read but not changed.")).to_be_visible()
     page.get_by_role("link", name="Reopen the plan").click()
     check(page, "reopen a closed plan")
     page.click("button:has-text('Reopen the plan')")
-    assert page.locator(".ds_error-summary").is_visible()
+    expect(page.locator(".ds_error-summary")).to_be_visible()
     check(page, "reopen with errors")
     choose_staff(page, "key_worker_id", "Morag Campbell")
     fill_date(page, "#agreed_on", "2026-11-20")
     page.click("label[for='agreed_how-1']")
     page.click("button:has-text('Reopen the plan')")
     page.get_by_text("The plan is open again").first.wait_for()
-    assert page.get_by_text("Two years sober").first.is_visible()
-    assert page.get_by_role("link", name="Reopen the plan").count() == 0
+    expect(page.get_by_text("Two years sober").first).to_be_visible()
+    expect(page.get_by_role("link", name="Reopen the plan")).to_have_count(0)
     check(page, "plan reopened")
     page.context.close()
 
@@ -90,7 +91,7 @@ def test_the_reopen_form_on_a_phone(browser, site):
     page = _signed_in(browser, site, MORAG, PHONE)
     page.goto(site + "/people?q=wilson")
     page.get_by_role("link", name="Craig Wilson").first.click()
-    assert page.get_by_role("link", name="Download the plan to print").is_visible()
+    expect(page.get_by_role("link", name="Download the plan to print")).to_be_visible()
     check(page, "reopened plan on a phone")
     page.context.close()
 

@@ -6,6 +6,7 @@ page a supporter sees (the name, not the date of birth)."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import check
 from tests.browser.test_9_phone_width import DESK, PHONE, _sideways
@@ -31,7 +32,7 @@ def test_an_action_shows_the_updates_about_it(users, site):
     morag.get_by_role("link", name="Actions", exact=True).click()
     morag.locator("a", has_text="See the action and the updates about it").first.click()
     assert "/actions/" in morag.url
-    assert morag.get_by_role("heading", name="Updates about this action").is_visible()
+    expect(morag.get_by_role("heading", name="Updates about this action")).to_be_visible()
     _both_widths(morag, "an action and its updates")
 
 
@@ -47,6 +48,6 @@ def test_the_same_attendee_twice_is_asked_again(users, site):
     morag.fill("#other-1-role", "Advocate")
     morag.click("button:has-text('Record the meeting')")
     summary = morag.locator(".ds_error-summary")
-    assert summary.is_visible()
+    expect(summary).to_be_visible()
     assert "Choose each person who attended once" in summary.inner_text()
     _both_widths(morag, "a meeting with one person twice")

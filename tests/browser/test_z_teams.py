@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import check, choose_staff, fill_date
 
@@ -70,17 +71,17 @@ def test_the_team_leader_shares_them_out_in_one_step(users, site):
     page = users.page(EWAN)
     page.goto(site + "/")
     page.get_by_role("link", name="8 people need a new key worker").click()
-    assert page.locator("tbody tr").count() == 8
+    expect(page.locator("tbody tr")).to_have_count(8)
     _both_widths(page, "people who need a new key worker")
     page.get_by_role("link", name="Share out people in Leith recovery team").click()
     # Morag's people only: her name in the table of numbers by key worker.
     page.get_by_role("link", name="Morag Campbell").first.click()
     rows = page.locator("tbody tr", has=page.locator("input[name=person]"))
-    assert rows.count() == 8
+    expect(rows).to_have_count(8)
     ids = [rows.nth(i).locator("input[name=person]").get_attribute("value") for i in range(8)]
     # No select on every row (issue 17): the people ticked go to the one colleague chosen,
     # so giving them to two colleagues is two steps.
-    assert page.locator("main select[name^='to-']").count() == 0
+    expect(page.locator("main select[name^='to-']")).to_have_count(0)
     for to, picked in (("Ali Hassan", ids[0::2]), ("Ewan Fraser", ids[1::2])):
         for pid in picked:
             page.click(f"label[for='person-{pid}']")
@@ -120,7 +121,7 @@ def test_sarahs_new_key_worker_records_her_agreement(users, site):
     page.click("button:has-text('Record their agreement')")
     page.get_by_text("Their agreement to their key worker is recorded.").first.wait_for()
     page.goto(site + "/")
-    assert page.get_by_role("link", name="Record Sarah Mackenzie's agreement").count() == 0
+    expect(page.get_by_role("link", name="Record Sarah Mackenzie's agreement")).to_have_count(0)
 
 
 def test_sarahs_access_log_shows_the_change(users, site):
