@@ -201,3 +201,37 @@ def test_the_key_worker_and_the_lead_agency_are_always_owners(api, world):
         for path, body, _ in _three_ways(scene, owner, "justice"):
             made = api.post(scene.key_worker, path, body)
             assert made.status_code == 201, made.get_json()
+
+
+def test_my_tasks_offers_only_what_the_policy_allows(app, world):
+    """A request for a correction's action owned by a lead-agency colleague (the key worker
+    gave it on): they see it in "My tasks", but only the key worker or a cover answers a
+    correction, so no "Answer the request" link, and no "Mark as done" (it closes when
+    answered); the key worker's own such action offers the answer."""
+    from careplan.tasks.models import TaskSource
+    from tests.web.support import Browser, text
+
+    scene = build_scene(world)
+    for owner, title in ((scene.colleague, "Their action"), (scene.key_worker, "Mine")):
+        task = Task(
+            person_id=scene.person.id,
+            owner_staff_id=owner.id,
+            due_on=date(2026, 12, 20),
+            source=TaskSource.CORRECTION,
+            section_key="contacts",
+            created_by_id=scene.key_worker.id,
+        )
+        task.title = f"Answer a request to correct contacts ({title})"
+        world.session.add(task)
+    world.session.commit()
+    people = (scene.colleague, scene.key_worker)
+    for who in people:
+        world.session.refresh(who)
+        world.session.expunge(who)
+    world.session.commit()
+    pages = {who.name: text(Browser(app, who).get("/my-tasks")) for who in people}
+    colleague, key_worker = pages[scene.colleague.name], pages[scene.key_worker.name]
+    assert "Answer a request to correct contacts (Their action)" in colleague
+    assert "Answer the request" not in colleague
+    assert "Mark as done" not in colleague
+    assert "Answer the request" in key_worker
