@@ -221,8 +221,7 @@ class AgencyPractitioner:
 UNSEEN = "They could not see this action{why}. Give it to someone who can."
 UNSEEN_WHY: dict[DenialKind, str] = {
     DenialKind.NO_AGREEMENT: ": their organisation has no information-sharing agreement",
-    DenialKind.AGREEMENT_EXPIRED: ": their organisation's information-sharing agreement "
-    "has ended",
+    DenialKind.AGREEMENT_EXPIRED: ": their organisation's information-sharing agreement has ended",
     DenialKind.AGREEMENT_CEILING: ": their organisation's information-sharing agreement "
     "does not cover what it is about",
     DenialKind.REFUSED: ": the person has said no to sharing what it is about with "
