@@ -10,7 +10,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from careplan.agencies.models import Sector
 from careplan.core import clock
-from careplan.core.schemas import BaseSchema, Readable, RefSchema
+from careplan.core.schemas import EACH_SECTION_ONCE, BaseSchema, Readable, RefSchema
 from consent.models import BreakGlassReason, ConsentEffect, ConsentMethod
 
 ALL = "all"
@@ -31,7 +31,10 @@ class SectionsField(fields.Field):
             raise ValidationError(
                 'Choose which parts of the plan: a list of section keys, or "all"'
             )
-        return sorted(set(value))
+        if len(set(value)) != len(value):
+            # A part named twice is a mistake to show, not one to merge quietly.
+            raise ValidationError(EACH_SECTION_ONCE)
+        return sorted(value)
 
     def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
         return ALL if value is None else list(value)

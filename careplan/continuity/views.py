@@ -66,9 +66,11 @@ def teams() -> Any:
             "members": request.form.getlist("members"),
             "leaders": request.form.getlist("leaders"),
         }
+        # A search for staff shows the form again as typed, and adds nothing.
         try:
-            services.create_team(loader(team_in, form))
-            return redirect(url_for("continuity.teams", done="team_added"))
+            if not staff_picker.searching():
+                services.create_team(loader(team_in, form))
+                return redirect(url_for("continuity.teams", done="team_added"))
         except (ApiError, ValidationError) as exc:
             errors, status = refused(exc)
     rows = services.list_teams()
@@ -117,7 +119,11 @@ def team(team_id: uuid.UUID) -> Any:
         }
         version, problems = load(version_only, {"version": form["version"]})
         data, errors = load(team_update, _without(form, "version"))
-        if not errors and not problems and version["version"] != found.version:
+        if staff_picker.searching():
+            # A search for staff: the form again as typed, nothing saved.
+            errors = {}
+            record(AuditAction.TEAM_LIST, details={"team_id": found.id})
+        elif not errors and not problems and version["version"] != found.version:
             errors = {"_schema": ["Someone else changed this team while you were on this page."]}
             status = 412
         elif not errors and not problems:
@@ -278,7 +284,9 @@ def cover() -> Any:
     if request.method == "POST":
         form = form_values(("staff_id", "from", "to"))
         data, errors = load(cover_in, form)
-        if not errors:
+        if staff_picker.searching():
+            errors = {}  # a search for staff: the form again as typed, nothing saved
+        elif not errors:
             try:
                 services.name_cover(data)
                 return redirect(url_for("continuity.cover", done="cover_named"))

@@ -78,6 +78,18 @@ def record_event(person_id: uuid.UUID, load: Callable[[], dict[str, Any]]) -> Cr
     )
     if outside is not None:
         raise Unprocessable(fields=outside)
+    problem = tasks.owner_problem(
+        db.session, follow["owner_staff_id"], follow["owner_agency_id"], "follow_up."
+    ) or task_services.owner_unseeing(
+        person_id,
+        source=TaskSource.CRISIS,
+        section=ABOUT[kind],
+        owner_staff_id=follow["owner_staff_id"],
+        owner_agency_id=follow["owner_agency_id"],
+        prefix="follow_up.",
+    )
+    if problem is not None:
+        raise Unprocessable(fields=problem)
     due = follow["due_on"] or data["occurred_on"] + FOLLOW_UP_WITHIN[kind]
     row = CrisisEvent(
         id=uuid.uuid4(),

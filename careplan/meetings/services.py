@@ -67,13 +67,20 @@ def record_meeting(person_id: uuid.UUID, load: Callable[[], dict[str, Any]]) -> 
     session = db.session
     staff = _staff_attendees(session, data["attendees"])
     for index, action in enumerate(data["actions"]):
+        if action["section"] is not None and action["section"] not in context.sensitivity:
+            raise BadRequest(fields={f"actions.{index}.section": [SECTION_MESSAGE]})
         problem = tasks.owner_problem(
             session, action["owner_staff_id"], action["owner_agency_id"], f"actions.{index}."
+        ) or task_services.owner_unseeing(
+            person_id,
+            source=TaskSource.MEETING,
+            section=action["section"],
+            owner_staff_id=action["owner_staff_id"],
+            owner_agency_id=action["owner_agency_id"],
+            prefix=f"actions.{index}.",
         )
         if problem is not None:
             raise Unprocessable(fields=problem)
-        if action["section"] is not None and action["section"] not in context.sensitivity:
-            raise BadRequest(fields={f"actions.{index}.section": [SECTION_MESSAGE]})
     user = g.user
     plan = context.plan
     meeting = Meeting(

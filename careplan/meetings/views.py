@@ -220,7 +220,9 @@ def record(person_id: uuid.UUID) -> Any:
     }
     errors: dict[str, list[str]] = {}
     status = 200
-    if request.method == "POST":
+    if staff_picker.searching():
+        typed, _, _ = _form()  # a search for staff: shown again as typed, nothing saved
+    if request.method == "POST" and not staff_picker.searching():
         typed, body, places = _form()
         attendees = len(body["attendees"])
         try:

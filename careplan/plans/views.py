@@ -44,14 +44,15 @@ AGREEMENT_FIELDS = ("agreed_on", "agreed_how")
 def start_plan(person_id: uuid.UUID) -> Any:
     facts, granted = authorise(person_id, Permission.PLAN_CREATE, AuditAction.PLAN_CREATE)
     form = form_values(("key_worker_id", *AGREEMENT_FIELDS))
-    if request.method == "GET":
+    if request.method == "GET" or staff_picker.searching():
         record(
             AuditAction.PERSON_VIEW,
             person_id=person_id,
             basis={"identity": granted.basis_text},
             details={"view": "start_plan"},
         )
-        return _start_page(facts.person, {"key_worker_id": str(g.user.id)}, {})
+        shown = form if staff_picker.searching() else {"key_worker_id": str(g.user.id)}
+        return _start_page(facts.person, shown, {})
     data = {**form, "lead_agency_id": str(g.user.agency_id)}
     try:
         plans.create_plan(person_id, loader(plan_create, data))
@@ -185,16 +186,17 @@ def _plan_actions(facts: Any) -> dict[str, bool]:
 @requires(Permission.PLAN_HAND_OVER, AuditAction.KEYWORKER_CHANGE)
 def hand_over_page(person_id: uuid.UUID) -> Any:
     access = plan_access(person_id, Permission.PLAN_HAND_OVER, AuditAction.KEYWORKER_CHANGE)
-    if request.method == "GET":
-        # Opening the form shows the person, their key worker and lead agency: a view.
+    form = form_values(("agency_id", "staff_id", *AGREEMENT_FIELDS, "warm_hand_over"))
+    if request.method == "GET" or staff_picker.searching():
+        # Opening the form shows the person, their key worker and lead agency: a view
+        # (so does searching for staff in it, which keeps what was typed).
         record(
             AuditAction.CARETEAM_VIEW,
             person_id=person_id,
             basis={"plan": access.decision.basis_text},
             details={"view": "hand_over"},
         )
-        return _hand_over_page(access, {}, {})
-    form = form_values(("agency_id", "staff_id", *AGREEMENT_FIELDS, "warm_hand_over"))
+        return _hand_over_page(access, form if staff_picker.searching() else {}, {})
     data, errors = load(hand_over, form)
     if errors:
         return _hand_over_page(access, form, errors, 400)
@@ -279,15 +281,16 @@ def reopen_page(person_id: uuid.UUID) -> Any:
     access = plan_access(person_id, Permission.PLAN_REOPEN, AuditAction.PLAN_REOPEN)
     if access.plan.closed_on is None:
         raise Conflict(OPEN_PLAN)
-    if request.method == "GET":
+    form = form_values(("key_worker_id", *AGREEMENT_FIELDS))
+    if request.method == "GET" or staff_picker.searching():
         record(
             AuditAction.PERSON_VIEW,
             person_id=person_id,
             basis={"plan": access.decision.basis_text},
             details={"view": "reopen"},
         )
-        return _reopen_page(access, {"key_worker_id": str(g.user.id)}, {})
-    form = form_values(("key_worker_id", *AGREEMENT_FIELDS))
+        shown = form if staff_picker.searching() else {"key_worker_id": str(g.user.id)}
+        return _reopen_page(access, shown, {})
     data, errors = load(reopen_plan, {**form, "lead_agency_id": str(g.user.agency_id)})
     if errors:
         return _reopen_page(access, form, errors, 400)

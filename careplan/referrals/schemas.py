@@ -7,7 +7,7 @@ from typing import Any
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from careplan.core import clock
-from careplan.core.schemas import BaseSchema, Readable, RefSchema
+from careplan.core.schemas import EACH_SECTION_ONCE, BaseSchema, Readable, RefSchema
 from careplan.referrals.lifecycle import NEEDS_REASON, REASONS
 from careplan.referrals.models import DeclinedBy, ReferralStatus, Urgency
 from consent.models import ConsentMethod
@@ -49,7 +49,11 @@ class SectionKeys(fields.List):
         )
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> list[str]:
-        return sorted(set(super()._deserialize(value, attr, data, **kwargs)))
+        keys = super()._deserialize(value, attr, data, **kwargs)
+        if len(set(keys)) != len(keys):
+            # A part named twice is a mistake to show, not one to merge quietly.
+            raise ValidationError(EACH_SECTION_ONCE)
+        return sorted(keys)
 
 
 class ReferralCreateSchema(BaseSchema):

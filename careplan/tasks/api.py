@@ -32,7 +32,8 @@ def list_tasks(person_id: uuid.UUID) -> Response:
 
 @bp.post(TASKS)
 @documented(
-    "Give someone an action for the person (they are notified)",
+    "Give someone an action for the person (they are notified); 422 for an owner who "
+    "could not open it (their agreement, the person's refusal or withdrawal)",
     body=task_create,
     response=task_out,
     status=201,

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import g
 
 from audit.actions import AuditAction, Outcome
 from audit.log import record
+from careplan.access import sources
 from careplan.access.context import AccessContext, TaskFact
-from careplan.access.decision import BasisKind, Decision
+from careplan.access.decision import BasisKind, Decision, DenialKind
 from careplan.access.permissions import Permission, Resource, ResourceType
 from careplan.access.pipeline import (
     authorise,
@@ -27,7 +29,9 @@ from careplan.access.pipeline import (
     require_on,
 )
 from careplan.access.policy import decide
+from careplan.access.subject import Role
 from careplan.accounts.models import User
+from careplan.agencies.models import Agency
 from careplan.core import clock
 from careplan.core.clock import iso
 from careplan.core.errors import (
@@ -194,6 +198,82 @@ def owner_outside_ties(
     return {f"{prefix}owner_agency_id": [WITHIN_TIES]}
 
 
+@dataclass(frozen=True)
+class AgencyPractitioner:
+    """Any practitioner of `agency`, as the policy sees one deciding an action given to
+    the agency as a whole: an account of no one (a fresh id), so no tie of its own."""
+
+    agency: Agency
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+    roles: tuple[str, ...] = (Role.PRACTITIONER.value,)
+    is_individual: bool = False
+    person_id: uuid.UUID | None = None
+    active: bool = True
+    is_supporter: bool = False
+
+    @property
+    def agency_id(self) -> uuid.UUID:
+        return self.agency.id
+
+
+# What the key worker hears when the owner they chose could not see the action (the
+# policy's reason, in words: careplan.access.decision.DenialKind).
+UNSEEN = "They could not see this action{why}. Give it to someone who can."
+UNSEEN_WHY: dict[DenialKind, str] = {
+    DenialKind.NO_AGREEMENT: ": their organisation has no information-sharing agreement",
+    DenialKind.AGREEMENT_EXPIRED: ": their organisation's information-sharing agreement has ended",
+    DenialKind.AGREEMENT_CEILING: ": their organisation's information-sharing agreement "
+    "does not cover what it is about",
+    DenialKind.REFUSED: ": the person has said no to sharing what it is about with "
+    "their organisation",
+    DenialKind.WITHDRAWN: ": the person has withdrawn their consent to share with their "
+    "organisation",
+    DenialKind.EXPIRED: ": the person's consent to share with their organisation has ended",
+    DenialKind.ROLE: ": their role does not let them see care plans",
+}
+
+
+def owner_unseeing(
+    person_id: uuid.UUID,
+    *,
+    source: TaskSource,
+    section: str | None,
+    owner_staff_id: uuid.UUID | None,
+    owner_agency_id: uuid.UUID | None,
+    prefix: str = "",
+) -> dict[str, list[str]] | None:
+    """Why the owner could not see the action about to be given (the owner's field after
+    `prefix`, with the policy's reason in words), or None: they could. Decided as the
+    policy will decide it for them once it exists (`TASK_VIEW` on its facts, in the
+    owner's own context; an agency's as any of its practitioners). An action its owner
+    cannot open would still tell them one exists, and leave the giver believing it is
+    shared: the person's agreement and refusals bind the owner (BRIEF.md, "sharing
+    rules"; `careplan.access.ties.owner_stop`). Call after `owner_problem` (an owner that
+    exists). Raises nothing; the caller answers 422."""
+    if owner_staff_id is not None:
+        owner: Any = db.session.get(User, owner_staff_id)
+        field_name = f"{prefix}owner_staff_id"
+    else:
+        owner = AgencyPractitioner(db.session.get(Agency, owner_agency_id))
+        field_name = f"{prefix}owner_agency_id"
+    context = sources.loader().person(owner, person_id, rows=True)
+    if context is None:
+        return None
+    about = TaskFact(
+        id=uuid.uuid4(),
+        person_id=person_id,
+        section=section if section is not None else operations.SOURCE_SECTION.get(source),
+        follows=FOLLOWS.get(source),
+        owner_staff_id=owner_staff_id,
+        owner_agency_id=owner_agency_id,
+    )
+    decision = decide(context, Resource(ResourceType.TASK, record=about), Permission.TASK_VIEW)
+    if decision.permit:
+        return None
+    kind = decision.denial.kind if decision.denial is not None else None
+    return {field_name: [UNSEEN.format(why=UNSEEN_WHY.get(kind, ""))]}
+
+
 def add_task(person_id: uuid.UUID, load: Callable[[], dict[str, Any]]) -> Task:
     """A task the caller gives someone (source "goal"), after the decision and the input:
     about `section` (a catalogue key; default "goals"). Raises BadRequest (400, the
@@ -207,6 +287,17 @@ def add_task(person_id: uuid.UUID, load: Callable[[], dict[str, Any]]) -> Task:
     outside = owner_outside_ties(context, decision, data["owner_staff_id"], data["owner_agency_id"])
     if outside is not None:
         raise Unprocessable(fields=outside)
+    problem = operations.owner_problem(
+        db.session, data["owner_staff_id"], data["owner_agency_id"]
+    ) or owner_unseeing(
+        person_id,
+        source=TaskSource(data["source"]),
+        section=section,
+        owner_staff_id=data["owner_staff_id"],
+        owner_agency_id=data["owner_agency_id"],
+    )
+    if problem is not None:
+        raise Unprocessable(fields=problem)
     task = operations.create_task(
         db.session,
         person_id=person_id,
@@ -265,10 +356,17 @@ def my_tasks() -> Sequence[Task]:
     still the owner's to see (`ties.owner_stop`: the person's refusal, withdrawal or the
     agreement end it). One `task.mine` record per person shown, so each person's access
     log says their actions were looked at, and by whom."""
+    return [task for task, _ in my_tasks_decided()]
+
+
+def my_tasks_decided() -> list[tuple[Task, AccessContext]]:
+    """`my_tasks` with the access context each was decided on, so a page can decide its
+    buttons (done, answer) on the same facts without a query more."""
     require_job(Permission.JOB_MY_TASKS, AuditAction.TASK_MINE)
     user = g.user
-    rows = queries.owned_by(db.session, user.id, user.agency_id)
-    rows = visible_across(rows)
+    found = queries.owned_by(db.session, user.id, user.agency_id)
+    decided = visible_across_with(found)
+    rows = [task for task, _ in decided]
     shown: dict[uuid.UUID, list[uuid.UUID]] = {}
     for task in rows:
         shown.setdefault(task.person_id, []).append(task.id)
@@ -281,14 +379,21 @@ def my_tasks() -> Sequence[Task]:
         )
     if not shown:
         record(AuditAction.TASK_MINE, details={"count": 0})
-    return rows
+    return decided
 
 
 def visible_across(rows: Sequence[Task]) -> list[Task]:
     """Of `rows` (tasks of any people, with `Task.person` loaded), those the caller may
     see, decided with one access context per person (loaded together), order kept."""
+    return [task for task, _ in visible_across_with(rows)]
+
+
+def visible_across_with(rows: Sequence[Task]) -> list[tuple[Task, AccessContext]]:
+    """`visible_across`, each task with its person's access context."""
     people = list({t.person_id: t.person for t in rows}.values())
     contexts = {c.person.id: c for c in contexts_for(people)}
     return [
-        t for t in rows if decide(contexts[t.person_id], resource(t), Permission.TASK_VIEW).permit
+        (t, contexts[t.person_id])
+        for t in rows
+        if decide(contexts[t.person_id], resource(t), Permission.TASK_VIEW).permit
     ]

@@ -32,14 +32,16 @@ DONE_WORDS = {
 @signed_in_required
 @requires(Permission.JOB_MY_TASKS, AuditAction.TASK_MINE)
 def mine() -> Any:
+    # Each button only where the policy would allow it, decided on the context the task
+    # was shown by (no query); the routes decide again when one is pressed.
     rows = [
-        # The corrections page decides again whether they may answer.
         {
-            **services.present(t, with_person=True),
-            "can_change": services.status_changes_here(t),
-            "can_answer": True,
+            **services.present(task, with_person=True),
+            "can_change": decide(context, services.resource(task), Permission.TASK_STATUS).permit
+            and services.status_changes_here(task),
+            "can_answer": decide_on(context, Permission.CORRECTION_ANSWER).permit,
         }
-        for t in services.my_tasks()
+        for task, context in services.my_tasks_decided()
     ]
     return render(
         "tasks/mine.html",

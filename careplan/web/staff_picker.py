@@ -5,6 +5,9 @@ advice for choosing one of a few. A longer one (a national deployment has tens o
 thousands of staff) is never listed: a search box in its own GET form (`staff_q`, name or
 work email, two characters at least) finds at most 20, offered as radios in the page's
 form; after a refused submit the one chosen is offered again. Works without scripts.
+Where the page's form takes typing of its own (a meeting's notes, a team's name, dates),
+the search box is inside that form and its button posts it (`searching`), so a search
+never loses what was typed; a page of filters keeps its own GET form.
 The care team's add form (careplan.plans.views.care_team) was the first of these.
 
 The pool is a query (careplan.accounts.staff_search.pool: the agencies and role the page
@@ -39,6 +42,13 @@ class Picker:
     searched: bool = False
     too_many: bool = False
     too_short: bool = False
+
+
+def searching() -> bool:
+    """Whether this POST is the page's "Search for staff" (the search box inside the
+    page's form, macros/forms.html `staff_search(inside=True)`): the page shows itself
+    again with everything typed, and saves nothing."""
+    return request.method == "POST" and "find_staff" in request.form
 
 
 def pick(pool: Select[tuple[User]], chosen: str | None = None, query: str | None = None) -> Picker:

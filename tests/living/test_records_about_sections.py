@@ -408,7 +408,7 @@ def test_an_action_given_directly_is_about_the_goals_unless_said(api, world):
 def test_a_care_team_member_on_a_consent_gives_actions_within_the_plans_ties_only(api, world):
     """Issue 20's second walk: Gordon (a consent for justice) gave an action, with the
     person's name, to an agency the person never heard of. He may give one to himself, his
-    agency, the key worker or the lead agency; the key worker may give one to anyone."""
+    agency, the key worker or the lead agency; the key worker to any agency that could open it."""
     scene = build_scene(world)
     gordon, _, _ = _justice(world, scene)
     charity = world.agency("Random charity", sector=Sector.THIRD_SECTOR, kind=AgencyKind.CHARITY)
@@ -443,10 +443,18 @@ def test_a_care_team_member_on_a_consent_gives_actions_within_the_plans_ties_onl
     ):
         made = api.post(gordon, url, {"title": "Court date", "section": "justice", **owner})
         assert made.status_code == 201, made.get_json()
+    # The key worker may give one to any owner who could open it; the charity has no
+    # agreement, so not to it (tests/living/test_actions_reach_their_owner.py).
     given = api.post(
-        scene.key_worker, url, {"title": "Food parcel", "owner_agency_id": str(charity.id)}
+        scene.key_worker,
+        url,
+        {"title": "Food parcel", "owner_agency_id": str(scene.other_agency.id)},
     )
     assert given.status_code == 201
+    unseeing = api.post(
+        scene.key_worker, url, {"title": "Food parcel", "owner_agency_id": str(charity.id)}
+    )
+    assert unseeing.status_code == 422
 
 
 def test_an_owner_loses_every_action_when_their_agency_stops_being_shared_with(api, world):

@@ -4,6 +4,8 @@ what was said from the care team outside the lead agency."""
 
 from __future__ import annotations
 
+import html
+
 from sqlalchemy import select
 
 from careplan.extensions import db
@@ -189,3 +191,56 @@ def _meetings(app):
 
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(Meeting))
+
+
+AGREEMENT_CEILING = (
+    "They could not see this action: their organisation's information-sharing agreement "
+    "does not cover what it is about. Give it to someone who can."
+)
+
+
+def _tasks_and_notices() -> tuple[int, int]:
+    from sqlalchemy import func
+
+    from careplan.notifications.models import Notification
+    from careplan.tasks.models import Task
+
+    return (
+        db.session.scalar(select(func.count()).select_from(Task)),
+        db.session.scalar(select(func.count()).select_from(Notification)),
+    )
+
+
+def test_the_meeting_page_says_why_at_the_owner_question(demo_app):
+    """Morag gives Broomhill Recovery Cafe an action about substance use, which its
+    agreement does not reach: the page says so beside "Who will do it?", keeps what she
+    typed and records nothing; about housing, it goes."""
+    sarah = _sarah(demo_app)
+    morag = Browser(demo_app, staff(demo_app, "morag.campbell@nhs.demo"))
+    path = f"/people/{sarah}/meetings/new"
+    page = text(morag.get(path))
+    import re
+
+    cafe = re.search(r'<option value="(agency:[0-9a-f-]{36})"[^>]*>Anyone at Broomhill', page)
+    assert cafe is not None, "the cafe is offered as an owner"
+    form = {
+        "held_on-day": "2",
+        "held_on-month": "11",
+        "held_on-year": "2026",
+        "kind": "review",
+        "action-0-title": "Ask about the needle exchange",
+        "action-0-owner": cafe[1],
+        "action-0-section": "substance_use",
+    }
+    with demo_app.app_context():
+        before = _tasks_and_notices()
+    refused = morag.post(path, form)
+    assert refused.status_code == 422
+    shown = text(refused)
+    assert AGREEMENT_CEILING in html.unescape(shown)
+    assert 'href="#action-0-owner"' in shown  # the error summary links to the question
+    assert "Ask about the needle exchange" in shown  # kept as typed
+    with demo_app.app_context():
+        assert _tasks_and_notices() == before
+    sent = morag.post(path, {**form, "action-0-section": "housing"})
+    assert sent.status_code == 302

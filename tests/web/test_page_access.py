@@ -16,6 +16,7 @@ from audit.models import AuditEvent
 from careplan.extensions import db
 from careplan.people.models import Person
 from careplan.plans.models import Entry, Plan
+from careplan.tasks.models import Task
 from tests.web.support import Browser, staff, text
 
 ROLES = {
@@ -89,6 +90,11 @@ MATRIX = {
     S + "/meetings": (200, 200, 200, 404, 404, 404, 200, 403),
     S + "/meetings/new": (200, 403, 403, 404, 404, 404, 403, 403),
     S + "/tasks": (200, 200, 200, 404, 404, 404, 200, 403),
+    # One action (its page), each decided on itself: a meeting's action follows what was
+    # said there (its owner sees it too); a correction's, the request to correct.
+    S + "/actions/{housing_task}": (200, 200, 403, 404, 404, 404, 200, 403),
+    S + "/actions/{cafe_task}": (200, 403, 200, 404, 404, 404, 200, 403),
+    S + "/actions/{correction_task}": (200, 403, 403, 404, 404, 404, 200, 403),
     S + "/corrections": (200, 403, 403, 404, 404, 404, 200, 403),
     # Ask and act (issue 19): as the housing plan is; the duty's counts name nobody.
     S + "/housing-asks": (200, 200, 200, 404, 404, 404, 200, 403),
@@ -158,7 +164,16 @@ def ids(demo_app, sarah):
         entry = db.session.scalars(
             select(Entry.id).where(Entry.plan_id == plan, Entry.section_key == "housing")
         ).first()
-    return {"sarah": sarah, "morag": morag.id, "nhs": morag.agency_id, "entry": entry}
+        tasks = {t.source.value + t.title[:4]: t.id for t in db.session.scalars(select(Task))}
+    return {
+        "sarah": sarah,
+        "morag": morag.id,
+        "nhs": morag.agency_id,
+        "entry": entry,
+        "housing_task": tasks["meetingChas"],
+        "cafe_task": tasks["meetingBook"],
+        "correction_task": tasks["correctionAnsw"],
+    }
 
 
 @pytest.mark.parametrize(("page", "role", "status"), CASES)

@@ -244,3 +244,118 @@ def test_someone_invited_but_not_signed_in_is_said_so_where_staff_are_chosen(dem
     assert "Kirsty Doyle (NHS Lothian Addiction Recovery Team), invited, not yet signed in" in page
     found = text(ali.get(f"/people/{kerry}/key-worker?staff_q=fraser"))
     assert "Ewan Fraser (NHS Lothian Addiction Recovery Team)<" in found
+
+
+def _person(demo_app, given):
+    with demo_app.app_context():
+        return db.session.scalars(select(Person.id).where(Person.given_name == given)).one()
+
+
+def _new_person(demo_app):
+    """Someone registered with no plan yet (start a plan for them)."""
+    from datetime import date
+
+    with demo_app.app_context():
+        morag = db.session.scalars(
+            select(User).where(User.email == "morag.campbell@nhs.demo")
+        ).one()
+        person = Person(
+            given_name="Morven",
+            family_name="Searchwell",
+            date_of_birth=date(1990, 3, 3),
+            chi="0303901234",
+            created_by_id=morag.id,
+        )
+        db.session.add(person)
+        db.session.commit()
+        return person.id
+
+
+# page -> (who, path, what they typed, words that must come back) where the search box
+# is inside the page's form: a search posts it, shows it again as typed, saves nothing.
+def _searches(demo_app, world):
+    sarah, kerry, craig = (_person(demo_app, n) for n in ("Sarah", "Kerry", "Craig"))
+    return {
+        "add a team": (
+            "alex.murray@careplan.demo",
+            "/admin/teams",
+            {"name": "Leith outreach night team", "agency_id": str(world["nhs"])},
+            ["Leith outreach night team"],
+        ),
+        "change a team": (
+            "alex.murray@careplan.demo",
+            f"/admin/teams/{world['team']}",
+            {"name": "Renamed while searching", "version": "1"},
+            ["Renamed while searching"],
+        ),
+        "cover": (
+            "morag.campbell@nhs.demo",
+            "/cover",
+            {"from-day": "14", "from-month": "12", "from-year": "2026"},
+            ['value="14"', 'value="12"'],
+        ),
+        "record a meeting": (
+            "morag.campbell@nhs.demo",
+            f"/people/{sarah}/meetings/new",
+            {
+                "held_on-day": "2",
+                "held_on-month": "11",
+                "held_on-year": "2026",
+                "kind": "review",
+                "summary": "We talked through the flat in Gorgie at length",
+            },
+            ["We talked through the flat in Gorgie at length"],
+        ),
+        "hand over": (
+            "ali.hassan@nhs.demo",
+            f"/people/{kerry}/key-worker",
+            {"agreed_on-day": "28", "agreed_on-month": "11", "agreed_on-year": "2026"},
+            ['value="28"'],
+        ),
+        "reopen": (
+            "morag.campbell@nhs.demo",
+            f"/people/{craig}/plan/reopen",
+            {"agreed_on-day": "27", "agreed_on-month": "11", "agreed_on-year": "2026"},
+            ['value="27"'],
+        ),
+        "start a plan": (
+            "morag.campbell@nhs.demo",
+            f"/people/{_new_person(demo_app)}/plan/new",
+            {"agreed_on-day": "26", "agreed_on-month": "11", "agreed_on-year": "2026"},
+            ['value="26"'],
+        ),
+    }
+
+
+def _saved(demo_app):
+    from sqlalchemy import func
+
+    from careplan.meetings.models import Meeting
+    from careplan.teams.models import Cover
+
+    with demo_app.app_context():
+        return [
+            db.session.scalar(select(func.count()).select_from(model))
+            for model in (Team, Cover, Meeting, Plan)
+        ] + [sorted(str(k) for k in db.session.scalars(select(Plan.key_worker_id)))]
+
+
+def test_a_search_for_staff_keeps_what_was_typed_and_saves_nothing(demo_app, world):
+    """Review after issue 17: the search was its own form, so searching for a colleague
+    after typing a meeting's notes, a team's name or a date lost them. Now its button
+    posts the page's form: the page comes back as typed, with who was found."""
+    before = _saved(demo_app)
+    for page, (email, path, typed, kept) in _searches(demo_app, world).items():
+        browser = Browser(demo_app, staff(demo_app, email))
+        shown = text(browser.get(path))
+        form = shown[shown.index(f'method="post" action="{path}"') :]
+        assert 'name="find_staff"' in form.split("</form>")[0], page  # inside the form
+        answer = browser.post(path, {**typed, "staff_q": "mcdonald", "find_staff": "1"})
+        assert answer.status_code == 200, (page, text(answer)[:300])
+        body = text(answer)
+        for words in kept:
+            assert words in body, (page, words)
+        assert "Iain McDonald" in body, page  # the search was made
+        assert "ds_error-summary" not in body, page  # not an attempt to save
+    after = _saved(demo_app)
+    assert after == before
