@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from careplan.accounts.models import User
-from careplan.agencies.models import Agency
+from careplan.agencies.models import Agency, AgencyKind, Sector
 from careplan.directory.models import LOCAL, Organization, Service
 from careplan.people.models import Person
 from careplan.plans.models import CareTeamMember, MembershipHow, Plan
@@ -156,3 +156,88 @@ def paths(s: Scene) -> dict[str, Any]:
         "svc": s.service.id,
         "t": s.task.id,
     }
+
+
+# --- Builders for what a test adds to the scene (agencies in the care team, consents) ---
+
+
+def agreement(
+    world: World,
+    scene: Scene,
+    agency: Agency,
+    ceiling: str = "sensitive",
+    lawful_basis: str = "art6_1_e_art9_2_h",
+    sections: list[str] | None = None,
+) -> SharingAgreement:
+    """An information-sharing agreement for `agency`, in force until 2030 (added, not
+    committed)."""
+    row = SharingAgreement(
+        agency_id=agency.id,
+        max_sensitivity=ceiling,
+        sections=sections,
+        lawful_basis=lawful_basis,
+        valid_until=date(2030, 1, 1),
+        created_by_id=scene.admin.id,
+    )
+    world.session.add(row)
+    return row
+
+
+def care_team_agency(
+    world: World,
+    scene: Scene,
+    name: str,
+    staff_name: str,
+    role: str,
+    *,
+    sector: Sector,
+    kind: AgencyKind,
+    ceiling: str,
+    lawful_basis: str = "art6_1_e_art9_2_h",
+) -> tuple[User, Agency]:
+    """An agency with an agreement (`ceiling`) and one of its staff in the person's care
+    team as `role` since the plan was agreed; committed."""
+    agency = world.agency(name, sector=sector, kind=kind)
+    member = world.staff(agency, name=staff_name)
+    agreement(world, scene, agency, ceiling, lawful_basis)
+    world.session.add(
+        CareTeamMember(
+            plan_id=scene.plan.id,
+            staff_id=member.id,
+            role=role,
+            valid_from=scene.plan.agreed_on,
+            how=MembershipHow.ADDED,
+            added_by_id=scene.key_worker.id,
+        )
+    )
+    world.session.commit()
+    return member, agency
+
+
+def consent(
+    world: World,
+    scene: Scene,
+    agency: Agency,
+    sections: list[str] | None,
+    effect: str = "permit",
+    **fields: Any,
+) -> Consent:
+    """The person's consent (`effect` "permit") or refusal ("deny") for `agency` over
+    `sections` (None: all), from 2026 to 2030 unless `fields` say otherwise (added and
+    flushed, not committed)."""
+    row = Consent(
+        person_id=scene.person.id,
+        grantee_agency_id=agency.id,
+        sections=sections,
+        effect=effect,
+        starts_on=date(2026, 1, 1),
+        **{
+            "expires_on": date(2030, 1, 1),
+            "method": "written",
+            "recorded_by_id": scene.key_worker.id,
+            **fields,
+        },
+    )
+    world.session.add(row)
+    world.session.flush()
+    return row

@@ -19,8 +19,7 @@ from careplan.agencies.models import AgencyKind, Sector
 from careplan.extensions import db
 from careplan.notifications.models import Notification
 from careplan.tasks.models import Task
-from consent.models import Consent, SharingAgreement
-from tests.api.scene import build_scene
+from tests.api.scene import agreement, build_scene, consent
 
 NO_AGREEMENT = (
     "They could not see this action: their organisation has no information-sharing "
@@ -54,17 +53,8 @@ def _charity(world, scene):
     return charity, world.staff(charity, name="Stranger")
 
 
-def _agreement(world, scene, agency, ceiling: str = "sensitive") -> None:
-    world.session.add(
-        SharingAgreement(
-            agency_id=agency.id,
-            max_sensitivity=ceiling,
-            sections=None,
-            lawful_basis="art6_1_e_art9_2_h",
-            valid_until=date(2030, 1, 1),
-            created_by_id=scene.admin.id,
-        )
-    )
+def _agreement(world, scene, agency) -> None:
+    agreement(world, scene, agency)
     world.session.commit()
 
 
@@ -138,17 +128,7 @@ def test_no_action_about_a_part_the_agreement_does_not_reach(api, world):
 
 def test_no_action_about_a_part_the_person_refused_to_the_owner(api, world):
     scene = build_scene(world)
-    world.session.add(
-        Consent(
-            person_id=scene.person.id,
-            grantee_agency_id=scene.other_agency.id,
-            sections=["housing"],
-            effect="deny",
-            starts_on=date(2026, 1, 1),
-            method="verbal",
-            recorded_by_id=scene.key_worker.id,
-        )
-    )
+    consent(world, scene, scene.other_agency, ["housing"], "deny")
     world.session.commit()
     owner = {"owner_agency_id": str(scene.other_agency.id)}
     before = _counts()
@@ -167,19 +147,13 @@ def test_no_action_about_a_part_the_person_refused_to_the_owner(api, world):
 
 def test_no_action_once_the_person_withdrew_every_consent_to_the_owner(api, world):
     scene = build_scene(world)
-    world.session.add(
-        Consent(
-            person_id=scene.person.id,
-            grantee_agency_id=scene.other_agency.id,
-            sections=None,
-            effect="permit",
-            starts_on=date(2026, 1, 1),
-            expires_on=date(2030, 1, 1),
-            method="verbal",
-            recorded_by_id=scene.key_worker.id,
-            withdrawn_at=datetime(2026, 2, 1, 12, 0),
-            withdrawn_by_id=scene.key_worker.id,
-        )
+    consent(
+        world,
+        scene,
+        scene.other_agency,
+        None,
+        withdrawn_at=datetime(2026, 2, 1, 12, 0),
+        withdrawn_by_id=scene.key_worker.id,
     )
     world.session.commit()
     owner = {"owner_staff_id": str(scene.outsider.id)}

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from careplan.agencies.models import AgencyKind, Sector
 from careplan.extensions import db
 from careplan.meetings.models import Meeting
-from careplan.plans.models import CareTeamMember, MembershipHow, Plan
+from careplan.plans.models import Plan
 from careplan.tasks.models import Task
-from consent.models import SharingAgreement
-from tests.api.scene import build_scene
+from tests.api.scene import build_scene, care_team_agency
 
 
 def _meeting(scene, **extra):
@@ -67,29 +64,17 @@ def test_a_review_records_actions_as_tasks_and_moves_the_review_date(api, world)
 
 def cafe_worker(world, scene):
     """A recovery cafe worker in the care team, with the person's consent for housing."""
-    cafe = world.agency("Recovery cafe", sector=Sector.THIRD_SECTOR, kind=AgencyKind.CHARITY)
-    worker = world.staff(cafe, name="Cafe Worker")
-    world.session.add_all(
-        [
-            SharingAgreement(
-                agency_id=cafe.id,
-                max_sensitivity="standard",
-                sections=None,
-                lawful_basis="consent",
-                valid_until=date(2030, 1, 1),
-                created_by_id=scene.admin.id,
-            ),
-            CareTeamMember(
-                plan_id=scene.plan.id,
-                staff_id=worker.id,
-                role="Peer worker",
-                valid_from=scene.plan.agreed_on,
-                how=MembershipHow.ADDED,
-                added_by_id=scene.key_worker.id,
-            ),
-        ]
+    worker, _ = care_team_agency(
+        world,
+        scene,
+        "Recovery cafe",
+        "Cafe Worker",
+        "Peer worker",
+        sector=Sector.THIRD_SECTOR,
+        kind=AgencyKind.CHARITY,
+        ceiling="standard",
+        lawful_basis="consent",
     )
-    world.session.commit()
     return worker
 
 

@@ -22,60 +22,29 @@ from careplan.agencies.models import AgencyKind, Sector
 from careplan.core import clock
 from careplan.crisis.models import ABOUT, CrisisKind
 from careplan.extensions import db
-from careplan.plans.models import CareTeamMember, MembershipHow
 from careplan.tasks.models import Task, TaskSource
-from consent.models import Consent, SharingAgreement
-from tests.api.scene import build_scene
+from consent.models import SharingAgreement
+from tests.api.scene import agreement, build_scene, care_team_agency, consent
 from tests.web.support import Browser, text
 
 
 def _justice(world, scene):
     """Gordon, Justice social work, in the care team: the person agreed to share their
     justice plan with his agency and refused their substance use to it."""
-    agency = world.agency(
-        "Justice social work", sector=Sector.STATUTORY, kind=AgencyKind.JUSTICE_SOCIAL_WORK
+    gordon, agency = care_team_agency(
+        world,
+        scene,
+        "Justice social work",
+        "Gordon Bell",
+        "Justice social worker",
+        sector=Sector.STATUTORY,
+        kind=AgencyKind.JUSTICE_SOCIAL_WORK,
+        ceiling="restricted",
     )
-    gordon = world.staff(agency, name="Gordon Bell")
-    world.session.add_all(
-        [
-            SharingAgreement(
-                agency_id=agency.id,
-                max_sensitivity="restricted",
-                sections=None,
-                lawful_basis="art6_1_e_art9_2_h",
-                valid_until=date(2030, 1, 1),
-                created_by_id=scene.admin.id,
-            ),
-            CareTeamMember(
-                plan_id=scene.plan.id,
-                staff_id=gordon.id,
-                role="Justice social worker",
-                valid_from=scene.plan.agreed_on,
-                how=MembershipHow.ADDED,
-                added_by_id=scene.key_worker.id,
-            ),
-        ]
-    )
-    permit = _consent(world, scene, agency, ["justice"], "permit")
-    _consent(world, scene, agency, ["substance_use"], "deny")
+    permit = consent(world, scene, agency, ["justice"], "permit")
+    consent(world, scene, agency, ["substance_use"], "deny")
     world.session.commit()
     return gordon, agency, permit
-
-
-def _consent(world, scene, agency, sections, effect) -> Consent:
-    row = Consent(
-        person_id=scene.person.id,
-        grantee_agency_id=agency.id,
-        sections=sections,
-        effect=effect,
-        starts_on=date(2026, 1, 1),
-        expires_on=date(2030, 1, 1),
-        method="written",
-        recorded_by_id=scene.key_worker.id,
-    )
-    world.session.add(row)
-    world.session.flush()
-    return row
 
 
 def _crises(api, scene):
@@ -126,7 +95,7 @@ def test_a_refusal_of_a_section_withholds_its_crises_from_the_lead_agency(api, w
     url = _crises(api, scene)
     before = {e["kind"] for e in api.get(scene.colleague, url).get_json()}
     assert "near_fatal_overdose" in before
-    _consent(world, scene, scene.lead, ["substance_use"], "deny")
+    consent(world, scene, scene.lead, ["substance_use"], "deny")
     world.session.commit()
     after = {e["kind"] for e in api.get(scene.colleague, url).get_json()}
     assert after == before - {"near_fatal_overdose"}
@@ -211,32 +180,24 @@ def test_an_owner_loses_their_action_when_the_person_or_the_agreement_ends_it(ap
     # Statutory: the scene's third sector holds a consent of its own for the housing plan.
     housing = world.agency("Council housing", sector=Sector.STATUTORY, kind=AgencyKind.HOUSING)
     worker = world.staff(housing, name="Fiona Reid")
-    deal = SharingAgreement(
-        agency_id=housing.id,
-        max_sensitivity="standard",
-        sections=None,
-        lawful_basis="consent",
-        valid_until=date(2030, 1, 1),
-        created_by_id=scene.admin.id,
-    )
-    world.session.add(deal)
-    consent = _consent(world, scene, housing, ["housing"], "permit")
+    deal = agreement(world, scene, housing, "standard", "consent")
+    given = consent(world, scene, housing, ["housing"], "permit")
     task = _task(world, scene, "Hold the flat on Easter Road", "housing", worker)
     assert [t["title"] for t in api.get(worker, "/me/tasks").get_json()] == [
         "Hold the flat on Easter Road"
     ]
     today = clock.today()
     if ending == "withdrawn":
-        consent.withdrawn_at = clock.now()
+        given.withdrawn_at = clock.now()
     elif ending == "expired":
-        consent.starts_on = date(2025, 1, 1)
-        consent.expires_on = date(2025, 12, 31)
+        given.starts_on = date(2025, 1, 1)
+        given.expires_on = date(2025, 12, 31)
     elif ending == "refused":
-        _consent(world, scene, housing, ["housing"], "deny")
+        consent(world, scene, housing, ["housing"], "deny")
     else:
         deal.valid_until = date(2025, 12, 31)
     # One to start next year does not bring it back.
-    later = _consent(world, scene, housing, ["housing"], "permit")
+    later = consent(world, scene, housing, ["housing"], "permit")
     later.starts_on = date(today.year + 1, 1, 1)
     world.session.commit()
     assert api.get(worker, "/me/tasks").get_json() == []
@@ -255,10 +216,10 @@ def test_an_action_about_the_whole_plan_ends_when_every_section_is_refused(api, 
     assert scene.task is not None
     mine = api.get(scene.outsider, "/me/tasks").get_json()
     assert [t["id"] for t in mine] == [str(scene.task.id)]
-    _consent(world, scene, scene.other_agency, ["housing", "money"], "deny")
+    consent(world, scene, scene.other_agency, ["housing", "money"], "deny")
     world.session.commit()
     assert len(api.get(scene.outsider, "/me/tasks").get_json()) == 1  # not every section
-    _consent(world, scene, scene.other_agency, world.catalogue_keys(), "deny")
+    consent(world, scene, scene.other_agency, world.catalogue_keys(), "deny")
     world.session.commit()
     assert api.get(scene.outsider, "/me/tasks").get_json() == []
 
@@ -317,7 +278,7 @@ def test_a_correction_is_withheld_from_an_agency_the_section_is_refused_to(api, 
     assert asked.status_code == 201
     url = f"/people/{scene.person.id}/corrections"
     assert len(api.get(scene.colleague, url).get_json()) == 1
-    _consent(world, scene, scene.lead, ["substance_use"], "deny")
+    consent(world, scene, scene.lead, ["substance_use"], "deny")
     world.session.commit()
     assert api.get(scene.colleague, url).get_json() == []
     assert len(api.get(scene.key_worker, url).get_json()) == 1
@@ -358,7 +319,7 @@ def test_a_meeting_action_about_one_section_follows_the_persons_refusal(api, wor
     }
     mine = {t["title"] for t in api.get(scene.outsider, "/me/tasks").get_json()}
     assert "Collect methadone on Fridays" in mine
-    _consent(world, scene, scene.other_agency, ["substance_use"], "deny")
+    consent(world, scene, scene.other_agency, ["substance_use"], "deny")
     world.session.commit()
     mine = {t["title"] for t in api.get(scene.outsider, "/me/tasks").get_json()}
     assert "Collect methadone on Fridays" not in mine
@@ -505,7 +466,7 @@ def test_a_refusal_withholds_what_was_said_at_a_meeting_from_the_lead_agency(api
     assert made.status_code == 201
     (seen,) = api.get(scene.colleague, url).get_json()
     assert seen["summary"] == "The methadone script was reviewed."
-    _consent(world, scene, scene.lead, ["substance_use"], "deny")
+    consent(world, scene, scene.lead, ["substance_use"], "deny")
     world.session.commit()
     (seen,) = api.get(scene.colleague, url).get_json()
     assert seen["summary"] is None
