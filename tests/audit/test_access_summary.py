@@ -22,6 +22,7 @@ from audit.writer import CheckpointPolicy, append
 from careplan.core import clock
 from careplan.extensions import db
 from tests.api.scene import build_scene
+from tests.audit.test_partitions import pg, two_years  # noqa: F401 - fixtures
 
 DAY = datetime(2026, 5, 1)
 PEOPLE = [uuid.UUID(int=1000 + n) for n in range(40)]
@@ -342,3 +343,22 @@ def test_the_span_a_report_touches(app, monkeypatch):
     assert summary.first_day(db.session) == date(2026, 5, 3)
     with pytest.raises(ValueError, match="must not be before"):
         summary.rebuild(db.session, date(2026, 5, 3), date(2026, 5, 2))
+
+
+def test_archiving_a_year_drops_its_summary_and_keeps_the_rest(two_years, tmp_path):  # noqa: F811
+    """PostgreSQL only (archiving is by month partitions): the year's summary rows go with
+    its records, in the same transaction; the later years' stay, and a rebuild of the
+    archived year (nothing left in the log) leaves it empty."""
+    before = {d[:4] for d, *_ in _summary_rows()[0]}
+    assert before == {"2024", "2025", "2026"}
+    result = _cli(two_years, "archive", "2024", "--to", str(tmp_path / "a.jsonl.gz"))
+    assert result.exit_code == 0, result.output
+    db.session.rollback()
+    people, actors = _summary_rows()
+    assert {d[:4] for d, *_ in people} == {"2025", "2026"}
+    assert {d[:4] for _, d, *_ in actors} == {"2025", "2026"}
+    kept = (people, actors)
+    again = _cli(two_years, "rebuild-summary", "--from", "2024-01-01", "--to", "2026-12-31")
+    assert again.exit_code == 0, again.output
+    db.session.rollback()
+    assert _summary_rows() == kept

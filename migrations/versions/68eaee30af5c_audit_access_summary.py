@@ -9,7 +9,7 @@ which on PostgreSQL read that month's partition only), so a log of tens of milli
 records is done in steps of one month's records. Nothing in the log changes; the chain
 hashes none of this. `flask audit rebuild-summary` does the same for any span of days.
 
-Revision ID: b3d5f7a9c1e2
+Revision ID: 68eaee30af5c
 Revises: d7f9b1c3e5a6
 Create Date: 2026-12-01 15:10:00.000000
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = 'b3d5f7a9c1e2'
+revision = '68eaee30af5c'
 down_revision = 'd7f9b1c3e5a6'
 branch_labels = None
 depends_on = None
