@@ -31,6 +31,7 @@ same transaction: the summary covers exactly the records the database still hold
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
 from collections.abc import Sequence
@@ -44,19 +45,13 @@ from sqlalchemy.orm import Session
 from audit.actions import ACCESS_ACTIONS
 from audit.models import AuditAccessActorDay, AuditAccessDay, AuditEvent, AuditHead
 from careplan.core import clock
+from careplan.core.prepared import Prepared
 
 PEOPLE = AuditAccessDay.__table__
 ACTORS = AuditAccessActorDay.__table__
 EVENTS = AuditEvent.__table__
 NO_ACTOR = ""  # the actor key of records with no actor
 LISTED_DAYS = 62  # a report's days named one by one up to this many (actors_query)
-
-
-def _insert(connection: Connection, table: Any) -> Any:
-    """The dialect's INSERT, which has ON CONFLICT (PostgreSQL and SQLite)."""
-    if connection.dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
 
 
 def touched(records: Sequence[dict[str, Any]]) -> Counter[tuple[str, str, str]]:
@@ -74,63 +69,65 @@ def touched(records: Sequence[dict[str, Any]]) -> Counter[tuple[str, str, str]]:
 def keep(connection: Connection, records: Sequence[dict[str, Any]]) -> None:
     """Add `records` (just appended to the log, in this transaction) to the summary.
 
-    New (day, actor, person) keys are inserted with ON CONFLICT DO NOTHING ... RETURNING,
-    which tells which were new even when another transaction inserts the same key at the
-    same time (PostgreSQL waits for it and then sees its row); keys already there get
-    their count raised; each (actor, day) row is upserted with the people that were new
-    and the records. Keys go in sorted order, so two writers lock rows in the same order."""
+    Each new (day, actor, person) key is inserted with ON CONFLICT DO NOTHING ...
+    RETURNING, which tells whether it was new even when another transaction inserts the
+    same key at the same time (PostgreSQL waits for it, then sees its row); a key already
+    there gets its count raised; the (actor, day) row is upserted with the person if new
+    and the records. Keys go in sorted order, so two writers lock rows in the same order.
+    Statements compiled once (careplan.core.prepared): this runs on every request."""
     counted = touched(records)
     if not counted:
         return
-    keys = sorted(counted)
-    p = PEOPLE.c
-    inserted = connection.execute(
-        _insert(connection, PEOPLE)
+    insert_new, bump, add_to_actor = _statements(connection.dialect.name)
+    for (day, actor, person), events in sorted(counted.items()):
+        key = {"k_day": day, "k_actor": actor, "k_person": person, "k_events": events}
+        new = insert_new.first(connection, key) is not None
+        if not new:
+            bump.execute(connection, key)
+        add_to_actor.execute(
+            connection, {"k_actor": actor, "k_day": day, "k_people": int(new), "k_events": events}
+        )
+
+
+@functools.cache
+def _statements(dialect: str) -> tuple[Prepared, Prepared, Prepared]:
+    """The writer's three statements for one key, for PostgreSQL or SQLite."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    p, a = PEOPLE.c, ACTORS.c
+    insert_new = (
+        insert(PEOPLE)
         .values(
-            [
-                {"day": d, "actor_id": a, "person_id": s, "events": counted[(d, a, s)]}
-                for d, a, s in keys
-            ]
+            day=bindparam("k_day"),
+            actor_id=bindparam("k_actor"),
+            person_id=bindparam("k_person"),
+            events=bindparam("k_events"),
         )
         .on_conflict_do_nothing(index_elements=["day", "actor_id", "person_id"])
-        .returning(p.day, p.actor_id, p.person_id)
-    ).all()
-    new = {tuple(row) for row in inserted}
-    seen = [k for k in keys if k not in new]
-    if seen:
-        connection.execute(
-            update(PEOPLE)
-            .where(
-                p.day == bindparam("k_day"),
-                p.actor_id == bindparam("k_actor"),
-                p.person_id == bindparam("k_person"),
-            )
-            .values(events=p.events + bindparam("k_events")),
-            [
-                {"k_day": d, "k_actor": a, "k_person": s, "k_events": counted[(d, a, s)]}
-                for d, a, s in seen
-            ],
-        )
-    per_actor: dict[tuple[str, str], list[int]] = {}
-    for d, a, s in keys:
-        totals = per_actor.setdefault((a, d), [0, 0])
-        totals[0] += (d, a, s) in new
-        totals[1] += counted[(d, a, s)]
-    statement = _insert(connection, ACTORS).values(
-        [
-            {"actor_id": a, "day": d, "people": people, "events": events}
-            for (a, d), (people, events) in sorted(per_actor.items())
-        ]
+        .returning(p.day)
     )
-    connection.execute(
-        statement.on_conflict_do_update(
-            index_elements=["actor_id", "day"],
-            set_={
-                "people": ACTORS.c.people + statement.excluded.people,
-                "events": ACTORS.c.events + statement.excluded.events,
-            },
+    bump = (
+        update(PEOPLE)
+        .where(
+            p.day == bindparam("k_day"),
+            p.actor_id == bindparam("k_actor"),
+            p.person_id == bindparam("k_person"),
         )
+        .values(events=p.events + bindparam("k_events"))
     )
+    to_actor = insert(ACTORS).values(
+        actor_id=bindparam("k_actor"),
+        day=bindparam("k_day"),
+        people=bindparam("k_people"),
+        events=bindparam("k_events"),
+    )
+    add_to_actor = to_actor.on_conflict_do_update(
+        index_elements=["actor_id", "day"],
+        set_={
+            "people": a.people + to_actor.excluded.people,
+            "events": a.events + to_actor.excluded.events,
+        },
+    )
+    return Prepared(insert_new), Prepared(bump), Prepared(add_to_actor)
 
 
 def first_day(session: Session) -> date:
