@@ -362,3 +362,11 @@ def test_archiving_a_year_drops_its_summary_and_keeps_the_rest(two_years, tmp_pa
     assert again.exit_code == 0, again.output
     db.session.rollback()
     assert _summary_rows() == kept
+
+
+def test_with_more_actors_than_it_names_it_reads_the_window_for_everyone(varied, monkeypatch):
+    window = {"from_": DAY + timedelta(hours=6), "to": DAY + timedelta(days=3, hours=18)}
+    named = _through_summary(window, 2)
+    monkeypatch.setattr(queries, "MOST_ACTORS", 1)
+    assert _through_summary(window, 2) == named == _scan(window, 2)
+    assert len(named) > 1
