@@ -218,7 +218,10 @@ def report(
     session: Session, kind: str, filters: dict[str, Any], threshold: int | None
 ) -> list[dict[str, Any]]:
     """Rows `{actor_id, actor_name, agency, count}` (the purposes report adds `purpose`
-    and counts `people`), most first, at most 500."""
+    and counts `people`), most first, at most 500. `many_people` first asks the writer's
+    summary (audit.summary) which actors could reach the threshold, and runs its query on
+    the log for those alone (for everyone when there are more than MOST_ACTORS): the same
+    rows as over the whole window."""
     since = _naive(filters["from_"]).year if filters.get("from_") else first_year(session)
     if kind == "many_people":
         # Only the actors the summary says may reach the threshold (audit.summary): the
