@@ -178,3 +178,22 @@ class Purpose(enum.StrEnum):
 
 # Outcomes recorded when something was not done though the policy allowed the attempt.
 NOT_DONE = (Outcome.INVALID, Outcome.CONFLICT, Outcome.FAILED)
+
+# Actions that read or change a person's plan: what "access" means in the IG reports
+# (audit.queries) and in the summary of who touched whom (audit.summary).
+ACCESS_ACTIONS = tuple(
+    a.value
+    for a in (
+        AuditAction.PLAN_VIEW,
+        AuditAction.SECTION_VIEW,
+        AuditAction.SECTION_UPDATE,
+        AuditAction.SECTION_HISTORY,
+        AuditAction.ENTRY_CREATE,
+        AuditAction.ENTRY_VIEW,
+        AuditAction.PERSON_VIEW,
+        AuditAction.CARETEAM_VIEW,
+        AuditAction.CONSENT_VIEW,
+        AuditAction.BREAKGLASS_INVOKE,
+        AuditAction.EXPORT,
+    )
+)

@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
-from audit import partitions, segments
+from audit import partitions, segments, summary
 from audit.models import GENESIS_HASH, AuditArchive, AuditCheckpoint, AuditEvent
 from audit.signing import Signer, key_id, verify_signature
 
@@ -218,6 +218,7 @@ def archive_year(
         raise Refused(f"The records of {year} do not verify ({check.problem}); nothing archived.")
     os.replace(written, path)
     partitions.drop_year(connection, year)
+    summary.drop_year(connection, year)  # the derived summary follows the log (audit.summary)
     row = AuditArchive(
         year=year,
         records=records,

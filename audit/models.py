@@ -152,6 +152,35 @@ class AuditArchive(db.Model):
     signature: Mapped[str] = mapped_column(String(128))
 
 
+class AuditAccessDay(db.Model):
+    """Derived index (audit.summary), not evidence: one row a UTC day, actor and person
+    for the records of access (audit.actions.ACCESS_ACTIONS) that name a person, with the
+    number of such records. Kept by the writer in the transaction that appends them;
+    never hashed, never verified; rebuilt from the log by `flask audit rebuild-summary`.
+    `actor_id` is "" for records with no actor (a key column cannot be NULL)."""
+
+    __tablename__ = "audit_access_day"
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # YYYY-MM-DD, UTC
+    actor_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    person_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    events: Mapped[int] = mapped_column(BigInteger)
+
+
+class AuditAccessActorDay(db.Model):
+    """Derived index (audit.summary): per actor and UTC day, how many people
+    (`audit_access_day` rows) and records of access. What the "many people" report reads
+    first to find the few actors who could reach its threshold."""
+
+    __tablename__ = "audit_access_actor_day"
+    __table_args__ = (Index("ix_audit_access_actor_day_people", "day", "people", "actor_id"),)
+
+    actor_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    people: Mapped[int] = mapped_column(BigInteger)
+    events: Mapped[int] = mapped_column(BigInteger)
+
+
 class WitnessState(db.Model):
     """How far each configured witness has been given the chain (one row a witness)."""
 

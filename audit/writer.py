@@ -4,7 +4,8 @@ The head row is locked (FOR UPDATE on PostgreSQL; SQLite transactions already ho
 database write lock), so concurrent processes append one after another: no forks, no gaps.
 Every `every` records, or when the last checkpoint is older than `seconds`, the same
 transaction signs a checkpoint. Core statements, not ORM objects: this runs on every
-request and must stay lean.
+request and must stay lean. The same transaction keeps the summary of who touched whom
+(audit.summary): derived from the records, never part of what the chain hashes.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from audit import summary
 from audit.chain import link_hash
 from audit.models import AuditCheckpoint, AuditEvent, AuditHead
 from audit.signing import Signer, checkpoint_message
@@ -59,6 +61,7 @@ def append(
         row["hash"] = prev = link_hash(prev, row)
         rows.append(row)
     insert_event.execute_many(connection, rows)
+    summary.keep(connection, rows)
     values = {
         "seq": seq,
         "hash": prev,

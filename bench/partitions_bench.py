@@ -11,8 +11,9 @@ shared cores) spread evenly over `--months` months (or SIZE:MONTHS) ending now, 
 people and staff in proportion to the monthly rate (one person for every 10 records of
 24 months, one member of staff for every 500), so a person's records in a month are as
 many at any size: the national log grows by more people, not by more records a person.
-The indexes are built after the rows, then ANALYZE. The chain hashes are not real
-(verification is bench.verify_bench's): these queries never read them.
+The indexes are built after the rows, then ANALYZE, then the summary of who touched whom
+(audit.summary) is made from them a month at a time, as the migration does. The chain
+hashes are not real (verification is bench.verify_bench's): these queries never read them.
 
 Then, in process through audit.queries (what the API and pages call), `--repeats` runs of
 each (p50 and p95 in ms, different people and staff each run), and for each its query
@@ -20,7 +21,11 @@ plan (EXPLAIN ANALYZE, BUFFERS) and the partitions the plan reads:
 
 - events of one person over a month (the last full month), a page of 50;
 - events of one member of staff over a month, a page of 50;
-- the 7-day "many people viewed by one actor" report, and the 7-day refusals report;
+- the 7-day "many people viewed by one actor" report as the service runs it (from the
+  writer's summary, audit.summary; at the default threshold of 20 and at 10, where some
+  actors pass the summary's bound and are counted on the log), and as it was (the log
+  scan, for contrast); the 7-day refusals, out-of-hours, purposes and emergency-access
+  reports;
 - for contrast, one person's newest 50 events with no time bound (every partition).
 
 Results: bench/results/<results>.{md,json}. Nothing here asserts a timing.
@@ -90,7 +95,7 @@ def _uuid_py(kind: str, number: int) -> uuid.UUID:
 
 def generate(app: Any, size: int, start: datetime, end: datetime) -> dict[str, Any]:
     """The schema made again and `size` records written between `start` and `end`."""
-    from audit import partitions
+    from audit import partitions, summary
     from careplan.extensions import db
 
     took: dict[str, float] = {}
@@ -154,6 +159,38 @@ def generate(app: Any, size: int, start: datetime, end: datetime) -> dict[str, A
         db.session.connection().exec_driver_sql("ANALYZE audit_event")
         db.session.commit()
         took["analyze_s"] = round(time.perf_counter() - t0, 1)
+        # The writer's summary of who touched whom (audit.summary), made from the rows
+        # as `flask audit rebuild-summary` and the migration make it: a month at a time.
+        t0 = time.perf_counter()
+        day = start.date()
+        while day <= end.date():
+            following = (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+            summary.rebuild(db.session, day, min(following - timedelta(days=1), end.date()))
+            db.session.commit()
+            day = following
+        db.session.commit()
+        # What autovacuum does on a live database (VACUUM cannot run in a transaction).
+        with db.engine.connect() as own:
+            own = own.execution_options(isolation_level="AUTOCOMMIT")
+            own.exec_driver_sql("VACUUM ANALYZE audit_access_day")
+            own.exec_driver_sql("VACUUM ANALYZE audit_access_actor_day")
+        took["summary_s"] = round(time.perf_counter() - t0, 1)
+        took["summary_rows"] = db.session.execute(
+            text("SELECT count(*) FROM audit_access_day")
+        ).scalar()
+        took["summary_actor_day_rows"] = db.session.execute(
+            text("SELECT count(*) FROM audit_access_actor_day")
+        ).scalar()
+        took["summary_mb"] = round(
+            db.session.execute(
+                text(
+                    "SELECT pg_total_relation_size('audit_access_day') "
+                    "+ pg_total_relation_size('audit_access_actor_day')"
+                )
+            ).scalar()
+            / 1e6
+        )
+        db.session.commit()
         listed = partitions.listing(db.session.connection(), counted=True)
         size_bytes = db.session.execute(
             text(
@@ -177,7 +214,7 @@ def _p95(values: list[float]) -> float:
 
 
 def measure(app: Any, size: int, months: int, end: datetime, repeats: int) -> dict[str, Any]:
-    from audit import partitions, queries
+    from audit import partitions, queries, summary
     from careplan.extensions import db
 
     rng = random.Random(size)
@@ -207,12 +244,49 @@ def measure(app: Any, size: int, months: int, end: datetime, repeats: int) -> di
         "report many_people, last 7 days": (
             lambda: dict(week),
             lambda f: queries.report(db.session, "many_people", f, None),
+            lambda f: summary.actors_query(
+                f["from_"].date().isoformat(), f["to"].date().isoformat(), 20
+            ),
+        ),
+        "report many_people, last 7 days, threshold 10": (
+            lambda: dict(week),
+            lambda f: queries.report(db.session, "many_people", f, 10),
+            lambda f: queries.report_query(
+                "many_people",
+                {
+                    **f,
+                    "actors": summary.actors_who_may_reach(db.session, f["from_"], f["to"], 10),
+                },
+                10,
+                end.year,
+            ),
+        ),
+        "report many_people, last 7 days, log scan (before the summary)": (
+            lambda: dict(week),
+            lambda f: db.session.execute(
+                queries.report_query("many_people", f, None, end.year)
+            ).all(),
             lambda f: queries.report_query("many_people", f, None, end.year),
         ),
         "report denied, last 7 days": (
             lambda: dict(week),
             lambda f: queries.report(db.session, "denied", f, None),
             lambda f: queries.report_query("denied", f, None, end.year),
+        ),
+        "report out_of_hours, last 7 days": (
+            lambda: dict(week),
+            lambda f: queries.report(db.session, "out_of_hours", f, None),
+            lambda f: queries.report_query("out_of_hours", f, None, end.year),
+        ),
+        "report purposes, last 7 days": (
+            lambda: dict(week),
+            lambda f: queries.report(db.session, "purposes", f, None),
+            lambda f: queries.report_query("purposes", f, None, end.year),
+        ),
+        "report break_glass, last 7 days": (
+            lambda: dict(week),
+            lambda f: queries.report(db.session, "break_glass", f, None),
+            lambda f: queries.report_query("break_glass", f, None, end.year),
         ),
         "person, no time bound (newest 50; contrast)": (
             lambda: {"person": person()},
@@ -263,15 +337,17 @@ def _markdown(report: dict[str, Any]) -> str:
         f"{report['repeats']} runs a query. Made by `bench/partitions_bench.py`.",
         "",
         "| size | months | partitions | rows a month | people | staff | insert s | indexes s "
-        "| MB |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| MB | summary s | summary rows (actor-person-day / actor-day) | summary MB |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for size, entry in sizes.items():
         d = entry["data"]
         lines.append(
             f"| {int(size):,} | {d.get('months', report['months'])} "
             f"| {d['partitions']} | {d['rows_per_month']:,} | {d['people']:,} | "
-            f"{d['staff']:,} | {d['insert_s']} | {d['indexes_s']} | {d['table_and_indexes_mb']} |"
+            f"{d['staff']:,} | {d['insert_s']} | {d['indexes_s']} | {d['table_and_indexes_mb']} "
+            f"| {d.get('summary_s', '-')} | {d.get('summary_rows', 0):,} / "
+            f"{d.get('summary_actor_day_rows', 0):,} | {d.get('summary_mb', '-')} |"
         )
     lines += [
         "",
@@ -288,6 +364,7 @@ def _markdown(report: dict[str, Any]) -> str:
         ]
         read = next(iter(sizes.values()))["queries"][name]["partitions_read"]
         shown = ", ".join(read) if len(read) <= 3 else f"{len(read)} (all)"
+        shown = shown or "none (the summary)"
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {shown} |")
     lines += ["", "## Query plans (EXPLAIN ANALYZE, BUFFERS)", ""]
     for size, entry in sizes.items():

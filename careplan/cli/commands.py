@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from flask.cli import AppGroup
 from marshmallow import Schema, ValidationError, fields
 from sqlalchemy import select
 
-from audit import archive, partitions
+from audit import archive, partitions, summary
 from audit.actions import AuditAction
 from audit.signing import load_public_key
 from audit.verify import cpu_processes
@@ -331,6 +332,44 @@ def audit_archive(year: int, path: Path) -> None:
         f"Archived {row.records} records of {year} (records {row.first_seq} to "
         f"{row.last_seq}) to {path}; the log now starts after record {row.last_seq}, "
         f"anchored at the signed checkpoint at record {row.checkpoint_seq}."
+    )
+
+
+@audit_cli.command("rebuild-summary")
+@click.option(
+    "--from",
+    "first",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The first UTC day to rebuild (default: the day of the log's first record).",
+)
+@click.option(
+    "--to",
+    "last",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The last UTC day to rebuild (default: today).",
+)
+def audit_rebuild_summary(first: Any, last: Any) -> None:
+    """Recompute the summary of who touched whom (audit.summary: what the "many people"
+    report reads) from the audit log, for UTC days --from to --to. One transaction a
+    month, each holding the log's head so nothing is appended meanwhile; running it
+    again changes nothing. The log itself is only read."""
+    start = first.date() if first else summary.first_day(db.session)
+    end = last.date() if last else clock.now().date()
+    if end < start:
+        raise click.BadParameter("must not be before --from", param_hint="--to")
+    made = [0, 0]
+    month = start
+    while month <= end:
+        following = (month.replace(day=1) + timedelta(days=32)).replace(day=1)
+        through = min(following - timedelta(days=1), end)
+        people, actors = summary.rebuild(db.session, month, through)
+        db.session.commit()
+        made[0] += people
+        made[1] += actors
+        month = following
+    click.echo(
+        f"Rebuilt the summary of {start.isoformat()} to {end.isoformat()}: "
+        f"{made[0]} actor-person-day rows, {made[1]} actor-day rows."
     )
 
 
