@@ -125,10 +125,11 @@ def walk(
     problems, with the same first bad record, as one walk of the whole log would report
     for this stretch when everything before it is intact.
 
-    `dialect` ("sqlite" or "postgresql"): batches are first checked the fast way (the
-    database writes each record's canonical bytes, see fast_batches); any batch that is
-    not intact that way is read again and checked record by record (check_rows), which
-    decides. None: record by record only."""
+    `dialect` (the SQLAlchemy dialect's name): on "sqlite" (FAST_SQL) batches are first
+    checked the fast way (the database writes each record's canonical bytes, see
+    fast_batches); any batch that is not intact that way is read again and checked record
+    by record (check_rows), which decides. Otherwise (PostgreSQL, or None): record by
+    record."""
     bad = check_signatures(public_key, segment.checkpoints)
     if bad is not None:
         return SegmentResult(segment.start_seq, bad_signature=bad)
@@ -196,38 +197,37 @@ class _Walk:
         """Batches of fast_batches; a batch that is not intact that way (or that the
         database could not render) is read again as rows and checked by check_rows,
         which finds the first problem exactly as a walk record by record would."""
-        hashed = dialect == "postgresql"
         last = self.expected - 1
         for batch in fast_batches(connection, mark, dialect, last, until):
             if batch is None:  # the database refused to render a record: the rest slowly
                 return self.check_rows(rows(connection, mark, last, until))
             top = batch[-1][0]
-            if not self._take(batch, hashed):
+            if not self._take(batch):
                 problem = self.check_rows(rows(connection, mark, last, top))
                 if problem is not None:
                     return problem
             last = top
         return None
 
-    def _take(self, batch: Sequence[tuple[Any, ...]], hashed: bool) -> bool:
+    def _take(self, batch: Sequence[tuple[Any, ...]]) -> bool:
         """True, with the walk advanced past `batch`, when every record in it is in
         sequence, links to the one before and hashes to its stored hash, and every
-        checkpoint in it names its record's hash; False (nothing changed) otherwise."""
-        seqs, made, prevs, stored = zip(*batch, strict=True)
-        first, count = self.expected, len(seqs)
+        checkpoint in it names its record's hash; False (nothing changed) otherwise.
+        Each record is (seq, bytes to hash, prev_hash, hash), as fast_batches reads it.
+        Loops in C (map, tuple comparison): no Python code runs per record."""
+        first, count = self.expected, len(batch)
+        seqs = tuple(map(_FIRST, batch))
+        prevs = tuple(map(_PREV, batch))
+        stored = tuple(map(_LAST, batch))
         if seqs != tuple(range(first, first + count)):
             return False
         if prevs[0] != self.prev_hash or prevs[1:] != stored[:-1]:
             return False
-        if hashed:  # the database compared them (True, False, or None for a NULL)
-            if not all(flag is True for flag in made):
+        try:
+            if tuple(map(_HEXDIGEST, map(hashlib.sha256, map(_SECOND, batch)))) != stored:
                 return False
-        else:
-            try:
-                if tuple(map(_HEXDIGEST, map(hashlib.sha256, made))) != stored:
-                    return False
-            except TypeError:  # a NULL field made the bytes NULL
-                return False
+        except TypeError:  # a NULL field made the bytes NULL
+            return False
         end = first + count - 1
         for seq in _between(self._wanted_seqs, first, end):
             if stored[seq - first] != self.wanted[seq]:
@@ -276,32 +276,31 @@ def rows(connection: Any, mark: str, after: int, until: int | None) -> Iterator[
 
 # --- the fast way: the database writes each record's canonical bytes --------------------
 
-# Records a fast batch: large, as each costs one query and one pass of C loops.
-FAST_BATCH = 20_000
+# Records a fast batch: a query each, but small enough (about 1 MB) for the bytes to be
+# hashed while still in the CPU's cache (1,000 measured faster than 5,000 or 20,000).
+FAST_BATCH = 1000
 _HEXDIGEST = operator.methodcaller("hexdigest")
 
 
 def _sqlite_bytes() -> str:
-    """SQLite: `prev_hash` followed by the canonical encoding, as bytes (UTF-8). SQLite's
+    """SQLite: seq, `prev_hash` followed by the canonical encoding as bytes (UTF-8),
+    prev_hash, hash. SQLite's
     json_array writes a compact JSON array, ints as digits, NULL as null and text as a
     JSON string with the same escapes as the standard library's encoder (ensure_ascii
     off): tests/audit/test_fast_verify.py checks every character class."""
-    return f"CAST(prev_hash || json_array({', '.join(CHAINED_FIELDS)}) AS BLOB)"
+    return (
+        f"seq, CAST(prev_hash || json_array({', '.join(CHAINED_FIELDS)}) AS BLOB), prev_hash, hash"
+    )
 
 
-def _postgresql_match() -> str:
-    """PostgreSQL: whether SHA-256 of `prev_hash` and the canonical encoding, made by the
-    server, is the stored hash. to_json(text) escapes as the standard library's encoder
-    does (ensure_ascii off); seq is written as digits; NULL as null."""
-    parts = ["seq::text"] + [
-        f"coalesce(to_json({name})::text, 'null')" for name in CHAINED_FIELDS[1:]
-    ]
-    canonical = " || ',' || ".join(parts)
-    made = f"convert_to(prev_hash || '[' || {canonical} || ']', 'UTF8')"
-    return f"encode(sha256({made}), 'hex') = hash"
-
-
-FAST_SQL = {"sqlite": _sqlite_bytes(), "postgresql": _postgresql_match()}
+# What a fast batch reads, by dialect. Only SQLite: on PostgreSQL the server's to_json
+# and || on each field (or its sha256) cost it more than the client saves, and rows() with
+# orjson is as fast as any batch-wise check in the client (bench/results/verify-*.md).
+FAST_SQL = {"sqlite": _sqlite_bytes()}
+_FIRST = operator.itemgetter(0)
+_SECOND = operator.itemgetter(1)
+_PREV = operator.itemgetter(-2)
+_LAST = operator.itemgetter(-1)
 
 
 def fast_batches(
@@ -309,14 +308,16 @@ def fast_batches(
 ) -> Iterator[list[tuple[Any, ...]] | None]:
     """Records with `after < seq <= until` (no upper bound when None) in order, in
     batches of up to FAST_BATCH, each record a tuple (seq, made, prev_hash, hash) as
-    stored, where `made` is, on SQLite, the bytes `prev_hash` + canonical encoding to
-    hash, and on PostgreSQL whether the server's SHA-256 of them is `hash`. Neither is
-    trusted alone: a batch that does not check out this way is checked again record by
-    record from rows() (Walk.check_fast). Yields None, then stops, if SQLite refuses to
-    render a record (a BLOB in a text field)."""
+    stored, where `made` is the bytes `prev_hash` + canonical encoding to hash, as the
+    database wrote them (FAST_SQL[dialect]). They are not trusted to be the reference
+    encoding: a batch that does not check out this way is checked again record by record
+    from rows() (_Walk.check_fast). And they cannot make a changed record pass: a JSON
+    text that hashes to the stored hash is, SHA-256 collisions aside, the very text the
+    service hashed, and a JSON text parses back to one list of values. Yields None, then
+    stops, if SQLite refuses to render a record (a BLOB in a text field)."""
     bound = f" AND seq <= {mark}" if until is not None else ""
     sql = (
-        f"SELECT seq, {FAST_SQL[dialect]}, prev_hash, hash FROM audit_event "  # noqa: S608
+        f"SELECT {FAST_SQL[dialect]} FROM audit_event "  # noqa: S608
         f"WHERE seq > {mark}{bound} ORDER BY seq LIMIT {FAST_BATCH}"
     )
     cursor = connection.cursor()

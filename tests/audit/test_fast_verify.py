@@ -1,7 +1,8 @@
-"""Verification the fast way (audit.segments.fast_batches: the database writes each
-record's canonical bytes, or on PostgreSQL hashes them itself) finds what the record by
-record walk finds, at the same record, in this process and in worker processes; and an
-intact log is hashed by the database byte for byte as the service hashed it."""
+"""Verification the fast way (audit.segments.fast_batches: SQLite writes each record's
+canonical bytes) finds what the record by record walk finds, at the same record, in this
+process and in worker processes; an intact log is hashed byte for byte as the service
+hashed it. On PostgreSQL, which walks record by record, the same tests hold the worker
+processes to the one walk's answers."""
 
 from __future__ import annotations
 
@@ -88,18 +89,21 @@ def record_by_record(monkeypatch):
 
 
 def test_the_database_hashes_every_character_as_the_service_did(app, record_by_record):
+    fast = db.engine.dialect.name in segments.FAST_SQL  # SQLite; PostgreSQL: by record
     _log(app, 40, 10, odd=lambda i: STRANGE[i % 7 :: 3] if i % 2 else STRANGE)
     result = _verify(app, "fast")
     assert result.ok
     assert result.checked == 40
-    # No record needed the record-by-record check: the bytes the database made hashed to
-    # every stored hash.
-    assert record_by_record == []
+    if fast:
+        # No record needed the record-by-record check: the bytes the database made
+        # hashed to every stored hash.
+        assert record_by_record == []
     # And a change is still found, by the record-by-record check of its batch.
     _as_attacker("UPDATE audit_event SET reason = 'changed' WHERE seq = 17")
     result = _verify(app, "fast")
     assert (result.first_bad_seq, result.problem) == (17, segments.ALTERED)
-    assert record_by_record == [1]
+    if fast:
+        assert record_by_record == [1]
 
 
 # Changes in the middle of a segment of 500 records (1,001 to 1,500), which a worker
