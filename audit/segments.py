@@ -178,7 +178,9 @@ class _Walk:
                     problem = (expected, MISSING)
                 elif row_prev != prev_hash:
                     problem = (seq, BROKEN)
-                elif not hashes_to(prev_hash, row[:-2], row_hash):
+                elif record_hash(prev_hash, row[:-2]) != row_hash and (
+                    link_hash_values(prev_hash, row[:-2]) != row_hash
+                ):
                     problem = (seq, ALTERED)
                 elif wanted.get(seq, row_hash) != row_hash:
                     problem = (seq, DIFFERS)
@@ -188,6 +190,10 @@ class _Walk:
                     self.hashes[seq] = row_hash
                 prev_hash, expected = row_hash, expected + 1
             return None
+        except (TypeError, ValueError):
+            # A value no record is written with and neither encoder takes (bytes, which
+            # SQLite stores in any column): that record was changed.
+            return (expected, ALTERED)
         finally:
             self.prev_hash, self.expected = prev_hash, expected
 
