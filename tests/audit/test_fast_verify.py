@@ -36,7 +36,7 @@ def _record(i: int, odd: str = "") -> dict:
         "sections": '["housing","goals"]',
         "withheld": "[]",
         "basis": '{"goals":"care_team","housing":"care_team"}',
-        "reason": odd or None,
+        "reason": odd[:100] or None,  # a column of 100 characters
         "purpose": "direct_care",
         "justification": None,
         "request_id": f"{i:032x}",
