@@ -311,7 +311,9 @@ def full_pairs(app: Flask, processes: int, rounds: int) -> dict[str, Any]:
         "median_parallel_rps": round(
             statistics.median(p["parallel"]["records_per_second"] for p in pairs)
         ),
-        "median_cpu_us": statistics.median(p["one_walk"]["cpu_us_per_record"] for p in pairs),
+        "median_cpu_us": round(
+            statistics.median(p["one_walk"]["cpu_us_per_record"] for p in pairs), 2
+        ),
         "median_ratio": round(
             statistics.median(p["ratio_one_walk_over_parallel"] for p in pairs), 2
         ),
