@@ -56,8 +56,9 @@ def _log(app, count: int, every: int, odd=lambda i: "") -> None:
 
 
 def _verify(app, how: str, hashes_at=frozenset()):
-    """ "fast": one walk, the fast way; "workers": the fast way in two worker processes,
-    a segment a checkpoint; "reference": one walk record by record."""
+    """Verification `how`: "fast", one walk the fast way (on SQLite); "workers", the same
+    in two worker processes, a segment a checkpoint; "reference", one walk record by
+    record."""
     public = app.extensions["careplan.checkpoints"].signer.public
     if how == "workers":
         result = verify_chain(db.session, public, hashes_at, processes=2, min_segment=1)
