@@ -29,7 +29,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from audit import archive, segments
-from audit.chain import link_hash_values
 from audit.models import AuditCheckpoint
 from audit.segments import Checkpoint, Segment, SegmentResult
 from audit.signing import verify_signature
@@ -136,7 +135,8 @@ def verify_chain(
     else:
         connection = session.connection()
         mark = segments.marker(connection.dialect.paramstyle)
-        results = [segments.walk(connection.connection, public_key, s, mark) for s in plan]
+        dialect = connection.dialect.name
+        results = [segments.walk(connection.connection, public_key, s, mark, dialect) for s in plan]
         used = 1
     return _merge(results, summary, origin[0], used, base)
 
@@ -177,7 +177,7 @@ def _check_anchor(
     row = next(iter(segments.rows(connection.connection, mark, start.seq - 1, start.seq)), None)
     if row is None:
         return (start.seq, segments.MISSING)
-    if link_hash_values(row[-2], row[:-2]) != row[-1]:
+    if not segments.hashes_to(row[-2], row[:-2], row[-1]):
         return (start.seq, segments.ALTERED)
     if row[-1] != start.hash:
         return (start.seq, segments.DIFFERS)

@@ -1,0 +1,181 @@
+"""Verification the fast way (audit.segments.fast_batches: SQLite writes each record's
+canonical bytes) finds what the record by record walk finds, at the same record, in this
+process and in worker processes; an intact log is hashed byte for byte as the service
+hashed it. On PostgreSQL, which walks record by record, the same tests hold the worker
+processes to the one walk's answers."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+
+import pytest
+
+from audit import segments, writer
+from audit.verify import verify_chain
+from careplan.extensions import db
+from tests.audit.test_chain import _as_attacker
+
+# Every ASCII character a text column can hold (PostgreSQL refuses NUL), quotes,
+# backslashes, and characters the JSON encoders could treat differently.
+STRANGE = "".join(chr(i) for i in range(1, 128)) + '"\\/ é€😀\u2028\u2029\ufeff\x80\x9f'
+
+
+def _record(i: int, odd: str = "") -> dict:
+    """A record as the service stores it (text columns), `odd` in its free-text fields."""
+    return {
+        "occurred_at": f"2026-11-30T09:{i // 60 % 60:02d}:{i % 60:02d}.000000",
+        "actor_id": str(uuid.UUID(int=i)),
+        "actor_name": f"Staff member {i}{odd}",
+        "actor_role": "practitioner",
+        "actor_agency_id": None,
+        "actor_agency_name": f"Agency {odd}",
+        "action": "plan.view",
+        "outcome": "permit",
+        "person_id": str(uuid.UUID(int=i + 7)),
+        "sections": '["housing","goals"]',
+        "withheld": "[]",
+        "basis": '{"goals":"care_team","housing":"care_team"}',
+        "reason": odd[:100] or None,  # a column of 100 characters
+        "purpose": "direct_care",
+        "justification": None,
+        "request_id": f"{i:032x}",
+        "client_addr": "10.0.0.1",
+        "user_agent": f"careplan-client/1.4 {odd}",
+        "details": '{"note":"a \\"quoted\\" word"}',
+    }
+
+
+def _log(app, count: int, every: int, odd=lambda i: "") -> None:
+    """`count` records, a checkpoint signed every `every`."""
+    policy = dataclasses.replace(app.extensions["careplan.checkpoints"], every=every, seconds=3600)
+    for start in range(0, count, every):
+        records = [_record(i, odd(i)) for i in range(start + 1, min(start + every, count) + 1)]
+        writer.append(db.session, records, policy)
+    db.session.commit()
+
+
+def _verify(app, how: str, hashes_at=frozenset()):
+    """Verification `how`: "fast", one walk the fast way (on SQLite); "workers", the same
+    in two worker processes, a segment a checkpoint; "reference", one walk record by
+    record."""
+    public = app.extensions["careplan.checkpoints"].signer.public
+    if how == "workers":
+        result = verify_chain(db.session, public, hashes_at, processes=2, min_segment=1)
+        assert result.processes == 2  # the segments were walked in the pool
+        return result
+    if how == "reference":
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(segments, "FAST_SQL", {})
+            return verify_chain(db.session, public, hashes_at)
+    return verify_chain(db.session, public, hashes_at)
+
+
+def found(result):
+    return (result.ok, result.checked, result.first_bad_seq, result.problem, result.hashes)
+
+
+@pytest.fixture
+def record_by_record(monkeypatch):
+    """How many times a batch had to be checked again record by record."""
+    calls = []
+    original = segments._Walk.check_rows
+
+    def counted(self, records):
+        calls.append(1)
+        return original(self, records)
+
+    monkeypatch.setattr(segments._Walk, "check_rows", counted)
+    return calls
+
+
+def test_the_database_hashes_every_character_as_the_service_did(app, record_by_record):
+    fast = db.engine.dialect.name in segments.FAST_SQL  # SQLite; PostgreSQL: by record
+    _log(app, 40, 10, odd=lambda i: STRANGE[i % 7 :: 3] if i % 2 else STRANGE)
+    result = _verify(app, "fast")
+    assert result.ok
+    assert result.checked == 40
+    if fast:
+        # No record needed the record-by-record check: the bytes the database made
+        # hashed to every stored hash.
+        assert record_by_record == []
+    # And a change is still found, by the record-by-record check of its batch.
+    _as_attacker("UPDATE audit_event SET reason = 'changed' WHERE seq = 17")
+    result = _verify(app, "fast")
+    assert (result.first_bad_seq, result.problem) == (17, segments.ALTERED)
+    if fast:
+        assert record_by_record == [1]
+
+
+# Changes in the middle of a segment of 500 records (1,001 to 1,500), which a worker
+# process checks; (statements, first bad record, problem).
+MID_SEGMENT = {
+    "edited": (
+        ["UPDATE audit_event SET actor_name = 'Someone else' WHERE seq = 1234"],
+        1234,
+        segments.ALTERED,
+    ),
+    "deleted": (["DELETE FROM audit_event WHERE seq = 1234"], 1234, segments.MISSING),
+    "relinked": (
+        [
+            "UPDATE audit_event SET prev_hash = "
+            "(SELECT e.hash FROM audit_event e WHERE e.seq = 1232) WHERE seq = 1234"
+        ],
+        1234,
+        segments.BROKEN,
+    ),
+    "hash_replaced": (
+        ["UPDATE audit_event SET hash = '" + "0" * 64 + "' WHERE seq = 1234"],
+        1234,
+        segments.ALTERED,
+    ),
+    "checkpointed_record_edited": (
+        ["UPDATE audit_event SET outcome = 'deny' WHERE seq = 1500"],
+        1500,
+        segments.ALTERED,
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(MID_SEGMENT))
+def test_a_change_mid_segment_is_found_by_the_worker_as_by_one_walk(app, kind):
+    _log(app, 2500, 500)
+    assert _verify(app, "workers").ok
+    statements, first_bad, problem = MID_SEGMENT[kind]
+    _as_attacker(*statements)
+    reference = _verify(app, "reference")
+    assert (reference.ok, reference.first_bad_seq, reference.problem) == (
+        False,
+        first_bad,
+        problem,
+    )
+    assert found(_verify(app, "fast")) == found(reference)
+    assert found(_verify(app, "workers")) == found(reference)
+
+
+@pytest.mark.parametrize("seq", [14, 15, 21, 60])
+def test_batch_edges_change_nothing(app, monkeypatch, seq):
+    """Batches of 7 records: a change at a batch's last or first record, or at the end of
+    the log, is found where the record-by-record walk finds it; and the stored hashes
+    asked for (the witnesses' heads) come back the same across batches."""
+    _log(app, 60, 20)
+    monkeypatch.setattr(segments, "FAST_BATCH", 7)
+    wanted = frozenset({3, 7, 8, 14, 50, 60})
+    assert found(_verify(app, "fast", wanted)) == found(_verify(app, "reference", wanted))
+    assert set(_verify(app, "fast", wanted).hashes) == wanted
+    _as_attacker(f"UPDATE audit_event SET purpose = 'research' WHERE seq = {seq}")
+    result = _verify(app, "fast", wanted)
+    assert (result.first_bad_seq, result.problem) == (seq, segments.ALTERED)
+    assert found(result) == found(_verify(app, "reference", wanted))
+
+
+def test_bytes_in_a_text_field_are_a_change_not_a_crash(app):
+    """SQLite stores bytes in any column: neither the database's JSON nor the encoders
+    take them, and the record is reported altered."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL text columns hold text only")
+    _log(app, 2500, 500)
+    _as_attacker("UPDATE audit_event SET actor_name = X'00FF' WHERE seq = 1234")
+    for how in ("reference", "fast", "workers"):
+        result = _verify(app, how)
+        assert (result.first_bad_seq, result.problem) == (1234, segments.ALTERED), how
