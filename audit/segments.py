@@ -268,8 +268,14 @@ def rows(connection: Any, mark: str, after: int, until: int | None) -> Iterator[
     try:
         last = after
         while True:
-            cursor.execute(sql, (last, until) if until is not None else (last,))
-            batch = cursor.fetchall()
+            params = (last, until) if until is not None else (last,)
+            try:
+                cursor.execute(sql, params)
+                batch = cursor.fetchall()
+            except sqlite3.OperationalError:
+                # Text that is not UTF-8 (SQLite stores whatever it is given): read the
+                # batch as it is, and the record will not hash (a changed record).
+                batch = _as_stored(connection, sql, params)
             if not batch:
                 return
             yield from batch
@@ -278,6 +284,28 @@ def rows(connection: Any, mark: str, after: int, until: int | None) -> Iterator[
                 return
     finally:
         cursor.close()
+
+
+def _as_stored(connection: Any, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    """The rows of `sql` on a sqlite3 `connection` (or SQLAlchemy's wrapper of one) with
+    text that is not UTF-8 read as it is (undecodable bytes kept as lone surrogates, which
+    no encoder takes: `record_hash` reports the record changed, not a crash)."""
+    raw = getattr(connection, "driver_connection", None) or connection
+    before = raw.text_factory
+    raw.text_factory = _stored_text
+    try:
+        cursor = raw.cursor()
+        try:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+        finally:
+            cursor.close()
+    finally:
+        raw.text_factory = before
+
+
+def _stored_text(stored: bytes) -> str:
+    return stored.decode("utf-8", "surrogateescape")
 
 
 # --- the fast way: the database writes each record's canonical bytes --------------------

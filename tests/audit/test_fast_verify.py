@@ -179,3 +179,16 @@ def test_bytes_in_a_text_field_are_a_change_not_a_crash(app):
     for how in ("reference", "fast", "workers"):
         result = _verify(app, how)
         assert (result.first_bad_seq, result.problem) == (1234, segments.ALTERED), how
+
+
+def test_text_that_is_not_utf8_is_a_change_not_a_crash(app):
+    """An attacker writing bytes that are not UTF-8 into a text field (SQLite keeps them
+    as text): the driver cannot decode the row; the record is reported altered, every
+    way the log is checked, never a crash."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL refuses text that is not UTF-8")
+    _log(app, 2500, 500)
+    _as_attacker("UPDATE audit_event SET actor_name = CAST(X'C328FF' AS TEXT) WHERE seq = 1234")
+    for how in ("reference", "fast", "workers"):
+        result = _verify(app, how)
+        assert (result.first_bad_seq, result.problem) == (1234, segments.ALTERED), how
