@@ -396,6 +396,7 @@ class Deliverer:
                 return
             with self._lock:
                 self._wake.clear()
+                self._hurry.clear()  # this round serves whoever asked for haste before it
                 target, checkpoint = self._offered, self._checkpoint_offered
                 force = self._force_save or not woken
                 self._checkpoint_offered = self._force_save = False
