@@ -278,10 +278,10 @@ class Deliverer:
 
     `offer` is all a request pays (a lock and an event). The thread starts on the first
     offer in each process (after a fork too), coalesces the heads offered while it was
-    writing and for `GATHER` seconds after (the newest proves the rest), and stops after `retry_seconds` with nothing
-    to do; while a witness is failing it stays, retrying at that interval, and on each
-    retry reads the database's head so records committed by a process that has since
-    gone are witnessed too.
+    writing and for `GATHER` seconds after (the newest proves the rest), and stops after
+    `retry_seconds` with nothing to do; while a witness is failing it stays, retrying at
+    that interval, and on each retry reads the database's head so records committed by a
+    process that has since gone are witnessed too.
     """
 
     SAVE_EVERY = 1.0  # seconds between progress writes to audit_witness, per witness
