@@ -1,7 +1,7 @@
 """CPU per plan view in one process, and where it goes (cProfile), on a benchmark data set.
 
     .venv/bin/python -m bench.cprofile_plan --data DIR [--pg URL] [--requests 2000] \
-        [--mode api|page|both] [--name NAME] [--top 40]
+        [--mode api|page|both] [--rounds 3] [--no-profile] [--name NAME] [--top 40]
 
 The same world as `bench.load` (the data set in DIR, made by `bench.dataset`, the app made
 by `careplan.create_app()` with the benchmark's environment), the same requests as wrk's
@@ -11,10 +11,11 @@ app's own CPU per request (Flask, the access pipeline, the read model, marshmall
 audit record, the database driver; SQLite's own work included, PostgreSQL's server not),
 without the server's socket work, which the baseline pays as well.
 
-Two passes per mode: `--requests` timed by `time.process_time()` with no profiler (the CPU
-ms per request), then the same under cProfile (slower; for the shares). Writes
-bench/results/NAME.{md,json}: the CPU ms per request, and the parts of a request ranked by
-cumulative time per request.
+Per mode: `--rounds` rounds of `--requests` timed by `time.process_time()` with no
+profiler (the CPU ms per request: the process's, the audit witness's thread included; the
+median round), then as many under cProfile (slower; for the shares; not with
+`--no-profile`). Writes bench/results/NAME.{md,json}: the CPU ms per request, the SQL
+statements per request, and the parts of a request by cumulative time per request.
 """
 
 from __future__ import annotations
@@ -156,7 +157,15 @@ def statements_per_request(app: Any, client: Any, mode: str, pairs: list, n: int
     return round(count[0] / n, 2)
 
 
-def measure(url: str, folder: Path, mode: str, requests: int, top: int) -> dict[str, Any]:
+def measure(
+    url: str,
+    folder: Path,
+    mode: str,
+    requests: int,
+    top: int,
+    rounds: int = 3,
+    profile: bool = True,
+) -> dict[str, Any]:
     os.environ.update(load.app_env(url, folder))
     from careplan import create_app
 
@@ -170,28 +179,34 @@ def measure(url: str, folder: Path, mode: str, requests: int, top: int) -> dict[
     client.environ_base["REMOTE_ADDR"] = "127.0.0.1"
     at = drive(client, mode, pairs, 200, 0)  # warm: caches, prepared statements
     statements = statements_per_request(app, client, mode, pairs, 50)
-    started = time.process_time()
-    at = drive(client, mode, pairs, requests, at)
-    cpu_ms = (time.process_time() - started) * 1000 / requests
-    profiler = cProfile.Profile()
-    profiler.enable()
-    drive(client, mode, pairs, requests, at)
-    profiler.disable()
-    stats = pstats.Stats(profiler, stream=io.StringIO())
-    total = sum(tt for (_cc, _nc, tt, _ct, _c) in stats.stats.values())  # type: ignore[attr-defined]
+    cpu_ms = []
+    for _ in range(rounds):
+        started = time.process_time()
+        at = drive(client, mode, pairs, requests, at)
+        cpu_ms.append(round((time.process_time() - started) * 1000 / requests, 3))
+    out: dict[str, Any] = {
+        "mode": mode,
+        "requests": requests,
+        "cpu_ms_per_request": sorted(cpu_ms)[len(cpu_ms) // 2],
+        "cpu_ms_per_request_rounds": cpu_ms,
+        "statements_per_request": statements,
+    }
+    if profile:
+        profiler = cProfile.Profile()
+        profiler.enable()
+        drive(client, mode, pairs, requests, at)
+        profiler.disable()
+        stats = pstats.Stats(profiler, stream=io.StringIO())
+        raw = stats.stats.values()  # type: ignore[attr-defined]
+        total = sum(tt for (_cc, _nc, tt, _ct, _c) in raw)
+        out["profiled_ms_per_request"] = round(total * 1000 / requests, 3)
+        out["parts"] = parts(stats, requests)
+        out["top_own_time"] = top_functions(stats, requests, top)
     with app.app_context():
         from careplan.extensions import db
 
         db.engine.dispose()
-    return {
-        "mode": mode,
-        "requests": requests,
-        "cpu_ms_per_request": round(cpu_ms, 3),
-        "statements_per_request": statements,
-        "profiled_ms_per_request": round(total * 1000 / requests, 3),
-        "parts": parts(stats, requests),
-        "top_own_time": top_functions(stats, requests, top),
-    }
+    return out
 
 
 def markdown(result: dict[str, Any]) -> str:
@@ -213,6 +228,13 @@ def markdown(result: dict[str, Any]) -> str:
             f"## {m['mode']}: {m['cpu_ms_per_request']} ms CPU a request, "
             f"{m['statements_per_request']} SQL statements a request",
             "",
+            f"CPU ms a request in each round of {m['requests']} (the median above): "
+            f"{', '.join(str(v) for v in m['cpu_ms_per_request_rounds'])}.",
+            "",
+        ]
+        if "parts" not in m:
+            continue
+        lines += [
             f"Under cProfile: {m['profiled_ms_per_request']} ms a request.",
             "",
             "| part | ms/request (profiled) | calls/request |",
@@ -244,6 +266,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--mode", choices=("api", "page", "both"), default="both")
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--rounds", type=int, default=3, help="timed rounds (the median)")
+    parser.add_argument("--no-profile", action="store_true", help="CPU per request only")
     parser.add_argument("--name", default="cprofile-plan")
     args = parser.parse_args()
     folder = args.data.resolve()
@@ -256,7 +280,10 @@ def main() -> None:
         "load_before": load.load_average(),
     }
     modes = ("api", "page") if args.mode == "both" else (args.mode,)
-    result["modes"] = [measure(url, folder, m, args.requests, args.top) for m in modes]
+    result["modes"] = [
+        measure(url, folder, m, args.requests, args.top, args.rounds, not args.no_profile)
+        for m in modes
+    ]
     result["load_after"] = load.load_average()
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{args.name}.json").write_text(json.dumps(result, indent=2) + "\n")
