@@ -278,13 +278,19 @@ class Deliverer:
 
     `offer` is all a request pays (a lock and an event). The thread starts on the first
     offer in each process (after a fork too), coalesces the heads offered while it was
-    writing (the newest proves the rest), and stops after `retry_seconds` with nothing
-    to do; while a witness is failing it stays, retrying at that interval, and on each
-    retry reads the database's head so records committed by a process that has since
-    gone are witnessed too.
+    writing and for `GATHER` seconds after (the newest proves the rest), and stops after
+    `retry_seconds` with nothing to do; while a witness is failing it stays, retrying at
+    that interval, and on each retry reads the database's head so records committed by a
+    process that has since gone are witnessed too.
     """
 
     SAVE_EVERY = 1.0  # seconds between progress writes to audit_witness, per witness
+    # After a round, the heads committed in the next GATHER seconds are delivered together
+    # (the newest proves the rest): under load a worker commits every few milliseconds,
+    # and a round (a signature, a write per witness) for each cost about a tenth of a plan
+    # view's CPU (bench/results/plan-speed-notes.md). A head waits at most this long more;
+    # the first after a quiet spell goes at once, and `flush`/`stop` cut the wait short.
+    GATHER = 0.02
 
     def __init__(
         self, app: Flask, witnesses: list[Witness], signer: Signer, retry_seconds: float
@@ -296,6 +302,7 @@ class Deliverer:
         self._progress = [_Progress(w) for w in witnesses]
         self._lock = threading.Lock()
         self._wake = threading.Event()
+        self._hurry = threading.Event()  # set by flush and stop: no gathering now
         self._idle = threading.Condition(self._lock)
         self._offered = (0, "")
         self._checkpoint_offered = False
@@ -344,6 +351,7 @@ class Deliverer:
                     return False
                 self._force_save = True
                 self._start_locked()
+                self._hurry.set()
                 self._wake.set()
                 self._idle.wait(min(left, 0.05))
         return True
@@ -370,6 +378,7 @@ class Deliverer:
         with self._lock:
             self._generation += 1
             thread, self._thread = self._thread, None
+        self._hurry.set()
         self._wake.set()
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
@@ -387,6 +396,7 @@ class Deliverer:
                 return
             with self._lock:
                 self._wake.clear()
+                self._hurry.clear()  # this round serves whoever asked for haste before it
                 target, checkpoint = self._offered, self._checkpoint_offered
                 force = self._force_save or not woken
                 self._checkpoint_offered = self._force_save = False
@@ -410,6 +420,9 @@ class Deliverer:
                     if not self._wake.is_set():
                         self._thread = None
                         return
+            elif woken and not failing:
+                self._hurry.wait(self.GATHER)  # heads offered meanwhile go in one round
+                self._hurry.clear()
 
     def _database_head(self, offered: tuple[int, str]) -> tuple[int, str]:
         from audit.models import AuditHead

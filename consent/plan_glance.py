@@ -40,6 +40,7 @@ from careplan.access.context import (
     AgreementFact,
     ConsentFact,
     MembershipFact,
+    TaskFact,
 )
 from careplan.access.permissions import Permission
 from careplan.access.policy import section_decisions
@@ -50,7 +51,8 @@ from careplan.agencies.models import Agency
 from careplan.core.prepared import Prepared
 from careplan.plans.catalogue import Sensitivity
 from careplan.plans.models import CareTeamMember
-from careplan.tasks.models import Task, TaskStatus
+from careplan.tasks.models import Task, TaskSource, TaskStatus
+from careplan.tasks.services import FOLLOWS
 from consent.models import Consent, SharingAgreement
 
 # The columns every row of the one statement has; each kind fills its own.
@@ -72,6 +74,7 @@ COLUMNS = (
     ("withdrawn_at", DateTime),
     ("n", Integer),
     ("referral_id", Uuid),
+    ("owner_id", Uuid),
 )
 
 
@@ -164,7 +167,19 @@ def _statement() -> Prepared:
         ),
     )
     task = Task.__table__.c
-    overdue = select(*_row("overdue", n=func.count(task.id))).where(
+    # Each open action past its due day, with what the decision needs to ask about it
+    # (careplan.tasks.services.fact): the page counts those the caller may see without a
+    # statement of its own (careplan.plans.services.overdue_seen).
+    overdue = select(
+        *_row(
+            "overdue",
+            ref=task.id,
+            name=task.section_key,
+            purpose=cast(task.source, String),
+            agency_id=task.owner_agency_id,
+            owner_id=task.owner_staff_id,
+        )
+    ).where(
         task.person_id == bindparam("person_id"),
         task.status == TaskStatus.OPEN,
         task.due_on < today,
@@ -174,13 +189,14 @@ def _statement() -> Prepared:
 
 def plan_glance(connection: Any, facts: AccessContext) -> PlanGlance:
     """The care team today (name order), each with how to reach them and the catalogue
-    keys the decision shows them now, and the count of the person's open actions past
-    their due day (Scottish days, `facts.today`). `facts` must have a plan."""
+    keys the decision shows them now, and the person's open actions past their due day
+    (Scottish days, `facts.today`) as the decision's task facts, in no set order.
+    `facts` must have a plan."""
     plan = facts.plan
     rows = _statement().rows(
         connection, {"plan_id": plan.id, "person_id": plan.person_id, "today": facts.today}
     )
-    consents, agreements, members, overdue = [], {}, [], 0
+    consents, agreements, members, overdue = [], {}, [], []
     for row in rows:
         if row.kind == "member":
             members.append(row)
@@ -207,7 +223,16 @@ def plan_glance(connection: Any, facts: AccessContext) -> PlanGlance:
                 row.d2,
             )
         else:
-            overdue = int(row.n or 0)
+            overdue.append(
+                TaskFact(
+                    id=row.ref,
+                    person_id=plan.person_id,
+                    section=row.name,
+                    follows=FOLLOWS.get(TaskSource(row.purpose)),
+                    owner_staff_id=row.owner_id,
+                    owner_agency_id=row.agency_id,
+                )
+            )
     seen: dict[uuid.UUID, tuple[str, ...]] = {}
     out = []
     for row in sorted(members, key=lambda r: (r.name.casefold(), str(r.ref))):
@@ -228,7 +253,7 @@ def plan_glance(connection: Any, facts: AccessContext) -> PlanGlance:
                 sections=seen[row.agency_id],
             )
         )
-    return PlanGlance(members=tuple(out), overdue_actions=overdue)
+    return PlanGlance(members=tuple(out), overdue=tuple(overdue))
 
 
 def _sections_for(

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from flask import Flask, current_app
 
-from careplan.access.context import AccessContext
+from careplan.access.context import AccessContext, TaskFact
 
 EXTENSION = "careplan.access.loader"
 
@@ -51,10 +51,16 @@ class MemberGlance:
 @dataclass(frozen=True)
 class PlanGlance:
     """The plan page's summary facts beyond the plan row: the care team today and the
-    person's open actions past their due day."""
+    person's open actions past their due day (as the decision's facts of each, so the
+    page counts those the caller may see without reading them again)."""
 
     members: tuple[MemberGlance, ...]
-    overdue_actions: int
+    overdue: tuple[TaskFact, ...] = ()
+
+    @property
+    def overdue_actions(self) -> int:
+        """How many of the person's open actions are past their due day (all of them)."""
+        return len(self.overdue)
 
 
 class ContextLoader(Protocol):

@@ -10,15 +10,19 @@ secret, kept on the session row here).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from flask import Response, current_app, g, request
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from careplan.accounts.models import User
-from careplan.core import clock
+from careplan.agencies.models import Agency
+from careplan.core import attached, clock
+from careplan.core.prepared import Prepared
 from careplan.extensions import db
 from careplan.identity.models import Stage, WebSession
 
@@ -100,9 +104,7 @@ def load() -> WebSession | None:
     raw = request.cookies.get(cookie_name())
     if not raw or len(raw) > 100:
         return None
-    session = db.session.scalars(
-        select(WebSession).where(WebSession.key_hash == digest(raw))
-    ).one_or_none()
+    session = _found(digest(raw))
     if session is None or session.ended_at is not None:
         return None
     now = clock.now()
@@ -120,6 +122,49 @@ def load() -> WebSession | None:
     if now - session.last_seen_at >= TOUCH_EVERY:
         session.last_seen_at = now
     return session
+
+
+def _found(key_hash: str) -> WebSession | None:
+    """The session row with this key's hash, its account and the account's agency, in
+    one prepared statement (every page runs it), put in the request's session as if the
+    session had loaded them (careplan.core.attached); inside the request's transaction,
+    as the ORM query it replaces was."""
+    row = _by_key().first(db.session, {"key_hash": key_hash})
+    if row is None:
+        return None
+    user = None
+    if row.session_user_id is not None:
+        agency = None
+        if row.user_agency_id is not None:
+            agency = attached.attach(db.session, Agency, _columns(row, Agency, "agency_"))
+        user = attached.attach(db.session, User, _columns(row, User, "user_"), {"agency": agency})
+    columns = _columns(row, WebSession, "session_")
+    return attached.attach(db.session, WebSession, columns, {"user": user})
+
+
+def _columns(row: Any, model: type, prefix: str) -> dict[str, Any]:
+    """One table's columns of the session statement's row, by column name."""
+    return {name: row[index] for name, index in _places(row._fields, model, prefix)}
+
+
+@functools.cache
+def _places(fields: tuple[str, ...], model: type, prefix: str) -> tuple[tuple[str, int], ...]:
+    return tuple((name, fields.index(prefix + name)) for name in attached.attribute_keys(model))
+
+
+@functools.cache
+def _by_key() -> Prepared:
+    session, user, agency = WebSession.__table__, User.__table__, Agency.__table__
+    return Prepared(
+        select(
+            *(column.label(f"session_{column.name}") for column in session.c),
+            *(column.label(f"user_{column.name}") for column in user.c),
+            *(column.label(f"agency_{column.name}") for column in agency.c),
+        )
+        .select_from(session.outerjoin(user, user.c.id == session.c.user_id))
+        .outerjoin(agency, agency.c.id == user.c.agency_id)
+        .where(session.c.key_hash == bindparam("key_hash"))
+    )
 
 
 def end(session: WebSession, reason: str) -> None:

@@ -3,15 +3,17 @@ for operators."""
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from careplan.accounts.models import AccountKind
+from careplan.core.prepared import Prepared
 from careplan.notifications.models import (
     Choice,
     DeliveryStatus,
@@ -39,17 +41,24 @@ def page(
     return list(rows), int(total or 0)
 
 
+@functools.cache
+def _unread() -> Prepared:
+    """Built once per process: every page a signed-in person opens runs it (the header)."""
+    return Prepared(
+        select(func.count().label("n"))
+        .select_from(Notification)
+        .where(
+            Notification.recipient_user_id == bindparam("user_id"),
+            Notification.read_at.is_(None),
+        )
+    )
+
+
 def unread_count(session: Session | Connection, user_id: uuid.UUID) -> int:
     """How many of the account's notifications are not read yet (the header's count);
     `session`: a session or a (read-only) connection."""
-    return int(
-        session.scalar(
-            select(func.count())
-            .select_from(Notification)
-            .where(Notification.recipient_user_id == user_id, Notification.read_at.is_(None))
-        )
-        or 0
-    )
+    row = _unread().first(session, {"user_id": user_id})
+    return int(row.n or 0) if row is not None else 0
 
 
 def default_for(kind: AccountKind) -> Choice:

@@ -7,6 +7,7 @@ same access decision and the same audit records as the API.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from flask import current_app, g
@@ -15,8 +16,8 @@ from sqlalchemy import select
 from audit.actions import AuditAction, Outcome
 from audit.log import record
 from careplan.access import sources
-from careplan.access.context import AccessContext
-from careplan.access.permissions import Permission
+from careplan.access.context import AccessContext, TaskFact
+from careplan.access.permissions import Permission, Resource, ResourceType
 from careplan.access.pipeline import person_context, require, section_views
 from careplan.access.policy import decide, decide_on, refused_sections
 from careplan.accounts.models import User
@@ -397,15 +398,19 @@ def _check_about(access: PlanAccess, goal_id: str | None, task_id: uuid.UUID | N
             raise Unprocessable(fields={"task_id": [NO_TASK]})
 
 
-def overdue_seen(facts: AccessContext, counted: int) -> int:
-    """How many of the person's actions past their due day the caller may see: `counted`
-    (all of them, from the plan glance's one statement) for the key worker, who sees every
-    action; for anyone else each is decided on itself (the section it is about), so the
-    summary never counts an action the person withheld from the caller's agency."""
+def overdue_seen(facts: AccessContext, overdue: Sequence[TaskFact]) -> int:
+    """How many of the person's actions past their due day the caller may see, of
+    `overdue` (all of them, as the plan glance's one statement read them): all for the
+    key worker, who sees every action; for anyone else each is decided on itself (the
+    section it is about), so the summary never counts an action the person withheld from
+    the caller's agency. No statement of its own."""
     if facts.is_key_worker:
-        return counted
-    rows = task_queries.overdue_of(db.session, facts.plan.person_id, facts.today)
-    return sum(1 for task in rows if decide(facts, task_resource(task), TASK_VIEW).permit)
+        return len(overdue)
+    return sum(
+        1
+        for task in overdue
+        if decide(facts, Resource(ResourceType.TASK, record=task), TASK_VIEW).permit
+    )
 
 
 def about_choices(access: PlanAccess) -> list[tuple[str, str]]:

@@ -92,10 +92,11 @@ def plan(person_id: uuid.UUID) -> Any:
     facts = access.facts
     person = facts.person
     shown = _sections(facts, body)
-    # The summary's care team, what each sees, overdue actions: one statement (issue 17).
+    # The summary's care team, what each sees, overdue actions: one statement (issue 17),
+    # for a key worker and anyone else alike (the actions are decided from its rows).
     glance = sources.loader().plan_glance(facts)
     can = _plan_actions(facts)
-    overdue = plans.overdue_seen(facts, glance.overdue_actions)
+    overdue = plans.overdue_seen(facts, glance.overdue)
     at_a_glance = summary.summary(
         facts, body, glance, shown, team=can["view_care_team"], overdue=overdue
     )

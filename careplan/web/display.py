@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from marshmallow import Schema
+from marshmallow import Schema, fields
 
-from careplan.web.section_forms import Node, build
+from careplan.core.labels import ROW_NOUNS
+from careplan.web.section_forms import HIDDEN_FIELDS, Node, _singular, _spec, question
 from careplan.web.words import value_label
 
 
@@ -33,13 +34,17 @@ def grouped(found: list[Line]) -> list[tuple[str, list[Line]]]:
 
 def shown(node: Node) -> str:
     """What a filled-in input says, in words."""
-    if node.kind in ("date", "datetime") and node.value:
-        return _when(str(node.value))
-    if node.kind in ("select", "yesno"):
-        if node.kind == "yesno":
-            return {"true": "Yes", "false": "No"}.get(str(node.value).lower(), "")
-        return value_label(node.value) if node.value not in (None, "") else ""
-    return "" if node.value is None else str(node.value)
+    return _shown(node.kind, node.value)
+
+
+def _shown(kind: str, value: Any) -> str:
+    if kind in ("date", "datetime") and value:
+        return _when(str(value))
+    if kind in ("select", "yesno"):
+        if kind == "yesno":
+            return {"true": "Yes", "false": "No"}.get(str(value).lower(), "")
+        return value_label(value) if value not in (None, "") else ""
+    return "" if value is None else str(value)
 
 
 def _when(value: str) -> str:
@@ -59,23 +64,50 @@ def has_content(node: Node) -> bool:
 
 
 def lines(schema: Schema, content: dict[str, Any] | None) -> list[Line]:
+    """The filled-in answers of `content` as lines, in the form's order, each with where
+    it sits ("Goal 1, action 2, status"): what the form (`section_forms.build`) would show
+    filled in, read straight from the schema and the content without making the form's
+    inputs (the plan page shows every section this way on every view)."""
     out: list[Line] = []
-    for node in build(schema, content):
-        _walk(node, [], out)
+    _lines(schema, content, [], out)
     return out
 
 
-def _walk(node: Node, trail: list[str], out: list[Line]) -> None:
-    if node.kind in ("group", "rows", "texts"):
-        label = [node.label] if node.kind == "group" else []
-        for child in node.children:
-            _walk(child, trail + label, out)
-        return
-    if node.kind == "hidden":
-        return  # a row's id for other systems: nothing a person reads
-    text = shown(node)
+def _lines(schema: Schema, content: Any, trail: list[str], out: list[Line]) -> None:
+    # The walk of `section_forms.build` (`_node`) and of `_walk` over what it builds, in one.
+    content = content or {}
+    for name, f in schema.fields.items():
+        if f.dump_only:
+            continue
+        key = f.data_key or name
+        value = content.get(key)
+        if isinstance(f, fields.Nested):
+            _lines(f.schema, value, [*trail, question(f, key)[0]], out)
+        elif isinstance(f, fields.List):
+            label = question(f, key)[0]
+            noun = ROW_NOUNS.get(key) or _singular(label).lower()
+            heading = f"{noun[:1].upper()}{noun[1:]}"
+            items = value if isinstance(value, list) else []
+            if isinstance(f.inner, fields.Nested):
+                for i, item in enumerate(items):
+                    row = item if isinstance(item, dict) else {}
+                    _lines(f.inner.schema, row, [*trail, f"{heading} {i + 1}"], out)
+            else:
+                for i, item in enumerate(items):
+                    _line("text", f"{heading} {i + 1}", item, trail, out)
+        elif key not in HIDDEN_FIELDS:  # a row's id for other systems: nothing to read
+            spec = _spec(f, key)
+            if spec.kind == "yesno":
+                value = "" if value is None else str(value).lower()
+            elif spec.kind == "datetime":
+                value = (value or "")[:16]
+            _line(spec.kind, spec.label, value, trail, out)
+
+
+def _line(kind: str, label: str, value: Any, trail: list[str], out: list[Line]) -> None:
+    text = _shown(kind, value)
     if text:
-        out.append(Line(path_words([*trail, node.label]), text, path_words(trail), node.label))
+        out.append(Line(path_words([*trail, label]), text, path_words(trail), label))
 
 
 def path_words(parts: list[str]) -> str:

@@ -175,6 +175,35 @@ def test_each_commit_reaches_both_witnesses_and_verify_uses_them(
     assert result.output.count("present and unchanged") == 2
 
 
+def test_heads_committed_close_together_are_witnessed_in_one_round(
+    app, api, world, witness_file, collector, monkeypatch
+):
+    """Under load a worker commits every few milliseconds: after a round, the heads of the
+    next `GATHER` seconds go in one round (one signed head, the newest: it proves every
+    record before it), not one round each. The first head after a quiet spell goes at
+    once, and flush does not wait for the gathering to end."""
+    collector.start()
+    scene = build_scene(world)
+    monkeypatch.setattr(deliverer(app), "GATHER", 30.0)
+    views(api, scene, 1)
+    first = head_seq()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not (
+        witness_file.exists() and any(e["seq"] == first for e in file_heads(witness_file))
+    ):
+        time.sleep(0.05)
+    heads = [e for e in file_heads(witness_file) if e["kind"] == "head"]
+    assert heads[-1]["seq"] == first  # at once, not after the gathering time
+    views(api, scene, 3)
+    started = time.monotonic()
+    assert deliverer(app).flush(10)
+    assert time.monotonic() - started < 10
+    newest = head_seq()
+    later = [e for e in file_heads(witness_file) if e["kind"] == "head"][len(heads) :]
+    assert [e["seq"] for e in later] == [newest]  # three commits, one round
+    assert cli(app).exit_code == 0
+
+
 def test_deleting_the_newest_record_is_found_by_default(app, api, world, witness_file, collector):
     """The newest records are after the last checkpoint: without a witness, verification
     could not tell. `audit verify` with no options reads the configured file witness."""

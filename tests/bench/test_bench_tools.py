@@ -4,6 +4,7 @@ scripts/bench.sh, never tested)."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -229,3 +230,42 @@ def test_plan_view_tables_show_cpu_and_the_page() -> None:
     assert "**baseline / app CPU 0.28**" in text
     assert "Page / API throughput: **0.4**" in text
     assert "db CPU" not in text  # SQLite: no database server to read
+
+
+def test_the_in_process_profile_measures_both_plan_views(tmp_path: Path) -> None:
+    """bench/cprofile_plan.py on a tiny data set: CPU per request, the statements each
+    request runs, and the parts of a request, for the API plan view and the web page."""
+    from bench import cprofile_plan
+
+    url = f"sqlite:///{tmp_path / 'careplan.sqlite'}"
+    dataset.generate(tmp_path, 0.0002, [url], show=False)
+    saved = dict(os.environ)
+    try:
+        modes = [cprofile_plan.measure(url, tmp_path, m, 20, 5, 2) for m in ("api", "page")]
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    for measured in modes:
+        assert len(measured["cpu_ms_per_request_rounds"]) == 2
+        assert measured["cpu_ms_per_request"] > 0
+        assert measured["statements_per_request"] >= 5  # token or session, reads, audit
+        parts = {p["part"]: p for p in measured["parts"]}
+        assert parts["whole request (Flask.wsgi_app)"]["calls_per_request"] == 1
+        assert parts["audit append (audit.writer.append)"]["calls_per_request"] == 1
+        assert len(measured["top_own_time"]) == 5
+    assert {p["part"] for p in modes[1]["parts"] if p["calls_per_request"]} >= {
+        "web session lookup",
+        "template rendering (render_template)",
+    }
+    text = cprofile_plan.markdown(
+        {
+            "database": "sqlite",
+            "data": 0.0002,
+            "commit": "x",
+            "load_before": 0,
+            "load_after": 0,
+            "modes": modes,
+        }
+    )
+    assert "## api:" in text
+    assert "## page:" in text
