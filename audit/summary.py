@@ -38,7 +38,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, delete, func, select, text, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -69,51 +69,43 @@ def touched(records: Sequence[dict[str, Any]]) -> Counter[tuple[str, str, str]]:
 def keep(connection: Connection, records: Sequence[dict[str, Any]]) -> None:
     """Add `records` (just appended to the log, in this transaction) to the summary.
 
-    Each new (day, actor, person) key is inserted with ON CONFLICT DO NOTHING ...
-    RETURNING, which tells whether it was new even when another transaction inserts the
-    same key at the same time (PostgreSQL waits for it, then sees its row); a key already
-    there gets its count raised; the (actor, day) row is upserted with the person if new
-    and the records. Keys go in sorted order, so two writers lock rows in the same order.
-    Statements compiled once (careplan.core.prepared): this runs on every request."""
+    Each (day, actor, person) key is upserted (INSERT ... ON CONFLICT DO UPDATE ...
+    RETURNING its count), which tells whether it was new even when another transaction
+    writes the same key at the same time (PostgreSQL waits for it, then adds to its row);
+    the (actor, day) row is upserted with the person if new and the records. Keys go in
+    sorted order, so two writers lock rows in the same order. Statements compiled once
+    (careplan.core.prepared): this runs on every request."""
     counted = touched(records)
     if not counted:
         return
-    insert_new, bump, add_to_actor = _statements(connection.dialect.name)
+    add_to_person, add_to_actor = _statements(connection.dialect.name)
     for (day, actor, person), events in sorted(counted.items()):
         key = {"k_day": day, "k_actor": actor, "k_person": person, "k_events": events}
-        new = insert_new.first(connection, key) is not None
-        if not new:
-            bump.execute(connection, key)
+        # The row's count after this upsert: exactly this key's records only when the row
+        # is new (a row already there holds at least one record more).
+        new = add_to_person.first(connection, key)[0] == events
         add_to_actor.execute(
             connection, {"k_actor": actor, "k_day": day, "k_people": int(new), "k_events": events}
         )
 
 
 @functools.cache
-def _statements(dialect: str) -> tuple[Prepared, Prepared, Prepared]:
-    """The writer's three statements for one key, for PostgreSQL or SQLite."""
+def _statements(dialect: str) -> tuple[Prepared, Prepared]:
+    """The writer's two statements for one key, for PostgreSQL or SQLite: the (day,
+    actor, person) row upserted, returning its count after; the (actor, day) row upserted.
+    Two round trips a request that names a person, whether its key is new or not."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     p, a = PEOPLE.c, ACTORS.c
-    insert_new = (
-        insert(PEOPLE)
-        .values(
-            day=bindparam("k_day"),
-            actor_id=bindparam("k_actor"),
-            person_id=bindparam("k_person"),
-            events=bindparam("k_events"),
-        )
-        .on_conflict_do_nothing(index_elements=["day", "actor_id", "person_id"])
-        .returning(p.day)
+    to_person = insert(PEOPLE).values(
+        day=bindparam("k_day"),
+        actor_id=bindparam("k_actor"),
+        person_id=bindparam("k_person"),
+        events=bindparam("k_events"),
     )
-    bump = (
-        update(PEOPLE)
-        .where(
-            p.day == bindparam("k_day"),
-            p.actor_id == bindparam("k_actor"),
-            p.person_id == bindparam("k_person"),
-        )
-        .values(events=p.events + bindparam("k_events"))
-    )
+    add_to_person = to_person.on_conflict_do_update(
+        index_elements=["day", "actor_id", "person_id"],
+        set_={"events": p.events + to_person.excluded.events},
+    ).returning(p.events)
     to_actor = insert(ACTORS).values(
         actor_id=bindparam("k_actor"),
         day=bindparam("k_day"),
@@ -127,7 +119,7 @@ def _statements(dialect: str) -> tuple[Prepared, Prepared, Prepared]:
             "events": a.events + to_actor.excluded.events,
         },
     )
-    return Prepared(insert_new), Prepared(bump), Prepared(add_to_actor)
+    return Prepared(add_to_person), Prepared(add_to_actor)
 
 
 def first_day(session: Session) -> date:

@@ -170,9 +170,11 @@ def test_the_summary_adds_one_statement_to_the_key_workers_plan_page(demo_app, m
     """The key worker's plan page ran 7 statements before issue 17 (session, person and
     plan, sections, unread notifications, the audit head, event and head update). The
     summary's care team, what each can see and the overdue count add one statement (the
-    key worker's contact details and the next review come with the plan's own row)."""
+    key worker's contact details and the next review come with the plan's own row). The
+    audit writer's summary of who touched whom (issue 18, audit.summary) adds two: the
+    (day, actor, person) and the (actor, day) upserts."""
     ran = _statements_of_a_plan_page(demo_app, monkeypatch, "morag.campbell@nhs.demo")
-    assert len(ran) == 8
+    assert len(ran) == 10
 
 
 @pytest.mark.parametrize("email", ["fiona.reid@housing.demo", "jamie.robertson@cafe.demo"])
