@@ -10,7 +10,6 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -82,19 +81,11 @@ def authenticate(session: Session, raw: str) -> Presented | None:
         return None
     agency = None
     if row.user_agency_id is not None:
-        agency = attached.attach(session, Agency, _columns(row, Agency, "agency_"))
-    user = attached.attach(session, User, _columns(row, User, "user_"), {"agency": agency})
+        agency = attached.attach(session, Agency, attached.columns_of(row, Agency, "agency_"))
+    user = attached.attach(
+        session, User, attached.columns_of(row, User, "user_"), {"agency": agency}
+    )
     return Presented(row.id, list(row.scopes or []), user)
-
-
-def _columns(row: Any, model: type, prefix: str) -> dict[str, Any]:
-    """One table's columns of the token statement's row, by column name."""
-    return {name: row[index] for name, index in _places(row._fields, model, prefix)}
-
-
-@functools.cache
-def _places(fields: tuple[str, ...], model: type, prefix: str) -> tuple[tuple[str, int], ...]:
-    return tuple((name, fields.index(prefix + name)) for name in attached.attribute_keys(model))
 
 
 @functools.cache

@@ -27,6 +27,18 @@ def attribute_keys(model: type) -> dict[str, str]:
     return {column.name: mapper.get_property_by_column(column).key for column in mapper.columns}
 
 
+def columns_of(row: Any, model: type, prefix: str) -> dict[str, Any]:
+    """One table's columns of a joined statement's `row`, by column name: those labelled
+    `prefix` + the column's name (the token's and the web session's lookups read the
+    account and its agency this way)."""
+    return {name: row[index] for name, index in _places(row._fields, model, prefix)}
+
+
+@functools.cache
+def _places(fields: tuple[str, ...], model: type, prefix: str) -> tuple[tuple[str, int], ...]:
+    return tuple((name, fields.index(prefix + name)) for name in attribute_keys(model))
+
+
 def attach(
     session: Session,
     model: type[T],

@@ -14,7 +14,6 @@ import functools
 import hashlib
 import secrets
 from datetime import timedelta
-from typing import Any
 
 from flask import Response, current_app, g, request
 from sqlalchemy import bindparam, select, update
@@ -136,20 +135,14 @@ def _found(key_hash: str) -> WebSession | None:
     if row.session_user_id is not None:
         agency = None
         if row.user_agency_id is not None:
-            agency = attached.attach(db.session, Agency, _columns(row, Agency, "agency_"))
-        user = attached.attach(db.session, User, _columns(row, User, "user_"), {"agency": agency})
-    columns = _columns(row, WebSession, "session_")
+            agency = attached.attach(
+                db.session, Agency, attached.columns_of(row, Agency, "agency_")
+            )
+        user = attached.attach(
+            db.session, User, attached.columns_of(row, User, "user_"), {"agency": agency}
+        )
+    columns = attached.columns_of(row, WebSession, "session_")
     return attached.attach(db.session, WebSession, columns, {"user": user})
-
-
-def _columns(row: Any, model: type, prefix: str) -> dict[str, Any]:
-    """One table's columns of the session statement's row, by column name."""
-    return {name: row[index] for name, index in _places(row._fields, model, prefix)}
-
-
-@functools.cache
-def _places(fields: tuple[str, ...], model: type, prefix: str) -> tuple[tuple[str, int], ...]:
-    return tuple((name, fields.index(prefix + name)) for name in attached.attribute_keys(model))
 
 
 @functools.cache
