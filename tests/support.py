@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from audit.models import AuditEvent
@@ -165,3 +168,21 @@ class Api:
         response = self.post(user, "/people/lookup", body)
         assert response.status_code == 200, response.get_json()
         return response.get_json()["id"]
+
+
+@contextlib.contextmanager
+def scratch_database(server_url: str, suffix: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database beside `server_url`'s (its name + "_" + `suffix`),
+    dropped afterwards: for tests that migrate a database of their own from the start."""
+    server = make_url(server_url)
+    name = f"{server.database}_{suffix}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, func, inspect, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, inspect, select
 
 from audit import summary
 from audit.actions import AuditAction, Outcome
@@ -27,6 +26,7 @@ from careplan.core import clock
 from careplan.extensions import db
 from tests.audit.test_access_summary import PEOPLE, _staff, _summary_rows
 from tests.conftest import _app
+from tests.support import scratch_database
 
 BEFORE = "d7f9b1c3e5a6"  # the revision before the summary
 
@@ -37,16 +37,8 @@ def url(tmp_path: Path):
     if not server_url.startswith("postgresql"):
         yield f"sqlite:///{tmp_path / 'migrated.sqlite'}"
         return
-    server = make_url(server_url)
-    name = f"{server.database}_summary_migrated"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield server.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_database(server_url, "summary_migrated") as migrated:
+        yield migrated
 
 
 def test_the_summary_is_filled_from_the_existing_log(url, tmp_path, monkeypatch):

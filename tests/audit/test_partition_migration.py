@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 from audit import partitions
 from audit.actions import AuditAction, Outcome
@@ -22,6 +21,7 @@ from audit.writer import CheckpointPolicy, append
 from careplan.core import clock
 from careplan.extensions import db
 from tests.conftest import _app
+from tests.support import scratch_database
 
 BEFORE = "8d2f6b4a1c35"  # the revision before partitioning
 
@@ -31,16 +31,8 @@ def database(tmp_path: Path):
     url = os.environ.get("TEST_DATABASE_URL", "")
     if not url.startswith("postgresql"):
         pytest.skip("partitioning is PostgreSQL's")
-    server = make_url(url)
-    name = f"{server.database}_migrated"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield server.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_database(url, "migrated") as migrated:
+        yield migrated
 
 
 def _indexes(connection) -> set[str]:
