@@ -84,16 +84,3 @@ def overdue(
     for task in rows:
         found.setdefault(task.person_id, []).append(task)
     return found
-
-
-def overdue_of(session: Session, person_id: uuid.UUID, today: date) -> Sequence[Task]:
-    """The person's open tasks past their due day (`today`: the day in Scotland), for a
-    count the caller's access then narrows."""
-    return session.scalars(
-        select(Task).where(
-            Task.person_id == person_id,
-            Task.status == TaskStatus.OPEN,
-            Task.due_on.is_not(None),
-            Task.due_on < today,
-        )
-    ).all()
