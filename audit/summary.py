@@ -38,7 +38,18 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, delete, func, select, text
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    String,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -120,6 +131,47 @@ def _statements(dialect: str) -> tuple[Prepared, Prepared]:
         },
     )
     return Prepared(add_to_person), Prepared(add_to_actor)
+
+
+def key_values(day: str, actor: str, person: str, events: int) -> dict[str, Any]:
+    """The bound values of one summary key, for `one_key_parts`."""
+    return {"k_day": day, "k_actor": actor, "k_person": person, "k_events": events}
+
+
+@functools.cache
+def one_key_parts() -> tuple[Any, Any]:
+    """PostgreSQL: what `keep` does for one key, as two data-modifying WITH parts for the
+    writer's one-statement append (audit.writer): the (day, actor, person) row upserted,
+    returning its count; the (actor, day) row upserted from it, with one person more only
+    if that count is exactly this key's records (the row is new). Bound values:
+    `key_values`."""
+    p, a = PEOPLE.c, ACTORS.c
+    day, actor = bindparam("k_day", type_=String()), bindparam("k_actor", type_=String())
+    events = bindparam("k_events", type_=BigInteger())
+    to_person = postgresql.insert(PEOPLE).values(
+        day=day, actor_id=actor, person_id=bindparam("k_person", type_=String()), events=events
+    )
+    person_row = (
+        to_person.on_conflict_do_update(
+            index_elements=["day", "actor_id", "person_id"],
+            set_={"events": p.events + to_person.excluded.events},
+        )
+        .returning(p.events)
+        .cte("person_day")
+    )
+    new = case((person_row.c.events == events, 1), else_=0)
+    to_actor = postgresql.insert(ACTORS).from_select(
+        ["actor_id", "day", "people", "events"],
+        select(actor, day, new, events).select_from(person_row),
+    )
+    actor_row = to_actor.on_conflict_do_update(
+        index_elements=["actor_id", "day"],
+        set_={
+            "people": a.people + to_actor.excluded.people,
+            "events": a.events + to_actor.excluded.events,
+        },
+    ).cte("actor_day")
+    return person_row, actor_row
 
 
 def first_day(session: Session) -> date:

@@ -17,6 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from audit import summary
@@ -60,15 +61,26 @@ def append(
         row = {**record, "seq": seq, "prev_hash": prev}
         row["hash"] = prev = link_hash(prev, row)
         rows.append(row)
-    insert_event.execute_many(connection, rows)
-    summary.keep(connection, rows)
     values = {
         "seq": seq,
         "hash": prev,
         "checkpoint_seq": head.checkpoint_seq,
         "checkpoint_at": head.checkpoint_at,
     }
-    if checkpoints is not None and _due(head, seq, checkpoints):
+    due = checkpoints is not None and _due(head, seq, checkpoints)
+    if len(rows) == 1 and not due and connection.dialect.name == "postgresql":
+        # The usual request on PostgreSQL: its one record, the summary and the head in
+        # one statement (one round trip, where four cost about 0.25 ms of the app's CPU).
+        row = rows[0]
+        keys = summary.touched(rows)
+        statement = _one_statement(bool(keys))
+        for (day, actor, person), events in keys.items():
+            values.update(summary.key_values(day, actor, person, events))
+        statement.execute(connection, {**row, **values})
+        return rows
+    insert_event.execute_many(connection, rows)
+    summary.keep(connection, rows)
+    if due and checkpoints is not None:
         values.update(_checkpoint(session, seq, prev, checkpoints.signer))
         if signed is not None:
             signed.append(seq)
@@ -86,6 +98,28 @@ def _statements() -> tuple[Prepared, Prepared, Prepared]:
     moved = ("seq", "hash", "checkpoint_seq", "checkpoint_at")
     move_head = update(_head_table).where(h.id == 1).values({n: bindparam(n) for n in moved})
     return Prepared(head.with_for_update()), Prepared(insert_event), Prepared(move_head)
+
+
+@functools.cache
+def _one_statement(with_summary: bool) -> Prepared:
+    """PostgreSQL: one record inserted, its summary key added (`with_summary`) and the
+    head moved, in one statement (data-modifying WITH parts, each run exactly once:
+    PostgreSQL's documentation, "WITH Queries", 7.8.4). The record's `seq` and `hash`
+    are the head's new ones. No checkpoint: `append` uses the separate statements when
+    one is due."""
+    h = _head_table.c
+    columns = [c.name for c in _event_table.c]
+    event = postgresql.insert(_event_table).values({n: bindparam(n) for n in columns})
+    moved = ("seq", "hash", "checkpoint_seq", "checkpoint_at")
+    statement = (
+        update(_head_table)
+        .where(h.id == 1)
+        .values({n: bindparam(n) for n in moved})
+        .add_cte(event.cte("appended"))
+    )
+    if with_summary:
+        statement = statement.add_cte(*summary.one_key_parts())
+    return Prepared(statement)
 
 
 def _due(head: Any, seq: int, policy: CheckpointPolicy) -> bool:
