@@ -35,7 +35,7 @@ from careplan.access.subject import Subject
 from careplan.accounts.models import User as UserModel
 from careplan.agencies.models import Agency
 from careplan.core import clock
-from careplan.core.prepared import Prepared
+from careplan.core.prepared import Prepared, rows_together
 from careplan.people.models import Person
 from careplan.plans.catalogue import Sensitivity
 from careplan.plans.models import CareTeamMember, Plan
@@ -156,26 +156,40 @@ def _facts(
             # prepared once (careplan.core.prepared).
             one = {"user_id": user.id, "person_id": ids[0], "plan_id": others[0].id, "now": now}
             connection = connection or session.connection()
-            member_rows = q.membership_one.rows(connection, one)
-            consent_rows = q.consents_one.rows(connection, one)
-            glass_rows = q.break_glass_one.rows(connection, one)
-            team_rows = q.teams_one.rows(
-                connection,
-                {
-                    "user_id": user.id,
-                    "agency_id": user.agency_id,
-                    "key_worker_id": others[0].key_worker_id,
-                    "today": clock.day_of(now),
-                },
-            )
-            if others[0].lead_agency_id != user.agency_id:
-                # The task-owner tie: only for one person, and only for a caller whom
-                # neither standing tie already gives every task permission.
-                owner = {"person_id": ids[0], "user_id": user.id, "agency_id": user.agency_id}
-                owned = tuple(
-                    TaskOwnerFact(r.id, r.section_key)
-                    for r in q.tasks_owned.rows(connection, owner)
+            batch = [
+                (q.membership_one, one),
+                (q.consents_one, one),
+                (q.break_glass_one, one),
+                (
+                    q.teams_one,
+                    {
+                        "user_id": user.id,
+                        "agency_id": user.agency_id,
+                        "key_worker_id": others[0].key_worker_id,
+                        "today": clock.day_of(now),
+                    },
+                ),
+            ]
+            if user.agency_id is not None:
+                batch.append((q.agreement, {"agency_id": user.agency_id}))
+            # The task-owner tie: only for one person, and only for a caller whom neither
+            # standing tie already gives every task permission.
+            owner = others[0].lead_agency_id != user.agency_id
+            if owner:
+                batch.append(
+                    (
+                        q.tasks_owned,
+                        {"person_id": ids[0], "user_id": user.id, "agency_id": user.agency_id},
+                    )
                 )
+            # One round trip for all of them on PostgreSQL (careplan.core.prepared).
+            found = rows_together(connection, batch)
+            member_rows, consent_rows, glass_rows, team_rows = found[:4]
+            if user.agency_id is not None:
+                deal = found[4]
+                agreement = agreement_fact(deal[0]) if deal else None
+            if owner:
+                owned = tuple(TaskOwnerFact(r.id, r.section_key) for r in found[-1])
         else:
             many = {"user_id": user.id, "ids": ids, "plan_ids": [p.id for p in others], "now": now}
             member_rows = list(session.execute(q.memberships, many))
@@ -210,7 +224,8 @@ def _facts(
             glass.setdefault(b.person_id, []).append(
                 BreakGlassFact(b.id, b.invoked_at, b.expires_at)
             )
-        agreement = current_agreement(connection or session, user.agency_id)
+        if len(ids) > 1:
+            agreement = current_agreement(session, user.agency_id)
     places: dict[Any, list[SupporterFact]] = {}
     if subject.is_supporter:
         # The supporter tie: one statement, only for a supporter's account (staff and the
@@ -331,8 +346,11 @@ def current_agreement(
     if agency_id is None:
         return None
     row = _statements().agreement.first(session, {"agency_id": agency_id})
-    if row is None:
-        return None
+    return None if row is None else agreement_fact(row)
+
+
+def agreement_fact(row: Any) -> AgreementFact:
+    """The policy's fact of an agreement row (its id, ceiling, sections, end day)."""
     return AgreementFact(
         row.id,
         int(Sensitivity.parse(row.max_sensitivity)),

@@ -130,6 +130,34 @@ class Fetched:
         return _convert(self.compiled, row)
 
 
+def rows_together(
+    source: Source, batch: Sequence[tuple[Prepared, Mapping[str, Any]]]
+) -> list[list[Any]]:
+    """`Prepared.rows` of each (statement, values) in `batch`, in order. On PostgreSQL
+    they go in one pipeline (psycopg's pipeline mode: sent together, one wait for all
+    their results), where each round trip of its own costs the app 60 to 90
+    microseconds of CPU on this machine; elsewhere one after another. The statements
+    must not depend on each other's results. Errors come out as SQLAlchemy's
+    `DBAPIError`s, as from `rows`."""
+    connection = _connection(source)
+    if connection.dialect.name != "postgresql" or len(batch) < 2:
+        return [statement.rows(connection, params) for statement, params in batch]
+    driver = _driver(connection)
+    sent: list[tuple[_Compiled, Any]] = []
+    first = batch[0][0]._compiled(connection.dialect)
+    try:
+        with _wrapped(first.sql, None, connection.dialect), driver.pipeline():
+            for statement, params in batch:
+                compiled = statement._compiled(connection.dialect)
+                cursor = driver.cursor()
+                sent.append((compiled, cursor))
+                run_statement(cursor, compiled.sql, _bound(compiled, params))
+        return [[_convert(compiled, row) for row in cursor.fetchall()] for compiled, cursor in sent]
+    finally:
+        for _, cursor in sent:
+            cursor.close()
+
+
 def run_statement(cursor: Any, sql: str, values: Any, *, many: bool = False) -> None:
     """The one place a prepared statement reaches the driver (tests count statements here
     as well as through SQLAlchemy's events)."""
