@@ -22,7 +22,7 @@ from audit.verify import verify_chain
 from careplan.accounts.models import User
 from careplan.agencies.models import Agency
 from careplan.core import attached
-from careplan.core.prepared import Prepared
+from careplan.core.prepared import Prepared, rows_together
 from careplan.extensions import db
 from consent.models import Consent
 from tests.api.scene import build_scene
@@ -148,6 +148,45 @@ def test_driver_errors_are_sqlalchemy_errors(app, world) -> None:
     with pytest.raises(IntegrityError):
         duplicate.execute(db.session, {"id": 1})
     db.session.rollback()
+
+
+def test_statements_run_together_give_each_ones_rows_in_order(app, world) -> None:
+    # On PostgreSQL one pipeline; the rows, their types and the transaction are the same.
+    scene = build_scene(world)
+    first = _consent(scene)
+    db.session.commit()
+    second = _consent(scene, effect="deny")  # flushed only: seen in this transaction
+    consents = Prepared(_consent_columns())
+    agencies = Prepared(
+        select(Agency.__table__.c.name).where(Agency.__table__.c.id == bindparam("id"))
+    )
+    batch = [
+        (consents, {"person_id": scene.person.id}),
+        (agencies, {"id": scene.other_agency.id}),
+        (consents, {"person_id": uuid.uuid4()}),  # no rows
+    ]
+    together = rows_together(db.session, batch)
+    assert together == [statement.rows(db.session, params) for statement, params in batch]
+    seen = {r.id for r in together[0]}
+    assert {first.id, second.id} <= seen
+    assert together[1][0].name == scene.other_agency.name
+    assert together[2] == []
+    assert isinstance(together[0][0].id, uuid.UUID)
+    db.session.rollback()
+    assert {r.id for r in rows_together(db.session, batch)[0]} == seen - {second.id}
+
+
+def test_an_error_among_statements_run_together_is_sqlalchemys(app, world) -> None:
+    build_scene(world)
+    db.session.commit()
+    duplicate = Prepared(
+        insert(AuditHead.__table__).values(id=bindparam("id"), seq=0, hash="0" * 64)
+    )
+    heads = Prepared(select(AuditHead.__table__.c.seq))
+    with pytest.raises(IntegrityError):
+        rows_together(db.session, [(heads, {}), (duplicate, {"id": 1}), (heads, {})])
+    db.session.rollback()
+    assert len(heads.rows(db.session, {})) == 1  # the session goes on
 
 
 def test_expanding_lists_are_refused(app) -> None:
