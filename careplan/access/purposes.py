@@ -48,6 +48,7 @@ REFUSED = {
 }
 UNKNOWN = "Give the purpose as one of: " + ", ".join(p.value for p in Purpose) + "."
 HEADER = "X-Purpose"
+FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 MAX_CHARS = 50
 
 _AUDIT_JOBS = frozenset(
@@ -81,14 +82,15 @@ def requested() -> str | None:
     body's `purpose` is never read (a consent's body has its own)."""
     if not has_request_context():
         return None
-    for value in (
-        request.headers.get(HEADER),
-        request.args.get("purpose"),
-        request.form.get("purpose") if request.mimetype != "application/json" else None,
-    ):
+    for value in (request.headers.get(HEADER), request.args.get("purpose")):
         if value is not None and value.strip():
             return value.strip()
-    return None
+    # Only a request with a form body has a form to read: parsing an absent one costs
+    # more than the rest of this function on every plan view.
+    if request.method in ("GET", "HEAD") or request.mimetype not in FORM_TYPES:
+        return None
+    value = request.form.get("purpose")
+    return value.strip() if value is not None and value.strip() else None
 
 
 def take(permission: Permission | None) -> str | None:
