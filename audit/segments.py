@@ -15,20 +15,15 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-import json
 import operator
 import sqlite3
-from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import repeat
 from typing import Any
 
 import orjson
-import psycopg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from psycopg import pq
 
 from audit.chain import CHAINED_FIELDS, link_hash_values
 from audit.signing import checkpoint_message, verify_signature
@@ -130,10 +125,10 @@ def walk(
     problems, with the same first bad record, as one walk of the whole log would report
     for this stretch when everything before it is intact.
 
-    `dialect` (the SQLAlchemy dialect's name): on "sqlite" and "postgresql" (FAST_SQL)
-    batches are first checked the fast way (the database writes each record's canonical
-    bytes, see fast_batches); any batch that is not intact that way is read again and
-    checked record by record (check_rows), which decides. Otherwise (None): record by
+    `dialect` (the SQLAlchemy dialect's name): on "sqlite" (FAST_SQL) batches are first
+    checked the fast way (the database writes each record's canonical bytes, see
+    fast_batches); any batch that is not intact that way is read again and checked record
+    by record (check_rows), which decides. Otherwise (PostgreSQL, or None): record by
     record."""
     bad = check_signatures(public_key, segment.checkpoints)
     if bad is not None:
@@ -212,7 +207,7 @@ class _Walk:
         for batch in fast_batches(connection, mark, dialect, last, until):
             if batch is None:  # the database refused to render a record: the rest slowly
                 return self.check_rows(rows(connection, mark, last, until))
-            top = batch.seqs[-1]
+            top = batch[-1][0]
             if not self._take(batch):
                 problem = self.check_rows(rows(connection, mark, last, top))
                 if problem is not None:
@@ -220,18 +215,24 @@ class _Walk:
             last = top
         return None
 
-    def _take(self, batch: Batch) -> bool:
+    def _take(self, batch: Sequence[tuple[Any, ...]]) -> bool:
         """True, with the walk advanced past `batch`, when every record in it is in
         sequence, links to the one before and hashes to its stored hash, and every
         checkpoint in it names its record's hash; False (nothing changed) otherwise.
+        Each record is (seq, bytes to hash, prev_hash, hash), as fast_batches reads it.
         Loops in C (map, tuple comparison): no Python code runs per record."""
-        first, count = self.expected, len(batch.seqs)
-        seqs, prevs, stored = batch.seqs, batch.prevs, batch.stored
+        first, count = self.expected, len(batch)
+        seqs = tuple(map(_FIRST, batch))
+        prevs = tuple(map(_PREV, batch))
+        stored = tuple(map(_LAST, batch))
         if seqs != tuple(range(first, first + count)):
             return False
         if prevs[0] != self.prev_hash or prevs[1:] != stored[:-1]:
             return False
-        if not _hash_to(batch.made, batch.end, stored):
+        try:
+            if tuple(map(_HEXDIGEST, map(hashlib.sha256, map(_SECOND, batch)))) != stored:
+                return False
+        except TypeError:  # a NULL field made the bytes NULL
             return False
         end = first + count - 1
         for seq in _between(self._wanted_seqs, first, end):
@@ -315,20 +316,6 @@ FAST_BATCH = 1000
 _HEXDIGEST = operator.methodcaller("hexdigest")
 
 
-@dataclass(frozen=True)
-class Batch:
-    """Records of a fast batch, in order, as columns: `seqs`; `made`, the bytes to hash
-    (the stored `prev_hash` then the canonical encoding, as the database wrote them,
-    each followed by `end`); `prevs` and `stored`, each record's prev_hash and hash as
-    stored."""
-
-    seqs: tuple[int, ...]
-    made: Sequence[bytes | memoryview]
-    prevs: tuple[str, ...]
-    stored: tuple[str, ...]
-    end: bytes = b""
-
-
 def _sqlite_bytes() -> str:
     """SQLite: seq, `prev_hash` followed by the canonical encoding as bytes (UTF-8),
     prev_hash, hash. SQLite's
@@ -340,160 +327,51 @@ def _sqlite_bytes() -> str:
     )
 
 
-# PostgreSQL: COPY in CSV, the chained text fields always quoted (FORCE_QUOTE), `"` and
-# `\` escaped with a backslash (ESCAPE), NULL written as null. That is JSON's way for
-# them, and CSV separates fields with a comma: after the hash, each line is the record's
-# bytes to hash but for the closing bracket (`prev_hash[seq,"…",…,"…"`), written by the
-# server in C with no function called per field (to_json and || on each field cost it
-# 10 us a record, more than the client saved: bench/results/verify-postgresql-10m.md).
-_TEXTS = ", ".join(CHAINED_FIELDS[1:])
-_POSTGRES_ROWS = f"hash, prev_hash || '[' || seq AS head, {_TEXTS}"
-_POSTGRES_COPY = f"(FORMAT csv, FORCE_QUOTE ({_TEXTS}), ESCAPE '\\', NULL 'null')"
-
-# What a fast batch reads, by dialect.
-FAST_SQL = {"sqlite": _sqlite_bytes(), "postgresql": _POSTGRES_ROWS}
-# Where the parts of a line are (a line that is not laid out so does not check out).
-_LINE_HASH = operator.itemgetter(slice(0, 64))
-_LINE_MADE = operator.itemgetter(slice(65, -1))  # to the newline
-_LINE_PREV = operator.itemgetter(slice(65, 129))
-_LINE_SEQ = operator.itemgetter(slice(130, 151))  # the digits and what follows them
-_BEFORE_COMMA = operator.methodcaller("partition", b",")
+# What a fast batch reads, by dialect. Only SQLite: on PostgreSQL the server's to_json
+# and || on each field (or its sha256) cost it more than the client saves, and rows() with
+# orjson is as fast as any batch-wise check in the client (bench/results/verify-*.md).
+FAST_SQL = {"sqlite": _sqlite_bytes()}
 _FIRST = operator.itemgetter(0)
+_SECOND = operator.itemgetter(1)
+_PREV = operator.itemgetter(-2)
+_LAST = operator.itemgetter(-1)
 
 
 def fast_batches(
     connection: Any, mark: str, dialect: str, after: int, until: int | None
-) -> Iterator[Batch | None]:
+) -> Iterator[list[tuple[Any, ...]] | None]:
     """Records with `after < seq <= until` (no upper bound when None) in order, in
-    batches of up to FAST_BATCH, the bytes to hash of each as the database wrote them
-    (FAST_SQL[dialect]). They are not trusted to be the reference encoding: a batch that
-    does not check out this way is checked again record by record from rows()
-    (_Walk.check_fast). And they cannot make a changed record pass: a JSON text that
-    hashes to the stored hash is, SHA-256 collisions aside, the very text the service
-    hashed, and a JSON text parses back to one list of values, which the database wrote
-    from the stored ones. Yields None, then stops, if the database refuses to render a
-    record (SQLite: a BLOB in a text field) or writes one the reader cannot take apart."""
-    read = _postgres_batch if dialect == "postgresql" else _sqlite_batch
-    last = after
-    while True:
-        try:
-            batch = read(connection, mark, last, until)
-        except (sqlite3.Error, ValueError, IndexError):
-            yield None
-            return
-        if batch is None:
-            return
-        yield batch
-        last = batch.seqs[-1]
-        if len(batch.seqs) < FAST_BATCH:
-            return
-
-
-def _batch_query(dialect: str, after: str, until: str | None) -> str:
-    """A fast batch's SELECT; `after` and `until`: parameter markers or numbers."""
-    bound = f" AND seq <= {until}" if until is not None else ""
-    return (
-        f"SELECT {FAST_SQL[dialect]} FROM audit_event "  # noqa: S608 - fixed names, numbers
-        f"WHERE seq > {after}{bound} ORDER BY seq LIMIT {FAST_BATCH}"
+    batches of up to FAST_BATCH, each record a tuple (seq, made, prev_hash, hash) as
+    stored, where `made` is the bytes `prev_hash` + canonical encoding to hash, as the
+    database wrote them (FAST_SQL[dialect]). They are not trusted to be the reference
+    encoding: a batch that does not check out this way is checked again record by record
+    from rows() (_Walk.check_fast). And they cannot make a changed record pass: a JSON
+    text that hashes to the stored hash is, SHA-256 collisions aside, the very text the
+    service hashed, and a JSON text parses back to one list of values. Yields None, then
+    stops, if SQLite refuses to render a record (a BLOB in a text field)."""
+    bound = f" AND seq <= {mark}" if until is not None else ""
+    sql = (
+        f"SELECT {FAST_SQL[dialect]} FROM audit_event "  # noqa: S608
+        f"WHERE seq > {mark}{bound} ORDER BY seq LIMIT {FAST_BATCH}"
     )
-
-
-def _sqlite_batch(connection: Any, mark: str, after: int, until: int | None) -> Batch | None:
-    """One batch from SQLite (None when there is no record): rows of (seq, bytes,
-    prev_hash, hash) turned into columns."""
-    query = _batch_query("sqlite", mark, mark if until is not None else None)
     cursor = connection.cursor()
     try:
-        cursor.execute(query, (after, until) if until is not None else (after,))
-        found = cursor.fetchall()
+        last = after
+        while True:
+            try:
+                cursor.execute(sql, (last, until) if until is not None else (last,))
+                batch = cursor.fetchall()
+            except sqlite3.Error:
+                yield None
+                return
+            if not batch:
+                return
+            yield batch
+            last = batch[-1][0]
+            if len(batch) < FAST_BATCH:
+                return
     finally:
         cursor.close()
-    if not found:
-        return None
-    seqs, made, prevs, stored = zip(*found, strict=True)
-    return Batch(seqs, made, prevs, stored)
-
-
-def _postgres_batch(connection: Any, mark: str, after: int, until: int | None) -> Batch | None:
-    """One batch from PostgreSQL (None when there is no record), through COPY (query)
-    TO STDOUT in CSV (_POSTGRES_COPY): a line a record, `hash,prev_hash[seq,"…",…,"…"`
-    and a newline. The lines are not copied or split: the bytes to hash are a view of
-    each line from its `prev_hash` to its newline, `]` added to the hash (Batch.end).
-    Raises ValueError for a line that is not of that form (an altered record)."""
-    # COPY takes no parameters: the bounds (ints, never input) go in the text.
-    query = _batch_query("postgresql", str(int(after)), None if until is None else str(int(until)))
-    lines = _copy_out(connection, f"COPY ({query}) TO STDOUT {_POSTGRES_COPY}")
-    if not lines:
-        return None
-    seqs = map(int, map(_FIRST, map(_BEFORE_COMMA, map(bytes, map(_LINE_SEQ, lines)))))
-    return Batch(
-        tuple(seqs),
-        tuple(map(_LINE_MADE, lines)),
-        tuple(map(str, map(_LINE_PREV, lines), repeat("ascii"), repeat("replace"))),
-        tuple(map(str, map(_LINE_HASH, lines), repeat("ascii"), repeat("replace"))),
-        b"]",
-    )
-
-
-def _copy_out(connection: Any, sql: str) -> list[memoryview]:
-    """The lines of a `COPY ... TO STDOUT` on a psycopg connection (or SQLAlchemy's
-    wrapper of one), each as libpq returns it, in one loop of libpq calls (psycopg's
-    `Copy` costs about 1 us of Python a line). Through the connection's own libpq
-    connection (`pgconn`), inside its transaction; the connection is idle again after."""
-    pgconn = getattr(connection, "driver_connection", connection).pgconn
-    pgconn.send_query(sql.encode())
-    while pgconn.flush():  # the connection is non-blocking: send all of the query
-        pass
-    result = pgconn.get_result()
-    lines: list[memoryview] = []
-    if result is not None and result.status == pq.ExecStatus.COPY_OUT:
-        get = pgconn.get_copy_data
-        while True:
-            size, line = get(0)  # waits for the next line; -1 at the end, -2 an error
-            if size < 0:
-                break
-            lines.append(line)
-        result = pgconn.get_result()
-    error = None
-    while result is not None:  # every result, so the connection is idle again
-        if result.status not in (pq.ExecStatus.COPY_OUT, pq.ExecStatus.COMMAND_OK):
-            error = error or psycopg.errors.error_from_result(result)
-        result = pgconn.get_result()
-    if error is not None:
-        raise error
-    return lines
-
-
-# The control characters as the standard library's JSON encoder writes them ("\n",
-# "\u0001"); PostgreSQL's CSV writes them as they are. NUL is left out: no text holds it.
-_JSON_CONTROLS = tuple((bytes([c]), json.dumps(chr(c)).strip('"').encode()) for c in range(1, 0x20))
-
-
-def _hash_to(made: Sequence[bytes | memoryview], end: bytes, stored: tuple[str, ...]) -> bool:
-    """Whether each record's bytes (`end` after each) hash to its stored hash: as the
-    database wrote them, or failing that with raw control characters (a newline typed in
-    a justification) escaped as JSON escapes them. Escaping keeps a JSON text the same
-    list of values, so the second try can find an intact record intact, never pass a
-    changed one."""
-    try:
-        if _hex_digests(made, end) == stored:
-            return True
-        block = b"\0".join(made)
-    except TypeError:  # a NULL field made the bytes NULL (SQLite)
-        return False
-    if not any(raw in block for raw, _ in _JSON_CONTROLS):
-        return False
-    for raw, escaped in _JSON_CONTROLS:
-        block = block.replace(raw, escaped)
-    return _hex_digests(block.split(b"\0"), end) == stored
-
-
-def _hex_digests(made: Iterable[bytes | memoryview], end: bytes) -> tuple[str, ...]:
-    """SHA-256 of each of `made` followed by `end`, in hex."""
-    hashes = list(map(hashlib.sha256, made))
-    if end:
-        deque(map(operator.methodcaller("update", end), hashes), maxlen=0)
-    return tuple(map(_HEXDIGEST, hashes))
 
 
 def _any_after(connection: Any, mark: str, seq: int) -> bool:
