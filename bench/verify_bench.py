@@ -243,8 +243,8 @@ def check(app: Flask, incremental: bool, processes: int) -> dict[str, Any]:
         load = load_average()
         backend = _backend_pid(db.session)
         server_pid = _parent(backend)
-        server_start = _tree_cpu(server_pid)
-        client_start = _tree_cpu(os.getpid())
+        server_start = tree_cpu(server_pid)
+        client_start = tree_cpu(os.getpid())
         cpu_start = time.process_time()
         start = time.perf_counter()
         result = verify_with_configured_witnesses(
@@ -252,8 +252,8 @@ def check(app: Flask, incremental: bool, processes: int) -> dict[str, Any]:
         )
         seconds = time.perf_counter() - start
         cpu = time.process_time() - cpu_start
-        client = _tree_cpu(os.getpid()) - client_start
-        server = _tree_cpu(server_pid) - server_start
+        client = tree_cpu(os.getpid()) - client_start
+        server = tree_cpu(server_pid) - server_start
         db.session.commit()
     read = result.checked - result.from_seq + 1
     return {
@@ -296,16 +296,17 @@ def _parent(pid: int | None) -> int | None:
     return None if pid is None else int(_stat(pid)[1])
 
 
-def _tree_cpu(pid: int | None) -> float:
+def tree_cpu(pid: int | None, proc: Path = Path("/proc")) -> float:
     """User + system CPU seconds so far of process `pid`, of the children it has reaped,
-    and of its live descendants (0 for None). A child that ends between two readings
-    moves from the live descendants into its parent's reaped children, so the
-    difference of two readings is the CPU the whole tree used in between."""
+    and of its live descendants (0 for None), from `proc`. A child that ends between two
+    readings moves from the live descendants into its parent's reaped children (cutime,
+    cstime), so the difference of two readings is the CPU the whole tree used in
+    between, worker processes that came and went included."""
     if pid is None:
         return 0.0
     children: dict[int, list[int]] = {}
     ticks: dict[int, int] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+    for stat in proc.glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:  # ended while being read
