@@ -12,6 +12,7 @@ import uuid
 import pytest
 
 from audit import segments, writer
+from audit.chain import CHAINED_FIELDS
 from audit.verify import verify_chain
 from careplan.extensions import db
 from tests.audit.test_chain import _as_attacker
@@ -187,3 +188,50 @@ def test_what_sqlite_stores_beyond_text_is_a_change_not_a_crash(app, stored):
     for how in ("reference", "fast", "workers"):
         result = _verify(app, how)
         assert (result.first_bad_seq, result.problem) == (1234, segments.ALTERED), how
+
+
+# A record changed the ways that could fool bytes made by the database: every chained
+# column, the links, NULL and the text "null" or "" for each other, the characters CSV
+# and JSON escape or quote, a line break, a comma and quotes that spell the next field,
+# a control character. (column, new value as SQL)
+ANY_COLUMN = [
+    *[(name, f"'x' || substr(coalesce({name}, ''), 2)") for name in CHAINED_FIELDS[1:]],
+    ("seq", "seq + 1000"),
+    ("prev_hash", "substr(prev_hash, 1, 63)"),
+    ("prev_hash", "upper(prev_hash)"),
+    ("hash", "',' || substr(hash, 2)"),
+    ("hash", "upper(hash)"),
+    ("reason", "'null'"),  # NULL (these records have no reason) to the word null
+    ("reason", "''"),
+    ("actor_agency_id", "'null'"),
+    ("actor_name", "NULL"),
+    ("sections", "'null'"),
+    ("actor_name", "actor_name || '\\'"),
+    ("actor_name", "actor_name || '\"'"),
+    ("actor_name", "actor_name || '\",\"practitioner'"),
+    ("actor_name", "actor_name || ',' || actor_role"),
+    ("user_agent", "user_agent || '\nx'"),  # a line break, as typed
+    ("user_agent", "user_agent || '\x01'"),
+    ("details", "replace(details, '\\\"', '\"')"),
+]
+
+
+@pytest.mark.parametrize(("column", "value"), ANY_COLUMN)
+def test_a_change_to_any_column_is_found_as_the_record_by_record_walk_finds_it(
+    app, monkeypatch, record_by_record, column, value
+):
+    """Found at that record on every database. Where the database makes the bytes (SQLite,
+    in batches of 7), with the same verdict, first bad record and message as the
+    record-by-record walk, and only that batch read again."""
+    fast = db.engine.dialect.name in segments.FAST_SQL
+    _log(app, 30, 10)
+    monkeypatch.setattr(segments, "FAST_BATCH", 7)
+    assert _verify(app, "fast").ok
+    assert record_by_record == ([] if fast else [1])
+    _as_attacker(f"UPDATE audit_event SET {column} = {value} WHERE seq = 17")
+    reference = _verify(app, "reference")
+    assert not reference.ok
+    assert reference.first_bad_seq == 17
+    record_by_record.clear()
+    assert found(_verify(app, "fast")) == found(reference)
+    assert len(record_by_record) == 1
