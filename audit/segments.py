@@ -17,9 +17,11 @@ import bisect
 import hashlib
 import operator
 import sqlite3
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import repeat
 from typing import Any
 
 import orjson
@@ -204,22 +206,25 @@ class _Walk:
         database could not render) is read again as rows and checked by check_rows,
         which finds the first problem exactly as a walk record by record would."""
         last = self.expected - 1
+        made = FAST_MADE[dialect]
         for batch in fast_batches(connection, mark, dialect, last, until):
             if batch is None:  # the database refused to render a record: the rest slowly
                 return self.check_rows(rows(connection, mark, last, until))
             top = batch[-1][0]
-            if not self._take(batch):
+            if not self._take(batch, made):
                 problem = self.check_rows(rows(connection, mark, last, top))
                 if problem is not None:
                     return problem
             last = top
         return None
 
-    def _take(self, batch: Sequence[tuple[Any, ...]]) -> bool:
+    def _take(self, batch: Sequence[tuple[Any, ...]], made: Any) -> bool:
         """True, with the walk advanced past `batch`, when every record in it is in
         sequence, links to the one before and hashes to its stored hash, and every
         checkpoint in it names its record's hash; False (nothing changed) otherwise.
-        Each record is (seq, bytes to hash, prev_hash, hash), as fast_batches reads it.
+        Each record is (seq, ..., prev_hash, hash), as fast_batches reads it, the bytes
+        to hash made from it by `made(batch, seqs, prevs)` (FAST_MADE of the dialect),
+        None when the batch cannot be read that way.
         Loops in C (map, tuple comparison): no Python code runs per record."""
         first, count = self.expected, len(batch)
         seqs = tuple(map(_FIRST, batch))
@@ -230,7 +235,8 @@ class _Walk:
         if prevs[0] != self.prev_hash or prevs[1:] != stored[:-1]:
             return False
         try:
-            if tuple(map(_HEXDIGEST, map(hashlib.sha256, map(_SECOND, batch)))) != stored:
+            data = made(batch, seqs, prevs)
+            if data is None or tuple(map(_HEXDIGEST, map(hashlib.sha256, data))) != stored:
                 return False
         except TypeError:  # a NULL field made the bytes NULL
             return False
@@ -327,14 +333,71 @@ def _sqlite_bytes() -> str:
     )
 
 
-# What a fast batch reads, by dialect. Only SQLite: on PostgreSQL the server's to_json
-# and || on each field (or its sha256) cost it more than the client saves, and rows() with
-# orjson is as fast as any batch-wise check in the client (bench/results/verify-*.md).
-FAST_SQL = {"sqlite": _sqlite_bytes()}
+# PostgreSQL: each record's chained text fields as ONE text, SEPARATOR between them and
+# NULL_MARK for a NULL, with the count of NULLs beside it (the server's JSON costs it
+# far more: bench/results/verify-pg-speed.md). A stored value may hold either character:
+# see _split_made for why that can only send a batch to the record-by-record check.
+SEPARATOR = "\x1f"
+NULL_MARK = "\x1e"
+_TEXT_FIELDS = CHAINED_FIELDS[1:]
+
+
+def _postgresql_split() -> str:
+    """PostgreSQL: seq, the text fields joined (concat_ws, each NULL as NULL_MARK),
+    num_nulls of the text fields, prev_hash, hash."""
+    joined = ", ".join(f"coalesce({name}, E'\\x1e')" for name in _TEXT_FIELDS)
+    return (
+        f"seq, concat_ws(E'\\x1f', {joined}), num_nulls({', '.join(_TEXT_FIELDS)}), prev_hash, hash"
+    )
+
+
+# What a fast batch reads, by dialect (no entry: record by record).
+FAST_SQL = {"sqlite": _sqlite_bytes(), "postgresql": _postgresql_split()}
 _FIRST = operator.itemgetter(0)
 _SECOND = operator.itemgetter(1)
+_THIRD = operator.itemgetter(2)
 _PREV = operator.itemgetter(-2)
 _LAST = operator.itemgetter(-1)
+_SPLIT = operator.methodcaller("split", SEPARATOR)
+_BACK_TO_NONE = {NULL_MARK: None}.get
+_ASCII = operator.methodcaller("encode", "ascii")
+
+
+def _sqlite_made(batch: Sequence[tuple[Any, ...]], seqs: Any, prevs: Any) -> Iterable[bytes]:
+    """SQLite made the bytes to hash itself (_sqlite_bytes): the second item."""
+    return map(_SECOND, batch)
+
+
+def _split_made(
+    batch: Sequence[tuple[Any, ...]], seqs: Sequence[int], prevs: Sequence[str]
+) -> Iterable[bytes] | None:
+    """The bytes to hash of a batch read by _postgresql_split: `prev_hash` followed by
+    the canonical encoding (audit.chain.canonical_values, written by orjson as
+    record_hash does) of the values the joined text splits back into, NULL_MARK as None;
+    None when the text does not split into exactly one part a field, or the parts
+    equal to NULL_MARK are not exactly the record's NULLs.
+
+    Why a stored value holding SEPARATOR or NULL_MARK cannot pass as something else:
+    the text splits into 1 + (SEPARATORs in it) parts and the server puts one
+    SEPARATOR between fields, so exactly len(_TEXT_FIELDS) parts means no value holds
+    one, and part i is field i's text, or NULL_MARK for a NULL. Every NULL gives a part
+    equal to NULL_MARK, so when as many parts equal it as the server counted NULLs, no
+    value is the text NULL_MARK itself. The values made are then exactly the stored
+    ones, and their hash is the record-by-record walk's. Anything else: None, and the
+    batch is read again record by record (_Walk.check_fast), which judges it.
+    All in C loops (map): no Python code runs per record."""
+    parts = list(map(_SPLIT, map(_SECOND, batch)))
+    if set(map(len, parts)) != {len(_TEXT_FIELDS)}:
+        return None
+    if tuple(map(list.count, parts, repeat(NULL_MARK))) != tuple(map(_THIRD, batch)):
+        return None
+    deque(map(list.insert, parts, repeat(0), seqs), maxlen=0)  # seq first, as an int
+    values = map(list, map(map, repeat(_BACK_TO_NONE), parts, parts))
+    return map(bytes.__add__, map(_ASCII, prevs), map(orjson.dumps, values))
+
+
+# How the bytes to hash are made from a fast batch's rows, by dialect.
+FAST_MADE = {"sqlite": _sqlite_made, "postgresql": _split_made}
 
 
 def fast_batches(
