@@ -236,7 +236,7 @@ class _Walk:
             return False
         try:
             data = made(batch, seqs, prevs)
-            if data is None or tuple(map(_HEXDIGEST, map(hashlib.sha256, data))) != stored:
+            if data is None or tuple(map(_HEXDIGEST, data)) != stored:
                 return False
         except TypeError:  # a NULL field made the bytes NULL
             return False
@@ -340,15 +340,23 @@ def _sqlite_bytes() -> str:
 SEPARATOR = "\x1f"
 NULL_MARK = "\x1e"
 _TEXT_FIELDS = CHAINED_FIELDS[1:]
+# Columns the schema keeps NOT NULL (audit.models) are joined as they are: if one were
+# made NULL, concat_ws would leave it out, the text would split into one part too few,
+# and the batch would be read again record by record.
+_NOT_NULL = frozenset(
+    ("occurred_at", "action", "outcome", "sections", "withheld", "basis", "details")
+)
 
 
 def _postgresql_split() -> str:
     """PostgreSQL: seq, the text fields joined (concat_ws, each NULL as NULL_MARK),
-    num_nulls of the text fields, prev_hash, hash."""
-    joined = ", ".join(f"coalesce({name}, E'\\x1e')" for name in _TEXT_FIELDS)
-    return (
-        f"seq, concat_ws(E'\\x1f', {joined}), num_nulls({', '.join(_TEXT_FIELDS)}), prev_hash, hash"
+    4 times the number of NULL text fields (what `null` for each saves on orjson's
+    `"\\u001e"`, _split_made), prev_hash, hash."""
+    joined = ", ".join(
+        name if name in _NOT_NULL else f"coalesce({name}, E'\\x1e')" for name in _TEXT_FIELDS
     )
+    nulls = ", ".join(_TEXT_FIELDS)
+    return f"seq, concat_ws(E'\\x1f', {joined}), 4 * num_nulls({nulls}), prev_hash, hash"
 
 
 # What a fast batch reads, by dialect (no entry: record by record).
@@ -359,13 +367,14 @@ _THIRD = operator.itemgetter(2)
 _PREV = operator.itemgetter(-2)
 _LAST = operator.itemgetter(-1)
 _SPLIT = operator.methodcaller("split", SEPARATOR)
-_BACK_TO_NONE = {NULL_MARK: None}.get
+_NULL_JSON = b'"\\u001e"'  # NULL_MARK as orjson writes it, 4 bytes longer than null
 _ASCII = operator.methodcaller("encode", "ascii")
+_UPDATE = type(hashlib.sha256()).update
 
 
 def _sqlite_made(batch: Sequence[tuple[Any, ...]], seqs: Any, prevs: Any) -> Iterable[bytes]:
-    """SQLite made the bytes to hash itself (_sqlite_bytes): the second item."""
-    return map(_SECOND, batch)
+    """SQLite made the bytes to hash itself (_sqlite_bytes): the second item, hashed."""
+    return map(hashlib.sha256, map(_SECOND, batch))
 
 
 def _split_made(
@@ -373,27 +382,35 @@ def _split_made(
 ) -> Iterable[bytes] | None:
     """The bytes to hash of a batch read by _postgresql_split: `prev_hash` followed by
     the canonical encoding (audit.chain.canonical_values, written by orjson as
-    record_hash does) of the values the joined text splits back into, NULL_MARK as None;
-    None when the text does not split into exactly one part a field, or the parts
-    equal to NULL_MARK are not exactly the record's NULLs.
+    record_hash does) of the values the joined text splits back into, NULL_MARK as
+    None; None when a text does not split into exactly one part a field, or the parts
+    that are NULL_MARK are not exactly the record's NULLs.
 
-    Why a stored value holding SEPARATOR or NULL_MARK cannot pass as something else:
-    the text splits into 1 + (SEPARATORs in it) parts and the server puts one
-    SEPARATOR between fields, so exactly len(_TEXT_FIELDS) parts means no value holds
-    one, and part i is field i's text, or NULL_MARK for a NULL. Every NULL gives a part
-    equal to NULL_MARK, so when as many parts equal it as the server counted NULLs, no
-    value is the text NULL_MARK itself. The values made are then exactly the stored
-    ones, and their hash is the record-by-record walk's. Anything else: None, and the
-    batch is read again record by record (_Walk.check_fast), which judges it.
-    All in C loops (map): no Python code runs per record."""
+    orjson writes a part that is NULL_MARK as `"\\u001e"`; each such element becomes
+    `null` (bytes.replace), and the record is taken only if exactly as many were
+    replaced as the server counted NULLs (the length falls by 4 for each). Why a
+    stored value holding SEPARATOR or NULL_MARK cannot pass as something else: the text
+    splits into 1 + (SEPARATORs in it) parts and the server puts one SEPARATOR between
+    fields, so exactly len(_TEXT_FIELDS) parts means no value holds one, and part i is
+    field i's text, or NULL_MARK for a NULL. Every NULL's element is replaced (it sits
+    between the `,` before it and the one after); a value that is NULL_MARK itself, or
+    a value whose encoding holds `"\\u001e"` (a `"` then NULL_MARK at its end), would
+    add a replacement, so when the count is right the bytes are exactly the canonical
+    encoding of the stored values, and their hash is the record-by-record walk's.
+    Anything else: None (or a hash that does not match), and the batch is read again
+    record by record (_Walk.check_fast), which judges it. All in C loops (map): no
+    Python code runs per record."""
     parts = list(map(_SPLIT, map(_SECOND, batch)))
     if set(map(len, parts)) != {len(_TEXT_FIELDS)}:
         return None
-    if tuple(map(list.count, parts, repeat(NULL_MARK))) != tuple(map(_THIRD, batch)):
-        return None
     deque(map(list.insert, parts, repeat(0), seqs), maxlen=0)  # seq first, as an int
-    values = map(list, map(map, repeat(_BACK_TO_NONE), parts, parts))
-    return map(bytes.__add__, map(_ASCII, prevs), map(orjson.dumps, values))
+    encoded = tuple(map(orjson.dumps, parts))
+    made = tuple(map(bytes.replace, encoded, repeat(_NULL_JSON), repeat(b"null")))
+    if tuple(map(operator.sub, map(len, encoded), map(len, made))) != tuple(map(_THIRD, batch)):
+        return None
+    hashes = tuple(map(hashlib.sha256, map(_ASCII, prevs)))
+    deque(map(_UPDATE, hashes, made), maxlen=0)
+    return hashes
 
 
 # How the bytes to hash are made from a fast batch's rows, by dialect.
