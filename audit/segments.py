@@ -17,11 +17,9 @@ import bisect
 import hashlib
 import operator
 import sqlite3
-from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import repeat
 from typing import Any
 
 import orjson
@@ -206,25 +204,22 @@ class _Walk:
         database could not render) is read again as rows and checked by check_rows,
         which finds the first problem exactly as a walk record by record would."""
         last = self.expected - 1
-        made = FAST_MADE[dialect]
         for batch in fast_batches(connection, mark, dialect, last, until):
             if batch is None:  # the database refused to render a record: the rest slowly
                 return self.check_rows(rows(connection, mark, last, until))
             top = batch[-1][0]
-            if not self._take(batch, made):
+            if not self._take(batch):
                 problem = self.check_rows(rows(connection, mark, last, top))
                 if problem is not None:
                     return problem
             last = top
         return None
 
-    def _take(self, batch: Sequence[tuple[Any, ...]], made: Any) -> bool:
+    def _take(self, batch: Sequence[tuple[Any, ...]]) -> bool:
         """True, with the walk advanced past `batch`, when every record in it is in
         sequence, links to the one before and hashes to its stored hash, and every
         checkpoint in it names its record's hash; False (nothing changed) otherwise.
-        Each record is (seq, ..., prev_hash, hash), as fast_batches reads it, the bytes
-        to hash made from it by `made(batch, seqs, prevs)` (FAST_MADE of the dialect),
-        None when the batch cannot be read that way.
+        Each record is (seq, bytes to hash, prev_hash, hash), as fast_batches reads it.
         Loops in C (map, tuple comparison): no Python code runs per record."""
         first, count = self.expected, len(batch)
         seqs = tuple(map(_FIRST, batch))
@@ -235,8 +230,7 @@ class _Walk:
         if prevs[0] != self.prev_hash or prevs[1:] != stored[:-1]:
             return False
         try:
-            data = made(batch, seqs, prevs)
-            if data is None or tuple(map(_HEXDIGEST, data)) != stored:
+            if tuple(map(_HEXDIGEST, map(hashlib.sha256, map(_SECOND, batch)))) != stored:
                 return False
         except TypeError:  # a NULL field made the bytes NULL
             return False
@@ -333,88 +327,14 @@ def _sqlite_bytes() -> str:
     )
 
 
-# PostgreSQL: each record's chained text fields as ONE text, SEPARATOR between them and
-# NULL_MARK for a NULL, with the count of NULLs beside it (the server's JSON costs it
-# far more: bench/results/verify-pg-speed.md). A stored value may hold either character:
-# see _split_made for why that can only send a batch to the record-by-record check.
-SEPARATOR = "\x1f"
-NULL_MARK = "\x1e"
-_TEXT_FIELDS = CHAINED_FIELDS[1:]
-# Columns the schema keeps NOT NULL (audit.models) are joined as they are: if one were
-# made NULL, concat_ws would leave it out, the text would split into one part too few,
-# and the batch would be read again record by record.
-_NOT_NULL = frozenset(
-    ("occurred_at", "action", "outcome", "sections", "withheld", "basis", "details")
-)
-
-
-def _postgresql_split() -> str:
-    """PostgreSQL: seq, the text fields joined (concat_ws, each NULL as NULL_MARK),
-    4 times the number of NULL text fields (what `null` for each saves on orjson's
-    `"\\u001e"`, _split_made), prev_hash, hash."""
-    joined = ", ".join(
-        name if name in _NOT_NULL else f"coalesce({name}, E'\\x1e')" for name in _TEXT_FIELDS
-    )
-    nulls = ", ".join(_TEXT_FIELDS)
-    return f"seq, concat_ws(E'\\x1f', {joined}), 4 * num_nulls({nulls}), prev_hash, hash"
-
-
-# What a fast batch reads, by dialect (no entry: record by record).
-FAST_SQL = {"sqlite": _sqlite_bytes(), "postgresql": _postgresql_split()}
+# What a fast batch reads, by dialect. Only SQLite: on PostgreSQL the server's to_json
+# and || on each field (or its sha256) cost it more than the client saves, and rows() with
+# orjson is as fast as any batch-wise check in the client (bench/results/verify-*.md).
+FAST_SQL = {"sqlite": _sqlite_bytes()}
 _FIRST = operator.itemgetter(0)
 _SECOND = operator.itemgetter(1)
-_THIRD = operator.itemgetter(2)
 _PREV = operator.itemgetter(-2)
 _LAST = operator.itemgetter(-1)
-_SPLIT = operator.methodcaller("split", SEPARATOR)
-_NULL_JSON = b'"\\u001e"'  # NULL_MARK as orjson writes it, 4 bytes longer than null
-_ASCII = operator.methodcaller("encode", "ascii")
-_UPDATE = type(hashlib.sha256()).update
-
-
-def _sqlite_made(batch: Sequence[tuple[Any, ...]], seqs: Any, prevs: Any) -> Iterable[bytes]:
-    """SQLite made the bytes to hash itself (_sqlite_bytes): the second item, hashed."""
-    return map(hashlib.sha256, map(_SECOND, batch))
-
-
-def _split_made(
-    batch: Sequence[tuple[Any, ...]], seqs: Sequence[int], prevs: Sequence[str]
-) -> Iterable[bytes] | None:
-    """The bytes to hash of a batch read by _postgresql_split: `prev_hash` followed by
-    the canonical encoding (audit.chain.canonical_values, written by orjson as
-    record_hash does) of the values the joined text splits back into, NULL_MARK as
-    None; None when a text does not split into exactly one part a field, or the parts
-    that are NULL_MARK are not exactly the record's NULLs.
-
-    orjson writes a part that is NULL_MARK as `"\\u001e"`; each such element becomes
-    `null` (bytes.replace), and the record is taken only if exactly as many were
-    replaced as the server counted NULLs (the length falls by 4 for each). Why a
-    stored value holding SEPARATOR or NULL_MARK cannot pass as something else: the text
-    splits into 1 + (SEPARATORs in it) parts and the server puts one SEPARATOR between
-    fields, so exactly len(_TEXT_FIELDS) parts means no value holds one, and part i is
-    field i's text, or NULL_MARK for a NULL. Every NULL's element is replaced (it sits
-    between the `,` before it and the one after); a value that is NULL_MARK itself, or
-    a value whose encoding holds `"\\u001e"` (a `"` then NULL_MARK at its end), would
-    add a replacement, so when the count is right the bytes are exactly the canonical
-    encoding of the stored values, and their hash is the record-by-record walk's.
-    Anything else: None (or a hash that does not match), and the batch is read again
-    record by record (_Walk.check_fast), which judges it. All in C loops (map): no
-    Python code runs per record."""
-    parts = list(map(_SPLIT, map(_SECOND, batch)))
-    if set(map(len, parts)) != {len(_TEXT_FIELDS)}:
-        return None
-    deque(map(list.insert, parts, repeat(0), seqs), maxlen=0)  # seq first, as an int
-    encoded = tuple(map(orjson.dumps, parts))
-    made = tuple(map(bytes.replace, encoded, repeat(_NULL_JSON), repeat(b"null")))
-    if tuple(map(operator.sub, map(len, encoded), map(len, made))) != tuple(map(_THIRD, batch)):
-        return None
-    hashes = tuple(map(hashlib.sha256, map(_ASCII, prevs)))
-    deque(map(_UPDATE, hashes, made), maxlen=0)
-    return hashes
-
-
-# How the bytes to hash are made from a fast batch's rows, by dialect.
-FAST_MADE = {"sqlite": _sqlite_made, "postgresql": _split_made}
 
 
 def fast_batches(

@@ -1,9 +1,8 @@
 """Verification the fast way (audit.segments.fast_batches: SQLite writes each record's
 canonical bytes) finds what the record by record walk finds, at the same record, in this
 process and in worker processes; an intact log is hashed byte for byte as the service
-hashed it. On PostgreSQL the server joins each record's text fields into one text (segments.
-_postgresql_split) and the client splits it back and hashes it: the same tests hold it,
-and the worker processes, to the record-by-record walk's answers."""
+hashed it. On PostgreSQL, which walks record by record, the same tests hold the worker
+processes to the one walk's answers."""
 
 from __future__ import annotations
 
@@ -91,15 +90,9 @@ def record_by_record(monkeypatch):
     return calls
 
 
-# STRANGE but for the two characters PostgreSQL's joined text uses (segments.SEPARATOR,
-# NULL_MARK), which send a batch holding them to the record-by-record check (below).
-PLAIN_STRANGE = STRANGE.replace(segments.SEPARATOR, "").replace(segments.NULL_MARK, "")
-
-
 def test_the_database_hashes_every_character_as_the_service_did(app, record_by_record):
-    fast = db.engine.dialect.name in segments.FAST_SQL  # SQLite and PostgreSQL
-    odd = STRANGE if db.engine.dialect.name == "sqlite" else PLAIN_STRANGE
-    _log(app, 40, 10, odd=lambda i: odd[i % 7 :: 3] if i % 2 else odd)
+    fast = db.engine.dialect.name in segments.FAST_SQL  # SQLite; PostgreSQL: by record
+    _log(app, 40, 10, odd=lambda i: STRANGE[i % 7 :: 3] if i % 2 else STRANGE)
     result = _verify(app, "fast")
     assert result.ok
     assert result.checked == 40
@@ -242,85 +235,3 @@ def test_a_change_to_any_column_is_found_as_the_record_by_record_walk_finds_it(
     record_by_record.clear()
     assert found(_verify(app, "fast")) == found(reference)
     assert len(record_by_record) == 1
-
-
-# Values holding PostgreSQL's separator or NULL marker, where a split would go wrong:
-# (column, value as SQL). Each is stored as the service would write it (a fresh chain).
-ODD_VALUES = {
-    "separator": "Staff " + "\x1f" + " member",
-    "marker": "\x1e",
-    "marker_inside": "a\x1eb",
-    "both": "\x1f\x1e\x1f",
-    "separator_only": "\x1f",
-}
-
-
-@pytest.mark.parametrize("kind", sorted(ODD_VALUES))
-def test_values_holding_the_separator_or_the_marker_verify_intact(app, monkeypatch, kind):
-    """A name, user agent or reason holding the characters the joined text uses is
-    intact, and only its batch is read again record by record (a separator, or a value
-    that is the marker); the others are checked the fast way."""
-    odd = ODD_VALUES[kind]
-    _log(app, 30, 10, odd=lambda i: odd if i == 17 else "")
-    monkeypatch.setattr(segments, "FAST_BATCH", 7)
-    calls = []
-    original = segments._Walk.check_rows
-
-    def counted(self, records):
-        records = list(records)
-        calls.append((records[0][0], records[-1][0]))
-        return original(self, records)
-
-    monkeypatch.setattr(segments._Walk, "check_rows", counted)
-    result = _verify(app, "fast")
-    assert (result.ok, result.checked) == (True, 30)
-    # PostgreSQL: the batch of record 17 alone, unless its values split as they are
-    # (a marker inside a value is text, not a NULL); SQLite's bytes do not split.
-    again = db.engine.dialect.name == "postgresql" and kind != "marker_inside"
-    assert calls == ([(15, 21)] if again else [])
-    assert _verify(app, "workers").ok
-
-
-# A NULL and the marker text, or a separator moved between two fields: changes that a
-# split trusting its characters would not see. (statements, problem at record 17)
-SPLIT_FOOLERS = {
-    "null_to_marker": "UPDATE audit_event SET reason = E'\\x1e' WHERE seq = 17",
-    "marker_to_null": "UPDATE audit_event SET reason = NULL WHERE seq = 17",
-    "separator_moved": (
-        "UPDATE audit_event SET actor_name = actor_name || E'\\x1f' || actor_role, "
-        "actor_role = NULL WHERE seq = 17"
-    ),
-    # The name "A<sep>x" and the role "practitioner" become "A" and "x<sep>practitioner":
-    # the joined text is the same.
-    "separator_moved_back": (
-        "UPDATE audit_event SET actor_name = split_part(actor_name, E'\\x1f', 1), "
-        "actor_role = split_part(actor_name, E'\\x1f', 2) || E'\\x1f' || actor_role "
-        "WHERE seq = 17"
-    ),
-}
-
-
-@pytest.mark.parametrize("kind", sorted(SPLIT_FOOLERS))
-def test_changes_that_move_the_separator_or_the_marker_are_found(app, kind):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL's SQL (split_part, E'' strings); SQLite has no split")
-    """Record 17 stored with a reason of NULL_MARK (marker_to_null) or NULL, or an actor
-    name holding SEPARATOR then the role: each change is found at record 17, as the
-    record-by-record walk finds it, by every way of checking."""
-    if kind == "marker_to_null":
-        odd = lambda i: segments.NULL_MARK if i == 17 else ""  # noqa: E731 - reason = odd
-    elif kind == "separator_moved_back":
-        odd = lambda i: segments.SEPARATOR + "x" if i == 17 else ""  # noqa: E731
-    else:
-        odd = lambda i: ""  # noqa: E731
-    _log(app, 30, 10, odd=odd)
-    assert _verify(app, "fast").ok
-    _as_attacker(SPLIT_FOOLERS[kind])
-    reference = _verify(app, "reference")
-    assert (reference.ok, reference.first_bad_seq, reference.problem) == (
-        False,
-        17,
-        segments.ALTERED,
-    )
-    assert found(_verify(app, "fast")) == found(reference)
-    assert found(_verify(app, "workers")) == found(reference)
