@@ -52,7 +52,9 @@ PARTS = (
     ("plan body (services.plan_body)", "careplan/plans/services.py", "plan_body"),
     ("marshmallow dump", "marshmallow/schema.py", "dump"),
     ("JSON response (respond)", "careplan/core/http.py", "respond"),
-    ("template rendering (render_template)", "flask/templating.py", "render_template"),
+    # Pages made after the commit render through jinja2 directly (careplan.web.pages).
+    ("template rendering (jinja2 Template.render)", "jinja2/environment.py", "render"),
+    ("response made after the commit (transaction._fill)", "careplan/core/transaction.py", "_fill"),
     ("audit record built (audit.log.record)", "audit/log.py", "record"),
     ("audit append (audit.writer.append)", "audit/writer.py", "append"),
     ("witness", "audit/witnesses.py", "write"),

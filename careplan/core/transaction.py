@@ -9,12 +9,16 @@ returned and nothing is changed (fail closed).
 No handler commits. A handler whose answer is costly to make from what it read (the plan
 view opens and presents its sections) may leave that step until after the commit
 (`respond_after_commit`), so SQLite's write lock, held from the transaction's start, is
-not held meanwhile; the access is on record before the body is made.
+not held meanwhile; the access is on record before the body is made. That commit
+leaves the session's objects loaded (`unit_of_work.finish(keep_loaded=True)`), so making
+the body reads nothing again; a page whose only work is reading is made this way
+(careplan.web.pages.render).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from flask import Flask, Response, current_app, g, jsonify
 
@@ -22,6 +26,7 @@ from careplan.core import unit_of_work
 from careplan.core.errors import NotRecorded
 
 _AFTER_COMMIT = "careplan_respond_after_commit"
+_LAYOUT_IN_TRANSACTION = "careplan_layout_in_transaction"
 
 
 def respond_after_commit(make: Callable[[], Response]) -> Response:
@@ -33,12 +38,32 @@ def respond_after_commit(make: Callable[[], Response]) -> Response:
     return Response(status=200)
 
 
+def layout_in_transaction() -> bool:
+    """The page's layout (its context processors) is being made in the request's own
+    transaction, which is sound (a page that only shows, before the commit it is made
+    after: `careplan.web.pages.render`), so they may read through `db.session`."""
+    return bool(g.get(_LAYOUT_IN_TRANSACTION))
+
+
+@contextmanager
+def layout_reads_in_transaction() -> Iterator[None]:
+    """Within: `layout_in_transaction()` is true."""
+    setattr(g, _LAYOUT_IN_TRANSACTION, True)
+    try:
+        yield
+    finally:
+        g.pop(_LAYOUT_IN_TRANSACTION, None)
+
+
 def commit_request(response: Response) -> Response:
     make = g.pop(_AFTER_COMMIT, None) if response.status_code < 400 else None
     try:
         failed = response.status_code >= 400
-        commit_now(_error_code(response) if failed else None, response.status_code)
-        if make is not None:
+        if make is None:
+            commit_now(_error_code(response) if failed else None, response.status_code)
+        else:
+            # What `make` reads (the signed-in account, the read model) stays loaded.
+            unit_of_work.finish(keep_loaded=True)
             _fill(response, make)
     except NotRecorded:
         failed = jsonify({"error": NotRecorded.code, "message": NotRecorded.message, "fields": {}})
@@ -52,8 +77,11 @@ def _fill(response: Response, make: Callable[[], Response]) -> None:
     try:
         made = make()
     except Exception as exc:  # answered by the app's own error handlers
+        unit_of_work.reading_done()
         made = current_app.make_response(current_app.handle_user_exception(exc))
         commit_now(_error_code(made), made.status_code)
+    finally:
+        unit_of_work.reading_done()
     response.status_code = made.status_code
     response.set_data(made.get_data())
     for name in dict(made.headers):
