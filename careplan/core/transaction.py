@@ -63,7 +63,7 @@ def commit_request(response: Response) -> Response:
             commit_now(_error_code(response) if failed else None, response.status_code)
         else:
             # What `make` reads (the signed-in account, the read model) stays loaded.
-            unit_of_work.finish(keep_loaded=True)
+            commit_now(keep_loaded=True)
             _fill(response, make)
     except NotRecorded:
         failed = jsonify({"error": NotRecorded.code, "message": NotRecorded.message, "fields": {}})
@@ -101,10 +101,15 @@ def init_app(app: Flask) -> None:
     app.after_request(commit_request)
 
 
-def commit_now(error_code: str | None = None, status: int | None = None) -> None:
+def commit_now(
+    error_code: str | None = None, status: int | None = None, *, keep_loaded: bool = False
+) -> None:
     """Commit the request's changes and audit records (careplan.core.unit_of_work);
     `error_code`: the request failed (answered `status`), so its changes are rolled back
-    and only its audit records (the failed attempt among them) are committed. Called by
-    the unit of work's end of request only; raises NotRecorded (answered 503) if that
-    cannot be done."""
-    unit_of_work.finish(error_code, status if error_code is not None else None)
+    and only its audit records (the failed attempt among them) are committed;
+    `keep_loaded`: the response is made after the commit from what was read
+    (`unit_of_work.finish`). Called by the unit of work's end of request only; raises
+    NotRecorded (answered 503) if that cannot be done."""
+    unit_of_work.finish(
+        error_code, status if error_code is not None else None, keep_loaded=keep_loaded
+    )

@@ -54,7 +54,7 @@ def add_after_commit_hook(app: Flask, hook: AfterCommitHook) -> None:
 
 
 def begin() -> None:
-    db.session().info.pop(READ_AFTER_COMMIT, None)
+    reading_done()  # a job after a page made in the same app context (tests)
     for hook in current_app.extensions.get(BEGIN_HOOKS, ()):
         hook()
 
@@ -105,7 +105,8 @@ def reading_done() -> None:
     """The response made after the commit (`finish(keep_loaded=True)`) is made: the
     session reads and writes through the request's engine again (a second unit of work,
     recording a failure to make it, writes)."""
-    db.session().info.pop(READ_AFTER_COMMIT, None)
+    if db.session.registry.has():  # no session made for nothing (a static file)
+        db.session().info.pop(READ_AFTER_COMMIT, None)
 
 
 def _discard(session: Session) -> None:
