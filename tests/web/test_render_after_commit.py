@@ -95,9 +95,13 @@ class Trace:
         prepared.run_statement = self.real
 
     def after_commit(self) -> list[str]:
-        """What ran after the request's (last) commit, the template's start marked."""
+        """What ran after the request's (last) commit, the template's start marked; but
+        for a data key read the first time this process opens a value sealed under it
+        (key material, committed, read through the read-only engine: which values a
+        page opens, and so which keys a test process has opened before, depends on the
+        tests run before it)."""
         last = max(i for i, step in enumerate(self.steps) if step == COMMIT)
-        return self.steps[last + 1 :]
+        return [step for step in self.steps[last + 1 :] if "FROM data_key" not in step]
 
 
 @pytest.mark.parametrize(
@@ -203,3 +207,19 @@ def test_a_form_sent_back_with_errors_is_made_before_the_commit(demo_app):
         page = morag.post(f"/people/{sarah}/key-worker", {"staff_id": "not-a-person"})
     assert page.status_code >= 400
     assert trace.steps.index(RENDER) < trace.steps.index(COMMIT)
+
+
+def test_a_data_key_first_opened_after_the_commit_is_read_without_a_fault(demo_app, caplog):
+    """A process opening a data key for the first time while it makes a page after the
+    commit (the person's supporters page opens how she described each, sealed, as it
+    renders) reads the key through the read-only engine (on SQLite: without taking the
+    write lock again), and it is no fault."""
+    sarah = Browser(demo_app, staff(demo_app, "sarah.mackenzie@example.demo"))
+    demo_app.extensions["careplan.vault"]._open.clear()
+    with caplog.at_level(logging.WARNING, logger="careplan.extensions"), Trace(demo_app) as trace:
+        page = sarah.get("/my-plan/supporters")
+    assert page.status_code == 200
+    last = max(i for i, step in enumerate(trace.steps) if step == COMMIT)
+    assert any("FROM data_key" in step for step in trace.steps[last + 1 :])
+    assert trace.after_commit() == [RENDER]
+    assert not [r for r in caplog.records if "read after the commit" in r.getMessage()]
