@@ -9,10 +9,10 @@ returned and nothing is changed (fail closed).
 No handler commits. A handler whose answer is costly to make from what it read (the plan
 view opens and presents its sections) may leave that step until after the commit
 (`respond_after_commit`), so SQLite's write lock, held from the transaction's start, is
-not held meanwhile; the access is on record before the body is made. That commit
-leaves the session's objects loaded (`unit_of_work.finish(keep_loaded=True)`), so making
-the body reads nothing again; a page whose only work is reading is made this way
-(careplan.web.pages.render).
+not held meanwhile; the access is on record before the body is made. A page whose only
+work is reading is made this way (careplan.web.pages.render), its commit leaving the
+session's objects loaded (`keep_loaded`: the layout reads the signed-in account), so
+making it reads nothing again.
 """
 
 from __future__ import annotations
@@ -29,12 +29,14 @@ _AFTER_COMMIT = "careplan_respond_after_commit"
 _LAYOUT_IN_TRANSACTION = "careplan_layout_in_transaction"
 
 
-def respond_after_commit(make: Callable[[], Response]) -> Response:
+def respond_after_commit(make: Callable[[], Response], *, keep_loaded: bool = False) -> Response:
     """Answer with what `make()` returns, made once the request has committed. Returns the
     response the handler returns (status and body filled in after the commit; headers
     set meanwhile, such as cookies, are kept). If `make` raises, the error's own answer
-    is sent and whatever it recorded (a refusal) is committed in a second transaction."""
-    setattr(g, _AFTER_COMMIT, make)
+    is sent and whatever it recorded (a refusal) is committed in a second transaction.
+    `keep_loaded`: `make` reads ORM objects the request loaded (a page's layout reads the
+    signed-in account), so the commit leaves them loaded (`unit_of_work.finish`)."""
+    setattr(g, _AFTER_COMMIT, (make, keep_loaded))
     return Response(status=200)
 
 
@@ -56,14 +58,15 @@ def layout_reads_in_transaction() -> Iterator[None]:
 
 
 def commit_request(response: Response) -> Response:
-    make = g.pop(_AFTER_COMMIT, None) if response.status_code < 400 else None
+    after = g.pop(_AFTER_COMMIT, None) if response.status_code < 400 else None
     try:
         failed = response.status_code >= 400
-        if make is None:
+        if after is None:
             commit_now(_error_code(response) if failed else None, response.status_code)
         else:
-            # What `make` reads (the signed-in account, the read model) stays loaded.
-            commit_now(keep_loaded=True)
+            make, keep_loaded = after
+            commit_now(keep_loaded=keep_loaded)
+            unit_of_work.reading_after_commit()
             _fill(response, make)
     except NotRecorded:
         failed = jsonify({"error": NotRecorded.code, "message": NotRecorded.message, "fields": {}})

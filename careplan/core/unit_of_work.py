@@ -71,10 +71,9 @@ def finish(
     `keep_loaded`: the response is made after this commit from what the work read (a
     page's signed-in account and its agency, the plan read model): the commit leaves
     the session's objects loaded instead of expiring them, so reading them reads no
-    row again, and until `reading_done` any read the session still makes goes through
-    the read-only engine (careplan.extensions.UnitOfWorkSession): on SQLite a new
+    row again (see `reading_after_commit` for any read it still makes: on SQLite a new
     transaction of the request's own would take the write lock again and hold it,
-    uncommitted, until the request ends."""
+    uncommitted, until the request ends)."""
     g.failed_status = status
     session = db.session()
     expire = session.expire_on_commit
@@ -92,13 +91,18 @@ def finish(
         raise NotRecorded() from None
     finally:
         session.expire_on_commit = expire
-    if keep_loaded:
-        session.info[READ_AFTER_COMMIT] = database.read_only_engine()
     for after in current_app.extensions.get(AFTER_COMMIT_HOOKS, ()):
         try:
             after()
         except Exception as exc:  # committed already: the work stands whatever this does
             log.error("after-commit hook failed: %s", type(exc).__name__)
+
+
+def reading_after_commit() -> None:
+    """A response is being made after the commit: until `reading_done`, whatever the
+    session still reads goes through the read-only engine
+    (careplan.extensions.UnitOfWorkSession), never a new transaction of its own."""
+    db.session().info[READ_AFTER_COMMIT] = database.read_only_engine()
 
 
 def reading_done() -> None:

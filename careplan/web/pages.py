@@ -169,7 +169,7 @@ def render(
         template_rendered.send(app, _async_wrapper=app.ensure_sync, template=page, context=context)
         return app.response_class(html, status)
 
-    return transaction.respond_after_commit(make)
+    return transaction.respond_after_commit(make, keep_loaded=True)
 
 
 def _after_commit(status: int) -> bool:
