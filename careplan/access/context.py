@@ -293,6 +293,19 @@ class AccessContext:
         return min(active, key=lambda s: str(s.id)) if active else None
 
     @functools.cached_property
+    def tie_memo(self) -> dict[str | None, Any] | None:
+        """What the ties answered (`careplan.access.policy`) for each section key (None:
+        the plan or person as a whole), kept for this context when nothing the ties read
+        can change under it: no plan, or the plan a plain frozen row (as read-only views
+        load it). A page asks three questions of each section and a dozen of the plan,
+        each walking the same ties. None: not kept (an ORM plan a handler may change
+        between two decisions, as a hand-over does)."""
+        params = getattr(type(self.plan), "__dataclass_params__", None)
+        if self.plan is None or (params is not None and params.frozen):
+            return {}
+        return None
+
+    @functools.cached_property
     def active_break_glass(self) -> BreakGlassFact | None:
         active = [b for b in self.break_glass if b.active(self.now)]
         return min(active, key=lambda b: str(b.id)) if active else None

@@ -312,14 +312,28 @@ def _by_ties(
     context: AccessContext, kind: ResourceType, key: str | None, permission: Permission
 ) -> Decision | None:
     """The first tie that holds decides; None: no tie holds."""
+    found = _tie_basis(context, key)
+    if found is None:
+        return None
+    if isinstance(found, Denial):
+        return Decision.deny(found)
+    return _granted(kind, found, permission)
+
+
+def _tie_basis(context: AccessContext, key: str | None) -> Basis | Denial | None:
+    """The first tie's answer that holds for `key`, whatever the permission (kept for
+    the context where it cannot change: `AccessContext.tie_memo`)."""
+    memo = context.tie_memo
+    if memo is not None and key in memo:
+        return memo[key]  # type: ignore[no-any-return]
+    found = None
     for tie in TIES:
         found = tie.basis(context, key)
-        if found is None:
-            continue
-        if isinstance(found, Denial):
-            return Decision.deny(found)
-        return _granted(kind, found, permission)
-    return None
+        if found is not None:
+            break
+    if memo is not None:
+        memo[key] = found
+    return found
 
 
 def _decide_whole(context: AccessContext, kind: ResourceType, permission: Permission) -> Decision:

@@ -112,6 +112,12 @@ def reading() -> Iterator[Connection]:
         yield connection
 
 
+def read_only_engine() -> Engine:
+    """The engine of `reading`: its connections begin a plain (on SQLite deferred, so
+    lock-free) transaction. Shares the request engine's pool."""
+    return current_app.extensions[_READER]  # type: ignore[no-any-return]
+
+
 def init_app(app: Flask) -> None:
     with app.app_context():
         engine = db.engine

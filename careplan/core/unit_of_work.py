@@ -22,8 +22,9 @@ from typing import Any
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
+from careplan.core import database
 from careplan.core.errors import NotRecorded
-from careplan.extensions import db
+from careplan.extensions import READ_AFTER_COMMIT, db
 
 log = logging.getLogger(__name__)
 
@@ -53,34 +54,63 @@ def add_after_commit_hook(app: Flask, hook: AfterCommitHook) -> None:
 
 
 def begin() -> None:
+    reading_done()  # a job after a page made in the same app context (tests)
     for hook in current_app.extensions.get(BEGIN_HOOKS, ()):
         hook()
 
 
-def finish(error_code: str | None = None, status: int | None = None) -> None:
+def finish(
+    error_code: str | None = None, status: int | None = None, *, keep_loaded: bool = False
+) -> None:
     """Commit the work and what its hooks add; `error_code`: the work failed, so its
     changes are rolled back and only what the hooks add (the failed attempt's audit
     record among it) is committed; `status`: the HTTP status it was answered with (None
     for a job; the hooks read it as `g.failed_status`). Raises NotRecorded if that cannot
-    be done."""
+    be done.
+
+    `keep_loaded`: the response is made after this commit from what the work read (a
+    page's signed-in account and its agency, the plan read model): the commit leaves
+    the session's objects loaded instead of expiring them, so reading them reads no
+    row again (see `reading_after_commit` for any read it still makes: on SQLite a new
+    transaction of the request's own would take the write lock again and hold it,
+    uncommitted, until the request ends)."""
     g.failed_status = status
     session = db.session()
+    expire = session.expire_on_commit
     try:
         if error_code is not None:
             session.rollback()
         for hook in current_app.extensions.get(COMMIT_HOOKS, ()):
             hook(session, error_code)
         if session.in_transaction():
+            session.expire_on_commit = expire and not keep_loaded
             session.commit()
     except Exception as exc:
         _discard(session)
         log.error("unit of work not committed: %s", type(exc).__name__)
         raise NotRecorded() from None
+    finally:
+        session.expire_on_commit = expire
     for after in current_app.extensions.get(AFTER_COMMIT_HOOKS, ()):
         try:
             after()
         except Exception as exc:  # committed already: the work stands whatever this does
             log.error("after-commit hook failed: %s", type(exc).__name__)
+
+
+def reading_after_commit() -> None:
+    """A response is being made after the commit: until `reading_done`, whatever the
+    session still reads goes through the read-only engine
+    (careplan.extensions.UnitOfWorkSession), never a new transaction of its own."""
+    db.session().info[READ_AFTER_COMMIT] = database.read_only_engine()
+
+
+def reading_done() -> None:
+    """The response made after the commit (`finish(keep_loaded=True)`) is made: the
+    session reads and writes through the request's engine again (a second unit of work,
+    recording a failure to make it, writes)."""
+    if db.session.registry.has():  # no session made for nothing (a static file)
+        db.session().info.pop(READ_AFTER_COMMIT, None)
 
 
 def _discard(session: Session) -> None:

@@ -17,8 +17,10 @@ from marshmallow import ValidationError
 from audit.actions import AuditAction
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import requires
+from careplan.core import transaction
 from careplan.core.database import reading
 from careplan.core.errors import ApiError
+from careplan.extensions import db
 from careplan.identity.web import signed_in_required
 from careplan.notifications import queries, services
 from careplan.notifications.models import Choice
@@ -37,12 +39,16 @@ CHOICES = {
 @bp.app_context_processor
 def _unread_count() -> dict[str, int | None]:
     """For every page: how many notifications the signed-in account has not read (the
-    count beside Notifications in the header; None when nobody is signed in). A
-    read-only connection of its own: a page made after its request committed (the plan
-    view) must not open a writing transaction (careplan.core.database.reading)."""
+    count beside Notifications in the header; None when nobody is signed in). A page
+    that only shows reads it in its request's transaction, before the commit it is made
+    after (careplan.web.pages.render): one statement. Any other page (an error page, a
+    form sent back) reads it on a read-only connection of its own, whatever state the
+    request's transaction is in (careplan.core.database.reading)."""
     user = g.get("user")
     if user is None or getattr(user, "id", None) is None:
         return {"unread_notifications": None}
+    if transaction.layout_in_transaction():
+        return {"unread_notifications": queries.unread_count(db.session, user.id)}
     with reading() as connection:
         return {"unread_notifications": queries.unread_count(connection, user.id)}
 

@@ -76,19 +76,20 @@ def plan_body(view: PlanView, audit_action: AuditAction) -> dict[str, Any]:
         raise
 
 
-def view_plan(person_id: uuid.UUID) -> tuple[PlanAccess, dict[str, Any]]:
+def read_plan_page(person_id: uuid.UUID) -> tuple[PlanAccess, PlanView]:
     """The plan read model for pages: the same statements as the API's plan view (plain
-    rows, `view=True`), one audit record; the body in `presenters.plan`'s shape."""
+    rows, `view=True`), one audit record; the sections still sealed (opened by
+    `plan_body`, into `presenters.plan`'s shape, once the request has committed, as the
+    API's are)."""
     access = plan_access(person_id, Permission.PLAN_VIEW, AuditAction.PLAN_VIEW, view=True)
-    view = read_plan_view(access.facts, AuditAction.PLAN_VIEW)
-    return access, plan_body(view, AuditAction.PLAN_VIEW)
+    return access, read_plan_view(access.facts, AuditAction.PLAN_VIEW)
 
 
 def view_my_plan(
     person_id: uuid.UUID,
 ) -> tuple[PlanAccess, dict[str, Any], dict[str, list[Entry]], dict[uuid.UUID, dict[str, Any]]]:
     """The person's own plan with the care team's updates under each part (issue 17):
-    the plan view of `view_plan` and every update of the shown sections in one more
+    the plan view of `read_plan_page` and every update of the shown sections in one more
     statement, one audit record (`plan.view`, details `{"with": "updates"}`).
     Returns (access, body in `presenters.plan`'s shape, section key -> updates newest
     first, entry id -> what it is about (`linked`))."""

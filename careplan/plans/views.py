@@ -88,31 +88,34 @@ def plan(person_id: uuid.UUID) -> Any:
     if person_context(person_id, AuditAction.PLAN_VIEW, rows=True).plan is None:
         person = people.view_person(person_id)
         return render("plans/no_plan.html", page_title=person.display_name, person=person)
-    access, body = plans.view_plan(person_id)
+    access, view = plans.read_plan_page(person_id)
     facts = access.facts
-    person = facts.person
-    shown = _sections(facts, body)
     # The summary's care team, what each sees, overdue actions: one statement (issue 17),
     # for a key worker and anyone else alike (the actions are decided from its rows).
     glance = sources.loader().plan_glance(facts)
     can = _plan_actions(facts)
     overdue = plans.overdue_seen(facts, glance.overdue)
-    at_a_glance = summary.summary(
-        facts, body, glance, shown, team=can["view_care_team"], overdue=overdue
-    )
-    if at_a_glance["emergency_until"] is not None:
-        shown = summary.emergency_order(shown)
+
+    def opened() -> dict[str, Any]:
+        # After the commit, as the API's plan body: the sections opened and presented.
+        body = plans.plan_body(view, AuditAction.PLAN_VIEW)
+        shown = _sections(facts, body)
+        at_a_glance = summary.summary(
+            facts, body, glance, shown, team=can["view_care_team"], overdue=overdue
+        )
+        if at_a_glance["emergency_until"] is not None:
+            shown = summary.emergency_order(shown)
+        return {"plan": body, "sections": shown, "summary": at_a_glance}
+
     return render(
         "plans/plan.html",
-        page_title=person.display_name,
+        page_title=facts.person.display_name,
         page_label="Care plan",
-        person=person,
-        plan=body,
-        sections=shown,
-        summary=at_a_glance,
+        person=facts.person,
         titles={kind.key: kind.title for kind in catalogue()},
         today=facts.today,
         can=can,
+        later=opened,
     )
 
 

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import insert, select
 
 from careplan.core import clock
+from careplan.extensions import KEY_MATERIAL
 from careplan.protection.keys import KEY_BYTES, KeyRing
 from careplan.protection.models import DataKey
 
@@ -72,7 +73,10 @@ class Vault:
     def _data_key(self, connection: Any, key_id: uuid.UUID) -> AESGCM:
         found = self._open.get(key_id.bytes)
         if found is None:
-            row = connection.execute(select(_keys).where(_keys.c.id == key_id)).first()
+            # Key material, committed, read once per process: expected even while a
+            # response is made after its commit (careplan.extensions.UnitOfWorkSession).
+            query = select(_keys).where(_keys.c.id == key_id)
+            row = connection.execute(query.execution_options(**{KEY_MATERIAL: True})).first()
             if row is None:
                 raise KeyUnavailable(f"data key {key_id} does not exist")
             found = self._unwrap(row.id, row.family, row.kek_name, row.wrapped)

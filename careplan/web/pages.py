@@ -3,17 +3,28 @@ happened, and show each person the navigation for what they do."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any
 
-from flask import Flask, g, render_template, request
+from flask import (
+    Flask,
+    Response,
+    before_render_template,
+    current_app,
+    g,
+    has_request_context,
+    render_template,
+    request,
+    template_rendered,
+)
 from marshmallow import Schema, ValidationError
 
 from audit import log as audit_log
 from careplan.access.subject import Role
 from careplan.accounts.models import User
-from careplan.core import clock, days
+from careplan.core import clock, days, transaction
 from careplan.core.errors import ApiError, PreconditionFailed, flatten_messages
 from careplan.web import words
 from careplan.web.display import grouped
@@ -122,8 +133,52 @@ def version_check(message: str) -> Callable[[int], None]:
     return same_version
 
 
-def render(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
-    return render_template(template, **context), status
+def render(
+    template: str,
+    status: int = 200,
+    *,
+    later: Callable[[], dict[str, Any]] | None = None,
+    **context: Any,
+) -> Any:
+    """The page `template` with `context`, answered with `status`. A page that only
+    shows (a GET that succeeds, for someone signed in) is made after the request has
+    committed (careplan.core.transaction.respond_after_commit): its reads and their audit
+    record are one transaction, committed first, and on SQLite the write lock that
+    transaction holds from its start is not held while the page renders. The context
+    processors (the header's navigation and unread count) run now, in the transaction;
+    the template reads only what the handler and they read, kept loaded by the commit.
+    Otherwise (a form sent back with its errors, an error page, a page before sign-in,
+    whose CSRF cookie is set before the commit) the page is rendered now.
+    `later`: more of the context, made from what the handler read without reading
+    anything (the plan page's sections opened and presented): after the commit too; an
+    error it raises is answered by the app's error page, the view's record committed."""
+    if not _after_commit(status):
+        return render_template(template, **context, **(later() if later else {})), status
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    page = app.jinja_env.get_or_select_template(template)
+    with transaction.layout_reads_in_transaction():
+        app.update_template_context(context)
+
+    def make() -> Response:
+        if later is not None:
+            context.update(later())
+        before_render_template.send(
+            app, _async_wrapper=app.ensure_sync, template=page, context=context
+        )
+        html = page.render(context)
+        template_rendered.send(app, _async_wrapper=app.ensure_sync, template=page, context=context)
+        return app.response_class(html, status)
+
+    return transaction.respond_after_commit(make, keep_loaded=True)
+
+
+def _after_commit(status: int) -> bool:
+    return (
+        status < 300
+        and request.method in ("GET", "HEAD")
+        and g.get("web_session") is not None
+        and g.get("user") is not None
+    )
 
 
 def is_practitioner(user: User | None) -> bool:
@@ -255,7 +310,50 @@ def duration_words(seconds: int) -> str:
     return f"{count} second" + ("" if count == 1 else "s")
 
 
+# Stands for an address's one UUID while its shape is built once (see `_layout_url_for`).
+_SLOT = uuid.UUID(int=0)
+_SLOT_TEXT = str(_SLOT)
+
+
+def _layout_url_for(app: Flask) -> Callable[..., str]:
+    """Templates' `url_for`, building each address's shape once: the addresses that take
+    no values (the layout's header, navigation and footer links), the static files', and
+    those that take one UUID (a person's pages: the UUID converter writes `str(value)`,
+    put in the shape built around a UUID of zeros). A page builds about 40, the same
+    shapes on every page. Per application root (`request.script_root`); anything else,
+    or outside a request, is built by Flask each time."""
+    built: dict[tuple[str, str, Any], str] = {}
+    url_for = app.url_for
+
+    def layout_url_for(endpoint: str, **values: Any) -> str:
+        if len(values) > 1 or not has_request_context():
+            return url_for(endpoint, **values)
+        if not values:
+            key = (request.script_root, endpoint, None)
+            url = built.get(key)
+            if url is None:
+                url = built[key] = url_for(endpoint)
+            return url
+        ((name, value),) = values.items()
+        if type(value) is uuid.UUID:
+            key = (request.script_root, endpoint, name)
+            shape = built.get(key)
+            if shape is None:
+                shape = built[key] = url_for(endpoint, **{name: _SLOT})
+            return shape.replace(_SLOT_TEXT, str(value))
+        if endpoint == "static" and name == "filename":
+            key = (request.script_root, endpoint, value)
+            url = built.get(key)
+            if url is None:
+                url = built[key] = url_for(endpoint, filename=value)
+            return url
+        return url_for(endpoint, **values)
+
+    return layout_url_for
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.globals["url_for"] = _layout_url_for(app)
     app.jinja_env.filters["words"] = words.value_label
     app.jinja_env.filters["label"] = words.field_label
     app.jinja_env.filters["basis"] = words.basis_words

@@ -255,7 +255,8 @@ def test_the_in_process_profile_measures_both_plan_views(tmp_path: Path) -> None
         assert len(measured["top_own_time"]) == 5
     assert {p["part"] for p in modes[1]["parts"] if p["calls_per_request"]} >= {
         "web session lookup",
-        "template rendering (render_template)",
+        "template rendering (jinja2 Template.render)",
+        "response made after the commit (transaction._fill)",
     }
     text = cprofile_plan.markdown(
         {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from datetime import timedelta
+from types import SimpleNamespace
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -188,3 +189,43 @@ def test_a_standing_tie_always_sees_the_person(world, tie, closed, glass_hours):
     )
     world = dataclasses.replace(world, break_glass=glass)
     assert can_see_person(world)
+
+
+@dataclasses.dataclass(frozen=True)
+class _PlainPlan:
+    """A plan as read-only views load it: a frozen row (careplan.plans.rows.PlanRow)."""
+
+    key_worker_id: uuid.UUID
+    lead_agency_id: uuid.UUID
+    closed_on: object = None
+
+
+QUESTIONS = [
+    (Permission.SECTION_VIEW, True),
+    (Permission.SECTION_WRITE, True),
+    (Permission.SECTION_ADD_ENTRY, True),
+    (Permission.PLAN_VIEW, False),
+    (Permission.PLAN_HAND_OVER, False),
+    (Permission.PERSON_CONSENTS_VIEW, False),
+    (Permission.PLAN_CARE_TEAM_VIEW, False),
+]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(worlds(), st.randoms(), st.booleans())
+def test_the_ties_kept_for_a_plain_plan_decide_as_walking_them_again(f, rnd, lead):
+    """A context over a frozen plan row keeps what the ties answered for each section
+    (`AccessContext.tie_memo`, for the page's many questions); every decision on it, in
+    any order and asked again, is the one a context that keeps nothing gives."""
+    plan = f.plan
+    lead_agency = MY_AGENCY if lead else plan.lead_agency_id
+    plain = _PlainPlan(plan.key_worker_id, lead_agency, plan.closed_on)
+    kept = dataclasses.replace(f, plan=plain)
+    fresh = dataclasses.replace(f, plan=SimpleNamespace(**dataclasses.asdict(plain)))
+    assert kept.tie_memo == {}
+    assert fresh.tie_memo is None
+    asked = {(p, s if on_section else None) for p, on_section in QUESTIONS for s in SECTIONS}
+    asked = sorted(asked, key=str) * 2
+    rnd.shuffle(asked)
+    for permission, section in asked:
+        assert decide_on(kept, permission, section) == decide_on(fresh, permission, section)
