@@ -49,7 +49,8 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, case, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from audit.models import WitnessState
 from audit.signing import Signer, checkpoint_message
@@ -522,30 +523,47 @@ class Deliverer:
 
 def save_progress(rows: Iterable[tuple[str, int, int, datetime | None, str | None]]) -> None:
     """Record each witness's progress, never moving it back (another process may have
-    delivered further), in a short transaction of its own."""
+    delivered further), in a short transaction of its own: one upsert a witness, so two
+    processes saving at once neither collide on a new row nor overwrite a further
+    position with their own (on PostgreSQL a read-then-write did both)."""
     now = clock.now().replace(tzinfo=None)
     with db.engine.begin() as connection:
-        for name, seq, checkpoint_seq, failing_since, error in rows:
-            found = connection.execute(
-                select(_state.c.delivered_seq, _state.c.checkpoint_seq).where(_state.c.name == name)
-            ).first()
-            values = {"failing_since": failing_since, "last_error": error}
-            if found is None:
-                connection.execute(
-                    insert(_state).values(
-                        name=name,
-                        delivered_seq=seq,
-                        checkpoint_seq=checkpoint_seq,
-                        delivered_at=now if seq else None,
-                        **values,
-                    )
-                )
-                continue
-            if seq > found.delivered_seq:
-                values.update(delivered_seq=seq, delivered_at=now)
-            if checkpoint_seq > found.checkpoint_seq:
-                values["checkpoint_seq"] = checkpoint_seq
-            connection.execute(update(_state).where(_state.c.name == name).values(**values))
+        statement = _progress_statement(connection.dialect.name)
+        for name, seq, checkpoint_seq, failing_since, error in sorted(rows):
+            connection.execute(
+                statement,
+                {
+                    "name": name,
+                    "delivered_seq": seq,
+                    "checkpoint_seq": checkpoint_seq,
+                    "delivered_at": now if seq else None,
+                    "failing_since": failing_since,
+                    "last_error": error,
+                },
+            )
+
+
+def _progress_statement(dialect: str) -> Any:
+    """INSERT ... ON CONFLICT (name) DO UPDATE, keeping the further position of the two
+    (and its time) and this process's view of whether the witness is failing."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    names = ("name", "delivered_seq", "checkpoint_seq", "delivered_at", "failing_since")
+    new = insert(_state).values({n: bindparam(n) for n in (*names, "last_error")})
+    c, given = _state.c, new.excluded
+    further = given.delivered_seq > c.delivered_seq
+    return new.on_conflict_do_update(
+        index_elements=["name"],
+        set_={
+            "delivered_seq": case((further, given.delivered_seq), else_=c.delivered_seq),
+            "delivered_at": case((further, given.delivered_at), else_=c.delivered_at),
+            "checkpoint_seq": case(
+                (given.checkpoint_seq > c.checkpoint_seq, given.checkpoint_seq),
+                else_=c.checkpoint_seq,
+            ),
+            "failing_since": given.failing_since,
+            "last_error": given.last_error,
+        },
+    )
 
 
 # --- reading a witness back ---------------------------------------------------------

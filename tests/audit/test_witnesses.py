@@ -446,3 +446,37 @@ def test_disposing_the_engine_ends_delivery_and_leaves_no_connection_open(
     assert api.get(None, plan, headers=signed_in).status_code == 200
     deliverer(app).flush(3)
     assert len(file_heads(witness_file)) > before
+
+
+def test_progress_saved_at_once_by_several_processes_never_goes_back(app):
+    """Workers save a witness's progress at the same moment, each its own position (on
+    PostgreSQL, two inserts of a new row collided and a stale position overwrote a
+    further one): every save succeeds and the furthest position stands with its time."""
+    import threading
+
+    from audit.witnesses import save_progress
+
+    name = "file:/tmp/a-witness-saved-by-several"
+    errors: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def save(seq: int) -> None:
+        try:
+            with app.app_context():
+                start.wait(timeout=30)
+                for step in range(10):
+                    save_progress([(name, seq * 10 + step, seq, None, None)])
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=save, args=(n,)) for n in range(1, 5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+    save_progress([(name, 3, 1, None, "OSError")])  # a late, stale save moves nothing back
+    state = db.session.get(WitnessState, name)
+    assert (state.delivered_seq, state.checkpoint_seq) == (49, 4)
+    assert state.delivered_at is not None
+    assert state.last_error == "OSError"  # how the witness is doing: the latest word
