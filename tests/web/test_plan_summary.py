@@ -172,9 +172,17 @@ def test_the_summary_adds_one_statement_to_the_key_workers_plan_page(demo_app, m
     summary's care team, what each can see and the overdue count add one statement (the
     key worker's contact details and the next review come with the plan's own row). The
     audit writer's summary of who touched whom (issue 18, audit.summary) adds two: the
-    (day, actor, person) and the (actor, day) upserts."""
+    (day, actor, person) and the (actor, day) upserts. On PostgreSQL the record, both
+    upserts and the head's move are one statement (audit.writer): 7 there."""
     ran = _statements_of_a_plan_page(demo_app, monkeypatch, "morag.campbell@nhs.demo")
-    assert len(ran) == 10
+    with demo_app.app_context():
+        postgresql = db.engine.dialect.name == "postgresql"
+    assert len(ran) == (7 if postgresql else 10)
+    appends = [sql for sql in ran if "audit_event" in sql]
+    assert len(appends) == 1  # the view's one audit record
+    if postgresql:
+        assert "audit_access_actor_day" in appends[0]
+        assert "UPDATE audit_head" in appends[0]
 
 
 @pytest.mark.parametrize("email", ["fiona.reid@housing.demo", "jamie.robertson@cafe.demo"])
