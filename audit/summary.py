@@ -106,31 +106,45 @@ def _statements(dialect: str) -> tuple[Prepared, Prepared]:
     actor, person) row upserted, returning its count after; the (actor, day) row upserted.
     Two round trips a request that names a person, whether its key is new or not."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    p, a = PEOPLE.c, ACTORS.c
-    to_person = insert(PEOPLE).values(
-        day=bindparam("k_day"),
-        actor_id=bindparam("k_actor"),
-        person_id=bindparam("k_person"),
-        events=bindparam("k_events"),
-    )
-    add_to_person = to_person.on_conflict_do_update(
-        index_elements=["day", "actor_id", "person_id"],
-        set_={"events": p.events + to_person.excluded.events},
-    ).returning(p.events)
+    add_to_person = _add_to_person(insert, *_key_binds()).returning(PEOPLE.c.events)
     to_actor = insert(ACTORS).values(
         actor_id=bindparam("k_actor"),
         day=bindparam("k_day"),
         people=bindparam("k_people"),
         events=bindparam("k_events"),
     )
-    add_to_actor = to_actor.on_conflict_do_update(
+    return Prepared(add_to_person), Prepared(_add_to_actor(to_actor))
+
+
+def _key_binds() -> tuple[Any, Any, Any, Any]:
+    """The bound values of one key (`key_values`): day, actor, person, records."""
+    return (
+        bindparam("k_day", type_=String()),
+        bindparam("k_actor", type_=String()),
+        bindparam("k_person", type_=String()),
+        bindparam("k_events", type_=BigInteger()),
+    )
+
+
+def _add_to_person(insert: Any, day: Any, actor: Any, person: Any, events: Any) -> Any:
+    """The (day, actor, person) row inserted, or its count raised by `events`."""
+    to_person = insert(PEOPLE).values(day=day, actor_id=actor, person_id=person, events=events)
+    return to_person.on_conflict_do_update(
+        index_elements=["day", "actor_id", "person_id"],
+        set_={"events": PEOPLE.c.events + to_person.excluded.events},
+    )
+
+
+def _add_to_actor(to_actor: Any) -> Any:
+    """The (actor, day) row of `to_actor` inserted, or its people and records added."""
+    a = ACTORS.c
+    return to_actor.on_conflict_do_update(
         index_elements=["actor_id", "day"],
         set_={
             "people": a.people + to_actor.excluded.people,
             "events": a.events + to_actor.excluded.events,
         },
     )
-    return Prepared(add_to_person), Prepared(add_to_actor)
 
 
 def key_values(day: str, actor: str, person: str, events: int) -> dict[str, Any]:
@@ -145,33 +159,15 @@ def one_key_parts() -> tuple[Any, Any]:
     returning its count; the (actor, day) row upserted from it, with one person more only
     if that count is exactly this key's records (the row is new). Bound values:
     `key_values`."""
-    p, a = PEOPLE.c, ACTORS.c
-    day, actor = bindparam("k_day", type_=String()), bindparam("k_actor", type_=String())
-    events = bindparam("k_events", type_=BigInteger())
-    to_person = postgresql.insert(PEOPLE).values(
-        day=day, actor_id=actor, person_id=bindparam("k_person", type_=String()), events=events
-    )
-    person_row = (
-        to_person.on_conflict_do_update(
-            index_elements=["day", "actor_id", "person_id"],
-            set_={"events": p.events + to_person.excluded.events},
-        )
-        .returning(p.events)
-        .cte("person_day")
-    )
+    day, actor, person, events = _key_binds()
+    added = _add_to_person(postgresql.insert, day, actor, person, events)
+    person_row = added.returning(PEOPLE.c.events).cte("person_day")
     new = case((person_row.c.events == events, 1), else_=0)
     to_actor = postgresql.insert(ACTORS).from_select(
         ["actor_id", "day", "people", "events"],
         select(actor, day, new, events).select_from(person_row),
     )
-    actor_row = to_actor.on_conflict_do_update(
-        index_elements=["actor_id", "day"],
-        set_={
-            "people": a.people + to_actor.excluded.people,
-            "events": a.events + to_actor.excluded.events,
-        },
-    ).cte("actor_day")
-    return person_row, actor_row
+    return person_row, _add_to_actor(to_actor).cte("actor_day")
 
 
 def first_day(session: Session) -> date:
