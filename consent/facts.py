@@ -207,6 +207,7 @@ def _facts(
                     },
                 )
             )
+            agreement = current_agreement(session, user.agency_id)
         for m in member_rows:
             memberships.setdefault(m.plan_id, []).append(
                 MembershipFact(
@@ -224,8 +225,6 @@ def _facts(
             glass.setdefault(b.person_id, []).append(
                 BreakGlassFact(b.id, b.invoked_at, b.expires_at)
             )
-        if len(ids) > 1:
-            agreement = current_agreement(session, user.agency_id)
     places: dict[Any, list[SupporterFact]] = {}
     if subject.is_supporter:
         # The supporter tie: one statement, only for a supporter's account (staff and the
