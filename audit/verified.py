@@ -26,6 +26,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from audit.models import GENESIS_HASH, AuditCheckpoint, AuditVerification
@@ -189,12 +190,25 @@ def _save(
         .limit(1)
     ).first()
     seq, chain_hash = (cp.seq, cp.hash) if cp is not None else (0, GENESIS_HASH)
-    row = session.get(AuditVerification, ROW_ID)
-    if row is None:
-        row = AuditVerification(id=ROW_ID)
-        session.add(row)
-    row.checkpoint_seq, row.checkpoint_hash, row.checked_at = seq, chain_hash, now
-    row.full_at, row.full_seq = full_at, full_seq
-    row.key_id = signer.key_id
-    row.signature = signer.sign(state_message(seq, chain_hash, now, full_at, full_seq))
-    session.flush()
+    values = {
+        "id": ROW_ID,
+        "checkpoint_seq": seq,
+        "checkpoint_hash": chain_hash,
+        "checked_at": now,
+        "full_at": full_at,
+        "full_seq": full_seq,
+        "key_id": signer.key_id,
+        "signature": signer.sign(state_message(seq, chain_hash, now, full_at, full_seq)),
+    }
+    # One upsert: two checks finishing at once (two IG officers, a scheduled check) must
+    # not both insert the first row (IntegrityError on PostgreSQL); the later one stands.
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    saved = insert(AuditVerification.__table__).values(values)
+    session.execute(
+        saved.on_conflict_do_update(
+            index_elements=["id"], set_={k: saved.excluded[k] for k in values if k != "id"}
+        )
+    )
+    held = session.identity_map.get(session.identity_key(AuditVerification, ROW_ID))
+    if held is not None:
+        session.expire(held)

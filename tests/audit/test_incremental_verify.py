@@ -246,3 +246,43 @@ def test_a_cut_tail_or_a_cut_witness_is_found_incrementally(every_three, api, wo
         assert result["first_bad_seq"] == newest
     else:
         assert "holds less than it was given" in result["problem"]
+
+
+def test_two_checks_finishing_at_once_both_record_their_state(app):
+    """Two checks (two IG officers, a scheduled one) saving the verified state at the same
+    moment on a log never checked before: neither fails on the first row, and the state
+    left is one of theirs, signed, and trusted."""
+    import threading
+    from datetime import datetime
+
+    from audit import verified
+
+    signer = app.extensions["careplan.checkpoints"].signer
+    errors: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def save(n: int) -> None:
+        try:
+            with app.app_context():
+                start.wait(timeout=30)
+                verified._save(db.session, signer, 0, datetime(2026, 12, 1, 9, n), None, None)
+                db.session.commit()
+                db.session.remove()
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    with app.app_context():
+        db.session.execute(AuditVerification.__table__.delete())
+        db.session.commit()
+        db.session.remove()
+    threads = [threading.Thread(target=save, args=(n,)) for n in (1, 2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+    with app.app_context():
+        state = verified.state(db.session, signer.public)
+        assert state is not None
+        assert state["checked_at"].minute in (1, 2)
+        assert db.session.query(AuditVerification).count() == 1
