@@ -537,4 +537,5 @@ def _normalise_url(url: str) -> str:
 def _engine_options(config: dict[str, Any]) -> dict[str, Any]:
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         return {"connect_args": {"timeout": config["SQLITE_BUSY_MS"] / 1000}}
-    return {"pool_pre_ping": True}
+    # Connections are tested before use only after sitting idle (careplan.core.database).
+    return {"pool_pre_ping": False}

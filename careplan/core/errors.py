@@ -227,7 +227,7 @@ def register_error_handlers(app: Flask) -> None:
 
 def database_unavailable(exc: DBAPIError) -> bool:
     """The database could not do the work now, through no fault of the request: a lost or
-    refused connection (SQLAlchemy marks it invalidated, pool_pre_ping then replaces it), a
+    refused connection (SQLAlchemy marks it invalidated, and the pool replaces it), a
     server shutting down or starting up, or SQLite's "database is locked" after the busy
     timeout (PEP 249 OperationalError and InterfaceError). Constraint violations and
     programming errors are not (they answer 500)."""
