@@ -70,13 +70,14 @@ def append(
     due = checkpoints is not None and _due(head, seq, checkpoints)
     if len(rows) == 1 and not due and connection.dialect.name == "postgresql":
         # The usual request on PostgreSQL: its one record, the summary and the head in
-        # one statement (one round trip, where four cost about 0.25 ms of the app's CPU).
+        # one statement (where four round trips cost about 0.25 ms of the app's CPU).
         row = rows[0]
         keys = summary.touched(rows)
         statement = _one_statement(bool(keys))
         for (day, actor, person), events in keys.items():
             values.update(summary.key_values(day, actor, person, events))
-        statement.execute(connection, {**row, **values})
+        # Sent with the transaction's COMMIT: one round trip for both.
+        statement.execute_with_commit(connection, {**row, **values})
         return rows
     insert_event.execute_many(connection, rows)
     summary.keep(connection, rows)

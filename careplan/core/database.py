@@ -13,7 +13,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 
-from careplan.core import writer_queue
+from careplan.core import prepared, writer_queue
 from careplan.extensions import db
 
 # Execution option of a connection that only reads (see `reading`).
@@ -123,6 +123,23 @@ def _configure_postgresql(engine: Engine, idle_seconds: float) -> None:
     @event.listens_for(engine, "checkin")
     def _returned(_dbapi_connection: Any, record: Any) -> None:
         record.info[_RETURNED] = time.monotonic()
+        prepared.drop_waiting(record.info)
+
+    # A transaction's last statement goes with its COMMIT (Prepared.execute_with_commit).
+    @event.listens_for(engine, "commit")
+    def _commit(connection: Connection) -> None:
+        prepared.send_with_commit(connection)
+
+    @event.listens_for(engine, "rollback")
+    def _rollback(connection: Connection) -> None:
+        # An invalidated connection's record starts afresh (its info cleared) on reuse.
+        if not connection.invalidated:
+            prepared.drop_waiting(connection.info)
+
+    # A statement through SQLAlchemy sends those waiting first, as a prepared one does.
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before(connection: Connection, *_args: Any) -> None:
+        prepared.send_waiting(connection)
 
     @event.listens_for(engine, "checkout")
     def _lent(dbapi_connection: Any, record: Any, _proxy: Any) -> None:

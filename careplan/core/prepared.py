@@ -83,6 +83,7 @@ class Prepared:
     def execute_many(self, source: Source, rows: Sequence[Mapping[str, Any]]) -> None:
         """Run a statement that returns nothing once for each set of values."""
         connection = _connection(source)
+        send_waiting(connection)
         compiled = self._compiled(connection.dialect)
         values = [_bound(compiled, row) for row in rows]
         cursor = _driver(connection).cursor()
@@ -92,8 +93,25 @@ class Prepared:
         finally:
             cursor.close()
 
+    def execute_with_commit(self, source: Source, params: Mapping[str, Any]) -> None:
+        """Run a statement that returns nothing as its transaction's last, sent with the
+        COMMIT. On PostgreSQL it waits on the connection and goes in one pipeline with
+        the COMMIT (`send_with_commit`, run by the engine's commit event: one round trip
+        for both, where each costs the request a network round trip and the app 60 to
+        90 microseconds of CPU); a statement run on the connection before the commit
+        sends it first, so the order holds; a rollback drops it. Elsewhere it runs now.
+        Its errors are then the commit's, as SQLAlchemy's `DBAPIError`s."""
+        connection = _connection(source)
+        if connection.dialect.name != "postgresql":
+            self.execute(connection, params)
+            return
+        compiled = self._compiled(connection.dialect)
+        waiting = connection.info.setdefault(WITH_COMMIT, [])
+        waiting.append((compiled.sql, _bound(compiled, params)))
+
     def _run(self, source: Source, params: Mapping[str, Any]) -> tuple[_Compiled, Any]:
         connection = _connection(source)
+        send_waiting(connection)
         compiled = self._compiled(connection.dialect)
         values = _bound(compiled, params)
         cursor = _driver(connection).cursor()
@@ -140,6 +158,7 @@ def rows_together(
     must not depend on each other's results. Errors come out as SQLAlchemy's
     `DBAPIError`s, as from `rows`."""
     connection = _connection(source)
+    send_waiting(connection)
     if connection.dialect.name != "postgresql" or len(batch) < 2:
         return [statement.rows(connection, params) for statement, params in batch]
     driver = _driver(connection)
@@ -156,6 +175,56 @@ def rows_together(
     finally:
         for _, cursor in sent:
             cursor.close()
+
+
+# The connection's statements waiting for its COMMIT (`Prepared.execute_with_commit`), in
+# the pool record's info: it outlives one checkout, so a rollback or a check-in clears it.
+WITH_COMMIT = "careplan_with_commit"
+
+
+def send_waiting(connection: Connection) -> None:
+    """Run now, in order, the statements waiting on `connection` for its COMMIT: another
+    statement is about to run on it."""
+    info = connection.info
+    if WITH_COMMIT not in info:
+        return
+    dialect = connection.dialect
+    for sql, values in info.pop(WITH_COMMIT):
+        cursor = _driver(connection).cursor()
+        try:
+            with _wrapped(sql, values, dialect):
+                run_statement(cursor, sql, values)
+        finally:
+            cursor.close()
+
+
+def send_with_commit(connection: Connection) -> None:
+    """PostgreSQL: the statements waiting on `connection` and its COMMIT in one pipeline
+    (one round trip), called as the transaction commits (careplan.core.database). If a
+    statement fails the server skips the rest and the COMMIT (the pipeline is aborted):
+    the error is raised and the transaction is left to roll back. The driver's own
+    commit that follows finds no transaction open and sends nothing (psycopg)."""
+    waiting = connection.info.pop(WITH_COMMIT, None)
+    if not waiting:
+        return
+    driver = _driver(connection)
+    cursors = []
+    try:
+        with _wrapped(waiting[0][0], None, connection.dialect), driver.pipeline():
+            for sql, values in waiting:
+                cursors.append(driver.cursor())
+                run_statement(cursors[-1], sql, values)
+            cursors.append(driver.cursor())
+            run_statement(cursors[-1], "COMMIT", None)
+    finally:
+        for cursor in cursors:
+            cursor.close()
+
+
+def drop_waiting(info: dict[str, Any]) -> None:
+    """Forget the statements waiting for a COMMIT that will not come (a rollback; the
+    connection going back to the pool). `info`: the pool record's."""
+    info.pop(WITH_COMMIT, None)
 
 
 def run_statement(cursor: Any, sql: str, values: Any, *, many: bool = False) -> None:

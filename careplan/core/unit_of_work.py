@@ -80,6 +80,9 @@ def finish(
     try:
         if error_code is not None:
             session.rollback()
+        # The work's own changes first, so the hooks' statements are the transaction's
+        # last (the audit append goes with the COMMIT: Prepared.execute_with_commit).
+        session.flush()
         for hook in current_app.extensions.get(COMMIT_HOOKS, ()):
             hook(session, error_code)
         if session.in_transaction():

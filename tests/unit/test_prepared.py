@@ -21,7 +21,7 @@ from audit.models import AuditEvent, AuditHead
 from audit.verify import verify_chain
 from careplan.accounts.models import User
 from careplan.agencies.models import Agency
-from careplan.core import attached
+from careplan.core import attached, prepared
 from careplan.core.prepared import Prepared, rows_together
 from careplan.extensions import db
 from consent.models import Consent
@@ -187,6 +187,91 @@ def test_an_error_among_statements_run_together_is_sqlalchemys(app, world) -> No
         rows_together(db.session, [(heads, {}), (duplicate, {"id": 1}), (heads, {})])
     db.session.rollback()
     assert len(heads.rows(db.session, {})) == 1  # the session goes on
+
+
+def _agency_insert() -> Prepared:
+    return Prepared(
+        insert(Agency.__table__).values(
+            id=bindparam("id"), name=bindparam("name"), sector=bindparam("sector"),
+            kind=bindparam("kind"), created_at=bindparam("at"),
+        )
+    )  # fmt: skip
+
+
+def _agency(name: str) -> dict:
+    return {"id": uuid.uuid4(), "name": name, "sector": "third_sector",
+            "kind": "charity", "at": datetime(2026, 2, 1, 9, 30)}  # fmt: skip
+
+
+def _names(session) -> set[str]:
+    return set(session.scalars(select(Agency.name)))
+
+
+def test_a_statement_sent_with_the_commit_is_committed_with_the_transaction(
+    app, world, monkeypatch
+) -> None:
+    # On PostgreSQL it waits and goes with the COMMIT in one pipeline; elsewhere at once.
+    build_scene(world)
+    db.session.commit()
+    sent: list[str] = []
+    original = prepared.run_statement
+
+    def counted(cursor, sql, values, *, many=False):
+        sent.append("COMMIT" if sql == "COMMIT" else "statement")
+        original(cursor, sql, values, many=many)
+
+    monkeypatch.setattr(prepared, "run_statement", counted)
+    _agency_insert().execute_with_commit(db.session, _agency("Sent with the commit"))
+    postgresql = db.engine.dialect.name == "postgresql"
+    assert sent == ([] if postgresql else ["statement"])
+    db.session.commit()
+    assert sent == ["statement", "COMMIT"] if postgresql else ["statement"]
+    with db.engine.connect() as other:  # another connection sees it: committed
+        assert "Sent with the commit" in {r.name for r in other.execute(select(Agency.name))}
+
+
+def test_a_statement_run_after_one_waiting_for_the_commit_sees_it(app, world) -> None:
+    build_scene(world)
+    db.session.commit()
+    _agency_insert().execute_with_commit(db.session, _agency("Waiting"))
+    names = Prepared(select(Agency.__table__.c.name))
+    assert "Waiting" in {r.name for r in names.rows(db.session, {})}  # prepared
+    _agency_insert().execute_with_commit(db.session, _agency("Waiting too"))
+    assert "Waiting too" in _names(db.session)  # through SQLAlchemy
+    db.session.commit()
+    assert {"Waiting", "Waiting too"} <= _names(db.session)
+
+
+def test_a_rollback_drops_a_statement_waiting_for_the_commit(app, world) -> None:
+    build_scene(world)
+    db.session.commit()
+    _agency_insert().execute_with_commit(db.session, _agency("Never committed"))
+    db.session.rollback()
+    # The pooled connection's next transaction does not send it either.
+    _agency_insert().execute(db.session, _agency("The next one"))
+    db.session.commit()
+    names = _names(db.session)
+    assert "The next one" in names
+    assert "Never committed" not in names
+
+
+def test_a_failing_statement_sent_with_the_commit_fails_the_commit(app, world) -> None:
+    build_scene(world)
+    db.session.commit()
+    duplicate = Prepared(
+        insert(AuditHead.__table__).values(id=bindparam("id"), seq=0, hash="0" * 64)
+    )
+    _agency_insert().execute(db.session, _agency("Before the failure"))
+    if db.engine.dialect.name == "postgresql":
+        duplicate.execute_with_commit(db.session, {"id": 1})  # sent with the COMMIT
+        with pytest.raises(IntegrityError):
+            db.session.commit()
+    else:
+        with pytest.raises(IntegrityError):  # run at once
+            duplicate.execute_with_commit(db.session, {"id": 1})
+    db.session.rollback()
+    assert "Before the failure" not in _names(db.session)  # nothing of it committed
+    assert len(Prepared(select(AuditHead.__table__.c.seq)).rows(db.session, {})) == 1
 
 
 def test_expanding_lists_are_refused(app) -> None:
