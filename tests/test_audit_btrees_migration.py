@@ -121,12 +121,21 @@ def test_the_log_comes_through_unchanged_with_fewer_btrees_and_back(migrated):
             assert row["prev_hash"] == prev
             assert link_hash(prev, dict(row)) == row["hash"]
             prev = row["hash"]
-        # Still append-only, and a seq cannot be used twice.
+        # Still append-only; a seq, or a summary key, cannot be used twice.
         with pytest.raises(Exception, match="append-only"):
             db.session.execute(text("UPDATE audit_event SET actor_name = 'x' WHERE seq = 3"))
         db.session.rollback()
         with pytest.raises(Exception, match="append-only"):
             db.session.execute(text("DELETE FROM audit_event WHERE seq = 3"))
+        db.session.rollback()
+        again = _records(3)[2]
+        with pytest.raises(IntegrityError):
+            db.session.execute(
+                text("INSERT INTO audit_event (seq, occurred_at, action, outcome, sections, "
+                     "withheld, basis, details, prev_hash, hash) VALUES (:seq, :occurred_at, "
+                     ":action, :outcome, :sections, :withheld, :basis, :details, :prev_hash, "
+                     ":hash)"), again,
+            )  # fmt: skip
         db.session.rollback()
         with pytest.raises(IntegrityError):
             db.session.execute(
