@@ -71,6 +71,36 @@ def decide(context: AccessContext, resource: Resource, permission: Permission) -
     kind = resource.type
     if permission.resource_type is not kind:
         raise ValueError(f"{permission} is not a permission on {kind}")
+    settled = _before_ties(context, resource, permission)
+    if settled is not None:
+        return settled
+    if kind is ResourceType.SECTION:
+        return _decide_section(context, resource.section or "", permission)
+    if kind is ResourceType.TASK:
+        return _decide_task(context, resource, permission)
+    if kind is ResourceType.REFERRAL:
+        return _decide_referral(context, resource.record, permission)
+    # A record about one section (a crisis event about the person's substance use, an
+    # ask about their housing) is decided as that section is: the same ties, refusals and
+    # agreement ceiling, granted by the record's own table (issue 20's walk: a consent
+    # for one section must not show an overdose to an agency the person never told).
+    bound = resource.section or rules.SECTION_BOUND.get(kind)
+    if bound is not None:
+        return _decide_bound(context, kind, bound, permission)
+    decided = _decide_whole(context, kind, permission)
+    if permission in rules.SPANS_SECTIONS and decided.permit:
+        return _unless_refused(context, decided)
+    return decided
+
+
+def _before_ties(
+    context: AccessContext, resource: Resource, permission: Permission
+) -> Decision | None:
+    """The rules before the relationships (0 to 4 of the module's order): the decision
+    they settle, or None when the ties decide. For a section permission and a caller who
+    is not the person themselves, the answer is the same for every section (only the
+    person's own voice, rule 2, is decided per section): `section_decisions` asks once."""
+    kind = resource.type
     if not context.subject.active:
         # A deactivated account has no basis for anything: no job, no relationship, not
         # even its own account (its sessions and tokens already stop; this holds however
@@ -103,23 +133,7 @@ def decide(context: AccessContext, resource: Resource, permission: Permission) -
         return Decision.deny(DenialKind.HAS_PLAN)
     if permission in rules.CHANGES and plan.closed_on is not None:
         return Decision.deny(DenialKind.CLOSED)
-    if kind is ResourceType.SECTION:
-        return _decide_section(context, resource.section or "", permission)
-    if kind is ResourceType.TASK:
-        return _decide_task(context, resource, permission)
-    if kind is ResourceType.REFERRAL:
-        return _decide_referral(context, resource.record, permission)
-    # A record about one section (a crisis event about the person's substance use, an
-    # ask about their housing) is decided as that section is: the same ties, refusals and
-    # agreement ceiling, granted by the record's own table (issue 20's walk: a consent
-    # for one section must not show an overdose to an agency the person never told).
-    bound = resource.section or rules.SECTION_BOUND.get(kind)
-    if bound is not None:
-        return _decide_bound(context, kind, bound, permission)
-    decided = _decide_whole(context, kind, permission)
-    if permission in rules.SPANS_SECTIONS and decided.permit:
-        return _unless_refused(context, decided)
-    return decided
+    return None
 
 
 def _unless_refused(context: AccessContext, decided: Decision) -> Decision:
@@ -340,10 +354,28 @@ def _decide_whole(context: AccessContext, kind: ResourceType, permission: Permis
     decided = _by_ties(context, kind, None, permission)
     if decided is not None:
         return decided
-    seen = first_visible_section(context)
+    seen = _first_seen(context)
     if not seen.permit or seen.basis is None:
         return seen
     return _granted(kind, seen.basis, permission)
+
+
+# Where a context keeps its ties' answers, the first section they open is kept with them
+# (it is made of those answers and the rule tables alone); never a catalogue key, which
+# is [a-z_] only.
+_FIRST_SEEN = "*first section seen"
+
+
+def _first_seen(context: AccessContext) -> Decision:
+    """`first_visible_section`, once per context that keeps its ties' answers (a page
+    asks for a dozen links to the plan as a whole, each going through it)."""
+    memo = context.tie_memo
+    if memo is None:
+        return first_visible_section(context)
+    seen = memo.get(_FIRST_SEEN)
+    if seen is None:
+        seen = memo[_FIRST_SEEN] = first_visible_section(context)
+    return seen  # type: ignore[no-any-return]
 
 
 def first_visible_section(context: AccessContext) -> Decision:
@@ -381,10 +413,16 @@ def section_decisions(
 ) -> dict[str, Decision]:
     """`permission` (a section permission) decided for each section, catalogue order.
     `keys`: these sections only (default: every section in the context's catalogue)."""
-    return {
-        key: decide(context, section(key), permission)
-        for key in (context.sensitivity if keys is None else keys)
-    }
+    wanted = tuple(context.sensitivity if keys is None else keys)
+    individual = context.subject.is_individual
+    if not wanted or permission.resource_type is not ResourceType.SECTION or individual:
+        return {key: decide(context, section(key), permission) for key in wanted}
+    # The rules before the ties do not depend on the section for anyone but the person
+    # (`_before_ties`): asked once, then each section goes to the ties, as `decide` does.
+    settled = _before_ties(context, section(wanted[0]), permission)
+    if settled is not None:
+        return dict.fromkeys(wanted, settled)
+    return {key: _decide_section(context, key, permission) for key in wanted}
 
 
 def can_see_person(context: AccessContext) -> bool:

@@ -132,13 +132,27 @@ def plan_pdf(person_id: uuid.UUID) -> Any:
 SECTION_PAGES = ("section", "add_update", "edit", "history")
 
 
+# Each section page's address shape, built once per application root (see below).
+_SECTION_SHAPES: dict[tuple[str, str], str] = {}
+_NOBODY = uuid.UUID(int=0)
+
+
 def _section_links(person_id: Any) -> dict[str, str]:
-    """Each section page's address with a `{key}` slot: one url_for per kind of page, not
-    per section (the plan page is the busiest page; catalogue keys are [a-z_] only)."""
-    return {
-        name: url_for(f"sections.{name}", person_id=person_id, key="KEY").replace("KEY", "{key}")
-        for name in SECTION_PAGES
-    }
+    """Each section page's address with a `{key}` slot (catalogue keys are [a-z_] only):
+    its shape built by url_for once per process and application root, around a UUID of
+    zeros, then the person's UUID put in (the UUID converter writes `str(value)`), as the
+    layout's links are (careplan.web.pages `_layout_url_for`): the plan page is the
+    busiest page."""
+    root = request.script_root
+    person = str(person_id)
+    links = {}
+    for name in SECTION_PAGES:
+        shape = _SECTION_SHAPES.get((root, name))
+        if shape is None:
+            built = url_for(f"sections.{name}", person_id=_NOBODY, key="KEY")
+            shape = _SECTION_SHAPES[(root, name)] = built.replace("KEY", "{key}")
+        links[name] = shape.replace(str(_NOBODY), person)
+    return links
 
 
 def _sections(facts: Any, body: dict[str, Any]) -> list[dict[str, Any]]:

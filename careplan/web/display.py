@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -67,47 +68,103 @@ def lines(schema: Schema, content: dict[str, Any] | None) -> list[Line]:
     """The filled-in answers of `content` as lines, in the form's order, each with where
     it sits ("Goal 1, action 2, status"): what the form (`section_forms.build`) would show
     filled in, read straight from the schema and the content without making the form's
-    inputs (the plan page shows every section this way on every view)."""
+    inputs (the plan page shows every section this way on every view). The schema's walk
+    (its fields' questions, kinds and row headings) is worked out once per schema
+    (`_steps`); only the content is read each time."""
     out: list[Line] = []
-    _lines(schema, content, [], out)
+    _lines(_steps(schema), content, None, out)
     return out
 
 
-def _lines(schema: Schema, content: Any, trail: list[str], out: list[Line]) -> None:
-    # The walk of `section_forms.build` (`_node`) and of `_walk` over what it builds, in one.
-    content = content or {}
+# How a step reads its value: a leaf answer, a group (Nested), rows (a List of Nested), or
+# a list of texts.
+_LEAF, _GROUP, _ROWS, _TEXTS = range(4)
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """One field of a schema as `lines` walks it: the same for every plan."""
+
+    key: str  # the content's name for it (data_key or the field's name)
+    how: int  # _LEAF, _GROUP, _ROWS or _TEXTS
+    label: str  # a leaf's or a group's question; the rows' heading ("Goal")
+    later: str  # `label` as a later part of a path reads it (path_words)
+    kind: str = ""  # a leaf's input kind (section_forms._spec)
+    inner: tuple[_Step, ...] = ()  # a group's or rows' own steps
+
+
+_STEPS: weakref.WeakKeyDictionary[Schema, tuple[_Step, ...]] = weakref.WeakKeyDictionary()
+
+
+def _steps(schema: Schema) -> tuple[_Step, ...]:
+    """The walk of `section_forms.build` (`_node`) over `schema`, once per schema (they
+    are made at start-up; held weakly, so a schema made for one call is not kept)."""
+    found = _STEPS.get(schema)
+    if found is None:
+        found = _STEPS[schema] = tuple(_step_list(schema))
+    return found
+
+
+def _step_list(schema: Schema) -> list[_Step]:
+    steps = []
     for name, f in schema.fields.items():
         if f.dump_only:
             continue
         key = f.data_key or name
-        value = content.get(key)
         if isinstance(f, fields.Nested):
-            _lines(f.schema, value, [*trail, question(f, key)[0]], out)
+            label = question(f, key)[0]
+            steps.append(_Step(key, _GROUP, label, _later(label), inner=_steps(f.schema)))
         elif isinstance(f, fields.List):
             label = question(f, key)[0]
             noun = ROW_NOUNS.get(key) or _singular(label).lower()
             heading = f"{noun[:1].upper()}{noun[1:]}"
-            items = value if isinstance(value, list) else []
             if isinstance(f.inner, fields.Nested):
-                for i, item in enumerate(items):
-                    row = item if isinstance(item, dict) else {}
-                    _lines(f.inner.schema, row, [*trail, f"{heading} {i + 1}"], out)
+                steps.append(_Step(key, _ROWS, heading, "", inner=_steps(f.inner.schema)))
             else:
-                for i, item in enumerate(items):
-                    _line("text", f"{heading} {i + 1}", item, trail, out)
+                steps.append(_Step(key, _TEXTS, heading, ""))
         elif key not in HIDDEN_FIELDS:  # a row's id for other systems: nothing to read
             spec = _spec(f, key)
-            if spec.kind == "yesno":
+            steps.append(_Step(key, _LEAF, spec.label, _later(spec.label), spec.kind))
+    return steps
+
+
+def _lines(steps: tuple[_Step, ...], content: Any, trail: str | None, out: list[Line]) -> None:
+    # `trail`: path_words of the groups and rows the content sits in; None at the top.
+    content = content or {}
+    group = "" if trail is None else trail
+    for step in steps:
+        value = content.get(step.key)
+        how = step.how
+        if how == _LEAF:
+            kind = step.kind
+            if kind == "yesno":
                 value = "" if value is None else str(value).lower()
-            elif spec.kind == "datetime":
+            elif kind == "datetime":
                 value = (value or "")[:16]
-            _line(spec.kind, spec.label, value, trail, out)
+            text = _shown(kind, value)
+            if text:
+                label = step.label
+                where = label if trail is None else f"{trail}, {step.later}"
+                out.append(Line(where, text, group, label))
+        elif how == _GROUP:
+            inner = step.label if trail is None else f"{trail}, {step.later}"
+            _lines(step.inner, value, inner, out)
+        else:
+            items = value if isinstance(value, list) else []
+            for i, item in enumerate(items):
+                row = f"{step.label} {i + 1}"
+                where = row if trail is None else f"{trail}, {_later(row)}"
+                if how == _ROWS:
+                    _lines(step.inner, item if isinstance(item, dict) else {}, where, out)
+                else:
+                    text = _shown("text", item)
+                    if text:
+                        out.append(Line(where, text, group, row))
 
 
-def _line(kind: str, label: str, value: Any, trail: list[str], out: list[Line]) -> None:
-    text = _shown(kind, value)
-    if text:
-        out.append(Line(path_words([*trail, label]), text, path_words(trail), label))
+def _later(part: str) -> str:
+    """`part` as path_words writes it after the first part."""
+    return part if part[1:2].isupper() else part[:1].lower() + part[1:]
 
 
 def path_words(parts: list[str]) -> str:

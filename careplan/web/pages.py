@@ -26,7 +26,7 @@ from careplan.access.subject import Role
 from careplan.accounts.models import User
 from careplan.core import clock, days, transaction
 from careplan.core.errors import ApiError, PreconditionFailed, flatten_messages
-from careplan.web import words
+from careplan.web import fragments, words
 from careplan.web.display import grouped
 
 # Messages shown after a change, named in the address (?done=...) so no text or personal
@@ -354,6 +354,9 @@ def _layout_url_for(app: Flask) -> Callable[..., str]:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["url_for"] = _layout_url_for(app)
+    app.jinja_env.globals["section_lines_html"] = fragments.section_lines
+    app.jinja_env.globals["contact_html"] = fragments.contact
+    app.jinja_env.globals["plan_sections_html"] = fragments.plan_sections
     app.jinja_env.filters["words"] = words.value_label
     app.jinja_env.filters["label"] = words.field_label
     app.jinja_env.filters["basis"] = words.basis_words

@@ -270,3 +270,44 @@ def test_the_in_process_profile_measures_both_plan_views(tmp_path: Path) -> None
     )
     assert "## api:" in text
     assert "## page:" in text
+
+
+def test_pairs_are_compared_pair_by_pair() -> None:
+    """bench/cprofile_pairs.py: each pair's after / before ratio and their median, per view
+    (the machine's drift falls on both sides of a pair alike), and the table says them."""
+    from bench import cprofile_pairs
+
+    def run(api: float, page: float) -> dict:
+        return {
+            "modes": [
+                {"mode": "api", "cpu_ms_per_request": api, "statements_per_request": 10.0},
+                {"mode": "page", "cpu_ms_per_request": page, "statements_per_request": 12.0},
+            ]
+        }
+
+    pairs = [
+        {"before": run(4.0, 8.0), "after": run(4.0, 6.0)},
+        {"before": run(5.0, 10.0), "after": run(4.5, 8.0)},
+        {"before": run(4.0, 9.0), "after": run(4.4, 6.3)},
+    ]
+    views = cprofile_pairs.summarise(pairs, ["api", "page"])
+    assert views["page"]["after_over_before"] == [0.75, 0.8, 0.7]
+    assert views["page"]["after_over_before_median"] == 0.75
+    assert views["api"]["after_over_before"] == [1.0, 0.9, 1.1]
+    assert views["page"]["before_median_ms"] == 9.0
+    result = {
+        "database": "sqlite",
+        "scale": 0.1,
+        "before": "aaaa",
+        "after": "bbbb",
+        "requests": 400,
+        "rounds": 3,
+        "load_before": 1.0,
+        "load_after": 1.5,
+        "pairs": pairs,
+        "views": views,
+        "function_calls_per_request": {"requests": 200, "before": 15000.0, "after": 12000.0},
+    }
+    text = cprofile_pairs.markdown(result)
+    assert "| page | 8.0, 10.0, 9.0 | 6.0, 8.0, 6.3 | 0.75, 0.8, 0.7 | **0.75** |" in text
+    assert "before 15000.0, after 12000.0 (-20.0%)" in text

@@ -229,3 +229,49 @@ def test_the_ties_kept_for_a_plain_plan_decide_as_walking_them_again(f, rnd, lea
     rnd.shuffle(asked)
     for permission, section in asked:
         assert decide_on(kept, permission, section) == decide_on(fresh, permission, section)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    worlds(),
+    st.sampled_from(["care_team", "key_worker", "lead_agency", "person", "inactive", "ig"]),
+    st.booleans(),
+    st.sampled_from(
+        [Permission.SECTION_VIEW, Permission.SECTION_WRITE, Permission.SECTION_ADD_ENTRY]
+    ),
+    st.lists(st.sampled_from(SECTIONS), max_size=4),
+)
+def test_every_sections_decision_at_once_is_each_asked_alone(f, who, closed, permission, keys):
+    """`section_decisions` settles the rules before the ties once for all the sections
+    (the plan page asks them for each care-team agency): each answer is the one `decide`
+    gives that section alone, for anyone (the person, whose own voice is per section,
+    a deactivated account, a role with no plan content), open or closed plan."""
+    from careplan.access.policy import section_decisions
+    from careplan.access.subject import Role
+    from tests.unit.test_decision import KW, LEAD, PLAN
+
+    subject = f.subject
+    plan = PLAN
+    if closed:
+        plan = type(PLAN)(**{**vars(PLAN), "closed_on": TODAY - timedelta(days=1)})
+    if who == "key_worker":
+        subject = dataclasses.replace(subject, id=KW)
+    elif who == "lead_agency":
+        subject = dataclasses.replace(subject, agency_id=LEAD)
+    elif who == "person":
+        subject = dataclasses.replace(
+            subject, is_individual=True, roles=frozenset(), person_id=f.person.id
+        )
+    elif who == "inactive":
+        subject = dataclasses.replace(subject, active=False)
+    elif who == "ig":
+        subject = dataclasses.replace(subject, roles=frozenset({Role.IG_OFFICER}))
+    # The person writes some sections themselves (their own voice), not others.
+    writes = frozenset(SECTIONS[::2])
+    world = dataclasses.replace(f, subject=subject, plan=plan, person_writes=writes)
+    for wanted in (None, keys, iter(keys)):
+        alone = {
+            key: decide_on(world, permission, key)
+            for key in (world.sensitivity if wanted is None else keys)
+        }
+        assert section_decisions(world, permission, wanted) == alone

@@ -46,3 +46,24 @@ def test_every_address_is_the_one_flask_builds(shared_app):
             assert cached("plans.plan", person_id=str(person), done="saved") == (
                 shared_app.url_for("plans.plan", person_id=str(person), done="saved")
             )
+
+
+def test_the_plan_pages_section_links_are_the_ones_flask_builds(shared_app):
+    """The plan page's links to each section's pages (careplan.plans.views
+    `_section_links`): shapes built once, the same addresses as Flask's, under the site's
+    root or a prefix, for different people."""
+    from careplan.plans.catalogue import load_catalogue
+    from careplan.plans.views import SECTION_PAGES, _section_links
+
+    keys = list(load_catalogue().keys())
+    for root in ("", "/care"):
+        with shared_app.test_request_context("/", base_url=f"http://localhost{root}/"):
+            for _ in range(2):  # built, then from its shape
+                person = uuid.uuid4()
+                links = _section_links(person)
+                assert set(links) == set(SECTION_PAGES)
+                for name, shape in links.items():
+                    for key in keys:
+                        assert shape.format(key=key) == shared_app.url_for(
+                            f"sections.{name}", person_id=person, key=key
+                        )
