@@ -123,23 +123,6 @@ def _configure_postgresql(engine: Engine, idle_seconds: float) -> None:
     @event.listens_for(engine, "checkin")
     def _returned(_dbapi_connection: Any, record: Any) -> None:
         record.info[_RETURNED] = time.monotonic()
-        prepared.drop_waiting(record.info)
-
-    # A transaction's last statement goes with its COMMIT (Prepared.execute_with_commit).
-    @event.listens_for(engine, "commit")
-    def _commit(connection: Connection) -> None:
-        prepared.send_with_commit(connection)
-
-    @event.listens_for(engine, "rollback")
-    def _rollback(connection: Connection) -> None:
-        # An invalidated connection's record starts afresh (its info cleared) on reuse.
-        if not connection.invalidated:
-            prepared.drop_waiting(connection.info)
-
-    # A statement through SQLAlchemy sends those waiting first, as a prepared one does.
-    @event.listens_for(engine, "before_cursor_execute")
-    def _before(connection: Connection, *_args: Any) -> None:
-        prepared.send_waiting(connection)
 
     @event.listens_for(engine, "checkout")
     def _lent(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
@@ -153,6 +136,30 @@ def _configure_postgresql(engine: Engine, idle_seconds: float) -> None:
                 raise DisconnectionError("connection lost while idle in the pool") from exc
             raise
         record.info[_RETURNED] = time.monotonic()
+
+
+def _send_last_with_commit(engine: Engine) -> None:
+    """PostgreSQL: a transaction's last statement goes with its COMMIT, in one pipeline
+    (`Prepared.execute_with_commit`); one run before the commit is sent first (by a
+    prepared statement itself, by SQLAlchemy's here); a rollback or a check-in drops it."""
+
+    @event.listens_for(engine, "commit")
+    def _commit(connection: Connection) -> None:
+        prepared.send_with_commit(connection)
+
+    @event.listens_for(engine, "rollback")
+    def _rollback(connection: Connection) -> None:
+        # An invalidated connection's record starts afresh (its info cleared) on reuse.
+        if not connection.invalidated:
+            prepared.drop_waiting(connection.info)
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_connection: Any, record: Any) -> None:
+        prepared.drop_waiting(record.info)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before(connection: Connection, *_args: Any) -> None:
+        prepared.send_waiting(connection)
 
 
 def holds_write_lock_from_begin() -> bool:
@@ -183,6 +190,7 @@ def init_app(app: Flask) -> None:
             _configure_sqlite(engine, app.config["SQLITE_BUSY_MS"])
         elif engine.dialect.name == "postgresql":
             _configure_postgresql(engine, PING_AFTER_IDLE_SECONDS)
+            _send_last_with_commit(engine)
         app.extensions[_LOCKS_FROM_BEGIN] = engine.dialect.name == "sqlite"
         # Made once: each `execution_options` call builds a new engine proxy.
         app.extensions[_READER] = engine.execution_options(**{READ_ONLY: True})

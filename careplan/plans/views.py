@@ -30,7 +30,7 @@ from careplan.plans.models import AgreedHow
 from careplan.plans.schemas import agreement, care_team_add, hand_over, plan_create, reopen_plan
 from careplan.web import staff_picker
 from careplan.web.display import lines
-from careplan.web.pages import form_values, load, loader, refused, render
+from careplan.web.pages import address_with_uuid, form_values, load, loader, refused, render
 from careplan.web.schemas import version_only
 
 bp = Blueprint("plans", __name__)
@@ -132,27 +132,16 @@ def plan_pdf(person_id: uuid.UUID) -> Any:
 SECTION_PAGES = ("section", "add_update", "edit", "history")
 
 
-# Each section page's address shape, built once per application root (see below).
-_SECTION_SHAPES: dict[tuple[str, str], str] = {}
-_NOBODY = uuid.UUID(int=0)
-
-
 def _section_links(person_id: Any) -> dict[str, str]:
-    """Each section page's address with a `{key}` slot (catalogue keys are [a-z_] only):
-    its shape built by url_for once per process and application root, around a UUID of
-    zeros, then the person's UUID put in (the UUID converter writes `str(value)`), as the
-    layout's links are (careplan.web.pages `_layout_url_for`): the plan page is the
-    busiest page."""
-    root = request.script_root
-    person = str(person_id)
-    links = {}
-    for name in SECTION_PAGES:
-        shape = _SECTION_SHAPES.get((root, name))
-        if shape is None:
-            built = url_for(f"sections.{name}", person_id=_NOBODY, key="KEY")
-            shape = _SECTION_SHAPES[(root, name)] = built.replace("KEY", "{key}")
-        links[name] = shape.replace(str(_NOBODY), person)
-    return links
+    """Each section page's address with a `{key}` slot (catalogue keys are [a-z_] only),
+    its shape built once as the layout's links are (`address_with_uuid`): the plan page
+    is the busiest page."""
+    return {
+        name: address_with_uuid(f"sections.{name}", "person_id", person_id, key="KEY").replace(
+            "KEY", "{key}"
+        )
+        for name in SECTION_PAGES
+    }
 
 
 def _sections(facts: Any, body: dict[str, Any]) -> list[dict[str, Any]]:

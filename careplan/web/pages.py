@@ -315,6 +315,22 @@ _SLOT = uuid.UUID(int=0)
 _SLOT_TEXT = str(_SLOT)
 
 
+_SHAPES = "careplan.address_shapes"
+
+
+def address_with_uuid(endpoint: str, name: str, value: uuid.UUID, **fixed: str) -> str:
+    """`url_for(endpoint, **{name: value}, **fixed)` in a request, its shape built once per
+    application and root around a UUID of zeros, then `value` put in (the UUID converter
+    writes `str(value)`). `fixed`: the address's other values, the same every time (a
+    placeholder filled by the caller, say)."""
+    built = current_app.extensions[_SHAPES]
+    key = (request.script_root, endpoint, name, tuple(fixed.items()))
+    shape = built.get(key)
+    if shape is None:
+        shape = built[key] = current_app.url_for(endpoint, **{name: _SLOT}, **fixed)
+    return shape.replace(_SLOT_TEXT, str(value))
+
+
 def _layout_url_for(app: Flask) -> Callable[..., str]:
     """Templates' `url_for`, building each address's shape once: the addresses that take
     no values (the layout's header, navigation and footer links), the static files', and
@@ -336,11 +352,7 @@ def _layout_url_for(app: Flask) -> Callable[..., str]:
             return url
         ((name, value),) = values.items()
         if type(value) is uuid.UUID:
-            key = (request.script_root, endpoint, name)
-            shape = built.get(key)
-            if shape is None:
-                shape = built[key] = url_for(endpoint, **{name: _SLOT})
-            return shape.replace(_SLOT_TEXT, str(value))
+            return address_with_uuid(endpoint, name, value)
         if endpoint == "static" and name == "filename":
             key = (request.script_root, endpoint, value)
             url = built.get(key)
@@ -353,6 +365,7 @@ def _layout_url_for(app: Flask) -> Callable[..., str]:
 
 
 def init_app(app: Flask) -> None:
+    app.extensions[_SHAPES] = {}
     app.jinja_env.globals["url_for"] = _layout_url_for(app)
     app.jinja_env.globals["section_lines_html"] = fragments.section_lines
     app.jinja_env.globals["contact_html"] = fragments.contact
