@@ -369,6 +369,16 @@ class BaseSchema(Schema):
         apply_shared_rules(field_obj)
         plain_messages(field_name, field_obj)
 
+    def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
+        """A value to dump: `obj[attr]` for a plain dict (what the presenters build),
+        else marshmallow's own lookup. marshmallow's tries `obj[attr]`, then
+        `getattr(obj, attr)` when the key is missing, through three calls a field; a
+        dict's missing key is simply missing here, never one of the dict's own methods
+        (a field named `items` or `values`)."""
+        if type(obj) is dict and "." not in attr:
+            return obj.get(attr, default)
+        return super().get_attribute(obj, attr, default)
+
     @pre_load
     def _storable(self, data: Any, **_: Any) -> Any:
         found = _unstorable_places(data)
