@@ -67,11 +67,13 @@ system_packages() {
   local missing=()
   # The servers only the tests start (serving the demo on SQLite needs none of them):
   # PostgreSQL, rsyslog (the audit witness tests' collector) and haproxy (the fault
-  # suite's load balancer, as production runs one in front).
+  # suite's load balancer, as production runs one in front); and valgrind, with which
+  # bench/instructions.py counts a request's instructions (its test runs it).
   if [ "$want_postgres" = 1 ]; then
     have_postgres || missing+=(postgresql)
     have_rsyslog || missing+=(rsyslog)
     command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
+    command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)
   fi
   if [ "$want_browser" = 1 ] && ! have_chromium; then missing+=(chromium); fi
   # The plan on paper (WeasyPrint, careplan.web.pdf) lays text out with Pango and subsets
