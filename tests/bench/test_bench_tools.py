@@ -375,6 +375,7 @@ def test_instructions_are_counted_for_each_server(tmp_path: Path) -> None:
         > 0
     )
     assert 0 < measured["ratios"]["baseline_over_app"] < 1
+    assert servers["baseline"]["other_threads_per_request"] == 0  # the baseline has one
     assert measured["ratios"]["app_over_page"] > 0
     text = instructions.markdown(
         {
@@ -388,4 +389,5 @@ def test_instructions_are_counted_for_each_server(tmp_path: Path) -> None:
         }
     )
     assert "| app |" in text
+    assert "other threads (the audit witness; timing-bound)" in text
     assert "Baseline / app instructions:" in text
