@@ -36,6 +36,14 @@ saves its progress every few requests: its count here ("other threads") is its d
 case, far above its share under load, and depends on timing. The request thread's count
 (the `offer` of each head included) does not, and it is the one the ratios use.
 
+What else is counted or changes: switching counting on and off (`callgrind_control`, run
+from the measured process) counts about 0.4 million instructions a run, 4,000 a request at
+100 requests, more at fewer. Each run appends its requests' audit records (and, for the
+page, mints web sessions) to the data set, as the gunicorn benchmark does: to compare two
+trees, alternate their runs on the same data set. `callgrind_control` reaches the process
+through valgrind's gdbserver (vgdb), which a host that restricts ptrace (Ubuntu's
+`kernel.yama.ptrace_scope`) may refuse; Debian does not restrict it.
+
 Needs valgrind (Debian package `valgrind`; scripts/setup.sh installs it with the test
 tools). Results: bench/results/NAME.{md,json}.
 """
@@ -62,8 +70,9 @@ RESULTS = Path(__file__).resolve().parent / "results"
 SERVERS = ("app", "page", "baseline")
 VALGRIND = shutil.which("valgrind") or "/usr/bin/valgrind"
 CALLGRIND_CONTROL = shutil.which("callgrind_control") or "/usr/bin/callgrind_control"
-# The web sessions the parent mints for the page (`count`), for its child to read.
-WEB_PAIRS = "instructions-web-pairs.txt"
+# The web sessions the parent mints for the page (`count`, through bench.load), for its
+# child to read: the file bench.load writes them to.
+WEB_PAIRS = "page-pairs.txt"
 # callgrind's output ends with "totals:" (every event counted); its "summary:" line, above
 # it, is the last dump's share only, 0 when counting was switched off before the end.
 _TOTALS = re.compile(r"^totals:\s+(\d+)", re.MULTILINE)
@@ -182,9 +191,9 @@ def count(server: str, url: str, folder: Path, requests: int, warm: int) -> tupl
     if not (os.access(VALGRIND, os.X_OK) and os.access(CALLGRIND_CONTROL, os.X_OK)):
         raise RuntimeError("valgrind is not installed (Debian: apt-get install valgrind)")
     if server == "page":
-        # Minted here, outside valgrind; the child reads them (the same for every repeat).
-        path = load.web_session_pairs(url, folder)
-        (folder / WEB_PAIRS).write_text(path.read_text())
+        # Fresh sessions for each run (a session ends after 15 idle minutes), minted here
+        # outside valgrind; the child reads them from bench.load's file.
+        load.web_session_pairs(url, folder)
     with tempfile.TemporaryDirectory(prefix="careplan-callgrind-") as tmp:
         out = Path(tmp) / "callgrind.out"
         command = [
@@ -290,6 +299,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", required=True, type=Path)
     parser.add_argument("--pg", help="the data set's PostgreSQL URL")
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--warm", type=int, default=60)
     parser.add_argument("--repeat", type=int, default=1)
@@ -298,14 +308,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--child", choices=SERVERS, help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    # Absolute: a relative SQLite path would be read inside the app's instance folder.
+    args.data = args.data.resolve()
     if args.child:
         _child(args.child, args.url, args.data, args.requests, args.warm)
         return
+    problems = _problems(args)
+    if problems:
+        parser.error("; ".join(problems))
     servers = [s for s in args.servers.split(",") if s]
-    unknown = set(servers) - set(SERVERS)
-    if unknown:
-        parser.error(f"unknown servers: {', '.join(sorted(unknown))}")
-    urls = {"sqlite": f"sqlite:///{args.data / 'careplan.sqlite'}"}
+    urls = {} if args.no_sqlite else {"sqlite": f"sqlite:///{args.data / 'careplan.sqlite'}"}
     if args.pg:
         urls["postgresql"] = args.pg
     dataset = json.loads((args.data / "dataset.json").read_text())
@@ -328,6 +340,28 @@ def main(argv: list[str] | None = None) -> None:
     (RESULTS / f"{args.name}.json").write_text(json.dumps(result, indent=2) + "\n")
     (RESULTS / f"{args.name}.md").write_text(markdown(result))
     print(markdown(result))
+
+
+def _problems(args: argparse.Namespace) -> list[str]:
+    """What is wrong with the command line, in words (nothing is measured if any)."""
+    problems = []
+    servers = [s for s in args.servers.split(",") if s]
+    unknown = set(servers) - set(SERVERS)
+    if unknown:
+        problems.append(f"unknown servers: {', '.join(sorted(unknown))}")
+    if not servers:
+        problems.append(f"--servers names none of {', '.join(SERVERS)}")
+    if args.requests < 1 or args.repeat < 1 or args.warm < 0:
+        problems.append("--requests and --repeat must be at least 1, --warm at least 0")
+    if not (args.data / "dataset.json").is_file():
+        problems.append(f"{args.data} holds no data set (make one with bench.dataset)")
+    elif not args.no_sqlite and not (args.data / "careplan.sqlite").is_file():
+        problems.append(f"{args.data} has no SQLite database (--no-sqlite to leave it out)")
+    if args.no_sqlite and not args.pg:
+        problems.append("--no-sqlite needs --pg")
+    if Path(args.name).name != args.name or args.name in ("", ".", ".."):
+        problems.append("--name is a file name in bench/results, not a path")
+    return problems
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ from typing import Any
 from flask import Flask
 
 from careplan.config import load_config
-from careplan.core.application import CarePlanFlask
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -17,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then the environment, then `config` (tests and tools)."""
     settings = load_config(config)
-    app = CarePlanFlask(
+    app = Flask(
         __name__, instance_path=settings["INSTANCE_PATH"], template_folder=str(ROOT / "templates")
     )
     app.config.update(settings)

@@ -356,6 +356,44 @@ def test_a_request_is_made_as_gunicorn_hands_it_over() -> None:
     assert closed == [True]  # the server closes what the app answered (PEP 3333)
 
 
+@pytest.mark.parametrize(
+    ("arguments", "said"),
+    [
+        (["--servers", "app,foo"], "unknown servers: foo"),
+        (["--servers", ","], "--servers names none of app, page, baseline"),
+        (["--requests", "0"], "--requests and --repeat must be at least 1"),
+        (["--repeat", "0"], "--requests and --repeat must be at least 1"),
+        (["--no-sqlite"], "--no-sqlite needs --pg"),
+        (["--name", "../elsewhere"], "--name is a file name in bench/results"),
+    ],
+)
+def test_a_bad_command_line_is_refused_before_anything_runs(
+    tmp_path: Path, capsys, arguments: list[str], said: str
+) -> None:
+    from bench import instructions
+
+    (tmp_path / "dataset.json").write_text("{}")
+    (tmp_path / "careplan.sqlite").write_text("")
+    with pytest.raises(SystemExit) as exit_:
+        instructions.main(["--data", str(tmp_path), *arguments])
+    assert exit_.value.code == 2
+    assert said in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["careplan.sqlite", "dataset.json"]
+
+
+def test_a_folder_without_a_data_set_is_refused(tmp_path: Path, capsys) -> None:
+    from bench import instructions
+
+    with pytest.raises(SystemExit):
+        instructions.main(["--data", str(tmp_path / "nowhere")])
+    assert "holds no data set (make one with bench.dataset)" in capsys.readouterr().err
+    (tmp_path / "dataset.json").write_text("{}")
+    with pytest.raises(SystemExit):
+        instructions.main(["--data", str(tmp_path)])
+    assert "has no SQLite database (--no-sqlite to leave it out)" in capsys.readouterr().err
+    assert not (tmp_path / "careplan.sqlite").exists()  # nothing made in the folder
+
+
 def test_instructions_are_counted_for_each_server(tmp_path: Path) -> None:
     """The tool itself, under valgrind, on a tiny data set: a count per server, the same
     requests each run, and the ratios the issue asks for. No count is asserted beyond
