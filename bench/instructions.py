@@ -65,6 +65,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import load
+from bench.cprofile_plan import cookie_for, path_for
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SERVERS = ("app", "page", "baseline")
@@ -162,7 +163,8 @@ def _child(server: str, url: str, folder: Path, requests: int, warm: int) -> Non
     def drive(count: int, start: int) -> int:
         for i in range(count):
             credential, person = pairs[(start + i) % len(pairs)]
-            status, _ = call(wsgi, wsgi_environ(_path(mode, person), _headers(mode, credential)))
+            environ = wsgi_environ(path_for(mode, person), cookie_for(mode, credential))
+            status, _ = call(wsgi, environ)
             if status != 200:
                 raise RuntimeError(f"{server}: answered {status}")
         return start + count
@@ -171,17 +173,6 @@ def _child(server: str, url: str, folder: Path, requests: int, warm: int) -> Non
     _counting("on")
     drive(requests, at)
     _counting("off")
-
-
-def _path(mode: str, person: str) -> str:
-    return f"/people/{person}" if mode == "page" else f"/api/v1/people/{person}/plan"
-
-
-def _headers(mode: str, credential: str) -> dict[str, str]:
-    """The headers wrk sends (bench/wrk/plan_view.lua)."""
-    if mode == "page":
-        return {"Cookie": f"careplan-session={credential}; __Host-careplan-session={credential}"}
-    return {"Authorization": f"Bearer {credential}"}
 
 
 def count(server: str, url: str, folder: Path, requests: int, warm: int) -> tuple[float, float]:

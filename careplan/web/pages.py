@@ -338,7 +338,8 @@ def _layout_url_for(app: Flask) -> Callable[..., str]:
     put in the shape built around a UUID of zeros). A page builds about 40, the same
     shapes on every page. Per application root (`request.script_root`); anything else,
     or outside a request, is built by Flask each time."""
-    built: dict[tuple[str, str, Any], str] = {}
+    # The same dictionary as `address_with_uuid`'s (its keys have four parts, these three).
+    built: dict[tuple[Any, ...], str] = app.extensions[_SHAPES]
     url_for = app.url_for
 
     def layout_url_for(endpoint: str, **values: Any) -> str:
