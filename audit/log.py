@@ -12,12 +12,12 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from flask import current_app, g, has_app_context, has_request_context, request
+from flask import has_app_context, has_request_context
 
 from audit import writer
 from audit.actions import AuditAction, Outcome, outcome_for_status
 from audit.stored import json_text, time_text
-from careplan.core import clock
+from careplan.core import clock, unproxied
 from careplan.core.text import one_line, storable
 from careplan.core.untrusted import client_address
 from careplan.extensions import db
@@ -66,14 +66,14 @@ def _actor_fields(user: Any) -> dict[str, Any]:
 def _request_fields() -> dict[str, Any]:
     if not has_request_context():
         # A job (careplan.core.unit_of_work.job) names itself in the request id.
-        job = g.get("request_id") if has_app_context() else None
+        job = unproxied.namespace().get("request_id") if has_app_context() else None
         return {"request_id": job, "client_addr": None, "user_agent": None}
     # Evidence, never a reason to fail: an address only if it is one, the User-Agent on
     # one line without control characters (a NUL would stop PostgreSQL storing the record).
     return {
-        "request_id": g.get("request_id"),
+        "request_id": unproxied.namespace().get("request_id"),
         "client_addr": client_address(),
-        "user_agent": one_line(request.user_agent.string, USER_AGENT_CHARS),
+        "user_agent": one_line(unproxied.request().user_agent.string, USER_AGENT_CHARS),
     }
 
 
@@ -113,7 +113,7 @@ def build(
 
 
 def _purpose() -> str | None:
-    return g.get("purpose") if has_app_context() else None
+    return unproxied.namespace().get("purpose") if has_app_context() else None
 
 
 def _id(value: Any) -> str | None:
@@ -122,9 +122,10 @@ def _id(value: Any) -> str | None:
 
 def record(action: AuditAction, outcome: Outcome = Outcome.PERMIT, **fields: Any) -> None:
     """Queue an event for the current request; the actor defaults to the signed-in user."""
-    fields.setdefault("user", g.get("user"))
-    pending(g).append(build(action, outcome, **fields))
-    g.pop("audit_attempt", None)
+    state = unproxied.namespace()
+    fields.setdefault("user", state.get("user"))
+    pending(state).append(build(action, outcome, **fields))
+    state.pop("audit_attempt", None)
 
 
 def attempt(action: AuditAction, **fields: Any) -> None:
@@ -135,14 +136,14 @@ def attempt(action: AuditAction, **fields: Any) -> None:
     conflict, failed; deny only for a 403), with the error code: an attempt on a person's
     plan is access too, even when it changes nothing.
     """
-    g.audit_attempt = {"action": action, **fields}
+    unproxied.namespace().audit_attempt = {"action": action, **fields}
 
 
 def record_failed_attempt(error_code: str, status: int | None) -> None:
     """The permitted attempt noted for this request, recorded as what became of it: the
     outcome follows the error's HTTP `status` (audit.actions.outcome_for_status; None: a
     job that failed), the reason is the error code."""
-    attempted = g.pop("audit_attempt", None)
+    attempted = unproxied.namespace().pop("audit_attempt", None)
     if attempted is not None:
         action = attempted.pop("action")
         record(action, outcome_for_status(status), reason=error_code, **attempted)
@@ -151,9 +152,10 @@ def record_failed_attempt(error_code: str, status: int | None) -> None:
 def begin() -> None:
     """Begin hook of the unit of work: nothing queued or attempted is inherited from an
     earlier request or job held in the same app context."""
-    g.pop("audit_attempt", None)
-    g.pop("audit_committing", None)
-    pending(g).clear()
+    state = unproxied.namespace()
+    state.pop("audit_attempt", None)
+    state.pop("audit_committing", None)
+    pending(state).clear()
 
 
 def append_pending(session: Any, error_code: str | None) -> None:
@@ -161,17 +163,18 @@ def append_pending(session: Any, error_code: str | None) -> None:
     this request or job, chained into the log in the same transaction as the work.
     `error_code`: the work failed, so a permitted attempt is recorded as refused with it.
     The queue is emptied whatever happens."""
-    events = pending(g)
-    g.pop("audit_committing", None)
+    state = unproxied.namespace()
+    events = pending(state)
+    state.pop("audit_committing", None)
     try:
         if error_code is not None:
-            record_failed_attempt(error_code, g.get("failed_status"))
+            record_failed_attempt(error_code, state.get("failed_status"))
         signed: list[int] = []
         rows = writer.append(
-            session, events, current_app.extensions["careplan.checkpoints"], signed
+            session, events, unproxied.app().extensions["careplan.checkpoints"], signed
         )
         if rows:
-            g.audit_committing = (rows[-1]["seq"], rows[-1]["hash"], bool(signed))
+            state.audit_committing = (rows[-1]["seq"], rows[-1]["hash"], bool(signed))
     finally:
         events.clear()
 
@@ -179,8 +182,8 @@ def append_pending(session: Any, error_code: str | None) -> None:
 def witness_committed() -> None:
     """After-commit hook of the unit of work: the head this unit of work committed goes
     to the witnesses (audit.witnesses; never fails, never waits)."""
-    head = g.pop("audit_committing", None)
-    deliverer = current_app.extensions.get("careplan.witnesses")
+    head = unproxied.namespace().pop("audit_committing", None)
+    deliverer = unproxied.app().extensions.get("careplan.witnesses")
     if head is not None and deliverer is not None:
         deliverer.offer(*head)
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, NoReturn
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g
 
 from audit import queries as audit_queries
 from audit.actions import AuditAction, Outcome
@@ -37,7 +37,7 @@ from careplan.access.permissions import Permission, Resource, ResourceType
 from careplan.access.policy import can_see_person, decide, decide_on, section_decisions
 from careplan.access.rules import REFERENCE, job_role
 from careplan.access.subject import Subject
-from careplan.core import clock
+from careplan.core import clock, unproxied
 from careplan.core.errors import BadRequest, Forbidden, NotFound, Unauthorised
 from careplan.core.untrusted import refuse_unknown_query, screen_request
 from careplan.extensions import db
@@ -115,16 +115,17 @@ def requires(
     def wrap(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
         def checked(*args: Any, **kwargs: Any) -> Any:
+            asked = unproxied.request()
             # The purpose first: decisions (consent limits it) and records carry it.
-            problem = purposes.take(declared.permission_for(request.method))
-            _enforce(declared, kwargs)
+            problem = purposes.take(declared.permission_for(asked.method))
+            _enforce(declared, asked.method, kwargs)
             # After the decision, so a refusal of unstorable input (or of a purpose
             # outside the vocabulary) is recorded as the failed attempt it is
             # (careplan.core.untrusted).
             screen_request()
             if problem is not None:
                 raise BadRequest(problem, fields={"purpose": [problem]})
-            if request.blueprint == API_BLUEPRINT:
+            if asked.blueprint == API_BLUEPRINT:
                 # The API takes the query parameters its route documents, and no others.
                 refuse_unknown_query(_query_names(checked))
             return view(*args, **kwargs)
@@ -157,11 +158,11 @@ def declared(view: Callable[..., Any] | None) -> Declared | None:
     return getattr(view, "__access__", None)
 
 
-def _enforce(declared: Declared, kwargs: Mapping[str, Any]) -> None:
-    permission, action = declared.for_request(request.method, kwargs)
+def _enforce(declared: Declared, method: str, kwargs: Mapping[str, Any]) -> None:
+    permission, action = declared.for_request(method, kwargs)
     if permission is None or action is None:
         return
-    if g.get("user") is None:
+    if unproxied.namespace().get("user") is None:
         raise Unauthorised()
     kind = permission.resource_type
     if kind is ResourceType.ACCOUNT:
@@ -191,10 +192,10 @@ def _person_id(declared: Declared, kwargs: Mapping[str, Any], action: AuditActio
 def refuse_undeclared() -> None:
     """Before every request: a route that declares no permission answers 403 (deny by
     default), and says so in the log for the developer who forgot."""
-    endpoint = request.endpoint
+    endpoint = unproxied.request().endpoint
     if endpoint is None:
         return  # no route: the router answers 404 or 405
-    if declared(current_app.view_functions.get(endpoint)) is None:
+    if declared(unproxied.app().view_functions.get(endpoint)) is None:
         log.error("route %s declares no permission: refused", endpoint)
         raise Forbidden(reason="undeclared")
 
@@ -203,17 +204,18 @@ def screen_public() -> None:
     """Before a public route runs (sign-in pages, the OpenAPI document, static files):
     refuse a path, query string or form that holds unstorable text (400), as `requires`
     does for every declared route once it has decided."""
-    endpoint = request.endpoint
-    if endpoint is not None and declared(current_app.view_functions.get(endpoint)) is PUBLIC:
+    endpoint = unproxied.request().endpoint
+    if endpoint is not None and declared(unproxied.app().view_functions.get(endpoint)) is PUBLIC:
         screen_request()
 
 
 def begin() -> None:
     """Start a request (or a job) with nothing loaded or decided. `g` can outlive one
     request (an app context held open by a test or a tool), so nothing is inherited."""
-    g.access_contexts = {}
-    g.access_grants = {}
-    g.purpose = None
+    state = unproxied.namespace()
+    state.access_contexts = {}
+    state.access_grants = {}
+    state.purpose = None
 
 
 def init_app(app: Flask) -> None:
@@ -231,15 +233,17 @@ def init_app(app: Flask) -> None:
 
 
 def _contexts() -> dict[tuple[uuid.UUID, bool], AccessContext | None]:
-    if "access_contexts" not in g:
-        g.access_contexts = {}
-    return g.access_contexts
+    state = unproxied.namespace()
+    if "access_contexts" not in state:
+        state.access_contexts = {}
+    return state.access_contexts
 
 
 def _grants() -> dict[tuple[uuid.UUID, Permission, Any], Decision]:
-    if "access_grants" not in g:
-        g.access_grants = {}
-    return g.access_grants
+    state = unproxied.namespace()
+    if "access_grants" not in state:
+        state.access_grants = {}
+    return state.access_grants
 
 
 def load_context(person_id: uuid.UUID, *, rows: bool = False) -> AccessContext | None:
@@ -249,7 +253,7 @@ def load_context(person_id: uuid.UUID, *, rows: bool = False) -> AccessContext |
     for key in ((person_id, False), (person_id, True)) if rows else ((person_id, False),):
         if key in cache:
             return cache[key]
-    context = sources.loader().person(g.user, person_id, rows=rows)
+    context = sources.loader().person(unproxied.namespace().user, person_id, rows=rows)
     cache[(person_id, rows)] = context
     return context
 

@@ -30,11 +30,12 @@ their own purpose and are not limited by consent.
 
 from __future__ import annotations
 
-from flask import g, has_request_context, request
+from flask import has_request_context
 
 from audit.actions import Purpose
 from careplan.access.permissions import Permission, ResourceType
 from careplan.access.rules import CONSENT_SERVES, consent_serves
+from careplan.core import unproxied
 
 __all__ = ["CONSENT_SERVES", "Purpose", "consent_serves", "current", "default_for", "take"]
 
@@ -82,14 +83,15 @@ def requested() -> str | None:
     body's `purpose` is never read (a consent's body has its own)."""
     if not has_request_context():
         return None
-    for value in (request.headers.get(HEADER), request.args.get("purpose")):
+    asked = unproxied.request()
+    for value in (asked.headers.get(HEADER), asked.args.get("purpose")):
         if value is not None and value.strip():
             return value.strip()
     # Only a request with a form body has a form to read: parsing an absent one costs
     # more than the rest of this function on every plan view.
-    if request.method in ("GET", "HEAD") or request.mimetype not in FORM_TYPES:
+    if asked.method in ("GET", "HEAD") or asked.mimetype not in FORM_TYPES:
         return None
-    value = request.form.get("purpose")
+    value = asked.form.get("purpose")
     return value.strip() if value is not None and value.strip() else None
 
 
@@ -100,18 +102,19 @@ def take(permission: Permission | None) -> str | None:
     outside the vocabulary; then `g.purpose` is None, so nothing is recorded as done for
     a purpose nobody can read."""
     named = requested()
+    state = unproxied.namespace()
     if named is None:
         default = default_for(permission)
-        g.purpose = default.value if default is not None else None
+        state.purpose = default.value if default is not None else None
         return None
     try:
-        g.purpose = Purpose(named.lower()).value
+        state.purpose = Purpose(named.lower()).value
     except ValueError:
-        g.purpose = None
+        state.purpose = None
         return REFUSED.get(named.lower()[:MAX_CHARS], UNKNOWN)
     return None
 
 
 def current() -> str:
     """This request's purpose for access decisions (`direct_care` outside a request)."""
-    return g.get("purpose") or Purpose.DIRECT_CARE.value
+    return unproxied.namespace().get("purpose") or Purpose.DIRECT_CARE.value

@@ -15,9 +15,10 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, Protocol
 
-from flask import Flask, current_app
+from flask import Flask
 
 from careplan.access.context import AccessContext, TaskFact
+from careplan.core import unproxied
 
 EXTENSION = "careplan.access.loader"
 
@@ -112,4 +113,4 @@ def install(app: Flask, loader: ContextLoader) -> None:
 
 def loader() -> ContextLoader:
     """The installed loader (KeyError: none installed, a wiring mistake)."""
-    return current_app.extensions[EXTENSION]
+    return unproxied.app().extensions[EXTENSION]

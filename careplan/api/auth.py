@@ -3,12 +3,11 @@ personal access token, or a JWT from a configured identity provider."""
 
 from __future__ import annotations
 
-from flask import current_app, g, request
-
 from audit.actions import AuditAction, Outcome
 from audit.log import record
 from careplan.access.pipeline import PUBLIC, declared
 from careplan.accounts import tokens
+from careplan.core import unproxied
 from careplan.core.api_blueprint import bp
 from careplan.core.errors import Forbidden, Unauthorised
 from careplan.extensions import db
@@ -17,10 +16,11 @@ from careplan.identity import bearer_jwt
 
 @bp.before_request
 def authenticate() -> None:
-    g.user = None
-    if declared(current_app.view_functions.get(request.endpoint or "")) is PUBLIC:
+    state, asked = unproxied.namespace(), unproxied.request()
+    state.user = None
+    if declared(unproxied.app().view_functions.get(asked.endpoint or "")) is PUBLIC:
         return
-    header = request.headers.get("Authorization", "")
+    header = asked.headers.get("Authorization", "")
     scheme, _, raw = header.partition(" ")
     raw = raw.strip()
     if scheme.lower() != "bearer" or not raw:
@@ -31,8 +31,8 @@ def authenticate() -> None:
             # A presented but unusable credential concerns an identity: record it.
             record(AuditAction.AUTH_FAILED, Outcome.DENY, user=None, reason="bad_token")
             raise Unauthorised("The token is not valid, has expired or has been revoked.")
-        g.user = token.user
-        if not tokens.allows(token, request.method):
+        state.user = token.user
+        if not tokens.allows(token, asked.method):
             record(
                 AuditAction.AUTH_FAILED,
                 Outcome.DENY,
@@ -48,4 +48,4 @@ def authenticate() -> None:
     user = bearer_jwt.authenticate(raw)
     if user is None:
         raise Unauthorised("The token is not valid, has expired or has been revoked.")
-    g.user = user
+    state.user = user

@@ -8,12 +8,12 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 
-from careplan.core import prepared, writer_queue
+from careplan.core import prepared, unproxied, writer_queue
 from careplan.extensions import db
 
 # Execution option of a connection that only reads (see `reading`).
@@ -164,7 +164,7 @@ def _send_last_with_commit(engine: Engine) -> None:
 
 def holds_write_lock_from_begin() -> bool:
     """SQLite: a request's transaction holds the database's write lock from its start."""
-    return bool(current_app.extensions[_LOCKS_FROM_BEGIN])
+    return bool(unproxied.app().extensions[_LOCKS_FROM_BEGIN])
 
 
 @contextlib.contextmanager
@@ -173,14 +173,14 @@ def reading() -> Iterator[Connection]:
     SQLite it neither queues for nor takes the write lock. For what a request checks
     before it starts (its credentials), with prepared statements (careplan.core.prepared),
     each of which reads one consistent snapshot."""
-    with current_app.extensions[_READER].connect() as connection:
+    with unproxied.app().extensions[_READER].connect() as connection:
         yield connection
 
 
 def read_only_engine() -> Engine:
     """The engine of `reading`: its connections begin a plain (on SQLite deferred, so
     lock-free) transaction. Shares the request engine's pool."""
-    return current_app.extensions[_READER]  # type: ignore[no-any-return]
+    return unproxied.app().extensions[_READER]  # type: ignore[no-any-return]
 
 
 def init_app(app: Flask) -> None:

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 
 from flask import Flask, Response, current_app, g, jsonify
 
-from careplan.core import unit_of_work
+from careplan.core import unit_of_work, unproxied
 from careplan.core.errors import NotRecorded
 
 _AFTER_COMMIT = "careplan_respond_after_commit"
@@ -36,7 +36,7 @@ def respond_after_commit(make: Callable[[], Response], *, keep_loaded: bool = Fa
     is sent and whatever it recorded (a refusal) is committed in a second transaction.
     `keep_loaded`: `make` reads ORM objects the request loaded (a page's layout reads the
     signed-in account), so the commit leaves them loaded (`unit_of_work.finish`)."""
-    setattr(g, _AFTER_COMMIT, (make, keep_loaded))
+    setattr(unproxied.namespace(), _AFTER_COMMIT, (make, keep_loaded))
     return Response(status=200)
 
 
@@ -58,7 +58,8 @@ def layout_reads_in_transaction() -> Iterator[None]:
 
 
 def commit_request(response: Response) -> Response:
-    after = g.pop(_AFTER_COMMIT, None) if response.status_code < 400 else None
+    state = unproxied.namespace()
+    after = state.pop(_AFTER_COMMIT, None) if response.status_code < 400 else None
     try:
         failed = response.status_code >= 400
         if after is None:
@@ -71,7 +72,7 @@ def commit_request(response: Response) -> Response:
     except NotRecorded:
         failed = jsonify({"error": NotRecorded.code, "message": NotRecorded.message, "fields": {}})
         failed.status_code = 503
-        failed.headers["X-Request-Id"] = g.get("request_id", "")
+        failed.headers["X-Request-Id"] = state.get("request_id", "")
         return failed
     return response
 

@@ -19,10 +19,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, g
 from sqlalchemy.orm import Session
 
-from careplan.core import database
+from careplan.core import database, unproxied
 from careplan.core.errors import NotRecorded
 from careplan.extensions import READ_AFTER_COMMIT, db
 
@@ -55,7 +55,7 @@ def add_after_commit_hook(app: Flask, hook: AfterCommitHook) -> None:
 
 def begin() -> None:
     reading_done()  # a job after a page made in the same app context (tests)
-    for hook in current_app.extensions.get(BEGIN_HOOKS, ()):
+    for hook in unproxied.app().extensions.get(BEGIN_HOOKS, ()):
         hook()
 
 
@@ -74,7 +74,8 @@ def finish(
     row again (see `reading_after_commit` for any read it still makes: on SQLite a new
     transaction of the request's own would take the write lock again and hold it,
     uncommitted, until the request ends)."""
-    g.failed_status = status
+    unproxied.namespace().failed_status = status
+    extensions = unproxied.app().extensions
     session = db.session()
     expire = session.expire_on_commit
     try:
@@ -83,7 +84,7 @@ def finish(
         # The work's own changes first, so the hooks' statements are the transaction's
         # last (the audit append goes with the COMMIT: Prepared.execute_with_commit).
         session.flush()
-        for hook in current_app.extensions.get(COMMIT_HOOKS, ()):
+        for hook in extensions.get(COMMIT_HOOKS, ()):
             hook(session, error_code)
         if session.in_transaction():
             session.expire_on_commit = expire and not keep_loaded
@@ -94,7 +95,7 @@ def finish(
         raise NotRecorded() from None
     finally:
         session.expire_on_commit = expire
-    for after in current_app.extensions.get(AFTER_COMMIT_HOOKS, ()):
+    for after in extensions.get(AFTER_COMMIT_HOOKS, ()):
         try:
             after()
         except Exception as exc:  # committed already: the work stands whatever this does

@@ -25,8 +25,7 @@ import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from flask import request
-
+from careplan.core import unproxied
 from careplan.core.errors import BadRequest
 from careplan.core.text import UNSTORABLE_MESSAGE, unstorable
 
@@ -99,12 +98,13 @@ def screen_request() -> None:
     values, file names) holds unstorable text (careplan.core.text). The field named is the
     parameter's own name (`_path`, `_query` or `_form` when the name itself is bad)."""
     problems: dict[str, list[str]] = {}
-    if unstorable(request.path):
+    asked = unproxied.request()
+    if unstorable(asked.path):
         problems["_path"] = [UNSTORABLE_MESSAGE]
-    _screen_pairs(request.args.items(multi=True), "_query", problems)
-    if request.mimetype in FORM_TYPES:
-        _screen_pairs(request.form.items(multi=True), "_form", problems)
-        files = ((name, f.filename or "") for name, f in request.files.items(multi=True))
+    _screen_pairs(asked.args.items(multi=True), "_query", problems)
+    if asked.mimetype in FORM_TYPES:
+        _screen_pairs(asked.form.items(multi=True), "_form", problems)
+        files = ((name, f.filename or "") for name, f in asked.files.items(multi=True))
         _screen_pairs(files, "_form", problems)
     if problems:
         raise BadRequest("Some of what was sent cannot be used.", fields=problems)
@@ -119,7 +119,7 @@ def refuse_unknown_query(known: Iterable[str]) -> None:
     everything, as if no filter had been asked for). `purpose` (the purpose of access,
     careplan.access.purposes) is known to every address."""
     allowed = {*known, "purpose"}
-    unknown = sorted({name for name in request.args if name not in allowed})
+    unknown = sorted({name for name in unproxied.request().args if name not in allowed})
     if unknown:
         raise BadRequest(
             "Some of what was asked is not understood here: " + ", ".join(unknown) + ".",
@@ -150,7 +150,7 @@ def valid_address(value: str | None) -> str | None:
 
 def client_address() -> str | None:
     """The request's client address, or None when what arrived is not an address."""
-    return valid_address(request.remote_addr)
+    return valid_address(unproxied.request().remote_addr)
 
 
 class CheckedRemoteAddr:

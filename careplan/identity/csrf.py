@@ -27,6 +27,7 @@ from flask import Flask, Request, Response, g, request
 from flask.sessions import SessionInterface, SessionMixin
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 
+from careplan.core import unproxied
 from careplan.identity.sessions import relaxed_cookies
 
 FIELD = "csrf_token"  # the form field, and Flask-WTF's key in `session`
@@ -44,10 +45,11 @@ def _cookie_name() -> str:
 
 def _secret() -> str | None:
     """This browser's CSRF secret: its session row's, or before sign-in its cookie's."""
-    session = g.get("web_session")
+    state = unproxied.namespace()
+    session = state.get("web_session")
     if session is not None:
         return session.csrf_secret
-    value = g.get("csrf_cookie") or request.cookies.get(_cookie_name(), "")
+    value = state.get("csrf_cookie") or unproxied.request().cookies.get(_cookie_name(), "")
     return value if 0 < len(value) <= 100 else None
 
 

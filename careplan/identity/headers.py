@@ -9,7 +9,9 @@ security-header builders) once, at import. Applying them stays here, in three li
 from __future__ import annotations
 
 import secure
-from flask import Flask, Response, request
+from flask import Flask, Response
+
+from careplan.core import unproxied
 
 SELF = secure.ContentSecurityPolicy.keyword("self")
 NONE = secure.ContentSecurityPolicy.keyword("none")
@@ -52,7 +54,7 @@ def add(response: Response) -> Response:
     present = {name.lower() for name, _ in response.headers}
     missing = [(name, value) for lower, name, value in _LOWER if lower not in present]
     response.headers.extend(missing)
-    if request.endpoint == "static":
+    if unproxied.request().endpoint == "static":
         # Design system files hold no personal data: let phones cache them.
         response.headers["Cache-Control"] = "public, max-age=3600"
     return response

@@ -20,7 +20,7 @@ from sqlalchemy import bindparam, select, update
 
 from careplan.accounts.models import User
 from careplan.agencies.models import Agency
-from careplan.core import attached, clock
+from careplan.core import attached, clock, unproxied
 from careplan.core.prepared import Prepared
 from careplan.extensions import db
 from careplan.identity.models import Stage, WebSession
@@ -37,10 +37,11 @@ def digest(raw: str) -> str:
 
 def relaxed_cookies() -> bool:
     """Plain http on loopback in development: browsers drop Secure cookies there."""
-    host = request.host.rsplit(":", 1)[0] if not request.host.endswith("]") else request.host
+    asked = unproxied.request()
+    host = asked.host.rsplit(":", 1)[0] if not asked.host.endswith("]") else asked.host
     return (
-        current_app.config["CAREPLAN_ENV"] == "development"
-        and not request.is_secure
+        unproxied.app().config["CAREPLAN_ENV"] == "development"
+        and not asked.is_secure
         and host in LOOPBACK_HOSTS
     )
 

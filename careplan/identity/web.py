@@ -16,30 +16,31 @@ from flask import Flask, Response, current_app, g, redirect, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from careplan.core import clock
+from careplan.core import clock, unproxied
 from careplan.core.errors import error_page
 from careplan.identity import csrf, sessions
 from careplan.identity.models import Stage
 
 
 def _is_page_request() -> bool:
-    return not request.path.startswith(("/api/", "/static/"))
+    return not unproxied.request().path.startswith(("/api/", "/static/"))
 
 
 def load_browser() -> None:
     # Set every value this request reads, never inherit one: `g` lives as long as the app
     # context, which outside a server (tests, tools) can span several requests.
-    g.web_session = None
-    g.session_ended = None
-    g.csrf_cookie = None
-    g.csrf_cookie_new = False
-    g.pop(csrf.FIELD, None)  # Flask-WTF's token for this request, made on first use
-    g.pop("csrf_valid", None)
+    state = unproxied.namespace()
+    state.web_session = None
+    state.session_ended = None
+    state.csrf_cookie = None
+    state.csrf_cookie_new = False
+    state.pop(csrf.FIELD, None)  # Flask-WTF's token for this request, made on first use
+    state.pop("csrf_valid", None)
     if not _is_page_request():
         return
     session = sessions.load()
-    g.web_session = session
-    g.user = session.user if session is not None and session.stage is Stage.SIGNED_IN else None
+    state.web_session = session
+    state.user = session.user if session is not None and session.stage is Stage.SIGNED_IN else None
     csrf.check()
 
 

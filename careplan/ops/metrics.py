@@ -19,7 +19,7 @@ import os
 import time
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, g, request
+from flask import Blueprint, Flask, Request, Response, current_app, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -33,7 +33,7 @@ from prometheus_client.core import GaugeMetricFamily
 from audit import log as audit_log
 from audit import partitions, witnesses
 from careplan.access.pipeline import public
-from careplan.core import clock, unit_of_work
+from careplan.core import clock, unit_of_work, unproxied
 from careplan.core.database import reading
 from careplan.core.errors import NotFound
 from careplan.notifications import queries as notification_queries
@@ -53,18 +53,19 @@ REFUSALS = Counter(
 )
 
 
-def _route() -> str:
-    rule = request.url_rule
+def _route(asked: Request) -> str:
+    rule = asked.url_rule
     return rule.rule if rule is not None else "unmatched"
 
 
 def _started() -> None:
-    g.metrics_started = time.perf_counter()
+    unproxied.namespace().metrics_started = time.perf_counter()
 
 
 def _answered(response: Response) -> Response:
-    started = g.pop("metrics_started", None)
-    route, method = _route(), request.method
+    started = unproxied.namespace().pop("metrics_started", None)
+    asked = unproxied.request()
+    route, method = _route(asked), asked.method
     REQUESTS.labels(route, method, str(response.status_code)).inc()
     if started is not None:
         LATENCY.labels(route, method).observe(time.perf_counter() - started)
@@ -73,7 +74,7 @@ def _answered(response: Response) -> Response:
 
 def _count_audit(session: Any, error_code: str | None) -> None:
     """A commit hook run before the audit log's own: what this unit of work records."""
-    for event in audit_log.pending(g):
+    for event in audit_log.pending(unproxied.namespace()):
         outcome = str(event.get("outcome", ""))
         AUDIT_RECORDS.labels(outcome).inc()
         if outcome == "deny" and event.get("reason"):

@@ -5,21 +5,20 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from flask import current_app
-
 from audit.actions import AuditAction, Outcome
 from audit.log import record
 from careplan.access.context import AccessContext
 from careplan.access.decision import Decision
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import NO_PLAN, authorise
+from careplan.core import unproxied
 from careplan.core.errors import NotFound
 from careplan.plans.catalogue import Catalogue, SectionType
 from careplan.plans.models import Plan
 
 
 def catalogue() -> Catalogue:
-    return current_app.extensions["careplan.catalogue"]
+    return unproxied.app().extensions["careplan.catalogue"]
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,12 @@ import json
 import uuid
 from typing import Any
 
-from flask import current_app
-
+from careplan.core import unproxied
 from careplan.extensions import db
 
 
 def vault() -> Any:
-    return current_app.extensions["careplan.vault"]
+    return unproxied.app().extensions["careplan.vault"]
 
 
 def aad(table: str, column: str, row_id: uuid.UUID | str) -> str:

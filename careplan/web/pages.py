@@ -13,7 +13,6 @@ from flask import (
     Response,
     before_render_template,
     current_app,
-    g,
     has_request_context,
     render_template,
     request,
@@ -24,7 +23,7 @@ from marshmallow import Schema, ValidationError
 from audit import log as audit_log
 from careplan.access.subject import Role
 from careplan.accounts.models import User
-from careplan.core import clock, days, transaction
+from careplan.core import clock, days, transaction, unproxied
 from careplan.core.errors import ApiError, PreconditionFailed, flatten_messages
 from careplan.web import fragments, words
 from careplan.web.display import grouped
@@ -175,9 +174,9 @@ def render(
 def _after_commit(status: int) -> bool:
     return (
         status < 300
-        and request.method in ("GET", "HEAD")
-        and g.get("web_session") is not None
-        and g.get("user") is not None
+        and unproxied.request().method in ("GET", "HEAD")
+        and unproxied.namespace().get("web_session") is not None
+        and unproxied.namespace().get("user") is not None
     )
 
 
@@ -323,11 +322,12 @@ def address_with_uuid(endpoint: str, name: str, value: uuid.UUID, **fixed: str) 
     application and root around a UUID of zeros, then `value` put in (the UUID converter
     writes `str(value)`). `fixed`: the address's other values, the same every time (a
     placeholder filled by the caller, say)."""
-    built = current_app.extensions[_SHAPES]
-    key = (request.script_root, endpoint, name, tuple(fixed.items()))
+    app = unproxied.app()
+    built = app.extensions[_SHAPES]
+    key = (unproxied.request().script_root, endpoint, name, tuple(fixed.items()))
     shape = built.get(key)
     if shape is None:
-        shape = built[key] = current_app.url_for(endpoint, **{name: _SLOT}, **fixed)
+        shape = built[key] = app.url_for(endpoint, **{name: _SLOT}, **fixed)
     return shape.replace(_SLOT_TEXT, str(value))
 
 
@@ -346,7 +346,7 @@ def _layout_url_for(app: Flask) -> Callable[..., str]:
         if len(values) > 1 or not has_request_context():
             return url_for(endpoint, **values)
         if not values:
-            key = (request.script_root, endpoint, None)
+            key = (unproxied.request().script_root, endpoint, None)
             url = built.get(key)
             if url is None:
                 url = built[key] = url_for(endpoint)
@@ -355,7 +355,7 @@ def _layout_url_for(app: Flask) -> Callable[..., str]:
         if type(value) is uuid.UUID:
             return address_with_uuid(endpoint, name, value)
         if endpoint == "static" and name == "filename":
-            key = (request.script_root, endpoint, value)
+            key = (unproxied.request().script_root, endpoint, value)
             url = built.get(key)
             if url is None:
                 url = built[key] = url_for(endpoint, filename=value)
@@ -386,9 +386,9 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _page_context() -> dict[str, Any]:
-        done = request.args.get("done", "")
+        done = unproxied.request().args.get("done", "")
         return {
-            "nav": navigation(g.get("user")),
+            "nav": navigation(unproxied.namespace().get("user")),
             "done_message": DONE.get(done),
             # The day a printed page says it was printed (print.css), in Scotland.
             "printed_on": clock.today(),
