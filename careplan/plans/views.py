@@ -14,7 +14,7 @@ from audit.log import record
 from careplan.access import sources
 from careplan.access.permissions import Permission
 from careplan.access.pipeline import authorise, person_context, requires
-from careplan.access.policy import decide_on
+from careplan.access.policy import decide_on, section_decisions
 from careplan.accounts import staff_search
 from careplan.accounts.models import User
 from careplan.agencies.models import Agency
@@ -147,6 +147,11 @@ def _section_links(person_id: Any) -> dict[str, str]:
 def _sections(facts: Any, body: dict[str, Any]) -> list[dict[str, Any]]:
     shown = []
     links = _section_links(facts.person.id)
+    keys = list(body["sections"])
+    # Each permission decided for all the shown sections at once (the rules before the
+    # relationship ties are asked once, not once a section).
+    change = section_decisions(facts, Permission.SECTION_WRITE, keys)
+    add = section_decisions(facts, Permission.SECTION_ADD_ENTRY, keys)
     for key, section in body["sections"].items():
         kind = catalogue().get(key)
         shown.append(
@@ -155,8 +160,8 @@ def _sections(facts: Any, body: dict[str, Any]) -> list[dict[str, Any]]:
                 "description": kind.description,
                 "lines": lines(kind.schema, section["content"]),
                 "basis": body["basis"][key],
-                "can_change": decide_on(facts, Permission.SECTION_WRITE, key).permit,
-                "can_add": decide_on(facts, Permission.SECTION_ADD_ENTRY, key).permit,
+                "can_change": change[key].permit,
+                "can_add": add[key].permit,
                 "links": {name: url.format(key=key) for name, url in links.items()},
             }
         )
