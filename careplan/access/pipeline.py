@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, NoReturn
 
-from flask import Flask, current_app, g
+from flask import Flask
 
 from audit import queries as audit_queries
 from audit.actions import AuditAction, Outcome
@@ -180,7 +180,7 @@ def _enforce(declared: Declared, method: str, kwargs: Mapping[str, Any]) -> None
 
 def _person_id(declared: Declared, kwargs: Mapping[str, Any], action: AuditAction) -> uuid.UUID:
     if declared.person == OWN_PERSON:
-        user = g.user
+        user = unproxied.namespace().user
         person_id = user.person_id if user.is_individual else None
         if person_id is None:
             record(action, Outcome.DENY, reason="role")
@@ -270,12 +270,12 @@ def forget(person_id: uuid.UUID) -> None:
 
 def contexts_for(people: list[Any]) -> list[AccessContext]:
     """Contexts for several people (lists, searches), in their order."""
-    return sources.loader().people(g.user, people)
+    return sources.loader().people(unproxied.namespace().user, people)
 
 
 def context_for(person: Any) -> AccessContext:
     """The context for a person row already at hand."""
-    return sources.loader().people(g.user, [person])[0]
+    return sources.loader().people(unproxied.namespace().user, [person])[0]
 
 
 def authorise(
@@ -466,16 +466,17 @@ def require_job(permission: Permission, audit_action: AuditAction) -> None:
     """403 unless the caller's role grants the job (`careplan.access.rules.JOBS`), or, for
     a reference record such as the directory, the caller holds it (`rules.REFERENCE`)."""
     grants = _grants()
-    if (g.user.id, permission, None) in grants:
-        attempt(audit_action, basis=_job_basis(permission, grants[(g.user.id, permission, None)]))
+    user = unproxied.namespace().user
+    if (user.id, permission, None) in grants:
+        attempt(audit_action, basis=_job_basis(permission, grants[(user.id, permission, None)]))
         return
-    subject = Subject.of(g.user)
+    subject = Subject.of(user)
     now = clock.now()
     decision = decide_on(AccessContext.for_job(subject, now, clock.day_of(now)), permission)
     if not decision.permit:
         record(audit_action, Outcome.DENY, reason=decision.reason)
         raise Forbidden(reason=decision.reason)
-    grants[(g.user.id, permission, None)] = decision
+    grants[(user.id, permission, None)] = decision
     attempt(audit_action, basis=_job_basis(permission, decision))
 
 
@@ -483,10 +484,11 @@ def job_allowed(permission: Permission) -> bool:
     """Whether the caller holds a job or reference-record permission, asked of the policy
     and recorded nowhere: what a page may offer (a link to add a service), never a
     substitute for the route's own declaration, which decides and records."""
-    if g.get("user") is None:
+    user = unproxied.namespace().get("user")
+    if user is None:
         return False
     now = clock.now()
-    context = AccessContext.for_job(Subject.of(g.user), now, clock.day_of(now))
+    context = AccessContext.for_job(Subject.of(user), now, clock.day_of(now))
     return decide_on(context, permission).permit
 
 
@@ -513,8 +515,9 @@ def person_by_exact_id(
     context = load_context(person_id)
     if context is None:
         _not_found(audit_action, person_id)
-    window = timedelta(minutes=current_app.config["LOOKUP_VALID_MINUTES"])
-    if not audit_queries.looked_up(db.session, g.user.id, person_id, clock.now() - window):
+    window = timedelta(minutes=unproxied.app().config["LOOKUP_VALID_MINUTES"])
+    user_id = unproxied.namespace().user.id
+    if not audit_queries.looked_up(db.session, user_id, person_id, clock.now() - window):
         # A real person, refused by the policy (no exact lookup of theirs just now): a
         # refusal on this person's record, for IG and the person, though the caller is
         # told only what they would be told of nobody (issue 18: refused emergency
