@@ -172,11 +172,12 @@ def render(
 
 
 def _after_commit(status: int) -> bool:
+    state = unproxied.namespace()
     return (
         status < 300
         and unproxied.request().method in ("GET", "HEAD")
-        and unproxied.namespace().get("web_session") is not None
-        and unproxied.namespace().get("user") is not None
+        and state.get("web_session") is not None
+        and state.get("user") is not None
     )
 
 
